@@ -1,0 +1,49 @@
+// Dispatch: the unqualified kernels forward to the variant chosen at build time.
+#include "kernels/kernels.h"
+
+#if defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
+#define GRADLAB_KERNEL_NS native
+#else
+#define GRADLAB_KERNEL_NS ref
+#endif
+
+GRADLAB_BEGIN
+namespace kernels {
+
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, Scalar alpha,
+          const Scalar* A, std::int64_t lda, const Scalar* B, std::int64_t ldb, Scalar beta, Scalar* C,
+          std::int64_t ldc) {
+  GRADLAB_KERNEL_NS::gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+#define GRADLAB_BINARY(name) \
+  void name(Scalar* out, const Scalar* a, const Scalar* b, std::size_t n) { GRADLAB_KERNEL_NS::name(out, a, b, n); }
+#define GRADLAB_UNARY(name) \
+  void name(Scalar* out, const Scalar* a, std::size_t n) { GRADLAB_KERNEL_NS::name(out, a, n); }
+GRADLAB_BINARY(add)
+GRADLAB_BINARY(sub)
+GRADLAB_BINARY(mul)
+GRADLAB_BINARY(div)
+GRADLAB_BINARY(tanh_backward)
+GRADLAB_BINARY(sigmoid_backward)
+GRADLAB_UNARY(exp)
+GRADLAB_UNARY(log)
+GRADLAB_UNARY(tanh)
+GRADLAB_UNARY(sigmoid)
+GRADLAB_UNARY(relu)
+void axpy(Scalar* y, Scalar alpha, const Scalar* x, std::size_t n) { GRADLAB_KERNEL_NS::axpy(y, alpha, x, n); }
+void scale(Scalar* out, const Scalar* a, Scalar alpha, std::size_t n) { GRADLAB_KERNEL_NS::scale(out, a, alpha, n); }
+Scalar sum(const Scalar* a, std::size_t n) { return GRADLAB_KERNEL_NS::sum(a, n); }
+Scalar dot(const Scalar* a, const Scalar* b, std::size_t n) { return GRADLAB_KERNEL_NS::dot(a, b, n); }
+void softmax_rows(Scalar* out, const Scalar* in, std::int64_t R, std::int64_t C) { GRADLAB_KERNEL_NS::softmax_rows(out, in, R, C); }
+void log_softmax_rows(Scalar* out, const Scalar* in, std::int64_t R, std::int64_t C) { GRADLAB_KERNEL_NS::log_softmax_rows(out, in, R, C); }
+
+const char* backend_name() {
+#if defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
+  return "native";
+#else
+  return "ref";
+#endif
+}
+
+}  // namespace kernels
+GRADLAB_END

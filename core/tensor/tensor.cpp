@@ -1,0 +1,110 @@
+#include "tensor/tensor.h"
+
+#include <cmath>
+#include <stdexcept>
+
+GRADLAB_BEGIN
+
+namespace {
+void check_dims(const Shape& shape) {
+  for (auto d : shape)
+    if (d < 0) throw std::invalid_argument("negative dimension in shape " + to_string(shape));
+}
+}  // namespace
+
+Tensor::Tensor(Shape shape) : shape_(std::move(shape)) {
+  check_dims(shape_);
+  storage_ = std::make_shared<std::vector<Scalar>>(static_cast<std::size_t>(gradlab::numel(shape_)));
+}
+
+Tensor::Tensor(Shape shape, std::vector<Scalar> data) : shape_(std::move(shape)) {
+  check_dims(shape_);
+  if (static_cast<std::int64_t>(data.size()) != gradlab::numel(shape_))
+    throw std::invalid_argument("shape " + to_string(shape_) + " needs " +
+                                std::to_string(gradlab::numel(shape_)) + " values, got " +
+                                std::to_string(data.size()));
+  storage_ = std::make_shared<std::vector<Scalar>>(std::move(data));
+}
+
+Tensor Tensor::full(Shape shape, Scalar value) {
+  Tensor t(std::move(shape));
+  t.fill(value);
+  return t;
+}
+
+Tensor Tensor::from(Shape shape, std::initializer_list<double> values) {
+  std::vector<Scalar> data;
+  data.reserve(values.size());
+  for (double v : values) data.push_back(static_cast<Scalar>(v));
+  return Tensor(std::move(shape), std::move(data));
+}
+
+std::int64_t Tensor::dim(int axis) const { return shape_[static_cast<std::size_t>(normalize_axis(axis, rank()))]; }
+
+Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
+  if (static_cast<int>(index.size()) != rank())
+    throw std::invalid_argument("index of rank " + std::to_string(index.size()) +
+                                " into a tensor of shape " + to_string(shape_));
+  std::int64_t flat = 0;
+  std::size_t i = 0;
+  for (auto idx : index) {
+    if (idx < 0 || idx >= shape_[i])
+      throw std::out_of_range("index " + std::to_string(idx) + " out of range for dimension " +
+                              std::to_string(i) + " of shape " + to_string(shape_));
+    flat = flat * shape_[i] + idx;
+    ++i;
+  }
+  return (*storage_)[static_cast<std::size_t>(flat)];
+}
+
+Scalar Tensor::item() const {
+  if (numel() != 1)
+    throw std::invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
+  return (*storage_)[0];
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return {};
+  return Tensor(shape_, *storage_);
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  std::int64_t known = 1;
+  int infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw std::invalid_argument("reshape to " + to_string(shape) + ": only one -1 allowed");
+      infer = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      throw std::invalid_argument("reshape to " + to_string(shape) + ": negative dimension");
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known != 0 && numel() % known == 0) shape[static_cast<std::size_t>(infer)] = numel() / known;
+  if (gradlab::numel(shape) != numel() || (infer >= 0 && known == 0))
+    throw std::invalid_argument("cannot reshape " + to_string(shape_) + " (" + std::to_string(numel()) +
+                                " elements) to " + to_string(shape));
+  Tensor t;
+  t.shape_ = std::move(shape);
+  t.storage_ = storage_;
+  return t;
+}
+
+void Tensor::fill(Scalar value) {
+  for (auto& v : *storage_) v = value;
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape())
+    throw std::invalid_argument("max_abs_diff: shapes " + to_string(a.shape()) + " and " + to_string(b.shape()));
+  double m = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) {
+    const double d = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    if (std::isnan(d)) return d;
+    m = std::max(m, d);
+  }
+  return m;
+}
+
+GRADLAB_END

@@ -1,0 +1,44 @@
+// Shared test helpers: the one gradient-check assertion every op and layer test uses.
+//
+// How to add an op test: build the op's output from leaf Vars made with random_var(),
+// then EXPECT_GRADCHECK([&] { return weighted_sum(my_op(x, y)); }, {x, y});
+// weighted_sum() dots a non-scalar output with fixed random weights, so every output
+// element's gradient is exercised (not just that of the sum).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "autograd/gradcheck.h"
+#include "ops/ops.h"
+#include "tensor/rng.h"
+
+namespace gradlab::test {
+
+inline Var random_var(Rng& rng, Shape shape, double lo = -1, double hi = 1) {
+  return Var(rng.uniform_tensor(std::move(shape), lo, hi), /*requires_grad=*/true);
+}
+
+// sum(y * w) for fixed pseudo-random w in [0.5, 1.5]: a scalar that depends on every y_i.
+inline Var weighted_sum(const Var& y) {
+  Rng rng(12345);
+  return sum(mul(y, Var(rng.uniform_tensor(y.shape(), 0.5, 1.5))));
+}
+
+inline ::testing::AssertionResult gradcheck_passes(const std::function<Var()>& loss, std::vector<Var> inputs,
+                                                   GradCheckOptions options = {}) {
+  GradCheckResult r = gradcheck(loss, std::move(inputs), options);
+  if (r.ok) return ::testing::AssertionSuccess();
+  std::ostringstream msg;
+  msg << "gradient check failed (tolerance " << options.tolerance << "):\n";
+  for (const auto& e : r.entries)
+    msg << "  " << e.name << " " << to_string(e.shape) << ": max rel error " << e.max_rel_error << " (abs "
+        << e.max_abs_error << " at flat index " << e.worst_index << ", grad scale " << e.max_abs_grad << ")"
+        << (e.ok ? "" : "  <-- FAIL") << "\n";
+  return ::testing::AssertionFailure() << msg.str();
+}
+
+}  // namespace gradlab::test
+
+#define EXPECT_GRADCHECK(...) EXPECT_TRUE(::gradlab::test::gradcheck_passes(__VA_ARGS__))

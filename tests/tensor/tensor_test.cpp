@@ -1,0 +1,71 @@
+#include "tensor/tensor.h"
+
+#include <gtest/gtest.h>
+
+namespace gradlab {
+namespace {
+
+TEST(Tensor, ZerosHaveShapeAndNumel) {
+  Tensor t({2, 3});
+  EXPECT_EQ(t.rank(), 2);
+  EXPECT_EQ(t.numel(), 6);
+  EXPECT_EQ(t.dim(-1), 3);
+  for (std::int64_t i = 0; i < t.numel(); ++i) EXPECT_EQ(t[i], 0);
+}
+
+TEST(Tensor, FromAndAtAreRowMajor) {
+  Tensor t = Tensor::from({2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(t.at({0, 2}), 3);
+  EXPECT_EQ(t.at({1, 0}), 4);
+  EXPECT_THROW(t.at({2, 0}), std::out_of_range);
+}
+
+TEST(Tensor, WrongDataSizeIsRejected) {
+  try {
+    Tensor({2, 2}, std::vector<Scalar>{1, 2, 3});
+    FAIL() << "expected an exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("needs 4 values, got 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Tensor, ReshapeSharesStorageAndInfersOneDim) {
+  Tensor t = Tensor::from({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor r = t.reshape({3, -1});
+  EXPECT_EQ(r.shape(), (Shape{3, 2}));
+  EXPECT_TRUE(r.same_storage(t));
+  EXPECT_THROW(t.reshape({4, 2}), std::invalid_argument);
+  EXPECT_THROW(t.reshape({-1, -1}), std::invalid_argument);
+}
+
+TEST(Tensor, CloneCopiesNumbers) {
+  Tensor t = Tensor::from({2}, {1, 2});
+  Tensor c = t.clone();
+  c[0] = 7;
+  EXPECT_EQ(t[0], 1);
+}
+
+TEST(Tensor, ItemNeedsOneElement) {
+  EXPECT_EQ(Tensor::scalar(3).item(), 3);
+  EXPECT_THROW(Tensor({2}).item(), std::invalid_argument);
+}
+
+TEST(Shape, BroadcastFollowsNumpyRules) {
+  EXPECT_EQ(broadcast_shapes({2, 3}, {3}), (Shape{2, 3}));
+  EXPECT_EQ(broadcast_shapes({4, 1, 3}, {2, 1}), (Shape{4, 2, 3}));
+  EXPECT_EQ(broadcast_shapes({}, {5}), (Shape{5}));
+  EXPECT_THROW(broadcast_shapes({2, 3}, {2}), std::invalid_argument);
+}
+
+TEST(Shape, BroadcastStridesAreZeroWhereStretched) {
+  EXPECT_EQ(broadcast_strides({3}, {2, 3}), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(broadcast_strides({2, 1}, {2, 3}), (std::vector<std::int64_t>{1, 0}));
+}
+
+TEST(Shape, NormalizeAxis) {
+  EXPECT_EQ(normalize_axis(-1, 3), 2);
+  EXPECT_THROW(normalize_axis(3, 3), std::out_of_range);
+}
+
+}  // namespace
+}  // namespace gradlab
