@@ -1,0 +1,74 @@
+#include "nn/layers.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "nn/init.h"
+#include "ops/ops.h"
+
+GRADLAB_BEGIN
+
+Linear::Linear(std::int64_t in_features, std::int64_t out_features, Rng& rng, bool bias)
+    : in_(in_features), out_(out_features) {
+  if (in_ <= 0 || out_ <= 0)
+    throw std::invalid_argument("Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + "): sizes must be positive");
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in_));
+  weight_ = register_parameter("weight", rng.uniform_tensor({out_, in_}, -bound, bound));
+  if (bias) bias_ = register_parameter("bias", rng.uniform_tensor({out_}, -bound, bound));
+}
+
+Var Linear::forward(const Var& x) { return linear(x, weight_, bias_); }
+
+Shape Linear::output_shape(const Shape& in) const {
+  if (in.empty() || in.back() != in_)
+    throw std::invalid_argument("Linear expects inputs whose last dimension is " + std::to_string(in_) + ", got " +
+                                to_string(in));
+  Shape out = in;
+  out.back() = out_;
+  return out;
+}
+
+const std::vector<std::string>& Activation::kinds() {
+  static const std::vector<std::string> k = {"tanh", "sigmoid", "relu"};
+  return k;
+}
+
+Activation::Activation(std::string kind, double slope) : kind_(std::move(kind)), slope_(slope) {
+  for (const auto& k : kinds())
+    if (k == kind_) return;
+  std::string list;
+  for (const auto& k : kinds()) list += (list.empty() ? "" : ", ") + k;
+  throw std::invalid_argument("unknown activation '" + kind_ + "' (allowed: " + list + ")");
+}
+
+Var Activation::forward(const Var& x) {
+  if (kind_ == "tanh") return tanh(x);
+  if (kind_ == "sigmoid") return sigmoid(x);
+  if (kind_ == "relu") return relu(x);
+  throw std::logic_error("activation '" + kind_ + "' has no forward");
+}
+
+void Sequential::add(std::shared_ptr<Layer> layer) {
+  register_module(std::to_string(layers_.size()), layer);
+  layers_.push_back(std::move(layer));
+}
+
+Var Sequential::forward(const Var& x) {
+  Var h = x;
+  for (auto& layer : layers_) h = layer->forward(h);
+  return h;
+}
+
+Shape Sequential::output_shape(const Shape& in) const {
+  Shape s = in;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      s = layers_[i]->output_shape(s);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("layer " + std::to_string(i) + " (" + layers_[i]->type_name() + "): " + e.what());
+    }
+  }
+  return s;
+}
+
+GRADLAB_END

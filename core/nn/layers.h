@@ -1,0 +1,58 @@
+// Feed-forward layers with PyTorch's parameter names, shapes and default initialisation.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/module.h"
+#include "tensor/rng.h"
+
+GRADLAB_BEGIN
+
+// y = x W^T + b;  weight [out, in], bias [out];  x [..., in] -> [..., out].
+// Default init as PyTorch: W, b ~ U(-1/sqrt(in), 1/sqrt(in)).
+class Linear : public Layer {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, Rng& rng, bool bias = true);
+  std::string type_name() const override { return "Linear"; }
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override;
+  const Var& weight() const { return weight_; }
+  const Var& bias() const { return bias_; }
+
+ private:
+  std::int64_t in_, out_;
+  Var weight_, bias_;
+};
+
+// A parameter-free elementwise function by name ("tanh", "sigmoid", "relu", ...).
+class Activation : public Layer {
+ public:
+  explicit Activation(std::string kind, double slope = 0.01);  // throws listing the kinds
+  std::string type_name() const override { return kind_; }
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override { return in; }
+  static const std::vector<std::string>& kinds();
+
+ private:
+  std::string kind_;
+  double slope_;
+};
+
+// Applies its layers in order; children are named "0", "1", ... as in nn.Sequential.
+class Sequential : public Layer {
+ public:
+  Sequential() = default;
+  std::string type_name() const override { return "Sequential"; }
+  void add(std::shared_ptr<Layer> layer);
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override;
+  std::size_t size() const { return layers_.size(); }
+  const std::shared_ptr<Layer>& at(std::size_t i) const { return layers_.at(i); }
+
+ private:
+  std::vector<std::shared_ptr<Layer>> layers_;
+};
+
+GRADLAB_END
