@@ -6,6 +6,10 @@
 # DEPS name the folders below this one; linking only to them keeps the layers pointing down.
 function(gradlab_core_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;EXTERNAL" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(STATUS "gradlab: core/${name} has no sources yet; skipping it")
+    return()
+  endif()
   foreach(flavour f32 f64)
     set(target gradlab_${name}_${flavour})
     add_library(${target} STATIC ${ARG_SOURCES})

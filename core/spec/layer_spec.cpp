@@ -1,0 +1,225 @@
+// Layer entries of a spec: their fields, defaults and ranges, and shape inference with
+// parameter counts, all without building a layer.
+#include <cmath>
+
+#include "spec/spec.h"
+#include "spec/spec_internal.h"
+
+GRADLAB_BEGIN
+
+namespace {
+constexpr std::int64_t kMaxSize = 1 << 16;
+const std::vector<std::string> kActivations = {"tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softmax", "log_softmax"};
+const std::vector<std::string> kRecurrent = {"rnn", "lstm", "gru"};
+const std::vector<std::string> kInits = {"default", "uniform", "normal", "xavier_uniform", "xavier_normal",
+                                         "kaiming_uniform", "kaiming_normal", "orthogonal"};
+
+bool is_one_of(const std::string& s, const std::vector<std::string>& v) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+}  // namespace
+
+const std::vector<std::string>& layer_types() {
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> t = {"linear"};
+    t.insert(t.end(), kActivations.begin(), kActivations.end());
+    t.insert(t.end(), kRecurrent.begin(), kRecurrent.end());
+    for (const char* s : {"last_step", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
+                          "batch_norm2d", "dropout", "residual", "positional"})
+      t.emplace_back(s);
+    return t;
+  }();
+  return types;
+}
+
+LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::vector<SpecIssue>& issues, int depth) {
+  LayerSpec layer;
+  layer.pointer = pointer;
+  Reader r(j, pointer, issues);
+  if (!r.ok()) return layer;
+  layer.type = r.one_of("type", layer_types());
+  nlohmann::json& c = layer.config;
+  const std::string& t = layer.type;
+  if (t == "linear") {
+    c["in"] = r.integer("in", 1, kMaxSize);
+    c["out"] = r.integer("out", 1, kMaxSize);
+    c["bias"] = r.boolean("bias", true);
+    c["init"] = r.one_of("init", kInits, "default");
+  } else if (t == "leaky_relu") {
+    c["slope"] = r.number("slope", 0, 1, 0.01);
+  } else if (is_one_of(t, kRecurrent)) {
+    c["input_size"] = r.integer("input_size", 1, kMaxSize);
+    c["hidden_size"] = r.integer("hidden_size", 1, kMaxSize);
+    c["num_layers"] = r.integer("num_layers", 1, 16, 1);
+    c["bidirectional"] = r.boolean("bidirectional", false);
+    c["bias"] = r.boolean("bias", true);
+    c["init"] = r.one_of("init", kInits, "default");
+    if (t == "rnn") c["nonlinearity"] = r.one_of("nonlinearity", {"tanh", "relu"}, "tanh");
+    if (t == "lstm") {
+      c["peephole"] = r.boolean("peephole", false);
+      if (r.has("forget_bias")) c["forget_bias"] = r.number("forget_bias", -100, 100);
+    }
+  } else if (t == "embedding") {
+    c["num_embeddings"] = r.integer("num_embeddings", 1, 1 << 20);
+    c["embedding_dim"] = r.integer("embedding_dim", 1, kMaxSize);
+  } else if (t == "conv2d") {
+    c["in_channels"] = r.integer("in_channels", 1, kMaxSize);
+    c["out_channels"] = r.integer("out_channels", 1, kMaxSize);
+    c["kernel_size"] = r.integer("kernel_size", 1, 64);
+    c["stride"] = r.integer("stride", 1, 64, 1);
+    c["padding"] = r.integer("padding", 0, 64, 0);
+    c["bias"] = r.boolean("bias", true);
+    c["init"] = r.one_of("init", kInits, "default");
+  } else if (t == "max_pool2d" || t == "avg_pool2d") {
+    c["kernel_size"] = r.integer("kernel_size", 1, 64);
+    c["stride"] = r.integer("stride", 1, 64, c["kernel_size"].get<std::int64_t>());
+    c["padding"] = r.integer("padding", 0, 64, 0);
+  } else if (t == "batch_norm1d" || t == "batch_norm2d") {
+    c["num_features"] = r.integer("num_features", 1, kMaxSize);
+    c["momentum"] = r.number("momentum", 0, 1, 0.1);
+    c["eps"] = r.number("eps", 0, 1, 1e-5, /*open_lo=*/true);
+  } else if (t == "dropout") {
+    c["p"] = r.number("p", 0, 0.99, 0.5);
+  } else if (t == "positional") {
+    c["kind"] = r.one_of("kind", {"sinusoidal", "learned"}, "sinusoidal");
+    c["max_len"] = r.integer("max_len", 1, 1 << 16);
+    c["dim"] = r.integer("dim", 1, kMaxSize);
+  } else if (t == "residual") {
+    const auto* body = r.array("layers", true);
+    if (depth > 8) r.issue("layers", "residual blocks nest at most 8 deep");
+    else if (body) {
+      if (body->empty()) r.issue("layers", "a residual block needs at least one layer");
+      for (std::size_t i = 0; i < body->size(); ++i)
+        layer.body.push_back(parse_layer((*body)[i], r.at("layers") + "/" + std::to_string(i), issues, depth + 1));
+    }
+  }
+  r.finish();
+  return layer;
+}
+
+namespace {
+struct Inference {
+  std::vector<SpecIssue>& issues;
+  std::vector<LayerSummary> out;
+
+  std::optional<Shape> fail(const LayerSpec& l, const std::string& field, const std::string& msg) {
+    issues.push_back({field.empty() ? l.pointer : l.pointer + "/" + field, msg});
+    return std::nullopt;
+  }
+  bool need_rank(const LayerSpec& l, const Shape& in, std::size_t rank, const char* layout) {
+    if (in.size() == rank) return true;
+    fail(l, "", l.type + " expects inputs " + layout + ", but its input has shape " + to_string(in));
+    return false;
+  }
+
+  // Returns the output shape and appends a summary; on a problem records it and returns {}.
+  std::optional<Shape> layer(const LayerSpec& l, const Shape& in) {
+    const auto& c = l.config;
+    auto i = [&](const char* k) { return c.at(k).get<std::int64_t>(); };
+    LayerSummary s{l.pointer, l.type, {}, 0, "no parameters"};
+    Shape y = in;
+    const std::string& t = l.type;
+    if (t.empty()) return std::nullopt;  // its type was already reported
+    if (t == "linear") {
+      if (in.empty() || in.back() != i("in"))
+        return fail(l, "in", "linear expects inputs whose last dimension is in = " + std::to_string(i("in")) +
+                                 ", but its input has shape " + to_string(in));
+      y.back() = i("out");
+      s.parameters = i("out") * i("in") + (c.at("bias").get<bool>() ? i("out") : 0);
+      s.formula = "out*in" + std::string(c.at("bias").get<bool>() ? " + out" : "") + " = " + std::to_string(i("out")) +
+                  "*" + std::to_string(i("in")) + (c.at("bias").get<bool>() ? " + " + std::to_string(i("out")) : "");
+    } else if (is_one_of(t, kRecurrent)) {
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      if (in[2] != i("input_size"))
+        return fail(l, "input_size", t + " expects " + std::to_string(i("input_size")) + " features per step, but its input has shape " +
+                                         to_string(in));
+      const std::int64_t G = t == "lstm" ? 4 : t == "gru" ? 3 : 1, H = i("hidden_size"), L = i("num_layers");
+      const std::int64_t D = c.at("bidirectional").get<bool>() ? 2 : 1;
+      const bool bias = c.at("bias").get<bool>();
+      const bool peephole = t == "lstm" && c.at("peephole").get<bool>();
+      std::int64_t n = 0;
+      for (std::int64_t k = 0; k < L; ++k) {
+        const std::int64_t Ik = k == 0 ? in[2] : D * H;
+        n += D * (G * H * (Ik + H) + (bias ? 2 * G * H : 0) + (peephole ? 3 * H : 0));
+      }
+      s.parameters = n;
+      s.formula = "per layer and direction: G*H*(I_k + H)" + std::string(bias ? " + 2*G*H" : "") + (peephole ? " + 3*H" : "") +
+                  " with G = " + std::to_string(G) + ", H = " + std::to_string(H) + ", I_0 = " + std::to_string(in[2]) +
+                  (L > 1 ? ", I_k = D*H = " + std::to_string(D * H) : "") + "; weights are shared across time steps";
+      y = {in[0], in[1], D * H};
+    } else if (t == "last_step") {
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      y = {in[0], in[2]};
+    } else if (t == "embedding") {
+      y.push_back(i("embedding_dim"));
+      s.parameters = i("num_embeddings") * i("embedding_dim");
+      s.formula = "num_embeddings*embedding_dim = " + std::to_string(i("num_embeddings")) + "*" + std::to_string(i("embedding_dim"));
+    } else if (t == "flatten") {
+      if (in.size() < 2) return fail(l, "", "flatten expects [batch, ...], got " + to_string(in));
+      y = {in[0], numel(in) / std::max<std::int64_t>(in[0], 1)};
+    } else if (t == "conv2d" || t == "max_pool2d" || t == "avg_pool2d") {
+      if (!need_rank(l, in, 4, "[batch, channels, height, width]")) return std::nullopt;
+      const std::int64_t k = i("kernel_size"), st = i("stride"), p = i("padding");
+      const std::int64_t ho = (in[2] + 2 * p - k) / st + 1, wo = (in[3] + 2 * p - k) / st + 1;
+      if (in[2] + 2 * p < k || in[3] + 2 * p < k || ho <= 0 || wo <= 0)
+        return fail(l, "kernel_size", t + " with kernel " + std::to_string(k) + " does not fit an input of shape " + to_string(in));
+      std::int64_t channels = in[1];
+      if (t == "conv2d") {
+        if (in[1] != i("in_channels"))
+          return fail(l, "in_channels", "conv2d expects " + std::to_string(i("in_channels")) + " channels, got shape " + to_string(in));
+        channels = i("out_channels");
+        const bool bias = c.at("bias").get<bool>();
+        s.parameters = i("out_channels") * i("in_channels") * k * k + (bias ? i("out_channels") : 0);
+        s.formula = "out_channels*in_channels*k*k" + std::string(bias ? " + out_channels" : "");
+      }
+      y = {in[0], channels, ho, wo};
+    } else if (t == "batch_norm1d" || t == "batch_norm2d") {
+      if (!need_rank(l, in, t == "batch_norm1d" ? 2 : 4, t == "batch_norm1d" ? "[batch, features]" : "[batch, channels, height, width]"))
+        return std::nullopt;
+      if (in[1] != i("num_features"))
+        return fail(l, "num_features", t + " expects " + std::to_string(i("num_features")) + " features, got shape " + to_string(in));
+      s.parameters = 2 * i("num_features");
+      s.formula = "weight and bias: 2*num_features (running statistics are buffers, not parameters)";
+    } else if (t == "positional") {
+      if (!need_rank(l, in, 3, "[batch, time, dim]")) return std::nullopt;
+      if (in[2] != i("dim")) return fail(l, "dim", "positional encoding of dim " + std::to_string(i("dim")) + " for input " + to_string(in));
+      if (in[1] > i("max_len"))
+        return fail(l, "max_len", "sequences of length " + std::to_string(in[1]) + " exceed max_len " + std::to_string(i("max_len")));
+      if (c.at("kind") == "learned") {
+        s.parameters = i("max_len") * i("dim");
+        s.formula = "max_len*dim";
+      }
+    } else if (t == "residual") {
+      Shape h = in;
+      std::int64_t n = 0;
+      for (const auto& inner : l.body) {
+        auto next = layer(inner, h);
+        if (!next) return std::nullopt;
+        h = *next;
+        n += out.back().parameters;
+      }
+      if (h != in) return fail(l, "layers", "a residual block must keep its input's shape " + to_string(in) + ", but its layers give " + to_string(h));
+      s.parameters = n;
+      s.formula = "sum of the inner layers";
+    }
+    s.output = y;
+    out.push_back(s);
+    return y;
+  }
+};
+}  // namespace
+
+std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers, const Shape& in, std::vector<SpecIssue>& issues) {
+  Inference inf{issues, {}};
+  Shape h = in;
+  std::vector<LayerSummary> top;
+  for (const auto& l : layers) {
+    auto next = inf.layer(l, h);
+    if (!next) break;
+    h = *next;
+    top.push_back(inf.out.back());  // a residual's own summary comes after its inner ones
+  }
+  return top;
+}
+
+GRADLAB_END

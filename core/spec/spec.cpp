@@ -1,0 +1,323 @@
+// parse_spec: the top level of the experiment spec and its data, loss, optimizer and
+// training sections. Layers are in layer_spec.cpp.
+#include "spec/spec.h"
+
+#include <cmath>
+
+#include "spec/spec_internal.h"
+
+GRADLAB_BEGIN
+
+SpecError::SpecError(std::vector<SpecIssue> issues) : std::invalid_argument(summary(issues)), issues_(std::move(issues)) {}
+
+std::string SpecError::summary(const std::vector<SpecIssue>& issues) {
+  std::string s = "invalid spec: ";
+  for (std::size_t i = 0; i < issues.size(); ++i)
+    s += (i ? "; " : "") + (issues[i].pointer.empty() ? std::string("(document)") : issues[i].pointer) + ": " + issues[i].message;
+  return s;
+}
+
+namespace {
+
+void flatten_json(const nlohmann::json& v, std::size_t depth, Shape& shape, std::vector<Scalar>& data,
+                  const std::string& pointer, std::vector<SpecIssue>& issues, bool& ok) {
+  if (!ok) return;
+  if (v.is_array()) {
+    if (depth == shape.size()) shape.push_back(static_cast<std::int64_t>(v.size()));
+    else if (depth > shape.size() || shape[depth] != static_cast<std::int64_t>(v.size())) {
+      issues.push_back({pointer, "ragged array: expected " + (depth < shape.size() ? std::to_string(shape[depth]) + " elements" : std::string("a number")) +
+                                     " here like the first row, found " + std::to_string(v.size())});
+      ok = false;
+      return;
+    }
+    for (std::size_t i = 0; i < v.size(); ++i) flatten_json(v[i], depth + 1, shape, data, pointer + "/" + std::to_string(i), issues, ok);
+    return;
+  }
+  if (!v.is_number() || !std::isfinite(v.get<double>())) {
+    issues.push_back({pointer, "expected a finite number, found " + describe(v)});
+    ok = false;
+    return;
+  }
+  if (depth != shape.size()) {
+    issues.push_back({pointer, "ragged array: expected an array of " + std::to_string(shape[depth]) + " here, found a number"});
+    ok = false;
+    return;
+  }
+  data.push_back(static_cast<Scalar>(v.get<double>()));
+}
+
+}  // namespace
+
+Tensor tensor_from_json(const nlohmann::json& value, const std::string& pointer, std::vector<SpecIssue>& issues) {
+  if (value.is_object()) {  // {"shape": [...], "data": [...]}
+    Reader r(value, pointer, issues);
+    const auto* shape_json = r.array("shape", true);
+    const auto* data_json = r.array("data", true);
+    r.finish();
+    if (!shape_json || !data_json) return {};
+    Shape shape;
+    for (std::size_t i = 0; i < shape_json->size(); ++i) {
+      const auto& d = (*shape_json)[i];
+      if (!d.is_number_integer() || d.get<std::int64_t>() < 0 || d.get<std::int64_t>() > (1 << 24)) {
+        issues.push_back({r.at("shape") + "/" + std::to_string(i), "expected a dimension from 0 to 16777216, found " + describe(d)});
+        return {};
+      }
+      shape.push_back(d.get<std::int64_t>());
+    }
+    if (static_cast<std::int64_t>(data_json->size()) != numel(shape)) {
+      issues.push_back({r.at("data"), "shape " + to_string(shape) + " needs " + std::to_string(numel(shape)) + " numbers, found " +
+                                          std::to_string(data_json->size())});
+      return {};
+    }
+    std::vector<Scalar> data;
+    for (std::size_t i = 0; i < data_json->size(); ++i) {
+      const auto& x = (*data_json)[i];
+      if (!x.is_number() || !std::isfinite(x.get<double>())) {
+        issues.push_back({r.at("data") + "/" + std::to_string(i), "expected a finite number, found " + describe(x)});
+        return {};
+      }
+      data.push_back(static_cast<Scalar>(x.get<double>()));
+    }
+    return Tensor(shape, std::move(data));
+  }
+  if (!value.is_array() && !value.is_number()) {
+    issues.push_back({pointer, "expected a number, a nested array of numbers, or {\"shape\", \"data\"}; found " + describe(value)});
+    return {};
+  }
+  Shape shape;
+  std::vector<Scalar> data;
+  bool ok = true;
+  flatten_json(value, 0, shape, data, pointer, issues, ok);
+  if (!ok) return {};
+  if (static_cast<std::int64_t>(data.size()) != numel(shape)) {
+    issues.push_back({pointer, "the array holds no numbers"});
+    return {};
+  }
+  return Tensor(shape, std::move(data));
+}
+
+nlohmann::json tensor_to_json(const Tensor& t) {
+  nlohmann::json data = nlohmann::json::array();
+  for (std::int64_t i = 0; i < t.numel(); ++i) data.push_back(static_cast<double>(t[i]));
+  return {{"shape", t.shape()}, {"data", std::move(data)}};
+}
+
+namespace {
+
+void parse_data(Reader& top, DataSpec& data, std::vector<SpecIssue>& issues) {
+  const auto* j = top.object("data", true);
+  if (!j) return;
+  Reader r(*j, top.at("data"), issues);
+  const bool has_dataset = r.has("dataset"), has_batch = r.has("batch");
+  if (has_dataset == has_batch) {
+    issues.push_back({r.pointer(), has_dataset ? "give either \"dataset\" or \"batch\", not both"
+                                               : "needs \"dataset\" (a built-in dataset's name) or \"batch\" ({\"inputs\", \"targets\"})"});
+  }
+  if (has_dataset) {
+    data.dataset = r.text("dataset");
+    const auto* opts = r.object("options", false);
+    data.options = opts ? *opts : nlohmann::json::object();
+  }
+  if (const auto* b = r.object("batch", false)) {
+    Reader br(*b, r.at("batch"), issues);
+    if (const auto* x = br.raw("inputs")) data.inputs = tensor_from_json(*x, br.at("inputs"), issues);
+    else br.issue("inputs", "is required (a nested array of numbers, [N, ...])");
+    if (const auto* y = br.raw("targets")) data.targets = tensor_from_json(*y, br.at("targets"), issues);
+    else br.issue("targets", "is required (a nested array of numbers, [N, ...])");
+    if (data.inputs.defined() && data.targets.defined() &&
+        (data.inputs.rank() == 0 || data.targets.rank() == 0 || data.inputs.dim(0) != data.targets.dim(0)))
+      br.issue("targets", "inputs " + to_string(data.inputs.shape()) + " and targets " + to_string(data.targets.shape()) +
+                              " must both have the batch size N as their first dimension");
+    br.finish();
+  }
+  r.finish();
+}
+
+void parse_model(Reader& top, ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
+  const auto* j = top.object("model", true);
+  if (!j) return;
+  Reader r(*j, top.at("model"), issues);
+  if (const auto* layers = r.array("layers", true)) {
+    if (layers->empty()) r.issue("layers", "the model needs at least one layer");
+    for (std::size_t i = 0; i < layers->size(); ++i)
+      spec.layers.push_back(parse_layer((*layers)[i], r.at("layers") + "/" + std::to_string(i), issues));
+  }
+  spec.init = r.one_of("init", {"default", "uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                                "kaiming_normal", "orthogonal"}, "default");
+  if (spec.init == "default") spec.init.clear();
+  if (const auto* params = r.object("parameters", false)) {
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      const std::string ptr = r.at("parameters") + "/" + pointer_escape(it.key());
+      Tensor t = tensor_from_json(it.value(), ptr, issues);
+      if (t.defined()) spec.parameters.emplace_back(it.key(), std::move(t));
+    }
+  }
+  r.finish();
+}
+
+void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues) {
+  const auto* j = top.object("loss", true);
+  if (!j) return;
+  Reader r(*j, top.at("loss"), issues);
+  loss.type = r.one_of("type", {"mse", "cross_entropy", "bce_with_logits", "nll", "output"});
+  loss.reduction = r.one_of("reduction", {"mean", "sum", "none"}, "mean");
+  if (const auto* seed = r.raw("seed")) loss.seed = tensor_from_json(*seed, r.at("seed"), issues);
+  r.finish();
+}
+
+const std::vector<std::string> kOptimizers = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
+
+void parse_optimizer(Reader& top, NamedConfig& opt, std::vector<SpecIssue>& issues) {
+  const auto* j = top.object("optimizer", false);
+  if (!j) {
+    opt.config = {{"lr", 0.1}};
+    return;
+  }
+  Reader r(*j, top.at("optimizer"), issues);
+  opt.type = r.one_of("type", kOptimizers, "sgd");
+  auto& c = opt.config;
+  const double default_lr = opt.type == "sgd" ? 0.1 : opt.type == "adam" || opt.type == "adamw" ? 1e-3 : 1e-2;
+  c["lr"] = r.number("lr", 0, 1e3, default_lr);
+  c["weight_decay"] = r.number("weight_decay", 0, 1e3, opt.type == "adamw" ? 1e-2 : 0.0);
+  if (opt.type == "sgd") {
+    c["momentum"] = r.number("momentum", 0, 1, 0.0);
+    c["dampening"] = r.number("dampening", 0, 1, 0.0);
+    c["nesterov"] = r.boolean("nesterov", false);
+    if (c["nesterov"].get<bool>() && (c["momentum"].get<double>() <= 0 || c["dampening"].get<double>() != 0))
+      r.issue("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
+  } else if (opt.type == "adam" || opt.type == "adamw") {
+    std::vector<double> betas = {0.9, 0.999};
+    if (const auto* b = r.array("betas", false)) {
+      if (b->size() != 2 || !(*b)[0].is_number() || !(*b)[1].is_number() || (*b)[0].get<double>() < 0 ||
+          (*b)[0].get<double>() >= 1 || (*b)[1].get<double>() < 0 || (*b)[1].get<double>() >= 1)
+        r.issue("betas", "expected two numbers in [0, 1), like [0.9, 0.999]; found " + describe(*b));
+      else betas = {(*b)[0].get<double>(), (*b)[1].get<double>()};
+    }
+    c["betas"] = betas;
+    c["eps"] = r.number("eps", 0, 1, 1e-8, true);
+  } else if (opt.type == "rmsprop") {
+    c["alpha"] = r.number("alpha", 0, 1, 0.99);
+    c["eps"] = r.number("eps", 0, 1, 1e-8, true);
+    c["momentum"] = r.number("momentum", 0, 1, 0.0);
+    c["centered"] = r.boolean("centered", false);
+  } else if (opt.type == "adagrad") {
+    c["lr_decay"] = r.number("lr_decay", 0, 1e3, 0.0);
+    c["initial_accumulator_value"] = r.number("initial_accumulator_value", 0, 1e6, 0.0);
+    c["eps"] = r.number("eps", 0, 1, 1e-10, true);
+  }
+  r.finish();
+}
+
+void parse_schedule(Reader& tr, NamedConfig& sched, std::vector<SpecIssue>& issues) {
+  const auto* j = tr.object("schedule", false);
+  if (!j) return;
+  Reader r(*j, tr.at("schedule"), issues);
+  sched.type = r.one_of("type", {"constant", "step", "exponential", "cosine"}, "constant");
+  auto& c = sched.config;
+  if (sched.type == "step") {
+    c["step_size"] = r.integer("step_size", 1, 1 << 30);
+    c["gamma"] = r.number("gamma", 0, 1, 0.1, true);
+  } else if (sched.type == "exponential") {
+    c["gamma"] = r.number("gamma", 0, 1, std::nullopt, true);
+  } else if (sched.type == "cosine") {
+    c["t_max"] = r.integer("t_max", 1, 1 << 30);
+    c["eta_min"] = r.number("eta_min", 0, 1e3, 0.0);
+  }
+  r.finish();
+}
+
+void parse_training(Reader& top, TrainingSpec& t, std::vector<SpecIssue>& issues) {
+  const auto* j = top.object("training", false);
+  if (!j) return;
+  Reader r(*j, top.at("training"), issues);
+  t.steps = r.integer("steps", 0, 10'000'000, t.steps);
+  t.batch_size = r.integer("batch_size", 1, 65536, t.batch_size);
+  t.clip_grad_norm = r.number("clip_grad_norm", 0, 1e9, 0.0);
+  t.clip_grad_value = r.number("clip_grad_value", 0, 1e9, 0.0);
+  t.l1 = r.number("l1", 0, 1e3, 0.0);
+  t.l2 = r.number("l2", 0, 1e3, 0.0);
+  t.log_every = r.integer("log_every", 1, 1 << 30, t.log_every);
+  t.eval_every = r.integer("eval_every", 0, 1 << 30, 0);
+  t.tbptt = r.integer("tbptt", 0, 1 << 20, 0);
+  parse_schedule(r, t.schedule, issues);
+  r.finish();
+}
+
+const char* kJacobianHint =
+    "and the gradient of a vector is a Jacobian, not a vector: give /loss/seed (the vector to multiply it by, e.g. all "
+    "ones for the gradient of the sum)";
+
+// A loss that is not one number needs a seed gradient before backward can run.
+void check_loss_is_scalar(const ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
+  const LossSpec& loss = spec.loss;
+  if (loss.seed.defined()) return;
+  if (loss.type != "output" && loss.reduction == "none")
+    issues.push_back({"/loss/reduction", std::string("with reduction \"none\" the loss is a vector (one value per example), ") +
+                                             kJacobianHint + ", or use reduction \"mean\" or \"sum\""});
+}
+
+// Shapes: the model against the explicit batch (datasets are checked when built).
+void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
+  if (!spec.data.has_batch() || spec.layers.empty()) return;
+  const std::size_t before = issues.size();
+  auto summary = summarize_layers(spec.layers, spec.data.inputs.shape(), issues);
+  if (issues.size() != before || summary.empty()) return;
+  const Shape& out = summary.back().output;
+  if (spec.loss.type == "output" && !spec.loss.seed.defined() && numel(out) != 1)
+    issues.push_back({"/loss/type", "with type \"output\" the objective is the model's output, which has shape " + to_string(out) +
+                                        ", " + kJacobianHint + ", or use a loss that reduces to one number"});
+}
+
+}  // namespace
+
+ExperimentSpec parse_spec(const nlohmann::json& document) {
+  std::vector<SpecIssue> issues;
+  ExperimentSpec spec;
+  spec.json = document;
+  Reader top(document, "", issues);
+  if (!top.ok()) throw SpecError(issues);
+  const std::int64_t version = top.integer("version", 0, 1 << 20);
+  if (top.has("version") && version != kSpecVersion && issues.empty())
+    top.issue("version", "this gradlab reads spec version " + std::to_string(kSpecVersion) + ", found " + std::to_string(version));
+  spec.version = static_cast<int>(version);
+  spec.name = top.text("name", "");
+  spec.seed = static_cast<std::uint64_t>(top.integer("seed", 0, (std::int64_t(1) << 53), 0));
+  parse_data(top, spec.data, issues);
+  parse_model(top, spec, issues);
+  parse_loss(top, spec.loss, issues);
+  parse_optimizer(top, spec.optimizer, issues);
+  parse_training(top, spec.training, issues);
+  top.object("inspection", false);  // read by the inspection probes
+  top.text("description", "");
+  top.finish();
+  if (!issues.empty()) throw SpecError(issues);
+  check_loss_is_scalar(spec, issues);
+  check_batch_shapes(spec, issues);
+  if (!issues.empty()) throw SpecError(issues);
+  return spec;
+}
+
+ExperimentSpec parse_spec(const std::string& text) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann reports a byte offset; turn it into line and column for people.
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size()); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    const auto pos = what.find("syntax error");
+    throw SpecError({{"", "not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                              (pos == std::string::npos ? what : what.substr(pos))}});
+  }
+  return parse_spec(document);
+}
+
+GRADLAB_END

@@ -1,0 +1,105 @@
+// The experiment spec (JSON, versioned): data, model, loss, optimizer, training.
+// parse_spec() checks everything it can before anything is built and throws SpecError
+// listing every problem with its JSON pointer; docs/spec.md is the reference.
+//
+//   ExperimentSpec spec = parse_spec(R"({"version": 1, "data": {...}, "model": {...}, ...})");
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "spec/reader.h"
+#include "tensor/tensor.h"
+
+GRADLAB_BEGIN
+
+inline constexpr int kSpecVersion = 1;
+
+class SpecError : public std::invalid_argument {
+ public:
+  explicit SpecError(std::vector<SpecIssue> issues);
+  const std::vector<SpecIssue>& issues() const { return issues_; }
+
+ private:
+  static std::string summary(const std::vector<SpecIssue>& issues);
+  std::vector<SpecIssue> issues_;
+};
+
+// One layer of the model's Sequential. `config` holds the validated fields with every
+// default filled in; `body` the inner layers of a residual block.
+struct LayerSpec {
+  std::string type;
+  std::string pointer;
+  nlohmann::json config;
+  std::vector<LayerSpec> body;
+};
+
+struct DataSpec {
+  std::string dataset;     // a built-in dataset's name; empty when the spec carries a batch
+  nlohmann::json options;  // that dataset's options, as given
+  Tensor inputs, targets;  // an explicit batch ([N, ...] and [N, ...])
+  bool has_batch() const { return inputs.defined(); }
+};
+
+struct LossSpec {
+  std::string type = "mse";   // mse, cross_entropy, bce_with_logits, nll, output
+  std::string reduction = "mean";
+  Tensor seed;                // optional seed gradient for a non-scalar objective
+};
+
+struct NamedConfig {
+  std::string type;
+  nlohmann::json config;  // validated fields, defaults filled in
+};
+
+struct TrainingSpec {
+  std::int64_t steps = 100;
+  std::int64_t batch_size = 32;
+  double clip_grad_norm = 0;   // 0: off
+  double clip_grad_value = 0;  // 0: off
+  double l1 = 0, l2 = 0;       // explicit penalty terms added to the loss
+  std::int64_t log_every = 10;
+  std::int64_t eval_every = 0;  // 0: only at the end
+  std::int64_t tbptt = 0;       // truncated BPTT length; 0: full sequences
+  NamedConfig schedule{"constant", nlohmann::json::object()};
+};
+
+struct ExperimentSpec {
+  int version = kSpecVersion;
+  std::string name;
+  std::uint64_t seed = 0;
+  DataSpec data;
+  std::vector<LayerSpec> layers;
+  std::string init;  // model-wide weight initialiser ("" = each layer's PyTorch default)
+  std::vector<std::pair<std::string, Tensor>> parameters;  // explicit values, PyTorch names
+  LossSpec loss;
+  NamedConfig optimizer{"sgd", nlohmann::json::object()};
+  TrainingSpec training;
+  nlohmann::json json;  // the document as given (kept in checkpoints)
+};
+
+ExperimentSpec parse_spec(const std::string& text);
+ExperimentSpec parse_spec(const nlohmann::json& document);
+
+// Layer shapes without building anything: for an input of shape `in`, the output shape
+// of each layer and its parameter count with the formula behind it (for the editor and
+// for checking a spec against its data). Issues name the layer's JSON pointer.
+struct LayerSummary {
+  std::string pointer, type;
+  Shape output;
+  std::int64_t parameters = 0;
+  std::string formula;  // e.g. "out*in + out = 8*2 + 8"
+};
+std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers, const Shape& in,
+                                           std::vector<SpecIssue>& issues);
+
+// Names accepted for layer "type".
+const std::vector<std::string>& layer_types();
+
+// A nested JSON array -> Tensor; records an issue at `pointer` for ragged or non-numeric data.
+Tensor tensor_from_json(const nlohmann::json& value, const std::string& pointer, std::vector<SpecIssue>& issues);
+nlohmann::json tensor_to_json(const Tensor& t);  // {"shape": [...], "data": [...]}
+
+GRADLAB_END
