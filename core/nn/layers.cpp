@@ -29,7 +29,7 @@ Shape Linear::output_shape(const Shape& in) const {
 }
 
 const std::vector<std::string>& Activation::kinds() {
-  static const std::vector<std::string> k = {"tanh", "sigmoid", "relu"};
+  static const std::vector<std::string> k = {"tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softmax", "log_softmax"};
   return k;
 }
 
@@ -45,6 +45,10 @@ Var Activation::forward(const Var& x) {
   if (kind_ == "tanh") return tanh(x);
   if (kind_ == "sigmoid") return sigmoid(x);
   if (kind_ == "relu") return relu(x);
+  if (kind_ == "leaky_relu") return leaky_relu(x, slope_);
+  if (kind_ == "gelu") return gelu(x);
+  if (kind_ == "softmax") return softmax(x, -1);  // over the last axis (features)
+  if (kind_ == "log_softmax") return log_softmax(x, -1);
   throw std::logic_error("activation '" + kind_ + "' has no forward");
 }
 
@@ -69,6 +73,17 @@ Shape Sequential::output_shape(const Shape& in) const {
     }
   }
   return s;
+}
+
+Shape LastStep::output_shape(const Shape& in) const {
+  if (in.size() != 3 || in[1] == 0)
+    throw std::invalid_argument("LastStep expects [batch, time, features] with at least one step, got " + to_string(in));
+  return {in[0], in[2]};
+}
+
+Var LastStep::forward(const Var& x) {
+  output_shape(x.shape());
+  return select(x, 1, x.shape()[1] - 1);
 }
 
 GRADLAB_END

@@ -55,4 +55,13 @@ class Sequential : public Layer {
   std::vector<std::shared_ptr<Layer>> layers_;
 };
 
+// The last time step of a sequence: [B, T, H] -> [B, H] (for sequence-to-one tasks such
+// as the adding problem, after a recurrent layer).
+class LastStep : public Layer {
+ public:
+  std::string type_name() const override { return "LastStep"; }
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override;
+};
+
 GRADLAB_END

@@ -168,12 +168,9 @@ void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues) {
 const std::vector<std::string> kOptimizers = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
 
 void parse_optimizer(Reader& top, NamedConfig& opt, std::vector<SpecIssue>& issues) {
+  static const nlohmann::json kDefaults = nlohmann::json::object();  // plain SGD, lr 0.1
   const auto* j = top.object("optimizer", false);
-  if (!j) {
-    opt.config = {{"lr", 0.1}};
-    return;
-  }
-  Reader r(*j, top.at("optimizer"), issues);
+  Reader r(j ? *j : kDefaults, top.at("optimizer"), issues);
   opt.type = r.one_of("type", kOptimizers, "sgd");
   auto& c = opt.config;
   const double default_lr = opt.type == "sgd" ? 0.1 : opt.type == "adam" || opt.type == "adamw" ? 1e-3 : 1e-2;
@@ -238,7 +235,6 @@ void parse_training(Reader& top, TrainingSpec& t, std::vector<SpecIssue>& issues
   t.l2 = r.number("l2", 0, 1e3, 0.0);
   t.log_every = r.integer("log_every", 1, 1 << 30, t.log_every);
   t.eval_every = r.integer("eval_every", 0, 1 << 30, 0);
-  t.tbptt = r.integer("tbptt", 0, 1 << 20, 0);
   parse_schedule(r, t.schedule, issues);
   r.finish();
 }
@@ -314,8 +310,8 @@ ExperimentSpec parse_spec(const std::string& text) {
     }
     std::string what = e.what();
     const auto pos = what.find("syntax error");
-    throw SpecError({{"", "not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                              (pos == std::string::npos ? what : what.substr(pos))}});
+    throw SpecError("", "not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                              (pos == std::string::npos ? what : what.substr(pos)));
   }
   return parse_spec(document);
 }

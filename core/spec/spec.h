@@ -20,6 +20,7 @@ inline constexpr int kSpecVersion = 1;
 class SpecError : public std::invalid_argument {
  public:
   explicit SpecError(std::vector<SpecIssue> issues);
+  SpecError(std::string pointer, std::string message) : SpecError(std::vector<SpecIssue>{{std::move(pointer), std::move(message)}}) {}
   const std::vector<SpecIssue>& issues() const { return issues_; }
 
  private:
@@ -62,7 +63,6 @@ struct TrainingSpec {
   double l1 = 0, l2 = 0;       // explicit penalty terms added to the loss
   std::int64_t log_every = 10;
   std::int64_t eval_every = 0;  // 0: only at the end
-  std::int64_t tbptt = 0;       // truncated BPTT length; 0: full sequences
   NamedConfig schedule{"constant", nlohmann::json::object()};
 };
 

@@ -1,0 +1,330 @@
+// gradlab: the command-line shell over core/session. It reads files, parses arguments
+// and prints; everything else is the engine's. Exit codes: 0 ok, 1 the work failed
+// (a gradient check, training that diverged), 2 bad arguments, files or specs.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "check_command.h"
+#include "session/session.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using gradlab::Session;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* kMainHelp = R"(gradlab: train and inspect small neural networks from an experiment spec (JSON).
+
+Usage: gradlab <command> SPEC [options]
+
+Commands:
+  run SPEC      train; progress on stderr, metrics (JSONL) and a checkpoint in --out
+  grad SPEC     one forward/backward on the spec's batch; prints loss, outputs and
+                every gradient (PyTorch names and layouts) as JSON
+  check SPEC    finite-difference check of every parameter's gradient in double
+                precision; exit 1 and a table when one fails
+  params SPEC   parameter names, shapes and counts, and the total
+
+Run `gradlab <command> --help` for a command's options. Specs: docs/spec.md; examples/.
+)";
+
+const std::map<std::string, std::string> kHelp = {
+    {"run", R"(Usage: gradlab run SPEC [--steps N] [--seed S] [--out DIR]
+
+Trains the spec's model. Progress goes to stderr (a bar on a terminal, otherwise a line
+every training.log_every steps). Writes to DIR (default: gradlab-out/<spec name>):
+  metrics.jsonl     one JSON object per logged step (loss, accuracy, grad norms, lr)
+                    and per evaluation (test loss and accuracy)
+  checkpoint.json   the whole training state, loadable to continue exactly
+Options:
+  --steps N         train N steps instead of the spec's training.steps
+  --seed S          use seed S instead of the spec's seed
+  --out DIR         where to write results
+)"},
+    {"grad", R"(Usage: gradlab grad SPEC [--seed S]
+
+One forward and backward pass on the spec's batch (data.batch, or the first
+training.batch_size examples of its dataset) without updating anything. Prints JSON:
+  {"loss": ..., "outputs": {"shape", "data"}, "gradients": {name: {"shape", "data"}},
+   "input_gradient": {"shape", "data"} or null}
+)"},
+    {"check", R"(Usage: gradlab check SPEC [--tolerance T] [--json]
+
+Compares every parameter's analytical gradient with central finite differences, in
+double precision, on the spec's batch. Relative error per parameter:
+max|analytic - numeric| / max(max|analytic|, max|numeric|). Exit 0 when all are within
+the tolerance (default 1e-6), 1 otherwise (a table says which).
+)"},
+    {"params", R"(Usage: gradlab params SPEC [--json]
+
+Lists every parameter with its PyTorch name, shape and count, and the total.
+Recurrent weights are shared across time steps, so the count does not depend on the
+sequence length.
+)"},
+};
+
+std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw UsageError("cannot read '" + path + "': no such file");
+  if (fs::is_directory(path, ec)) throw UsageError("cannot read '" + path + "': it is a directory, expected a spec file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read '" + path + "': permission denied or unreadable");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Args {
+  std::string command, spec_path;
+  std::map<std::string, std::string> options;
+  std::vector<std::string> flags;
+  bool help = false;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  if (argc < 2) throw UsageError("missing command (run, grad, check, params); try gradlab --help");
+  a.command = argv[1];
+  if (a.command == "--help" || a.command == "-h" || a.command == "help") {
+    a.help = true;
+    a.command.clear();
+    return a;
+  }
+  if (!kHelp.count(a.command)) throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params)");
+  const std::map<std::string, std::vector<std::string>> valued = {
+      {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}}};
+  const std::map<std::string, std::vector<std::string>> boolean = {
+      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}};
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      a.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) == 0) {
+      std::string name = arg, value;
+      const auto eq = arg.find('=');
+      if (eq != std::string::npos) {
+        name = arg.substr(0, eq);
+        value = arg.substr(eq + 1);
+      }
+      const auto& v = valued.at(a.command);
+      const auto& b = boolean.at(a.command);
+      if (std::find(b.begin(), b.end(), name) != b.end()) {
+        a.flags.push_back(name);
+        continue;
+      }
+      if (std::find(v.begin(), v.end(), name) == v.end()) {
+        std::string allowed;
+        for (const auto& o : v) allowed += " " + o;
+        for (const auto& o : b) allowed += " " + o;
+        throw UsageError("unknown option '" + name + "' for " + a.command + " (options:" + (allowed.empty() ? " none" : allowed) + ")");
+      }
+      if (eq == std::string::npos) {
+        if (i + 1 >= argc) throw UsageError("option " + name + " needs a value");
+        value = argv[++i];
+      }
+      a.options[name] = value;
+      continue;
+    }
+    if (!a.spec_path.empty()) throw UsageError("unexpected argument '" + arg + "' (one SPEC file per command)");
+    a.spec_path = arg;
+  }
+  if (!a.help && a.spec_path.empty()) throw UsageError(a.command + " needs a SPEC file; try gradlab " + a.command + " --help");
+  return a;
+}
+
+std::int64_t int_option(const Args& a, const std::string& name, std::int64_t lo, std::int64_t hi) {
+  const std::string& v = a.options.at(name);
+  std::size_t used = 0;
+  long long x = 0;
+  try {
+    x = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || x < lo || x > hi)
+    throw UsageError(name + " expects an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + v + "'");
+  return x;
+}
+
+double number_option(const Args& a, const std::string& name) {
+  const std::string& v = a.options.at(name);
+  std::size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || !(x > 0) || !std::isfinite(x)) throw UsageError(name + " expects a positive number, got '" + v + "'");
+  return x;
+}
+
+// Reads the spec and applies --seed, re-serialising so the session sees one document.
+std::string spec_text(const Args& a) {
+  std::string text = read_file(a.spec_path);
+  if (!a.options.count("--seed")) return text;
+  const std::int64_t seed = int_option(a, "--seed", 0, std::int64_t(1) << 53);
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    return text;  // the session reports where the JSON breaks
+  }
+  if (doc.is_object()) doc["seed"] = seed;
+  return doc.dump();
+}
+
+std::string fmt(double v, int precision = 4) {
+  if (std::isnan(v)) return "-";
+  std::ostringstream s;
+  s << std::setprecision(precision) << v;
+  return s.str();
+}
+
+int cmd_params(const Args& a) {
+  Session s(spec_text(a));
+  const auto params = s.params();
+  if (std::find(a.flags.begin(), a.flags.end(), "--json") != a.flags.end()) {
+    nlohmann::json j = {{"parameters", nlohmann::json::array()}, {"total", s.total_params()}};
+    for (const auto& p : params) j["parameters"].push_back({{"name", p.name}, {"shape", p.shape}, {"count", p.count}});
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::size_t width = 4;
+  for (const auto& p : params) width = std::max(width, p.name.size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "name" << "  " << std::setw(16) << "shape" << "  count\n";
+  for (const auto& p : params)
+    std::cout << std::left << std::setw(static_cast<int>(width)) << p.name << "  " << std::setw(16) << gradlab::to_string(p.shape)
+              << "  " << p.count << "\n";
+  std::cout << "total: " << s.total_params() << " parameters\n";
+  return 0;
+}
+
+int cmd_grad(const Args& a) {
+  Session s(spec_text(a));
+  std::cout << s.grad_json() << "\n";
+  return 0;
+}
+
+void draw_progress(std::int64_t done, std::int64_t total, const gradlab::StepMetrics& m, double seconds) {
+  const int width = 30;
+  const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
+  std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), ' ')
+            << "] " << done << "/" << total << "  loss " << fmt(m.loss) << (std::isnan(m.accuracy) ? "" : "  acc " + fmt(m.accuracy, 3))
+            << "  " << fmt(done / std::max(seconds, 1e-9), 3) << " steps/s   " << std::flush;
+}
+
+int cmd_run(const Args& a) {
+  Session s(spec_text(a));
+  const std::int64_t steps = a.options.count("--steps") ? int_option(a, "--steps", 0, 100'000'000) : s.planned_steps();
+  std::string name = s.spec().name.empty() ? fs::path(a.spec_path).stem().string() : s.spec().name;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  const fs::path out = a.options.count("--out") ? fs::path(a.options.at("--out")) : fs::path("gradlab-out") / name;
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw UsageError("cannot create output directory '" + out.string() + "': " + ec.message());
+  std::ofstream metrics(out / "metrics.jsonl");
+  if (!metrics) throw UsageError("cannot write '" + (out / "metrics.jsonl").string() + "'");
+
+  const bool tty = isatty(STDERR_FILENO);
+  const std::int64_t log_every = s.spec().training.log_every;
+  const std::int64_t eval_every = s.spec().training.eval_every;
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::cerr << "gradlab run: " << name << ", " << steps << " steps, " << s.total_params() << " parameters\n";
+  auto write_eval = [&](std::int64_t step) {
+    auto tr = s.evaluate_train();
+    auto te = s.evaluate_test();
+    nlohmann::json j = {{"step", step}, {"kind", "eval"}, {"train", gradlab::to_json(tr)}};
+    if (te.n > 0) j["test"] = gradlab::to_json(te);
+    metrics << j.dump() << "\n";
+    return std::make_pair(tr, te);
+  };
+  gradlab::StepMetrics last;
+  try {
+    s.train(steps, [&](const gradlab::StepMetrics& m) {
+      last = m;
+      const std::int64_t done = m.step;
+      if (done % log_every == 0 || done == steps) {
+        nlohmann::json j = gradlab::to_json(m);
+        j["kind"] = "train";
+        metrics << j.dump() << "\n";
+        if (!tty)
+          std::cerr << "step " << done << "/" << steps << "  loss " << fmt(m.loss)
+                    << (std::isnan(m.accuracy) ? "" : "  acc " + fmt(m.accuracy, 3)) << "  grad norm " << fmt(m.grad_norm, 3)
+                    << "  lr " << fmt(m.lr, 3) << "\n";
+      }
+      if (tty && (done % std::max<std::int64_t>(1, steps / 200) == 0 || done == steps)) draw_progress(done, steps, m, seconds());
+      if (eval_every > 0 && done % eval_every == 0 && done != steps) write_eval(done);
+      return true;
+    });
+  } catch (const gradlab::NonFiniteError& e) {
+    if (tty) std::cerr << "\n";
+    metrics << nlohmann::json({{"kind", "error"}, {"step", e.step()}, {"where", e.where()}, {"message", e.what()}}).dump() << "\n";
+    std::ofstream(out / "checkpoint.json") << s.checkpoint_json() << "\n";
+    std::cerr << "gradlab run: training stopped: " << e.what() << "\n"
+              << "the last good state is in " << (out / "checkpoint.json").string() << "\n";
+    return 1;
+  }
+  if (tty) std::cerr << "\n";
+  auto [tr, te] = write_eval(s.steps_done());
+  std::ofstream ckpt(out / "checkpoint.json");
+  ckpt << s.checkpoint_json() << "\n";
+  if (!ckpt) throw UsageError("cannot write '" + (out / "checkpoint.json").string() + "'");
+  std::cerr << "done in " << fmt(seconds(), 3) << " s: train loss " << fmt(tr.loss)
+            << (std::isnan(tr.accuracy) ? "" : ", train accuracy " + fmt(tr.accuracy, 3))
+            << (te.n > 0 ? ", test loss " + fmt(te.loss) + (std::isnan(te.accuracy) ? "" : ", test accuracy " + fmt(te.accuracy, 3)) : "")
+            << "\n";
+  std::cout << "metrics:    " << (out / "metrics.jsonl").string() << "\n"
+            << "checkpoint: " << (out / "checkpoint.json").string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  try {
+    args = parse_args(argc, argv);
+    if (args.help) {
+      std::cout << (args.command.empty() ? kMainHelp : kHelp.at(args.command));
+      return 0;
+    }
+    if (args.command == "params") return cmd_params(args);
+    if (args.command == "grad") return cmd_grad(args);
+    if (args.command == "run") return cmd_run(args);
+    if (args.command == "check") {
+      const double tol = args.options.count("--tolerance") ? number_option(args, "--tolerance") : 1e-6;
+      const bool json = std::find(args.flags.begin(), args.flags.end(), "--json") != args.flags.end();
+      return gradlab_cli::run_check(read_file(args.spec_path), tol, json, std::cout, std::cerr);
+    }
+  } catch (const UsageError& e) {
+    std::cerr << "gradlab" << (args.command.empty() ? "" : " " + args.command) << ": " << e.what() << "\n";
+    return 2;
+  } catch (const gradlab::SpecError& e) {
+    std::cerr << "gradlab " << args.command << ": " << args.spec_path << " is not a valid spec:\n";
+    for (const auto& i : e.issues()) std::cerr << "  " << (i.pointer.empty() ? "(document)" : i.pointer) << ": " << i.message << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "gradlab " << args.command << ": " << e.what() << "\n";
+    return 2;
+  }
+  return 2;
+}

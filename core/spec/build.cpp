@@ -1,0 +1,256 @@
+#include "spec/build.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "nn/embedding.h"
+#include "nn/init.h"
+#include "nn/positional.h"
+#include "nn/recurrent.h"
+#include "optim/factory.h"
+
+GRADLAB_BEGIN
+
+namespace {
+
+// ---- data -------------------------------------------------------------------------
+
+void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json& v, const std::string& ptr,
+                std::vector<SpecIssue>& issues) {
+  auto bad = [&](const std::string& expected) { issues.push_back({ptr, "expected " + expected + ", found " + describe(v)}); };
+  std::ostringstream range;
+  range << "from " << spec.min << " to " << spec.max;
+  const std::string& n = spec.name;
+  if (spec.type == "integer" || spec.type == "number") {
+    const bool integral = v.is_number() && std::floor(v.get<double>()) == v.get<double>();
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || (spec.type == "integer" && !integral))
+      return bad(std::string(spec.type == "integer" ? "an integer " : "a number ") + range.str());
+    const double d = v.get<double>();
+    if (d < spec.min || d > spec.max) return issues.push_back({ptr, "must be " + range.str() + " for this dataset, found " + v.dump()});
+    const int i = static_cast<int>(d);
+    if (n == "seed") o.seed = static_cast<std::uint64_t>(d);
+    else if (n == "test_fraction") o.test_fraction = d;
+    else if (n == "n_samples") o.n_samples = i;
+    else if (n == "noise") o.noise = d;
+    else if (n == "num_classes") o.num_classes = i;
+    else if (n == "seq_len") o.seq_len = i;
+    else if (n == "lag") o.lag = i;
+    else if (n == "num_symbols") o.num_symbols = i;
+    else if (n == "n_context") o.n_context = i;
+    else if (n == "degree") o.degree = i;
+    else if (n == "max_value") o.max_value = i;
+    else if (n == "num_modes") o.num_modes = i;
+    else if (n == "grid_size") o.grid_size = i;
+    else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
+  } else if (spec.type == "numbers") {
+    if (!v.is_array()) return bad("an array of numbers");
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      if (!v[k].is_number()) return issues.push_back({ptr + "/" + std::to_string(k), "expected a number, found " + describe(v[k])});
+      o.coefficients.push_back(v[k].get<double>());
+    }
+  } else if (spec.type == "points") {
+    if (!v.is_array()) return bad("an array of [x, y] or [x, y, label] points");
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      const auto& p = v[k];
+      if (!p.is_array() || p.size() < 2 || p.size() > 3 || !p[0].is_number() || !p[1].is_number() ||
+          (p.size() == 3 && !p[2].is_number_integer()))
+        return issues.push_back({ptr + "/" + std::to_string(k), "expected [x, y] or [x, y, label] with an integer label, found " + describe(p)});
+      o.points.push_back({p[0].get<double>(), p[1].get<double>(), p.size() == 3 ? p[2].get<int>() : 0});
+    }
+  } else if (spec.type == "text" || spec.type == "choice") {
+    if (!v.is_string()) return bad("a string");
+    if (n == "csv_text") o.csv_text = v.get<std::string>();
+    else if (n == "target_column") o.target_column = v.get<std::string>();
+    else if (n == "csv_task") o.csv_task = v.get<std::string>();
+    else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
+  }
+}
+
+}  // namespace
+
+DatasetOptions dataset_options(const DataSpec& data, std::vector<SpecIssue>& issues) {
+  DatasetOptions o;
+  const DatasetInfo* info = nullptr;
+  std::vector<std::string> names;
+  for (const auto& d : dataset_catalog()) {
+    names.push_back(d.name);
+    if (d.name == data.dataset) info = &d;
+  }
+  if (!info) {
+    issues.push_back({"/data/dataset", "unknown dataset '" + data.dataset + "' (built in: " + join(names) + ")"});
+    return o;
+  }
+  const std::size_t before = issues.size();
+  for (auto it = data.options.begin(); it != data.options.end(); ++it) {
+    const std::string ptr = "/data/options/" + pointer_escape(it.key());
+    const OptionSpec* spec = info->option(it.key());
+    if (!spec) {
+      std::vector<std::string> allowed;
+      for (const auto& s : info->options) allowed.push_back(s.name);
+      issues.push_back({ptr, "dataset '" + info->name + "' has no option '" + it.key() + "' (its options: " + join(allowed) + ")"});
+      continue;
+    }
+    set_option(o, *spec, it.value(), ptr, issues);
+  }
+  if (issues.size() == before) {
+    try {
+      validate_options(data.dataset, o);
+    } catch (const std::invalid_argument& e) {
+      issues.push_back({"/data/options", e.what()});
+    }
+  }
+  return o;
+}
+
+namespace {
+
+// ---- model ------------------------------------------------------------------------
+
+void apply_init(Module& m, const std::string& init, Rng& rng) {
+  if (init.empty() || init == "default") return;
+  for (auto& [name, p] : m.named_parameters()) {
+    Tensor& t = p.mutable_value();
+    if (t.rank() >= 2) init::by_name(init, t, rng);  // weights; biases keep their default
+  }
+}
+
+std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng);
+
+std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng) {
+  const auto& c = l.config;
+  auto i = [&](const char* k) { return c.at(k).get<std::int64_t>(); };
+  const std::string init = c.contains("init") && c.at("init") != "default" ? c.at("init").get<std::string>() : model_init;
+  std::shared_ptr<Layer> layer;
+  const std::string& t = l.type;
+  if (t == "linear") {
+    layer = std::make_shared<Linear>(i("in"), i("out"), rng, c.at("bias").get<bool>());
+  } else if (t == "tanh" || t == "sigmoid" || t == "relu" || t == "gelu" || t == "softmax" || t == "log_softmax") {
+    layer = std::make_shared<Activation>(t);
+  } else if (t == "leaky_relu") {
+    layer = std::make_shared<Activation>(t, c.at("slope").get<double>());
+  } else if (t == "rnn" || t == "lstm" || t == "gru") {
+    RecurrentOptions o;
+    o.kind = t == "lstm" ? CellKind::Lstm : t == "gru" ? CellKind::Gru
+           : c.at("nonlinearity") == "relu" ? CellKind::RnnRelu : CellKind::RnnTanh;
+    o.input_size = i("input_size");
+    o.hidden_size = i("hidden_size");
+    o.num_layers = static_cast<int>(i("num_layers"));
+    o.bidirectional = c.at("bidirectional").get<bool>();
+    o.bias = c.at("bias").get<bool>();
+    o.peephole = t == "lstm" && c.at("peephole").get<bool>();
+    auto r = std::make_shared<Recurrent>(o, rng);
+    apply_init(*r, init, rng);
+    if (c.contains("forget_bias")) r->set_forget_bias(c.at("forget_bias").get<double>());
+    return r;
+  } else if (t == "last_step") {
+    layer = std::make_shared<LastStep>();
+  } else if (t == "embedding") {
+    layer = std::make_shared<Embedding>(i("num_embeddings"), i("embedding_dim"), rng);
+  } else if (t == "positional") {
+    if (c.at("kind") == "learned") layer = std::make_shared<LearnedPositionalEncoding>(i("max_len"), i("dim"), rng);
+    else layer = std::make_shared<SinusoidalPositionalEncoding>(i("max_len"), i("dim"));
+  } else {
+    throw SpecError(l.pointer + "/type", "layer type '" + t + "' is not available in this build yet");
+  }
+  apply_init(*layer, init, rng);
+  return layer;
+}
+
+}  // namespace
+
+std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
+  auto exp = std::make_unique<Experiment>();
+  std::vector<SpecIssue> issues;
+
+  // Data first: the model is checked against it before anything else is allocated.
+  if (spec.data.has_batch()) {
+    exp->data.name = "batch";
+    exp->data.task = "batch";
+    exp->data.x_train = spec.data.inputs;
+    exp->data.y_train = spec.data.targets;
+  } else {
+    DatasetOptions options = dataset_options(spec.data, issues);
+    if (!issues.empty()) throw SpecError(issues);
+    if (!spec.data.options.contains("seed")) options.seed = spec.seed;
+    exp->data = make_dataset(spec.data.dataset, options);
+  }
+  Shape in = exp->data.x_train.shape();
+  in[0] = std::min<std::int64_t>(in[0], spec.training.batch_size);
+  const auto summary = summarize_layers(spec.layers, in, issues);
+  if (!issues.empty()) throw SpecError(issues);
+
+  // The model, then explicit parameter values (names and shapes checked first).
+  Rng rng(spec.seed);
+  auto layers = std::make_shared<Sequential>();
+  for (const auto& l : spec.layers) layers->add(build_layer(l, spec.init, rng));
+  exp->model = std::make_shared<SpecModel>(layers);
+  exp->model->assign_names();
+  if (!spec.parameters.empty()) {
+    std::vector<std::string> names;
+    for (auto& [n, v] : exp->model->named_parameters()) names.push_back(n);
+    for (const auto& [name, value] : spec.parameters) {
+      const std::string ptr = "/model/parameters/" + pointer_escape(name);
+      try {
+        const Var p = exp->model->parameter(name);
+        if (p.shape() != value.shape())
+          issues.push_back({ptr, "parameter '" + name + "' has shape " + to_string(p.shape()) + " (PyTorch layout), the values given have shape " +
+                                     to_string(value.shape())});
+      } catch (const std::out_of_range&) {
+        issues.push_back({ptr, "the model has no parameter '" + name + "' (its parameters: " + join(names) + ")"});
+      }
+    }
+    if (!issues.empty()) throw SpecError(issues);
+    exp->model->load_state(spec.parameters, /*strict=*/false);
+  }
+
+  // Optimizer, schedule, trainer.
+  const auto& oc = spec.optimizer.config;
+  OptimizerConfig config;
+  config.lr = oc.at("lr").get<double>();
+  config.weight_decay = oc.at("weight_decay").get<double>();
+  if (oc.contains("eps")) config.eps = oc.at("eps").get<double>();
+  if (oc.contains("momentum")) config.momentum = oc.at("momentum").get<double>();
+  if (oc.contains("dampening")) config.dampening = oc.at("dampening").get<double>();
+  if (oc.contains("nesterov")) config.nesterov = oc.at("nesterov").get<bool>();
+  if (oc.contains("betas")) config.betas = {oc.at("betas")[0].get<double>(), oc.at("betas")[1].get<double>()};
+  if (oc.contains("alpha")) config.alpha = oc.at("alpha").get<double>();
+  if (oc.contains("centered")) config.centered = oc.at("centered").get<bool>();
+  if (oc.contains("lr_decay")) config.lr_decay = oc.at("lr_decay").get<double>();
+  if (oc.contains("initial_accumulator_value")) config.initial_accumulator_value = oc.at("initial_accumulator_value").get<double>();
+  auto optimizer = make_optimizer(spec.optimizer.type, config, exp->model->named_parameters());
+  const auto& sc = spec.training.schedule.config;
+  ScheduleConfig sched;
+  if (sc.contains("step_size")) sched.step_size = sc.at("step_size").get<std::int64_t>();
+  if (sc.contains("gamma")) sched.gamma = sc.at("gamma").get<double>();
+  if (sc.contains("t_max")) sched.T_max = sc.at("t_max").get<std::int64_t>();
+  if (sc.contains("eta_min")) sched.eta_min = sc.at("eta_min").get<double>();
+  auto schedule = make_schedule(spec.training.schedule.type, sched, optimizer->lr());
+
+  Objective objective;
+  objective.type = spec.loss.type;
+  objective.reduction = spec.loss.reduction;
+  objective.seed = spec.loss.seed;
+  TrainConfig tc;
+  tc.batch_size = spec.training.batch_size;
+  tc.clip_grad_norm = spec.training.clip_grad_norm;
+  tc.clip_grad_value = spec.training.clip_grad_value;
+  tc.l1 = spec.training.l1;
+  tc.l2 = spec.training.l2;
+  tc.seed = spec.seed;
+  exp->trainer = std::make_unique<SupervisedTrainer>(exp->model, std::move(optimizer), std::move(schedule), objective, tc,
+                                                     exp->data.x_train, exp->data.y_train);
+  exp->spec = std::move(spec);
+  return exp;
+}
+
+std::pair<Tensor, Tensor> reference_batch(const Experiment& exp) {
+  const Tensor& x = exp.data.x_train;
+  const Tensor& y = exp.data.y_train;
+  const std::int64_t n = std::min<std::int64_t>(x.dim(0), exp.spec.training.batch_size);
+  if (n == x.dim(0)) return {x, y};
+  std::vector<std::int64_t> index;
+  for (std::int64_t i = 0; i < n; ++i) index.push_back(i);
+  return {take_rows(x, index), take_rows(y, index)};
+}
+
+GRADLAB_END

@@ -1,0 +1,47 @@
+// Building an experiment from a validated spec: the dataset (or explicit batch), the
+// model, optimizer, schedule and trainer. Problems that only show once the data is known
+// (a model whose first layer does not fit the dataset) are SpecErrors with pointers,
+// raised before the model is allocated.
+#pragma once
+
+#include <memory>
+
+#include "data/dataset.h"
+#include "nn/layers.h"
+#include "spec/spec.h"
+#include "train/supervised.h"
+
+GRADLAB_BEGIN
+
+// The model a spec describes: its layers under "layers", so parameter names read
+// "layers.0.weight" as in a PyTorch module with self.layers = nn.Sequential(...).
+class SpecModel : public Layer {
+ public:
+  explicit SpecModel(std::shared_ptr<Sequential> layers) : layers_(register_module("layers", std::move(layers))) {}
+  std::string type_name() const override { return "Model"; }
+  Var forward(const Var& x) override { return layers_->forward(x); }
+  Shape output_shape(const Shape& in) const override { return layers_->output_shape(in); }
+  Sequential& layers() { return *layers_; }
+
+ private:
+  std::shared_ptr<Sequential> layers_;
+};
+
+struct Experiment {
+  ExperimentSpec spec;
+  Dataset data;  // for an explicit batch: x_train = inputs, y_train = targets, no test split
+  std::shared_ptr<SpecModel> model;
+  std::unique_ptr<SupervisedTrainer> trainer;
+};
+
+// DatasetOptions from the spec's data.options, checked against the dataset catalog;
+// issues are recorded with pointers under /data.
+DatasetOptions dataset_options(const DataSpec& data, std::vector<SpecIssue>& issues);
+
+std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec);
+
+// The batch `grad` and `check` use: the explicit batch, or the first batch_size
+// training examples.
+std::pair<Tensor, Tensor> reference_batch(const Experiment& exp);
+
+GRADLAB_END

@@ -1,0 +1,52 @@
+#include "train/objective.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "ops/loss.h"
+#include "ops/ops.h"
+
+GRADLAB_BEGIN
+
+Var Objective::loss(const Var& output, const Tensor& targets) const {
+  const Reduction r = parse_reduction(reduction);
+  if (type == "mse") {
+    if (output.shape() != targets.shape() && numel(output.shape()) == targets.numel())
+      return mse_loss(output, Var(targets.reshape(output.shape())), r);  // [N] targets for [N, 1] outputs
+    return mse_loss(output, Var(targets), r);
+  }
+  if (type == "cross_entropy") return cross_entropy(output, targets, r);
+  if (type == "nll") return nll_loss(output, targets, r);
+  if (type == "bce_with_logits") {
+    const Tensor t = output.shape() != targets.shape() && output.numel() == targets.numel() ? targets.reshape(output.shape()) : targets;
+    return bce_with_logits(output, Var(t), r);
+  }
+  if (type == "output") return output;
+  throw std::invalid_argument("unknown loss type '" + type + "' (allowed: mse, cross_entropy, bce_with_logits, nll, output)");
+}
+
+double Objective::accuracy(const Tensor& output, const Tensor& targets) const {
+  if (!is_classification() || targets.numel() == 0) return std::numeric_limits<double>::quiet_NaN();
+  std::int64_t correct = 0;
+  if (type == "bce_with_logits") {
+    for (std::int64_t i = 0; i < targets.numel(); ++i) correct += (output[i] > 0) == (targets[i] > Scalar(0.5));
+    return static_cast<double>(correct) / static_cast<double>(targets.numel());
+  }
+  const std::int64_t C = output.shape().back();
+  const std::int64_t rows = output.numel() / C;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::int64_t best = 0;
+    for (std::int64_t c = 1; c < C; ++c)
+      if (output[r * C + c] > output[r * C + best]) best = c;
+    correct += best == static_cast<std::int64_t>(std::llround(targets[r]));
+  }
+  return static_cast<double>(correct) / static_cast<double>(rows);
+}
+
+void Objective::backward(const Var& loss) const {
+  if (seed.defined()) loss.backward(seed);
+  else loss.backward();
+}
+
+GRADLAB_END
