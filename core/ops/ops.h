@@ -5,7 +5,13 @@
 #pragma once
 
 #include "ops/activation.h"
+#include "ops/conv.h"
+#include "ops/dropout.h"
 #include "ops/elementwise.h"
+#include "ops/embedding.h"
 #include "ops/linalg.h"
+#include "ops/loss.h"
+#include "ops/math.h"
+#include "ops/norm.h"
 #include "ops/reduction.h"
 #include "ops/shape_ops.h"

@@ -1,0 +1,161 @@
+// The gradlab CLI as a user meets it: commands on the example specs, their output, and
+// exit codes (0 ok, 1 the work failed, 2 bad arguments, files or specs); never a crash.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(GRADLAB_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe)) out += buf.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string example(const std::string& name) { return std::string(GRADLAB_SOURCE_DIR) + "/examples/" + name; }
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+TEST(Cli, HelpForEveryCommand) {
+  auto r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "run SPEC")) << r.out;
+  for (const char* cmd : {"run", "grad", "check", "params"}) {
+    auto h = run(std::string(cmd) + " --help");
+    EXPECT_EQ(h.code, 0) << cmd;
+    EXPECT_TRUE(contains(h.out, std::string("Usage: gradlab ") + cmd)) << h.out;
+  }
+}
+
+TEST(Cli, BadArgumentsAreOneLineAndExitTwo) {
+  const char* cases[][2] = {
+      {"", "missing command"},
+      {"train x.json", "unknown command 'train'"},
+      {"run", "needs a SPEC file"},
+      {"run /no/such/file.json", "no such file"},
+      {"params /tmp", "is a directory"},
+      {"run examples/xor.json --stepz 3", "unknown option '--stepz'"},
+      {"run examples/xor.json --steps", "needs a value"},
+      {"run examples/xor.json --steps -4", "--steps expects an integer"},
+      {"check examples/xor.json --tolerance abc", "--tolerance expects a positive number"},
+  };
+  for (auto& c : cases) {
+    std::string args = c[0];
+    const auto pos = args.find("examples/");
+    if (pos != std::string::npos) args.replace(pos, 9, std::string(GRADLAB_SOURCE_DIR) + "/examples/");
+    auto r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, c[1])) << args << "\n" << r.out;
+    EXPECT_LE(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  }
+}
+
+TEST(Cli, InvalidSpecListsPointersAndExitsTwo) {
+  const std::string path = std::filesystem::temp_directory_path() / "gradlab_cli_bad_spec.json";
+  std::ofstream(path) << R"({"version": 1, "data": {"dataset": "xor"}, "model": {"layers": [{"type": "linear", "in": 2}]},
+                             "loss": {"type": "mse"}, "optimizer": {"lr": -1}})";
+  auto r = run("params " + path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.out, "/model/layers/0/out: is required")) << r.out;
+  EXPECT_TRUE(contains(r.out, "/optimizer/lr: must be from 0")) << r.out;
+  std::ofstream(path) << "{\"version\": 1,\n \"data\": oops}";
+  r = run("grad " + path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.out, "line 2")) << r.out;
+}
+
+TEST(Cli, ParamsCountIsTheSameForSequenceLengthFiveAndTen) {
+  auto t5 = run("params --json " + example("rnn-params-t5.json"));
+  auto t10 = run("params --json " + example("rnn-params-t10.json"));
+  ASSERT_EQ(t5.code, 0) << t5.out;
+  ASSERT_EQ(t10.code, 0) << t10.out;
+  const auto j5 = nlohmann::json::parse(t5.out), j10 = nlohmann::json::parse(t10.out);
+  // PyTorch: RNN H*(I + H) + 2H with I = 20, H = 128; Linear 128*10 + 10.
+  EXPECT_EQ(j5["total"], 128 * 20 + 128 * 128 + 2 * 128 + 128 * 10 + 10);
+  EXPECT_EQ(j5["total"], j10["total"]);
+  EXPECT_EQ(j5["parameters"][0]["name"], "layers.0.weight_ih_l0");
+}
+
+TEST(Cli, GradOfAVectorOutputWithoutSeedExplainsTheJacobian) {
+  auto r = run("grad " + example("vector-output-needs-seed.json"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.out, "/loss/type")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Jacobian")) << r.out;
+  EXPECT_TRUE(contains(r.out, "seed")) << r.out;
+}
+
+TEST(Cli, GradPrintsEveryGradientInPytorchLayout) {
+  auto r = run("grad " + example("tiny-chain-rule.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["loss"].is_number());
+  EXPECT_EQ(j["gradients"]["layers.0.weight"]["shape"], nlohmann::json::array({2, 1}));
+  EXPECT_EQ(j["gradients"]["layers.2.weight"]["shape"], nlohmann::json::array({1, 2}));
+  EXPECT_EQ(j["input_gradient"]["shape"], nlohmann::json::array({1, 1}));
+}
+
+TEST(Cli, CheckPassesInDoublePrecision) {
+  auto r = run("check " + example("tiny-chain-rule.json"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "checked in double precision")) << r.out;
+  EXPECT_TRUE(contains(r.out, "layers.2.bias")) << r.out;
+}
+
+TEST(Cli, RunWritesMetricsAndACheckpoint) {
+  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_run";
+  std::filesystem::remove_all(dir);
+  auto r = run("run " + example("xor.json") + " --steps 50 --seed 4 --out " + dir.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "step 50/50")) << r.out;  // not a terminal: one line per log_every
+  EXPECT_TRUE(contains(r.out, dir.string() + "/metrics.jsonl")) << r.out;
+  std::ifstream metrics(dir / "metrics.jsonl");
+  std::string line;
+  int train_lines = 0, eval_lines = 0;
+  while (std::getline(metrics, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "train") {
+      ++train_lines;
+      EXPECT_TRUE(j["loss"].is_number());
+      EXPECT_TRUE(j.contains("grad_norm"));
+    } else if (j["kind"] == "eval") {
+      ++eval_lines;
+    }
+  }
+  EXPECT_EQ(train_lines, 2);  // steps 25 and 50 with log_every 25
+  EXPECT_EQ(eval_lines, 1);
+  std::ifstream ckpt(dir / "checkpoint.json");
+  const auto c = nlohmann::json::parse(ckpt);
+  EXPECT_EQ(c["step"], 50);
+  EXPECT_EQ(c["spec"]["seed"], 4);
+}
+
+TEST(Cli, RunThatDivergesStopsWithExitOneAndNamesWhere) {
+  const std::string path = std::filesystem::temp_directory_path() / "gradlab_cli_diverge.json";
+  auto spec = nlohmann::json::parse(std::ifstream(example("tiny-chain-rule.json")));
+  spec["optimizer"]["lr"] = 1000;
+  spec["training"]["steps"] = 1000;
+  std::ofstream(path) << spec.dump();
+  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_diverge_out";
+  auto r = run("run " + path + " --out " + dir.string());
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "training stopped")) << r.out;
+  EXPECT_TRUE(contains(r.out, "not finite")) << r.out;
+}
+
+}  // namespace
