@@ -30,6 +30,22 @@ std::vector<std::pair<std::string, Tensor>> named_tensors_from(const nlohmann::j
   if (!issues.empty()) throw SpecError(issues);
   return out;
 }
+nlohmann::json rng_json(const Rng& rng) {
+  const auto s = rng.state();
+  return {{"state", s.state}, {"inc", s.inc}, {"has_spare", s.has_spare}, {"spare", s.spare}};
+}
+
+Rng::State rng_from_json(const nlohmann::json& rngs, const std::string& which) {
+  const std::string ptr = "/rng/" + which;
+  if (!rngs.is_object() || !rngs.contains(which)) throw SpecError(ptr, "is required in a checkpoint");
+  const auto& r = rngs[which];
+  if (!r.is_object() || !r.contains("state") || !r["state"].is_number_unsigned() || !r.contains("inc") ||
+      !r["inc"].is_number_unsigned() || !r.contains("has_spare") || !r["has_spare"].is_boolean() || !r.contains("spare") ||
+      !r["spare"].is_number())
+    throw SpecError(ptr, "expected {\"state\", \"inc\" (unsigned integers), \"has_spare\" (boolean), \"spare\" (number)}");
+  return {r["state"].get<std::uint64_t>(), r["inc"].get<std::uint64_t>(), r["has_spare"].get<bool>(), r["spare"].get<double>()};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const StepMetrics& m) {
@@ -123,8 +139,7 @@ std::string Session::checkpoint_json() const {
   j["parameters"] = named_tensors_json(params);
   j["buffers"] = named_tensors_json(exp_->model->named_buffers());
   j["optimizer"] = {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}};
-  const auto rng = exp_->trainer->batch_rng().state();
-  j["rng"] = {{"state", rng.state}, {"inc", rng.inc}, {"has_spare", rng.has_spare}, {"spare", rng.spare}};
+  j["rng"] = {{"batch", rng_json(exp_->trainer->batch_rng())}, {"dropout", rng_json(exp_->dropout_rng)}};
   return j.dump();
 }
 
@@ -151,9 +166,8 @@ void Session::load_checkpoint(const std::string& text) {
     throw SpecError("/optimizer/type", "the checkpoint's optimizer is " + j["optimizer"].value("type", std::string("(missing)")) +
                                              ", this session's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(j["optimizer"]["state"], "/optimizer/state");
-  const auto& r = j["rng"];
-  if (!r.is_object() || !r.contains("state") || !r["state"].is_number_unsigned() || !r.contains("inc") || !r["inc"].is_number_unsigned())
-    throw SpecError("/rng", "expected {\"state\", \"inc\", \"has_spare\", \"spare\"}");
+  const Rng::State batch_rng = rng_from_json(j["rng"], "batch");
+  const Rng::State dropout_rng = rng_from_json(j["rng"], "dropout");
   if (!j["step"].is_number_integer() || j["step"].get<std::int64_t>() < 0)
     throw SpecError("/step", "expected a non-negative integer, found " + describe(j["step"]));
 
@@ -174,8 +188,8 @@ void Session::load_checkpoint(const std::string& text) {
     optimizer.load_state(previous_opt_state);
     throw SpecError("/parameters", std::string("the checkpoint is for a different model: ") + e.what());
   }
-  Rng::State s{r["state"].get<std::uint64_t>(), r["inc"].get<std::uint64_t>(), r.value("has_spare", false), r.value("spare", 0.0)};
-  exp_->trainer->batch_rng().set_state(s);
+  exp_->trainer->batch_rng().set_state(batch_rng);
+  exp_->dropout_rng.set_state(dropout_rng);
   exp_->trainer->set_steps_done(j["step"].get<std::int64_t>());
 }
 

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <sstream>
 
+#include "nn/containers.h"
+#include "nn/conv.h"
 #include "nn/embedding.h"
+#include "nn/norm.h"
 #include "nn/init.h"
 #include "nn/positional.h"
 #include "nn/recurrent.h"
@@ -114,9 +117,8 @@ void apply_init(Module& m, const std::string& init, Rng& rng) {
   }
 }
 
-std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng);
-
-std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng) {
+// `rng` initialises parameters; `dropout_rng` is kept by Dropout layers for their masks.
+std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng, Rng& dropout_rng) {
   const auto& c = l.config;
   auto i = [&](const char* k) { return c.at(k).get<std::int64_t>(); };
   const std::string init = c.contains("init") && c.at("init") != "default" ? c.at("init").get<std::string>() : model_init;
@@ -149,8 +151,27 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_
   } else if (t == "positional") {
     if (c.at("kind") == "learned") layer = std::make_shared<LearnedPositionalEncoding>(i("max_len"), i("dim"), rng);
     else layer = std::make_shared<SinusoidalPositionalEncoding>(i("max_len"), i("dim"));
+  } else if (t == "flatten") {
+    layer = std::make_shared<Flatten>();
+  } else if (t == "conv2d") {
+    layer = std::make_shared<Conv2d>(i("in_channels"), i("out_channels"), Size2(i("kernel_size")), Size2(i("stride")),
+                                     Size2(i("padding")), rng, c.at("bias").get<bool>());
+  } else if (t == "max_pool2d") {
+    layer = std::make_shared<MaxPool2d>(Size2(i("kernel_size")), Size2(i("stride")), Size2(i("padding")));
+  } else if (t == "avg_pool2d") {
+    layer = std::make_shared<AvgPool2d>(Size2(i("kernel_size")), Size2(i("stride")), Size2(i("padding")));
+  } else if (t == "batch_norm1d") {
+    layer = std::make_shared<BatchNorm1d>(i("num_features"), c.at("eps").get<double>(), c.at("momentum").get<double>());
+  } else if (t == "batch_norm2d") {
+    layer = std::make_shared<BatchNorm2d>(i("num_features"), c.at("eps").get<double>(), c.at("momentum").get<double>());
+  } else if (t == "dropout") {
+    layer = std::make_shared<Dropout>(c.at("p").get<double>(), dropout_rng);
+  } else if (t == "residual") {
+    auto body = std::make_shared<Sequential>();
+    for (const auto& inner : l.body) body->add(build_layer(inner, model_init, rng, dropout_rng));
+    return std::make_shared<Residual>(body);  // inner layers were initialised already
   } else {
-    throw SpecError(l.pointer + "/type", "layer type '" + t + "' is not available in this build yet");
+    throw SpecError(l.pointer + "/type", "layer type '" + t + "' is not available in this build");
   }
   apply_init(*layer, init, rng);
   return layer;
@@ -181,8 +202,9 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
 
   // The model, then explicit parameter values (names and shapes checked first).
   Rng rng(spec.seed);
+  exp->dropout_rng = Rng(spec.seed, 0xd509);
   auto layers = std::make_shared<Sequential>();
-  for (const auto& l : spec.layers) layers->add(build_layer(l, spec.init, rng));
+  for (const auto& l : spec.layers) layers->add(build_layer(l, spec.init, rng, exp->dropout_rng));
   exp->model = std::make_shared<SpecModel>(layers);
   exp->model->assign_names();
   if (!spec.parameters.empty()) {

@@ -30,6 +30,7 @@ class SpecModel : public Layer {
 struct Experiment {
   ExperimentSpec spec;
   Dataset data;  // for an explicit batch: x_train = inputs, y_train = targets, no test split
+  Rng dropout_rng{0, 0xd509};  // dropout masks (seeded from the spec; saved in checkpoints)
   std::shared_ptr<SpecModel> model;
   std::unique_ptr<SupervisedTrainer> trainer;
 };

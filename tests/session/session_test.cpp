@@ -204,3 +204,34 @@ TEST(Session, ExplicitParameterErrorsNameTheParameter) {
 
 }  // namespace
 }  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+// Buffers (batch-norm running statistics) and the dropout RNG are part of the state too.
+TEST(Session, ResumeIsExactWithBatchNormDropoutAndResidual) {
+  auto spec = nlohmann::json::parse(example("xor.json"));
+  spec["model"]["layers"] = nlohmann::json::parse(R"([
+    {"type": "linear", "in": 2, "out": 8},
+    {"type": "batch_norm1d", "num_features": 8},
+    {"type": "relu"},
+    {"type": "residual", "layers": [{"type": "linear", "in": 8, "out": 8}, {"type": "tanh"}]},
+    {"type": "dropout", "p": 0.2},
+    {"type": "linear", "in": 8, "out": 2}
+  ])");
+  const std::string text = spec.dump();
+  Session straight(text);
+  auto all = straight.train(20);
+  Session first(text);
+  first.train(8);
+  Session resumed = Session::from_checkpoint(first.checkpoint_json());
+  auto rest = resumed.train(12);
+  for (std::size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].loss, all[8 + i].loss) << "step " << rest[i].step;
+  EXPECT_EQ(resumed.checkpoint_json(), straight.checkpoint_json());
+  const auto names = resumed.params();
+  EXPECT_EQ(names[2].name, "layers.1.weight");        // batch norm gamma
+  EXPECT_EQ(names[4].name, "layers.3.fn.0.weight");   // inside the residual block
+}
+
+}  // namespace
+}  // namespace gradlab
