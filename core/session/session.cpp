@@ -30,13 +30,12 @@ std::vector<std::pair<std::string, Tensor>> named_tensors_from(const nlohmann::j
   if (!issues.empty()) throw SpecError(issues);
   return out;
 }
-nlohmann::json rng_json(const Rng& rng) {
-  const auto s = rng.state();
+nlohmann::json rng_json(const Rng::State& s) {
   return {{"state", s.state}, {"inc", s.inc}, {"has_spare", s.has_spare}, {"spare", s.spare}};
 }
 
 Rng::State rng_from_json(const nlohmann::json& rngs, const std::string& which) {
-  const std::string ptr = "/rng/" + which;
+  const std::string ptr = (which == "rng" ? "/batcher/" : "/rng/") + which;
   if (!rngs.is_object() || !rngs.contains(which)) throw SpecError(ptr, "is required in a checkpoint");
   const auto& r = rngs[which];
   if (!r.is_object() || !r.contains("state") || !r["state"].is_number_unsigned() || !r.contains("inc") ||
@@ -139,7 +138,9 @@ std::string Session::checkpoint_json() const {
   j["parameters"] = named_tensors_json(params);
   j["buffers"] = named_tensors_json(exp_->model->named_buffers());
   j["optimizer"] = {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}};
-  j["rng"] = {{"batch", rng_json(exp_->trainer->batch_rng())}, {"dropout", rng_json(exp_->dropout_rng)}};
+  const Batcher::State b = exp_->trainer->batcher().state();
+  j["batcher"] = {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}};
+  j["rng"] = {{"dropout", rng_json(exp_->dropout_rng.state())}};
   return j.dump();
 }
 
@@ -155,7 +156,7 @@ void Session::load_checkpoint(const std::string& text) {
   if (!j.contains("version") || j["version"] != kCheckpointVersion)
     throw SpecError("/version", "checkpoint format version " + (j.contains("version") ? j["version"].dump() : std::string("(missing)")) +
                                       " is not readable by this gradlab, which reads version " + std::to_string(kCheckpointVersion));
-  for (const char* key : {"parameters", "buffers", "optimizer", "rng", "step"})
+  for (const char* key : {"parameters", "buffers", "optimizer", "batcher", "rng", "step"})
     if (!j.contains(key)) throw SpecError(std::string("/") + key, "is required in a checkpoint");
   // Everything is validated before anything changes.
   auto params = named_tensors_from(j["parameters"], "/parameters");
@@ -166,8 +167,18 @@ void Session::load_checkpoint(const std::string& text) {
     throw SpecError("/optimizer/type", "the checkpoint's optimizer is " + j["optimizer"].value("type", std::string("(missing)")) +
                                              ", this session's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(j["optimizer"]["state"], "/optimizer/state");
-  const Rng::State batch_rng = rng_from_json(j["rng"], "batch");
   const Rng::State dropout_rng = rng_from_json(j["rng"], "dropout");
+  const auto& bj = j["batcher"];
+  if (!bj.is_object() || !bj.contains("epoch") || !bj["epoch"].is_number_integer() || !bj.contains("position") ||
+      !bj["position"].is_number_integer())
+    throw SpecError("/batcher", "expected {\"epoch\", \"position\" (integers), \"rng\"}");
+  Batcher::State batcher{bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(), rng_from_json(bj, "rng")};
+  Batcher batcher_probe = exp_->trainer->batcher();  // validate on a copy: nothing changes on error
+  try {
+    batcher_probe.set_state(batcher);
+  } catch (const std::invalid_argument& e) {
+    throw SpecError("/batcher", e.what());
+  }
   if (!j["step"].is_number_integer() || j["step"].get<std::int64_t>() < 0)
     throw SpecError("/step", "expected a non-negative integer, found " + describe(j["step"]));
 
@@ -188,7 +199,7 @@ void Session::load_checkpoint(const std::string& text) {
     optimizer.load_state(previous_opt_state);
     throw SpecError("/parameters", std::string("the checkpoint is for a different model: ") + e.what());
   }
-  exp_->trainer->batch_rng().set_state(batch_rng);
+  exp_->trainer->batcher() = batcher_probe;
   exp_->dropout_rng.set_state(dropout_rng);
   exp_->trainer->set_steps_done(j["step"].get<std::int64_t>());
 }

@@ -1,23 +1,12 @@
 #include "train/supervised.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "ops/loss.h"
 #include "ops/ops.h"
 #include "optim/clip.h"
 
 GRADLAB_BEGIN
-
-Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& index) {
-  Shape shape = t.shape();
-  const std::int64_t row = shape.empty() || shape[0] == 0 ? 0 : t.numel() / shape[0];
-  shape[0] = static_cast<std::int64_t>(index.size());
-  Tensor out(shape);
-  for (std::size_t i = 0; i < index.size(); ++i)
-    std::memcpy(out.data() + static_cast<std::int64_t>(i) * row, t.data() + index[i] * row, sizeof(Scalar) * static_cast<std::size_t>(row));
-  return out;
-}
 
 SupervisedTrainer::SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_ptr<Optimizer> optimizer,
                                      std::unique_ptr<Schedule> schedule, Objective objective, TrainConfig config, Tensor x_train,
@@ -29,28 +18,11 @@ SupervisedTrainer::SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_p
       config_(config),
       x_(std::move(x_train)),
       y_(std::move(y_train)),
-      rng_(config.seed, 0x5eed) {
+      batcher_(x_.defined() && x_.rank() > 0 ? std::max<std::int64_t>(x_.dim(0), 1) : 1, config.batch_size, config.seed) {
   if (!x_.defined() || x_.rank() == 0 || x_.dim(0) == 0) throw std::invalid_argument("training data is empty");
   if (!y_.defined() || y_.rank() == 0 || y_.dim(0) != x_.dim(0))
     throw std::invalid_argument("inputs " + to_string(x_.shape()) + " and targets " + to_string(y_.shape()) +
                                 " need the same number of examples");
-}
-
-// A batch of distinct random examples (all of them when the set is no larger than the
-// batch, in their original order, so small explicit batches are used exactly as given).
-std::pair<Tensor, Tensor> SupervisedTrainer::next_batch() {
-  const std::int64_t n = x_.dim(0);
-  if (config_.batch_size >= n) return {x_, y_};
-  std::vector<std::int64_t> index;
-  index.reserve(static_cast<std::size_t>(config_.batch_size));
-  std::vector<std::int64_t> pool(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) pool[static_cast<std::size_t>(i)] = i;
-  for (std::int64_t k = 0; k < config_.batch_size; ++k) {  // partial Fisher-Yates
-    const std::int64_t j = k + rng_.below(static_cast<std::uint32_t>(n - k));
-    std::swap(pool[static_cast<std::size_t>(k)], pool[static_cast<std::size_t>(j)]);
-    index.push_back(pool[static_cast<std::size_t>(k)]);
-  }
-  return {take_rows(x_, index), take_rows(y_, index)};
 }
 
 Var SupervisedTrainer::penalized(const Var& loss) const {
@@ -80,7 +52,9 @@ StepMetrics SupervisedTrainer::step() {
   m.lr = schedule_ ? schedule_->lr_at(step_) : optimizer_->lr();
   optimizer_->set_lr(m.lr);
   model_->train(true);
-  auto [x, y] = next_batch();
+  Batch batch = batcher_.next(x_, y_);
+  const Tensor& x = batch.x;
+  const Tensor& y = batch.y;
   model_->zero_grad();
   Var out = model_->forward(Var(x));
   Var loss = objective_.loss(out, y);

@@ -12,10 +12,10 @@
 #include <memory>
 #include <stdexcept>
 
+#include "data/batcher.h"
 #include "nn/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
-#include "tensor/rng.h"
 #include "train/objective.h"
 
 GRADLAB_BEGIN
@@ -25,7 +25,7 @@ struct TrainConfig {
   double clip_grad_norm = 0;   // 0: off
   double clip_grad_value = 0;  // 0: off
   double l1 = 0, l2 = 0;       // weights of sum|w| and sum w^2 added to the loss
-  std::uint64_t seed = 0;      // for batch order
+  std::uint64_t seed = 0;      // for batch order (reshuffled every epoch)
 };
 
 struct StepMetrics {
@@ -78,11 +78,10 @@ class SupervisedTrainer {
   Layer& model() { return *model_; }
   Optimizer& optimizer() { return *optimizer_; }
   const Objective& objective() const { return objective_; }
-  Rng& batch_rng() { return rng_; }
+  Batcher& batcher() { return batcher_; }
   void set_steps_done(std::int64_t step) { step_ = step; }
 
  private:
-  std::pair<Tensor, Tensor> next_batch();
   Var penalized(const Var& loss) const;
 
   std::shared_ptr<Layer> model_;
@@ -91,11 +90,8 @@ class SupervisedTrainer {
   Objective objective_;
   TrainConfig config_;
   Tensor x_, y_;
-  Rng rng_;
+  Batcher batcher_;
   std::int64_t step_ = 0;
 };
-
-// Rows `index` of t along axis 0, copied into a new [index.size(), ...] tensor.
-Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& index);
 
 GRADLAB_END
