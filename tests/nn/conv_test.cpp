@@ -11,15 +11,7 @@
 namespace gradlab {
 namespace {
 
-template <class F>
-void expect_invalid(F f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    for (const char* part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
+using test::expect_invalid;
 
 TEST(Conv2dLayer, ParametersHavePytorchNamesShapesAndInit) {
   Rng rng(1);

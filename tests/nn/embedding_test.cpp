@@ -11,14 +11,7 @@
 namespace gradlab {
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no std::invalid_argument thrown)";
-}
+using test::message_of;
 
 TEST(EmbeddingLayer, WeightIsNamedAndInitialisedAsPytorch) {
   Rng rng(1);

@@ -11,22 +11,12 @@
 namespace gradlab {
 namespace {
 
+using test::expect_invalid;
+
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-12 : 1e-5;
 
 void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = kTol) {
-  ASSERT_EQ(t.numel(), static_cast<std::int64_t>(expected.size()));
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    EXPECT_NEAR(t[static_cast<std::int64_t>(i)], expected[i], tol) << "at flat index " << i;
-}
-
-template <class F>
-void expect_invalid(F f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    for (const char* part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
+  test::expect_values(t, expected, tol);
 }
 
 TEST(BatchNormLayer, StateDictMatchesPytorch) {

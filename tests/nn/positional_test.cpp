@@ -8,14 +8,7 @@
 namespace gradlab {
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no std::invalid_argument thrown)";
-}
+using test::message_of;
 
 // Float tables are rounded to float; double ones are exact to the last few ulps.
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-11 : 1e-6;

@@ -15,6 +15,8 @@
 namespace gradlab {
 namespace {
 
+using test::expect_invalid;
+
 using test::weighted_sum;
 constexpr bool kDouble = sizeof(Scalar) == 8;
 constexpr std::int64_t B = 2, T = 3, I = 3, H = 4;
@@ -454,15 +456,6 @@ TEST(Recurrent, SetForgetBias) {
 }
 
 // ---- 7: errors ------------------------------------------------------------------------------
-
-void expect_invalid(const std::function<void()>& f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning " << fragments[0];
-  } catch (const std::invalid_argument& e) {
-    for (const auto& frag : fragments) EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << e.what();
-  }
-}
 
 TEST(Recurrent, ErrorsSayWhatWasFoundAndWhatIsAllowed) {
   Rng rng(24);

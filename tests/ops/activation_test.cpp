@@ -9,20 +9,13 @@
 namespace gradlab {
 namespace {
 
+using test::message_of;
+
 using test::random_var;
 using test::weighted_sum;
 
 // Float keeps ~7 digits, double ~16: forward values are compared to this.
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-12 : 1e-6;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no std::invalid_argument thrown>";
-}
 
 TEST(ActivationForward, SoftmaxRowsByHand) {
   // row [0, ln 2, ln 3]: exp = [1, 2, 3], total 6 -> [1/6, 2/6, 3/6]

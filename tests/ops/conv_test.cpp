@@ -10,6 +10,8 @@
 namespace gradlab {
 namespace {
 
+using test::expect_invalid;
+
 using test::random_var;
 using test::weighted_sum;
 
@@ -38,16 +40,6 @@ Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor* b, Size2 s, 
           y[k++] = static_cast<Scalar>(acc);
         }
   return y;
-}
-
-template <class F>
-void expect_invalid(F f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected std::invalid_argument";
-  } catch (const std::invalid_argument& e) {
-    for (const char* part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
 }
 
 struct ConvCase {

@@ -8,17 +8,10 @@
 namespace gradlab {
 namespace {
 
+using test::message_of;
+
 using test::random_var;
 using test::weighted_sum;
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no std::invalid_argument thrown)";
-}
 
 TEST(EmbeddingForward, GathersRowsInIndexOrder) {
   // weight rows: 0 -> (0, 1), 1 -> (10, 11), 2 -> (20, 21)

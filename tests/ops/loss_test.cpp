@@ -10,25 +10,13 @@
 namespace gradlab {
 namespace {
 
+using test::message_of;
+
 using test::random_var;
 using test::weighted_sum;
 
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-14 : 1e-6;
 const double ln2 = std::log(2.0), ln3 = std::log(3.0);
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no std::invalid_argument thrown>";
-}
-#define EXPECT_MESSAGE_HAS(call, ...)                                                              \
-  do {                                                                                             \
-    const std::string msg = message_of([&] { (void)(call); });                                     \
-    for (const char* part : {__VA_ARGS__}) EXPECT_NE(msg.find(part), std::string::npos) << msg;   \
-  } while (0)
 
 void expect_values(const Var& y, const std::vector<double>& want) {
   ASSERT_EQ(y.numel(), static_cast<std::int64_t>(want.size()));

@@ -10,6 +10,8 @@
 namespace gradlab {
 namespace {
 
+using test::message_of;
+
 using test::random_var;
 using test::weighted_sum;
 
@@ -17,20 +19,6 @@ constexpr double kTol = sizeof(Scalar) == 8 ? 1e-14 : 1e-6;
 
 std::vector<Scalar> values(const Var& v) { return v.value().to_vector(); }
 std::vector<Scalar> values(const Tensor& t) { return t.to_vector(); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no std::invalid_argument thrown>";
-}
-#define EXPECT_MESSAGE_HAS(call, ...)                                                              \
-  do {                                                                                             \
-    const std::string msg = message_of([&] { (void)(call); });                                     \
-    for (const char* part : {__VA_ARGS__}) EXPECT_NE(msg.find(part), std::string::npos) << msg;   \
-  } while (0)
 
 // [[1, 5, 5], [-2, 0, 3]]: a tie for the maximum in row 0
 Tensor sample() { return Tensor::from({2, 3}, {1, 5, 5, -2, 0, 3}); }

@@ -8,6 +8,8 @@
 namespace gradlab {
 namespace {
 
+using test::message_of;
+
 using test::random_var;
 using test::weighted_sum;
 
@@ -15,20 +17,6 @@ std::vector<Scalar> values(const Var& v) { return v.value().to_vector(); }
 
 // x = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]  (shape [3, 4], x[i][j] = 4i + j)
 Var iota34() { return Var(Tensor::from({3, 4}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "<no std::invalid_argument thrown>";
-}
-#define EXPECT_MESSAGE_HAS(call, ...)                                                              \
-  do {                                                                                             \
-    const std::string msg = message_of([&] { (void)(call); });                                     \
-    for (const char* part : {__VA_ARGS__}) EXPECT_NE(msg.find(part), std::string::npos) << msg;   \
-  } while (0)
 
 TEST(ShapeOpsForward, SliceAndSelect) {
   Var x = iota34();

@@ -46,6 +46,37 @@ inline ::testing::AssertionResult gradcheck_passes(const std::function<Var()>& l
   return ::testing::AssertionFailure() << msg.str();
 }
 
+// The message of the std::invalid_argument that `f` throws, or a marker saying none was.
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<no std::invalid_argument thrown>";
+}
+
+// Expects `f` to throw std::invalid_argument whose message contains every part.
+template <class F>
+void expect_invalid(F f, std::initializer_list<const char*> parts) {
+  const std::string msg = message_of(f);
+  for (const char* part : parts) EXPECT_NE(msg.find(part), std::string::npos) << "message: " << msg << "\nlacks: " << part;
+}
+
+// Every element of t (flat, row-major) against expected values.
+inline void expect_values(const Tensor& t, const std::vector<double>& expected, double tol) {
+  ASSERT_EQ(t.numel(), static_cast<std::int64_t>(expected.size()));
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(t[static_cast<std::int64_t>(i)], expected[i], tol) << "at flat index " << i;
+}
+
 }  // namespace gradlab::test
+
+// EXPECT_MESSAGE_HAS(expr, "part", ...): expr throws std::invalid_argument naming every part.
+#define EXPECT_MESSAGE_HAS(call, ...)                                                                         \
+  do {                                                                                                        \
+    const std::string msg_ = ::gradlab::test::message_of([&] { (void)(call); });                              \
+    for (const char* part_ : {__VA_ARGS__}) EXPECT_NE(msg_.find(part_), std::string::npos) << msg_;           \
+  } while (0)
 
 #define EXPECT_GRADCHECK(...) EXPECT_TRUE(::gradlab::test::gradcheck_passes(__VA_ARGS__))
