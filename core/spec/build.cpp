@@ -198,6 +198,7 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   Shape in = exp->data.x_train.shape();
   in[0] = std::min<std::int64_t>(in[0], spec.training.batch_size);
   const auto summary = summarize_layers(spec.layers, in, issues);
+  if (issues.empty()) check_model_size(summary, issues);
   if (!issues.empty()) throw SpecError(issues);
 
   // The model, then explicit parameter values (names and shapes checked first).

@@ -222,4 +222,12 @@ std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers,
   return top;
 }
 
+void check_model_size(const std::vector<LayerSummary>& summary, std::vector<SpecIssue>& issues) {
+  std::int64_t total = 0;
+  for (const auto& s : summary) total += s.parameters;
+  if (total > kMaxParameters)
+    issues.push_back({"/model/layers", "the model would have " + std::to_string(total) + " parameters; at most " +
+                                           std::to_string(kMaxParameters) + " are allowed (gradlab trains small networks)"});
+}
+
 GRADLAB_END

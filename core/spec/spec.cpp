@@ -258,6 +258,7 @@ void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
   const std::size_t before = issues.size();
   auto summary = summarize_layers(spec.layers, spec.data.inputs.shape(), issues);
   if (issues.size() != before || summary.empty()) return;
+  check_model_size(summary, issues);
   const Shape& out = summary.back().output;
   if (spec.loss.type == "output" && !spec.loss.seed.defined() && numel(out) != 1)
     issues.push_back({"/loss/type", "with type \"output\" the objective is the model's output, which has shape " + to_string(out) +

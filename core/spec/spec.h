@@ -95,6 +95,12 @@ struct LayerSummary {
 std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers, const Shape& in,
                                            std::vector<SpecIssue>& issues);
 
+// The largest model a spec may describe: gradlab trains small networks, in a browser tab
+// too, and a typo such as hidden_size 100000 should be an error, not an out-of-memory.
+inline constexpr std::int64_t kMaxParameters = 20'000'000;
+// Records an issue at /model/layers when the summarised layers exceed kMaxParameters.
+void check_model_size(const std::vector<LayerSummary>& summary, std::vector<SpecIssue>& issues);
+
 // Names accepted for layer "type".
 const std::vector<std::string>& layer_types();
 

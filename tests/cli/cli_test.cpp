@@ -17,8 +17,8 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(GRADLAB_CLI) + " " + args + " 2>&1";
+Result shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return {-1, ""};
   std::string out;
@@ -27,6 +27,8 @@ Result run(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+Result run(const std::string& args) { return shell(std::string(GRADLAB_CLI) + " " + args); }
 
 std::string example(const std::string& name) { return std::string(GRADLAB_SOURCE_DIR) + "/examples/" + name; }
 
@@ -143,6 +145,18 @@ TEST(Cli, RunWritesMetricsAndACheckpoint) {
   const auto c = nlohmann::json::parse(ckpt);
   EXPECT_EQ(c["step"], 50);
   EXPECT_EQ(c["spec"]["seed"], 4);
+}
+
+TEST(Cli, RunOnATerminalDrawsAProgressBar) {
+  // util-linux `script` (Debian's essential bsdutils) gives the command a pseudo-terminal.
+  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_tty";
+  auto r = shell("script -qec '" + std::string(GRADLAB_CLI) + " run " + example("xor.json") +
+               " --steps 40 --out " + dir.string() + "' /dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "\r[")) << r.out;
+  EXPECT_TRUE(contains(r.out, "] 40/40")) << r.out;
+  EXPECT_TRUE(contains(r.out, "steps/s")) << r.out;
+  EXPECT_FALSE(contains(r.out, "step 40/40  loss")) << "a terminal gets the bar, not log lines\n" << r.out;
 }
 
 TEST(Cli, RunThatDivergesStopsWithExitOneAndNamesWhere) {

@@ -205,6 +205,14 @@ TEST(SpecErrors, ScheduleMissingField) {
 }
 TEST(SpecErrors, ClipNegative) { auto d = valid(); d["training"]["clip_grad_norm"] = -1; expect_issue(d, "/training/clip_grad_norm", {"from 0"}); }
 
+TEST(SpecErrors, ModelTooLargeIsRefusedBeforeAllocation) {
+  auto d = valid();
+  d["model"]["layers"][0]["out"] = 60000;
+  d["model"]["layers"][2]["in"] = 60000;
+  d["model"]["layers"][1] = {{"type", "linear"}, {"in", 60000}, {"out", 60000}};
+  expect_issue(d, "/model/layers", {"parameters", "at most 20000000"});
+}
+
 TEST(SpecErrors, EveryProblemIsReportedAtOnce) {
   auto d = valid();
   d["seed"] = "x";
