@@ -1,10 +1,12 @@
 #include "autograd/var.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/anomaly.h"
 #include "autograd/node.h"
 #include "kernels/kernels.h"
 
@@ -69,6 +71,7 @@ void Var::retain_grad() { checked(node_).retain_grad = true; }
 void Var::register_hook(GradHook hook) { checked(node_).hooks.push_back(std::move(hook)); }
 
 Var record(const char* op, std::vector<Var> inputs, Tensor value, BackwardFn backward) {
+  if (anomaly_enabled()) anomaly_detail::check_forward(op, inputs, value);
   const bool needs = g_grad_enabled && std::any_of(inputs.begin(), inputs.end(),
                                                    [](const Var& v) { return v.requires_grad(); });
   Var out(std::move(value));
@@ -99,6 +102,8 @@ class Engine {
       Var g = std::move(found->second);
       pending_.erase(found);
       if (!create_graph_) g = Var(g.value());  // keep no history
+      std::optional<anomaly_detail::BackwardScope> anomaly;
+      if (anomaly_enabled()) anomaly.emplace(node->op, g.value());
       for (auto& hook : node->hooks) hook(g.value());
       if (capture_) {
         for (std::size_t k = 0; k < capture_->size(); ++k)
@@ -170,6 +175,7 @@ void Grads::accumulate(int i, const Var& g) {
   if (g.shape() != in.shape())
     throw std::logic_error(std::string("backward of op '") + node_->op + "' gave input " + std::to_string(i) +
                            " a gradient of shape " + to_string(g.shape()) + ", expected " + to_string(in.shape()));
+  if (anomaly_enabled()) anomaly_detail::check_gradient(node_->op, i, in, g.value());
   engine_->add_pending(in.node(), g);
 }
 void Grads::require_first_order() const {

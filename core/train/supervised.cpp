@@ -1,10 +1,16 @@
+// SupervisedTrainer (see supervised.h): the step, its non-finite checks and roll-back, and
+// the hand-off to truncated BPTT (tbptt.h) and anomaly mode (autograd/anomaly.h).
 #include "train/supervised.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
+#include "autograd/anomaly.h"
 #include "ops/loss.h"
 #include "ops/ops.h"
 #include "optim/clip.h"
+#include "train/tbptt.h"
 
 GRADLAB_BEGIN
 
@@ -23,7 +29,20 @@ SupervisedTrainer::SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_p
   if (!y_.defined() || y_.rank() == 0 || y_.dim(0) != x_.dim(0))
     throw std::invalid_argument("inputs " + to_string(x_.shape()) + " and targets " + to_string(y_.shape()) +
                                 " need the same number of examples");
+  if (config_.tbptt < 0)
+    throw std::invalid_argument("tbptt = " + std::to_string(config_.tbptt) + " (allowed: 0 for off, or a chunk length >= 1)");
+  if (config_.tbptt > 0) {
+    TruncatedBptt::check_data(x_, y_);
+    if (objective_.type == "output" || objective_.reduction == "none" || objective_.seed.defined())
+      throw std::invalid_argument("truncated BPTT (tbptt) needs a loss that is one number per chunk (reduction mean or sum), "
+                                  "got type '" + objective_.type + "' with reduction '" + objective_.reduction + "'");
+    tbptt_ = std::make_unique<TruncatedBptt>(*model_, config_.tbptt);
+  }
 }
+
+SupervisedTrainer::~SupervisedTrainer() = default;
+
+const TbpttChunk* SupervisedTrainer::tbptt_chunk() const { return tbptt_ ? &tbptt_->current() : nullptr; }
 
 Var SupervisedTrainer::penalized(const Var& loss) const {
   Var total = loss;
@@ -46,42 +65,134 @@ SupervisedTrainer::Pass SupervisedTrainer::forward_backward(const Tensor& x, con
   return pass;
 }
 
+SupervisedTrainer::Forward SupervisedTrainer::run_forward(const Tensor& x, const Tensor& y) {
+  Forward f;
+  f.output = tbptt_ ? tbptt_->forward(tbptt_->current()) : model_->forward(Var(x));
+  f.loss = objective_.loss(f.output, y);
+  f.total = penalized(f.loss);
+  return f;
+}
+
+void SupervisedTrainer::diagnose(const Tensor& x, const Tensor& y, const NonFiniteError& fallback) {
+  const std::int64_t step = fallback.step();
+  try {
+    AnomalyModeGuard anomaly;
+    model_->zero_grad();
+    Forward f = run_forward(x, y);
+    objective_.backward(f.total);
+  } catch (const NonFiniteOpError& e) {
+    model_->zero_grad();
+    const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
+    std::string what = e.what();
+    if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
+    throw NonFiniteError(step, where,
+                         "step " + std::to_string(step) + ": a value became non-finite; replayed in anomaly mode, the "
+                         "first to go bad: " + what + ". Nothing was updated. Try a smaller learning rate or gradient clipping.",
+                         e.op());
+  }
+  model_->zero_grad();
+  throw fallback;  // the replay stayed finite (e.g. other dropout masks): report what the step saw
+}
+
+namespace {
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+void SupervisedTrainer::update(std::int64_t step) {
+  auto params = model_->named_parameters();
+  std::vector<Tensor> before;
+  before.reserve(params.size());
+  for (const auto& [name, p] : params) before.push_back(p.value().clone());
+  const NamedTensors optimizer_before = optimizer_->state();
+  optimizer_->step();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const std::string& name = params[k].first;
+    const Var& p = params[k].second;
+    const Tensor& v = p.value();
+    for (std::int64_t i = 0; i < v.numel(); ++i) {
+      if (std::isfinite(v[i])) continue;
+      const std::string detail = "element " + std::to_string(i) + " went from " + number(before[k][i]) + " to " +
+                                 number(v[i]) + " with gradient " + number(p.has_grad() ? p.grad()[i] : 0) +
+                                 " and learning rate " + number(optimizer_->lr());
+      for (std::size_t j = 0; j < params.size(); ++j) {
+        Tensor& dst = params[j].second.mutable_value();
+        std::copy(before[j].data(), before[j].data() + before[j].numel(), dst.data());
+      }
+      optimizer_->load_state(optimizer_before);
+      throw NonFiniteError(step, name,
+                           "step " + std::to_string(step) + ": the update made parameter '" + name + "' non-finite (" +
+                               detail + "); it was undone and nothing was updated. Try a smaller learning rate or "
+                               "gradient clipping.");
+    }
+  }
+}
+
 StepMetrics SupervisedTrainer::step() {
   StepMetrics m;
   m.step = step_ + 1;
   m.lr = schedule_ ? schedule_->lr_at(step_) : optimizer_->lr();
   optimizer_->set_lr(m.lr);
   model_->train(true);
-  Batch batch = batcher_.next(x_, y_);
-  const Tensor& x = batch.x;
-  const Tensor& y = batch.y;
-  model_->zero_grad();
-  Var out = model_->forward(Var(x));
-  Var loss = objective_.loss(out, y);
-  Var total = penalized(loss);
-  m.loss = loss.numel() == 1 ? static_cast<double>(loss.item()) : std::nan("");
-  m.objective = total.numel() == 1 ? static_cast<double>(total.item()) : m.loss;
-  if (loss.numel() == 1 && !std::isfinite(m.loss))
-    throw NonFiniteError(m.step, "loss", "step " + std::to_string(m.step) + ": the loss became " + std::to_string(m.loss) +
-                                             " (not finite); nothing was updated. Try a smaller learning rate or gradient clipping.");
-  objective_.backward(total);
-  for (auto& [name, p] : model_->named_parameters()) {
-    if (!p.has_grad()) continue;
-    const Tensor& g = p.grad();
-    for (std::int64_t i = 0; i < g.numel(); ++i)
-      if (!std::isfinite(g[i]))
-        throw NonFiniteError(m.step, name, "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
-                                               "' is not finite (element " + std::to_string(i) + " = " + std::to_string(g[i]) +
-                                               "); nothing was updated. Try a smaller learning rate or gradient clipping.");
+  Tensor x, y;
+  if (tbptt_) {
+    const TbpttChunk& chunk = tbptt_->next_chunk(batcher_, x_, y_);
+    x = chunk.x;
+    y = chunk.y;
+    m.chunk_start = chunk.start;
+    m.chunk_steps = chunk.length;
+  } else {
+    Batch batch = batcher_.next(x_, y_);
+    x = batch.x;
+    y = batch.y;
   }
-  const auto params = model_->parameters();
-  m.grad_norm = grad_norm(params);
-  if (config_.clip_grad_norm > 0) clip_grad_norm(params, config_.clip_grad_norm);
-  if (config_.clip_grad_value > 0) clip_grad_value(params, config_.clip_grad_value);
-  m.grad_norm_after = config_.clip_grad_norm > 0 || config_.clip_grad_value > 0 ? grad_norm(params) : m.grad_norm;
-  m.clipped = m.grad_norm_after < m.grad_norm;
-  m.accuracy = objective_.accuracy(out.value(), y);
-  optimizer_->step();
+  // Buffers (batch-norm running statistics) change in the forward: keep them to undo a bad step.
+  auto buffers = model_->named_buffers();
+  std::vector<Tensor> buffers_before;
+  for (const auto& [name, b] : buffers) buffers_before.push_back(b.clone());
+  auto restore_buffers = [&] {
+    for (std::size_t k = 0; k < buffers.size(); ++k)
+      std::copy(buffers_before[k].data(), buffers_before[k].data() + buffers_before[k].numel(), buffers[k].second.data());
+  };
+  try {
+    model_->zero_grad();
+    Forward f = run_forward(x, y);
+    m.loss = f.loss.numel() == 1 ? static_cast<double>(f.loss.item()) : std::nan("");
+    m.objective = f.total.numel() == 1 ? static_cast<double>(f.total.item()) : m.loss;
+    if (f.loss.numel() == 1 && !std::isfinite(m.loss)) {
+      restore_buffers();
+      diagnose(x, y, NonFiniteError(m.step, "loss", "step " + std::to_string(m.step) + ": the loss became " + number(m.loss) +
+                                                        " (not finite); nothing was updated. Try a smaller learning rate or gradient clipping."));
+    }
+    objective_.backward(f.total);
+    for (auto& [name, p] : model_->named_parameters()) {
+      if (!p.has_grad()) continue;
+      const Tensor& g = p.grad();
+      for (std::int64_t i = 0; i < g.numel(); ++i) {
+        if (std::isfinite(g[i])) continue;
+        restore_buffers();
+        diagnose(x, y, NonFiniteError(m.step, name, "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
+                                                        "' is not finite (element " + std::to_string(i) + " = " + number(g[i]) +
+                                                        "); nothing was updated. Try a smaller learning rate or gradient clipping."));
+      }
+    }
+    const auto params = model_->parameters();
+    m.grad_norm = grad_norm(params);
+    if (config_.clip_grad_norm > 0) clip_grad_norm(params, config_.clip_grad_norm);
+    if (config_.clip_grad_value > 0) clip_grad_value(params, config_.clip_grad_value);
+    m.grad_norm_after = config_.clip_grad_norm > 0 || config_.clip_grad_value > 0 ? grad_norm(params) : m.grad_norm;
+    m.clipped = m.grad_norm_after < m.grad_norm;
+    m.accuracy = objective_.accuracy(f.output.value(), y);
+    update(m.step);
+  } catch (const NonFiniteError&) {
+    restore_buffers();
+    if (tbptt_) tbptt_->reset();  // start the next step on fresh sequences
+    throw;
+  }
+  if (tbptt_) tbptt_->commit();
   step_ = m.step;
   return m;
 }

@@ -1,6 +1,14 @@
 // SupervisedTrainer: minibatch training of a single-input model on (inputs, targets)
 // pairs: classification, regression, sequence labelling, language modelling.
 // One step = draw a batch, forward, loss (+ L1/L2 penalties), backward, clip, update.
+// With TrainConfig::tbptt = k > 0 (truncated BPTT, train/tbptt.h) one step trains the next
+// k time steps of the current batch of sequences instead, from the state the previous
+// chunk ended in.
+//
+// A step that meets a NaN/Inf changes nothing (parameters, optimizer state, buffers) and
+// throws NonFiniteError naming the step and the first op or parameter that went bad: the
+// failing step is replayed once in anomaly mode (autograd/anomaly.h) to find that op, so
+// healthy steps pay nothing for it.
 //
 //   SupervisedTrainer trainer(model, std::move(optimizer), std::move(schedule), objective,
 //                             config, x_train, y_train);
@@ -26,6 +34,9 @@ struct TrainConfig {
   double clip_grad_value = 0;  // 0: off
   double l1 = 0, l2 = 0;       // weights of sum|w| and sum w^2 added to the loss
   std::uint64_t seed = 0;      // for batch order (reshuffled every epoch)
+  // Truncated BPTT chunk length k (0: off, full BPTT). Needs a [Recurrent, per-step
+  // layers...] model, x [N, T, F], per-step targets [N, T, ...] and a scalar loss.
+  std::int64_t tbptt = 0;
 };
 
 struct StepMetrics {
@@ -37,6 +48,9 @@ struct StepMetrics {
   double grad_norm_after = 0;  // after clipping
   bool clipped = false;
   double lr = 0;               // the learning rate this step used
+  // Truncated BPTT: the time steps this update trained on, [chunk_start, chunk_start +
+  // chunk_steps) (0 and 0 when tbptt is off).
+  std::int64_t chunk_start = 0, chunk_steps = 0;
 };
 
 struct EvalMetrics {
@@ -45,23 +59,35 @@ struct EvalMetrics {
   std::int64_t n = 0;
 };
 
-// Thrown when a loss or gradient stops being finite. Nothing was updated in that step.
+// Thrown when a loss, a gradient or an update stops being finite. Nothing was updated in
+// that step (parameters, optimizer state and buffers are as before it).
 class NonFiniteError : public std::runtime_error {
  public:
-  NonFiniteError(std::int64_t step, std::string where, const std::string& message)
-      : std::runtime_error(message), step_(step), where_(std::move(where)) {}
+  NonFiniteError(std::int64_t step, std::string where, const std::string& message, std::string op = "")
+      : std::runtime_error(message), step_(step), where_(std::move(where)), op_(std::move(op)) {}
   std::int64_t step() const { return step_; }
-  const std::string& where() const { return where_; }  // the parameter or value that went bad
+  // What went bad first: an op ("log"), a parameter ("layers.0.weight") or "loss".
+  const std::string& where() const { return where_; }
+  // The op anomaly mode found first producing NaN/Inf (forward or backward), or "" when
+  // none was found (e.g. an update pushed a parameter past the largest float).
+  const std::string& op() const { return op_; }
 
  private:
   std::int64_t step_;
   std::string where_;
+  std::string op_;
 };
+
+class TruncatedBptt;
+struct TbpttChunk;
 
 class SupervisedTrainer {
  public:
+  // Throws std::invalid_argument for empty or mismatched data, and for a tbptt setting the
+  // model, data or objective cannot take (saying what is needed).
   SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_ptr<Optimizer> optimizer, std::unique_ptr<Schedule> schedule,
                     Objective objective, TrainConfig config, Tensor x_train, Tensor y_train);
+  ~SupervisedTrainer();
 
   StepMetrics step();
   std::int64_t steps_done() const { return step_; }
@@ -80,9 +106,21 @@ class SupervisedTrainer {
   const Objective& objective() const { return objective_; }
   Batcher& batcher() { return batcher_; }
   void set_steps_done(std::int64_t step) { step_ = step; }
+  const TrainConfig& config() const { return config_; }
+  // Truncated BPTT: the chunk the latest step trained on (nullptr when tbptt is off).
+  // The recurrent layer's trace() (when on) covers exactly these time steps.
+  const TbpttChunk* tbptt_chunk() const;
 
  private:
+  struct Forward {
+    Var output, loss, total;
+  };
   Var penalized(const Var& loss) const;
+  Forward run_forward(const Tensor& x, const Tensor& y);
+  // Replays the failed step in anomaly mode and throws the NonFiniteError naming the first
+  // op that went bad, or `fallback` when the replay finds none.
+  [[noreturn]] void diagnose(const Tensor& x, const Tensor& y, const NonFiniteError& fallback);
+  void update(std::int64_t step);  // optimizer step, rolled back if a parameter goes non-finite
 
   std::shared_ptr<Layer> model_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -91,6 +129,7 @@ class SupervisedTrainer {
   TrainConfig config_;
   Tensor x_, y_;
   Batcher batcher_;
+  std::unique_ptr<TruncatedBptt> tbptt_;
   std::int64_t step_ = 0;
 };
 

@@ -119,6 +119,17 @@ TEST(Cli, CheckPassesInDoublePrecision) {
   EXPECT_TRUE(contains(r.out, "layers.2.bias")) << r.out;
 }
 
+TEST(Cli, CheckFailureExitsOneWithATable) {
+  // No finite difference agrees with backprop to 1e-30: every row fails, exit code 1.
+  auto r = run("check " + example("tiny-chain-rule.json") + " --tolerance 1e-30");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "FAIL")) << r.out;
+  EXPECT_TRUE(contains(r.out, "layers.0.weight")) << r.out;
+  auto j = run("check --json " + example("tiny-chain-rule.json") + " --tolerance 1e-30");
+  EXPECT_EQ(j.code, 1);
+  EXPECT_EQ(nlohmann::json::parse(j.out)["ok"], false);
+}
+
 TEST(Cli, RunWritesMetricsAndACheckpoint) {
   const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_run";
   std::filesystem::remove_all(dir);
@@ -169,7 +180,8 @@ TEST(Cli, RunThatDivergesStopsWithExitOneAndNamesWhere) {
   auto r = run("run " + path + " --out " + dir.string());
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "training stopped")) << r.out;
-  EXPECT_TRUE(contains(r.out, "not finite")) << r.out;
+  EXPECT_TRUE(contains(r.out, "non-finite") || contains(r.out, "not finite")) << r.out;
+  EXPECT_TRUE(contains(r.out, "op '") || contains(r.out, "parameter '")) << "names where it went bad\n" << r.out;
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+// Truncated BPTT (see tbptt.h): splitting the model, cutting batches into chunks, and
+// carrying the recurrent state across chunk boundaries as a constant.
+#include "train/tbptt.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+GRADLAB_BEGIN
+
+namespace {
+
+// t [B, T, ...] -> [B, length, ...]: time steps [start, start + length), copied.
+Tensor time_slice(const Tensor& t, std::int64_t start, std::int64_t length) {
+  const std::int64_t B = t.dim(0), T = t.dim(1), inner = t.numel() / std::max<std::int64_t>(B * T, 1);
+  Shape shape = t.shape();
+  shape[1] = length;
+  Tensor out(shape);
+  for (std::int64_t b = 0; b < B; ++b) {
+    const Scalar* src = t.data() + (b * T + start) * inner;
+    std::copy(src, src + length * inner, out.data() + b * length * inner);
+  }
+  return out;
+}
+
+const char* kForm =
+    "truncated BPTT (tbptt) needs a model of the form [recurrent layer, per-step layers...]: a recurrent layer "
+    "(rnn, lstm, gru) first, then only layers that keep the time axis (linear, activations, dropout)";
+
+}  // namespace
+
+RecurrentStack find_recurrent_stack(Layer& model) {
+  Layer* m = &model;
+  // A wrapper whose only child is a Sequential is taken to run that Sequential (the spec's
+  // model does exactly that).
+  while (!dynamic_cast<Sequential*>(m) && !dynamic_cast<Recurrent*>(m)) {
+    const auto children = m->named_children();
+    Layer* inner = children.size() == 1 ? dynamic_cast<Layer*>(children[0].second.get()) : nullptr;
+    if (!inner) throw std::invalid_argument(std::string(kForm) + "; got a " + m->type_name());
+    m = inner;
+  }
+  RecurrentStack stack;
+  if (auto* r = dynamic_cast<Recurrent*>(m)) {
+    stack.recurrent = r;
+    return stack;
+  }
+  auto& seq = static_cast<Sequential&>(*m);
+  if (seq.size() == 0 || !(stack.recurrent = dynamic_cast<Recurrent*>(seq.at(0).get())))
+    throw std::invalid_argument(std::string(kForm) + "; the first layer is " +
+                                (seq.size() ? seq.at(0)->type_name() : std::string("missing")));
+  for (std::size_t i = 1; i < seq.size(); ++i) {
+    if (dynamic_cast<Recurrent*>(seq.at(i).get()))
+      throw std::invalid_argument(std::string(kForm) + "; layer " + std::to_string(i) + " is a second recurrent layer " +
+                                  "(stack them with num_layers instead, so their states are carried together)");
+    stack.head.push_back(seq.at(i).get());
+  }
+  return stack;
+}
+
+TruncatedBptt::TruncatedBptt(Layer& model, std::int64_t k) : stack_(find_recurrent_stack(model)), k_(k) {
+  if (k < 1) throw std::invalid_argument("tbptt = " + std::to_string(k) + ": the chunk length must be at least 1 (0 turns truncated BPTT off)");
+  const RecurrentOptions& o = stack_.recurrent->options();
+  if (o.bidirectional)
+    throw std::invalid_argument("truncated BPTT (tbptt) needs a recurrent layer that runs forward in time; a bidirectional " +
+                                stack_.recurrent->type_name() + " reads the future of each chunk, which is cut off");
+  // The head must keep the time axis: [B, k, D*H] -> [B, k, ...].
+  Shape shape{1, k, o.hidden_size};
+  for (std::size_t i = 0; i < stack_.head.size(); ++i) {
+    Shape next = stack_.head[i]->output_shape(shape);
+    if (next.size() < 3 || next[1] != k)
+      throw std::invalid_argument(std::string(kForm) + "; layer " + std::to_string(i + 1) + " (" +
+                                  stack_.head[i]->type_name() + ") turns " + to_string(shape) + " into " + to_string(next) +
+                                  ", dropping the time axis");
+    shape = std::move(next);
+  }
+}
+
+void TruncatedBptt::check_data(const Tensor& x, const Tensor& y) {
+  if (x.rank() != 3)
+    throw std::invalid_argument("truncated BPTT (tbptt) needs sequence inputs [N, T, F]; inputs have shape " + to_string(x.shape()));
+  if (y.rank() < 2 || y.dim(1) != x.dim(1))
+    throw std::invalid_argument("truncated BPTT (tbptt) needs one target per time step, [N, T] or [N, T, ...] with T = " +
+                                std::to_string(x.dim(1)) + " (sequence labelling); targets have shape " +
+                                to_string(y.shape()));
+}
+
+const TbpttChunk& TruncatedBptt::next_chunk(Batcher& batcher, const Tensor& x, const Tensor& y) {
+  if (!batch_.x.defined() || next_start_ >= batch_.x.dim(1)) {
+    batch_ = batcher.next(x, y);
+    next_start_ = 0;
+    h_ = Tensor();
+    c_ = Tensor();
+  }
+  const std::int64_t T = batch_.x.dim(1);
+  chunk_.start = next_start_;
+  chunk_.length = std::min(k_, T - next_start_);
+  chunk_.seq_len = T;
+  chunk_.x = chunk_.length == T ? batch_.x : time_slice(batch_.x, chunk_.start, chunk_.length);
+  chunk_.y = chunk_.length == T ? batch_.y : time_slice(batch_.y, chunk_.start, chunk_.length);
+  chunk_.h0 = h_;
+  chunk_.c0 = c_;
+  next_start_ += chunk_.length;
+  return chunk_;
+}
+
+Var TruncatedBptt::forward(const TbpttChunk& chunk) {
+  // The carried state enters as a constant leaf: no gradient flows into the previous chunk.
+  const Var h0 = chunk.h0.defined() ? Var(chunk.h0) : Var();
+  const Var c0 = chunk.c0.defined() ? Var(chunk.c0) : Var();
+  RecurrentOutput out = stack_.recurrent->forward_full(Var(chunk.x), h0, c0);
+  pending_h_ = out.h_n;
+  pending_c_ = out.c_n;
+  Var y = out.output;
+  for (Layer* layer : stack_.head) y = layer->forward(y);
+  return y;
+}
+
+void TruncatedBptt::commit() {
+  h_ = pending_h_.defined() ? pending_h_.value() : Tensor();
+  c_ = pending_c_.defined() ? pending_c_.value() : Tensor();
+  pending_h_ = Var();
+  pending_c_ = Var();
+}
+
+void TruncatedBptt::reset() {
+  batch_ = Batch();
+  next_start_ = 0;
+  h_ = c_ = Tensor();
+  pending_h_ = pending_c_ = Var();
+}
+
+GRADLAB_END
