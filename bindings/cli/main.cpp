@@ -277,7 +277,8 @@ int cmd_run(const Args& a) {
     });
   } catch (const gradlab::NonFiniteError& e) {
     if (tty) std::cerr << "\n";
-    metrics << nlohmann::json({{"kind", "error"}, {"step", e.step()}, {"where", e.where()}, {"message", e.what()}}).dump() << "\n";
+    metrics << nlohmann::json({{"kind", "error"}, {"step", e.step()}, {"where", e.where()}, {"op", e.op()}, {"message", e.what()}}).dump()
+            << "\n";
     std::ofstream(out / "checkpoint.json") << s.checkpoint_json() << "\n";
     std::cerr << "gradlab run: training stopped: " << e.what() << "\n"
               << "the last good state is in " << (out / "checkpoint.json").string() << "\n";

@@ -48,10 +48,16 @@ Rng::State rng_from_json(const nlohmann::json& rngs, const std::string& which) {
 }  // namespace
 
 nlohmann::json to_json(const StepMetrics& m) {
-  return {{"step", m.step},           {"loss", number_or_null(m.loss)},       {"objective", number_or_null(m.objective)},
-          {"accuracy", number_or_null(m.accuracy)}, {"grad_norm", number_or_null(m.grad_norm)},
-          {"grad_norm_after_clip", number_or_null(m.grad_norm_after)},        {"clipped", m.clipped},
-          {"lr", m.lr}};
+  nlohmann::json j = {{"step", m.step},
+                      {"loss", number_or_null(m.loss)},
+                      {"objective", number_or_null(m.objective)},
+                      {"accuracy", number_or_null(m.accuracy)},
+                      {"grad_norm", number_or_null(m.grad_norm)},
+                      {"grad_norm_after_clip", number_or_null(m.grad_norm_after)},
+                      {"clipped", m.clipped},
+                      {"lr", m.lr}};
+  if (m.chunk_steps > 0) j["chunk"] = {{"start", m.chunk_start}, {"steps", m.chunk_steps}};
+  return j;
 }
 
 nlohmann::json to_json(const EvalMetrics& m) {

@@ -260,8 +260,14 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   tc.l1 = spec.training.l1;
   tc.l2 = spec.training.l2;
   tc.seed = spec.seed;
-  exp->trainer = std::make_unique<SupervisedTrainer>(exp->model, std::move(optimizer), std::move(schedule), objective, tc,
-                                                     exp->data.x_train, exp->data.y_train);
+  tc.tbptt = spec.training.tbptt;
+  try {
+    exp->trainer = std::make_unique<SupervisedTrainer>(exp->model, std::move(optimizer), std::move(schedule), objective, tc,
+                                                       exp->data.x_train, exp->data.y_train);
+  } catch (const std::invalid_argument& e) {
+    // The data and loss were checked above; what is left is truncated BPTT's fit.
+    throw SpecError(spec.training.tbptt > 0 ? "/training/tbptt" : "/data", e.what());
+  }
   exp->spec = std::move(spec);
   return exp;
 }

@@ -235,6 +235,7 @@ void parse_training(Reader& top, TrainingSpec& t, std::vector<SpecIssue>& issues
   t.l2 = r.number("l2", 0, 1e3, 0.0);
   t.log_every = r.integer("log_every", 1, 1 << 30, t.log_every);
   t.eval_every = r.integer("eval_every", 0, 1 << 30, 0);
+  t.tbptt = r.integer("tbptt", 0, 1 << 20, 0);
   parse_schedule(r, t.schedule, issues);
   r.finish();
 }

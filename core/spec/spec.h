@@ -63,6 +63,7 @@ struct TrainingSpec {
   double l1 = 0, l2 = 0;       // explicit penalty terms added to the loss
   std::int64_t log_every = 10;
   std::int64_t eval_every = 0;  // 0: only at the end
+  std::int64_t tbptt = 0;       // truncated BPTT chunk length; 0: whole sequences
   NamedConfig schedule{"constant", nlohmann::json::object()};
 };
 

@@ -235,3 +235,36 @@ TEST(Session, ResumeIsExactWithBatchNormDropoutAndResidual) {
 
 }  // namespace
 }  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+TEST(Session, TruncatedBpttFromTheSpec) {
+  // Parity over time: one label per step, an LSTM then a per-step Linear.
+  const std::string text = R"({
+    "version": 1, "seed": 2,
+    "data": {"dataset": "parity", "options": {"n_samples": 64, "seq_len": 12}},
+    "model": {"layers": [{"type": "lstm", "input_size": 1, "hidden_size": 8}, {"type": "linear", "in": 8, "out": 2}]},
+    "loss": {"type": "cross_entropy"},
+    "optimizer": {"type": "adam", "lr": 0.01},
+    "training": {"batch_size": 16, "tbptt": 4}
+  })";
+  Session s(text);
+  auto m = s.train(3);
+  EXPECT_EQ(m[0].chunk_start, 0);
+  EXPECT_EQ(m[0].chunk_steps, 4);
+  EXPECT_EQ(m[1].chunk_start, 4);
+  EXPECT_EQ(m[2].chunk_start, 8);
+  // A model that does not start with a recurrent layer cannot be truncated.
+  auto bad = nlohmann::json::parse(text);
+  bad["model"]["layers"] = nlohmann::json::parse(R"([{"type": "linear", "in": 1, "out": 2}])");
+  try {
+    Session b(bad.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/training/tbptt") << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace gradlab
