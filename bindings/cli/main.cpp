@@ -17,6 +17,7 @@
 
 #include "check_command.h"
 #include "session/session.h"
+#include "train/supervised.h"
 
 namespace {
 
@@ -197,6 +198,21 @@ std::string fmt(double v, int precision = 4) {
   return s.str();
 }
 
+// A metric from the session's JSON (null, absent and non-numbers read as NaN).
+double num(const gradlab::Metrics& m, const char* key) {
+  return m.contains(key) && m[key].is_number() ? m[key].get<double>() : std::nan("");
+}
+
+// "  loss 0.1234  acc 0.95" with whichever of the usual metrics this experiment reports.
+std::string summary(const gradlab::Metrics& m) {
+  std::string out;
+  for (const auto& [key, label] : std::vector<std::pair<const char*, const char*>>{
+           {"loss", "loss"}, {"accuracy", "acc"}, {"perplexity", "ppl"}, {"sequence_accuracy", "seq acc"},
+           {"d_loss", "D loss"}, {"g_loss", "G loss"}})
+    if (!std::isnan(num(m, key))) out += std::string("  ") + label + " " + fmt(num(m, key), 4);
+  return out;
+}
+
 int cmd_params(const Args& a) {
   Session s(spec_text(a));
   const auto params = s.params();
@@ -222,12 +238,12 @@ int cmd_grad(const Args& a) {
   return 0;
 }
 
-void draw_progress(std::int64_t done, std::int64_t total, const gradlab::StepMetrics& m, double seconds) {
+void draw_progress(std::int64_t done, std::int64_t total, const gradlab::Metrics& m, double seconds) {
   const int width = 30;
   const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
   std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(width - filled), ' ')
-            << "] " << done << "/" << total << "  loss " << fmt(m.loss) << (std::isnan(m.accuracy) ? "" : "  acc " + fmt(m.accuracy, 3))
-            << "  " << fmt(done / std::max(seconds, 1e-9), 3) << " steps/s   " << std::flush;
+            << "] " << done << "/" << total << summary(m) << "  " << fmt(done / std::max(seconds, 1e-9), 3) << " steps/s   "
+            << std::flush;
 }
 
 int cmd_run(const Args& a) {
@@ -250,26 +266,22 @@ int cmd_run(const Args& a) {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   std::cerr << "gradlab run: " << name << ", " << steps << " steps, " << s.total_params() << " parameters\n";
   auto write_eval = [&](std::int64_t step) {
-    auto tr = s.evaluate_train();
-    auto te = s.evaluate_test();
-    nlohmann::json j = {{"step", step}, {"kind", "eval"}, {"train", gradlab::to_json(tr)}};
-    if (te.n > 0) j["test"] = gradlab::to_json(te);
+    gradlab::Metrics tr = s.evaluate("train"), te = s.evaluate("test");
+    nlohmann::json j = {{"step", step}, {"kind", "eval"}, {"train", tr}};
+    if (te.value("n", 0) > 0) j["test"] = te;
     metrics << j.dump() << "\n";
     return std::make_pair(tr, te);
   };
-  gradlab::StepMetrics last;
   try {
-    s.train(steps, [&](const gradlab::StepMetrics& m) {
-      last = m;
-      const std::int64_t done = m.step;
+    s.train(steps, [&](const gradlab::Metrics& m) {
+      const std::int64_t done = m["step"].get<std::int64_t>();
       if (done % log_every == 0 || done == steps) {
-        nlohmann::json j = gradlab::to_json(m);
+        nlohmann::json j = m;
         j["kind"] = "train";
         metrics << j.dump() << "\n";
         if (!tty)
-          std::cerr << "step " << done << "/" << steps << "  loss " << fmt(m.loss)
-                    << (std::isnan(m.accuracy) ? "" : "  acc " + fmt(m.accuracy, 3)) << "  grad norm " << fmt(m.grad_norm, 3)
-                    << "  lr " << fmt(m.lr, 3) << "\n";
+          std::cerr << "step " << done << "/" << steps << summary(m) << "  grad norm " << fmt(num(m, "grad_norm"), 3)
+                    << "  lr " << fmt(num(m, "lr"), 3) << "\n";
       }
       if (tty && (done % std::max<std::int64_t>(1, steps / 200) == 0 || done == steps)) draw_progress(done, steps, m, seconds());
       if (eval_every > 0 && done % eval_every == 0 && done != steps) write_eval(done);
@@ -289,10 +301,8 @@ int cmd_run(const Args& a) {
   std::ofstream ckpt(out / "checkpoint.json");
   ckpt << s.checkpoint_json() << "\n";
   if (!ckpt) throw UsageError("cannot write '" + (out / "checkpoint.json").string() + "'");
-  std::cerr << "done in " << fmt(seconds(), 3) << " s: train loss " << fmt(tr.loss)
-            << (std::isnan(tr.accuracy) ? "" : ", train accuracy " + fmt(tr.accuracy, 3))
-            << (te.n > 0 ? ", test loss " + fmt(te.loss) + (std::isnan(te.accuracy) ? "" : ", test accuracy " + fmt(te.accuracy, 3)) : "")
-            << "\n";
+  std::cerr << "done in " << fmt(seconds(), 3) << " s; train:" << summary(tr)
+            << (te.value("n", 0) > 0 ? "; test:" + summary(te) : std::string()) << "\n";
   std::cout << "metrics:    " << (out / "metrics.jsonl").string() << "\n"
             << "checkpoint: " << (out / "checkpoint.json").string() << "\n";
   return 0;

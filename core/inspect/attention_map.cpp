@@ -1,0 +1,87 @@
+#include "inspect/attention_map.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "inspect/json.h"
+
+GRADLAB_BEGIN
+
+namespace {
+std::vector<std::string> labels(std::vector<std::string> tokens, std::int64_t n, const char* which) {
+  if (tokens.empty()) {
+    for (std::int64_t k = 0; k < n; ++k) tokens.push_back(std::to_string(k));
+    return tokens;
+  }
+  if (static_cast<std::int64_t>(tokens.size()) != n)
+    throw std::invalid_argument(std::string("attention_map: ") + std::to_string(tokens.size()) + " " + which +
+                                " tokens for " + std::to_string(n) + " " +
+                                (std::string(which) == "source" ? "keys (Tk)" : "queries (Tq)") +
+                                "; give exactly that many, or none for position labels");
+  return tokens;
+}
+}  // namespace
+
+AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector<std::string> source_tokens,
+                           std::vector<std::string> target_tokens) {
+  if (!weights.defined() || weights.rank() != 3)
+    throw std::invalid_argument("attention_map: weights must be [B, Tq, Tk] (Attention's output weights), got " +
+                                (weights.defined() ? "shape " + to_string(weights.shape()) : std::string("nothing")));
+  const std::int64_t B = weights.dim(0), Tq = weights.dim(1), Tk = weights.dim(2);
+  if (batch_element < 0 || batch_element >= B)
+    throw std::invalid_argument("attention_map: batch_element " + std::to_string(batch_element) +
+                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+  AttentionMap m;
+  m.batch_element = batch_element;
+  m.Tq = Tq;
+  m.Tk = Tk;
+  m.source_tokens = labels(std::move(source_tokens), Tk, "source");
+  m.target_tokens = labels(std::move(target_tokens), Tq, "target");
+  m.weights = Tensor({Tq, Tk});
+  const Scalar* w = weights.data() + static_cast<std::int64_t>(batch_element) * Tq * Tk;
+  for (std::int64_t q = 0; q < Tq; ++q) {
+    double sum = 0;
+    std::int64_t best = 0;
+    for (std::int64_t k = 0; k < Tk; ++k) {
+      m.weights[q * Tk + k] = w[q * Tk + k];
+      sum += w[q * Tk + k];
+      if (w[q * Tk + k] > w[q * Tk + best]) best = k;
+    }
+    m.row_sums.push_back(sum);
+    m.argmax.push_back(best);
+  }
+  return m;
+}
+
+std::vector<std::string> token_strings(const Tensor& ids, int batch_element, const std::vector<std::string>& vocab) {
+  if (!ids.defined() || ids.rank() != 2)
+    throw std::invalid_argument("token_strings: ids must be [B, T], got " +
+                                (ids.defined() ? "shape " + to_string(ids.shape()) : std::string("nothing")));
+  const std::int64_t B = ids.dim(0), T = ids.dim(1);
+  if (batch_element < 0 || batch_element >= B)
+    throw std::invalid_argument("token_strings: batch_element " + std::to_string(batch_element) +
+                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+  std::vector<std::string> out;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const double id = ids[batch_element * T + t];
+    if (id != std::floor(id) || id < 0 || id >= static_cast<double>(vocab.size()))
+      throw std::invalid_argument(
+          "token_strings: id " + std::to_string(id) + " at position " + std::to_string(t) +
+          " is not a token id (allowed: integers in [0, V), V = " + std::to_string(vocab.size()) + ")");
+    out.push_back(vocab[static_cast<std::size_t>(id)]);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const AttentionMap& m) {
+  return {{"batch_element", m.batch_element},
+          {"Tq", m.Tq},
+          {"Tk", m.Tk},
+          {"weights", tensor_json(m.weights)},
+          {"source_tokens", m.source_tokens},
+          {"target_tokens", m.target_tokens},
+          {"row_sums", m.row_sums},
+          {"argmax", m.argmax}};
+}
+
+GRADLAB_END

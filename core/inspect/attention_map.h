@@ -1,0 +1,41 @@
+// Attention maps: one batch element's attention weights [Tq x Tk] with the tokens on both
+// axes (queries = target tokens down the side, keys = source tokens along the top), for
+// the heatmap of "which source word did the decoder look at for each target word".
+//
+//   AttentionOutput a = attn.forward(q, k, v);
+//   AttentionMap m = attention_map(a.weights.value(), /*batch_element=*/0,
+//                                  {"le", "chat", "<eos>"}, {"the", "cat", "<eos>"});
+//   m.row_sums;   // [Tq], each 1 up to rounding
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+GRADLAB_BEGIN
+
+struct AttentionMap {
+  int batch_element = 0;
+  std::int64_t Tq = 0, Tk = 0;
+  Tensor weights;                          // [Tq, Tk]: row q is query q's distribution over the keys
+  std::vector<std::string> source_tokens;  // [Tk] key labels
+  std::vector<std::string> target_tokens;  // [Tq] query labels
+  std::vector<double> row_sums;            // [Tq] sum_k weights[q, k]
+  std::vector<std::int64_t> argmax;        // [Tq] the key each query attends to most
+};
+
+// weights [B, Tq, Tk] (Attention's output weights). Token lists must have Tk (source) and
+// Tq (target) entries, or be empty for position labels "0", "1", ... Throws
+// std::invalid_argument naming the shape or count that does not fit.
+AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector<std::string> source_tokens = {},
+                           std::vector<std::string> target_tokens = {});
+
+// Row b of a [B, T] tensor of token ids as strings from `vocab` (ids must be integral and
+// in 0..V-1; the error names the position and the id).
+std::vector<std::string> token_strings(const Tensor& ids, int batch_element, const std::vector<std::string>& vocab);
+
+nlohmann::json to_json(const AttentionMap& m);
+
+GRADLAB_END

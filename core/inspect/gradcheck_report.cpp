@@ -1,0 +1,64 @@
+#include "inspect/gradcheck_report.h"
+
+#include <cmath>
+#include <stdexcept>
+
+GRADLAB_BEGIN
+
+namespace {
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+GradCheckReport gradcheck_report(const std::function<Var()>& loss,
+                                 const std::vector<std::pair<std::string, Var>>& params, GradCheckOptions options) {
+  if (!loss) throw std::invalid_argument("gradcheck_report: the loss callable is empty");
+  if (params.empty()) throw std::invalid_argument("gradcheck_report: no parameters to check");
+  if (!(options.eps > 0) || !(options.tolerance >= 0))
+    throw std::invalid_argument("gradcheck_report: eps = " + std::to_string(options.eps) + ", tolerance = " +
+                                std::to_string(options.tolerance) + " not allowed (eps > 0, tolerance >= 0)");
+  std::vector<Var> vars;
+  for (const auto& [name, v] : params) {
+    if (!v.defined() || !v.is_leaf() || !v.requires_grad())
+      throw std::invalid_argument("gradcheck_report: parameter '" + name +
+                                  "' must be a leaf Var with requires_grad (a model parameter)");
+    vars.push_back(v);
+  }
+  GradCheckResult result = gradcheck(loss, vars, options);
+  GradCheckReport r;
+  r.eps = options.eps;
+  r.tolerance = options.tolerance;
+  r.ok = result.ok;
+  r.entries = std::move(result.entries);
+  for (std::size_t k = 0; k < r.entries.size(); ++k) {
+    r.entries[k].name = params[k].first;
+    if (k == 0 || r.entries[k].max_rel_error > r.worst_rel_error || std::isnan(r.entries[k].max_rel_error)) {
+      r.worst_rel_error = r.entries[k].max_rel_error;
+      r.worst = r.entries[k].name;
+    }
+  }
+  return r;
+}
+
+GradCheckReport gradcheck_report(const std::function<Var()>& loss, const Module& module, GradCheckOptions options) {
+  return gradcheck_report(loss, module.named_parameters(), options);
+}
+
+nlohmann::json to_json(const GradCheckEntry& e) {
+  return {{"name", e.name},
+          {"shape", e.shape},
+          {"max_abs_error", number(e.max_abs_error)},
+          {"max_rel_error", number(e.max_rel_error)},
+          {"max_abs_grad", number(e.max_abs_grad)},
+          {"worst_index", e.worst_index},
+          {"ok", e.ok}};
+}
+
+nlohmann::json to_json(const GradCheckReport& r) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& e : r.entries) entries.push_back(to_json(e));
+  return {{"eps", r.eps},     {"tolerance", r.tolerance},
+          {"ok", r.ok},       {"worst_rel_error", number(r.worst_rel_error)},
+          {"worst", r.worst}, {"entries", std::move(entries)}};
+}
+
+GRADLAB_END

@@ -1,0 +1,94 @@
+#include "inspect/intervention.h"
+
+#include <cmath>
+
+GRADLAB_BEGIN
+
+namespace {
+
+void apply(Recurrent& layer, const std::vector<GateClamp>& clamps) {
+  for (const auto& c : clamps) layer.clamp_gate(c.gate, c.value, c.layer, c.direction);
+}
+
+// Puts the layer back to `restore` when it goes out of scope, also on an exception.
+class ClampRestorer {
+ public:
+  ClampRestorer(Recurrent& layer, const std::vector<GateClamp>& restore) : layer_(layer), restore_(restore) {}
+  ~ClampRestorer() {
+    layer_.clear_clamps();
+    try {
+      apply(layer_, restore_);
+    } catch (...) {  // a bad `restore` (already reported by the body): leave no clamps, never throw here
+      layer_.clear_clamps();
+    }
+  }
+  ClampRestorer(const ClampRestorer&) = delete;
+  ClampRestorer& operator=(const ClampRestorer&) = delete;
+
+ private:
+  Recurrent& layer_;
+  const std::vector<GateClamp>& restore_;
+};
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateClamp>& clamps,
+                                      const std::function<double()>& loss, const std::vector<GateClamp>& restore) {
+  if (!loss) throw std::invalid_argument("clamp_intervention: the loss callable is empty");
+  InterventionResult r;
+  r.clamps = clamps;
+  ClampRestorer restorer(layer, restore);
+  layer.clear_clamps();
+  apply(layer, restore);  // also validates `restore` before anything is evaluated
+  r.loss_before = loss();
+  apply(layer, clamps);
+  r.loss_after = loss();
+  return r;
+}
+
+ClampSweep clamp_sweep(Recurrent& layer, const std::string& gate, const std::vector<double>& values,
+                       const std::function<double()>& loss, int layer_index, int direction,
+                       const std::vector<GateClamp>& restore) {
+  if (!loss) throw std::invalid_argument("clamp_sweep: the loss callable is empty");
+  ClampSweep s;
+  s.gate = gate;
+  s.layer = layer_index;
+  s.direction = direction;
+  s.values = values;
+  ClampRestorer restorer(layer, restore);
+  layer.clear_clamps();
+  apply(layer, restore);
+  s.loss_before = loss();
+  for (double v : values) {
+    layer.clear_clamps();
+    apply(layer, restore);
+    layer.clamp_gate(gate, v, layer_index, direction);
+    s.losses.push_back(loss());
+  }
+  return s;
+}
+
+nlohmann::json to_json(const GateClamp& c) {
+  return {{"gate", c.gate}, {"value", c.value}, {"layer", c.layer}, {"direction", c.direction}};
+}
+
+nlohmann::json to_json(const InterventionResult& r) {
+  nlohmann::json clamps = nlohmann::json::array();
+  for (const auto& c : r.clamps) clamps.push_back(to_json(c));
+  return {{"clamps", std::move(clamps)},
+          {"loss_before", number(r.loss_before)},
+          {"loss_after", number(r.loss_after)},
+          {"delta", number(r.delta())}};
+}
+
+nlohmann::json to_json(const ClampSweep& s) {
+  nlohmann::json losses = nlohmann::json::array();
+  for (double v : s.losses) losses.push_back(number(v));
+  return {{"gate", s.gate},           {"layer", s.layer},
+          {"direction", s.direction}, {"loss_before", number(s.loss_before)},
+          {"values", s.values},       {"losses", std::move(losses)}};
+}
+
+GRADLAB_END

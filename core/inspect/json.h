@@ -1,0 +1,16 @@
+// JSON helpers shared by the probes: every snapshot is plain data (shapes, numbers,
+// labels), so the session can hand it out unchanged. Non-finite numbers become null
+// (nlohmann's dump does that), which a view shows as "no value".
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "tensor/tensor.h"
+
+GRADLAB_BEGIN
+
+// {"shape": [...], "data": [...]} in row-major order, the layout spec/ reads back; an
+// undefined Tensor is null.
+nlohmann::json tensor_json(const Tensor& t);
+
+GRADLAB_END

@@ -1,0 +1,157 @@
+#include "inspect/params.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+GRADLAB_BEGIN
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void check_options(const HistogramOptions& o) {
+  if (o.bins < 1 || o.bins > 10000)
+    throw std::invalid_argument("histogram: bins = " + std::to_string(o.bins) + " is outside the allowed 1..10000");
+  if (o.range) {
+    const auto [lo, hi] = *o.range;
+    if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi))
+      throw std::invalid_argument("histogram: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                  "] is not allowed; it needs finite lo < hi");
+  }
+}
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+std::vector<double> Histogram::edges() const {
+  std::vector<double> e(counts.size() + 1);
+  const double n = static_cast<double>(counts.size());
+  for (std::size_t k = 0; k < e.size(); ++k) e[k] = lo + (hi - lo) * (static_cast<double>(k) / n);
+  if (!e.empty()) e.back() = hi;
+  return e;
+}
+
+Histogram histogram(const Tensor& t, const HistogramOptions& options) {
+  check_options(options);
+  Histogram h;
+  h.counts.assign(static_cast<std::size_t>(options.bins), 0);
+  if (options.range) {
+    h.lo = options.range->first;
+    h.hi = options.range->second;
+  } else {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::int64_t i = 0; i < t.numel(); ++i) {
+      const double v = t[i];
+      if (!std::isfinite(v)) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    if (lo > hi)
+      lo = 0, hi = 1;  // no finite value
+    else if (lo == hi)
+      lo -= 0.5, hi += 0.5;  // one value: a spike in the middle
+    h.lo = lo;
+    h.hi = hi;
+  }
+  const double width = (h.hi - h.lo) / options.bins;
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    const double v = t[i];
+    if (!std::isfinite(v)) continue;
+    if (v < h.lo) {
+      ++h.below;
+    } else if (v > h.hi) {
+      ++h.above;
+    } else {
+      auto k = static_cast<std::int64_t>(std::floor((v - h.lo) / width));
+      k = std::clamp<std::int64_t>(k, 0, options.bins - 1);  // v == hi, and rounding at edges
+      ++h.counts[static_cast<std::size_t>(k)];
+    }
+  }
+  return h;
+}
+
+TensorStats tensor_stats(const Tensor& t, const HistogramOptions& options) {
+  TensorStats s;
+  double sum = 0, sum_sq = 0;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::int64_t i = 0; i < t.numel(); ++i) {
+    const double v = t[i];
+    if (!std::isfinite(v)) {
+      ++s.non_finite;
+      continue;
+    }
+    ++s.count;
+    sum += v;
+    sum_sq += v * v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  s.norm = std::sqrt(sum_sq);
+  if (s.count == 0) {
+    s.min = s.max = s.mean = s.std = kNaN;
+  } else {
+    const double n = static_cast<double>(s.count);
+    s.min = lo;
+    s.max = hi;
+    s.mean = sum / n;
+    double sq_dev = 0;  // a second pass: sum_sq / n - mean^2 cancels badly
+    for (std::int64_t i = 0; i < t.numel(); ++i) {
+      const double v = t[i];
+      if (std::isfinite(v)) sq_dev += (v - s.mean) * (v - s.mean);
+    }
+    s.std = std::sqrt(sq_dev / n);
+  }
+  s.histogram = histogram(t, options);
+  return s;
+}
+
+std::vector<ParameterStats> parameter_stats(const std::vector<std::pair<std::string, Var>>& params,
+                                            const ParameterStatsOptions& options) {
+  check_options(options.value);
+  check_options(options.grad);
+  std::vector<ParameterStats> out;
+  out.reserve(params.size());
+  for (const auto& [name, var] : params) {
+    ParameterStats p;
+    p.name = name;
+    p.shape = var.shape();
+    p.value = tensor_stats(var.value(), options.value);
+    p.has_grad = var.has_grad();
+    p.grad = tensor_stats(p.has_grad ? var.grad() : Tensor::zeros(var.shape()), options.grad);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<ParameterStats> parameter_stats(const Module& module, const ParameterStatsOptions& options) {
+  return parameter_stats(module.named_parameters(), options);
+}
+
+nlohmann::json to_json(const Histogram& h) {
+  return {{"lo", h.lo},         {"hi", h.hi},       {"counts", h.counts},
+          {"edges", h.edges()}, {"below", h.below}, {"above", h.above}};
+}
+
+nlohmann::json to_json(const TensorStats& s) {
+  return {{"count", s.count},       {"non_finite", s.non_finite},
+          {"norm", number(s.norm)}, {"min", number(s.min)},
+          {"max", number(s.max)},   {"mean", number(s.mean)},
+          {"std", number(s.std)},   {"histogram", to_json(s.histogram)}};
+}
+
+nlohmann::json to_json(const ParameterStats& p) {
+  return {{"name", p.name},
+          {"shape", p.shape},
+          {"value", to_json(p.value)},
+          {"has_grad", p.has_grad},
+          {"grad", to_json(p.grad)}};
+}
+
+nlohmann::json to_json(const std::vector<ParameterStats>& ps) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : ps) out.push_back(to_json(p));
+  return out;
+}
+
+GRADLAB_END

@@ -1,0 +1,350 @@
+#include "inspect/recurrent_probe.h"
+
+#include <Eigen/Dense>
+#include <Eigen/SVD>
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "inspect/json.h"
+
+GRADLAB_BEGIN
+
+namespace {
+
+using Mat = Eigen::MatrixXd;
+using Vec = Eigen::VectorXd;
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+const RecurrentTrace& checked_trace(const Recurrent& layer, const char* who) {
+  const RecurrentTrace& trace = layer.trace();
+  if (trace.streams.empty())
+    throw std::invalid_argument(std::string(who) + ": the " + layer.type_name() +
+                                " layer has no trace; call set_trace(true) and run a forward (and a backward for "
+                                "gradients) first");
+  return trace;
+}
+
+std::string activation_of(CellKind kind, const std::string& gate) {
+  if (kind == CellKind::RnnRelu) return "relu";
+  if (kind == CellKind::RnnTanh) return "tanh";
+  return gate == "g" || gate == "n" ? "tanh" : "sigmoid";
+}
+
+bool saturated(const std::string& activation, double a, const SaturationThresholds& th) {
+  if (activation == "sigmoid") return a < th.sigmoid_low || a > th.sigmoid_high;
+  if (activation == "tanh") return std::fabs(a) > th.tanh_abs;
+  return a == 0;  // relu: a dead unit
+}
+
+// act [T, B, H] -> the map, with batch means and saturation counts.
+GateMap gate_map(const std::string& name, const std::string& activation, const Tensor& act, int batch_element,
+                 const SaturationThresholds& th) {
+  const std::int64_t T = act.dim(0), B = act.dim(1), H = act.dim(2);
+  GateMap g;
+  g.name = name;
+  g.activation = activation;
+  g.mean = Tensor({T, H});
+  if (batch_element >= 0) g.element = Tensor({T, H});
+  g.saturated_per_step.assign(static_cast<std::size_t>(T), 0.0);
+  std::int64_t total = 0;
+  for (std::int64_t t = 0; t < T; ++t) {
+    std::int64_t count = 0;
+    for (std::int64_t j = 0; j < H; ++j) {
+      double sum = 0;
+      for (std::int64_t b = 0; b < B; ++b) {
+        const double a = act[(t * B + b) * H + j];
+        sum += a;
+        count += saturated(activation, a, th);
+      }
+      g.mean[t * H + j] = static_cast<Scalar>(sum / static_cast<double>(B));
+      if (batch_element >= 0) g.element[t * H + j] = act[(t * B + batch_element) * H + j];
+    }
+    g.saturated_per_step[static_cast<std::size_t>(t)] = static_cast<double>(count) / static_cast<double>(B * H);
+    total += count;
+  }
+  g.saturated_fraction = static_cast<double>(total) / static_cast<double>(T * B * H);
+  return g;
+}
+
+std::vector<double> as_vector(const Vec& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
+
+Tensor as_tensor(const Mat& m) {
+  Tensor t({m.rows(), m.cols()});
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) t[i * m.cols() + j] = static_cast<Scalar>(m(i, j));
+  return t;
+}
+
+Mat as_matrix(const Tensor& t) {
+  Mat m(t.dim(0), t.dim(1));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = t[i * m.cols() + j];
+  return m;
+}
+
+std::vector<double> top(std::vector<double> values, int k) {
+  if (k > 0 && static_cast<std::size_t>(k) < values.size()) values.resize(static_cast<std::size_t>(k));
+  return values;
+}
+
+// Rows k*H .. (k+1)*H of a [G*H, H] weight (gate k's block).
+Mat gate_block(const Tensor& w, int k, std::int64_t H) {
+  Mat m(H, H);
+  for (std::int64_t i = 0; i < H; ++i)
+    for (std::int64_t j = 0; j < H; ++j) m(i, j) = w[(k * H + i) * H + j];
+  return m;
+}
+
+// Element b of time position t of a [T, B, H] trace tensor.
+Vec at_step(const Tensor& tbh, std::int64_t t, std::int64_t b) {
+  const std::int64_t B = tbh.dim(1), H = tbh.dim(2);
+  Vec v(H);
+  for (std::int64_t j = 0; j < H; ++j) v(j) = tbh[(t * B + b) * H + j];
+  return v;
+}
+
+// Row `row`, element b of an initial state [L*D, B, H] (zeros when undefined).
+Vec initial(const Tensor& s, std::int64_t row, std::int64_t b, std::int64_t B, std::int64_t H) {
+  Vec v = Vec::Zero(H);
+  if (!s.defined()) return v;
+  for (std::int64_t j = 0; j < H; ++j) v(j) = s[(row * B + b) * H + j];
+  return v;
+}
+
+Vec vector_param(const Recurrent& layer, const std::string& name, std::int64_t H) {
+  const Tensor& t = layer.parameter(name).value();
+  Vec v(H);
+  for (std::int64_t j = 0; j < H; ++j) v(j) = t[j];
+  return v;
+}
+
+}  // namespace
+
+std::vector<double> singular_values(const Tensor& matrix) {
+  if (matrix.rank() != 2 || matrix.numel() == 0)
+    throw std::invalid_argument("singular_values: expected a non-empty matrix [m, n], got shape " +
+                                to_string(matrix.shape()));
+  Eigen::JacobiSVD<Mat> svd(as_matrix(matrix));
+  return as_vector(svd.singularValues());  // Eigen sorts them in decreasing order
+}
+
+RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptions& options) {
+  const RecurrentTrace& trace = checked_trace(layer, "probe_recurrent");
+  const CellKind kind = layer.options().kind;
+  RecurrentProbe p;
+  p.kind = to_string(kind);
+  p.T = trace.streams[0].h.dim(0);
+  p.B = trace.streams[0].h.dim(1);
+  p.H = trace.streams[0].h.dim(2);
+  if (options.batch_element < -1 || options.batch_element >= p.B)
+    throw std::invalid_argument("probe_recurrent: batch_element " + std::to_string(options.batch_element) +
+                                " is out of range (allowed: 0.." + std::to_string(p.B - 1) + ", or -1 for none)");
+  p.batch_element = options.batch_element;
+  p.thresholds = options.thresholds;
+  for (const auto& s : trace.streams) {
+    RecurrentStreamProbe sp;
+    sp.layer = s.layer;
+    sp.direction = s.direction;
+    const std::int64_t BH = p.B * p.H;
+    for (std::int64_t t = 0; t < p.T; ++t) {
+      double sq = 0;
+      for (std::int64_t k = 0; k < BH; ++k) sq += static_cast<double>(s.dh[t * BH + k]) * s.dh[t * BH + k];
+      sp.grad_norm.push_back(std::sqrt(sq));
+      sp.has_grad = sp.has_grad || sq > 0;
+    }
+    if (s.gates.empty()) {
+      sp.gates.push_back(gate_map("h", activation_of(kind, "h"), s.h, options.batch_element, options.thresholds));
+    } else {
+      for (const auto& [name, act] : s.gates)
+        sp.gates.push_back(gate_map(name, activation_of(kind, name), act, options.batch_element, options.thresholds));
+    }
+    p.streams.push_back(std::move(sp));
+  }
+  return p;
+}
+
+std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianOptions& options) {
+  const RecurrentTrace& trace = checked_trace(layer, "step_jacobians");
+  const RecurrentOptions& ro = layer.options();
+  const CellKind kind = ro.kind;
+  const int D = layer.num_directions();
+  if (options.layer < 0 || options.layer >= ro.num_layers)
+    throw std::invalid_argument("step_jacobians: layer " + std::to_string(options.layer) +
+                                " is out of range (allowed: 0.." + std::to_string(ro.num_layers - 1) + ")");
+  if (options.direction < 0 || options.direction >= D)
+    throw std::invalid_argument("step_jacobians: direction " + std::to_string(options.direction) +
+                                " is out of range (allowed: 0.." + std::to_string(D - 1) + ")");
+  const RecurrentTrace::Stream& s = trace.at(options.layer, options.direction);
+  const std::int64_t T = s.h.dim(0), B = s.h.dim(1), H = s.h.dim(2);
+  if (options.batch_element < 0 || options.batch_element >= B)
+    throw std::invalid_argument("step_jacobians: batch_element " + std::to_string(options.batch_element) +
+                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+  const bool lstm = kind == CellKind::Lstm, gru = kind == CellKind::Gru;
+  const std::int64_t max_k = lstm ? 2 * H : H;
+  if (options.top_k < 0 || options.top_k > max_k)
+    throw std::invalid_argument("step_jacobians: top_k " + std::to_string(options.top_k) +
+                                " is out of range (allowed: 0.." + std::to_string(max_k) + ", 0 meaning all)");
+  const Shape state_shape{static_cast<std::int64_t>(ro.num_layers) * D, B, H};
+  auto check_state = [&](const Tensor& st, const char* name) {
+    if (st.defined() && st.shape() != state_shape)
+      throw std::invalid_argument(std::string("step_jacobians: ") + name + " has shape " + to_string(st.shape()) +
+                                  "; expected [L*D, B, H] = " + to_string(state_shape));
+  };
+  check_state(options.h0, "h0");
+  check_state(options.c0, "c0");
+  if (options.c0.defined() && !lstm)
+    throw std::invalid_argument("step_jacobians: c0 is for LSTM only (kind is " + std::string(to_string(kind)) + ")");
+  const std::vector<std::string> clampable = lstm  ? std::vector<std::string>{"i", "f", "g", "o"}
+                                             : gru ? std::vector<std::string>{"r", "z"}
+                                                   : std::vector<std::string>{};
+  auto clamped = [&](const std::string& gate) {
+    return std::find(options.clamped_gates.begin(), options.clamped_gates.end(), gate) != options.clamped_gates.end();
+  };
+  for (const auto& g : options.clamped_gates)
+    if (std::find(clampable.begin(), clampable.end(), g) == clampable.end())
+      throw std::invalid_argument("step_jacobians: clamped gate '" + g + "' is not a gate of " + layer.type_name() +
+                                  " (allowed: " + (clampable.empty() ? "none" : join(clampable)) + ")");
+  std::vector<std::int64_t> steps = options.steps;
+  if (steps.empty())
+    for (std::int64_t t = 0; t < T; ++t) steps.push_back(t);
+  for (std::int64_t t : steps)
+    if (t < 0 || t >= T)
+      throw std::invalid_argument("step_jacobians: step " + std::to_string(t) + " is out of range (allowed: 0.." +
+                                  std::to_string(T - 1) + ")");
+
+  const std::string suffix = "_l" + std::to_string(options.layer) + (options.direction == 1 ? "_reverse" : "");
+  const Tensor& w_hh = layer.parameter("weight_hh" + suffix).value();  // [G*H, H]
+  const std::int64_t row = static_cast<std::int64_t>(options.layer) * D + options.direction;
+  const std::int64_t b = options.batch_element;
+  const Vec ones = Vec::Ones(H);
+
+  std::vector<StepJacobian> out;
+  for (std::int64_t t : steps) {
+    StepJacobian J;
+    J.layer = options.layer;
+    J.direction = options.direction;
+    J.batch_element = options.batch_element;
+    J.t = t;
+    const bool first = options.direction == 0 ? t == 0 : t == T - 1;
+    const std::int64_t prev = options.direction == 0 ? t - 1 : t + 1;
+    const Vec h_prev = first ? initial(options.h0, row, b, B, H) : at_step(s.h, prev, b);
+    Mat hh;
+    if (kind == CellKind::RnnTanh || kind == CellKind::RnnRelu) {
+      const Vec h = at_step(s.h, t, b);
+      const Vec d = kind == CellKind::RnnTanh ? Vec((ones - h.cwiseProduct(h)).eval())
+                                              : Vec(h.unaryExpr([](double v) { return v > 0 ? 1.0 : 0.0; }));
+      hh = d.asDiagonal() * gate_block(w_hh, 0, H);
+    } else if (gru) {
+      const Vec r = at_step(s.gate("r"), t, b), z = at_step(s.gate("z"), t, b), n = at_step(s.gate("n"), t, b);
+      const Vec sr = clamped("r") ? Vec::Zero(H) : Vec(r.cwiseProduct(ones - r));
+      const Vec sz = clamped("z") ? Vec::Zero(H) : Vec(z.cwiseProduct(ones - z));
+      const Vec sn = ones - n.cwiseProduct(n);
+      const Mat W_r = gate_block(w_hh, 0, H), W_z = gate_block(w_hh, 1, H), W_n = gate_block(w_hh, 2, H);
+      Vec a_hn = W_n * h_prev;  // W_hn h_{t-1} + b_hn: what r scales
+      if (ro.bias) {
+        const Tensor& b_hh = layer.parameter("bias_hh" + suffix).value();
+        for (std::int64_t j = 0; j < H; ++j) a_hn(j) += b_hh[2 * H + j];
+      }
+      const Mat dr = sr.asDiagonal() * W_r;
+      const Mat dz = sz.asDiagonal() * W_z;
+      const Mat dn = sn.asDiagonal() * (Mat(a_hn.asDiagonal() * dr) + Mat(r.asDiagonal() * W_n));
+      hh = Mat(z.asDiagonal()) + Mat((ones - z).asDiagonal() * dn) + Mat((h_prev - n).asDiagonal() * dz);
+    } else {  // LSTM
+      const Vec i = at_step(s.gate("i"), t, b), f = at_step(s.gate("f"), t, b);
+      const Vec g = at_step(s.gate("g"), t, b), o = at_step(s.gate("o"), t, b);
+      const Vec c = at_step(s.c, t, b);
+      const Vec c_prev = first ? initial(options.c0, row, b, B, H) : at_step(s.c, prev, b);
+      const Vec zero = Vec::Zero(H);
+      const Vec p_i = ro.peephole ? vector_param(layer, "weight_peephole_i" + suffix, H) : zero;
+      const Vec p_f = ro.peephole ? vector_param(layer, "weight_peephole_f" + suffix, H) : zero;
+      const Vec p_o = ro.peephole ? vector_param(layer, "weight_peephole_o" + suffix, H) : zero;
+      const Vec si = clamped("i") ? zero : Vec(i.cwiseProduct(ones - i));
+      const Vec sf = clamped("f") ? zero : Vec(f.cwiseProduct(ones - f));
+      const Vec sg = clamped("g") ? zero : Vec(ones - g.cwiseProduct(g));
+      const Vec so = clamped("o") ? zero : Vec(o.cwiseProduct(ones - o));
+      const Mat di_dh = si.asDiagonal() * gate_block(w_hh, 0, H);
+      const Mat df_dh = sf.asDiagonal() * gate_block(w_hh, 1, H);
+      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, 2, H);
+      const Vec di_dc = si.cwiseProduct(p_i), df_dc = sf.cwiseProduct(p_f);  // diagonal
+      // c_t = f c_{t-1} + i g
+      const Mat dc_dh = Mat(c_prev.asDiagonal() * df_dh) + Mat(g.asDiagonal() * di_dh) + Mat(i.asDiagonal() * dg_dh);
+      const Mat dc_dc = Mat((f + c_prev.cwiseProduct(df_dc) + g.cwiseProduct(di_dc)).asDiagonal());
+      // o = s(W_o h_{t-1} + p_o c_t + ...), h_t = o tanh(c_t)
+      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, 3, H) + Mat(p_o.asDiagonal() * dc_dh));
+      const Mat do_dc = Mat(so.cwiseProduct(p_o).asDiagonal()) * dc_dc;
+      const Vec tc = c.unaryExpr([](double v) { return std::tanh(v); });
+      const Vec dtc = o.cwiseProduct(ones - tc.cwiseProduct(tc));
+      hh = Mat(tc.asDiagonal() * do_dh) + Mat(dtc.asDiagonal() * dc_dh);
+      const Mat hc = Mat(tc.asDiagonal() * do_dc) + Mat(dtc.asDiagonal() * dc_dc);
+      Mat full(2 * H, 2 * H);
+      full << hh, hc, dc_dh, dc_dc;
+      J.full = as_tensor(full);
+      Eigen::JacobiSVD<Mat> svd(full);
+      J.full_singular_values = top(as_vector(svd.singularValues()), options.top_k);
+    }
+    J.hh = as_tensor(hh);
+    Eigen::JacobiSVD<Mat> svd(hh);
+    J.hh_singular_values = top(as_vector(svd.singularValues()), options.top_k);
+    out.push_back(std::move(J));
+  }
+  return out;
+}
+
+nlohmann::json to_json(const GateMap& g) {
+  return {{"name", g.name},
+          {"activation", g.activation},
+          {"mean", tensor_json(g.mean)},
+          {"element", tensor_json(g.element)},
+          {"saturated_fraction", g.saturated_fraction},
+          {"saturated_per_step", g.saturated_per_step}};
+}
+
+nlohmann::json to_json(const RecurrentStreamProbe& s) {
+  nlohmann::json gates = nlohmann::json::array();
+  for (const auto& g : s.gates) gates.push_back(to_json(g));
+  return {{"layer", s.layer},
+          {"direction", s.direction},
+          {"grad_norm", s.grad_norm},
+          {"has_grad", s.has_grad},
+          {"gates", std::move(gates)}};
+}
+
+nlohmann::json to_json(const RecurrentProbe& p) {
+  nlohmann::json streams = nlohmann::json::array();
+  for (const auto& s : p.streams) streams.push_back(to_json(s));
+  return {{"kind", p.kind},
+          {"T", p.T},
+          {"B", p.B},
+          {"H", p.H},
+          {"batch_element", p.batch_element < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.batch_element)},
+          {"thresholds",
+           {{"sigmoid_low", p.thresholds.sigmoid_low},
+            {"sigmoid_high", p.thresholds.sigmoid_high},
+            {"tanh_abs", p.thresholds.tanh_abs}}},
+          {"streams", std::move(streams)}};
+}
+
+nlohmann::json to_json(const StepJacobian& j) {
+  return {{"layer", j.layer},
+          {"direction", j.direction},
+          {"batch_element", j.batch_element},
+          {"t", j.t},
+          {"hh", tensor_json(j.hh)},
+          {"hh_singular_values", j.hh_singular_values},
+          {"full", tensor_json(j.full)},
+          {"full_singular_values", j.full_singular_values}};
+}
+
+nlohmann::json to_json(const std::vector<StepJacobian>& js) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& j : js) out.push_back(to_json(j));
+  return out;
+}
+
+GRADLAB_END

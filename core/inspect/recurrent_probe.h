@@ -1,0 +1,123 @@
+// Recurrent probes: what a Recurrent layer did in its latest traced forward and backward
+// (set_trace(true), forward, backward), per layer and direction: how the gradient
+// ||dL/dh_t|| changes along the sequence, what the gates did, how many of them
+// saturated, and the singular values of the step Jacobian dh_t/dh_{t-1} (why gradients
+// vanish or explode). Works the same after the fused and the unfused path.
+//
+// Shape letters: T time steps, B batch, H hidden size. "Step t" is a time position; for
+// the reverse direction of a bidirectional layer the previous step of t is t + 1.
+//
+//   lstm.set_trace(true);
+//   Var loss = ...(lstm.forward(x)...);  loss.backward();
+//   RecurrentProbe p = probe_recurrent(lstm, {.batch_element = 0});
+//   p.streams[0].grad_norm;               // [T] ||dL/dh_t||
+//   p.streams[0].gates[1].mean;           // LSTM "f" gate, [T, H] mean over the batch
+//   auto J = step_jacobians(lstm, {.steps = {5}, .top_k = 3});
+//   J[0].hh_singular_values;              // the 3 largest singular values of dh_5/dh_4
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nn/recurrent.h"
+
+GRADLAB_BEGIN
+
+// Saturation thresholds (defaults): a sigmoid gate unit is saturated when its activation
+// is < 0.05 or > 0.95 (it passes almost nothing or almost everything, and its local
+// derivative s(1 - s) < 0.0475); a tanh unit when |a| > 0.95 (derivative 1 - a^2 < 0.0975).
+// A relu RNN unit is counted "saturated" when it is dead (exactly 0, derivative 0).
+struct SaturationThresholds {
+  double sigmoid_low = 0.05, sigmoid_high = 0.95;
+  double tanh_abs = 0.95;
+};
+
+struct RecurrentProbeOptions {
+  int batch_element = -1;  // >= 0: also keep that element's gate maps
+  SaturationThresholds thresholds{};
+};
+
+// One gate's activations. LSTM: i, f, o (sigmoid), g (tanh); GRU: r, z (sigmoid), n (tanh).
+// An RNN has no gates: its one map is the hidden state "h" itself (activation "tanh" or
+// "relu"), whose saturation is what stops gradients there. Clamped gates show the clamp value.
+struct GateMap {
+  std::string name;
+  std::string activation;                  // "sigmoid", "tanh" or "relu"
+  Tensor mean;                             // [T, H] mean over the batch
+  Tensor element;                          // [T, H] for options.batch_element, undefined otherwise
+  double saturated_fraction = 0;           // over all T * B * H units
+  std::vector<double> saturated_per_step;  // [T], over B * H units at each t
+};
+
+struct RecurrentStreamProbe {
+  int layer = 0, direction = 0;
+  // [T] ||dL/dh_t||_2 over batch and hidden units (the total gradient reaching h_t: from the
+  // output at t, the next step and h_n). All zeros when no backward reached the layer.
+  std::vector<double> grad_norm;
+  bool has_grad = false;  // some dL/dh_t is non-zero
+  std::vector<GateMap> gates;
+};
+
+struct RecurrentProbe {
+  std::string kind;  // "rnn_tanh", "rnn_relu", "lstm", "gru"
+  std::int64_t T = 0, B = 0, H = 0;
+  int batch_element = -1;
+  SaturationThresholds thresholds;
+  std::vector<RecurrentStreamProbe> streams;  // layer * D + direction
+};
+
+// Throws std::invalid_argument when the layer has no trace (tracing off or no forward
+// yet), or batch_element is outside 0..B-1.
+RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptions& options = {});
+
+// The step Jacobian, computed analytically from the cell equations (recurrent.h), the
+// layer's weights and the traced activations, for one batch element:
+//   RNN:  dh_t/dh_{t-1} = diag(1 - h_t^2) W_hh   (relu: diag[h_t > 0] W_hh)
+//   GRU:  dh_t/dh_{t-1} = diag(z) + diag(1 - z) dn + diag(h_{t-1} - n) dz, with
+//         dz = diag(z(1-z)) W_hz, dr = diag(r(1-r)) W_hr,
+//         dn = diag(1 - n^2) (diag(W_hn h_{t-1} + b_hn) dr + diag(r) W_hn)
+//   LSTM: the full state Jacobian d[h_t, c_t]/d[h_{t-1}, c_{t-1}] ([2H, 2H]), including the
+//         cell path (dc_t/dc_{t-1} = diag(f) + peephole terms: the "constant error carousel"
+//         that lets LSTM gradients survive), and its h->h block dh_t/dh_{t-1} (c_{t-1} held
+//         fixed). The singular values of the full matrix are the honest measure of how the
+//         state's gradient grows or shrinks per step; the h->h block alone understates it.
+//         (One full step can have a singular value a little above 1 even when the cell
+//         decays, because h_t also reads c_{t-1}; products over many steps show the trend.)
+// The input x_t (for layer k > 0, the lower layer's output) is held fixed. A clamped gate
+// is a constant, so its derivative is 0: list the clamps in `clamped_gates` (the layer
+// does not expose them). At the first step the previous state is h0/c0 ([L*D, B, H], as
+// forward_full took them; undefined = zeros).
+struct JacobianOptions {
+  int layer = 0, direction = 0;
+  std::vector<std::int64_t> steps{};  // time positions t, 0..T-1 (empty: every step)
+  int batch_element = 0;
+  int top_k = 0;  // how many singular values, largest first; 0: all
+  Tensor h0{}, c0{};
+  std::vector<std::string> clamped_gates{};  // e.g. {"f"} after clamp_gate("f", ...)
+};
+
+struct StepJacobian {
+  int layer = 0, direction = 0, batch_element = 0;
+  std::int64_t t = 0;
+  Tensor hh;                               // [H, H], row i = dh_t[i], column j = d/dh_{t-1}[j]
+  std::vector<double> hh_singular_values;  // largest first
+  Tensor full;  // LSTM: [2H, 2H] over [h; c] (rows: outputs h_t then c_t); undefined otherwise
+  std::vector<double> full_singular_values;
+};
+
+// Throws std::invalid_argument for a missing trace, a layer/direction/step/batch element out
+// of range, top_k outside 0..size, an unknown clamped gate, or h0/c0 of the wrong shape.
+std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianOptions& options);
+
+// Singular values of a square or rectangular matrix [m, n], largest first (Eigen JacobiSVD,
+// in double).
+std::vector<double> singular_values(const Tensor& matrix);
+
+nlohmann::json to_json(const GateMap& g);
+nlohmann::json to_json(const RecurrentStreamProbe& s);
+nlohmann::json to_json(const RecurrentProbe& p);
+nlohmann::json to_json(const StepJacobian& j);
+nlohmann::json to_json(const std::vector<StepJacobian>& js);
+
+GRADLAB_END

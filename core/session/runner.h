@@ -1,0 +1,55 @@
+// Runner: one kind of experiment (supervised, seq2seq, GAN) behind the Session. Internal
+// to core/session; the Session adds what every kind shares (spec, parameters, checkpoint
+// envelope) and hands plain data out.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "autograd/gradcheck.h"
+#include "nn/module.h"
+#include "spec/spec.h"
+#include "tensor/rng.h"
+
+GRADLAB_BEGIN
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+
+  // Metrics as flat JSON: {"step", "loss", ...}; non-finite numbers become null.
+  virtual nlohmann::json step() = 0;
+  virtual nlohmann::json evaluate(const std::string& split) = 0;  // "train" or "test"
+  virtual std::int64_t steps_done() const = 0;
+
+  // Everything trainable and saved, under PyTorch-style names.
+  virtual Module& model() = 0;
+  virtual const Module& model() const = 0;
+
+  // One forward/backward on the reference batch (see Session::grad_json).
+  virtual nlohmann::json grad() = 0;
+  virtual GradCheckResult check_gradients(GradCheckOptions options) = 0;
+
+  // Optimizer, batch order and RNG state (parameters and buffers are the Session's).
+  virtual nlohmann::json save_state() const = 0;
+  // Validates `state` fully before changing anything; throws SpecError with pointers
+  // under `pointer`.
+  virtual void load_state(const nlohmann::json& state, const std::string& pointer) = 0;
+  virtual void set_steps_done(std::int64_t step) = 0;
+
+  // Inspection snapshots this experiment can give, and one of them as plain JSON.
+  virtual std::vector<std::string> snapshot_names() const = 0;
+  virtual nlohmann::json snapshot(const std::string& what) = 0;
+};
+
+// Shared JSON helpers for runners.
+nlohmann::json number_or_null(double v);
+nlohmann::json rng_json(const Rng::State& s);
+Rng::State rng_from_json(const nlohmann::json& j, const std::string& pointer);
+nlohmann::json named_tensors_json(const std::vector<std::pair<std::string, Tensor>>& entries);
+std::vector<std::pair<std::string, Tensor>> named_tensors_from(const nlohmann::json& j, const std::string& pointer);
+// Throws SpecError at pointer + "/" + key when `j` lacks `key`.
+const nlohmann::json& required(const nlohmann::json& j, const std::string& key, const std::string& pointer);
+
+GRADLAB_END

@@ -1,0 +1,118 @@
+#include "session/supervised_runner.h"
+
+#include <cmath>
+
+#include "ops/ops.h"
+
+GRADLAB_BEGIN
+
+SupervisedRunner::SupervisedRunner(std::unique_ptr<Experiment> exp) : exp_(std::move(exp)) {}
+SupervisedRunner::~SupervisedRunner() = default;
+
+bool SupervisedRunner::is_language_model() const {
+  return exp_->data.task == "language_model" && exp_->spec.loss.type == "cross_entropy";
+}
+
+nlohmann::json SupervisedRunner::step() {
+  const StepMetrics m = exp_->trainer->step();
+  if (m.clipped) ++clipped_steps_;
+  nlohmann::json j = {{"step", m.step},
+                      {"loss", number_or_null(m.loss)},
+                      {"objective", number_or_null(m.objective)},
+                      {"accuracy", number_or_null(m.accuracy)},
+                      {"grad_norm", number_or_null(m.grad_norm)},
+                      {"grad_norm_after_clip", number_or_null(m.grad_norm_after)},
+                      {"clipped", m.clipped},
+                      {"clipped_fraction", static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
+                      {"lr", m.lr}};
+  if (is_language_model()) j["perplexity"] = number_or_null(std::exp(m.loss));
+  if (m.chunk_steps > 0) j["chunk"] = {{"start", m.chunk_start}, {"steps", m.chunk_steps}};
+  return j;
+}
+
+nlohmann::json SupervisedRunner::evaluate(const std::string& split) {
+  const bool test = split == "test";
+  const Tensor& x = test ? exp_->data.x_test : exp_->data.x_train;
+  const Tensor& y = test ? exp_->data.y_test : exp_->data.y_train;
+  const EvalMetrics e = exp_->trainer->evaluate(x, y);
+  nlohmann::json j = {{"loss", number_or_null(e.loss)}, {"accuracy", number_or_null(e.accuracy)}, {"n", e.n}};
+  if (is_language_model() && e.n > 0) j["perplexity"] = number_or_null(std::exp(e.loss));
+  return j;
+}
+
+nlohmann::json SupervisedRunner::grad() {
+  auto [x, y] = reference_batch(*exp_);
+  const bool token_inputs = !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
+  auto pass = exp_->trainer->forward_backward(x, y, !token_inputs);
+  nlohmann::json j;
+  j["loss"] = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item())) : tensor_to_json(pass.loss.value());
+  j["outputs"] = tensor_to_json(pass.output.value());
+  j["gradients"] = nlohmann::json::object();
+  for (const auto& [name, p] : exp_->model->named_parameters())
+    j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+  j["input_gradient"] = !token_inputs && pass.inputs.has_grad() ? tensor_to_json(pass.inputs.grad()) : nlohmann::json(nullptr);
+  exp_->model->zero_grad();
+  return j;
+}
+
+GradCheckResult SupervisedRunner::check_gradients(GradCheckOptions options) {
+  auto [x, y] = reference_batch(*exp_);
+  const Objective& objective = exp_->trainer->objective();
+  const Var input(x);
+  auto loss = [&] {
+    Var l = objective.loss(exp_->model->forward(input), y);
+    // A seeded (vector) objective is checked as the scalar sum(seed * objective).
+    if (objective.seed.defined()) l = sum(mul(l, Var(objective.seed)));
+    return l;
+  };
+  GradCheckResult r = gradcheck(loss, exp_->model->parameters(), options);
+  exp_->model->zero_grad();
+  return r;
+}
+
+nlohmann::json SupervisedRunner::save_state() const {
+  const Batcher::State b = exp_->trainer->batcher().state();
+  return {{"optimizer", {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
+          {"batcher", {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}}},
+          {"dropout_rng", rng_json(exp_->dropout_rng.state())},
+          {"clipped_steps", clipped_steps_}};
+}
+
+void SupervisedRunner::load_state(const nlohmann::json& state, const std::string& ptr) {
+  // Read and validate everything first; nothing changes until all of it fits.
+  const auto& opt = required(state, "optimizer", ptr);
+  const std::string opt_type = required(opt, "type", ptr + "/optimizer").is_string() ? opt["type"].get<std::string>() : "";
+  if (opt_type != exp_->spec.optimizer.type)
+    throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " + (opt_type.empty() ? "(missing)" : opt_type) +
+                                                 ", this experiment's is " + exp_->spec.optimizer.type);
+  auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
+  const auto& bj = required(state, "batcher", ptr);
+  if (!required(bj, "epoch", ptr + "/batcher").is_number_integer() || !required(bj, "position", ptr + "/batcher").is_number_integer())
+    throw SpecError(ptr + "/batcher", "expected integers \"epoch\" and \"position\"");
+  Batcher batcher = exp_->trainer->batcher();
+  try {
+    batcher.set_state({bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(), rng_from_json(required(bj, "rng", ptr + "/batcher"), ptr + "/batcher/rng")});
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(ptr + "/batcher", e.what());
+  }
+  const Rng::State dropout = rng_from_json(required(state, "dropout_rng", ptr), ptr + "/dropout_rng");
+  const auto& clipped = required(state, "clipped_steps", ptr);
+  if (!clipped.is_number_integer() || clipped.get<std::int64_t>() < 0)
+    throw SpecError(ptr + "/clipped_steps", "expected a non-negative integer, found " + describe(clipped));
+  try {
+    exp_->trainer->optimizer().load_state(opt_state);  // validates before it changes anything
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(ptr + "/optimizer/state", e.what());
+  }
+  exp_->trainer->batcher() = batcher;
+  exp_->dropout_rng.set_state(dropout);
+  clipped_steps_ = clipped.get<std::int64_t>();
+}
+
+std::vector<std::string> SupervisedRunner::snapshot_names() const { return {}; }
+
+nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
+  throw std::invalid_argument("no snapshot named '" + what + "'");
+}
+
+GRADLAB_END

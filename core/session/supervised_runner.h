@@ -1,0 +1,37 @@
+// The supervised experiment (a Sequential model, a loss, one optimizer) as a Runner.
+#pragma once
+
+#include <memory>
+
+#include "session/runner.h"
+#include "spec/build.h"
+
+GRADLAB_BEGIN
+
+class SupervisedRunner : public Runner {
+ public:
+  explicit SupervisedRunner(std::unique_ptr<Experiment> exp);
+  ~SupervisedRunner() override;
+
+  nlohmann::json step() override;
+  nlohmann::json evaluate(const std::string& split) override;
+  std::int64_t steps_done() const override { return exp_->trainer->steps_done(); }
+  Module& model() override { return *exp_->model; }
+  const Module& model() const override { return *exp_->model; }
+  nlohmann::json grad() override;
+  GradCheckResult check_gradients(GradCheckOptions options) override;
+  nlohmann::json save_state() const override;
+  void load_state(const nlohmann::json& state, const std::string& pointer) override;
+  void set_steps_done(std::int64_t step) override { exp_->trainer->set_steps_done(step); }
+  std::vector<std::string> snapshot_names() const override;
+  nlohmann::json snapshot(const std::string& what) override;
+
+  Experiment& experiment() { return *exp_; }
+
+ private:
+  bool is_language_model() const;
+  std::unique_ptr<Experiment> exp_;
+  std::int64_t clipped_steps_ = 0;  // for the fraction of steps clipped
+};
+
+GRADLAB_END

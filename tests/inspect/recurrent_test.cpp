@@ -1,0 +1,581 @@
+// Recurrent probes (inspect/recurrent_probe.h, intervention.h). Every number is derived a
+// second way: per-step gradient norms by autograd through a re-run of the rest of the
+// sequence from h_t; gate maps and saturation from the cell equations with chosen weights;
+// step Jacobians by finite differences over one re-run step with a perturbed h_{t-1}
+// (and c_{t-1}); singular values from matrices whose singular values are known; clamp
+// interventions from what a clamp must do (o = 0 makes every output 0).
+#include "nn/recurrent.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
+#include "inspect/inspect.h"
+#include "nn/layers.h"
+#include "optim/optimizers.h"
+#include "support/check.h"
+
+namespace gradlab {
+namespace {
+
+constexpr bool kDouble = sizeof(Scalar) == 8;
+
+RecurrentOptions opts(CellKind kind, std::int64_t I, std::int64_t H, int layers = 1, bool bidirectional = false,
+                      bool peephole = false) {
+  RecurrentOptions o;
+  o.kind = kind;
+  o.input_size = I;
+  o.hidden_size = H;
+  o.num_layers = layers;
+  o.bidirectional = bidirectional;
+  o.peephole = peephole;
+  return o;
+}
+
+double sigmoid_of(double v) { return 1 / (1 + std::exp(-v)); }
+
+// Every parameter set to zero (so a test can place the few numbers it needs).
+void zero_all(Recurrent& m) {
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& [n, v] : m.named_parameters()) state.emplace_back(n, Tensor::zeros(v.shape()));
+  m.load_state(state);
+}
+
+void set_param(Recurrent& m, const std::string& name, const Tensor& value) {
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& [n, v] : m.named_parameters()) state.emplace_back(n, n == name ? value : v.value());
+  m.load_state(state);
+}
+
+// ---- per-step gradient norms -----------------------------------------------------------------
+
+class GradNorms : public ::testing::TestWithParam<CellKind> {};
+
+// dL/dh_t (c_t held fixed) is the gradient with respect to h0 of the rest of the loss, run
+// from h_t (and c_t): sum(h_t * W_t) + sum over s > t of sum(y_s * W_s). h_t and c_t come
+// from a separate run on the prefix x[:, :t+1], not from the trace.
+TEST_P(GradNorms, MatchAutogradThroughTheRestOfTheSequence) {
+  const std::int64_t B = 2, T = 5, I = 3, H = 4;
+  Rng rng(21);
+  Recurrent m(opts(GetParam(), I, H), rng);
+  const Var x(rng.normal_tensor({B, T, I}, 0, 1));
+  const Tensor W = rng.uniform_tensor({B, T, H}, 0.5, 1.5);
+  m.set_trace(true);
+  sum(m.forward(x) * Var(W)).backward();
+  const RecurrentProbe p = probe_recurrent(m);
+  ASSERT_EQ(p.streams.size(), 1u);
+  EXPECT_TRUE(p.streams[0].has_grad);
+  ASSERT_EQ(p.streams[0].grad_norm.size(), static_cast<std::size_t>(T));
+  m.set_trace(false);
+  const Var Wv(W);
+  for (std::int64_t t = 0; t < T; ++t) {
+    const RecurrentOutput prefix = m.forward_full(slice(x, 1, 0, t + 1));
+    Var h_t(prefix.h_n.value(), /*requires_grad=*/true);  // [1, B, H]
+    Var loss = sum(select(h_t, 0, 0) * select(Wv, 1, t));
+    if (t + 1 < T) {
+      const Var c_t = prefix.c_n.defined() ? Var(prefix.c_n.value()) : Var();
+      const Var rest = m.forward_full(slice(x, 1, t + 1, T), h_t, c_t).output;
+      loss = loss + sum(rest * slice(Wv, 1, t + 1, T));
+    }
+    loss.backward();
+    double sq = 0;
+    for (std::int64_t k = 0; k < h_t.numel(); ++k) sq += static_cast<double>(h_t.grad()[k]) * h_t.grad()[k];
+    EXPECT_NEAR(p.streams[0].grad_norm[static_cast<std::size_t>(t)], std::sqrt(sq), kDouble ? 1e-10 : 1e-4)
+        << "t = " << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, GradNorms, ::testing::Values(CellKind::RnnTanh, CellKind::Lstm, CellKind::Gru));
+
+TEST(RecurrentProbe, NoBackwardMeansNoGradient) {
+  Rng rng(1);
+  Recurrent m(opts(CellKind::Gru, 2, 3), rng);
+  m.set_trace(true);
+  m.forward(Var(rng.normal_tensor({1, 4, 2}, 0, 1)));
+  const RecurrentProbe p = probe_recurrent(m);
+  EXPECT_FALSE(p.streams[0].has_grad);
+  for (double g : p.streams[0].grad_norm) EXPECT_EQ(g, 0);
+}
+
+// ---- gate maps and saturation ----------------------------------------------------------------
+
+// At t = 0 (h0 = c0 = 0) the gates depend on x_0 only: LSTM i = s(W_ii x_0 + b_ii + b_hi), ...;
+// GRU n = tanh(W_in x_0 + b_in + r * b_hn).
+TEST(RecurrentProbe, GateMapsAtTheFirstStepByHand) {
+  const std::int64_t B = 3, T = 2, I = 2, H = 3;
+  for (CellKind kind : {CellKind::Lstm, CellKind::Gru}) {
+    Rng rng(7);
+    Recurrent m(opts(kind, I, H), rng);
+    const Tensor x = rng.normal_tensor({B, T, I}, 0, 1);
+    m.set_trace(true);
+    m.forward(Var(x));
+    const RecurrentProbe p = probe_recurrent(m, {.batch_element = 1});
+    const Tensor& w = m.parameter("weight_ih_l0").value();
+    const Tensor& bi = m.parameter("bias_ih_l0").value();
+    const Tensor& bh = m.parameter("bias_hh_l0").value();
+    const std::int64_t G = m.num_gates();
+    // pre[b][row] = W_ih x_0 + b_ih (+ b_hh, except GRU n whose b_hn sits inside r * (...))
+    auto pre = [&](std::int64_t b, std::int64_t row) {
+      double v = bi[row];
+      for (std::int64_t k = 0; k < I; ++k) v += w[row * I + k] * x.at({b, 0, k});
+      return v;
+    };
+    const std::vector<std::string> names =
+        kind == CellKind::Lstm ? std::vector<std::string>{"i", "f", "g", "o"} : std::vector<std::string>{"r", "z", "n"};
+    ASSERT_EQ(p.streams[0].gates.size(), names.size());
+    for (std::int64_t k = 0; k < G; ++k) {
+      const GateMap& g = p.streams[0].gates[static_cast<std::size_t>(k)];
+      EXPECT_EQ(g.name, names[static_cast<std::size_t>(k)]);
+      EXPECT_EQ(g.activation, (g.name == "g" || g.name == "n") ? "tanh" : "sigmoid");
+      EXPECT_EQ(g.mean.shape(), (Shape{T, H}));
+      EXPECT_EQ(g.element.shape(), (Shape{T, H}));
+      for (std::int64_t j = 0; j < H; ++j) {
+        double mean = 0, element = 0;
+        for (std::int64_t b = 0; b < B; ++b) {
+          const std::int64_t row = k * H + j;
+          double a;
+          if (g.name == "n") {
+            const double r = sigmoid_of(pre(b, j) + bh[j]);
+            a = std::tanh(pre(b, row) + r * bh[row]);
+          } else if (g.name == "g") {
+            a = std::tanh(pre(b, row) + bh[row]);
+          } else {
+            a = sigmoid_of(pre(b, row) + bh[row]);
+          }
+          mean += a / B;
+          if (b == 1) element = a;
+        }
+        EXPECT_NEAR(g.mean[j], mean, kDouble ? 1e-12 : 1e-6) << g.name << " unit " << j;
+        EXPECT_NEAR(g.element[j], element, kDouble ? 1e-12 : 1e-6) << g.name << " unit " << j;
+      }
+    }
+  }
+}
+
+// With every weight 0 the gates are fixed by the biases: s(0) = 0.5 (not saturated),
+// s(10) > 0.95 and tanh(3) = 0.995 (saturated), tanh(0) = 0 (not).
+TEST(RecurrentProbe, SaturationFromTheBiases) {
+  const std::int64_t B = 2, T = 3, I = 2, H = 4;
+  Rng rng(8);
+  Recurrent m(opts(CellKind::Lstm, I, H), rng);
+  zero_all(m);
+  m.set_forget_bias(10);
+  Tensor b_ih = m.parameter("bias_ih_l0").value().clone();
+  for (std::int64_t j = 0; j < H; ++j) b_ih[2 * H + j] = j < 2 ? 3 : 0;  // half the g units saturate
+  set_param(m, "bias_ih_l0", b_ih);
+  m.set_trace(true);
+  m.forward(Var(rng.normal_tensor({B, T, I}, 0, 1)));
+  const RecurrentProbe p = probe_recurrent(m);
+  const auto& gates = p.streams[0].gates;
+  EXPECT_EQ(gates[0].saturated_fraction, 0);    // i = 0.5
+  EXPECT_EQ(gates[1].saturated_fraction, 1);    // f = s(10)
+  EXPECT_EQ(gates[2].saturated_fraction, 0.5);  // g = tanh(3) for 2 of 4 units
+  EXPECT_EQ(gates[3].saturated_fraction, 0);    // o = 0.5
+  EXPECT_EQ(gates[1].saturated_per_step, (std::vector<double>{1, 1, 1}));
+  EXPECT_NEAR(gates[1].mean[0], sigmoid_of(10), kDouble ? 1e-12 : 1e-6);
+  // Stricter thresholds: tanh(3) = 0.99505 is no longer saturated at 0.999.
+  const RecurrentProbe strict = probe_recurrent(m, {.thresholds = {.tanh_abs = 0.999}});
+  EXPECT_EQ(strict.streams[0].gates[2].saturated_fraction, 0);
+  EXPECT_EQ(to_json(p)["thresholds"]["sigmoid_high"], 0.95);
+}
+
+TEST(RecurrentProbe, RnnReportsItsHiddenStateAndDeadReluUnits) {
+  Rng rng(9);
+  Recurrent relu(opts(CellKind::RnnRelu, 2, 3), rng);
+  zero_all(relu);
+  set_param(relu, "bias_ih_l0", Tensor::from({3}, {-1, -1, 1}));  // two dead units, one alive
+  relu.set_trace(true);
+  relu.forward(Var(rng.normal_tensor({2, 4, 2}, 0, 1)));
+  const RecurrentProbe p = probe_recurrent(relu);
+  EXPECT_EQ(p.kind, "rnn_relu");
+  ASSERT_EQ(p.streams[0].gates.size(), 1u);
+  EXPECT_EQ(p.streams[0].gates[0].name, "h");
+  EXPECT_EQ(p.streams[0].gates[0].activation, "relu");
+  EXPECT_NEAR(p.streams[0].gates[0].saturated_fraction, 2.0 / 3.0, 1e-12);
+}
+
+TEST(RecurrentProbe, StreamsOfABidirectionalStack) {
+  Rng rng(10);
+  Recurrent m(opts(CellKind::Gru, 2, 3, 2, true), rng);
+  m.set_trace(true);
+  sum(m.forward(Var(rng.normal_tensor({2, 4, 2}, 0, 1)))).backward();
+  const RecurrentProbe p = probe_recurrent(m);
+  ASSERT_EQ(p.streams.size(), 4u);
+  EXPECT_EQ(p.streams[3].layer, 1);
+  EXPECT_EQ(p.streams[3].direction, 1);
+  for (const auto& s : p.streams) EXPECT_TRUE(s.has_grad);
+  const nlohmann::json j = to_json(p);
+  EXPECT_EQ(j["streams"].size(), 4u);
+  EXPECT_EQ(j["streams"][1]["gates"][2]["name"], "n");
+  EXPECT_EQ(j["streams"][1]["gates"][2]["mean"]["shape"], nlohmann::json({4, 3}));
+  EXPECT_TRUE(j["batch_element"].is_null());
+  EXPECT_EQ(nlohmann::json::parse(j.dump()), j);
+}
+
+TEST(RecurrentProbe, Errors) {
+  Rng rng(11);
+  Recurrent m(opts(CellKind::Lstm, 2, 3), rng);
+  EXPECT_THROW(probe_recurrent(m), std::invalid_argument);  // no trace yet
+  EXPECT_THROW(step_jacobians(m, {}), std::invalid_argument);
+  m.set_trace(true);
+  m.forward(Var(rng.normal_tensor({2, 4, 2}, 0, 1)));
+  EXPECT_THROW(probe_recurrent(m, {.batch_element = 2}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.steps = {4}}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.layer = 1}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.direction = 1}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.batch_element = 2}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.top_k = 7}), std::invalid_argument);  // LSTM: up to 2H = 6
+  EXPECT_NO_THROW(step_jacobians(m, {.top_k = 6}));
+  EXPECT_THROW(step_jacobians(m, {.clamped_gates = {"z"}}), std::invalid_argument);
+  EXPECT_THROW(step_jacobians(m, {.h0 = Tensor::zeros({1, 3, 3})}), std::invalid_argument);
+  try {
+    step_jacobians(m, {.steps = {9}});
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("allowed: 0..3"), std::string::npos) << e.what();
+  }
+}
+
+// ---- step Jacobians against finite differences ---------------------------------------------
+
+// The largest singular value by power iteration on J^T J (independent of Eigen's SVD).
+double spectral_norm(const Tensor& J) {
+  const std::int64_t n = J.dim(0);
+  std::vector<double> v(static_cast<std::size_t>(n), 1.0), w(static_cast<std::size_t>(n));
+  double sigma = 0;
+  for (int it = 0; it < 2000; ++it) {
+    std::vector<double> u(static_cast<std::size_t>(n), 0.0);  // u = J v
+    for (std::int64_t r = 0; r < n; ++r)
+      for (std::int64_t c = 0; c < n; ++c) u[r] += J[r * n + c] * v[c];
+    std::fill(w.begin(), w.end(), 0.0);  // w = J^T u
+    for (std::int64_t r = 0; r < n; ++r)
+      for (std::int64_t c = 0; c < n; ++c) w[c] += J[r * n + c] * u[r];
+    double norm = 0;
+    for (double x : w) norm += x * x;
+    norm = std::sqrt(norm);
+    if (norm == 0) return 0;
+    sigma = std::sqrt(norm);  // ||J^T J v|| with ||v|| = 1 -> sigma_max^2
+    for (std::size_t k = 0; k < w.size(); ++k) v[k] = w[k] / norm;
+  }
+  return sigma;
+}
+
+struct JacobianCase {
+  CellKind kind;
+  bool peephole;
+  int layers;
+  bool bidirectional;
+  int layer, direction, batch_element;
+  std::vector<std::string> clamp;  // gates clamped (to 1 for sigmoid gates)
+};
+
+class StepJacobianFd : public ::testing::TestWithParam<JacobianCase> {};
+
+// The finite-difference Jacobian: one step of a one-layer, one-direction copy of the stream
+// (same weights), run from the traced previous state with one element of it nudged.
+TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
+  const JacobianCase c = GetParam();
+  const std::int64_t B = 2, T = 4, I = 3, H = 3;
+  const bool lstm = c.kind == CellKind::Lstm;
+  Rng rng(31);
+  Recurrent m(opts(c.kind, I, H, c.layers, c.bidirectional, c.peephole), rng);
+  for (const auto& g : c.clamp) m.clamp_gate(g, 1.0);
+  const int D = m.num_directions();
+  const std::int64_t LD = c.layers * D;
+  const Tensor x = rng.normal_tensor({B, T, I}, 0, 1);
+  const Tensor h0 = rng.normal_tensor({LD, B, H}, 0, 0.5), c0 = rng.normal_tensor({LD, B, H}, 0, 0.5);
+  m.set_trace(true);
+  m.forward_full(Var(x), Var(h0), lstm ? Var(c0) : Var());
+  const std::vector<StepJacobian> js = step_jacobians(m, {.layer = c.layer,
+                                                          .direction = c.direction,
+                                                          .batch_element = c.batch_element,
+                                                          .h0 = h0,
+                                                          .c0 = lstm ? c0 : Tensor(),
+                                                          .clamped_gates = c.clamp});
+  ASSERT_EQ(js.size(), static_cast<std::size_t>(T));
+
+  // The copy: layer input width I for layer 0, D*H above.
+  const std::int64_t I_k = c.layer == 0 ? I : D * H;
+  Recurrent cell(opts(c.kind, I_k, H, 1, false, c.peephole), rng);
+  const std::string suffix = "_l" + std::to_string(c.layer) + (c.direction == 1 ? "_reverse" : "");
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& [n, v] : cell.named_parameters())
+    state.emplace_back(n, m.parameter(n.substr(0, n.size() - 3) + suffix).value());
+  cell.load_state(state);
+  for (const auto& g : c.clamp) cell.clamp_gate(g, 1.0);
+
+  const RecurrentTrace::Stream& s = m.trace().at(c.layer, c.direction);
+  const std::int64_t row = c.layer * D + c.direction;
+  const double eps = kDouble ? 1e-6 : 1e-2, tol = kDouble ? 1e-7 : 2e-2;
+  const std::int64_t S = lstm ? 2 * H : H;  // state size: [h; c] for LSTM
+  const std::int64_t b = c.batch_element;
+  for (std::int64_t t = 0; t < T; ++t) {
+    // x_t [B, 1, I_k]
+    Tensor x_t({B, 1, I_k});
+    for (std::int64_t bb = 0; bb < B; ++bb)
+      for (std::int64_t k = 0; k < I_k; ++k)
+        x_t[bb * I_k + k] =
+            c.layer == 0 ? x.at({bb, t, k}) : m.trace().at(0, static_cast<int>(k / H)).h.at({t, bb, k % H});
+    const bool first = c.direction == 0 ? t == 0 : t == T - 1;
+    const std::int64_t prev = c.direction == 0 ? t - 1 : t + 1;
+    Tensor h_prev({1, B, H}), c_prev({1, B, H});
+    for (std::int64_t k = 0; k < B * H; ++k) {
+      h_prev[k] = first ? h0[row * B * H + k] : s.h[prev * B * H + k];
+      if (lstm) c_prev[k] = first ? c0[row * B * H + k] : s.c[prev * B * H + k];
+    }
+    auto run = [&](std::int64_t which, double delta) {  // the new state [h; c] of element b
+      Tensor hp = h_prev.clone(), cp = c_prev.clone();
+      if (which < H)
+        hp[b * H + which] += static_cast<Scalar>(delta);
+      else
+        cp[b * H + which - H] += static_cast<Scalar>(delta);
+      NoGradGuard no_grad;
+      const RecurrentOutput o = cell.forward_full(Var(x_t), Var(hp), lstm ? Var(cp) : Var());
+      std::vector<double> out;
+      for (std::int64_t j = 0; j < H; ++j) out.push_back(o.h_n.value()[b * H + j]);
+      if (lstm)
+        for (std::int64_t j = 0; j < H; ++j) out.push_back(o.c_n.value()[b * H + j]);
+      return out;
+    };
+    const Tensor& analytic = lstm ? js[t].full : js[t].hh;
+    ASSERT_EQ(analytic.shape(), (Shape{S, S}));
+    // The traced forward state must be what the copy computes (it checks the harness).
+    const std::vector<double> base = run(0, 0);
+    for (std::int64_t j = 0; j < H; ++j) EXPECT_NEAR(base[j], s.h.at({t, b, j}), kDouble ? 1e-12 : 1e-5);
+    double worst = 0;
+    for (std::int64_t col = 0; col < S; ++col) {
+      const std::vector<double> up = run(col, eps), down = run(col, -eps);
+      for (std::int64_t r = 0; r < S; ++r)
+        worst = std::max(worst, std::fabs((up[r] - down[r]) / (2 * eps) - analytic[r * S + col]));
+    }
+    EXPECT_LT(worst, tol) << "t = " << t;
+    if (lstm) {  // the h->h block is the top-left of the full Jacobian
+      for (std::int64_t r = 0; r < H; ++r)
+        for (std::int64_t col = 0; col < H; ++col) EXPECT_EQ(js[t].hh[r * H + col], js[t].full[r * S + col]);
+    }
+    // Singular values: largest first, the largest equal to the spectral norm of the matrix.
+    const auto& sv = lstm ? js[t].full_singular_values : js[t].hh_singular_values;
+    ASSERT_EQ(sv.size(), static_cast<std::size_t>(S));
+    for (std::size_t k = 1; k < sv.size(); ++k) EXPECT_GE(sv[k - 1], sv[k]);
+    EXPECT_NEAR(sv[0], spectral_norm(analytic), 1e-6 * sv[0]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cells, StepJacobianFd,
+                         ::testing::Values(JacobianCase{CellKind::RnnTanh, false, 1, false, 0, 0, 0, {}},
+                                           JacobianCase{CellKind::RnnRelu, false, 1, false, 0, 0, 1, {}},
+                                           JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 0, {}},
+                                           JacobianCase{CellKind::Lstm, true, 1, false, 0, 0, 1, {}},
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {}},
+                                           JacobianCase{CellKind::Lstm, true, 2, true, 1, 1, 0, {}},
+                                           JacobianCase{CellKind::Gru, false, 2, true, 1, 1, 1, {}},
+                                           JacobianCase{CellKind::RnnTanh, false, 1, true, 0, 1, 0, {}},
+                                           JacobianCase{CellKind::Lstm, true, 1, false, 0, 0, 0, {"f", "o"}},
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"z"}}),
+                         [](const ::testing::TestParamInfo<JacobianCase>& info) {
+                           const JacobianCase& c = info.param;
+                           std::string name = std::string(to_string(c.kind)) + (c.peephole ? "_peephole" : "") + "_L" +
+                                              std::to_string(c.layers) + (c.bidirectional ? "_bi" : "") + "_stream" +
+                                              std::to_string(c.layer) + std::to_string(c.direction) + "_b" +
+                                              std::to_string(c.batch_element);
+                           for (const auto& g : c.clamp) name += "_clamp" + g;
+                           return name;
+                         });
+
+// h0 = 0, no input weights, no biases: h stays 0, so dh_t/dh_{t-1} = diag(1 - 0^2) W_hh = W_hh,
+// whose singular values are those of a permuted diagonal: |1.5|, |0.5|, |-0.25|, |0.1|.
+TEST(StepJacobian, KnownSingularValues) {
+  Rng rng(12);
+  Recurrent m(opts(CellKind::RnnTanh, 2, 4), rng);
+  zero_all(m);
+  set_param(m, "weight_hh_l0", Tensor::from({4, 4}, {0, 1.5, 0, 0, 0.5, 0, 0, 0, 0, 0, -0.25, 0, 0, 0, 0, 0.1}));
+  m.set_trace(true);
+  m.forward(Var(rng.normal_tensor({1, 3, 2}, 0, 1)));
+  const auto js = step_jacobians(m, {.steps = {2}});
+  ASSERT_EQ(js.size(), 1u);
+  const std::vector<double> expect{1.5, 0.5, 0.25, 0.1};
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(js[0].hh_singular_values[k], expect[k], 1e-7);
+  const auto top2 = step_jacobians(m, {.steps = {2}, .top_k = 2});
+  EXPECT_EQ(top2[0].hh_singular_values.size(), 2u);
+  EXPECT_NEAR(top2[0].hh_singular_values[1], 0.5, 1e-7);
+  EXPECT_FALSE(top2[0].full.defined());
+  const nlohmann::json j = to_json(top2);
+  EXPECT_EQ(j[0]["t"], 2);
+  EXPECT_EQ(j[0]["hh"]["shape"], nlohmann::json({4, 4}));
+  EXPECT_TRUE(j[0]["full"].is_null());
+}
+
+// Tiny recurrent weights: every step shrinks the gradient (all singular values < 1), and the
+// gradient norms the backward left in the trace obey ||dL/dh_{t-1}|| <= s_max(J_t) ||dL/dh_t||
+// (with the loss on the last step only and B = 1, dL/dh_{t-1} = J_t^T dL/dh_t exactly).
+TEST(StepJacobian, TinyRnnWeightsVanish) {
+  const std::int64_t T = 8, H = 6;
+  Rng rng(13);
+  Recurrent m(opts(CellKind::RnnTanh, 2, H), rng);
+  Tensor w = m.parameter("weight_hh_l0").value().clone();
+  for (std::int64_t k = 0; k < w.numel(); ++k) w[k] *= Scalar(0.05);  // |w| <= 0.05 / sqrt(6)
+  set_param(m, "weight_hh_l0", w);
+  m.set_trace(true);
+  const Var y = m.forward(Var(rng.normal_tensor({1, T, 2}, 0, 1)));
+  sum(select(y, 1, T - 1)).backward();
+  const RecurrentProbe p = probe_recurrent(m);
+  const auto js = step_jacobians(m, {});
+  const auto& g = p.streams[0].grad_norm;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const auto& sv = js[static_cast<std::size_t>(t)].hh_singular_values;
+    EXPECT_LT(sv[0], 1.0);
+    if (t > 0) {
+      EXPECT_LE(g[t - 1], sv[0] * g[t] * (1 + 1e-5) + 1e-30) << "t = " << t;
+      EXPECT_GE(g[t - 1], sv.back() * g[t] * (1 - 1e-5)) << "t = " << t;
+    }
+  }
+  EXPECT_LT(g[0] / g[T - 1], 1e-6);
+  std::printf("  tiny RNN: s_max(J_7) = %.3g, ||dL/dh_0|| / ||dL/dh_7|| = %.3g\n", js[7].hh_singular_values[0],
+              g[0] / g[T - 1]);
+}
+
+// An LSTM with tiny weights and a forget bias of 5: the h->h block is tiny, but the cell
+// path carries the state almost unchanged (dc_t/dc_{t-1} ~ diag(f), f = s(5) = 0.9933), which
+// only the full state Jacobian shows. Over 5 steps the product of h->h blocks vanishes while
+// the product of full Jacobians keeps its size. (One full step's largest singular value is
+// about sqrt(f^2 + (o (1 - tanh^2 c) f)^2) = 1.11 > 1 here, because h_t reads c_{t-1} too;
+// the product over many steps decays like f^n.)
+TEST(StepJacobian, LstmCellPathKeepsTheGradient) {
+  const std::int64_t H = 4, S = 2 * H, T = 6;
+  Rng rng(14);
+  Recurrent m(opts(CellKind::Lstm, 2, H), rng);
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& [n, v] : m.named_parameters()) {
+    Tensor t = v.value().clone();
+    for (std::int64_t k = 0; k < t.numel(); ++k) t[k] *= Scalar(0.02);
+    state.emplace_back(n, t);
+  }
+  m.load_state(state);
+  m.set_forget_bias(5);
+  m.set_trace(true);
+  m.forward(Var(rng.normal_tensor({1, T, 2}, 0, 1)));
+  const auto js = step_jacobians(m, {});
+  // dc_t/dc_{t-1} ~ diag(f): the bottom-right block.
+  for (std::int64_t j = 0; j < H; ++j) EXPECT_NEAR(js[5].full[(H + j) * S + H + j], sigmoid_of(5), 0.01);
+  auto product = [&](bool full) {  // J_5 J_4 ... J_1
+    const std::int64_t n = full ? S : H;
+    Tensor p({n, n});
+    for (std::int64_t k = 0; k < n; ++k) p[k * n + k] = 1;
+    for (std::int64_t t = 1; t < T; ++t) {
+      const Tensor& J = full ? js[static_cast<std::size_t>(t)].full : js[static_cast<std::size_t>(t)].hh;
+      Tensor next({n, n});
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t c = 0; c < n; ++c)
+          for (std::int64_t k = 0; k < n; ++k) next[r * n + c] += J[r * n + k] * p[k * n + c];
+      p = next;
+    }
+    return singular_values(p)[0];
+  };
+  const double full_5 = product(true), hh_5 = product(false);
+  EXPECT_GT(full_5, 0.5);
+  EXPECT_LT(hh_5, 1e-6);
+  EXPECT_LT(js[5].hh_singular_values[0], 0.05);
+  std::printf("  LSTM, forget bias 5: one step s_max full = %.4f, h->h = %.4f; over 5 steps full = %.4f, h->h = %.3g\n",
+              js[5].full_singular_values[0], js[5].hh_singular_values[0], full_5, hh_5);
+}
+
+// ---- interventions ---------------------------------------------------------------------------
+
+struct Recall {  // an LSTM and a readout; the loss is the mse on a fixed batch
+  static constexpr std::int64_t B = 16, T = 5, H = 6;
+  Rng rng{40};
+  std::shared_ptr<Recurrent> lstm = std::make_shared<Recurrent>(opts(CellKind::Lstm, 1, H), rng);
+  std::shared_ptr<Linear> readout = std::make_shared<Linear>(H, 1, rng);
+  Var forward(const Tensor& x) { return readout->forward(select(lstm->forward(Var(x)), 1, T - 1)); }
+  // x [B, T, 1] of +-1; the target is the first input (remember it over T steps).
+  std::pair<Tensor, Tensor> batch(Rng& r) {
+    Tensor x({B, T, 1}), y({B, 1});
+    for (std::int64_t k = 0; k < x.numel(); ++k) x[k] = r.uniform() < 0.5 ? -1 : 1;
+    for (std::int64_t b = 0; b < B; ++b) y[b] = x[b * T];
+    return {x, y};
+  }
+};
+
+TEST(ClampIntervention, OutputGateZeroSilencesTheLayerAndIsUndone) {
+  Recall net;
+  Rng data(41);
+  const auto [x, y] = net.batch(data);
+  auto loss = [&] {
+    NoGradGuard no_grad;
+    return mse_loss(net.forward(x), Var(y)).item();
+  };
+  const double plain = loss();
+  // o = 0: h_t = 0 everywhere, so the prediction is the readout bias and the loss is
+  // mean((bias - y)^2), with y = +-1.
+  const double bias = net.readout->bias().value()[0];
+  double expect = 0;
+  for (std::int64_t b = 0; b < Recall::B; ++b) expect += (bias - y[b]) * (bias - y[b]) / Recall::B;
+  const InterventionResult r = clamp_intervention(*net.lstm, {{.gate = "o", .value = 0}}, loss);
+  EXPECT_EQ(r.loss_before, plain);
+  EXPECT_NEAR(r.loss_after, expect, kDouble ? 1e-12 : 1e-6);
+  EXPECT_EQ(loss(), plain);  // no clamp left behind
+  const nlohmann::json j = to_json(r);
+  EXPECT_EQ(j["clamps"][0]["gate"], "o");
+  EXPECT_NEAR(j["delta"].get<double>(), expect - plain, 1e-6);
+
+  // Clamps that were on before come back, and the "before" loss includes them.
+  net.lstm->clamp_gate("f", 1.0);
+  const double with_f = loss();
+  const InterventionResult r2 =
+      clamp_intervention(*net.lstm, {{.gate = "o", .value = 0}}, loss, {{.gate = "f", .value = 1.0}});
+  EXPECT_EQ(r2.loss_before, with_f);
+  EXPECT_EQ(loss(), with_f);
+
+  // A bad clamp throws (naming the allowed gates) and still restores the layer.
+  try {
+    clamp_intervention(*net.lstm, {{.gate = "q", .value = 0}}, loss, {{.gate = "f", .value = 1.0}});
+    FAIL() << "gate 'q' accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("allowed: i, f, g, o"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(loss(), with_f);
+  net.lstm->clear_clamps();
+
+  const ClampSweep sweep = clamp_sweep(*net.lstm, "o", {0.0, 1.0}, loss);
+  EXPECT_EQ(sweep.loss_before, plain);
+  EXPECT_NEAR(sweep.losses[0], expect, kDouble ? 1e-12 : 1e-6);
+  EXPECT_EQ(loss(), plain);
+  EXPECT_EQ(to_json(sweep)["losses"].size(), 2u);
+}
+
+// After training the LSTM to recall its first input over 5 steps, forgetting (f = 0) costs
+// most of what it learned.
+TEST(ClampIntervention, ForgettingHurtsATrainedRecall) {
+  Recall net;
+  std::vector<std::pair<std::string, Var>> params = net.lstm->named_parameters();
+  for (auto& p : net.readout->named_parameters()) params.push_back(p);
+  Adam adam(params, {.lr = 0.03});
+  Rng data(42);
+  for (int step = 0; step < 300; ++step) {
+    const auto [x, y] = net.batch(data);
+    adam.zero_grad();
+    mse_loss(net.forward(x), Var(y)).backward();
+    adam.step();
+  }
+  Rng test_data(43);
+  Tensor xs({4 * Recall::B, Recall::T, 1}), ys({4 * Recall::B, 1});
+  for (int k = 0; k < 4; ++k) {
+    const auto [x, y] = net.batch(test_data);
+    std::copy(x.data(), x.data() + x.numel(), xs.data() + k * x.numel());
+    std::copy(y.data(), y.data() + y.numel(), ys.data() + k * y.numel());
+  }
+  auto loss = [&] {
+    NoGradGuard no_grad;
+    return mse_loss(net.readout->forward(select(net.lstm->forward(Var(xs)), 1, Recall::T - 1)), Var(ys)).item();
+  };
+  const InterventionResult r = clamp_intervention(*net.lstm, {{.gate = "f", .value = 0}}, loss);
+  std::printf("  trained recall: loss %.4f, with f = 0: %.4f\n", r.loss_before, r.loss_after);
+  EXPECT_LT(r.loss_before, 0.1);  // it learned (chance is 1)
+  EXPECT_GT(r.loss_after, 0.1);
+  EXPECT_GT(r.loss_after, 50 * r.loss_before);
+  EXPECT_EQ(loss(), r.loss_before);
+}
+
+}  // namespace
+}  // namespace gradlab
