@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "session/kind_runners.h"
 #include "session/runner.h"
 #include "session/supervised_runner.h"
 #include "spec/build.h"
@@ -13,6 +14,8 @@ constexpr int kCheckpointVersion = 1;
 constexpr const char* kCheckpointFormat = "gradlab-checkpoint";
 
 std::unique_ptr<Runner> make_runner(const ExperimentSpec& spec) {
+  if (spec.kind == "seq2seq") return make_seq2seq_runner(spec);
+  if (spec.kind == "gan") return make_gan_runner(spec);
   return std::make_unique<SupervisedRunner>(build_experiment(spec));
 }
 

@@ -137,14 +137,21 @@ void parse_model(Reader& top, ExperimentSpec& spec, std::vector<SpecIssue>& issu
   const auto* j = top.object("model", true);
   if (!j) return;
   Reader r(*j, top.at("model"), issues);
-  if (const auto* layers = r.array("layers", true)) {
+  spec.kind = r.one_of("kind", {"sequential", "seq2seq", "gan"}, "sequential");
+  if (spec.kind == "seq2seq") {
+    parse_seq2seq_model(r, spec.kind_config);
+  } else if (spec.kind == "gan") {
+    parse_gan_model(r, spec.kind_config, issues);
+  } else if (const auto* layers = r.array("layers", true)) {
     if (layers->empty()) r.issue("layers", "the model needs at least one layer");
     for (std::size_t i = 0; i < layers->size(); ++i)
       spec.layers.push_back(parse_layer((*layers)[i], r.at("layers") + "/" + std::to_string(i), issues));
   }
-  spec.init = r.one_of("init", {"default", "uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
-                                "kaiming_normal", "orthogonal"}, "default");
-  if (spec.init == "default") spec.init.clear();
+  if (spec.kind == "sequential") {
+    spec.init = r.one_of("init", {"default", "uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                                  "kaiming_normal", "orthogonal"}, "default");
+    if (spec.init == "default") spec.init.clear();
+  }
   if (const auto* params = r.object("parameters", false)) {
     for (auto it = params->begin(); it != params->end(); ++it) {
       const std::string ptr = r.at("parameters") + "/" + pointer_escape(it.key());
@@ -155,8 +162,8 @@ void parse_model(Reader& top, ExperimentSpec& spec, std::vector<SpecIssue>& issu
   r.finish();
 }
 
-void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues) {
-  const auto* j = top.object("loss", true);
+void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues, bool required) {
+  const auto* j = top.object("loss", required);
   if (!j) return;
   Reader r(*j, top.at("loss"), issues);
   loss.type = r.one_of("type", {"mse", "cross_entropy", "bce_with_logits", "nll", "output"});
@@ -282,8 +289,14 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
   spec.seed = static_cast<std::uint64_t>(top.integer("seed", 0, (std::int64_t(1) << 53), 0));
   parse_data(top, spec.data, issues);
   parse_model(top, spec, issues);
-  parse_loss(top, spec.loss, issues);
+  // Seq2seq and GAN models bring their own objectives.
+  parse_loss(top, spec.loss, issues, spec.kind == "sequential");
+  if (spec.kind != "sequential" && top.has("loss"))
+    top.issue("loss", "a " + spec.kind + " model defines its own loss; remove /loss (GAN losses are chosen with /model/loss)");
   parse_optimizer(top, spec.optimizer, issues);
+  if (spec.kind == "gan" && top.has("optimizer"))
+    top.issue("optimizer", "a gan model has one optimizer per player: use /model/generator_optimizer and "
+                           "/model/discriminator_optimizer instead of /optimizer");
   parse_training(top, spec.training, issues);
   top.object("inspection", false);  // read by the inspection probes
   top.text("description", "");

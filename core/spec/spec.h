@@ -72,6 +72,10 @@ struct ExperimentSpec {
   std::string name;
   std::uint64_t seed = 0;
   DataSpec data;
+  // "sequential" (layers + loss), "seq2seq" (encoder-decoder with attention) or "gan";
+  // the last two keep their validated fields in kind_config (docs/spec.md).
+  std::string kind = "sequential";
+  nlohmann::json kind_config = nlohmann::json::object();
   std::vector<LayerSpec> layers;
   std::string init;  // model-wide weight initialiser ("" = each layer's PyTorch default)
   std::vector<std::pair<std::string, Tensor>> parameters;  // explicit values, PyTorch names

@@ -205,6 +205,11 @@ class GanTrainer {
   Batcher& batcher() { return batcher_; }
   std::int64_t steps_done() const { return g_steps_; }
   std::int64_t critic_updates() const { return d_steps_; }
+  // For checkpoints: generator and critic update counts.
+  void set_steps(std::int64_t generator_steps, std::int64_t critic_updates) {
+    g_steps_ = generator_steps;
+    d_steps_ = critic_updates;
+  }
 
  private:
   struct DTerms {

@@ -109,6 +109,10 @@ class Seq2SeqTrainer {
   const Dataset& data() const { return data_; }
   const Seq2SeqOptions& options() const { return options_; }
   std::int64_t max_decode_len() const;
+  // For checkpoints: the batch order, the teacher-forcing draws and the step count.
+  Batcher& batcher() { return batcher_; }
+  Rng& forcing_rng() { return forcing_rng_; }
+  void set_steps_done(std::int64_t step) { step_ = step; }
 
  private:
   // Decoder logits [B, T, V] with scheduled sampling: each step feeds the true previous token

@@ -1,0 +1,177 @@
+// The seq2seq model kind as a Runner: an encoder-decoder with attention on a
+// translation dataset; snapshots of attention maps with their tokens.
+#include "data/vocab.h"
+#include "inspect/inspect.h"
+#include "session/kind_runners.h"
+#include "spec/build.h"
+#include "train/seq2seq.h"
+
+GRADLAB_BEGIN
+
+Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task) {
+  if (spec.data.has_batch())
+    throw SpecError("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " + required_task +
+                                       " kind, not an explicit batch");
+  std::vector<SpecIssue> issues;
+  DatasetOptions options = dataset_options(spec.data, issues);
+  if (!issues.empty()) throw SpecError(issues);
+  if (!spec.data.options.contains("seed")) options.seed = spec.seed;
+  const std::string task = dataset_task(spec.data.dataset, options);
+  if (task != required_task) {
+    std::vector<std::string> names;
+    for (const auto& d : dataset_catalog())
+      if (d.task == required_task) names.push_back(d.name);
+    throw SpecError("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) + "); '" +
+                                         spec.data.dataset + "' is " + task);
+  }
+  return make_dataset(spec.data.dataset, options);
+}
+
+namespace {
+
+class Seq2SeqRunner : public Runner {
+ public:
+  explicit Seq2SeqRunner(const ExperimentSpec& spec) : spec_(spec) {
+    Dataset data = spec_dataset(spec, "seq2seq");
+    const auto& c = spec.kind_config;
+    Seq2SeqOptions o;
+    o.embed_dim = c.at("embed_dim").get<std::int64_t>();
+    o.hidden_size = c.at("hidden_size").get<std::int64_t>();
+    o.num_layers = c.at("num_layers").get<int>();
+    o.cell = c.at("cell").get<std::string>();
+    o.bidirectional = c.at("bidirectional").get<bool>();
+    o.attention = c.at("attention").get<std::string>();
+    o.attn_dim = c.at("attn_dim").get<std::int64_t>();
+    o.teacher_forcing = c.at("teacher_forcing").get<double>();
+    o.max_decode_len = c.at("max_decode_len").get<std::int64_t>();
+    o.optimizer = spec.optimizer.type;
+    o.lr = spec.optimizer.config.at("lr").get<double>();
+    o.batch_size = spec.training.batch_size;
+    o.clip_norm = spec.training.clip_grad_norm;
+    o.seed = spec.seed;
+    try {
+      trainer_ = std::make_unique<Seq2SeqTrainer>(std::move(data), o);
+    } catch (const std::invalid_argument& e) {
+      throw SpecError("/model", e.what());
+    }
+    trainer_->model().assign_names();
+  }
+
+  nlohmann::json step() override {
+    const Seq2SeqStepMetrics m = trainer_->step();
+    if (m.clipped) ++clipped_steps_;
+    return {{"step", m.step},
+            {"loss", number_or_null(m.loss)},
+            {"token_accuracy", number_or_null(m.token_accuracy)},
+            {"grad_norm", number_or_null(m.grad_norm)},
+            {"clipped", m.clipped},
+            {"clipped_fraction", static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
+            {"lr", m.lr}};
+  }
+
+  nlohmann::json evaluate(const std::string& split) override {
+    const Seq2SeqEvalMetrics e = trainer_->evaluate(split);
+    return {{"loss", number_or_null(e.loss)},
+            {"token_accuracy", number_or_null(e.token_accuracy)},
+            {"sequence_accuracy", number_or_null(e.sequence_accuracy)},
+            {"n", e.n}};
+  }
+
+  std::int64_t steps_done() const override { return trainer_->steps_done(); }
+  Module& model() override { return trainer_->model(); }
+  const Module& model() const override { return trainer_->model(); }
+
+  std::pair<Tensor, Tensor> reference_batch() const {
+    const Tensor& x = trainer_->data().x_train;
+    const Tensor& y = trainer_->data().y_train;
+    std::vector<std::int64_t> rows;
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(x.dim(0), spec_.training.batch_size); ++i) rows.push_back(i);
+    return {take_rows(x, rows), take_rows(y, rows)};
+  }
+
+  nlohmann::json grad() override {
+    auto [x, y] = reference_batch();
+    model().zero_grad();
+    Var loss = trainer_->loss(x, y);
+    loss.backward();
+    nlohmann::json j = {{"loss", static_cast<double>(loss.item())}, {"outputs", nullptr}, {"input_gradient", nullptr}};
+    j["gradients"] = nlohmann::json::object();
+    for (const auto& [name, p] : model().named_parameters())
+      j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+    model().zero_grad();
+    return j;
+  }
+
+  GradCheckResult check_gradients(GradCheckOptions options) override {
+    auto [x, y] = reference_batch();
+    GradCheckResult r = gradcheck([&] { return trainer_->loss(x, y); }, model().parameters(), options);
+    model().zero_grad();
+    return r;
+  }
+
+  nlohmann::json save_state() const override {
+    auto& t = *trainer_;
+    const Batcher::State b = t.batcher().state();
+    return {{"optimizer", {{"type", spec_.optimizer.type}, {"state", named_tensors_json(t.optimizer().state())}}},
+            {"batcher", {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}}},
+            {"forcing_rng", rng_json(t.forcing_rng().state())},
+            {"clipped_steps", clipped_steps_}};
+  }
+
+  void load_state(const nlohmann::json& state, const std::string& ptr) override {
+    const auto& opt = required(state, "optimizer", ptr);
+    auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
+    const auto& bj = required(state, "batcher", ptr);
+    if (!required(bj, "epoch", ptr + "/batcher").is_number_integer() || !required(bj, "position", ptr + "/batcher").is_number_integer())
+      throw SpecError(ptr + "/batcher", "expected integers \"epoch\" and \"position\"");
+    Batcher batcher = trainer_->batcher();
+    try {
+      batcher.set_state({bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(),
+                         rng_from_json(required(bj, "rng", ptr + "/batcher"), ptr + "/batcher/rng")});
+    } catch (const std::invalid_argument& e) {
+      throw SpecError(ptr + "/batcher", e.what());
+    }
+    const Rng::State forcing = rng_from_json(required(state, "forcing_rng", ptr), ptr + "/forcing_rng");
+    const auto& clipped = required(state, "clipped_steps", ptr);
+    if (!clipped.is_number_integer() || clipped.get<std::int64_t>() < 0)
+      throw SpecError(ptr + "/clipped_steps", "expected a non-negative integer, found " + describe(clipped));
+    try {
+      trainer_->optimizer().load_state(opt_state);
+    } catch (const std::invalid_argument& e) {
+      throw SpecError(ptr + "/optimizer/state", e.what());
+    }
+    trainer_->batcher() = batcher;
+    trainer_->forcing_rng().set_state(forcing);
+    clipped_steps_ = clipped.get<std::int64_t>();
+  }
+
+  void set_steps_done(std::int64_t step) override { trainer_->set_steps_done(step); }
+
+  std::vector<std::string> snapshot_names() const override { return {"attention", "params"}; }
+
+  nlohmann::json snapshot(const std::string& what) override {
+    if (what == "params") return to_json(parameter_stats(model()));
+    // The first test example (or training example) translated greedily, with its attention.
+    const Dataset& d = trainer_->data();
+    const Tensor& x = d.x_test.defined() && d.x_test.numel() > 0 ? d.x_test : d.x_train;
+    const Decoded out = trainer_->greedy_decode(take_rows(x, {0}));
+    const std::int64_t L = out.lengths.at(0);
+    const std::int64_t S = out.weights.dim(2);
+    Tensor rows({L, S});
+    for (std::int64_t i = 0; i < L * S; ++i) rows[i] = out.weights[i];
+    std::vector<std::string> target = token_strings(out.ids, 0, d.target_vocab);
+    target.resize(static_cast<std::size_t>(L));
+    return to_json(attention_map(rows.reshape({1, L, S}), 0, token_strings(take_rows(x, {0}), 0, d.vocab), target));
+  }
+
+ private:
+  ExperimentSpec spec_;
+  std::unique_ptr<Seq2SeqTrainer> trainer_;
+  std::int64_t clipped_steps_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_seq2seq_runner(const ExperimentSpec& spec) { return std::make_unique<Seq2SeqRunner>(spec); }
+
+GRADLAB_END

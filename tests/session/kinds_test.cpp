@@ -1,0 +1,130 @@
+// The seq2seq and GAN model kinds through the Session: they train from the example specs,
+// resume bit for bit from checkpoints, give their snapshots, and reject misfits with pointers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "session/session.h"
+
+namespace gradlab {
+namespace {
+
+nlohmann::json example(const std::string& name) {
+  std::ifstream in(std::string(GRADLAB_SOURCE_DIR) + "/examples/" + name);
+  EXPECT_TRUE(in) << "missing example " << name;
+  return nlohmann::json::parse(in);
+}
+
+// Trains `a` straight for n steps, and `b` for k steps, checkpoints, resumes, and trains the rest.
+void expect_exact_resume(const nlohmann::json& spec, int k, int n, const char* metric) {
+  Session straight(spec.dump());
+  auto all = straight.train(n);
+  Session first(spec.dump());
+  first.train(k);
+  Session resumed = Session::from_checkpoint(first.checkpoint_json());
+  auto rest = resumed.train(n - k);
+  ASSERT_EQ(rest.size(), static_cast<std::size_t>(n - k));
+  for (int i = 0; i < n - k; ++i)
+    EXPECT_EQ(rest[i][metric].get<double>(), all[k + i][metric].get<double>()) << metric << " at step " << rest[i]["step"];
+  EXPECT_EQ(resumed.checkpoint_json(), straight.checkpoint_json());
+}
+
+TEST(Seq2SeqSession, NamesMetricsAndAttentionSnapshot) {
+  auto spec = example("dates-attention.json");
+  spec["data"]["options"]["n_samples"] = 200;
+  Session s(spec.dump());
+  EXPECT_EQ(s.params()[0].name, "encoder.embedding.weight");
+  auto m = s.train(3);
+  EXPECT_EQ(m.back()["step"], 3);
+  EXPECT_TRUE(m.back()["token_accuracy"].is_number());
+  const auto eval = s.evaluate("test");
+  EXPECT_EQ(eval["n"], 40);
+  EXPECT_TRUE(eval["sequence_accuracy"].is_number());
+  const auto att = s.snapshot("attention");
+  for (const auto& row_sum : att["row_sums"]) EXPECT_NEAR(row_sum.get<double>(), 1.0, 1e-5);
+  EXPECT_EQ(att["source_tokens"].size(), att["weights"]["shape"][1].get<std::size_t>());
+  EXPECT_THROW(s.snapshot("field"), std::invalid_argument);
+}
+
+TEST(Seq2SeqSession, ResumesBitForBit) {
+  auto spec = example("dates-attention.json");
+  spec["data"]["options"]["n_samples"] = 200;
+  spec["model"]["teacher_forcing"] = 0.5;  // the forcing draws are part of the state too
+  spec["model"]["hidden_size"] = 16;
+  expect_exact_resume(spec, 3, 7, "loss");
+}
+
+TEST(GanSession, StepsSnapshotsAndCoverage) {
+  auto spec = example("gan-ring-wgan-gp.json");
+  Session s(spec.dump());
+  EXPECT_EQ(s.params()[0].name, "generator.0.weight");
+  auto m = s.train(2);
+  EXPECT_EQ(m.back()["critic_updates"], 10);
+  EXPECT_TRUE(m.back()["gradient_penalty"].is_number());
+  const auto samples = s.snapshot("samples");
+  EXPECT_EQ(samples["generated"]["shape"][1], 2);
+  EXPECT_EQ(samples["modes"]["shape"][0], 8);
+  EXPECT_EQ(samples["generator_gradients"]["shape"], samples["generated"]["shape"]);
+  const auto field = s.snapshot("critic_field");
+  EXPECT_EQ(field["values"]["shape"][0], field["resolution"]);
+  const auto cov = s.evaluate("test");
+  EXPECT_EQ(cov["num_modes"], 8);
+}
+
+TEST(GanSession, ResumesBitForBit) {
+  auto spec = example("gan-ring-wgan-gp.json");
+  spec["model"]["generator_hidden"] = {16};
+  spec["model"]["discriminator_hidden"] = {16};
+  expect_exact_resume(spec, 3, 6, "d_loss");
+}
+
+TEST(KindErrors, MisfitsArePointedAt) {
+  auto gan_on_xor = example("gan-ring-wgan-gp.json");
+  gan_on_xor["data"] = {{"dataset", "xor"}};
+  try {
+    Session s(gan_on_xor.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/data/dataset");
+    EXPECT_NE(e.issues()[0].message.find("gan_ring"), std::string::npos) << e.what();
+  }
+  auto with_loss = example("dates-attention.json");
+  with_loss["loss"] = {{"type", "cross_entropy"}};
+  try {
+    Session s(with_loss.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/loss");
+  }
+  auto gan_optimizer = example("gan-ring-wgan-gp.json");
+  gan_optimizer["optimizer"] = {{"type", "adam"}};
+  try {
+    Session s(gan_optimizer.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/optimizer");
+    EXPECT_NE(e.issues()[0].message.find("generator_optimizer"), std::string::npos);
+  }
+  auto bad_width = example("gan-ring-wgan-gp.json");
+  bad_width["model"]["generator_hidden"] = {64, 0};
+  try {
+    Session s(bad_width.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/model/generator_hidden/1");
+  }
+  auto seq_layers = example("dates-attention.json");
+  seq_layers["model"]["layers"] = nlohmann::json::array();
+  try {
+    Session s(seq_layers.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/model/layers");
+    EXPECT_NE(e.issues()[0].message.find("unknown field"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace gradlab
