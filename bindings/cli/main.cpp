@@ -39,6 +39,8 @@ Commands:
   check SPEC    finite-difference check of every parameter's gradient in double
                 precision; exit 1 and a table when one fails
   params SPEC   parameter names, shapes and counts, and the total
+  inspect SPEC  one inspection snapshot (gradients through time, gates, attention,
+                decision field, GAN field, computation graph...) as JSON
 
 Run `gradlab <command> --help` for a command's options. Specs: docs/spec.md; examples/.
 )";
@@ -70,6 +72,23 @@ double precision, on the spec's batch. Relative error per parameter:
 max|analytic - numeric| / max(max|analytic|, max|numeric|). Exit 0 when all are within
 the tolerance (default 1e-6), 1 otherwise (a table says which).
 )"},
+    {"inspect", R"(Usage: gradlab inspect SPEC [--checkpoint FILE] [--what NAME] [--clamp GATE=VALUE]
+
+Prints one inspection snapshot as JSON, of the spec's model freshly initialised or, with
+--checkpoint, as trained (a checkpoint.json from gradlab run). Without --what, lists the
+snapshots this experiment offers, for example:
+  params      per-parameter value and gradient statistics with histograms
+  gradcheck   finite-difference check per parameter
+  field       the model's output over the plane (2-D data) or along the line (1-D)
+  recurrent   ||dL/dh_t|| per step, layer and direction; gate activations [T x H];
+              fraction of saturated gate units
+  jacobian    singular values of the step Jacobian dh_t/dh_{t-1}
+  graph       the computation graph of a tiny network with values, gradients and
+              local derivatives
+  attention   (seq2seq) an attention map [target x source] with its tokens
+  samples, critic_field, coverage   (gan)
+--clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
+)"},
     {"params", R"(Usage: gradlab params SPEC [--json]
 
 Lists every parameter with its PyTorch name, shape and count, and the total.
@@ -98,18 +117,20 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  if (argc < 2) throw UsageError("missing command (run, grad, check, params); try gradlab --help");
+  if (argc < 2) throw UsageError("missing command (run, grad, check, params, inspect); try gradlab --help");
   a.command = argv[1];
   if (a.command == "--help" || a.command == "-h" || a.command == "help") {
     a.help = true;
     a.command.clear();
     return a;
   }
-  if (!kHelp.count(a.command)) throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params)");
+  if (!kHelp.count(a.command))
+    throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect)");
   const std::map<std::string, std::vector<std::string>> valued = {
-      {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}}};
+      {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}},
+      {"inspect", {"--checkpoint", "--what", "--clamp"}}};
   const std::map<std::string, std::vector<std::string>> boolean = {
-      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}};
+      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}};
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -238,6 +259,38 @@ int cmd_grad(const Args& a) {
   return 0;
 }
 
+int cmd_inspect(const Args& a) {
+  Session s = a.options.count("--checkpoint") ? [&] {
+    const std::string ckpt = read_file(a.options.at("--checkpoint"));
+    Session fresh(spec_text(a));
+    fresh.load_checkpoint(ckpt);
+    return fresh;
+  }()
+                                              : Session(spec_text(a));
+  if (a.options.count("--clamp")) {
+    const std::string& c = a.options.at("--clamp");
+    const auto eq = c.find('=');
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = eq == std::string::npos ? 0 : std::stod(c.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (eq == std::string::npos || eq == 0 || used != c.size() - eq - 1)
+      throw UsageError("--clamp expects GATE=VALUE, e.g. f=0, got '" + c + "'");
+    s.clamp_gate(c.substr(0, eq), value);
+  }
+  if (!a.options.count("--what")) {
+    std::cout << "snapshots:";
+    for (const auto& n : s.snapshot_names()) std::cout << " " << n;
+    std::cout << "\n";
+    return 0;
+  }
+  std::cout << s.snapshot(a.options.at("--what")).dump() << "\n";
+  return 0;
+}
+
 void draw_progress(std::int64_t done, std::int64_t total, const gradlab::Metrics& m, double seconds) {
   const int width = 30;
   const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
@@ -265,6 +318,15 @@ int cmd_run(const Args& a) {
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   std::cerr << "gradlab run: " << name << ", " << steps << " steps, " << s.total_params() << " parameters\n";
+  const auto& snapshots = s.spec().inspection.snapshots;
+  const std::int64_t snapshot_every = s.spec().inspection.every;
+  if (!snapshots.empty()) fs::create_directories(out / "snapshots", ec);
+  auto write_snapshots = [&](std::int64_t step) {
+    for (const auto& name : snapshots) {
+      const fs::path file = out / "snapshots" / (name + "-" + std::to_string(step) + ".json");
+      std::ofstream(file) << s.snapshot(name).dump() << "\n";
+    }
+  };
   auto write_eval = [&](std::int64_t step) {
     gradlab::Metrics tr = s.evaluate("train"), te = s.evaluate("test");
     nlohmann::json j = {{"step", step}, {"kind", "eval"}, {"train", tr}};
@@ -285,6 +347,7 @@ int cmd_run(const Args& a) {
       }
       if (tty && (done % std::max<std::int64_t>(1, steps / 200) == 0 || done == steps)) draw_progress(done, steps, m, seconds());
       if (eval_every > 0 && done % eval_every == 0 && done != steps) write_eval(done);
+      if (snapshot_every > 0 && done % snapshot_every == 0 && done != steps) write_snapshots(done);
       return true;
     });
   } catch (const gradlab::NonFiniteError& e) {
@@ -298,6 +361,7 @@ int cmd_run(const Args& a) {
   }
   if (tty) std::cerr << "\n";
   auto [tr, te] = write_eval(s.steps_done());
+  if (!snapshots.empty()) write_snapshots(s.steps_done());
   std::ofstream ckpt(out / "checkpoint.json");
   ckpt << s.checkpoint_json() << "\n";
   if (!ckpt) throw UsageError("cannot write '" + (out / "checkpoint.json").string() + "'");
@@ -305,6 +369,7 @@ int cmd_run(const Args& a) {
             << (te.value("n", 0) > 0 ? "; test:" + summary(te) : std::string()) << "\n";
   std::cout << "metrics:    " << (out / "metrics.jsonl").string() << "\n"
             << "checkpoint: " << (out / "checkpoint.json").string() << "\n";
+  if (!snapshots.empty()) std::cout << "snapshots:  " << (out / "snapshots").string() << "/\n";
   return 0;
 }
 
@@ -321,6 +386,7 @@ int main(int argc, char** argv) {
     if (args.command == "params") return cmd_params(args);
     if (args.command == "grad") return cmd_grad(args);
     if (args.command == "run") return cmd_run(args);
+    if (args.command == "inspect") return cmd_inspect(args);
     if (args.command == "check") {
       const double tol = args.options.count("--tolerance") ? number_option(args, "--tolerance") : 1e-6;
       const bool json = std::find(args.flags.begin(), args.flags.end(), "--json") != args.flags.end();

@@ -41,6 +41,13 @@ class Runner {
   // Inspection snapshots this experiment can give, and one of them as plain JSON.
   virtual std::vector<std::string> snapshot_names() const = 0;
   virtual nlohmann::json snapshot(const std::string& what) = 0;
+
+  // Interventions on the first recurrent layer (forcing a gate to a constant, e.g. the
+  // forget gate to 0); experiments without one refuse them.
+  virtual void clamp_gate(const std::string& gate, double, int, int) {
+    throw std::invalid_argument("clamp_gate('" + gate + "'): this experiment has no recurrent layer to clamp");
+  }
+  virtual void clear_clamps() {}
 };
 
 // Shared JSON helpers for runners.

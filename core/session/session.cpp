@@ -69,7 +69,17 @@ const nlohmann::json& required(const nlohmann::json& j, const std::string& key, 
 
 // ---- Session ---------------------------------------------------------------------------
 
-Session::Session(const std::string& spec_json) : spec_(parse_spec(spec_json)), runner_(make_runner(spec_)) {}
+Session::Session(const std::string& spec_json) : spec_(parse_spec(spec_json)), runner_(make_runner(spec_)) {
+  // Snapshot names depend on the experiment (a field needs 2-D inputs, ...), so they are
+  // checked once it is built.
+  const auto names = runner_->snapshot_names();
+  std::vector<SpecIssue> issues;
+  for (std::size_t i = 0; i < spec_.inspection.snapshots.size(); ++i)
+    if (std::find(names.begin(), names.end(), spec_.inspection.snapshots[i]) == names.end())
+      issues.push_back({"/inspection/snapshots/" + std::to_string(i), "unknown snapshot '" + spec_.inspection.snapshots[i] +
+                                                                          "' for this experiment (available: " + join(names) + ")"});
+  if (!issues.empty()) throw SpecError(issues);
+}
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
@@ -115,6 +125,12 @@ nlohmann::json Session::snapshot(const std::string& what) {
                                 (names.empty() ? std::string("none") : join(names)) + ")");
   return runner_->snapshot(what);
 }
+
+void Session::clamp_gate(const std::string& gate, double value, int layer, int direction) {
+  runner_->clamp_gate(gate, value, layer, direction);
+}
+
+void Session::clear_clamps() { runner_->clear_clamps(); }
 
 std::string Session::checkpoint_json() const {
   nlohmann::json j;

@@ -66,6 +66,12 @@ class Session {
   std::vector<std::string> snapshot_names() const;
   nlohmann::json snapshot(const std::string& what);
 
+  // Interventions: force a gate of the first recurrent layer to a constant in forward and
+  // backward ("i", "f", "g", "o" for LSTM; "r", "z" for GRU; layer/direction -1 = all),
+  // then train or evaluate to watch the effect; clear_clamps() undoes them.
+  void clamp_gate(const std::string& gate, double value, int layer = -1, int direction = -1);
+  void clear_clamps();
+
   // The whole training state: format version, the spec, step, parameters, buffers,
   // optimizer, batch order and RNG state. Loading it into a session of the same spec and
   // continuing gives the run that never stopped, bit for bit.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "inspect/inspect.h"
+#include "nn/recurrent.h"
 #include "ops/ops.h"
 
 GRADLAB_BEGIN
@@ -109,10 +111,121 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
   clipped_steps_ = clipped.get<std::int64_t>();
 }
 
-std::vector<std::string> SupervisedRunner::snapshot_names() const { return {}; }
+namespace {
+// The first recurrent layer of the model's top level (the one the probes look at).
+Recurrent* first_recurrent(SpecModel& model) {
+  for (std::size_t i = 0; i < model.layers().size(); ++i)
+    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) return r;
+  return nullptr;
+}
+}  // namespace
+
+std::vector<std::string> SupervisedRunner::snapshot_names() const {
+  std::vector<std::string> names = {"params", "gradcheck"};
+  const Shape& x = exp_->data.x_train.shape();
+  if (x.size() == 2 && (x[1] == 1 || x[1] == 2)) names.push_back("field");
+  if (first_recurrent(*exp_->model)) {
+    names.push_back("recurrent");
+    names.push_back("jacobian");
+  }
+  if (exp_->model->num_parameters() <= 12) names.push_back("graph");
+  return names;
+}
 
 nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
+  SpecModel& model = *exp_->model;
+  auto [x, y] = reference_batch(*exp_);
+  if (what == "params") return to_json(parameter_stats(model));
+  if (what == "gradcheck") {
+    const Objective& objective = exp_->trainer->objective();
+    const Var input(x);
+    auto loss = [&] {
+      Var l = objective.loss(model.forward(input), y);
+      return objective.seed.defined() ? sum(mul(l, Var(objective.seed))) : l;
+    };
+    GradCheckOptions options;
+    if constexpr (sizeof(Scalar) == 4) options = {1e-2, 5e-2};  // float: a few digits only
+    nlohmann::json j = to_json(gradcheck_report(loss, model, options));
+    model.zero_grad();
+    return j;
+  }
+  if (what == "field") {
+    // The model's output over the data's bounding box with a margin, and the data itself.
+    const Tensor& data = exp_->data.x_train;
+    const bool one_d = data.dim(1) == 1;
+    double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+    for (std::int64_t i = 0; i < data.dim(0); ++i)
+      for (std::int64_t d = 0; d < data.dim(1); ++d) {
+        lo[d] = std::min(lo[d], static_cast<double>(data[i * data.dim(1) + d]));
+        hi[d] = std::max(hi[d], static_cast<double>(data[i * data.dim(1) + d]));
+      }
+    GridSpec grid;
+    const double mx = 0.1 * (hi[0] - lo[0]) + 1e-3;
+    grid.x_min = lo[0] - mx;
+    grid.x_max = hi[0] + mx;
+    if (!one_d) {
+      const double my = 0.1 * (hi[1] - lo[1]) + 1e-3;
+      grid.y_min = lo[1] - my;
+      grid.y_max = hi[1] + my;
+    }
+    grid.nx = one_d ? 200 : 60;
+    grid.ny = one_d ? 2 : 60;
+    nlohmann::json j;
+    if (one_d) {
+      // A curve: the model on nx points of the line (the grid's second row is unused).
+      Tensor xs({grid.nx, 1});
+      for (int i = 0; i < grid.nx; ++i) xs[i] = static_cast<Scalar>(grid.x_min + (grid.x_max - grid.x_min) * i / (grid.nx - 1));
+      NoGradGuard no_grad;
+      model.train(false);
+      Tensor out = model.forward(Var(xs)).value();
+      model.train(true);
+      j = {{"kind", "curve"}, {"x", tensor_json(xs)}, {"y", tensor_json(out)}};
+    } else {
+      j = to_json(decision_field(model, grid, field_output_for(exp_->trainer->objective())));
+      j["kind"] = "field";
+    }
+    std::vector<std::int64_t> rows;
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(data.dim(0), 1000); ++i) rows.push_back(i);
+    j["points"] = tensor_json(take_rows(data, rows));
+    j["targets"] = tensor_json(take_rows(exp_->data.y_train, rows));
+    return j;
+  }
+  if (what == "recurrent" || what == "jacobian") {
+    Recurrent* layer = first_recurrent(model);
+    if (!layer) throw std::invalid_argument("the model has no recurrent layer");
+    layer->set_trace(true);
+    exp_->trainer->forward_backward(x, y, false);
+    nlohmann::json j;
+    if (what == "recurrent") {
+      j = to_json(probe_recurrent(*layer));
+    } else {
+      JacobianOptions options;
+      options.top_k = std::min<int>(8, static_cast<int>(layer->options().hidden_size));
+      j = to_json(step_jacobians(*layer, options));
+    }
+    layer->set_trace(false);
+    model.zero_grad();
+    return j;
+  }
+  if (what == "graph") {
+    // One example through the whole net, so that the graph stays small enough to read.
+    std::vector<std::int64_t> first = {0};
+    const Objective& objective = exp_->trainer->objective();
+    Var l = objective.loss(model.forward(Var(take_rows(x, first))), take_rows(y, first));
+    if (objective.seed.defined()) l = sum(l);
+    return to_json(computation_graph(l));
+  }
   throw std::invalid_argument("no snapshot named '" + what + "'");
+}
+
+void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
+  Recurrent* r = first_recurrent(*exp_->model);
+  if (!r) throw std::invalid_argument("clamp_gate: the model has no recurrent layer");
+  r->clamp_gate(gate, value, layer, direction);
+}
+
+void SupervisedRunner::clear_clamps() {
+  if (Recurrent* r = first_recurrent(*exp_->model)) r->clear_clamps();
 }
 
 GRADLAB_END

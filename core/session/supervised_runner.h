@@ -26,6 +26,9 @@ class SupervisedRunner : public Runner {
   std::vector<std::string> snapshot_names() const override;
   nlohmann::json snapshot(const std::string& what) override;
 
+  void clamp_gate(const std::string& gate, double value, int layer, int direction) override;
+  void clear_clamps() override;
+
   Experiment& experiment() { return *exp_; }
 
  private:

@@ -298,7 +298,16 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
     top.issue("optimizer", "a gan model has one optimizer per player: use /model/generator_optimizer and "
                            "/model/discriminator_optimizer instead of /optimizer");
   parse_training(top, spec.training, issues);
-  top.object("inspection", false);  // read by the inspection probes
+  if (const auto* insp = top.object("inspection", false)) {
+    Reader r(*insp, top.at("inspection"), issues);
+    if (const auto* names = r.array("snapshots", false))
+      for (std::size_t i = 0; i < names->size(); ++i) {
+        if ((*names)[i].is_string()) spec.inspection.snapshots.push_back((*names)[i].get<std::string>());
+        else issues.push_back({r.at("snapshots") + "/" + std::to_string(i), "expected a snapshot name, found " + describe((*names)[i])});
+      }
+    spec.inspection.every = r.integer("every", 0, 1 << 30, 0);
+    r.finish();
+  }
   top.text("description", "");
   top.finish();
   if (!issues.empty()) throw SpecError(issues);

@@ -67,6 +67,12 @@ struct TrainingSpec {
   NamedConfig schedule{"constant", nlohmann::json::object()};
 };
 
+// Which inspection snapshots `gradlab run` writes, and how often (0: only at the end).
+struct InspectionSpec {
+  std::vector<std::string> snapshots;
+  std::int64_t every = 0;
+};
+
 struct ExperimentSpec {
   int version = kSpecVersion;
   std::string name;
@@ -82,6 +88,7 @@ struct ExperimentSpec {
   LossSpec loss;
   NamedConfig optimizer{"sgd", nlohmann::json::object()};
   TrainingSpec training;
+  InspectionSpec inspection;
   nlohmann::json json;  // the document as given (kept in checkpoints)
 };
 

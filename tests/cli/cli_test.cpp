@@ -158,6 +158,45 @@ TEST(Cli, RunWritesMetricsAndACheckpoint) {
   EXPECT_EQ(c["spec"]["seed"], 4);
 }
 
+TEST(Cli, InspectListsAndPrintsSnapshots) {
+  auto list = run("inspect " + example("xor.json"));
+  ASSERT_EQ(list.code, 0) << list.out;
+  EXPECT_TRUE(contains(list.out, "field")) << list.out;
+  auto field = run("inspect " + example("xor.json") + " --what field");
+  ASSERT_EQ(field.code, 0) << field.out;
+  EXPECT_EQ(nlohmann::json::parse(field.out)["output"], "softmax");
+  auto bad = run("inspect " + example("xor.json") + " --what recurrent");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.out, "available: params, gradcheck, field")) << bad.out;
+  auto clamp = run("inspect " + example("xor.json") + " --clamp f=0 --what field");
+  EXPECT_EQ(clamp.code, 2);
+  EXPECT_TRUE(contains(clamp.out, "no recurrent layer")) << clamp.out;
+  auto syntax = run("inspect " + example("adding-lstm.json") + " --clamp f --what recurrent");
+  EXPECT_EQ(syntax.code, 2);
+  EXPECT_TRUE(contains(syntax.out, "GATE=VALUE")) << syntax.out;
+}
+
+TEST(Cli, InspectATrainedCheckpointWithSnapshotsWrittenByRun) {
+  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_snapshots";
+  std::filesystem::remove_all(dir);
+  const std::string spec_path = (std::filesystem::temp_directory_path() / "gradlab_cli_snapshots.json").string();
+  auto spec = nlohmann::json::parse(std::ifstream(example("xor.json")));
+  spec["inspection"] = {{"snapshots", {"field", "params"}}, {"every", 20}};
+  std::ofstream(spec_path) << spec.dump();
+  auto r = run("run " + spec_path + " --steps 40 --out " + dir.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* f : {"field-20.json", "field-40.json", "params-20.json", "params-40.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "snapshots" / f)) << f;
+  // The snapshot of the checkpoint equals the one run wrote at the end.
+  auto i = run("inspect " + spec_path + " --checkpoint " + (dir / "checkpoint.json").string() + " --what field");
+  ASSERT_EQ(i.code, 0) << i.out;
+  const auto written = nlohmann::json::parse(std::ifstream(dir / "snapshots" / "field-40.json"));
+  EXPECT_EQ(nlohmann::json::parse(i.out)["values"], written["values"]);
+  auto wrong = run("inspect " + example("tiny-chain-rule.json") + " --checkpoint " + (dir / "checkpoint.json").string() + " --what params");
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_TRUE(contains(wrong.out, "different model")) << wrong.out;
+}
+
 TEST(Cli, RunOnATerminalDrawsAProgressBar) {
   // util-linux `script` (Debian's essential bsdutils) gives the command a pseudo-terminal.
   const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_tty";

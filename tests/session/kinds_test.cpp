@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -124,6 +125,39 @@ TEST(KindErrors, MisfitsArePointedAt) {
     EXPECT_EQ(e.issues()[0].pointer, "/model/layers");
     EXPECT_NE(e.issues()[0].message.find("unknown field"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+// Every example spec is a valid experiment (the one that teaches the Jacobian error aside),
+// takes a training step and names its snapshots, so a spec that breaks fails here.
+TEST(Examples, EveryExampleBuildsAndSteps) {
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(GRADLAB_SOURCE_DIR) + "/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string name = entry.path().filename().string();
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (name == "vector-output-needs-seed.json") {
+      EXPECT_THROW(Session{text.str()}, SpecError) << name;
+      continue;
+    }
+    try {
+      Session s(text.str());
+      const auto m = s.step();
+      EXPECT_EQ(m["step"], 1) << name;
+      EXPECT_FALSE(s.snapshot_names().empty()) << name;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << name << ": " << e.what();
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 8);
 }
 
 }  // namespace

@@ -272,3 +272,55 @@ TEST(Session, TruncatedBpttFromTheSpec) {
 
 }  // namespace
 }  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+TEST(SessionSnapshots, OfferedByExperimentAndValidatedInTheSpec) {
+  Session xor_session(example("xor.json"));
+  EXPECT_EQ(xor_session.snapshot_names(), (std::vector<std::string>{"params", "gradcheck", "field"}));
+  const auto field = xor_session.snapshot("field");
+  EXPECT_EQ(field["values"]["shape"], nlohmann::json::array({60, 60, 2}));
+  const auto params = xor_session.snapshot("params");
+  EXPECT_EQ(params.size(), 4u);
+  try {
+    xor_session.snapshot("recurrent");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("available: params, gradcheck, field"), std::string::npos) << e.what();
+  }
+  auto spec = nlohmann::json::parse(example("xor.json"));
+  spec["inspection"] = {{"snapshots", {"field", "recurrent"}}};
+  try {
+    Session s(spec.dump());
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.issues()[0].pointer, "/inspection/snapshots/1");
+  }
+}
+
+TEST(SessionSnapshots, RecurrentProbeAndForgetGateClamp) {
+  auto spec = nlohmann::json::parse(example("adding-lstm.json"));
+  spec["data"]["options"]["n_samples"] = 100;
+  spec["data"]["options"]["seq_len"] = 12;
+  spec["training"]["batch_size"] = 8;
+  Session s(spec.dump());
+  s.train(5);
+  const auto probe = s.snapshot("recurrent");
+  ASSERT_EQ(probe["streams"].size(), 1u);
+  const auto& norms = probe["streams"][0]["grad_norm"];  // ||dL/dh_t|| for t = 0..T-1
+  ASSERT_EQ(norms.size(), 12u);
+  for (const auto& n : norms) EXPECT_TRUE(n.is_number() && std::isfinite(n.get<double>()));
+  const double before = s.evaluate("train")["loss"].get<double>();
+  s.clamp_gate("f", 0.0);
+  const double clamped = s.evaluate("train")["loss"].get<double>();
+  EXPECT_NE(clamped, before);
+  s.clear_clamps();
+  EXPECT_EQ(s.evaluate("train")["loss"].get<double>(), before);
+  EXPECT_THROW(s.clamp_gate("q", 0.0), std::invalid_argument);
+  Session xor_session(example("xor.json"));
+  EXPECT_THROW(xor_session.clamp_gate("f", 0.0), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace gradlab
