@@ -5,6 +5,7 @@
 #include "inspect/inspect.h"
 #include "nn/recurrent.h"
 #include "ops/ops.h"
+#include "train/linear_regression.h"
 
 GRADLAB_BEGIN
 
@@ -129,6 +130,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
     names.push_back("jacobian");
   }
   if (exp_->model->num_parameters() <= 12) names.push_back("graph");
+  if (is_linear_regression()) names.push_back("normal_equation");
   return names;
 }
 
@@ -207,6 +209,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     model.zero_grad();
     return j;
   }
+  if (what == "normal_equation") return normal_equation();
   if (what == "graph") {
     // One example through the whole net, so that the graph stays small enough to read.
     std::vector<std::int64_t> first = {0};
@@ -216,6 +219,37 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     return to_json(computation_graph(l));
   }
   throw std::invalid_argument("no snapshot named '" + what + "'");
+}
+
+// A single Linear layer under MSE: least squares, which has a closed form to compare
+// gradient descent against.
+bool SupervisedRunner::is_linear_regression() const {
+  return exp_->spec.layers.size() == 1 && exp_->spec.layers[0].type == "linear" && exp_->spec.loss.type == "mse" &&
+         exp_->data.x_train.rank() == 2;
+}
+
+nlohmann::json SupervisedRunner::normal_equation() {
+  const Tensor& x = exp_->data.x_train;
+  Tensor y = exp_->data.y_train;
+  if (y.rank() == 1) y = y.reshape({y.dim(0), 1});
+  LeastSquaresOptions options;
+  options.fit_bias = exp_->spec.layers[0].config.at("bias").get<bool>();
+  // The spec's l2 penalty is l2 * sum(w^2) on every parameter, bias included, added to the mean loss.
+  options.ridge = exp_->spec.training.l2;
+  options.penalize_bias = true;
+  const LeastSquaresFit fit = fit_least_squares(x, y, options);
+  const EvalMetrics now = exp_->trainer->evaluate(x, exp_->data.y_train);
+  Module& m = *exp_->model;
+  return {{"closed_form", {{"weight", tensor_json(fit.weight)},
+                           {"bias", tensor_json(fit.bias)},
+                           {"mse", fit.mse},
+                           {"rank", fit.rank},
+                           {"columns", fit.columns},
+                           {"rank_deficient", fit.rank_deficient}}},
+          {"gradient_descent", {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
+                                {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
+                                {"mse", number_or_null(now.loss)},
+                                {"steps", exp_->trainer->steps_done()}}}};
 }
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {

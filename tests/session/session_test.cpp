@@ -324,3 +324,23 @@ TEST(SessionSnapshots, RecurrentProbeAndForgetGateClamp) {
 
 }  // namespace
 }  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+TEST(SessionSnapshots, GradientDescentReachesTheNormalEquation) {
+  Session s(example("plane-normal-equation.json"));
+  s.train(s.planned_steps());
+  const auto j = s.snapshot("normal_equation");
+  const auto& closed = j["closed_form"];
+  const auto& gd = j["gradient_descent"];
+  EXPECT_FALSE(closed["rank_deficient"].get<bool>());
+  for (int k = 0; k < 2; ++k)
+    EXPECT_NEAR(gd["weight"]["data"][k].get<double>(), closed["weight"]["data"][k].get<double>(), 1e-3) << "weight " << k;
+  EXPECT_NEAR(gd["bias"]["data"][0].get<double>(), closed["bias"]["data"][0].get<double>(), 1e-3);
+  EXPECT_NEAR(gd["mse"].get<double>(), closed["mse"].get<double>(), 1e-5);
+  EXPECT_GE(gd["mse"].get<double>(), closed["mse"].get<double>() - 1e-6);  // nothing beats the minimiser
+}
+
+}  // namespace
+}  // namespace gradlab
