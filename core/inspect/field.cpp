@@ -1,4 +1,5 @@
 #include "inspect/field.h"
+#include "tensor/strings.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,12 +13,6 @@ GRADLAB_BEGIN
 namespace {
 
 constexpr std::int64_t kChunk = 4096;
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 void check_grid(const GridSpec& g, const char* who) {
   auto bad_range = [](double lo, double hi) { return !std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi); };

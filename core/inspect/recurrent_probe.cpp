@@ -1,4 +1,5 @@
 #include "inspect/recurrent_probe.h"
+#include "tensor/strings.h"
 
 #include <Eigen/Dense>
 #include <Eigen/SVD>
@@ -14,12 +15,6 @@ namespace {
 
 using Mat = Eigen::MatrixXd;
 using Vec = Eigen::VectorXd;
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 const RecurrentTrace& checked_trace(const Recurrent& layer, const char* who) {
   const RecurrentTrace& trace = layer.trace();

@@ -1,5 +1,6 @@
 // Attention: dot / general (Luong) / additive (Bahdanau) scores, masking, softmax, context.
 #include "nn/attention.h"
+#include "tensor/strings.h"
 
 #include <cmath>
 #include <limits>
@@ -9,14 +10,6 @@
 #include "ops/ops.h"
 
 GRADLAB_BEGIN
-
-namespace {
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-}  // namespace
 
 const std::vector<std::string>& Attention::kinds() {
   static const std::vector<std::string> k = {"dot", "general", "additive"};

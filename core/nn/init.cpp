@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "tensor/strings.h"
+
 GRADLAB_BEGIN
 namespace init {
 
@@ -77,9 +79,7 @@ void by_name(const std::string& name, Tensor& t, Rng& rng) {
   else if (name == "zeros") constant(t, 0);
   else if (name == "ones") constant(t, 1);
   else {
-    std::string list;
-    for (const auto& n : names()) list += (list.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("unknown initialiser '" + name + "' (allowed: " + list + ")");
+    throw std::invalid_argument("unknown initialiser '" + name + "' (allowed: " + join(names()) + ")");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nn/init.h"
+#include "tensor/strings.h"
 #include "ops/ops.h"
 
 GRADLAB_BEGIN
@@ -36,9 +37,7 @@ const std::vector<std::string>& Activation::kinds() {
 Activation::Activation(std::string kind, double slope) : kind_(std::move(kind)), slope_(slope) {
   for (const auto& k : kinds())
     if (k == kind_) return;
-  std::string list;
-  for (const auto& k : kinds()) list += (list.empty() ? "" : ", ") + k;
-  throw std::invalid_argument("unknown activation '" + kind_ + "' (allowed: " + list + ")");
+  throw std::invalid_argument("unknown activation '" + kind_ + "' (allowed: " + join(kinds()) + ")");
 }
 
 Var Activation::forward(const Var& x) {

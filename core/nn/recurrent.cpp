@@ -1,19 +1,12 @@
 // Recurrent: parameters, options, clamps, validation and the choice of path. The paths
 // themselves are in recurrent_fused.cpp and recurrent_unfused.cpp.
 #include "nn/recurrent.h"
+#include "tensor/strings.h"
 
 #include <cmath>
 #include <stdexcept>
 
 GRADLAB_BEGIN
-
-namespace {
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-}  // namespace
 
 const char* to_string(CellKind kind) {
   switch (kind) {

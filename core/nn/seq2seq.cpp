@@ -40,14 +40,6 @@ void check_options(const Seq2SeqModelOptions& o) {
          std::to_string(std::min(o.source_vocab, o.target_vocab) - 1) + ")");
 }
 
-// Columns [start, end) of an id tensor [B, U] -> [B, end - start].
-Tensor columns(const Tensor& t, std::int64_t start, std::int64_t end) {
-  const std::int64_t B = t.dim(0), U = t.dim(1), W = end - start;
-  Tensor out({B, W});
-  for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t j = 0; j < W; ++j) out[b * W + j] = t[b * U + start + j];
-  return out;
-}
 
 // h_n [L*D, B, H] (row l*D + d) -> [L, B, D*H]: each layer's directions side by side, so
 // the decoder of width D*H starts from both the forward and the backward summary.
@@ -135,8 +127,8 @@ Var Seq2Seq::loss(const Tensor& source, const Tensor& target) {
          (target.defined() ? to_string(target.shape()) : std::string("undefined")));
   const std::int64_t U = target.dim(1);
   EncoderOutput enc = encode(source);
-  DecodeOutput out = decode(enc, columns(target, 0, U - 1), enc.h0, enc.c0);
-  return masked_cross_entropy(out.logits, columns(target, 1, U), options_.pad_id);
+  DecodeOutput out = decode(enc, id_columns(target, 0, U - 1), enc.h0, enc.c0);
+  return masked_cross_entropy(out.logits, id_columns(target, 1, U), options_.pad_id);
 }
 
 Var masked_cross_entropy(const Var& logits, const Tensor& targets, std::int64_t pad_id) {
@@ -147,6 +139,15 @@ Var masked_cross_entropy(const Var& logits, const Tensor& targets, std::int64_t 
   for (std::int64_t i = 0; i < targets.numel(); ++i)
     weight[i] = targets[i] != static_cast<Scalar>(pad_id) ? Scalar(1.0 / static_cast<double>(count)) : Scalar(0);
   return sum(mul(per_position, Var(std::move(weight))));
+}
+
+// Columns [start, end) of an id tensor [B, U] -> [B, end - start].
+Tensor id_columns(const Tensor& t, std::int64_t start, std::int64_t end) {
+  const std::int64_t B = t.dim(0), U = t.dim(1), W = end - start;
+  Tensor out({B, W});
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t j = 0; j < W; ++j) out[b * W + j] = t[b * U + start + j];
+  return out;
 }
 
 GRADLAB_END

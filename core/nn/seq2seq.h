@@ -120,4 +120,7 @@ class Seq2Seq : public Module {
 // target is not `pad_id` (0 if every target is padding).
 Var masked_cross_entropy(const Var& logits, const Tensor& targets, std::int64_t pad_id = 0);
 
+// Columns [start, end) of an id tensor [B, U] -> [B, end - start] (a copy).
+Tensor id_columns(const Tensor& t, std::int64_t start, std::int64_t end);
+
 GRADLAB_END

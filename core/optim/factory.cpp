@@ -1,21 +1,12 @@
 // make_optimizer / make_schedule: names to objects, with each optimizer's own defaults.
 #include "optim/factory.h"
+#include "tensor/strings.h"
 
 #include <stdexcept>
 
 #include "optim/optimizers.h"
 
 GRADLAB_BEGIN
-
-namespace {
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-}  // namespace
 
 const std::vector<std::string>& optimizer_names() {
   static const std::vector<std::string> names{"sgd", "adam", "adamw", "rmsprop", "adagrad"};

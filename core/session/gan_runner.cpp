@@ -125,10 +125,9 @@ class GanRunner : public Runner {
 
   nlohmann::json save_state() const override {
     auto& t = *trainer_;
-    const Batcher::State b = t.batcher().state();
     return {{"generator_optimizer", named_tensors_json(t.generator_optimizer().state())},
             {"discriminator_optimizer", named_tensors_json(t.discriminator_optimizer().state())},
-            {"batcher", {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}}},
+            {"batcher", batcher_json(t.batcher())},
             {"noise_rng", rng_json(t.noise_rng().state())},
             {"critic_updates", t.critic_updates()}};
   }
@@ -136,20 +135,9 @@ class GanRunner : public Runner {
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
     auto g_state = named_tensors_from(required(state, "generator_optimizer", ptr), ptr + "/generator_optimizer");
     auto d_state = named_tensors_from(required(state, "discriminator_optimizer", ptr), ptr + "/discriminator_optimizer");
-    const auto& bj = required(state, "batcher", ptr);
-    if (!required(bj, "epoch", ptr + "/batcher").is_number_integer() || !required(bj, "position", ptr + "/batcher").is_number_integer())
-      throw SpecError(ptr + "/batcher", "expected integers \"epoch\" and \"position\"");
-    Batcher batcher = trainer_->batcher();
-    try {
-      batcher.set_state({bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(),
-                         rng_from_json(required(bj, "rng", ptr + "/batcher"), ptr + "/batcher/rng")});
-    } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/batcher", e.what());
-    }
+    const Batcher batcher = batcher_from(state, "batcher", trainer_->batcher(), ptr);
     const Rng::State noise = rng_from_json(required(state, "noise_rng", ptr), ptr + "/noise_rng");
-    const auto& updates = required(state, "critic_updates", ptr);
-    if (!updates.is_number_integer() || updates.get<std::int64_t>() < 0)
-      throw SpecError(ptr + "/critic_updates", "expected a non-negative integer, found " + describe(updates));
+    const std::int64_t updates = count_from(state, "critic_updates", ptr);
     Optimizer& g_opt = trainer_->generator_optimizer();
     const auto g_previous = g_opt.state();
     try {
@@ -165,7 +153,7 @@ class GanRunner : public Runner {
     }
     trainer_->batcher() = batcher;
     trainer_->noise_rng().set_state(noise);
-    pending_critic_updates_ = updates.get<std::int64_t>();
+    pending_critic_updates_ = updates;
   }
 
   void set_steps_done(std::int64_t step) override { trainer_->set_steps(step, pending_critic_updates_); }

@@ -9,6 +9,7 @@
 
 #include "autograd/gradcheck.h"
 #include "nn/module.h"
+#include "data/batcher.h"
 #include "spec/spec.h"
 #include "tensor/rng.h"
 
@@ -58,5 +59,10 @@ nlohmann::json named_tensors_json(const std::vector<std::pair<std::string, Tenso
 std::vector<std::pair<std::string, Tensor>> named_tensors_from(const nlohmann::json& j, const std::string& pointer);
 // Throws SpecError at pointer + "/" + key when `j` lacks `key`.
 const nlohmann::json& required(const nlohmann::json& j, const std::string& key, const std::string& pointer);
+// A non-negative integer j[key] (a step or update count), or SpecError.
+std::int64_t count_from(const nlohmann::json& j, const std::string& key, const std::string& pointer);
+nlohmann::json batcher_json(const Batcher& batcher);
+// `current` with the batch position from j[key], validated (SpecError under pointer).
+Batcher batcher_from(const nlohmann::json& j, const std::string& key, Batcher current, const std::string& pointer);
 
 GRADLAB_END

@@ -111,9 +111,8 @@ class Seq2SeqRunner : public Runner {
 
   nlohmann::json save_state() const override {
     auto& t = *trainer_;
-    const Batcher::State b = t.batcher().state();
     return {{"optimizer", {{"type", spec_.optimizer.type}, {"state", named_tensors_json(t.optimizer().state())}}},
-            {"batcher", {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}}},
+            {"batcher", batcher_json(t.batcher())},
             {"forcing_rng", rng_json(t.forcing_rng().state())},
             {"clipped_steps", clipped_steps_}};
   }
@@ -121,20 +120,9 @@ class Seq2SeqRunner : public Runner {
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
     const auto& opt = required(state, "optimizer", ptr);
     auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
-    const auto& bj = required(state, "batcher", ptr);
-    if (!required(bj, "epoch", ptr + "/batcher").is_number_integer() || !required(bj, "position", ptr + "/batcher").is_number_integer())
-      throw SpecError(ptr + "/batcher", "expected integers \"epoch\" and \"position\"");
-    Batcher batcher = trainer_->batcher();
-    try {
-      batcher.set_state({bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(),
-                         rng_from_json(required(bj, "rng", ptr + "/batcher"), ptr + "/batcher/rng")});
-    } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/batcher", e.what());
-    }
+    const Batcher batcher = batcher_from(state, "batcher", trainer_->batcher(), ptr);
     const Rng::State forcing = rng_from_json(required(state, "forcing_rng", ptr), ptr + "/forcing_rng");
-    const auto& clipped = required(state, "clipped_steps", ptr);
-    if (!clipped.is_number_integer() || clipped.get<std::int64_t>() < 0)
-      throw SpecError(ptr + "/clipped_steps", "expected a non-negative integer, found " + describe(clipped));
+    const std::int64_t clipped = count_from(state, "clipped_steps", ptr);
     try {
       trainer_->optimizer().load_state(opt_state);
     } catch (const std::invalid_argument& e) {
@@ -142,7 +130,7 @@ class Seq2SeqRunner : public Runner {
     }
     trainer_->batcher() = batcher;
     trainer_->forcing_rng().set_state(forcing);
-    clipped_steps_ = clipped.get<std::int64_t>();
+    clipped_steps_ = clipped;
   }
 
   void set_steps_done(std::int64_t step) override { trainer_->set_steps_done(step); }

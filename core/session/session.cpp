@@ -67,6 +67,30 @@ const nlohmann::json& required(const nlohmann::json& j, const std::string& key, 
   return j.at(key);
 }
 
+std::int64_t count_from(const nlohmann::json& j, const std::string& key, const std::string& pointer) {
+  const auto& v = required(j, key, pointer);
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+    throw SpecError(pointer + "/" + pointer_escape(key), "expected a non-negative integer, found " + describe(v));
+  return v.get<std::int64_t>();
+}
+
+nlohmann::json batcher_json(const Batcher& batcher) {
+  const Batcher::State b = batcher.state();
+  return {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}};
+}
+
+Batcher batcher_from(const nlohmann::json& j, const std::string& key, Batcher current, const std::string& pointer) {
+  const std::string ptr = pointer + "/" + key;
+  const auto& b = required(j, key, pointer);
+  const Batcher::State state{count_from(b, "epoch", ptr), count_from(b, "position", ptr), rng_from_json(required(b, "rng", ptr), ptr + "/rng")};
+  try {
+    current.set_state(state);
+  } catch (const std::invalid_argument& e) {
+    throw SpecError(ptr, e.what());
+  }
+  return current;
+}
+
 // ---- Session ---------------------------------------------------------------------------
 
 Session::Session(const std::string& spec_json) : spec_(parse_spec(spec_json)), runner_(make_runner(spec_)) {

@@ -74,9 +74,8 @@ GradCheckResult SupervisedRunner::check_gradients(GradCheckOptions options) {
 }
 
 nlohmann::json SupervisedRunner::save_state() const {
-  const Batcher::State b = exp_->trainer->batcher().state();
   return {{"optimizer", {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
-          {"batcher", {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}}},
+          {"batcher", batcher_json(exp_->trainer->batcher())},
           {"dropout_rng", rng_json(exp_->dropout_rng.state())},
           {"clipped_steps", clipped_steps_}};
 }
@@ -89,19 +88,9 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
     throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " + (opt_type.empty() ? "(missing)" : opt_type) +
                                                  ", this experiment's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
-  const auto& bj = required(state, "batcher", ptr);
-  if (!required(bj, "epoch", ptr + "/batcher").is_number_integer() || !required(bj, "position", ptr + "/batcher").is_number_integer())
-    throw SpecError(ptr + "/batcher", "expected integers \"epoch\" and \"position\"");
-  Batcher batcher = exp_->trainer->batcher();
-  try {
-    batcher.set_state({bj["epoch"].get<std::int64_t>(), bj["position"].get<std::int64_t>(), rng_from_json(required(bj, "rng", ptr + "/batcher"), ptr + "/batcher/rng")});
-  } catch (const std::invalid_argument& e) {
-    throw SpecError(ptr + "/batcher", e.what());
-  }
+  const Batcher batcher = batcher_from(state, "batcher", exp_->trainer->batcher(), ptr);
   const Rng::State dropout = rng_from_json(required(state, "dropout_rng", ptr), ptr + "/dropout_rng");
-  const auto& clipped = required(state, "clipped_steps", ptr);
-  if (!clipped.is_number_integer() || clipped.get<std::int64_t>() < 0)
-    throw SpecError(ptr + "/clipped_steps", "expected a non-negative integer, found " + describe(clipped));
+  const std::int64_t clipped = count_from(state, "clipped_steps", ptr);
   try {
     exp_->trainer->optimizer().load_state(opt_state);  // validates before it changes anything
   } catch (const std::invalid_argument& e) {
@@ -109,7 +98,7 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
   }
   exp_->trainer->batcher() = batcher;
   exp_->dropout_rng.set_state(dropout);
-  clipped_steps_ = clipped.get<std::int64_t>();
+  clipped_steps_ = clipped;
 }
 
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/scalar.h"
+#include "tensor/strings.h"
 
 GRADLAB_BEGIN
 
@@ -56,6 +56,5 @@ class Reader {
 
 // "found 3.5 (a number)"-style description of a JSON value for messages.
 std::string describe(const nlohmann::json& value);
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 
 GRADLAB_END

@@ -1,6 +1,7 @@
 // GAN training (see gan.h): options and their validation, the five losses, the gradient
 // penalty, the two players' steps, and the mode-coverage metric.
 #include "train/gan.h"
+#include "tensor/strings.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,12 +23,6 @@ constexpr std::int64_t kMaxBatch = 1 << 20;
 const std::vector<std::string>& activation_names() {
   static const std::vector<std::string> names{"tanh", "sigmoid", "relu", "leaky_relu", "gelu"};
   return names;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {

@@ -1,6 +1,7 @@
 // Seq2SeqTrainer: option checks, teacher-forced (or scheduled-sampling) steps, greedy
 // decoding with attention maps, and the token / exact-sequence metrics.
 #include "train/seq2seq.h"
+#include "tensor/strings.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,27 +20,12 @@ namespace {
 // Rows per chunk when evaluating a whole split (bounds the memory of one forward).
 constexpr std::int64_t kEvalChunk = 512;
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 [[noreturn]] void bad_option(const std::string& name, const std::string& value, const std::string& allowed) {
   throw std::invalid_argument("Seq2SeqOptions: option " + name + " = " + value +
                               " is not allowed (allowed: " + allowed + ")");
 }
 
 CellKind cell_kind(const std::string& name) { return name == "lstm" ? CellKind::Lstm : CellKind::Gru; }
-
-// Columns [start, end) of an id tensor [B, U] -> [B, end - start].
-Tensor columns(const Tensor& t, std::int64_t start, std::int64_t end) {
-  const std::int64_t B = t.dim(0), U = t.dim(1), W = end - start;
-  Tensor out({B, W});
-  for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t j = 0; j < W; ++j) out[b * W + j] = t[b * U + start + j];
-  return out;
-}
 
 // Validates the options, then the dataset's shapes and vocabularies; returns N (the training
 // rows) for the Batcher, so nothing is built before both pass.
@@ -144,12 +130,12 @@ Seq2SeqStepMetrics Seq2SeqTrainer::step() {
   model_->train(true);
   Batch batch = batcher_.next(data_.x_train, data_.y_train);
   const std::int64_t U = batch.y.dim(1);
-  const Tensor targets = columns(batch.y, 1, U);
+  const Tensor targets = id_columns(batch.y, 1, U);
   model_->zero_grad();
   Var logits;
   if (options_.teacher_forcing >= 1) {
     EncoderOutput enc = model_->encode(batch.x);
-    logits = model_->decode(enc, columns(batch.y, 0, U - 1), enc.h0, enc.c0).logits;
+    logits = model_->decode(enc, id_columns(batch.y, 0, U - 1), enc.h0, enc.c0).logits;
   } else {
     logits = sampled_logits(batch.x, batch.y);
   }
@@ -272,7 +258,7 @@ Seq2SeqEvalMetrics Seq2SeqTrainer::evaluate(const Tensor& x, const Tensor& y) {
     std::vector<std::int64_t> rows;
     for (std::int64_t r = start; r < std::min(N, start + kEvalChunk); ++r) rows.push_back(r);
     const Tensor xs = take_rows(x, rows), ys = take_rows(y, rows);
-    const Tensor targets = columns(ys, 1, U);
+    const Tensor targets = id_columns(ys, 1, U);
     std::int64_t chunk_positions = 0;
     for (std::int64_t i = 0; i < targets.numel(); ++i) chunk_positions += id_at(targets, i) != kPadId;
     {
