@@ -228,8 +228,9 @@ double num(const gradlab::Metrics& m, const char* key) {
 std::string summary(const gradlab::Metrics& m) {
   std::string out;
   for (const auto& [key, label] : std::vector<std::pair<const char*, const char*>>{
-           {"loss", "loss"}, {"accuracy", "acc"}, {"perplexity", "ppl"}, {"sequence_accuracy", "seq acc"},
-           {"d_loss", "D loss"}, {"g_loss", "G loss"}})
+           {"loss", "loss"}, {"accuracy", "acc"}, {"perplexity", "ppl"}, {"token_accuracy", "token acc"},
+           {"sequence_accuracy", "seq acc"}, {"d_loss", "D loss"}, {"g_loss", "G loss"}, {"modes_covered", "modes"},
+           {"high_quality_fraction", "high-quality"}})
     if (!std::isnan(num(m, key))) out += std::string("  ") + label + " " + fmt(num(m, key), 4);
   return out;
 }
@@ -342,8 +343,9 @@ int cmd_run(const Args& a) {
         j["kind"] = "train";
         metrics << j.dump() << "\n";
         if (!tty)
-          std::cerr << "step " << done << "/" << steps << summary(m) << "  grad norm " << fmt(num(m, "grad_norm"), 3)
-                    << "  lr " << fmt(num(m, "lr"), 3) << "\n";
+          std::cerr << "step " << done << "/" << steps << summary(m)
+                    << (std::isnan(num(m, "grad_norm")) ? "" : "  grad norm " + fmt(num(m, "grad_norm"), 3))
+                    << (std::isnan(num(m, "lr")) ? "" : "  lr " + fmt(num(m, "lr"), 3)) << "\n";
       }
       if (tty && (done % std::max<std::int64_t>(1, steps / 200) == 0 || done == steps)) draw_progress(done, steps, m, seconds());
       if (eval_every > 0 && done % eval_every == 0 && done != steps) write_eval(done);
@@ -366,7 +368,7 @@ int cmd_run(const Args& a) {
   ckpt << s.checkpoint_json() << "\n";
   if (!ckpt) throw UsageError("cannot write '" + (out / "checkpoint.json").string() + "'");
   std::cerr << "done in " << fmt(seconds(), 3) << " s; train:" << summary(tr)
-            << (te.value("n", 0) > 0 ? "; test:" + summary(te) : std::string()) << "\n";
+            << (te.value("n", 0) > 0 && s.spec().kind != "gan" ? "; test:" + summary(te) : std::string()) << "\n";
   std::cout << "metrics:    " << (out / "metrics.jsonl").string() << "\n"
             << "checkpoint: " << (out / "checkpoint.json").string() << "\n";
   if (!snapshots.empty()) std::cout << "snapshots:  " << (out / "snapshots").string() << "/\n";

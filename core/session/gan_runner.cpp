@@ -91,7 +91,7 @@ class GanRunner : public Runner {
     auto [real, z] = reference_inputs();
     model().zero_grad();
     Rng rng(spec_.seed, 0xa1f);
-    Tensor alpha = rng.uniform_tensor({real.dim(0), 1}, 0, 1);
+    Tensor alpha = rng.uniform_tensor({real.dim(0)}, 0, 1);
     Var d = trainer_->discriminator_loss(real, z, alpha);
     d.backward();
     nlohmann::json j = {{"loss", {{"discriminator", static_cast<double>(d.item())}}}, {"outputs", tensor_to_json(trainer_->generate(z))},
@@ -114,7 +114,7 @@ class GanRunner : public Runner {
     std::vector<Var> d_params, g_params;
     for (const auto& [name, p] : model().named_parameters()) (name.rfind("generator.", 0) == 0 ? g_params : d_params).push_back(p);
     Rng rng(spec_.seed, 0xa1f);
-    const Tensor alpha = rng.uniform_tensor({real.dim(0), 1}, 0, 1);
+    const Tensor alpha = rng.uniform_tensor({real.dim(0)}, 0, 1);
     GradCheckResult r = gradcheck([&] { return trainer_->discriminator_loss(real, z, alpha); }, d_params, options);
     GradCheckResult g = gradcheck([&] { return trainer_->generator_loss(z); }, g_params, options);
     r.entries.insert(r.entries.end(), g.entries.begin(), g.entries.end());

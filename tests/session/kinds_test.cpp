@@ -162,3 +162,41 @@ TEST(Examples, EveryExampleBuildsAndSteps) {
 
 }  // namespace
 }  // namespace gradlab
+
+namespace gradlab {
+namespace {
+
+GradCheckOptions kind_check_options() {
+  // Tight in double; a step of 1e-4 because some seq2seq gradients are ~1e-5 and a 1e-6
+  // step's rounding would swamp them (see tests/train/seq2seq_test.cpp).
+  if constexpr (sizeof(Scalar) == 8) return {1e-4, 1e-6};
+  else return {1e-2, 5e-2};
+}
+
+TEST(KindGradients, GanAndSeq2SeqPassTheSessionGradientCheck) {
+  auto gan = example("gan-ring-wgan-gp.json");
+  gan["model"]["generator_hidden"] = {6};
+  gan["model"]["discriminator_hidden"] = {6};
+  gan["model"]["generator_activation"] = "tanh";
+  gan["model"]["discriminator_activation"] = "tanh";
+  gan["training"]["batch_size"] = 4;
+  Session g(gan.dump());
+  const GradCheckResult rg = g.check_gradients(kind_check_options());
+  EXPECT_TRUE(rg.ok) << "worst " << rg.worst_rel_error();
+  EXPECT_EQ(rg.entries.size(), g.params().size());
+  const auto grad = nlohmann::json::parse(g.grad_json());
+  EXPECT_TRUE(grad["loss"]["discriminator"].is_number());
+  EXPECT_EQ(grad["gradients"].size(), g.params().size());
+
+  auto s2s = example("dates-attention.json");
+  s2s["data"]["options"]["n_samples"] = 50;
+  s2s["model"]["embed_dim"] = 4;
+  s2s["model"]["hidden_size"] = 4;
+  s2s["training"]["batch_size"] = 2;
+  Session s(s2s.dump());
+  const GradCheckResult rs = s.check_gradients(kind_check_options());
+  EXPECT_TRUE(rs.ok) << "worst " << rs.worst_rel_error();
+}
+
+}  // namespace
+}  // namespace gradlab
