@@ -6,6 +6,7 @@
 #include "nn/recurrent.h"
 #include "ops/ops.h"
 #include "train/linear_regression.h"
+#include "train/tbptt.h"
 
 GRADLAB_BEGIN
 
@@ -73,11 +74,23 @@ GradCheckResult SupervisedRunner::check_gradients(GradCheckOptions options) {
   return r;
 }
 
+// Truncated BPTT's place in the current sequences (null when it is off).
+nlohmann::json SupervisedRunner::tbptt_json() const {
+  const TruncatedBptt* t = exp_->trainer->tbptt();
+  if (!t) return nullptr;
+  const TruncatedBptt::State st = t->state();
+  return {{"rows", st.rows},
+          {"next_start", st.next_start},
+          {"h", st.h.defined() ? tensor_to_json(st.h) : nlohmann::json(nullptr)},
+          {"c", st.c.defined() ? tensor_to_json(st.c) : nlohmann::json(nullptr)}};
+}
+
 nlohmann::json SupervisedRunner::save_state() const {
   return {{"optimizer", {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
           {"batcher", batcher_json(exp_->trainer->batcher())},
           {"dropout_rng", rng_json(exp_->dropout_rng.state())},
-          {"clipped_steps", clipped_steps_}};
+          {"clipped_steps", clipped_steps_},
+          {"tbptt", tbptt_json()}};
 }
 
 void SupervisedRunner::load_state(const nlohmann::json& state, const std::string& ptr) {
@@ -91,10 +104,39 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
   const Batcher batcher = batcher_from(state, "batcher", exp_->trainer->batcher(), ptr);
   const Rng::State dropout = rng_from_json(required(state, "dropout_rng", ptr), ptr + "/dropout_rng");
   const std::int64_t clipped = count_from(state, "clipped_steps", ptr);
+  TruncatedBptt::State tbptt_state;
+  TruncatedBptt* tbptt = exp_->trainer->tbptt();
+  if (tbptt) {
+    const std::string tp = ptr + "/tbptt";
+    const auto& t = required(state, "tbptt", ptr);
+    const auto& rows = required(t, "rows", tp);
+    if (!rows.is_array()) throw SpecError(tp + "/rows", "expected an array of row indices, found " + describe(rows));
+    for (const auto& r : rows) {
+      if (!r.is_number_integer()) throw SpecError(tp + "/rows", "expected integer row indices, found " + describe(r));
+      tbptt_state.rows.push_back(r.get<std::int64_t>());
+    }
+    tbptt_state.next_start = count_from(t, "next_start", tp);
+    std::vector<SpecIssue> issues;
+    for (const char* key : {"h", "c"}) {
+      const auto& v = required(t, key, tp);
+      if (!v.is_null()) (key[0] == 'h' ? tbptt_state.h : tbptt_state.c) = tensor_from_json(v, tp + "/" + key, issues);
+    }
+    if (!issues.empty()) throw SpecError(issues);
+  }
+  Optimizer& optimizer = exp_->trainer->optimizer();
+  const auto previous_optimizer = optimizer.state();
   try {
-    exp_->trainer->optimizer().load_state(opt_state);  // validates before it changes anything
+    optimizer.load_state(opt_state);  // validates before it changes anything
   } catch (const std::invalid_argument& e) {
     throw SpecError(ptr + "/optimizer/state", e.what());
+  }
+  if (tbptt) {
+    try {
+      tbptt->set_state(tbptt_state, exp_->trainer->x_train(), exp_->trainer->y_train());  // all or nothing
+    } catch (const std::invalid_argument& e) {
+      optimizer.load_state(previous_optimizer);
+      throw SpecError(ptr + "/tbptt", e.what());
+    }
   }
   exp_->trainer->batcher() = batcher;
   exp_->dropout_rng.set_state(dropout);

@@ -34,6 +34,7 @@ class SupervisedRunner : public Runner {
  private:
   bool is_language_model() const;
   bool is_linear_regression() const;
+  nlohmann::json tbptt_json() const;
   nlohmann::json normal_equation();
   std::unique_ptr<Experiment> exp_;
   std::int64_t clipped_steps_ = 0;  // for the fraction of steps clipped

@@ -110,6 +110,9 @@ class SupervisedTrainer {
   // Truncated BPTT: the chunk the latest step trained on (nullptr when tbptt is off).
   // The recurrent layer's trace() (when on) covers exactly these time steps.
   const TbpttChunk* tbptt_chunk() const;
+  TruncatedBptt* tbptt() { return tbptt_.get(); }  // nullptr when tbptt is off
+  const Tensor& x_train() const { return x_; }
+  const Tensor& y_train() const { return y_; }
 
  private:
   struct Forward {

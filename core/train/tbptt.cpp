@@ -128,4 +128,36 @@ void TruncatedBptt::reset() {
   pending_h_ = pending_c_ = Var();
 }
 
+TruncatedBptt::State TruncatedBptt::state() const {
+  return {batch_.x.defined() ? batch_.rows : std::vector<std::int64_t>{}, next_start_, h_, c_};
+}
+
+void TruncatedBptt::set_state(const State& state, const Tensor& x, const Tensor& y) {
+  if (state.rows.empty()) {
+    if (state.next_start != 0 || state.h.defined() || state.c.defined())
+      throw std::invalid_argument("truncated BPTT state: a position or carried state without sequences");
+    reset();
+    return;
+  }
+  for (std::int64_t r : state.rows)
+    if (r < 0 || r >= x.dim(0))
+      throw std::invalid_argument("truncated BPTT state: row " + std::to_string(r) + " is outside the " + std::to_string(x.dim(0)) +
+                                  " training sequences");
+  if (state.next_start < 0 || state.next_start > x.dim(1))
+    throw std::invalid_argument("truncated BPTT state: next_start " + std::to_string(state.next_start) + " is outside 0.." +
+                                std::to_string(x.dim(1)));
+  const RecurrentOptions& o = stack_.recurrent->options();
+  const Shape carried = {static_cast<std::int64_t>(o.num_layers) * (o.bidirectional ? 2 : 1),
+                         static_cast<std::int64_t>(state.rows.size()), o.hidden_size};
+  for (const Tensor* t : {&state.h, &state.c})
+    if (t->defined() && t->shape() != carried)
+      throw std::invalid_argument("truncated BPTT state: carried state of shape " + to_string(t->shape()) + ", expected " +
+                                  to_string(carried));
+  batch_ = Batch{take_rows(x, state.rows), take_rows(y, state.rows), state.rows};
+  next_start_ = state.next_start;
+  h_ = state.h.defined() ? state.h.clone() : Tensor();
+  c_ = state.c.defined() ? state.c.clone() : Tensor();
+  pending_h_ = pending_c_ = Var();
+}
+
 GRADLAB_END

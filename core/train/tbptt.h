@@ -68,6 +68,20 @@ class TruncatedBptt {
   // Forgets the current batch and state: the next chunk starts fresh sequences.
   void reset();
 
+  // Where the walk through the current sequences stands, for checkpoints: the dataset rows
+  // being worked through (empty: none yet), the next chunk's first step, and the carried
+  // state (undefined: zeros).
+  struct State {
+    std::vector<std::int64_t> rows;
+    std::int64_t next_start = 0;
+    Tensor h, c;
+  };
+  State state() const;
+  // Restores a state() against the same data; throws std::invalid_argument naming what
+  // does not fit (a row out of range, a start beyond the sequence, a state of the wrong
+  // shape) and changes nothing then.
+  void set_state(const State& state, const Tensor& x, const Tensor& y);
+
   std::int64_t k() const { return k_; }
   const RecurrentStack& stack() const { return stack_; }
   const TbpttChunk& current() const { return chunk_; }

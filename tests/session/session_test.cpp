@@ -259,6 +259,16 @@ TEST(Session, TruncatedBpttFromTheSpec) {
   EXPECT_EQ(m[0]["chunk"]["steps"], 4);
   EXPECT_EQ(m[1]["chunk"]["start"], 4);
   EXPECT_EQ(m[2]["chunk"]["start"], 8);
+  // Resuming in the middle of a sequence continues that sequence with its carried state.
+  Session straight(text);
+  auto all = straight.train(7);
+  Session first(text);
+  first.train(2);  // two chunks of the first batch's three
+  Session resumed = Session::from_checkpoint(first.checkpoint_json());
+  auto rest = resumed.train(5);
+  EXPECT_EQ(rest[0]["chunk"]["start"], 8);
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    EXPECT_EQ(rest[i]["loss"].get<double>(), all[2 + i]["loss"].get<double>()) << "step " << rest[i]["step"];
   // A model that does not start with a recurrent layer cannot be truncated.
   auto bad = nlohmann::json::parse(text);
   bad["model"]["layers"] = nlohmann::json::parse(R"([{"type": "linear", "in": 1, "out": 2}])");
