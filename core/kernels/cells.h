@@ -65,8 +65,14 @@ namespace native {
 GRADLAB_CELL_KERNEL_LIST
 }  // namespace native
 
-// The unqualified cell kernels: the variant chosen at build time (as kernels.h).
-#if defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
+namespace simd128 {
+GRADLAB_CELL_KERNEL_LIST
+}  // namespace simd128
+
+// The unqualified cell kernels: the variant chosen at build time (as kernels.cpp).
+#if defined(__wasm_simd128__) && !(defined(GRADLAB_SIMD128_KERNELS) && GRADLAB_SIMD128_KERNELS == 0)
+namespace cells_backend = simd128;
+#elif defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
 namespace cells_backend = native;
 #else
 namespace cells_backend = ref;

@@ -1,7 +1,12 @@
 // Dispatch: the unqualified kernels forward to the variant chosen at build time.
 #include "kernels/kernels.h"
 
-#if defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
+// simd128 wins under wasm SIMD even when GRADLAB_NATIVE_KERNELS is on: Eigen has no wasm SIMD
+// path. GRADLAB_SIMD128_KERNELS=0 keeps a wasm SIMD build on the other variants (e.g. to compare
+// bit for bit with a native build running the reference).
+#if defined(__wasm_simd128__) && !(defined(GRADLAB_SIMD128_KERNELS) && GRADLAB_SIMD128_KERNELS == 0)
+#define GRADLAB_KERNEL_NS simd128
+#elif defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
 #define GRADLAB_KERNEL_NS native
 #else
 #define GRADLAB_KERNEL_NS ref
@@ -37,13 +42,9 @@ Scalar dot(const Scalar* a, const Scalar* b, std::size_t n) { return GRADLAB_KER
 void softmax_rows(Scalar* out, const Scalar* in, std::int64_t R, std::int64_t C) { GRADLAB_KERNEL_NS::softmax_rows(out, in, R, C); }
 void log_softmax_rows(Scalar* out, const Scalar* in, std::int64_t R, std::int64_t C) { GRADLAB_KERNEL_NS::log_softmax_rows(out, in, R, C); }
 
-const char* backend_name() {
-#if defined(GRADLAB_NATIVE_KERNELS) && GRADLAB_NATIVE_KERNELS
-  return "native";
-#else
-  return "ref";
-#endif
-}
+#define GRADLAB_STRINGIFY_(x) #x
+#define GRADLAB_STRINGIFY(x) GRADLAB_STRINGIFY_(x)
+const char* backend_name() { return GRADLAB_STRINGIFY(GRADLAB_KERNEL_NS); }
 
 }  // namespace kernels
 GRADLAB_END

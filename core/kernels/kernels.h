@@ -1,7 +1,10 @@
 // Kernels: plain functions on raw arrays, testable without Tensor. Every kernel has a
 // scalar reference (kernels/ref, the specification) and may have faster variants
 // (kernels/native through Eigen; kernels/simd128 for wasm) that must agree with it.
-// The unqualified kernels::name(...) picks the fastest variant built in.
+// The unqualified kernels::name(...) picks the fastest variant built in: simd128 when
+// compiled with wasm SIMD (-msimd128), else native when GRADLAB_NATIVE_KERNELS, else ref.
+// Every variant is compiled in every build: simd128 without wasm SIMD is its portable scalar
+// fallback (same approximations, same blocking), and in the f64 build it is ref.
 //
 // Shape letters: M, N, K for GEMM (C is M x N, op(A) is M x K, op(B) is K x N);
 // R rows and C columns for row-wise kernels; n for flat lengths. All arrays are row-major.
@@ -51,9 +54,13 @@ namespace native {
 GRADLAB_KERNEL_LIST
 }  // namespace native
 
+namespace simd128 {
+GRADLAB_KERNEL_LIST
+}  // namespace simd128
+
 GRADLAB_KERNEL_LIST
 
-// Which variant the unqualified kernels use: "native" or "ref".
+// Which variant the unqualified kernels use: "simd128", "native" or "ref".
 const char* backend_name();
 
 }  // namespace kernels

@@ -88,31 +88,39 @@ class GanRunner : public Runner {
   }
 
   nlohmann::json grad() override {
-    auto [real, z] = reference_inputs();
+    const auto inputs_ = reference_inputs();
+    const Tensor& real = inputs_.first;
+    const Tensor& z = inputs_.second;
     model().zero_grad();
     Rng rng(spec_.seed, 0xa1f);
     Tensor alpha = rng.uniform_tensor({real.dim(0)}, 0, 1);
     Var d = trainer_->discriminator_loss(real, z, alpha);
     d.backward();
-    nlohmann::json j = {{"loss", {{"discriminator", static_cast<double>(d.item())}}}, {"outputs", tensor_to_json(trainer_->generate(z))},
+    nlohmann::json j = {{"loss", {{"discriminator", static_cast<double>(d.item())}}},
+                        {"outputs", tensor_to_json(trainer_->generate(z))},
                         {"input_gradient", nullptr}};
     j["gradients"] = nlohmann::json::object();
     for (const auto& [name, p] : trainer_->model().named_parameters())
-      if (name.rfind("discriminator.", 0) == 0) j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+      if (name.rfind("discriminator.", 0) == 0)
+        j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
     model().zero_grad();
     Var g = trainer_->generator_loss(z);
     g.backward();
     j["loss"]["generator"] = static_cast<double>(g.item());
     for (const auto& [name, p] : trainer_->model().named_parameters())
-      if (name.rfind("generator.", 0) == 0) j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+      if (name.rfind("generator.", 0) == 0)
+        j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
     model().zero_grad();
     return j;
   }
 
   GradCheckResult check_gradients(GradCheckOptions options) override {
-    auto [real, z] = reference_inputs();
+    const auto inputs_ = reference_inputs();
+    const Tensor& real = inputs_.first;
+    const Tensor& z = inputs_.second;
     std::vector<Var> d_params, g_params;
-    for (const auto& [name, p] : model().named_parameters()) (name.rfind("generator.", 0) == 0 ? g_params : d_params).push_back(p);
+    for (const auto& [name, p] : model().named_parameters())
+      (name.rfind("generator.", 0) == 0 ? g_params : d_params).push_back(p);
     Rng rng(spec_.seed, 0xa1f);
     const Tensor alpha = rng.uniform_tensor({real.dim(0)}, 0, 1);
     GradCheckResult r = gradcheck([&] { return trainer_->discriminator_loss(real, z, alpha); }, d_params, options);
@@ -134,7 +142,8 @@ class GanRunner : public Runner {
 
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
     auto g_state = named_tensors_from(required(state, "generator_optimizer", ptr), ptr + "/generator_optimizer");
-    auto d_state = named_tensors_from(required(state, "discriminator_optimizer", ptr), ptr + "/discriminator_optimizer");
+    auto d_state =
+        named_tensors_from(required(state, "discriminator_optimizer", ptr), ptr + "/discriminator_optimizer");
     const Batcher batcher = batcher_from(state, "batcher", trainer_->batcher(), ptr);
     const Rng::State noise = rng_from_json(required(state, "noise_rng", ptr), ptr + "/noise_rng");
     const std::int64_t updates = count_from(state, "critic_updates", ptr);
@@ -165,8 +174,11 @@ class GanRunner : public Runner {
     const Tensor fake = trainer_->sample(kSnapshotSamples);
     if (what == "coverage") {
       const ModeCoverage c = trainer_->coverage(fake);
-      return {{"modes_covered", c.modes_covered}, {"num_modes", c.num_modes}, {"high_quality_fraction", c.high_quality_fraction},
-              {"threshold", c.threshold}, {"counts", c.counts}};
+      return {{"modes_covered", c.modes_covered},
+              {"num_modes", c.num_modes},
+              {"high_quality_fraction", c.high_quality_fraction},
+              {"threshold", c.threshold},
+              {"counts", c.counts}};
     }
     if (what == "samples") {
       return {{"real", tensor_json(data_.x_train)},
@@ -185,8 +197,10 @@ class GanRunner : public Runner {
     Tensor points({kGrid * kGrid, 2});
     for (std::int64_t r = 0; r < kGrid; ++r)
       for (std::int64_t c = 0; c < kGrid; ++c) {
-        points[(r * kGrid + c) * 2] = static_cast<Scalar>(lo[0] - margin + (hi[0] - lo[0] + 2 * margin) * c / (kGrid - 1));
-        points[(r * kGrid + c) * 2 + 1] = static_cast<Scalar>(lo[1] - margin + (hi[1] - lo[1] + 2 * margin) * r / (kGrid - 1));
+        points[(r * kGrid + c) * 2] =
+            static_cast<Scalar>(lo[0] - margin + (hi[0] - lo[0] + 2 * margin) * c / (kGrid - 1));
+        points[(r * kGrid + c) * 2 + 1] =
+            static_cast<Scalar>(lo[1] - margin + (hi[1] - lo[1] + 2 * margin) * r / (kGrid - 1));
       }
     return {{"x_range", {lo[0] - margin, hi[0] + margin}},
             {"y_range", {lo[1] - margin, hi[1] + margin}},

@@ -10,8 +10,8 @@ GRADLAB_BEGIN
 
 Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task) {
   if (spec.data.has_batch())
-    throw SpecError("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " + required_task +
-                                       " kind, not an explicit batch");
+    throw SpecError("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " +
+                                       required_task + " kind, not an explicit batch");
   std::vector<SpecIssue> issues;
   DatasetOptions options = dataset_options(spec.data, issues);
   if (!issues.empty()) throw SpecError(issues);
@@ -21,8 +21,8 @@ Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task) {
     std::vector<std::string> names;
     for (const auto& d : dataset_catalog())
       if (d.task == required_task) names.push_back(d.name);
-    throw SpecError("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) + "); '" +
-                                         spec.data.dataset + "' is " + task);
+    throw SpecError("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) +
+                                         "); '" + spec.data.dataset + "' is " + task);
   }
   return make_dataset(spec.data.dataset, options);
 }
@@ -65,7 +65,8 @@ class Seq2SeqRunner : public Runner {
             {"token_accuracy", number_or_null(m.token_accuracy)},
             {"grad_norm", number_or_null(m.grad_norm)},
             {"clipped", m.clipped},
-            {"clipped_fraction", static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
+            {"clipped_fraction",
+             static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
             {"lr", m.lr}};
   }
 
@@ -90,7 +91,9 @@ class Seq2SeqRunner : public Runner {
   }
 
   nlohmann::json grad() override {
-    auto [x, y] = reference_batch();
+    const auto inputs_ = reference_batch();
+    const Tensor& x = inputs_.first;
+    const Tensor& y = inputs_.second;
     model().zero_grad();
     Var loss = trainer_->loss(x, y);
     loss.backward();
@@ -103,7 +106,9 @@ class Seq2SeqRunner : public Runner {
   }
 
   GradCheckResult check_gradients(GradCheckOptions options) override {
-    auto [x, y] = reference_batch();
+    const auto inputs_ = reference_batch();
+    const Tensor& x = inputs_.first;
+    const Tensor& y = inputs_.second;
     GradCheckResult r = gradcheck([&] { return trainer_->loss(x, y); }, model().parameters(), options);
     model().zero_grad();
     return r;
@@ -160,6 +165,8 @@ class Seq2SeqRunner : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_seq2seq_runner(const ExperimentSpec& spec) { return std::make_unique<Seq2SeqRunner>(spec); }
+std::unique_ptr<Runner> make_seq2seq_runner(const ExperimentSpec& spec) {
+  return std::make_unique<Seq2SeqRunner>(spec);
+}
 
 GRADLAB_END

@@ -27,7 +27,8 @@ nlohmann::json SupervisedRunner::step() {
                       {"grad_norm", number_or_null(m.grad_norm)},
                       {"grad_norm_after_clip", number_or_null(m.grad_norm_after)},
                       {"clipped", m.clipped},
-                      {"clipped_fraction", static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
+                      {"clipped_fraction",
+                       static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
                       {"lr", m.lr}};
   if (is_language_model()) j["perplexity"] = number_or_null(std::exp(m.loss));
   if (m.chunk_steps > 0) j["chunk"] = {{"start", m.chunk_start}, {"steps", m.chunk_steps}};
@@ -45,22 +46,28 @@ nlohmann::json SupervisedRunner::evaluate(const std::string& split) {
 }
 
 nlohmann::json SupervisedRunner::grad() {
-  auto [x, y] = reference_batch(*exp_);
+  const auto inputs_ = reference_batch(*exp_);
+  const Tensor& x = inputs_.first;
+  const Tensor& y = inputs_.second;
   const bool token_inputs = !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
   auto pass = exp_->trainer->forward_backward(x, y, !token_inputs);
   nlohmann::json j;
-  j["loss"] = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item())) : tensor_to_json(pass.loss.value());
+  j["loss"] = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item()))
+                                     : tensor_to_json(pass.loss.value());
   j["outputs"] = tensor_to_json(pass.output.value());
   j["gradients"] = nlohmann::json::object();
   for (const auto& [name, p] : exp_->model->named_parameters())
     j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
-  j["input_gradient"] = !token_inputs && pass.inputs.has_grad() ? tensor_to_json(pass.inputs.grad()) : nlohmann::json(nullptr);
+  j["input_gradient"] =
+      !token_inputs && pass.inputs.has_grad() ? tensor_to_json(pass.inputs.grad()) : nlohmann::json(nullptr);
   exp_->model->zero_grad();
   return j;
 }
 
 GradCheckResult SupervisedRunner::check_gradients(GradCheckOptions options) {
-  auto [x, y] = reference_batch(*exp_);
+  const auto inputs_ = reference_batch(*exp_);
+  const Tensor& x = inputs_.first;
+  const Tensor& y = inputs_.second;
   const Objective& objective = exp_->trainer->objective();
   const Var input(x);
   auto loss = [&] {
@@ -86,7 +93,8 @@ nlohmann::json SupervisedRunner::tbptt_json() const {
 }
 
 nlohmann::json SupervisedRunner::save_state() const {
-  return {{"optimizer", {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
+  return {{"optimizer",
+           {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
           {"batcher", batcher_json(exp_->trainer->batcher())},
           {"dropout_rng", rng_json(exp_->dropout_rng.state())},
           {"clipped_steps", clipped_steps_},
@@ -96,9 +104,11 @@ nlohmann::json SupervisedRunner::save_state() const {
 void SupervisedRunner::load_state(const nlohmann::json& state, const std::string& ptr) {
   // Read and validate everything first; nothing changes until all of it fits.
   const auto& opt = required(state, "optimizer", ptr);
-  const std::string opt_type = required(opt, "type", ptr + "/optimizer").is_string() ? opt["type"].get<std::string>() : "";
+  const std::string opt_type =
+      required(opt, "type", ptr + "/optimizer").is_string() ? opt["type"].get<std::string>() : "";
   if (opt_type != exp_->spec.optimizer.type)
-    throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " + (opt_type.empty() ? "(missing)" : opt_type) +
+    throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " +
+                                                 (opt_type.empty() ? "(missing)" : opt_type) +
                                                  ", this experiment's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
   const Batcher batcher = batcher_from(state, "batcher", exp_->trainer->batcher(), ptr);
@@ -167,7 +177,9 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
 
 nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   SpecModel& model = *exp_->model;
-  auto [x, y] = reference_batch(*exp_);
+  const auto inputs_ = reference_batch(*exp_);
+  const Tensor& x = inputs_.first;
+  const Tensor& y = inputs_.second;
   if (what == "params") return to_json(parameter_stats(model));
   if (what == "gradcheck") {
     const Objective& objective = exp_->trainer->objective();
@@ -207,7 +219,8 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     if (one_d) {
       // A curve: the model on nx points of the line (the grid's second row is unused).
       Tensor xs({grid.nx, 1});
-      for (int i = 0; i < grid.nx; ++i) xs[i] = static_cast<Scalar>(grid.x_min + (grid.x_max - grid.x_min) * i / (grid.nx - 1));
+      for (int i = 0; i < grid.nx; ++i)
+        xs[i] = static_cast<Scalar>(grid.x_min + (grid.x_max - grid.x_min) * i / (grid.nx - 1));
       NoGradGuard no_grad;
       model.train(false);
       Tensor out = model.forward(Var(xs)).value();
@@ -271,16 +284,18 @@ nlohmann::json SupervisedRunner::normal_equation() {
   const LeastSquaresFit fit = fit_least_squares(x, y, options);
   const EvalMetrics now = exp_->trainer->evaluate(x, exp_->data.y_train);
   Module& m = *exp_->model;
-  return {{"closed_form", {{"weight", tensor_json(fit.weight)},
-                           {"bias", tensor_json(fit.bias)},
-                           {"mse", fit.mse},
-                           {"rank", fit.rank},
-                           {"columns", fit.columns},
-                           {"rank_deficient", fit.rank_deficient}}},
-          {"gradient_descent", {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
-                                {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
-                                {"mse", number_or_null(now.loss)},
-                                {"steps", exp_->trainer->steps_done()}}}};
+  return {{"closed_form",
+           {{"weight", tensor_json(fit.weight)},
+            {"bias", tensor_json(fit.bias)},
+            {"mse", fit.mse},
+            {"rank", fit.rank},
+            {"columns", fit.columns},
+            {"rank_deficient", fit.rank_deficient}}},
+          {"gradient_descent",
+           {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
+            {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
+            {"mse", number_or_null(now.loss)},
+            {"steps", exp_->trainer->steps_done()}}}};
 }
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {

@@ -500,7 +500,9 @@ struct Recall {  // an LSTM and a readout; the loss is the mse on a fixed batch
 TEST(ClampIntervention, OutputGateZeroSilencesTheLayerAndIsUndone) {
   Recall net;
   Rng data(41);
-  const auto [x, y] = net.batch(data);
+  const auto xy = net.batch(data);  // not a structured binding: clang 14 cannot capture one
+  const Tensor& x = xy.first;
+  const Tensor& y = xy.second;
   auto loss = [&] {
     NoGradGuard no_grad;
     return mse_loss(net.forward(x), Var(y)).item();

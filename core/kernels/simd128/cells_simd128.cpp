@@ -1,0 +1,226 @@
+// The wasm simd128 recurrent cells: the formulas of ref/cells_ref.cpp with the same
+// operations in the same order, four hidden units at a time, so they differ from ref only
+// through the exp/tanh/sigmoid approximations (simd128.h). Each body is written once, as a
+// lane-generic lambda that for_lanes runs on f32x4 and then on the scalar leftovers. Every
+// element reads its inputs before its outputs are written, so the aliasing cells.h allows
+// (act over pre, dc_prev over dc, h over pre) is safe. The f64 build forwards to ref.
+//
+// Shape letters as in cells.h: B batch rows, H hidden size; gate blocks are [B, G*H].
+#include <algorithm>
+
+#include "kernels/cells.h"
+#include "kernels/kernels.h"
+#include "kernels/simd128/simd128.h"
+
+GRADLAB_BEGIN
+namespace kernels::simd128 {
+
+#if defined(GRADLAB_DOUBLE) && GRADLAB_DOUBLE
+// SIMD kernels are float only: in the f64 build every simd128 cell is the reference.
+void rnn_cell_forward(std::int64_t B, std::int64_t H, bool relu, const Scalar* pre, Scalar* h) {
+  ref::rnn_cell_forward(B, H, relu, pre, h);
+}
+void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* h, const Scalar* dh, Scalar* dpre) {
+  ref::rnn_cell_backward(B, H, relu, h, dh, dpre);
+}
+void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,
+                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h) {
+  ref::lstm_cell_forward(B, H, gates_pre, c_prev, peephole, clamps, gates_act, c, h);
+}
+void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev, const Scalar* c,
+                        const Scalar* peephole, const GateClamps* clamps, const Scalar* dh, const Scalar* dc,
+                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole) {
+  ref::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev, dpeephole);
+}
+void gru_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gx, const Scalar* gh, const Scalar* h_prev,
+                      const GateClamps* clamps, Scalar* gates_act, Scalar* hn, Scalar* h) {
+  ref::gru_cell_forward(B, H, gx, gh, h_prev, clamps, gates_act, hn, h);
+}
+void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* hn, const Scalar* h_prev,
+                       const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh, Scalar* dh_prev) {
+  ref::gru_cell_backward(B, H, gates_act, hn, h_prev, clamps, dh, dgx, dgh, dh_prev);
+}
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, Scalar* out) {
+  ref::add_column_sums(R, C, in, out);
+}
+
+#else  // float
+
+using namespace simd128_detail;
+using Index = std::int64_t;
+
+namespace {
+inline bool clamped(const GateClamps* c, int gate) { return c && c->on[gate]; }
+inline float clamp_value(const GateClamps* c, int gate) { return clamped(c, gate) ? c->value[gate] : 0.0f; }
+}  // namespace
+
+void rnn_cell_forward(Index B, Index H, bool relu, const float* pre, float* h) {
+  const std::size_t n = static_cast<std::size_t>(B * H);
+  if (relu)
+    simd128::relu(h, pre, n);
+  else
+    simd128::tanh(h, pre, n);
+}
+
+void rnn_cell_backward(Index B, Index H, bool relu, const float* h, const float* dh, float* dpre) {
+  if (!relu) return simd128::tanh_backward(dpre, h, dh, static_cast<std::size_t>(B * H));
+  for_lanes(B * H, [&](auto L, Index k) { L.store(dpre + k, vpositive_or_zero(L.load(h + k), L.load(dh + k))); });
+}
+
+void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_prev, const float* peephole,
+                       const GateClamps* clamps, float* gates_act, float* c, float* h) {
+  const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
+  const float vi = clamp_value(clamps, 0), vf = clamp_value(clamps, 1), vg = clamp_value(clamps, 2),
+              vo = clamp_value(clamps, 3);
+  for (Index b = 0; b < B; ++b) {
+    const float* pre = gates_pre + b * 4 * H;
+    float* act = gates_act + b * 4 * H;
+    const float* cpb = c_prev + b * H;
+    float* cb = c + b * H;
+    float* hb = h + b * H;
+    for_lanes(H, [&](auto L, Index j) {
+      const auto cp = L.load(cpb + j);
+      auto pi = L.load(pre + j), pf = L.load(pre + H + j), pg = L.load(pre + 2 * H + j), po = L.load(pre + 3 * H + j);
+      if (peephole) {
+        pi = vadd(pi, vmul(L.load(peephole + j), cp));
+        pf = vadd(pf, vmul(L.load(peephole + H + j), cp));
+      }
+      const auto i = ci ? L.splat(vi) : vsigmoid(pi);
+      const auto f = cf ? L.splat(vf) : vsigmoid(pf);
+      const auto g = cg ? L.splat(vg) : vtanh(pg);
+      const auto cn = vadd(vmul(f, cp), vmul(i, g));
+      if (peephole) po = vadd(po, vmul(L.load(peephole + 2 * H + j), cn));
+      const auto o = co ? L.splat(vo) : vsigmoid(po);
+      L.store(act + j, i);
+      L.store(act + H + j, f);
+      L.store(act + 2 * H + j, g);
+      L.store(act + 3 * H + j, o);
+      L.store(cb + j, cn);
+      L.store(hb + j, vmul(o, vtanh(cn)));
+    });
+  }
+}
+
+// With tc = tanh(c), as ref:
+//   dpre_o = dh tc o (1 - o)
+//   dc_t   = dc + dh o (1 - tc^2) + dpre_o p_o
+//   dpre_i = dc_t g i (1 - i),  dpre_f = dc_t c_prev f (1 - f),  dpre_g = dc_t i (1 - g^2)
+//   dc_prev = dc_t f + dpre_i p_i + dpre_f p_f
+//   dp_i += dpre_i c_prev,  dp_f += dpre_f c_prev,  dp_o += dpre_o c
+void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c_prev, const float* c,
+                        const float* peephole, const GateClamps* clamps, const float* dh, const float* dc,
+                        float* dgates_pre, float* dc_prev, float* dpeephole) {
+  const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
+  for (Index b = 0; b < B; ++b) {
+    const float* act = gates_act + b * 4 * H;
+    float* dpre = dgates_pre + b * 4 * H;
+    const Index row = b * H;
+    for_lanes(H, [&](auto L, Index j) {
+      const auto zero = L.splat(0.0f), one = L.splat(1.0f);
+      const auto i = L.load(act + j), f = L.load(act + H + j), g = L.load(act + 2 * H + j), o = L.load(act + 3 * H + j);
+      const auto cp = L.load(c_prev + row + j), cn = L.load(c + row + j), dhk = L.load(dh + row + j);
+      const auto tc = vtanh(cn);
+      const auto dpo = co ? zero : vmul(vmul(vmul(dhk, tc), o), vsub(one, o));
+      auto dct = vadd(L.load(dc + row + j), vmul(vmul(dhk, o), vsub(one, vmul(tc, tc))));
+      if (peephole) dct = vadd(dct, vmul(dpo, L.load(peephole + 2 * H + j)));
+      const auto dpi = ci ? zero : vmul(vmul(vmul(dct, g), i), vsub(one, i));
+      const auto dpf = cf ? zero : vmul(vmul(vmul(dct, cp), f), vsub(one, f));
+      const auto dpg = cg ? zero : vmul(vmul(dct, i), vsub(one, vmul(g, g)));
+      auto dcp = vmul(dct, f);
+      if (peephole) {
+        dcp = vadd(dcp, vadd(vmul(dpi, L.load(peephole + j)), vmul(dpf, L.load(peephole + H + j))));
+        L.store(dpeephole + j, vadd(L.load(dpeephole + j), vmul(dpi, cp)));
+        L.store(dpeephole + H + j, vadd(L.load(dpeephole + H + j), vmul(dpf, cp)));
+        L.store(dpeephole + 2 * H + j, vadd(L.load(dpeephole + 2 * H + j), vmul(dpo, cn)));
+      }
+      L.store(dpre + j, dpi);
+      L.store(dpre + H + j, dpf);
+      L.store(dpre + 2 * H + j, dpg);
+      L.store(dpre + 3 * H + j, dpo);
+      L.store(dc_prev + row + j, dcp);
+    });
+  }
+}
+
+void gru_cell_forward(Index B, Index H, const float* gx, const float* gh, const float* h_prev, const GateClamps* clamps,
+                      float* gates_act, float* hn, float* h) {
+  const bool cr = clamped(clamps, 0), cz = clamped(clamps, 1);
+  const float vr = clamp_value(clamps, 0), vz = clamp_value(clamps, 1);
+  for (Index b = 0; b < B; ++b) {
+    const float* x = gx + b * 3 * H;
+    const float* hh = gh + b * 3 * H;
+    float* act = gates_act + b * 3 * H;
+    const Index row = b * H;
+    for_lanes(H, [&](auto L, Index j) {
+      const auto one = L.splat(1.0f);
+      const auto r = cr ? L.splat(vr) : vsigmoid(vadd(L.load(x + j), L.load(hh + j)));
+      const auto z = cz ? L.splat(vz) : vsigmoid(vadd(L.load(x + H + j), L.load(hh + H + j)));
+      const auto hnk = L.load(hh + 2 * H + j);
+      const auto n = vtanh(vadd(L.load(x + 2 * H + j), vmul(r, hnk)));
+      const auto hp = L.load(h_prev + row + j);
+      L.store(act + j, r);
+      L.store(act + H + j, z);
+      L.store(act + 2 * H + j, n);
+      L.store(hn + row + j, hnk);
+      L.store(h + row + j, vadd(vmul(vsub(one, z), n), vmul(z, hp)));
+    });
+  }
+}
+
+//   dpre_n = dh (1 - z) (1 - n^2);  dr = dpre_n hn;  dz = dh (h_prev - n)
+//   dgx = [dr r (1 - r), dz z (1 - z), dpre_n];  dgh = [same r, same z, dpre_n r];  dh_prev = dh z
+void gru_cell_backward(Index B, Index H, const float* gates_act, const float* hn, const float* h_prev,
+                       const GateClamps* clamps, const float* dh, float* dgx, float* dgh, float* dh_prev) {
+  const bool cr = clamped(clamps, 0), cz = clamped(clamps, 1);
+  for (Index b = 0; b < B; ++b) {
+    const float* act = gates_act + b * 3 * H;
+    float* dx = dgx + b * 3 * H;
+    float* dhh = dgh + b * 3 * H;
+    const Index row = b * H;
+    for_lanes(H, [&](auto L, Index j) {
+      const auto zero = L.splat(0.0f), one = L.splat(1.0f);
+      const auto r = L.load(act + j), z = L.load(act + H + j), n = L.load(act + 2 * H + j);
+      const auto dhk = L.load(dh + row + j);
+      const auto dpn = vmul(vmul(dhk, vsub(one, z)), vsub(one, vmul(n, n)));
+      const auto dpr = cr ? zero : vmul(vmul(vmul(dpn, L.load(hn + row + j)), r), vsub(one, r));
+      const auto dpz = cz ? zero : vmul(vmul(vmul(dhk, vsub(L.load(h_prev + row + j), n)), z), vsub(one, z));
+      L.store(dx + j, dpr);
+      L.store(dx + H + j, dpz);
+      L.store(dx + 2 * H + j, dpn);
+      L.store(dhh + j, dpr);
+      L.store(dhh + H + j, dpz);
+      L.store(dhh + 2 * H + j, vmul(dpn, r));
+      L.store(dh_prev + row + j, vmul(dhk, z));
+    });
+  }
+}
+
+// out[c] += sum over rows of in[r, c], summed in double as ref. Row by row (contiguous) over
+// a block of columns whose double partial sums stay on the stack.
+void add_column_sums(Index R, Index C, const float* in, float* out) {
+  constexpr Index kCols = 256;
+  double acc[kCols];
+  for (Index c0 = 0; c0 < C; c0 += kCols) {
+    const Index cols = std::min(kCols, C - c0);
+    std::fill(acc, acc + cols, 0.0);
+    for (Index r = 0; r < R; ++r) {
+      const float* x = in + r * C + c0;
+      Index c = 0;
+#if defined(__wasm_simd128__)
+      for (; c + 4 <= cols; c += 4) {
+        const f32x4 v = vld(x + c);
+        wasm_v128_store(acc + c, wasm_f64x2_add(wasm_v128_load(acc + c), promote_lo(v)));
+        wasm_v128_store(acc + c + 2, wasm_f64x2_add(wasm_v128_load(acc + c + 2), promote_hi(v)));
+      }
+#endif
+      // leftovers
+      for (; c < cols; ++c) acc[c] += x[c];
+    }
+    for (Index c = 0; c < cols; ++c) out[c0 + c] = static_cast<float>(out[c0 + c] + acc[c]);
+  }
+}
+
+#endif  // float
+
+}  // namespace kernels::simd128
+GRADLAB_END

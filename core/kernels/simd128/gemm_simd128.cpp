@@ -1,0 +1,268 @@
+// GEMM for the wasm simd128 kernels: C = alpha op(A) op(B) + beta C, blocked as in GotoBLAS.
+// Blocks of op(A) and op(B) are copied ("packed") into contiguous panels in the order the
+// micro-kernel reads them, so the four transpose variants differ only in packing and share
+// one 4x8 register-tiled f32x4 micro-kernel (TOOLCHAIN.md: 4x8 was fastest in node).
+//
+// Shape letters: M, N, K as in kernels.h (C is M x N, op(A) M x K, op(B) K x N);
+// MR x NR is the register tile, MC x KC the packed block of op(A), KC x NC that of op(B).
+#include <algorithm>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/simd128/simd128.h"
+
+#if !(defined(GRADLAB_DOUBLE) && GRADLAB_DOUBLE)  // f64 builds: kernels_simd128.cpp forwards to ref
+
+GRADLAB_BEGIN
+namespace kernels::simd128 {
+
+namespace {
+
+using Index = std::int64_t;
+constexpr Index MR = 4, NR = 8;
+// KC x NR floats of op(B) (8 KiB) stay in L1 while MC x KC of op(A) (128 KiB) streams from L2.
+constexpr Index KC = 256, MC = 128, NC = 1024;
+
+// Rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-row micro-panels: panel s
+// holds op(A)(i0 + s + r, p0 + k) at pa[s * kc + k * MR + r]; rows past the block are zero.
+void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p0, Index kc, float* pa) {
+  for (Index s = 0; s < mc; s += MR) {
+    const Index rows = std::min(MR, mc - s);
+    float* dst = pa + s * kc;
+    if (trans_a) {  // op(A)(i, k) = A[k * lda + i]: the MR values of one k are adjacent
+      for (Index k = 0; k < kc; ++k) {
+        const float* src = A + (p0 + k) * lda + i0 + s;
+        for (Index r = 0; r < rows; ++r) dst[k * MR + r] = src[r];
+        for (Index r = rows; r < MR; ++r) dst[k * MR + r] = 0;
+      }
+    } else {  // op(A)(i, k) = A[i * lda + k]: one row at a time, written with stride MR
+      for (Index r = 0; r < rows; ++r) {
+        const float* src = A + (i0 + s + r) * lda + p0;
+        for (Index k = 0; k < kc; ++k) dst[k * MR + r] = src[k];
+      }
+      for (Index r = rows; r < MR; ++r)
+        for (Index k = 0; k < kc; ++k) dst[k * MR + r] = 0;
+    }
+  }
+}
+
+// Rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column micro-panels: panel s
+// holds op(B)(p0 + k, j0 + s + c) at pb[s * kc + k * NR + c]; columns past the block are zero.
+void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
+  for (Index s = 0; s < nc; s += NR) {
+    const Index cols = std::min(NR, nc - s);
+    float* dst = pb + s * kc;
+    if (!trans_b) {  // op(B)(k, j) = B[k * ldb + j]: the NR values of one k are adjacent
+      for (Index k = 0; k < kc; ++k) {
+        const float* src = B + (p0 + k) * ldb + j0 + s;
+        for (Index c = 0; c < cols; ++c) dst[k * NR + c] = src[c];
+        for (Index c = cols; c < NR; ++c) dst[k * NR + c] = 0;
+      }
+    } else {  // op(B)(k, j) = B[j * ldb + k]: one column at a time, written with stride NR
+      for (Index c = 0; c < cols; ++c) {
+        const float* src = B + (j0 + s + c) * ldb + p0;
+        for (Index k = 0; k < kc; ++k) dst[k * NR + c] = src[k];
+      }
+      for (Index c = cols; c < NR; ++c)
+        for (Index k = 0; k < kc; ++k) dst[k * NR + c] = 0;
+    }
+  }
+}
+
+// C = alpha acc + beta C for one tile row; beta == 0 never reads C (it may hold NaN).
+inline void store_row(const float* acc, Index cols, float alpha, float beta, float* c) {
+  if (beta == 0) {
+    for (Index j = 0; j < cols; ++j) c[j] = alpha * acc[j];
+  } else {
+    for (Index j = 0; j < cols; ++j) c[j] = alpha * acc[j] + beta * c[j];
+  }
+}
+
+// One MR x NR tile: acc = (packed A panel) x (packed B panel) over kc, then stored into the
+// rows x cols corner of C (rows <= MR, cols <= NR) as C = alpha acc + beta C.
+void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float beta, float* C, Index ldc, Index rows,
+                  Index cols) {
+  alignas(16) float acc[MR][NR];
+#if defined(__wasm_simd128__)
+  using namespace simd128_detail;
+  const f32x4 zero = vsplat(0.0f);
+  f32x4 c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+  for (Index k = 0; k < kc; ++k, pa += MR, pb += NR) {
+    const f32x4 b0 = vld(pb), b1 = vld(pb + 4);
+    f32x4 a = wasm_v128_load32_splat(pa);
+    c00 = vmadd(a, b0, c00);
+    c01 = vmadd(a, b1, c01);
+    a = wasm_v128_load32_splat(pa + 1);
+    c10 = vmadd(a, b0, c10);
+    c11 = vmadd(a, b1, c11);
+    a = wasm_v128_load32_splat(pa + 2);
+    c20 = vmadd(a, b0, c20);
+    c21 = vmadd(a, b1, c21);
+    a = wasm_v128_load32_splat(pa + 3);
+    c30 = vmadd(a, b0, c30);
+    c31 = vmadd(a, b1, c31);
+  }
+  if (rows == MR && cols == NR) {  // a full tile: straight into C
+    const f32x4 va = vsplat(alpha);
+    const f32x4 rows_acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+    if (beta == 0) {
+      for (Index r = 0; r < MR; ++r) {
+        vst(C + r * ldc, vmul(va, rows_acc[r][0]));
+        vst(C + r * ldc + 4, vmul(va, rows_acc[r][1]));
+      }
+    } else {
+      const f32x4 vb = vsplat(beta);
+      for (Index r = 0; r < MR; ++r) {
+        float* c = C + r * ldc;
+        vst(c, vadd(vmul(va, rows_acc[r][0]), vmul(vb, vld(c))));
+        vst(c + 4, vadd(vmul(va, rows_acc[r][1]), vmul(vb, vld(c + 4))));
+      }
+    }
+    return;
+  }
+  vst(acc[0], c00), vst(acc[0] + 4, c01), vst(acc[1], c10), vst(acc[1] + 4, c11);
+  vst(acc[2], c20), vst(acc[2] + 4, c21), vst(acc[3], c30), vst(acc[3] + 4, c31);
+#else
+  // Portable fallback: the same tile in plain loops (compilers vectorise the inner one).
+  for (Index r = 0; r < MR; ++r)
+    for (Index c = 0; c < NR; ++c) acc[r][c] = 0;
+  for (Index k = 0; k < kc; ++k, pa += MR, pb += NR)
+    for (Index r = 0; r < MR; ++r)
+      for (Index c = 0; c < NR; ++c) acc[r][c] = pa[r] * pb[c] + acc[r][c];
+#endif
+  // leftovers: a partial tile at the bottom or right edge of C
+  for (Index r = 0; r < rows; ++r) store_row(acc[r], cols, alpha, beta, C + r * ldc);
+}
+
+// Packing buffers, reused across calls (the wasm build is single-threaded; thread_local
+// keeps native tests safe too).
+std::vector<float>& buffer(int which) {
+  thread_local std::vector<float> buffers[3];
+  return buffers[which];
+}
+
+float* scratch(int which, Index n) {
+  std::vector<float>& b = buffer(which);
+  if (b.size() < std::size_t(n)) b.resize(std::size_t(n));
+  return b.data();
+}
+
+// sum_k x[k] y[k] in float: 16 partial sums (4 x f32x4), then the leftovers.
+float dot_f32(const float* x, const float* y, Index n) {
+  Index k = 0;
+  float total = 0;
+#if defined(__wasm_simd128__)
+  using namespace simd128_detail;
+  f32x4 s0 = vsplat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (; k + 16 <= n; k += 16) {
+    s0 = vmadd(vld(x + k), vld(y + k), s0);
+    s1 = vmadd(vld(x + k + 4), vld(y + k + 4), s1);
+    s2 = vmadd(vld(x + k + 8), vld(y + k + 8), s2);
+    s3 = vmadd(vld(x + k + 12), vld(y + k + 12), s3);
+  }
+  for (; k + 4 <= n; k += 4) s0 = vmadd(vld(x + k), vld(y + k), s0);
+  const f32x4 s = vadd(vadd(s0, s1), vadd(s2, s3));
+  total = (wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1)) +
+          (wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3));
+#endif
+  // leftovers
+  for (; k < n; ++k) total = x[k] * y[k] + total;
+  return total;
+}
+
+// acc[j] += s x[j] for j < n.
+void axpy_f32(float* acc, float s, const float* x, Index n) {
+  Index j = 0;
+#if defined(__wasm_simd128__)
+  using namespace simd128_detail;
+  const f32x4 vs = vsplat(s);
+  for (; j + 4 <= n; j += 4) vst(acc + j, vmadd(vs, vld(x + j), vld(acc + j)));
+#endif
+  // leftovers
+  for (; j < n; ++j) acc[j] = s * x[j] + acc[j];
+}
+
+// Matrix-vector shapes (M == 1 or N == 1): packing would cost as much as the product itself,
+// so these run straight from A and B as dots or axpys over contiguous rows; a strided
+// vector operand is first gathered into scratch.
+void gemv(bool trans_a, bool trans_b, Index M, Index N, Index K, float alpha, const float* A, Index lda, const float* B,
+          Index ldb, float beta, float* C, Index ldc) {
+  if (M == 1) {  // c = a op(B), a = op(A)(0, :) of length K
+    const float* a = A;
+    if (trans_a) {
+      float* g = scratch(2, K);
+      for (Index k = 0; k < K; ++k) g[k] = A[k * lda];
+      a = g;
+    }
+    float* acc = scratch(0, N);
+    if (trans_b) {  // op(B)(k, j) = B[j * ldb + k]: row j of B is contiguous
+      for (Index j = 0; j < N; ++j) acc[j] = dot_f32(a, B + j * ldb, K);
+    } else {  // op(B)(k, j) = B[k * ldb + j]: acc += a_k B[k, :]
+      std::fill(acc, acc + N, 0.0f);
+      for (Index k = 0; k < K; ++k) axpy_f32(acc, a[k], B + k * ldb, N);
+    }
+    store_row(acc, N, alpha, beta, C);
+    return;
+  }
+  // N == 1: c = op(A) b, b = op(B)(:, 0) of length K
+  const float* b = B;
+  if (!trans_b) {
+    float* g = scratch(2, K);
+    for (Index k = 0; k < K; ++k) g[k] = B[k * ldb];
+    b = g;
+  }
+  float* acc = scratch(0, M);
+  if (!trans_a) {  // op(A)(i, k) = A[i * lda + k]: row i of A is contiguous
+    for (Index i = 0; i < M; ++i) acc[i] = dot_f32(A + i * lda, b, K);
+  } else {  // op(A)(i, k) = A[k * lda + i]: acc += b_k A[k, :]
+    std::fill(acc, acc + M, 0.0f);
+    for (Index k = 0; k < K; ++k) axpy_f32(acc, b[k], A + k * lda, M);
+  }
+  for (Index i = 0; i < M; ++i) store_row(acc + i, 1, alpha, beta, C + i * ldc);
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, Scalar alpha, const Scalar* A,
+          std::int64_t lda, const Scalar* B, std::int64_t ldb, Scalar beta, Scalar* C, std::int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // op(A) op(B) is zero: C = beta C, and C is not read when beta is 0
+    for (Index i = 0; i < M; ++i)
+      for (Index j = 0; j < N; ++j) C[i * ldc + j] = beta == 0 ? 0.0f : beta * C[i * ldc + j];
+    return;
+  }
+  if (M == 1 || N == 1) return gemv(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  const Index kc_max = std::min(K, KC);
+  const Index mc_max = (std::min(M, MC) + MR - 1) / MR * MR;
+  const Index nc_max = (std::min(N, NC) + NR - 1) / NR * NR;
+  std::vector<float>& abuf = buffer(0);
+  std::vector<float>& bbuf = buffer(1);
+  if (abuf.size() < std::size_t(mc_max * kc_max)) abuf.resize(std::size_t(mc_max * kc_max));
+  if (bbuf.size() < std::size_t(nc_max * kc_max)) bbuf.resize(std::size_t(nc_max * kc_max));
+  float* pa = abuf.data();
+  float* pb = bbuf.data();
+
+  for (Index j0 = 0; j0 < N; j0 += NC) {
+    const Index nc = std::min(NC, N - j0);
+    for (Index p0 = 0; p0 < K; p0 += KC) {
+      const Index kc = std::min(KC, K - p0);
+      const float beta_block = p0 == 0 ? beta : 1.0f;  // later K blocks accumulate
+      pack_b(trans_b, B, ldb, p0, kc, j0, nc, pb);
+      for (Index i0 = 0; i0 < M; i0 += MC) {
+        const Index mc = std::min(MC, M - i0);
+        pack_a(trans_a, A, lda, i0, mc, p0, kc, pa);
+        for (Index jr = 0; jr < nc; jr += NR) {
+          for (Index ir = 0; ir < mc; ir += MR) {
+            micro_kernel(kc, pa + ir * kc, pb + jr * kc, alpha, beta_block, C + (i0 + ir) * ldc + j0 + jr, ldc,
+                         std::min(MR, mc - ir), std::min(NR, nc - jr));
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace kernels::simd128
+GRADLAB_END
+
+#endif  // !GRADLAB_DOUBLE

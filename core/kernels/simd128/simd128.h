@@ -1,0 +1,225 @@
+// The one small set of SIMD helpers behind kernels/simd128 (ggml style): f32x4 operations
+// with a __wasm_simd128__ branch, and for each vector function a scalar twin doing the same
+// operations in the same order, used for the `// leftovers` tail of every loop and as the
+// portable fallback (native builds compile this namespace only so tests can check it).
+// Float only; the f64 build forwards every simd128 kernel to the reference.
+//
+// Accuracy of the approximations (relative to the exact value, measured over every float,
+// see tests/kernels/simd128_test.cpp): exp, tanh and sigmoid within 2e-7 wherever the result
+// is a normal float (a subnormal result is within one subnormal step). exp overflows to inf
+// and underflows to 0 as std::exp does; tanh and sigmoid saturate to exactly +-1, 0 and 1;
+// NaN in gives NaN out. No -ffast-math anywhere: the code relies on IEEE rounding.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+#include "tensor/scalar.h"
+
+GRADLAB_BEGIN
+namespace kernels::simd128_detail {
+
+// exp: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split so n * kLn2Hi is exact),
+// exp(r) from a degree-7 minimax polynomial (Cephes expf), then scaled by 2^n in two steps
+// so a subnormal result is rounded once, like std::exp's.
+inline constexpr float kExpMaxArg = 89.0f;    // exp(89) > FLT_MAX: the result is inf
+inline constexpr float kExpMinArg = -104.0f;  // exp(-104) < 2^-150: the result is 0
+inline constexpr float kLog2e = 1.44269504088896341f;
+inline constexpr float kLn2Hi = 0.693359375f;  // 0x3f318000: 9 significant bits
+inline constexpr float kLn2Lo = -2.12194440e-4f;
+inline constexpr float kExpP0 = 1.9875691500e-4f, kExpP1 = 1.3981999507e-3f, kExpP2 = 8.3334519073e-3f,
+                       kExpP3 = 4.1665795894e-2f, kExpP4 = 1.6666665459e-1f, kExpP5 = 5.0000001201e-1f;
+// tanh on |x| < kTanhSmall: x + x^3 P(x^2) (Cephes tanhf); above it, (e - 1) / (e + 1) with
+// e = exp(2|x|), that division done in double so only exp's rounding reaches the result.
+// |x| is capped at kTanhBig first (tanh(10) rounds to 1.0f) so e stays finite: inf / inf is NaN.
+inline constexpr float kTanhSmall = 0.625f, kTanhBig = 10.0f;
+inline constexpr float kTanhP0 = -5.70498872745e-3f, kTanhP1 = 2.06390887954e-2f, kTanhP2 = -5.37397155531e-2f,
+                       kTanhP3 = 1.33314422036e-1f, kTanhP4 = -3.33332819422e-1f;
+
+// ---- scalar twins (leftovers and the portable fallback) ----
+
+// std::bit_cast, which Emscripten 3.1.6's libc++ lacks.
+template <class To, class From>
+inline To bit_cast(From from) {
+  static_assert(sizeof(To) == sizeof(From));
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
+}
+
+// 2^n for an integer n in [-126, 127], built from its bits.
+inline float pow2i(std::int32_t n) { return bit_cast<float>(static_cast<std::uint32_t>(n + 127) << 23); }
+
+inline float exp_poly(float r) {
+  float p = kExpP0 * r + kExpP1;
+  p = p * r + kExpP2;
+  p = p * r + kExpP3;
+  p = p * r + kExpP4;
+  p = p * r + kExpP5;
+  return p * (r * r) + r + 1.0f;
+}
+
+inline float exp1(float x) {
+  x = x < kExpMinArg ? kExpMinArg : x;  // NaN passes through both clamps
+  x = kExpMaxArg < x ? kExpMaxArg : x;
+  const float n = std::nearbyint(x * kLog2e);
+  const float r = (x - n * kLn2Hi) - n * kLn2Lo;
+  const float p = exp_poly(r);
+  const std::int32_t ni = n == n ? static_cast<std::int32_t>(n) : 0;  // NaN: as trunc_sat
+  const std::int32_t n1 = ni >> 1, n2 = ni - n1;
+  return (p * pow2i(n1)) * pow2i(n2);
+}
+
+// |x| -> tanh(|x|); the caller restores the sign.
+inline float tanh_abs1(float a) {
+  const float z = a * a;
+  float p = kTanhP0 * z + kTanhP1;
+  p = p * z + kTanhP2;
+  p = p * z + kTanhP3;
+  p = p * z + kTanhP4;
+  const float small = p * z * a + a;
+  const float b = kTanhBig < a ? kTanhBig : a;  // NaN passes through
+  const double e = exp1(b + b);
+  const float large = static_cast<float>((e - 1.0) / (e + 1.0));
+  return a < kTanhSmall ? small : large;
+}
+
+inline float tanh1(float x) {
+  const std::uint32_t sign = bit_cast<std::uint32_t>(x) & 0x80000000u;
+  const float a = bit_cast<float>(bit_cast<std::uint32_t>(x) & 0x7fffffffu);
+  return bit_cast<float>(bit_cast<std::uint32_t>(tanh_abs1(a)) | sign);
+}
+
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, with e = exp(-|x|) <= 1,
+// so nothing overflows; the division is done in double.
+inline float sigmoid1(float x) {
+  const float a = bit_cast<float>(bit_cast<std::uint32_t>(x) & 0x7fffffffu);
+  const float e = exp1(-a);
+  const double num = x >= 0 ? 1.0 : static_cast<double>(e);
+  return static_cast<float>(num / (1.0 + static_cast<double>(e)));
+}
+
+#if defined(__wasm_simd128__)
+// ---- f32x4 helpers ----
+using f32x4 = v128_t;
+
+inline f32x4 vld(const float* p) { return wasm_v128_load(p); }
+inline void vst(float* p, f32x4 v) { wasm_v128_store(p, v); }
+inline f32x4 vsplat(float x) { return wasm_f32x4_splat(x); }
+inline f32x4 vadd(f32x4 a, f32x4 b) { return wasm_f32x4_add(a, b); }
+inline f32x4 vsub(f32x4 a, f32x4 b) { return wasm_f32x4_sub(a, b); }
+inline f32x4 vmul(f32x4 a, f32x4 b) { return wasm_f32x4_mul(a, b); }
+inline f32x4 vdiv(f32x4 a, f32x4 b) { return wasm_f32x4_div(a, b); }
+// a * x + b, unfused (wasm SIMD has no FMA): the same roundings as the scalar twin.
+inline f32x4 vmadd(f32x4 a, f32x4 x, f32x4 b) { return wasm_f32x4_add(wasm_f32x4_mul(a, x), b); }
+inline f32x4 vabs(f32x4 a) { return wasm_v128_and(a, wasm_i32x4_splat(0x7fffffff)); }
+
+// The two halves of an f32x4 in double, and back (exact, then one rounding per lane).
+inline v128_t promote_lo(f32x4 v) { return wasm_f64x2_promote_low_f32x4(v); }
+inline v128_t promote_hi(f32x4 v) { return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+inline f32x4 demote(v128_t lo, v128_t hi) {
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+// Sum of the four lanes, in double (reductions keep their partial sums in double).
+inline double hsum(f32x4 v) {
+  return (double(wasm_f32x4_extract_lane(v, 0)) + double(wasm_f32x4_extract_lane(v, 1))) +
+         (double(wasm_f32x4_extract_lane(v, 2)) + double(wasm_f32x4_extract_lane(v, 3)));
+}
+
+inline f32x4 exp4(f32x4 x) {
+  // pmax/pmin keep the first operand when the comparison is false, so NaN passes through.
+  x = wasm_f32x4_pmax(x, vsplat(kExpMinArg));
+  x = wasm_f32x4_pmin(x, vsplat(kExpMaxArg));
+  const f32x4 n = wasm_f32x4_nearest(vmul(x, vsplat(kLog2e)));
+  const f32x4 r = vsub(vsub(x, vmul(n, vsplat(kLn2Hi))), vmul(n, vsplat(kLn2Lo)));
+  f32x4 p = vmadd(vsplat(kExpP0), r, vsplat(kExpP1));
+  p = vmadd(p, r, vsplat(kExpP2));
+  p = vmadd(p, r, vsplat(kExpP3));
+  p = vmadd(p, r, vsplat(kExpP4));
+  p = vmadd(p, r, vsplat(kExpP5));
+  p = vadd(vadd(vmul(p, vmul(r, r)), r), vsplat(1.0f));
+  const v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);
+  const v128_t n1 = wasm_i32x4_shr(ni, 1), n2 = wasm_i32x4_sub(ni, n1);
+  const v128_t bias = wasm_i32x4_splat(127);
+  const f32x4 s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, bias), 23);
+  const f32x4 s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, bias), 23);
+  return vmul(vmul(p, s1), s2);
+}
+
+inline f32x4 tanh4(f32x4 x) {
+  const v128_t sign = wasm_v128_and(x, wasm_i32x4_splat(static_cast<std::int32_t>(0x80000000u)));
+  const f32x4 a = vabs(x);
+  const f32x4 z = vmul(a, a);
+  f32x4 p = vmadd(vsplat(kTanhP0), z, vsplat(kTanhP1));
+  p = vmadd(p, z, vsplat(kTanhP2));
+  p = vmadd(p, z, vsplat(kTanhP3));
+  p = vmadd(p, z, vsplat(kTanhP4));
+  const f32x4 small = vadd(vmul(vmul(p, z), a), a);
+  const f32x4 b = wasm_f32x4_pmin(a, vsplat(kTanhBig));  // NaN passes through
+  const f32x4 e = exp4(vadd(b, b));
+  const v128_t one = wasm_f64x2_splat(1.0);
+  const v128_t elo = promote_lo(e), ehi = promote_hi(e);
+  const f32x4 large = demote(wasm_f64x2_div(wasm_f64x2_sub(elo, one), wasm_f64x2_add(elo, one)),
+                             wasm_f64x2_div(wasm_f64x2_sub(ehi, one), wasm_f64x2_add(ehi, one)));
+  const f32x4 t = wasm_v128_bitselect(small, large, wasm_f32x4_lt(a, vsplat(kTanhSmall)));
+  return wasm_v128_or(t, sign);
+}
+
+inline f32x4 sigmoid4(f32x4 x) {
+  const f32x4 e = exp4(wasm_f32x4_neg(vabs(x)));
+  const f32x4 num = wasm_v128_bitselect(vsplat(1.0f), e, wasm_f32x4_ge(x, vsplat(0.0f)));
+  const v128_t one = wasm_f64x2_splat(1.0);
+  return demote(wasm_f64x2_div(promote_lo(num), wasm_f64x2_add(one, promote_lo(e))),
+                wasm_f64x2_div(promote_hi(num), wasm_f64x2_add(one, promote_hi(e))));
+}
+#endif  // __wasm_simd128__
+
+// ---- lane-generic code: one body for the f32x4 loop and the scalar leftovers ----
+// A body written as a generic lambda `[&](auto L, std::int64_t j) { ... }` loads with
+// L.load / L.splat and computes with the v* functions, which have float and f32x4
+// overloads; for_lanes runs it four lanes at a time, then one lane at a time.
+inline float vadd(float a, float b) { return a + b; }
+inline float vsub(float a, float b) { return a - b; }
+inline float vmul(float a, float b) { return a * b; }
+inline float vsigmoid(float x) { return sigmoid1(x); }
+inline float vtanh(float x) { return tanh1(x); }
+inline float vpositive_or_zero(float h, float v) { return 0.0f < h ? v : 0.0f; }  // h > 0 ? v : 0
+
+struct Lanes1 {
+  static constexpr int width = 1;
+  static float load(const float* p) { return *p; }
+  static void store(float* p, float v) { *p = v; }
+  static float splat(float x) { return x; }
+};
+
+#if defined(__wasm_simd128__)
+inline f32x4 vsigmoid(f32x4 x) { return sigmoid4(x); }
+inline f32x4 vtanh(f32x4 x) { return tanh4(x); }
+inline f32x4 vpositive_or_zero(f32x4 h, f32x4 v) { return wasm_v128_and(v, wasm_f32x4_lt(vsplat(0.0f), h)); }
+
+struct Lanes4 {
+  static constexpr int width = 4;
+  static f32x4 load(const float* p) { return vld(p); }
+  static void store(float* p, f32x4 v) { vst(p, v); }
+  static f32x4 splat(float x) { return vsplat(x); }
+};
+#endif
+
+template <class Body>
+inline void for_lanes(std::int64_t n, Body body) {
+  std::int64_t j = 0;
+#if defined(__wasm_simd128__)
+  for (; j + 4 <= n; j += 4) body(Lanes4{}, j);
+#endif
+  // leftovers
+  for (; j < n; ++j) body(Lanes1{}, j);
+}
+
+}  // namespace kernels::simd128_detail
+GRADLAB_END
