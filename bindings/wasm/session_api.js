@@ -1,0 +1,140 @@
+// Module.Session: the JavaScript face of the gradlab wasm module, appended to emscripten's
+// glue with --post-js. It wraps the embind SessionCore (session_bindings.cpp) and only
+// converts: a returned Error becomes a throw, JSON text becomes objects, any spec becomes
+// text. The API is documented in bindings/wasm/README.md.
+(function () {
+  'use strict';
+
+  function unwrap(result) {
+    if (result instanceof Error) throw result;
+    return result;
+  }
+  function parsed(result) {
+    return JSON.parse(unwrap(result));
+  }
+  function specText(spec) {
+    return typeof spec === 'string' ? spec : JSON.stringify(spec);
+  }
+
+  class Session {
+    // spec: the experiment spec as JSON text or as an object. Throws an Error (name
+    // "SpecError", with `issues`: [{pointer, message}]) when the spec is invalid.
+    constructor(spec) {
+      this._core = unwrap(Module['SessionCore']['create'](specText(spec)));
+    }
+
+    _live() {
+      if (!this._core) throw new Error('gradlab: this Session was deleted');
+      return this._core;
+    }
+
+    // Training: one step's metrics, or n steps' metrics (an array). When a step stops
+    // being finite the Error (name "NonFiniteError": step, where, op) also carries
+    // `metrics`, the steps of this call that completed; the state is the last good one.
+    step() {
+      return parsed(this._live()['step']());
+    }
+    train(n) {
+      const result = this._live()['train'](Number(n));
+      if (result instanceof Error) {
+        result.metrics = JSON.parse(result.metrics);
+        throw result;
+      }
+      return JSON.parse(result);
+    }
+    // "train" or "test": loss, accuracy... ({n: 0} when there is no test split).
+    evaluate(split) {
+      return parsed(this._live()['evaluate'](String(split === undefined ? 'test' : split)));
+    }
+    stepsDone() {
+      return unwrap(this._live()['stepsDone']());
+    }
+    plannedSteps() {
+      return unwrap(this._live()['plannedSteps']());
+    }
+
+    // Parameters: {parameters: [{name, shape, count}], total}, PyTorch names.
+    params() {
+      return parsed(this._live()['params']());
+    }
+    parameterNames() {
+      return this.params().parameters.map((p) => p.name);
+    }
+    // Copies (Float32Array, row-major in the PyTorch layout); safe to keep and transfer.
+    parameters() {
+      return unwrap(this._live()['parameters']());
+    }
+    parameter(name) {
+      return unwrap(this._live()['parameter'](String(name)));
+    }
+    // Gradients of the spec's batch at the current parameters (one forward/backward, no
+    // update): {name: Float32Array}; gradient(name) runs the pass too, so read several at
+    // once with gradients().
+    gradients() {
+      return unwrap(this._live()['gradients']());
+    }
+    gradient(name) {
+      return unwrap(this._live()['gradient'](String(name)));
+    }
+    // The same pass as JSON text: loss, outputs, gradients, input_gradient (`gradlab grad`).
+    gradJson() {
+      return unwrap(this._live()['gradJson']());
+    }
+    // Finite differences in float32 (this build's precision): differences are good to a
+    // few digits, hence the loose defaults. `gradlab check` does it in double.
+    checkGradients(options) {
+      const o = options || {};
+      const tolerance = o.tolerance === undefined ? 1e-2 : Number(o.tolerance);
+      const eps = o.eps === undefined ? 1e-3 : Number(o.eps);
+      return parsed(this._live()['checkGradients'](tolerance, eps));
+    }
+
+    // Inspection snapshots this experiment offers, and one of them as an object.
+    snapshotNames() {
+      return parsed(this._live()['snapshotNames']());
+    }
+    snapshot(name) {
+      return parsed(this._live()['snapshot'](String(name)));
+    }
+
+    // Force a gate of the first recurrent layer ("i", "f", "g", "o" for LSTM; "r", "z" for
+    // GRU) to a constant; layer and direction -1 mean all.
+    clampGate(gate, value, layer, direction) {
+      unwrap(this._live()['clampGate'](String(gate), Number(value), layer === undefined ? -1 : layer, direction === undefined ? -1 : direction));
+    }
+    clearClamps() {
+      unwrap(this._live()['clearClamps']());
+    }
+
+    // The whole training state as JSON text; loading it continues bit for bit. A bad
+    // checkpoint throws and leaves the session as it was.
+    checkpoint() {
+      return unwrap(this._live()['checkpoint']());
+    }
+    loadCheckpoint(text) {
+      unwrap(this._live()['loadCheckpoint'](typeof text === 'string' ? text : JSON.stringify(text)));
+    }
+    // Back to step 0: a fresh session from the same spec (same seed, same numbers).
+    reset() {
+      unwrap(this._live()['reset']());
+    }
+    specText() {
+      return this._live()['specText']();
+    }
+
+    // Frees the C++ session (wasm memory is not garbage collected). Idempotent; any later
+    // call throws.
+    delete() {
+      if (this._core) {
+        this._core['delete']();
+        this._core = null;
+      }
+    }
+    isDeleted() {
+      return !this._core;
+    }
+  }
+  if (typeof Symbol === 'function' && typeof Symbol.dispose === 'symbol') Session.prototype[Symbol.dispose] = Session.prototype.delete;
+
+  Module['Session'] = Session;
+})();

@@ -1,0 +1,258 @@
+// The embind shell over core/session: converts types and nothing else. JS sees it through
+// session_api.js, whose `Session` class wraps this `SessionCore`.
+//
+// Errors: every method catches C++ exceptions and *returns* a JS Error (message = the
+// core's what(); SpecError adds `issues`, NonFiniteError `step`/`where`/`op`), which
+// session_api.js throws. Throwing a JS exception out of wasm instead (val::throw_) skips
+// embind's cleanup: measured here, each error leaked 32 bytes of the wasm stack pointer
+// and the call's argument strings, so a spec editor validating on every keystroke would
+// in time overflow the stack. Returning normally keeps the instance usable indefinitely.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "session/session.h"
+#include "train/supervised.h"
+
+namespace {
+
+using emscripten::val;
+using gradlab::Session;
+using nlohmann::json;
+
+// std::string crosses as UTF-8 (val(const char*) would read Latin-1 in this emscripten).
+val text(const std::string& s) { return val(s); }
+val js_error(const std::string& message) { return val::global("Error").new_(text(message)); }
+
+// Runs `f`, turning any C++ exception into a returned JS Error.
+template <class F>
+val guarded(F&& f) {
+  try {
+    return f();
+  } catch (const gradlab::SpecError& e) {
+    val error = js_error(e.what());
+    val issues = val::array();
+    for (const auto& i : e.issues()) {
+      val issue = val::object();
+      issue.set("pointer", text(i.pointer));
+      issue.set("message", text(i.message));
+      issues.call<void>("push", issue);
+    }
+    error.set("name", val("SpecError"));
+    error.set("issues", issues);
+    return error;
+  } catch (const gradlab::NonFiniteError& e) {
+    val error = js_error(e.what());
+    error.set("name", val("NonFiniteError"));
+    error.set("step", val(static_cast<double>(e.step())));
+    error.set("where", text(e.where()));
+    error.set("op", text(e.op()));
+    return error;
+  } catch (const std::exception& e) {
+    return js_error(e.what());
+  } catch (...) {
+    return js_error("gradlab: unknown C++ exception");
+  }
+}
+
+// A Float32Array that owns a copy: views into wasm memory die when it grows.
+val float32_copy(const std::vector<float>& v) {
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+// {"shape", "data"} (flat, row-major; null for a non-finite number) -> Float32Array.
+val float32_from_json(const json& tensor) {
+  const json& data = tensor.at("data");
+  std::vector<float> v;
+  v.reserve(data.size());
+  for (const auto& x : data) v.push_back(x.is_number() ? x.get<float>() : std::numeric_limits<float>::quiet_NaN());
+  return float32_copy(v);
+}
+
+// name -> {"shape", "data"} -> {name: Float32Array} in the model's parameter order (JSON
+// objects here are sorted by key), or the one `name` (an Error when absent).
+val named_float32(const json& tensors, const std::vector<gradlab::ParamInfo>& order, const std::string* name) {
+  if (name) {
+    if (tensors.contains(*name)) return float32_from_json(tensors[*name]);
+    std::string names;
+    for (const auto& p : order) names += (names.empty() ? "" : ", ") + p.name;
+    return js_error("no parameter named '" + *name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
+  }
+  val out = val::object();
+  for (const auto& p : order) out.set(text(p.name), float32_from_json(tensors.at(p.name)));
+  return out;
+}
+
+class SessionCore {
+ public:
+  SessionCore(std::string spec_text, Session session) : spec_text_(std::move(spec_text)), session_(std::move(session)) {}
+
+  // The spec as JSON text -> a SessionCore, or an Error.
+  static val create(const std::string& spec_text) {
+    return guarded([&] { return val(SessionCore(spec_text, Session(spec_text))); });
+  }
+
+  // Metrics come back as JSON text (session_api.js parses them): one string crossing the
+  // boundary is cheaper than building JS objects field by field through embind.
+  val step() {
+    return guarded([&] { return text(session_.step().dump()); });
+  }
+
+  // n steps -> JSON array of their metrics. If a step stops being finite, the Error also
+  // carries `metrics`, the JSON text of the steps that completed before it.
+  val train(double n) {
+    json done = json::array();
+    val result = guarded([&] {
+      if (!(n >= 0) || n != std::floor(n) || n > 1e9)
+        throw std::invalid_argument("train: n must be a whole number of steps from 0 to 1e9, got " + json(n).dump());
+      session_.train(static_cast<std::int64_t>(n), [&](const gradlab::Metrics& m) {
+        done.push_back(m);
+        return true;
+      });
+      return text(done.dump());
+    });
+    if (result.instanceof(val::global("Error"))) {
+      const val metrics = guarded([&] { return text(done.dump()); });
+      result.set("metrics", metrics.instanceof(val::global("Error")) ? text("[]") : metrics);
+    }
+    return result;
+  }
+
+  val evaluate(const std::string& split) {
+    return guarded([&] { return text(session_.evaluate(split).dump()); });
+  }
+
+  // {"parameters": [{"name", "shape", "count"}], "total"} (the CLI's `params --json`).
+  val params() const {
+    return guarded([&] {
+      json j = {{"parameters", json::array()}, {"total", session_.total_params()}};
+      for (const auto& p : session_.params()) j["parameters"].push_back({{"name", p.name}, {"shape", p.shape}, {"count", p.count}});
+      return text(j.dump());
+    });
+  }
+
+  // Parameter values, copied: all as {name: Float32Array}, or one.
+  // TODO(core/session): read from a tensor accessor once Session has one; today the only
+  // way to the values is the checkpoint's JSON, O(model + optimizer state) per call.
+  val parameters() const {
+    return guarded([&] { return named_float32(json::parse(session_.checkpoint_json())["parameters"], session_.params(), nullptr); });
+  }
+  val parameter(const std::string& name) const {
+    return guarded([&] { return named_float32(json::parse(session_.checkpoint_json())["parameters"], session_.params(), &name); });
+  }
+
+  // Gradients of the spec's batch at the current parameters (one forward/backward, nothing
+  // updated; the numbers of grad_json / `gradlab grad`), copied.
+  val gradients() {
+    return guarded([&] { return named_float32(json::parse(session_.grad_json())["gradients"], session_.params(), nullptr); });
+  }
+  val gradient(const std::string& name) {
+    return guarded([&] { return named_float32(json::parse(session_.grad_json())["gradients"], session_.params(), &name); });
+  }
+  val grad_json() {
+    return guarded([&] { return text(session_.grad_json()); });
+  }
+
+  // The finite-difference check in this build's precision (float: good to a few digits,
+  // so use a loose tolerance; `gradlab check` runs it in double).
+  val check_gradients(double tolerance, double eps) {
+    return guarded([&] {
+      gradlab::GradCheckOptions options;
+      options.tolerance = tolerance;
+      options.eps = eps;
+      const gradlab::GradCheckResult r = session_.check_gradients(options);
+      json j = {{"ok", r.ok}, {"tolerance", tolerance}, {"eps", eps}, {"parameters", json::array()}};
+      for (const auto& e : r.entries)
+        j["parameters"].push_back({{"name", e.name}, {"shape", e.shape}, {"max_rel_error", e.max_rel_error},
+                                   {"max_abs_error", e.max_abs_error}, {"max_abs_grad", e.max_abs_grad}, {"ok", e.ok}});
+      return text(j.dump());
+    });
+  }
+
+  val snapshot_names() const {
+    return guarded([&] { return text(json(session_.snapshot_names()).dump()); });
+  }
+  val snapshot(const std::string& name) {
+    return guarded([&] { return text(session_.snapshot(name).dump()); });
+  }
+
+  val clamp_gate(const std::string& gate, double value, int layer, int direction) {
+    return guarded([&] {
+      session_.clamp_gate(gate, value, layer, direction);
+      return val::undefined();
+    });
+  }
+  val clear_clamps() {
+    return guarded([&] {
+      session_.clear_clamps();
+      return val::undefined();
+    });
+  }
+
+  val checkpoint() const {
+    return guarded([&] { return text(session_.checkpoint_json()); });
+  }
+  val load_checkpoint(const std::string& checkpoint_text) {
+    return guarded([&] {
+      session_.load_checkpoint(checkpoint_text);
+      return val::undefined();
+    });
+  }
+
+  // A fresh session from the same spec (parameters re-initialised from its seed).
+  val reset() {
+    return guarded([&] {
+      session_ = Session(spec_text_);
+      return val::undefined();
+    });
+  }
+
+  val steps_done() const {
+    return guarded([&] { return val(static_cast<double>(session_.steps_done())); });
+  }
+  val planned_steps() const {
+    return guarded([&] { return val(static_cast<double>(session_.planned_steps())); });
+  }
+  val spec_text() const { return text(spec_text_); }
+
+ private:
+  std::string spec_text_;
+  Session session_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(gradlab) {
+  using emscripten::class_;
+  class_<SessionCore>("SessionCore")
+      .class_function("create", &SessionCore::create)
+      .function("step", &SessionCore::step)
+      .function("train", &SessionCore::train)
+      .function("evaluate", &SessionCore::evaluate)
+      .function("params", &SessionCore::params)
+      .function("parameters", &SessionCore::parameters)
+      .function("parameter", &SessionCore::parameter)
+      .function("gradients", &SessionCore::gradients)
+      .function("gradient", &SessionCore::gradient)
+      .function("gradJson", &SessionCore::grad_json)
+      .function("checkGradients", &SessionCore::check_gradients)
+      .function("snapshotNames", &SessionCore::snapshot_names)
+      .function("snapshot", &SessionCore::snapshot)
+      .function("clampGate", &SessionCore::clamp_gate)
+      .function("clearClamps", &SessionCore::clear_clamps)
+      .function("checkpoint", &SessionCore::checkpoint)
+      .function("loadCheckpoint", &SessionCore::load_checkpoint)
+      .function("reset", &SessionCore::reset)
+      .function("stepsDone", &SessionCore::steps_done)
+      .function("plannedSteps", &SessionCore::planned_steps)
+      .function("specText", &SessionCore::spec_text);
+  // "simd" or "scalar": which build this module is.
+  emscripten::function("flavour", +[] { return std::string(GRADLAB_WASM_FLAVOUR); });
+}

@@ -1,0 +1,142 @@
+# The WebAssembly build: every Emscripten-specific setting lives here, included from the
+# one `if(EMSCRIPTEN)` block of the top-level CMakeLists.txt (the native build never reads
+# it). Configure with the `wasm` / `wasm-scalar` presets (docs/wasm.md).
+#
+# What it does, in order:
+#   - options: GRADLAB_WASM_SIMD (-msimd128 or the scalar flavour), the memory ceiling;
+#   - turns off what is native only (the CLI) and warns about Eigen kernels;
+#   - compile/link flags for every target: exceptions on (this emscripten defaults to
+#     -fignore-exceptions, where a throw aborts the instance), no eval, growable memory;
+#   - finds Eigen and nlohmann_json without putting /usr/include on the include path, and
+#     builds GoogleTest from /usr/src/googletest;
+#   - adds bindings/wasm; at the end of the top-level file, makes the test programs
+#     node programs that see the real file system (NODERAWFS), run by ctest through
+#     CMAKE_CROSSCOMPILING_EMULATOR.
+
+option(GRADLAB_WASM_SIMD "Compile everything with -msimd128 (OFF: the scalar flavour, for browsers without wasm SIMD)" ON)
+# How C++ exceptions work in wasm. "js" (-fexceptions): emscripten's JS-based scheme, runs
+# in every wasm engine. "wasm" (-fwasm-exceptions): the wasm exception-handling proposal,
+# smaller and faster (no JS trampoline for calls that may throw) but needs Chrome 95,
+# Firefox 100, Safari 15.2 or node 17. Either way errors reach JS as Error objects.
+set(GRADLAB_WASM_EXCEPTIONS "js" CACHE STRING "C++ exceptions in wasm: js (-fexceptions) or wasm (-fwasm-exceptions)")
+set_property(CACHE GRADLAB_WASM_EXCEPTIONS PROPERTY STRINGS js wasm)
+if(GRADLAB_WASM_EXCEPTIONS STREQUAL "js")
+  set(_gradlab_wasm_eh -fexceptions)
+elseif(GRADLAB_WASM_EXCEPTIONS STREQUAL "wasm")
+  set(_gradlab_wasm_eh -fwasm-exceptions)
+else()
+  message(FATAL_ERROR "GRADLAB_WASM_EXCEPTIONS must be js or wasm, got '${GRADLAB_WASM_EXCEPTIONS}'")
+endif()
+# Growable memory up to this ceiling (bytes). 1 GiB holds the playground's models many
+# times over; a runaway allocation fails with a C++ std::bad_alloc (a JS Error at the
+# binding boundary) instead of taking the tab's address space. wasm32 allows up to 4 GiB.
+set(GRADLAB_WASM_MAXIMUM_MEMORY "1073741824" CACHE STRING "wasm -sMAXIMUM_MEMORY in bytes (default 1 GiB)")
+set(GRADLAB_WASM_INITIAL_MEMORY "33554432" CACHE STRING "wasm -sINITIAL_MEMORY in bytes (default 32 MiB)")
+
+if(GRADLAB_WASM_SIMD)
+  set(GRADLAB_WASM_FLAVOUR simd)
+else()
+  set(GRADLAB_WASM_FLAVOUR scalar)
+endif()
+message(STATUS "gradlab wasm: ${GRADLAB_WASM_FLAVOUR} flavour, ${GRADLAB_WASM_EXCEPTIONS} exceptions, memory ${GRADLAB_WASM_INITIAL_MEMORY} growing to ${GRADLAB_WASM_MAXIMUM_MEMORY} bytes")
+
+# The CLI is a native tool (files, a terminal); the wasm build has the bindings instead.
+if(GRADLAB_BUILD_CLI)
+  message(STATUS "gradlab wasm: GRADLAB_BUILD_CLI is native only; not building the CLI")
+  set(GRADLAB_BUILD_CLI OFF)
+endif()
+if(GRADLAB_NATIVE_KERNELS)
+  message(WARNING "gradlab wasm: GRADLAB_NATIVE_KERNELS=ON selects the Eigen kernels, which have no wasm SIMD "
+                  "path in Eigen 3.4 (they run as scalar code); the wasm presets set it OFF")
+endif()
+
+# emcc's JS optimizer (acorn-optimizer.js, run when linking) needs Debian's acorn.
+# Set per link command, so a plain `ninja -C build/wasm` works too.
+if(EXISTS /usr/share/nodejs/acorn)
+  set(CMAKE_CXX_LINKER_LAUNCHER ${CMAKE_COMMAND} -E env NODE_PATH=/usr/share/nodejs)
+endif()
+
+# Flags for every target (core libraries, tests, bindings). No -ffast-math anywhere:
+# gradients are checked against finite differences and parity with native is by value.
+add_compile_options(${_gradlab_wasm_eh})
+# What core/ uses and this emscripten's libc++ 13 lacks (floating-point std::to_chars).
+add_compile_options("SHELL:-include ${PROJECT_SOURCE_DIR}/cmake/wasm/libcxx_compat.h")
+if(GRADLAB_WASM_SIMD)
+  add_compile_options(-msimd128)
+  add_link_options(-msimd128)
+endif()
+add_link_options(
+  ${_gradlab_wasm_eh}
+  -sDYNAMIC_EXECUTION=0
+  -sALLOW_MEMORY_GROWTH=1
+  -sINITIAL_MEMORY=${GRADLAB_WASM_INITIAL_MEMORY}
+  -sMAXIMUM_MEMORY=${GRADLAB_WASM_MAXIMUM_MEMORY}
+  # Compile flags are CMake's per configuration (Release: -O3); emcc also needs the level
+  # when linking, where it runs wasm-opt and minifies the JS glue.
+  $<$<CONFIG:Release>:-O3>
+  $<$<CONFIG:RelWithDebInfo>:-O2>)
+
+# Eigen (header only, no wasm SIMD path: scalar code on the cold paths that use it). The
+# toolchain re-roots find_package into the emscripten sysroot; /usr/include/eigen3 holds
+# only Eigen, so it is safe on a wasm include path. The top-level find_package then finds
+# the same package again.
+find_package(Eigen3 3.4 REQUIRED NO_MODULE PATHS /usr/share/eigen3/cmake NO_CMAKE_FIND_ROOT_PATH)
+
+# nlohmann_json: Debian's package, but its headers copied into the build tree, because its
+# include directory is /usr/include, whose libc headers must never shadow emscripten's.
+find_package(nlohmann_json 3.11 REQUIRED NO_MODULE PATHS /usr/share/cmake/nlohmann_json NO_CMAKE_FIND_ROOT_PATH)
+set(_gradlab_json_include ${CMAKE_BINARY_DIR}/wasm-deps/include)
+find_file(GRADLAB_NLOHMANN_JSON_HPP nlohmann/json.hpp PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH REQUIRED)
+get_filename_component(_gradlab_json_dir ${GRADLAB_NLOHMANN_JSON_HPP} DIRECTORY)
+file(COPY ${_gradlab_json_dir} DESTINATION ${_gradlab_json_include})
+set_target_properties(nlohmann_json::nlohmann_json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${_gradlab_json_include})
+
+# GoogleTest for wasm, from Debian's sources; a stub GTestConfig.cmake lets tests/'s
+# find_package(GTest) find these targets.
+if(GRADLAB_BUILD_TESTS)
+  set(BUILD_GMOCK OFF)
+  set(INSTALL_GTEST OFF)
+  set(gtest_disable_pthreads ON)
+  add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/wasm-deps/googletest EXCLUDE_FROM_ALL SYSTEM)
+  file(WRITE ${CMAKE_BINARY_DIR}/wasm-deps/gtest-config/GTestConfig.cmake
+       "# GoogleTest is built from /usr/src/googletest by cmake/gradlab_wasm.cmake; GTest::gtest and\n"
+       "# GTest::gtest_main already exist.\n")
+  set(GTest_DIR ${CMAKE_BINARY_DIR}/wasm-deps/gtest-config CACHE PATH "GoogleTest for wasm (generated)" FORCE)
+endif()
+
+# The embind modules. They link gradlab_session_f32, which core/ defines later; CMake
+# resolves target names when it generates, so the order does not matter.
+add_subdirectory(${PROJECT_SOURCE_DIR}/bindings/wasm ${CMAKE_BINARY_DIR}/bindings/wasm)
+
+# Run after the whole top-level file, when tests/ exists.
+function(_gradlab_wasm_finish)
+  # Test programs are node programs: NODERAWFS lets them read GRADLAB_SOURCE_DIR (examples,
+  # golden files) from the real file system; EXIT_RUNTIME flushes output and returns
+  # main's exit code to ctest; node_pre.js lets them run under a plain `node` too.
+  if(GRADLAB_BUILD_TESTS)
+    _gradlab_wasm_test_targets(${PROJECT_SOURCE_DIR}/tests tests)
+    foreach(t ${tests})
+      target_link_options(${t} PRIVATE -sENVIRONMENT=node -sNODERAWFS=1 -sEXIT_RUNTIME=1
+                          "SHELL:--pre-js ${PROJECT_SOURCE_DIR}/cmake/wasm/node_pre.js")
+    endforeach()
+  endif()
+endfunction()
+
+function(_gradlab_wasm_test_targets dir out)
+  set(found)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  foreach(t ${targets})
+    get_target_property(type ${t} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      list(APPEND found ${t})
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(sub ${subdirs})
+    _gradlab_wasm_test_targets(${sub} sub_found)
+    list(APPEND found ${sub_found})
+  endforeach()
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+
+cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _gradlab_wasm_finish)
