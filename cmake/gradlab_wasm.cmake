@@ -46,8 +46,9 @@ if(GRADLAB_BUILD_CLI)
   set(GRADLAB_BUILD_CLI OFF)
 endif()
 if(GRADLAB_NATIVE_KERNELS)
-  message(WARNING "gradlab wasm: GRADLAB_NATIVE_KERNELS=ON selects the Eigen kernels, which have no wasm SIMD "
-                  "path in Eigen 3.4 (they run as scalar code); the wasm presets set it OFF")
+  message(WARNING "gradlab wasm: GRADLAB_NATIVE_KERNELS=ON selects the Eigen kernels wherever the simd128 ones "
+                  "do not apply (the scalar flavour, double precision); Eigen 3.4 has no wasm SIMD path, so "
+                  "they run as plain scalar code. The wasm presets set it OFF.")
 endif()
 
 # emcc's JS optimizer (acorn-optimizer.js, run when linking) needs Debian's acorn.
