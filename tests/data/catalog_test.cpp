@@ -2,6 +2,8 @@
 // shapes that agree with the metadata, integral labels in range, determinism per seed.
 #include <gtest/gtest.h>
 
+#include "support/check.h"
+
 #include <cmath>
 #include <set>
 
@@ -25,19 +27,6 @@ DatasetOptions small_options(const DatasetInfo& info, std::uint64_t seed) {
     for (int i = 0; i < 12; ++i) o.points.push_back({0.1 * i, -0.2 * i, i % 3});
   return o;
 }
-
-// The error message of f(), or "" if it did not throw std::invalid_argument.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 
 TEST(Catalog, ListsEveryFamilyOnceWithSeedAndTestFraction) {
   std::set<std::string> names;
@@ -145,7 +134,7 @@ TEST(Catalog, SameSeedSameTensorsOtherSeedDiffers) {
 }
 
 TEST(Validation, UnknownDatasetListsTheNames) {
-  const std::string e = error_of([] { validate_options("swirl", {}); });
+  const std::string e = test::message_of([] { validate_options("swirl", {}); });
   EXPECT_CONTAINS(e, "unknown dataset 'swirl'");
   EXPECT_CONTAINS(e, "spiral");
   EXPECT_CONTAINS(e, "gan_ring");
@@ -154,93 +143,93 @@ TEST(Validation, UnknownDatasetListsTheNames) {
 TEST(Validation, OutOfRangeNamesTheOptionAndTheRange) {
   DatasetOptions o;
   o.num_classes = 1;
-  std::string e = error_of([&] { validate_options("spiral", o); });
+  std::string e = test::message_of([&] { validate_options("spiral", o); });
   EXPECT_CONTAINS(e, "dataset 'spiral'");
   EXPECT_CONTAINS(e, "option num_classes = 1");
   EXPECT_CONTAINS(e, "from 2 to 10");
 
   o = {};
   o.noise = -0.5;
-  EXPECT_CONTAINS(error_of([&] { validate_options("circle", o); }), "option noise = -0.5");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("circle", o); }), "option noise = -0.5");
   o.noise = std::nan("");
-  EXPECT_CONTAINS(error_of([&] { make_dataset("circle", o); }), "option noise");
+  EXPECT_CONTAINS(test::message_of([&] { make_dataset("circle", o); }), "option noise");
 
   o = {};
   o.test_fraction = 0.95;
-  EXPECT_CONTAINS(error_of([&] { validate_options("moons", o); }), "option test_fraction = 0.95");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("moons", o); }), "option test_fraction = 0.95");
   o = {};
   o.n_samples = 0;
-  EXPECT_CONTAINS(error_of([&] { validate_options("adding", o); }), "option n_samples = 0");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("adding", o); }), "option n_samples = 0");
   o = {};
   o.seed = 1ULL << 60;
-  EXPECT_CONTAINS(error_of([&] { validate_options("xor", o); }), "option seed");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("xor", o); }), "option seed");
 }
 
 TEST(Validation, AnOptionTheDatasetDoesNotReadIsRejected) {
   DatasetOptions o;
   o.seq_len = 10;
-  const std::string e = error_of([&] { validate_options("circle", o); });
+  const std::string e = test::message_of([&] { validate_options("circle", o); });
   EXPECT_CONTAINS(e, "does not read option seq_len");
   EXPECT_CONTAINS(e, "it reads: seed, test_fraction, n_samples, noise");
   o = {};
   o.points = {{0, 0, 0}};
-  EXPECT_CONTAINS(error_of([&] { validate_options("gan_ring", o); }), "does not read option points");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("gan_ring", o); }), "does not read option points");
 }
 
 TEST(Validation, CrossOptionChecksNameBothOptions) {
   DatasetOptions o;
   o.seq_len = 5;
   o.lag = 5;
-  EXPECT_CONTAINS(error_of([&] { validate_options("delayed_recall", o); }),
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("delayed_recall", o); }),
                   "option lag = 5 must be less than seq_len = 5");
-  EXPECT_CONTAINS(error_of([&] { validate_options("timing", o); }), "option lag = 5");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("timing", o); }), "option lag = 5");
   o = {};
   o.n_samples = 1;
   o.test_fraction = 0.9;
-  EXPECT_CONTAINS(error_of([&] { validate_options("sine", o); }), "leaves no training samples");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("sine", o); }), "leaves no training samples");
   o = {};
   o.max_value = 99;
   o.n_samples = 101;
-  EXPECT_CONTAINS(error_of([&] { validate_options("number_words", o); }), "option n_samples = 101 exceeds the 100");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("number_words", o); }), "option n_samples = 101 exceeds the 100");
   o = {};
   o.degree = 2;
   o.coefficients = {1, 2};
-  EXPECT_CONTAINS(error_of([&] { validate_options("polynomial", o); }), "options degree = 2 and coefficients");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("polynomial", o); }), "options degree = 2 and coefficients");
   o = {};
   o.coefficients = {1, 2};
-  EXPECT_CONTAINS(error_of([&] { validate_options("plane", o); }),
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("plane", o); }),
                   "option coefficients has 2 values (allowed: exactly 3");
   o.coefficients = {1, 2, 1000};
-  EXPECT_CONTAINS(error_of([&] { validate_options("plane", o); }), "option coefficients[2] = 1000");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("plane", o); }), "option coefficients[2] = 1000");
   o = {};
   o.n_samples = 100000;
   o.seq_len = 1000;
-  EXPECT_CONTAINS(error_of([&] { validate_options("parity", o); }), "options n_samples = 100000 and seq_len = 1000");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("parity", o); }), "options n_samples = 100000 and seq_len = 1000");
   o.seq_len = 100;
   EXPECT_NO_THROW(validate_options("parity", o));  // 10^7 values
   o.num_symbols = 64;                              // but 64 one-hot channels per step are too many
-  EXPECT_CONTAINS(error_of([&] { validate_options("delayed_recall", o); }), "with num_symbols = 64 make");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("delayed_recall", o); }), "with num_symbols = 64 make");
   o = {};
   o.seq_len = 256;
   o.test_fraction = 0.01;
-  EXPECT_CONTAINS(error_of([&] { validate_options("char_lm", o); }), "option seq_len = 256");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("char_lm", o); }), "option seq_len = 256");
 }
 
 TEST(Validation, RequiredAndListOptions) {
-  EXPECT_CONTAINS(error_of([] { validate_options("points", {}); }), "option points is required");
-  EXPECT_CONTAINS(error_of([] { validate_options("csv", {}); }), "option csv_text is required");
+  EXPECT_CONTAINS(test::message_of([] { validate_options("points", {}); }), "option points is required");
+  EXPECT_CONTAINS(test::message_of([] { validate_options("csv", {}); }), "option csv_text is required");
   DatasetOptions o;
   o.points = {{0, 0, 0}, {1, 1, 40}};
-  EXPECT_CONTAINS(error_of([&] { validate_options("points", o); }), "option points[1].label = 40");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("points", o); }), "option points[1].label = 40");
   o.points = {{0, 0, 0}, {std::nan(""), 1, 0}};
-  EXPECT_CONTAINS(error_of([&] { validate_options("gan_points", o); }), "option points[1]");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("gan_points", o); }), "option points[1]");
   o = {};
   o.csv_text = "a,b\n1,2\n";
   o.target_column = "c";
-  EXPECT_CONTAINS(error_of([&] { validate_options("csv", o); }), "target column \"c\" is not in the CSV header");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("csv", o); }), "target column \"c\" is not in the CSV header");
   o.target_column = "b";
   o.csv_task = "clustering";
-  EXPECT_CONTAINS(error_of([&] { validate_options("csv", o); }), "option csv_task = \"clustering\" is not allowed");
+  EXPECT_CONTAINS(test::message_of([&] { validate_options("csv", o); }), "option csv_task = \"clustering\" is not allowed");
 }
 
 TEST(Validation, DefaultsAreValidForEveryDatasetWithoutRequiredOptions) {

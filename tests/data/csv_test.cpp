@@ -3,20 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include "support/check.h"
+
 namespace gradlab {
 namespace {
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 
 TEST(Csv, ClassificationWithTextLabels) {
   const std::string text = "height,weight,kind\n1.5,60,b\n1.8,80,a\n1.6, 65 ,b\n1.7,70,c\n1.9,90,a\n";
@@ -75,31 +65,31 @@ TEST(Csv, SplitFollowsTestFractionAndSeed) {
 }
 
 TEST(Csv, ErrorsNameLineAndColumnAndQuoteTheCell) {
-  EXPECT_CONTAINS(error_of([] { parse_csv("", "y"); }), "CSV text is empty");
-  EXPECT_CONTAINS(error_of([] { parse_csv("\n  \n", "y"); }), "CSV text is empty");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n", "y"); }), "no data rows");
-  const std::string bad = error_of([] { parse_csv("a,b,y\n1,2,0\n1,abc,1\n", "y"); });
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("", "y"); }), "CSV text is empty");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("\n  \n", "y"); }), "CSV text is empty");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n", "y"); }), "no data rows");
+  const std::string bad = test::message_of([] { parse_csv("a,b,y\n1,2,0\n1,abc,1\n", "y"); });
   EXPECT_CONTAINS(bad, "CSV line 3, column 2 (\"b\")");
   EXPECT_CONTAINS(bad, "\"abc\" is not a number");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n\n1,0\n,1\n", "y"); }),
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n\n1,0\n,1\n", "y"); }),
                   "CSV line 4, column 1 (\"a\"): the cell is empty");
-  const std::string ragged = error_of([] { parse_csv("a,b,y\n1,2,0\n1,2\n", "y"); });
+  const std::string ragged = test::message_of([] { parse_csv("a,b,y\n1,2,0\n1,2\n", "y"); });
   EXPECT_CONTAINS(ragged, "CSV line 3 has 2 cells but the header (line 1) has 3 columns");
-  const std::string unknown = error_of([] { parse_csv("alpha,beta\n1,2\n", "gamma"); });
+  const std::string unknown = test::message_of([] { parse_csv("alpha,beta\n1,2\n", "gamma"); });
   EXPECT_CONTAINS(unknown, "target column \"gamma\" is not in the CSV header");
   EXPECT_CONTAINS(unknown, "columns: alpha, beta");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,a,y\n1,2,3\n", "y"); }), "columns 1 and 2: duplicate header name \"a\"");
-  EXPECT_CONTAINS(error_of([] { parse_csv("y\n1\n", "y"); }), "only the target column");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n1,\"2\n", "y"); }),
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,a,y\n1,2,3\n", "y"); }), "columns 1 and 2: duplicate header name \"a\"");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("y\n1\n", "y"); }), "only the target column");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n1,\"2\n", "y"); }),
                   "CSV line 2, column 2: a quoted cell is not closed");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n1e999,1\n", "y"); }), "\"1e999\" is not a number");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\nnan,1\n", "y"); }), "\"nan\" is not a number");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n0x10,1\n", "y"); }), "\"0x10\" is not a number");
-  EXPECT_CONTAINS(error_of([] {
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n1e999,1\n", "y"); }), "\"1e999\" is not a number");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\nnan,1\n", "y"); }), "\"nan\" is not a number");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n0x10,1\n", "y"); }), "\"0x10\" is not a number");
+  EXPECT_CONTAINS(test::message_of([] {
                     parse_csv("a,y\n1,2.5x\n", "y", {"regression", 0.2, 0, ','});
                   }),
                   "CSV line 2, column 2 (\"y\"): \"2.5x\" is not a number");
-  EXPECT_CONTAINS(error_of([] { parse_csv("a,y\n1,2\n", "y", {"kmeans", 0.2, 0, ','}); }), "CSV task \"kmeans\"");
+  EXPECT_CONTAINS(test::message_of([] { parse_csv("a,y\n1,2\n", "y", {"kmeans", 0.2, 0, ','}); }), "CSV task \"kmeans\"");
 }
 
 TEST(Csv, ThroughMakeDataset) {
@@ -129,8 +119,8 @@ TEST(Points, LabelsBecomeClasses) {
       EXPECT_EQ(d.y_train[i], 2);
     }
   }
-  EXPECT_CONTAINS(error_of([] { from_points({}); }), "at least one point");
-  EXPECT_CONTAINS(error_of([] { from_points({{0, 0, -1}}); }), "point 0 has label -1");
+  EXPECT_CONTAINS(test::message_of([] { from_points({}); }), "at least one point");
+  EXPECT_CONTAINS(test::message_of([] { from_points({{0, 0, -1}}); }), "point 0 has label -1");
 }
 
 }  // namespace

@@ -79,4 +79,7 @@ inline void expect_values(const Tensor& t, const std::vector<double>& expected, 
     for (const char* part_ : {__VA_ARGS__}) EXPECT_NE(msg_.find(part_), std::string::npos) << msg_;           \
   } while (0)
 
+// EXPECT_CONTAINS(text, "part"): text (a std::string or C string) contains part.
+#define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
+
 #define EXPECT_GRADCHECK(...) EXPECT_TRUE(::gradlab::test::gradcheck_passes(__VA_ARGS__))
