@@ -1,0 +1,59 @@
+// GradcheckView (data-view "gradcheck"): "can I trust these gradients?" — for every parameter
+// the largest relative error between backprop's gradient and a finite-difference estimate,
+// against the tolerance, with a button that runs the check. Input: `session.checkGradients()`
+// ({ok, tolerance, eps, parameters: [...]}) or the `gradcheck` snapshot ({entries: [...]}).
+// The button calls `onRun()` (or dispatches a bubbling `gradlab-gradcheck` event).
+// gradlabData: {ok, tolerance, eps, rows: [{name, shape, max_rel_error, max_abs_error, ok}]}.
+//
+//   const v = new GradcheckView(host, {onRun: async () => v.update(await client.checkGradients())});
+
+import { formatNumber } from '../../viz/scales';
+import { gradcheckModel } from './models';
+import { button, el, emit, setGradlabData, viewRoot } from './view';
+
+export class GradcheckView {
+  readonly root: HTMLDivElement;
+  private readonly summary: HTMLParagraphElement;
+  private readonly body: HTMLTableSectionElement;
+
+  constructor(host: HTMLElement, private readonly options: { onRun?: () => void } = {}) {
+    this.root = viewRoot(
+      host,
+      'gradcheck',
+      'Backprop’s gradient of each parameter compared with a finite-difference estimate (nudge each weight by ±ε and watch the loss). Relative errors far below the tolerance mean the gradients are right.',
+    ).root;
+    const row = el('div', 'gl-row');
+    row.appendChild(button('Check gradients', () => emit(this.root, 'gradcheck', null, this.options.onRun ? () => this.options.onRun!() : undefined), 'gradcheck-run'));
+    this.summary = el('p', 'gl-readout');
+    const table = el('table', 'gl-table');
+    const head = el('thead');
+    const tr = el('tr');
+    for (const h of ['parameter', 'shape', 'max relative error', 'max absolute error', 'result']) tr.appendChild(el('th', undefined, h));
+    head.appendChild(tr);
+    this.body = el('tbody');
+    table.append(head, this.body);
+    this.root.append(row, this.summary, table);
+    setGradlabData(this.root, null);
+  }
+
+  update(report: Record<string, unknown>): void {
+    const m = gradcheckModel(report);
+    this.body.replaceChildren(
+      ...m.rows.map((r) => {
+        const tr = el('tr');
+        const name = el('td');
+        name.appendChild(el('code', undefined, r.name));
+        const ok = el('td', r.ok ? 'gl-ok' : 'gl-danger', r.ok ? '✓ ok' : '✗ too large');
+        tr.append(name, el('td', undefined, r.shape), el('td', 'gl-num', formatNumber(r.max_rel_error)), el('td', 'gl-num', formatNumber(r.max_abs_error)), ok);
+        return tr;
+      }),
+    );
+    this.summary.textContent = `${m.ok ? 'All gradients agree' : 'Some gradients disagree'} (tolerance ${formatNumber(m.tolerance)}, ε = ${formatNumber(m.eps)}).`;
+    this.summary.className = `gl-readout ${m.ok ? 'gl-ok' : 'gl-danger'}`;
+    setGradlabData(this.root, m);
+  }
+
+  dispose(): void {
+    this.root.remove();
+  }
+}

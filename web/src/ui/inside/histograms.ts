@@ -1,0 +1,135 @@
+// HistogramsView (data-view "histograms"): per parameter, histograms of its values and of its
+// gradient with the numbers behind them (norm, mean, std, non-finite count), and a chart of
+// every parameter's gradient norm (and value norm) across updates, on a log axis, so
+// vanishing or exploding layers stand out. Input: the `params` snapshot (an array of
+// ParameterStats, core/inspect/params.h); pass `{params, step}` to put the history on steps.
+// gradlabData: {parameters: [{name, shape, value_norm, grad_norm|null, ...}], history: NormHistory}.
+//
+//   const v = new HistogramsView(host);
+//   v.update(await client.snapshot('params'));            // or v.update({params, step: 120})
+
+import { Histogram } from '../../viz/histogram';
+import { LineChart } from '../../viz/line-chart';
+import { classColor, formatNumber } from '../../viz/scales';
+import { emptyNormHistory, histogramEdges, pushNorms, type NormHistory, type ParameterStatsJson } from './models';
+import { el, labelled, setGradlabData, viewRoot } from './view';
+
+interface Card {
+  root: HTMLDivElement;
+  title: HTMLDivElement;
+  valueStats: HTMLDivElement;
+  gradStats: HTMLDivElement;
+  value: Histogram;
+  grad: Histogram;
+}
+
+export class HistogramsView {
+  readonly root: HTMLDivElement;
+  private readonly chart: LineChart;
+  private readonly which: HTMLSelectElement;
+  private readonly grid: HTMLDivElement;
+  private cards: Card[] = [];
+  private history: NormHistory = emptyNormHistory();
+  private updates = 0;
+
+  constructor(host: HTMLElement) {
+    this.root = viewRoot(
+      host,
+      'histograms',
+      'Each parameter’s values and gradient (∂L/∂W from the latest backward pass) as histograms, and how their sizes ‖·‖₂ change as training goes on.',
+    ).root;
+    this.which = el('select');
+    this.which.append(new Option('gradient norm ‖∂L/∂W‖', 'grad'), new Option('weight norm ‖W‖', 'value'));
+    this.which.addEventListener('change', () => this.drawHistory());
+    const row = el('div', 'gl-row');
+    row.append(labelled('Plot over time', this.which));
+    this.root.appendChild(row);
+    this.chart = new LineChart(this.root, { xLabel: 'training step', yLabel: '‖∂L/∂W‖₂', yScale: 'log', logToggle: true, height: 190 });
+    this.grid = el('div', 'gl-grid');
+    this.root.appendChild(this.grid);
+    setGradlabData(this.root, { parameters: [], history: this.history });
+  }
+
+  update(data: ParameterStatsJson[] | { params: ParameterStatsJson[]; step?: number }): void {
+    const params = Array.isArray(data) ? data : data.params;
+    const step = !Array.isArray(data) && typeof data.step === 'number' ? data.step : this.updates;
+    this.updates++;
+    this.history = pushNorms(this.history, step, params);
+    this.syncCards(params);
+    params.forEach((p, i) => {
+      const c = this.cards[i]!;
+      c.title.textContent = `${p.name} [${p.shape.join('×')}]`;
+      c.value.update({ edges: histogramEdges(p.value.histogram), counts: p.value.histogram.counts, below: p.value.histogram.below, above: p.value.histogram.above });
+      c.valueStats.textContent = `values: ‖W‖ ${formatNumber(p.value.norm)}, mean ${formatNumber(p.value.mean)}, std ${formatNumber(p.value.std)}${p.value.non_finite ? `, ${p.value.non_finite} NaN/∞` : ''}`;
+      if (p.has_grad) {
+        c.grad.update({ edges: histogramEdges(p.grad.histogram), counts: p.grad.histogram.counts, below: p.grad.histogram.below, above: p.grad.histogram.above });
+        c.gradStats.textContent = `gradient: ‖∂L/∂W‖ ${formatNumber(p.grad.norm)}, mean ${formatNumber(p.grad.mean)}, std ${formatNumber(p.grad.std)}${p.grad.non_finite ? `, ${p.grad.non_finite} NaN/∞` : ''}`;
+        c.gradStats.classList.toggle('gl-danger', p.grad.non_finite > 0);
+      } else {
+        c.grad.update({ edges: [], counts: [] });
+        c.gradStats.textContent = 'gradient: none yet (no backward pass has reached it)';
+      }
+    });
+    this.drawHistory();
+    setGradlabData(this.root, {
+      parameters: params.map((p) => ({
+        name: p.name,
+        shape: p.shape,
+        value_norm: p.value.norm,
+        grad_norm: p.has_grad ? p.grad.norm : null,
+        value_mean: p.value.mean,
+        value_std: p.value.std,
+        non_finite: p.value.non_finite + (p.has_grad ? p.grad.non_finite : 0),
+      })),
+      history: this.history,
+    });
+  }
+
+  dispose(): void {
+    this.chart.dispose();
+    for (const c of this.cards) {
+      c.value.dispose();
+      c.grad.dispose();
+    }
+    this.root.remove();
+  }
+
+  private drawHistory(): void {
+    const grad = this.which.value === 'grad';
+    const h = this.history;
+    this.chart.update(
+      h.names.map((name, i) => ({
+        name,
+        x: h.x,
+        y: grad ? h.grad[i]! : h.value[i]!,
+        color: classColor(i),
+        dash: name.endsWith('bias') ? [5, 3] : undefined,
+        points: h.x.length < 30,
+      })),
+    );
+    this.chart.setLabels('training step', grad ? '‖∂L/∂W‖₂' : '‖W‖₂');
+  }
+
+  private syncCards(params: ParameterStatsJson[]): void {
+    if (this.cards.length === params.length && this.cards.every((c, i) => c.root.dataset['param'] === params[i]!.name)) return;
+    for (const c of this.cards) {
+      c.value.dispose();
+      c.grad.dispose();
+      c.root.remove();
+    }
+    this.cards = params.map((p, i) => {
+      const root = el('div', 'gl-card');
+      root.dataset['param'] = p.name;
+      const title = el('div', 'gl-card-title');
+      const valueStats = el('div', 'gl-stats');
+      const gradStats = el('div', 'gl-stats');
+      root.append(title);
+      this.grid.appendChild(root);
+      const value = new Histogram(root, { xLabel: 'weight value', color: classColor(i), height: 110, label: `${p.name} values` });
+      root.appendChild(valueStats);
+      const grad = new Histogram(root, { xLabel: 'gradient value', color: 'var(--muted)', height: 110, label: `${p.name} gradient` });
+      root.appendChild(gradStats);
+      return { root, title, valueStats, gradStats, value, grad };
+    });
+  }
+}

@@ -1,0 +1,14 @@
+// The "inside the network" views: one class per view, `new View(host, options?)`,
+// `update(snapshot)`, `dispose()`; each root has data-view="<name>" and `gradlabData`.
+// Pure data shaping (tested on engine fixtures) is in ./models. Styles: src/views.css.
+export { AttentionView } from './attention';
+export { GanView, type GanPlayer } from './gan';
+export { GatesView } from './gates';
+export { GradcheckView } from './gradcheck';
+export { GradThroughTime, GradThroughTimeView } from './grad-through-time';
+export { GraphView } from './graph';
+export { HistogramsView } from './histograms';
+export { JacobianView } from './jacobian';
+export { PredictionsView } from './predictions';
+export { TextSamplesView, type SampleRequest } from './text-samples';
+export * from './models';

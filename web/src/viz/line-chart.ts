@@ -1,0 +1,240 @@
+// LineChart: several series over a shared x axis (training step, time position t), with a
+// linear or log y axis, an HTML legend, and a hover readout of every series at the nearest x.
+// Gaps: a null / non-finite y (or y <= 0 on a log axis) breaks the line.
+//
+//   const chart = new LineChart(host, {xLabel: 'step', yLabel: 'loss', yScale: 'log', logToggle: true});
+//   chart.update([{name: 'train', x: [0, 10, 20], y: [2.3, 1.1, 0.4]},
+//                 {name: 'test', x: [0, 20], y: [2.4, 0.6], dash: [5, 3]}]);
+//   chart.dispose();
+
+import { drawAxes, formatPow10, plotBox, type Box } from './axes';
+import { classColor, extent, formatNumber, linearScale, logExtent, logScale, type AxisScale } from './scales';
+import { el, Surface, Tooltip, type Theme } from './surface';
+
+export interface Series {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number | null>;
+  color?: string; // CSS colour; default: the class palette by index
+  dash?: number[];
+  width?: number;
+  points?: boolean; // draw a dot at every point (few points, e.g. evaluations)
+  legend?: boolean; // false: leave out of the legend (still in the hover readout)
+}
+
+export interface LineChartOptions {
+  xLabel?: string;
+  yLabel?: string;
+  yScale?: 'linear' | 'log';
+  logToggle?: boolean; // show a "log y" checkbox
+  height?: number;
+  xInteger?: boolean; // default true (steps)
+  yDomain?: [number, number]; // fixed y range (e.g. [0, 1] for accuracy)
+  title?: string;
+  xFormat?: (x: number) => string; // hover readout of x, default "step 12"
+}
+
+export class LineChart {
+  readonly root: HTMLDivElement;
+  private readonly surface: Surface;
+  private readonly tooltip: Tooltip;
+  private readonly legend: HTMLDivElement;
+  private readonly logBox: HTMLInputElement | null = null;
+  private series: Series[] = [];
+  private yScaleKind: 'linear' | 'log';
+  private last: { box: Box; x: AxisScale; y: AxisScale } | null = null;
+  private hoverX: number | null = null;
+
+  constructor(host: HTMLElement, private readonly options: LineChartOptions = {}) {
+    this.root = el('div', 'gl-chart');
+    this.yScaleKind = options.yScale ?? 'linear';
+    const head = el('div', 'gl-chart-head');
+    if (options.title) head.appendChild(el('span', 'gl-chart-title', options.title));
+    this.legend = el('div', 'gl-legend');
+    head.appendChild(this.legend);
+    if (options.logToggle) {
+      const label = el('label', 'gl-check');
+      const box = el('input');
+      box.type = 'checkbox';
+      box.checked = this.yScaleKind === 'log';
+      box.addEventListener('change', () => this.setYScale(box.checked ? 'log' : 'linear'));
+      label.append(box, document.createTextNode(' log y'));
+      head.appendChild(label);
+      this.logBox = box;
+    }
+    this.root.appendChild(head);
+    host.appendChild(this.root);
+    this.surface = new Surface(this.root, (ctx, w, h, t) => this.draw(ctx, w, h, t), {
+      height: options.height ?? 200,
+      label: options.title ?? options.yLabel ?? 'line chart',
+    });
+    this.tooltip = new Tooltip(this.surface);
+    const c = this.surface.canvas;
+    c.addEventListener('pointermove', (e) => this.hover(e));
+    c.addEventListener('pointerleave', () => {
+      this.hoverX = null;
+      this.tooltip.hide();
+      this.surface.requestDraw();
+    });
+  }
+
+  update(series: Series[]): void {
+    this.series = series;
+    this.legend.replaceChildren(
+      ...series.flatMap((s, i) => {
+        if (s.legend === false) return [];
+        const item = el('span', 'gl-legend-item');
+        const sw = el('span', 'gl-swatch');
+        sw.style.background = s.color ?? classColor(i);
+        if (s.dash) sw.classList.add('gl-swatch-dashed');
+        item.append(sw, document.createTextNode(s.name));
+        return [item];
+      }),
+    );
+    this.surface.requestDraw();
+  }
+
+  setYScale(kind: 'linear' | 'log'): void {
+    this.yScaleKind = kind;
+    if (this.logBox) this.logBox.checked = kind === 'log';
+    this.surface.requestDraw();
+  }
+
+  setLabels(xLabel: string | undefined, yLabel: string | undefined): void {
+    this.options.xLabel = xLabel;
+    this.options.yLabel = yLabel;
+    this.surface.requestDraw();
+  }
+
+  get yScale(): 'linear' | 'log' {
+    return this.yScaleKind;
+  }
+
+  dispose(): void {
+    this.surface.dispose();
+    this.root.remove();
+  }
+
+  private draw(ctx: CanvasRenderingContext2D, w: number, h: number, theme: Theme): void {
+    const log = this.yScaleKind === 'log';
+    const box = plotBox(w, h, { left: 58, bottom: 40 });
+    const xs: number[] = [];
+    const ys: (number | null)[] = [];
+    for (const s of this.series) {
+      for (let i = 0; i < s.x.length; i++) xs.push(s.x[i]!);
+      for (let i = 0; i < s.y.length; i++) ys.push(s.y[i] ?? null);
+    }
+    const [x0, x1] = extent(xs);
+    const yd = this.options.yDomain ?? (log ? logExtent(ys) : padded(extent(ys)));
+    const x = linearScale([x0, x1 > x0 ? x1 : x0 + 1], [box.left, box.right]);
+    const y = log ? logScale(yd, [box.bottom, box.top]) : linearScale(yd, [box.bottom, box.top]);
+    const yLabel = (this.options.yLabel ?? '') + (log ? ' (log scale)' : '');
+    drawAxes(ctx, box, x, y, theme, {
+      xLabel: this.options.xLabel,
+      yLabel,
+      xInteger: this.options.xInteger ?? true,
+      yFormat: log ? formatPow10 : undefined,
+    });
+    this.last = { box, x, y };
+    if (this.series.length === 0 || xs.length === 0) {
+      ctx.fillStyle = theme.muted;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('no data yet', (box.left + box.right) / 2, (box.top + box.bottom) / 2);
+      return;
+    }
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.left, box.top - 2, box.width + 2, box.height + 4);
+    ctx.clip();
+    this.series.forEach((s, si) => {
+      const color = s.color ?? classColor(si);
+      ctx.strokeStyle = color;
+      ctx.fillStyle = color;
+      ctx.lineWidth = s.width ?? 1.75;
+      ctx.setLineDash(s.dash ?? []);
+      ctx.beginPath();
+      let pen = false;
+      const n = Math.min(s.x.length, s.y.length);
+      for (let i = 0; i < n; i++) {
+        const v = s.y[i];
+        if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) {
+          pen = false;
+          continue;
+        }
+        const px = x(s.x[i]!);
+        const py = y(v);
+        if (pen) ctx.lineTo(px, py);
+        else ctx.moveTo(px, py);
+        pen = true;
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if (s.points || n === 1) {
+        for (let i = 0; i < n; i++) {
+          const v = s.y[i];
+          if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) continue;
+          ctx.beginPath();
+          ctx.arc(x(s.x[i]!), y(v), 2.5, 0, Math.PI * 2);
+          ctx.fill();
+        }
+      }
+    });
+    ctx.restore();
+    if (this.hoverX !== null) {
+      ctx.strokeStyle = theme.muted;
+      ctx.setLineDash([2, 3]);
+      ctx.beginPath();
+      ctx.moveTo(Math.round(x(this.hoverX)) + 0.5, box.top);
+      ctx.lineTo(Math.round(x(this.hoverX)) + 0.5, box.bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+
+  private hover(e: PointerEvent): void {
+    if (!this.last) return;
+    const p = this.surface.pointer(e);
+    const { box, x } = this.last;
+    if (p.x < box.left || p.x > box.right || p.y < box.top || p.y > box.bottom) {
+      this.tooltip.hide();
+      return;
+    }
+    const xv = x.invert(p.x);
+    let best: number | null = null;
+    for (const s of this.series) {
+      const i = nearestIndex(s.x, xv);
+      if (i >= 0 && (best === null || Math.abs(s.x[i]! - xv) < Math.abs(best - xv))) best = s.x[i]!;
+    }
+    if (best === null) return;
+    this.hoverX = best;
+    const fmt = this.options.xFormat ?? ((v: number) => `${this.options.xLabel ?? 'x'} ${formatNumber(v)}`);
+    const lines = [fmt(best)];
+    for (const s of this.series) {
+      const i = nearestIndex(s.x, best);
+      if (i >= 0 && s.x[i] === best) lines.push(`${s.name}: ${formatNumber(s.y[i] ?? null, 4)}`);
+    }
+    this.tooltip.show(p.x, p.y, lines);
+    this.surface.requestDraw();
+  }
+}
+
+function padded([lo, hi]: [number, number]): [number, number] {
+  if (lo === hi) return [lo - 1, hi + 1];
+  const pad = 0.05 * (hi - lo);
+  return [lo >= 0 && lo - pad < 0 ? 0 : lo - pad, hi + pad];
+}
+
+/** Index of the x closest to v (x ascending, as steps are); -1 when empty. */
+export function nearestIndex(xs: ArrayLike<number>, v: number): number {
+  const n = xs.length;
+  if (n === 0) return -1;
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! <= v) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xs[lo]! - v) <= Math.abs(xs[hi]! - v) ? lo : hi;
+}

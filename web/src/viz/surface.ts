@@ -1,0 +1,180 @@
+// The canvas underneath every plot: sized in CSS pixels, drawn at devicePixelRatio, redrawn
+// on the next animation frame when its box resizes, the theme changes or requestDraw() is
+// called; plus the small DOM helpers the views share (text is always textContent).
+//
+//   const s = new Surface(host, (ctx, w, h, theme) => { ctx.fillStyle = theme.fg; ... }, {height: 200});
+//   s.requestDraw();   // coalesced: at most one draw per frame
+//   s.dispose();
+
+import '../views.css';
+
+export interface Theme {
+  bg: string;
+  fg: string;
+  muted: string;
+  accent: string;
+  grid: string;
+  danger: string;
+  font: string; // CSS font for labels, e.g. "12px system-ui"
+  fontSize: number;
+  dark: boolean;
+}
+
+/** The element property end-to-end tests read: the numbers a view last drew. */
+export type DataElement = HTMLElement & { gradlabData?: unknown };
+
+export function setGradlabData(el: HTMLElement, data: unknown): void {
+  (el as DataElement).gradlabData = data;
+}
+
+/** Theme colours from the CSS custom properties in scope at `el` (fallbacks: light theme). */
+export function readTheme(el: Element): Theme {
+  const cs = getComputedStyle(el);
+  const v = (name: string, fallback: string): string => cs.getPropertyValue(name).trim() || fallback;
+  const bg = v('--bg', '#ffffff');
+  const fontSize = 12;
+  const family = cs.fontFamily || 'system-ui, sans-serif';
+  return {
+    bg,
+    fg: v('--fg', '#1a1a1a'),
+    muted: v('--muted', '#6b6b6b'),
+    accent: v('--accent', '#0072b2'),
+    grid: v('--grid', '#e3e3e3'),
+    danger: v('--danger', '#c0392b'),
+    font: `${fontSize}px ${family}`,
+    fontSize,
+    dark: document.documentElement.getAttribute('data-theme') === 'dark',
+  };
+}
+
+/** document.createElement with a class and optional text (textContent, never HTML). */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export type DrawFn = (ctx: CanvasRenderingContext2D, width: number, height: number, theme: Theme) => void;
+
+export interface SurfaceOptions {
+  height?: number; // CSS px; default 220
+  aspect?: number; // height = width * aspect (overrides height), e.g. 1 for square fields
+  maxHeight?: number;
+  label?: string; // aria-label of the canvas
+}
+
+export class Surface {
+  readonly wrap: HTMLDivElement;
+  readonly canvas: HTMLCanvasElement;
+  width = 0;
+  height = 0;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly resize: ResizeObserver;
+  private readonly themeWatch: MutationObserver;
+  private frame = 0;
+  private disposed = false;
+
+  constructor(
+    host: HTMLElement,
+    private readonly draw: DrawFn,
+    private readonly options: SurfaceOptions = {},
+  ) {
+    this.wrap = el('div', 'gl-surface');
+    this.canvas = el('canvas');
+    this.canvas.setAttribute('role', 'img');
+    if (options.label) this.canvas.setAttribute('aria-label', options.label);
+    this.wrap.appendChild(this.canvas);
+    host.appendChild(this.wrap);
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) throw new Error('this browser gave no 2-D canvas context');
+    this.ctx = ctx;
+    this.resize = new ResizeObserver(() => this.requestDraw());
+    this.resize.observe(this.wrap);
+    this.themeWatch = new MutationObserver(() => this.requestDraw());
+    this.themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme', 'class'] });
+    this.requestDraw();
+  }
+
+  requestDraw(): void {
+    if (this.disposed || this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.drawNow();
+    });
+  }
+
+  /** Draws synchronously (tests and screenshots); normally use requestDraw(). */
+  drawNow(): void {
+    if (this.disposed) return;
+    const w = Math.max(50, Math.floor(this.wrap.clientWidth || 300));
+    let h = this.options.aspect ? Math.round(w * this.options.aspect) : (this.options.height ?? 220);
+    if (this.options.maxHeight) h = Math.min(h, this.options.maxHeight);
+    const dpr = window.devicePixelRatio || 1;
+    const pw = Math.round(w * dpr);
+    const ph = Math.round(h * dpr);
+    if (this.canvas.width !== pw || this.canvas.height !== ph) {
+      this.canvas.width = pw;
+      this.canvas.height = ph;
+      // width comes from CSS (100% of the wrapper); setting it in px here would let the
+      // canvas push its container wider on every resize
+      this.canvas.style.height = `${h}px`;
+    }
+    this.width = w;
+    this.height = h;
+    const ctx = this.ctx;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const theme = readTheme(this.wrap);
+    ctx.font = theme.font;
+    this.draw(ctx, w, h, theme);
+  }
+
+  /** Changes the CSS height (for content-sized plots); true when it changed (then redraw). */
+  setHeight(h: number): boolean {
+    if (this.options.height === h && !this.options.aspect) return false;
+    this.options.height = h;
+    this.options.aspect = undefined;
+    return true;
+  }
+
+  /** Pointer position in CSS px relative to the canvas. */
+  pointer(e: PointerEvent | MouseEvent): { x: number; y: number } {
+    const r = this.canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.resize.disconnect();
+    this.themeWatch.disconnect();
+    this.wrap.remove();
+  }
+}
+
+/** A tooltip box inside a Surface's wrapper, placed next to the pointer. */
+export class Tooltip {
+  readonly box: HTMLDivElement;
+  constructor(private readonly surface: Surface) {
+    this.box = el('div', 'gl-tooltip');
+    this.box.hidden = true;
+    surface.wrap.appendChild(this.box);
+  }
+  show(x: number, y: number, lines: string[]): void {
+    this.box.replaceChildren(...lines.map((l) => el('div', undefined, l)));
+    this.box.hidden = false;
+    const w = this.surface.width;
+    const bw = this.box.offsetWidth || 120;
+    const left = x + 14 + bw > w ? Math.max(0, x - 14 - bw) : x + 14;
+    this.box.style.left = `${left}px`;
+    this.box.style.top = `${Math.max(0, y - 10)}px`;
+  }
+  hide(): void {
+    this.box.hidden = true;
+  }
+}
