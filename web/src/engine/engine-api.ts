@@ -1,0 +1,55 @@
+// The JS API of the wasm module (bindings/wasm/README.md) as TypeScript types, with the
+// additions the engine is growing marked optional: the worker feature-checks them.
+import type { DatasetInfo, Metrics, ParamsInfo, Snapshot, Validation } from './types';
+
+export interface EngineSession {
+  step(): Metrics;
+  train(n: number): Metrics[];
+  evaluate(split?: 'train' | 'test'): Metrics;
+  stepsDone(): number;
+  plannedSteps(): number;
+  params(): ParamsInfo;
+  parameters(): Record<string, Float32Array>;
+  checkGradients(options?: { tolerance?: number; eps?: number }): unknown;
+  snapshotNames(): string[];
+  snapshot(name: string): Snapshot;
+  clampGate(gate: string, value: number, layer?: number, direction?: number): void;
+  clearClamps(): void;
+  checkpoint(): string;
+  loadCheckpoint(text: string): void;
+  reset(): void;
+  specText(): string;
+  delete(): void;
+  // Growing API (feature-checked):
+  update?(specText: string): unknown;
+  sample?(options: { prompt: string; length: number; temperature: number; seed: number }): { text: string; tokens: unknown };
+  data?(split: string, maxRows: number): { task: string; inputs: unknown; targets: unknown };
+  stepPlayer?(player: 'discriminator' | 'generator'): Metrics | Metrics[];
+}
+
+export interface EngineModule {
+  flavour(): string;
+  Session: new (spec: string) => EngineSession;
+  validate?(specText: string): Validation;
+  datasets?(): DatasetInfo[];
+}
+
+export type CreateGradlab = (overrides?: Record<string, unknown>) => Promise<EngineModule>;
+
+/** A tiny module using a v128 instruction: WebAssembly.validate says if SIMD runs here. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+export function simdSupported(): boolean {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** The module file of a flavour under the engine's base URL (ends with '/'). */
+export function engineUrl(engineBase: string, flavour: 'simd' | 'scalar'): string {
+  return new URL(`gradlab-${flavour}.mjs`, engineBase).href;
+}

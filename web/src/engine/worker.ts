@@ -1,0 +1,350 @@
+// The engine worker: owns the wasm module and one Session. The page sends commands
+// (protocol.ts); while playing, training runs in chunks of ~16 ms of work so that
+// messages are handled between chunks, with metrics posted per chunk, a test evaluation
+// every so often and the subscribed snapshots at most every ~100 ms.
+import { engineUrl, simdSupported, type CreateGradlab, type EngineModule, type EngineSession } from './engine-api';
+import {
+  isRequest,
+  toEngineError,
+  type Commands,
+  type CommandName,
+  type EngineFeatures,
+  type Request,
+  type SessionInfo,
+  type UpdateResult,
+  type WorkerEvent,
+  type WorkerMessage,
+} from './protocol';
+import type { Metrics } from './types';
+
+const CHUNK_MS = 16;
+const SNAPSHOT_MS = 100;
+const EVAL_MS = 400;
+/** speed 1..5: steps per second (Infinity: as fast as the chunks go) */
+const SPEEDS = [2, 8, 30, 120, Infinity];
+
+type Handler<K extends CommandName> = (params: Commands[K]['params']) => Commands[K]['result'] | Promise<Commands[K]['result']>;
+
+class EngineWorker {
+  private module: EngineModule | null = null;
+  private session: EngineSession | null = null;
+  private playing = false;
+  private speed = 5;
+  private msPerStep = 2;
+  private subscriptions: string[] = [];
+  private lastSnapshot = 0;
+  private lastEval = 0;
+  private evalCost = 0;
+  private lastTick = 0;
+  private stepBudget = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stepsPerSecond = 0;
+  private clamp: { gate: string; value: number } | null = null;
+
+  constructor(private readonly post: (m: WorkerMessage, transfer?: Transferable[]) => void) {}
+
+  async handle(req: Request): Promise<void> {
+    try {
+      const handler = this.handlers[req.cmd] as Handler<typeof req.cmd>;
+      const result = await handler(req.params as never);
+      const transfer = req.cmd === 'parameters' ? Object.values(result as Record<string, Float32Array>).map((a) => a.buffer) : [];
+      this.post({ kind: 'reply', id: req.id, ok: true, result }, transfer);
+    } catch (e) {
+      this.post({ kind: 'reply', id: req.id, ok: false, error: toEngineError(e) });
+    }
+  }
+
+  private readonly handlers: { [K in CommandName]: Handler<K> } = {
+    init: async ({ engineBase, flavour = 'auto' }) => {
+      const pick = flavour === 'auto' ? (simdSupported() ? 'simd' : 'scalar') : flavour;
+      const url = engineUrl(engineBase, pick);
+      const mod = (await import(/* @vite-ignore */ url)) as { default: CreateGradlab };
+      this.module = await mod.default({ locateFile: (f: string) => new URL(f, url).href });
+      return { flavour: this.module.flavour(), features: this.features() };
+    },
+    create: ({ spec }) => {
+      const mod = this.need();
+      const next = new mod.Session(spec); // throws on a bad spec; the old session stays
+      this.stop();
+      this.session?.delete();
+      this.session = next;
+      this.clamp = null;
+      return this.info();
+    },
+    validate: ({ spec }) => {
+      const mod = this.need();
+      if (typeof mod.validate === 'function') return mod.validate(spec);
+      // Older engine: build a session to check the spec (allocates, but only briefly).
+      try {
+        const s = new mod.Session(spec);
+        const params = s.params();
+        s.delete();
+        return { ok: true, issues: [], layers: [], input_shape: null, total_parameters: params.total };
+      } catch (e) {
+        const err = toEngineError(e);
+        const issues = err.issues && err.issues.length > 0 ? err.issues : [{ pointer: '', message: err.message }];
+        return { ok: false, issues, layers: [], input_shape: null, total_parameters: 0 };
+      }
+    },
+    datasets: () => (typeof this.need().datasets === 'function' ? this.need().datasets!() : null),
+    play: () => {
+      this.needSession();
+      if (!this.playing) {
+        this.playing = true;
+        this.lastTick = performance.now();
+        this.stepBudget = 0;
+        this.schedule(0);
+        this.status();
+      }
+      return null;
+    },
+    pause: () => {
+      this.stop();
+      this.postSnapshots(true);
+      return null;
+    },
+    step: ({ n }) => {
+      const rows = this.train(Math.max(1, Math.floor(n)));
+      if (this.evalCost < 150 || n >= 50) this.evaluateAndPost();
+      this.postSnapshots(true);
+      this.status();
+      return rows;
+    },
+    evaluate: ({ split }) => this.needSession().evaluate(split),
+    setSpeed: ({ speed }) => {
+      this.speed = Math.min(5, Math.max(1, Math.round(speed)));
+      return null;
+    },
+    subscribe: ({ names }) => {
+      this.subscriptions = [...names];
+      this.postSnapshots(true);
+      return null;
+    },
+    snapshot: ({ name }) => this.needSession().snapshot(name),
+    clamp: ({ gate, value }) => {
+      const s = this.needSession();
+      if (gate === null) {
+        s.clearClamps();
+        this.clamp = null;
+      } else {
+        s.clearClamps();
+        s.clampGate(gate, value);
+        this.clamp = { gate, value };
+      }
+      this.postSnapshots(true);
+      return null;
+    },
+    update: ({ spec }): UpdateResult => {
+      const s = this.needSession();
+      if (typeof s.update !== 'function') return { applied: false, pointers: [], unsupported: true };
+      try {
+        s.update(spec);
+        return { applied: true, pointers: [] };
+      } catch (e) {
+        const err = e as { name?: string; pointers?: unknown };
+        if (err.name === 'NeedsReset') {
+          return { applied: false, pointers: Array.isArray(err.pointers) ? err.pointers.map(String) : [] };
+        }
+        throw e;
+      }
+    },
+    exportCheckpoint: () => this.needSession().checkpoint(),
+    importCheckpoint: ({ text }) => {
+      const s = this.needSession();
+      this.stop();
+      s.loadCheckpoint(text);
+      this.postSnapshots(true);
+      return this.info();
+    },
+    reset: () => {
+      const s = this.needSession();
+      this.stop();
+      s.reset();
+      if (this.clamp) s.clampGate(this.clamp.gate, this.clamp.value);
+      this.postSnapshots(true);
+      return this.info();
+    },
+    parameters: () => this.needSession().parameters(),
+    checkGradients: (options) => this.needSession().checkGradients(options),
+    sample: (req) => {
+      const s = this.needSession();
+      if (typeof s.sample !== 'function') throw new Error('this engine build cannot sample text yet');
+      return s.sample(req);
+    },
+    data: ({ split, maxRows }) => {
+      const s = this.needSession();
+      if (typeof s.data !== 'function') throw new Error('this engine build cannot show its data yet');
+      return s.data(split, maxRows);
+    },
+    stepPlayer: ({ player }) => {
+      const s = this.needSession();
+      let rows: Metrics[];
+      if (typeof s.stepPlayer !== 'function' || player === 'both') {
+        if (player !== 'both') throw new Error('this engine build cannot step one player alone yet');
+        rows = this.train(1);
+      } else {
+        const r = s.stepPlayer(player);
+        rows = Array.isArray(r) ? r : [r];
+        this.post({ kind: 'metrics', rows });
+      }
+      this.postSnapshots(true);
+      this.status();
+      return rows;
+    },
+  };
+
+  private features(): EngineFeatures {
+    const m = this.module;
+    const proto = (m?.Session as unknown as { prototype?: Record<string, unknown> } | undefined)?.prototype ?? {};
+    return {
+      validate: typeof m?.validate === 'function',
+      datasets: typeof m?.datasets === 'function',
+      update: typeof proto.update === 'function',
+      sample: typeof proto.sample === 'function',
+      data: typeof proto.data === 'function',
+      stepPlayer: typeof proto.stepPlayer === 'function',
+    };
+  }
+
+  private need(): EngineModule {
+    if (!this.module) throw new Error('the engine is not loaded yet');
+    return this.module;
+  }
+
+  private needSession(): EngineSession {
+    if (!this.session) throw new Error('no experiment is loaded');
+    return this.session;
+  }
+
+  private info(): SessionInfo {
+    const s = this.needSession();
+    let hasTestSplit = true;
+    try {
+      const spec = JSON.parse(s.specText()) as { data?: { batch?: unknown } };
+      hasTestSplit = spec.data?.batch === undefined; // an explicit batch has no test split
+    } catch {
+      // specText is the engine's own JSON; keep the default
+    }
+    return { step: s.stepsDone(), plannedSteps: s.plannedSteps(), snapshotNames: s.snapshotNames(), params: s.params(), hasTestSplit };
+  }
+
+  /** n steps; measures the time per step for chunk sizing; posts the metrics. */
+  private train(n: number): Metrics[] {
+    const s = this.needSession();
+    const t0 = performance.now();
+    let rows: Metrics[];
+    try {
+      rows = s.train(n);
+    } catch (e) {
+      const err = e as { metrics?: Metrics[] };
+      if (Array.isArray(err.metrics) && err.metrics.length > 0) this.post({ kind: 'metrics', rows: err.metrics });
+      throw e;
+    }
+    const dt = (performance.now() - t0) / n;
+    this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(0.01, dt);
+    this.post({ kind: 'metrics', rows });
+    return rows;
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (!this.playing || !this.session) return;
+    const now = performance.now();
+    const rate = SPEEDS[this.speed - 1] ?? Infinity;
+    let n: number;
+    if (rate === Infinity) {
+      n = Math.max(1, Math.min(500, Math.round(CHUNK_MS / this.msPerStep)));
+    } else {
+      this.stepBudget = Math.min(this.stepBudget + ((now - this.lastTick) / 1000) * rate, rate);
+      n = Math.min(Math.floor(this.stepBudget), Math.max(1, Math.round(CHUNK_MS / this.msPerStep)));
+    }
+    this.lastTick = now;
+    if (n >= 1) {
+      this.stepBudget -= n;
+      const t0 = performance.now();
+      try {
+        this.train(n);
+      } catch (e) {
+        this.stop();
+        this.post({ kind: 'error', error: toEngineError(e) });
+        this.postSnapshots(true);
+        return;
+      }
+      this.stepsPerSecond = (n * 1000) / Math.max(1, performance.now() - t0 + (rate === Infinity ? 0 : 1000 / rate));
+      const later = performance.now();
+      if (later - this.lastEval >= Math.max(EVAL_MS, 10 * this.evalCost)) this.evaluateAndPost();
+      this.postSnapshots(false);
+      this.status();
+    }
+    const wait = rate === Infinity ? 0 : Math.max(4, 1000 / rate - 1);
+    this.schedule(wait);
+  }
+
+  /**
+   * A test-split evaluation (the train curve comes from the steps' own metrics). Its cost
+   * sets the next interval so evaluation takes at most ~10% of the time (a seq2seq model
+   * decodes its whole test split).
+   */
+  private evaluateAndPost(): void {
+    const s = this.session;
+    if (!s) return;
+    const t0 = performance.now();
+    try {
+      const test = s.evaluate('test');
+      const step = s.stepsDone();
+      this.post({ kind: 'evaluation', step, test: test.n === 0 ? null : { ...test, step }, train: null });
+      this.evalCost = performance.now() - t0;
+      this.lastEval = performance.now();
+    } catch (e) {
+      this.post({ kind: 'error', error: toEngineError(e) });
+    }
+  }
+
+  private postSnapshots(force: boolean): void {
+    const s = this.session;
+    if (!s || this.subscriptions.length === 0) return;
+    const now = performance.now();
+    if (!force && now - this.lastSnapshot < SNAPSHOT_MS) return;
+    this.lastSnapshot = now;
+    const step = s.stepsDone();
+    for (const name of this.subscriptions) {
+      try {
+        this.post({ kind: 'snapshot', name, step, data: s.snapshot(name) });
+      } catch (e) {
+        this.post({ kind: 'error', error: toEngineError(e) });
+      }
+    }
+  }
+
+  private stop(): void {
+    const was = this.playing;
+    this.playing = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (was) {
+      this.evaluateAndPost();
+      this.status();
+    }
+  }
+
+  private status(): void {
+    const event: WorkerEvent = {
+      kind: 'status',
+      playing: this.playing,
+      step: this.session ? this.session.stepsDone() : 0,
+      stepsPerSecond: this.playing ? this.stepsPerSecond : 0,
+    };
+    this.post(event);
+  }
+}
+
+// Wiring: one EngineWorker per worker, fed by onmessage.
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const engine = new EngineWorker((m, transfer) => scope.postMessage(m, transfer ?? []));
+scope.onmessage = (e: MessageEvent<unknown>) => {
+  if (isRequest(e.data)) void engine.handle(e.data);
+};

@@ -1,0 +1,114 @@
+// Every setting of the workspace as a declarative table (name, type, default, and for
+// training settings the JSON pointer into the spec they edit), in the spirit of
+// tensorflow/playground's state.ts. The URL hash (url.ts) serialises this table.
+import { getPointer, setPointer } from './pointer';
+
+export type SettingType = 'int' | 'number' | 'bool' | 'string' | 'enum';
+
+export interface SettingDef {
+  name: string;
+  type: SettingType;
+  /** null: take the value from the lesson's spec (or leave the spec's default) */
+  default: number | boolean | string | null;
+  label: string;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** where in the spec the setting lives; absent for page-only settings */
+  pointer?: string;
+  /** which spec kinds show it: 'sequential' | 'seq2seq' | 'gan' (all if absent) */
+  kinds?: readonly SpecKind[];
+  /** the engine can change it in a running session (session.update), so no reset */
+  live?: boolean;
+}
+
+export type SpecKind = 'sequential' | 'seq2seq' | 'gan';
+export type SettingValue = number | boolean | string;
+export type Settings = Record<string, SettingValue | null>;
+
+const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+const NOT_GAN: readonly SpecKind[] = ['sequential', 'seq2seq'];
+
+export const SETTINGS: readonly SettingDef[] = [
+  { name: 'lesson', type: 'string', default: 'xor', label: 'Lesson' },
+  { name: 'seed', type: 'int', default: null, min: 0, max: 2 ** 31 - 1, label: 'Seed', pointer: '/seed' },
+  { name: 'optimizer', type: 'enum', values: OPTIMIZERS, default: null, label: 'Optimizer', pointer: '/optimizer/type', kinds: NOT_GAN },
+  { name: 'lr', type: 'number', default: null, min: 0, max: 1000, label: 'Learning rate', pointer: '/optimizer/lr', kinds: NOT_GAN, live: true },
+  { name: 'momentum', type: 'number', default: null, min: 0, max: 1, label: 'Momentum', pointer: '/optimizer/momentum', kinds: NOT_GAN, live: true },
+  { name: 'weightDecay', type: 'number', default: null, min: 0, max: 10, label: 'Weight decay', pointer: '/optimizer/weight_decay', kinds: NOT_GAN, live: true },
+  { name: 'gLr', type: 'number', default: null, min: 0, max: 1000, label: 'Generator learning rate', pointer: '/model/generator_optimizer/lr', kinds: ['gan'], live: true },
+  { name: 'dLr', type: 'number', default: null, min: 0, max: 1000, label: 'Discriminator learning rate', pointer: '/model/discriminator_optimizer/lr', kinds: ['gan'], live: true },
+  { name: 'batch', type: 'int', default: null, min: 1, max: 100000, label: 'Batch size', pointer: '/training/batch_size', live: true },
+  { name: 'l1', type: 'number', default: null, min: 0, max: 10, label: 'L1', pointer: '/training/l1', kinds: ['sequential'], live: true },
+  { name: 'l2', type: 'number', default: null, min: 0, max: 10, label: 'L2', pointer: '/training/l2', kinds: ['sequential'], live: true },
+  { name: 'clip', type: 'number', default: null, min: 0, max: 1e6, label: 'Clip gradient norm', pointer: '/training/clip_grad_norm', kinds: NOT_GAN, live: true },
+  { name: 'tbptt', type: 'int', default: null, min: 0, max: 10000, label: 'Truncated BPTT length', pointer: '/training/tbptt', kinds: ['sequential'], live: true },
+  { name: 'speed', type: 'int', default: 4, min: 1, max: 5, label: 'Speed' },
+  { name: 'temperature', type: 'number', default: 1, min: 0.05, max: 5, label: 'Temperature' },
+  { name: 'theme', type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto', label: 'Theme' },
+];
+
+export function settingDef(name: string): SettingDef | undefined {
+  return SETTINGS.find((d) => d.name === name);
+}
+
+export function defaultSettings(): Settings {
+  const s: Settings = {};
+  for (const d of SETTINGS) s[d.name] = d.default;
+  return s;
+}
+
+/** The value text as the setting's type, or an error in plain words. */
+export function parseSetting(def: SettingDef, text: string): { value: SettingValue } | { error: string } {
+  switch (def.type) {
+    case 'int':
+    case 'number': {
+      const v = Number(text);
+      if (text.trim() === '' || !Number.isFinite(v)) return { error: `${def.label} must be a number, found "${text}"` };
+      if (def.type === 'int' && !Number.isInteger(v)) return { error: `${def.label} must be a whole number, found "${text}"` };
+      if (def.min !== undefined && v < def.min) return { error: `${def.label} must be at least ${def.min}, found ${v}` };
+      if (def.max !== undefined && v > def.max) return { error: `${def.label} must be at most ${def.max}, found ${v}` };
+      return { value: v };
+    }
+    case 'bool':
+      if (text === 'true' || text === '1') return { value: true };
+      if (text === 'false' || text === '0') return { value: false };
+      return { error: `${def.label} must be true or false, found "${text}"` };
+    case 'enum':
+      if (def.values?.includes(text)) return { value: text };
+      return { error: `${def.label} must be one of ${def.values?.join(', ')}, found "${text}"` };
+    case 'string':
+      return { value: text };
+  }
+}
+
+export function specKind(spec: unknown): SpecKind {
+  const kind = getPointer(spec, '/model/kind');
+  return kind === 'seq2seq' || kind === 'gan' ? kind : 'sequential';
+}
+
+/** The settings that apply to a spec (its kind), in table order. */
+export function settingsFor(spec: unknown): SettingDef[] {
+  const kind = specKind(spec);
+  return SETTINGS.filter((d) => d.pointer !== undefined && (!d.kinds || d.kinds.includes(kind)));
+}
+
+/** The spec with every non-null setting written at its pointer (settings of other kinds are ignored). */
+export function applySettings<T>(spec: T, settings: Settings): T {
+  let out = spec;
+  for (const d of settingsFor(spec)) {
+    const v = settings[d.name];
+    if (v !== null && v !== undefined) out = setPointer(out, d.pointer!, v);
+  }
+  return out;
+}
+
+/** The spec's own value of each setting (null where the spec leaves it to the engine's default). */
+export function settingsFromSpec(spec: unknown): Settings {
+  const s: Settings = {};
+  for (const d of settingsFor(spec)) {
+    const v = getPointer(spec, d.pointer!);
+    s[d.name] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : null;
+  }
+  return s;
+}

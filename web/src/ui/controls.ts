@@ -1,0 +1,95 @@
+// The training bar: play/pause, one step, train N steps, reset, speed, and the step
+// counter. It only reports clicks; the workspace decides what they do.
+import { button, field, h } from './dom';
+
+export interface ControlsHandlers {
+  play(): void;
+  pause(): void;
+  step(): void;
+  trainN(n: number): void;
+  reset(): void;
+  speed(level: number): void;
+}
+
+const SPEED_NAMES = ['very slow', 'slow', 'medium', 'fast', 'full speed'];
+
+export class TrainingControls {
+  readonly root: HTMLDivElement;
+  private readonly playBtn: HTMLButtonElement;
+  private readonly stepBtn: HTMLButtonElement;
+  private readonly trainBtn: HTMLButtonElement;
+  private readonly resetBtn: HTMLButtonElement;
+  private readonly stepsInput: HTMLInputElement;
+  private readonly speedInput: HTMLInputElement;
+  private readonly speedText: HTMLOutputElement;
+  private readonly counter: HTMLSpanElement;
+  private readonly rate: HTMLSpanElement;
+  private playing = false;
+
+  constructor(host: HTMLElement, private readonly on: ControlsHandlers) {
+    this.playBtn = button('Play', { id: 'play', class: 'primary play', 'aria-pressed': 'false', title: 'Train continuously (space)' });
+    this.stepBtn = button('Step', { id: 'step', title: 'One training step' });
+    this.stepsInput = h('input', { id: 'train-steps', type: 'number', min: 1, max: 100000, step: 1, value: 100, class: 'narrow' });
+    this.trainBtn = button('Train', { id: 'train-n', title: 'Train exactly this many steps' });
+    this.resetBtn = button('Reset', { id: 'reset', title: 'Back to step 0 with fresh weights from the seed' });
+    this.speedInput = h('input', { id: 'speed', type: 'range', min: 1, max: 5, step: 1, value: 5 });
+    this.speedText = h('output', { for: 'speed', class: 'muted' }, SPEED_NAMES[4]!);
+    this.counter = h('span', { id: 'step-counter', 'aria-live': 'off' }, '–');
+    this.rate = h('span', { class: 'muted rate' });
+
+    this.playBtn.addEventListener('click', () => (this.playing ? this.on.pause() : this.on.play()));
+    this.stepBtn.addEventListener('click', () => this.on.step());
+    const trainN = () => {
+      const n = Number(this.stepsInput.value);
+      if (Number.isInteger(n) && n >= 1 && n <= 100000) {
+        this.stepsInput.removeAttribute('aria-invalid');
+        this.on.trainN(n);
+      } else this.stepsInput.setAttribute('aria-invalid', 'true');
+    };
+    this.trainBtn.addEventListener('click', trainN);
+    this.stepsInput.addEventListener('keydown', (e) => e.key === 'Enter' && trainN());
+    this.resetBtn.addEventListener('click', () => this.on.reset());
+    this.speedInput.addEventListener('input', () => {
+      const v = Number(this.speedInput.value);
+      this.speedText.textContent = SPEED_NAMES[v - 1] ?? '';
+      this.on.speed(v);
+    });
+
+    const stepsLabel = h('label', { for: 'train-steps', class: 'visually-hidden', text: 'Steps to train' });
+    this.root = h(
+      'div',
+      { class: 'controls', role: 'toolbar', 'aria-label': 'Training' },
+      this.resetBtn,
+      this.playBtn,
+      this.stepBtn,
+      h('span', { class: 'train-n' }, stepsLabel, this.stepsInput, this.trainBtn),
+      h('span', { class: 'counter' }, h('span', { class: 'muted', text: 'Step ' }), this.counter, this.rate),
+      field('Speed', this.speedInput),
+      this.speedText,
+    );
+    host.append(this.root);
+    this.setEnabled(false);
+  }
+
+  setPlaying(playing: boolean): void {
+    this.playing = playing;
+    this.playBtn.setAttribute('aria-pressed', String(playing));
+    this.playBtn.textContent = playing ? 'Pause' : 'Play';
+    this.playBtn.classList.toggle('playing', playing);
+  }
+
+  setStep(step: number, stepsPerSecond = 0): void {
+    this.counter.textContent = step.toLocaleString('en-US');
+    this.counter.dataset.step = String(step);
+    this.rate.textContent = stepsPerSecond > 0 ? ` · ${Math.round(stepsPerSecond)} steps/s` : '';
+  }
+
+  setSpeed(level: number): void {
+    this.speedInput.value = String(level);
+    this.speedText.textContent = SPEED_NAMES[level - 1] ?? '';
+  }
+
+  setEnabled(enabled: boolean): void {
+    for (const b of [this.playBtn, this.stepBtn, this.trainBtn, this.resetBtn]) b.disabled = !enabled;
+  }
+}

@@ -1,0 +1,75 @@
+// Training settings (optimizer, learning rate, batch size, L1/L2, clipping, truncated
+// BPTT, seed) built from the declarative table in state/settings.ts for the spec's kind.
+// A change is parsed and checked here (plain-words error next to the field) and then
+// reported; the workspace applies it live or with a reset.
+import { parseSetting, settingsFor, type SettingDef, type SettingValue, type Settings } from '../state/settings';
+import { clear, field, h, InlineError } from './dom';
+
+export class SettingsPanel {
+  readonly root: HTMLFormElement;
+  private readonly errors = new Map<string, InlineError>();
+
+  constructor(host: HTMLElement, private readonly onChange: (name: string, value: SettingValue) => void) {
+    this.root = h('form', { class: 'settings', 'aria-label': 'Training settings' });
+    this.root.addEventListener('submit', (e) => e.preventDefault());
+    host.append(this.root);
+  }
+
+  /** Rebuild the fields for a spec; values from the effective settings. */
+  render(spec: unknown, values: Settings): void {
+    clear(this.root);
+    this.errors.clear();
+    for (const def of settingsFor(spec)) this.root.append(this.fieldFor(def, values[def.name] ?? null));
+  }
+
+  private fieldFor(def: SettingDef, value: SettingValue | null): HTMLElement {
+    const id = `setting-${def.name}`;
+    let control: HTMLInputElement | HTMLSelectElement;
+    if (def.type === 'enum') {
+      const select = h('select', { id });
+      for (const v of def.values ?? []) select.append(h('option', { value: v, text: v }));
+      select.value = value === null ? (def.values?.[0] ?? '') : String(value);
+      control = select;
+    } else {
+      control = h('input', {
+        id,
+        type: 'number',
+        step: def.type === 'int' ? 1 : 'any',
+        min: def.min,
+        max: def.max,
+        value: value === null ? '' : String(value),
+        placeholder: value === null ? 'default' : undefined,
+        inputmode: 'decimal',
+      });
+    }
+    const row = field(def.label, control, def.live ? undefined : 'changing this restarts training');
+    const err = new InlineError(row);
+    this.errors.set(def.name, err);
+    const commit = () => {
+      const text = control.value.trim();
+      if (text === '' && def.type !== 'enum') return;
+      const parsed = parseSetting(def, text);
+      if ('error' in parsed) {
+        err.show(parsed.error);
+        control.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      err.show('');
+      control.removeAttribute('aria-invalid');
+      this.onChange(def.name, parsed.value);
+    };
+    control.addEventListener('change', commit);
+    control.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') {
+        e.preventDefault();
+        commit();
+      }
+    });
+    return row;
+  }
+
+  /** Show an engine error next to the setting it concerns. */
+  showError(name: string, text: string): void {
+    this.errors.get(name)?.show(text);
+  }
+}

@@ -1,0 +1,257 @@
+// Which views a session gets and how snapshots reach them. Views are classes from the
+// web-views engineer (src/viz, src/ui/inside: constructor(host, options), update(data),
+// dispose()); each is found lazily by module path and export name, so the app builds
+// and runs before a view exists, with a simple fallback in its place.
+import type { Snapshot } from '../engine/types';
+import { LineChart } from '../viz/line-chart';
+import { Heatmap } from '../viz/heatmap';
+import { h } from './dom';
+
+export interface View {
+  update(data: unknown): void;
+  dispose(): void;
+}
+type ViewClass = new (host: HTMLElement, options?: unknown) => View;
+
+export interface ViewDef {
+  name: string;
+  title: string;
+  /** snapshots the view reads; one: update(snapshot), several: update({name: snapshot}) */
+  snapshots: string[];
+  /** candidate [module path, export name] pairs, first found wins */
+  classes: Array<[string, string]>;
+  /** shown only when the lesson asks for it or the student opens it (costly snapshots) */
+  onDemand?: boolean;
+}
+
+export const VIEW_DEFS: readonly ViewDef[] = [
+  { name: 'field', title: 'Decision field', snapshots: ['field'], classes: [['../viz/field-plot.ts', 'FieldPlot']] },
+  { name: 'gan', title: 'Generator and critic', snapshots: ['samples', 'critic_field', 'coverage'], classes: [['./inside/gan.ts', 'GanView'], ['./inside/gan-view.ts', 'GanView']] },
+  { name: 'attention', title: 'Attention map', snapshots: ['attention'], classes: [['./inside/attention.ts', 'AttentionView'], ['./inside/attention-view.ts', 'AttentionView']] },
+  { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], classes: [['./inside/predictions.ts', 'PredictionsView'], ['../viz/predictions.ts', 'PredictionsView']] },
+  { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], classes: [['./inside/grad-through-time.ts', 'GradThroughTime'], ['./inside/grad-through-time.ts', 'GradThroughTimeView']] },
+  { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], classes: [['./inside/gates.ts', 'GatesView'], ['./inside/gates-view.ts', 'GatesView']] },
+  { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], classes: [['./inside/jacobian.ts', 'JacobianView'], ['./inside/jacobian-view.ts', 'JacobianView']] },
+  { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], classes: [['./inside/histograms.ts', 'HistogramsView'], ['./inside/histograms-view.ts', 'HistogramsView']] },
+  { name: 'graph', title: 'Computation graph', snapshots: ['graph'], classes: [['./inside/graph.ts', 'GraphView'], ['./inside/graph-view.ts', 'GraphView']] },
+  { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'], classes: [['./inside/normal-equation.ts', 'NormalEquationView']] },
+];
+
+const MODULES = import.meta.glob(['../viz/*.ts', './inside/*.ts']) as Record<string, () => Promise<Record<string, unknown>>>;
+
+async function findClass(def: ViewDef): Promise<ViewClass | null> {
+  for (const [path, exportName] of def.classes) {
+    const load = MODULES[path];
+    if (!load) continue;
+    try {
+      const mod = await load();
+      const cls = mod[exportName];
+      if (typeof cls === 'function') return cls as ViewClass;
+    } catch {
+      // a view module that fails to load: use the fallback
+    }
+  }
+  return null;
+}
+
+/** The views an experiment offers, in display order: the lesson's first, then the rest. */
+export function viewsFor(snapshotNames: string[], lessonViews: string[]): { shown: ViewDef[]; available: ViewDef[] } {
+  const offered = VIEW_DEFS.filter((d) => d.snapshots.every((s) => snapshotNames.includes(s)));
+  const wanted = lessonViews.length > 0 ? lessonViews : offered.map((d) => d.name).slice(0, 3);
+  const shown = wanted.map((n) => offered.find((d) => d.name === n)).filter((d): d is ViewDef => d !== undefined);
+  return { shown, available: offered.filter((d) => !shown.includes(d)) };
+}
+
+/** One mounted view: a card with a title, the view, and its latest snapshot inputs. */
+class ViewCard {
+  readonly root: HTMLElement;
+  private view: View | null = null;
+  private disposed = false;
+  private pending: unknown = null;
+  readonly body: HTMLDivElement;
+
+  constructor(host: HTMLElement, readonly def: ViewDef, onClose: () => void, options: unknown) {
+    const close = h('button', { type: 'button', class: 'card-close', 'aria-label': `Hide ${def.title}`, title: 'Hide' }, '×');
+    close.addEventListener('click', onClose);
+    this.body = h('div', { class: 'card-body' });
+    this.root = h('section', { class: 'card view-card', 'data-card': def.name }, h('header', {}, h('h3', { text: def.title }), close), this.body);
+    host.append(this.root);
+    void findClass(def).then((cls) => {
+      if (this.disposed) return;
+      this.view = cls ? new cls(this.body, options) : new FallbackView(this.body, def.name);
+      if (this.pending !== null) this.view.update(this.pending);
+    });
+  }
+
+  update(data: unknown): void {
+    if (this.view) this.view.update(data);
+    else this.pending = data;
+  }
+
+  /** Views that plot per-step metrics themselves (the GAN's two losses) get them here. */
+  pushMetrics(rows: unknown[]): void {
+    const v = this.view as (View & { pushMetrics?: (rows: unknown[]) => void }) | null;
+    if (v && typeof v.pushMetrics === 'function') v.pushMetrics(rows);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.view?.dispose();
+    this.root.remove();
+  }
+}
+
+/** Mounts the views for a session and routes snapshots to them on animation frames. */
+export class ViewManager {
+  private cards: ViewCard[] = [];
+  private latest = new Map<string, Snapshot>();
+  private dirty = new Set<string>();
+  private frame = 0;
+  private available: ViewDef[] = [];
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly picker: HTMLSelectElement,
+    private readonly onSubscriptions: (names: string[]) => void,
+    /** per-view constructor options (callbacks such as the gates view's onClamp) */
+    private readonly optionsFor: (name: string) => unknown = () => undefined,
+  ) {
+    picker.addEventListener('change', () => {
+      const def = this.available.find((d) => d.name === picker.value);
+      picker.value = '';
+      if (def) this.open(def);
+    });
+  }
+
+  configure(snapshotNames: string[], lessonViews: string[]): void {
+    for (const c of this.cards) c.dispose();
+    this.cards = [];
+    this.latest.clear();
+    const { shown, available } = viewsFor(snapshotNames, lessonViews);
+    this.available = available;
+    for (const def of shown) this.cards.push(new ViewCard(this.host, def, () => this.close(def), this.optionsFor(def.name)));
+    this.renderPicker();
+    this.subscribe();
+  }
+
+  onMetrics(rows: unknown[]): void {
+    for (const c of this.cards) c.pushMetrics(rows);
+  }
+
+  names(): string[] {
+    return this.cards.map((c) => c.def.name);
+  }
+
+  onSnapshot(name: string, data: Snapshot): void {
+    this.latest.set(name, data);
+    this.dirty.add(name);
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    for (const card of this.cards) {
+      const snaps = card.def.snapshots;
+      if (!snaps.some((s) => this.dirty.has(s)) || !snaps.every((s) => this.latest.has(s))) continue;
+      try {
+        if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
+        else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])));
+      } catch (e) {
+        console.warn(`view ${card.def.name} could not draw`, e);
+      }
+    }
+    this.dirty.clear();
+  }
+
+  private open(def: ViewDef): void {
+    this.cards.push(new ViewCard(this.host, def, () => this.close(def), this.optionsFor(def.name)));
+    this.available = this.available.filter((d) => d !== def);
+    this.renderPicker();
+    this.subscribe();
+  }
+
+  private close(def: ViewDef): void {
+    const card = this.cards.find((c) => c.def === def);
+    card?.dispose();
+    this.cards = this.cards.filter((c) => c !== card);
+    this.available.push(def);
+    this.renderPicker();
+    this.subscribe();
+  }
+
+  private renderPicker(): void {
+    while (this.picker.options.length > 0) this.picker.remove(0);
+    this.picker.append(h('option', { value: '', text: this.available.length ? 'Add a view…' : 'All views shown' }));
+    for (const d of this.available) this.picker.append(h('option', { value: d.name, text: d.title }));
+    this.picker.disabled = this.available.length === 0;
+  }
+
+  private subscribe(): void {
+    const names = new Set<string>();
+    for (const c of this.cards) for (const s of c.def.snapshots) names.add(s);
+    this.onSubscriptions([...names]);
+  }
+}
+
+/**
+ * Stand-in until the web-views class exists: draws the essentials with the viz
+ * primitives and keeps the contract's gradlabData.
+ */
+class FallbackView implements View {
+  private readonly root: HTMLDivElement & { gradlabData?: unknown };
+  private chart: LineChart | null = null;
+  private maps: Heatmap[] = [];
+  private readonly note: HTMLParagraphElement;
+
+  constructor(host: HTMLElement, private readonly name: string) {
+    this.root = h('div', { class: 'view fallback', 'data-view': name });
+    this.note = h('p', { class: 'muted small' });
+    this.root.append(this.note);
+    host.append(this.root);
+  }
+
+  update(data: unknown): void {
+    const d = data as Record<string, unknown>;
+    if (this.name === 'grad-through-time') {
+      const streams = (d.streams as Array<{ grad_norm?: number[]; layer?: number; direction?: number }>) ?? [];
+      const norms = streams.map((s) => s.grad_norm ?? []);
+      this.root.gradlabData = { norms };
+      this.chart ??= new LineChart(this.root, { xLabel: 't', yLabel: '‖dL/dh_t‖', yScale: 'log', height: 180 });
+      this.chart.update(norms.map((row, i) => ({ name: `layer ${streams[i]?.layer ?? 0}${streams[i]?.direction ? ' (reverse)' : ''}`, x: row.map((_, t) => t + 1), y: row })));
+      return;
+    }
+    if (this.name === 'gates') {
+      const gates = ((d.streams as Array<{ gates?: Array<{ name: string; mean: { shape: number[]; data: number[] } }> }>) ?? [])[0]?.gates ?? [];
+      this.root.gradlabData = { gates: gates.map((g) => ({ name: g.name, shape: g.mean.shape, data: g.mean.data })) };
+      while (this.maps.length < gates.length) this.maps.push(new Heatmap(this.root, { scale: 'sequential', domain: [0, 1], xLabel: 'unit', yLabel: 't', cellText: false, maxCell: 8 }));
+      gates.forEach((g, i) => this.maps[i]!.update({ rows: g.mean.shape[0] ?? 0, cols: g.mean.shape[1] ?? 0, values: g.mean.data }));
+      this.note.textContent = `gates ${gates.map((g) => g.name).join(', ')}: mean activation per step (rows t) and unit`;
+      return;
+    }
+    if (this.name === 'attention') {
+      const Tq = Number(d.Tq);
+      const Tk = Number(d.Tk);
+      const flat = ((d.weights as { data?: number[] })?.data ?? (d.weights as number[])) ?? [];
+      const weights: number[][] = [];
+      for (let r = 0; r < Tq; r++) weights.push(Array.from(flat.slice(r * Tk, r * Tk + Tk)));
+      this.root.gradlabData = { weights, source_tokens: d.source_tokens, target_tokens: d.target_tokens, row_sums: d.row_sums };
+      if (this.maps.length === 0) this.maps.push(new Heatmap(this.root, { scale: 'sequential', domain: [0, 1], xLabel: 'source', yLabel: 'target' }));
+      this.maps[0]!.update({ rows: Tq, cols: Tk, values: flat, rowLabels: d.target_tokens as string[], colLabels: d.source_tokens as string[] });
+      return;
+    }
+    this.root.gradlabData = data;
+    this.note.textContent = `${this.name}: ${summarise(data)}`;
+  }
+
+  dispose(): void {
+    this.chart?.dispose();
+    for (const m of this.maps) m.dispose();
+    this.root.remove();
+  }
+}
+
+function summarise(data: unknown): string {
+  if (Array.isArray(data)) return `${data.length} entries`;
+  if (data && typeof data === 'object') return Object.keys(data).join(', ');
+  return String(data);
+}

@@ -1,0 +1,435 @@
+// The workspace: wires the lesson, data, network, training and view panels to one engine
+// client and one state (settings + spec). Each panel is its own class; this file holds the
+// flow between them: what a change does to the running session (live update or a fresh
+// session with a note), and what goes into the URL.
+import { EngineClient, engineErrorOf } from '../engine/client';
+import { describeError, type SessionInfo } from '../engine/protocol';
+import type { Metrics, Validation } from '../engine/types';
+import { parseLessonIndex, splitLesson, type Lesson, type LessonIndexEntry } from '../state/lessons';
+import { applySettings, settingDef, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
+import { parseHash, serializeHash } from '../state/url';
+import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
+import { pytorchExport, safeFileName } from '../state/pytorch';
+import { TrainingControls } from './controls';
+import { CurvesView } from './curves-view';
+import { DataPanel, type DataBlock } from './data-panel';
+import { button, downloadText, h, InlineError } from './dom';
+import { MessageBar } from './message';
+import { SettingsPanel } from './settings-panel';
+import { ViewManager } from './views';
+import { ExtrasPanel } from './extras';
+
+export interface WorkspaceElements {
+  lesson: HTMLSelectElement;
+  share: HTMLButtonElement;
+  shareUrl: HTMLInputElement;
+  theme: HTMLSelectElement;
+  message: HTMLElement;
+  lessonText: HTMLElement;
+  data: HTMLElement;
+  settings: HTMLElement;
+  network: HTMLElement;
+  controls: HTMLElement;
+  curves: HTMLElement;
+  views: HTMLElement;
+  viewPicker: HTMLSelectElement;
+  extras: HTMLElement;
+  files: HTMLElement;
+}
+
+type EditorLike = { setSpec(text: string): void };
+
+export class Workspace {
+  private readonly msg: MessageBar;
+  private readonly controls: TrainingControls;
+  private readonly curves: CurvesView;
+  private readonly data: DataPanel;
+  private readonly settingsPanel: SettingsPanel;
+  private readonly views: ViewManager;
+  private readonly extras: ExtrasPanel;
+  private editor: EditorLike | null = null;
+  private lessons: LessonIndexEntry[] = [];
+  private lesson: Lesson | null = null;
+  private settings: Settings = {};
+  /** the spec as edited (network, data), before the settings are applied */
+  private baseSpec: Record<string, unknown> = {};
+  private custom = false;
+  private info: SessionInfo | null = null;
+  private generation = 0;
+
+  constructor(private readonly client: EngineClient, private readonly el: WorkspaceElements) {
+    this.msg = new MessageBar(el.message);
+    this.controls = new TrainingControls(el.controls, {
+      play: () => void this.run(() => this.client.call('play', {})),
+      pause: () => void this.run(() => this.client.call('pause', {})),
+      step: () => void this.run(() => this.client.call('step', { n: 1 })),
+      trainN: (n) => void this.run(() => this.client.call('step', { n })),
+      reset: () => void this.reset(),
+      speed: (level) => {
+        this.settings.speed = level;
+        void this.client.call('setSpeed', { speed: level });
+        this.persist();
+      },
+    });
+    this.curves = new CurvesView(el.curves);
+    this.data = new DataPanel(el.data, (block) => this.dataChanged(block));
+    this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.settingChanged(name, value));
+    this.views = new ViewManager(el.views, el.viewPicker, (names) => void this.client.call('subscribe', { names }), (name) => {
+      if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
+      if (name === 'gan') {
+        return { onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })) };
+      }
+      return undefined;
+    });
+    this.extras = new ExtrasPanel(el.extras, client, () => this.settings.temperature as number);
+
+    client.on((e) => {
+      switch (e.kind) {
+        case 'metrics':
+          this.curves.addTrain(e.rows);
+          this.views.onMetrics(e.rows);
+          this.scheduleCurves();
+          break;
+        case 'evaluation':
+          if (e.test) this.curves.addTest(e.test);
+          this.scheduleCurves();
+          break;
+        case 'snapshot':
+          this.views.onSnapshot(e.name, e.data);
+          break;
+        case 'status':
+          this.controls.setPlaying(e.playing);
+          this.controls.setStep(e.step, e.stepsPerSecond);
+          break;
+        case 'error':
+          this.msg.error(`Training stopped: ${describeError(e.error)}`);
+          break;
+      }
+    });
+
+    el.lesson.addEventListener('change', () => void this.loadLesson(el.lesson.value, null, true));
+    el.share.addEventListener('click', () => void this.share());
+    el.theme.addEventListener('change', () => {
+      this.settings.theme = el.theme.value;
+      applyTheme(el.theme.value);
+      this.persist();
+    });
+    this.buildFileButtons();
+  }
+
+  /** Start from the address's hash, else the saved workspace, else the defaults. */
+  async start(): Promise<void> {
+    try {
+      this.lessons = parseLessonIndex(await fetchJson('lessons/index.json'));
+    } catch (e) {
+      this.msg.error(`The lesson list could not be loaded: ${(e as Error).message}`);
+    }
+    for (const l of this.lessons) this.el.lesson.append(h('option', { value: l.id, text: l.title }));
+    void this.client.call('datasets', {}).then((list) => this.data.setCatalog(list), () => this.data.setCatalog(null));
+    const parsed = parseHash(startingHash(location.hash, loadWorkspace()));
+    if (parsed.errors.length > 0) this.msg.error(`This link could not be read, so the default lesson is shown. ${parsed.errors.join('; ')}.`);
+    this.settings = parsed.state.settings;
+    applyTheme(String(this.settings.theme ?? 'auto'));
+    this.el.theme.value = String(this.settings.theme ?? 'auto');
+    this.controls.setSpeed(Number(this.settings.speed ?? 4));
+    void this.client.call('setSpeed', { speed: Number(this.settings.speed ?? 4) });
+    let id = String(this.settings.lesson ?? 'xor');
+    if (!this.lessons.some((l) => l.id === id)) {
+      if (this.lessons.length > 0) this.msg.error(`There is no lesson "${id}"; showing ${this.lessons[0]!.id}.`);
+      id = this.lessons[0]?.id ?? 'xor';
+    }
+    await this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false);
+  }
+
+  /** Load a lesson (and optionally an edited spec and the current settings over it). */
+  private async loadLesson(id: string, spec: Record<string, unknown> | null, fresh: boolean): Promise<void> {
+    try {
+      this.lesson = splitLesson(id, await fetchJson(`lessons/${encodeURIComponent(id)}.json`));
+    } catch (e) {
+      this.msg.error(`Lesson "${id}" could not be loaded: ${(e as Error).message}`);
+      return;
+    }
+    this.el.lesson.value = id;
+    this.settings.lesson = id;
+    if (fresh) {
+      // a new lesson starts from its own settings (page settings stay)
+      for (const key of Object.keys(this.settings)) if (settingDef(key)?.pointer) this.settings[key] = null;
+    }
+    this.custom = spec !== null;
+    this.baseSpec = spec ?? this.lesson.spec;
+    renderLessonText(this.el.lessonText, this.lesson.info.title, this.lesson.info.text);
+    const ok = await this.createSession();
+    if (!ok && spec !== null) {
+      this.msg.error(`The network in this link does not run (${this.lastError}); the lesson's own network is shown instead.`);
+      this.custom = false;
+      this.baseSpec = this.lesson.spec;
+      await this.createSession();
+    }
+  }
+
+  private lastError = '';
+
+  private effectiveSpec(): Record<string, unknown> {
+    return applySettings(this.baseSpec, this.settings);
+  }
+
+  /** A fresh session from the effective spec; the panels follow it. */
+  private async createSession(note?: string): Promise<boolean> {
+    const gen = ++this.generation;
+    const spec = this.effectiveSpec();
+    const text = JSON.stringify(spec, null, 2);
+    this.controls.setEnabled(false);
+    try {
+      const info = await this.client.call('create', { spec: text });
+      if (gen !== this.generation) return true;
+      this.info = info;
+      this.curves.clear();
+      this.controls.setStep(info.step);
+      this.controls.setPlaying(false);
+      const own = settingsFromSpec(spec);
+      for (const [k, v] of Object.entries(own)) if (this.settings[k] === null || this.settings[k] === undefined) this.settings[k] = v;
+      this.settingsPanel.render(spec, this.settings);
+      this.data.show((spec.data ?? {}) as DataBlock);
+      this.data.showError('');
+      this.editor?.setSpec(JSON.stringify(this.baseSpec, null, 2));
+      this.views.configure(info.snapshotNames, this.lesson?.info.views ?? []);
+      this.extras.configure(spec, info, this.client.features);
+      void this.refreshPreview();
+      if (note) this.msg.note(note);
+      this.persist();
+      return true;
+    } catch (e) {
+      const err = engineErrorOf(e);
+      this.lastError = describeError(err);
+      this.placeError(err.issues?.[0]?.pointer ?? '', this.lastError);
+      return false;
+    } finally {
+      if (gen === this.generation) this.controls.setEnabled(true);
+    }
+  }
+
+  /** An engine error next to what caused it: a setting, the data panel, or the message line. */
+  private placeError(pointer: string, text: string): void {
+    if (pointer.startsWith('/data')) this.data.showError(text);
+    const def = ['seed', 'optimizer', 'lr', 'momentum', 'weightDecay', 'gLr', 'dLr', 'batch', 'l1', 'l2', 'clip', 'tbptt']
+      .map((n) => settingDef(n)!)
+      .find((d) => d.pointer && pointer.startsWith(d.pointer));
+    if (def) this.settingsPanel.showError(def.name, text);
+    this.msg.error(text);
+  }
+
+  private async settingChanged(name: string, value: SettingValue): Promise<void> {
+    if (this.settings[name] === value) return;
+    const previous = this.settings[name] ?? null;
+    this.settings[name] = value;
+    const def = settingDef(name);
+    if (def?.live && this.client.features.update) {
+      try {
+        const r = await this.client.call('update', { spec: JSON.stringify(this.effectiveSpec()) });
+        if (r.applied) {
+          this.persist();
+          return;
+        }
+      } catch (e) {
+        this.settings[name] = previous;
+        const err = engineErrorOf(e);
+        this.settingsPanel.showError(name, describeError(err));
+        return;
+      }
+    }
+    const ok = await this.createSession(def?.live ? `${def.label} changed: training restarted at step 0 (this engine cannot change it while running).` : undefined);
+    if (!ok) {
+      this.settings[name] = previous;
+      this.settingsPanel.showError(name, this.lastError);
+    }
+  }
+
+  private async dataChanged(block: DataBlock): Promise<void> {
+    const before = this.baseSpec;
+    this.baseSpec = { ...this.baseSpec, data: block };
+    this.custom = true;
+    if (!(await this.createSession('New data: training restarted at step 0.'))) {
+      this.baseSpec = before;
+      this.data.showError(this.lastError);
+    }
+  }
+
+  /** The network editor produced a valid spec. */
+  async specEdited(text: string): Promise<void> {
+    let spec: Record<string, unknown>;
+    try {
+      spec = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (JSON.stringify(spec) === JSON.stringify(this.baseSpec)) return;
+    const before = this.baseSpec;
+    const beforeSettings = { ...this.settings };
+    this.baseSpec = spec;
+    this.custom = true;
+    // the edited spec's own training settings win over the old ones
+    for (const [k, v] of Object.entries(settingsFromSpec(spec))) this.settings[k] = v;
+    if (!(await this.createSession('The network changed: training restarted at step 0.'))) {
+      this.baseSpec = before;
+      this.settings = beforeSettings;
+    }
+  }
+
+  validate(text: string): Promise<Validation> {
+    return this.client.call('validate', { spec: text });
+  }
+
+  mountEditor(editor: EditorLike): void {
+    this.editor = editor;
+    if (Object.keys(this.baseSpec).length > 0) editor.setSpec(JSON.stringify(this.baseSpec, null, 2));
+  }
+
+  private async reset(): Promise<void> {
+    await this.run(async () => {
+      const info = await this.client.call('reset', {});
+      this.info = info;
+      this.curves.clear();
+      this.controls.setStep(info.step);
+    });
+  }
+
+  /** The gates view's clamp control: force a gate of the first recurrent layer (null: none). */
+  private async applyClamp(gate: string | null, value: number): Promise<void> {
+    const lo = gate === 'g' ? -1 : 0;
+    if (gate !== null && (!Number.isFinite(value) || value < lo || value > 1)) {
+      this.msg.error(`The clamp value must be from ${lo} to 1, found ${value}.`);
+      return;
+    }
+    try {
+      await this.client.call('clamp', { gate, value });
+    } catch (e) {
+      this.msg.error(`The gate could not be clamped: ${describeError(engineErrorOf(e))}`);
+    }
+  }
+
+  private async refreshPreview(): Promise<void> {
+    if (!this.client.features.data) {
+      this.data.showPreview(null, '');
+      return;
+    }
+    try {
+      const rows = await this.client.call('data', { split: 'train', maxRows: 8 });
+      this.data.showPreview(rows);
+    } catch (e) {
+      this.data.showPreview(null, describeError(engineErrorOf(e)));
+    }
+  }
+
+  private buildFileButtons(): void {
+    const exportBtn = button('Save checkpoint', { id: 'checkpoint-export' });
+    const importInput = h('input', { type: 'file', id: 'checkpoint-import', accept: '.json,application/json', class: 'visually-hidden' });
+    const importBtn = button('Load checkpoint…');
+    const torchBtn = button('Export to PyTorch', { id: 'export-pytorch' });
+    const err = new InlineError(this.el.files);
+    exportBtn.addEventListener('click', () =>
+      void this.client.call('exportCheckpoint', {}).then(
+        (text) => downloadText(`${safeFileName(this.name())}-step${this.stepNow()}.checkpoint.json`, text),
+        (e) => err.show(describeError(engineErrorOf(e))),
+      ),
+    );
+    importBtn.addEventListener('click', () => importInput.click());
+    importInput.addEventListener('change', () => {
+      const f = importInput.files?.[0];
+      importInput.value = '';
+      if (!f) return;
+      void f.text().then(async (text) => {
+        try {
+          const info = await this.client.call('importCheckpoint', { text });
+          err.show('');
+          this.curves.clear();
+          this.controls.setStep(info.step);
+          this.msg.note(`Checkpoint loaded: continuing from step ${info.step}.`);
+        } catch (e) {
+          err.show(`${f.name} could not be loaded: ${describeError(engineErrorOf(e))}`);
+        }
+      });
+    });
+    torchBtn.addEventListener('click', () =>
+      void this.client.call('parameters', {}).then(
+        (params) => {
+          try {
+            const named = Object.fromEntries(
+              (this.info?.params.parameters ?? []).map((p) => [p.name, { shape: p.shape, data: params[p.name] ?? new Float32Array(p.count) }]),
+            );
+            downloadText(`${safeFileName(this.name())}.py`, pytorchExport(this.effectiveSpec(), named), 'text/x-python');
+            err.show('');
+          } catch (e) {
+            err.show((e as Error).message);
+          }
+        },
+        (e) => err.show(describeError(engineErrorOf(e))),
+      ),
+    );
+    this.el.files.prepend(h('div', { class: 'row wrap' }, exportBtn, importBtn, importInput, torchBtn));
+  }
+
+  private name(): string {
+    return typeof this.baseSpec.name === 'string' ? this.baseSpec.name : String(this.settings.lesson ?? 'gradlab');
+  }
+
+  private stepNow(): number {
+    return Number(document.getElementById('step-counter')?.dataset.step ?? 0);
+  }
+
+  private async share(): Promise<void> {
+    const hash = this.persist();
+    history.replaceState(null, '', hash);
+    const url = location.href;
+    this.el.shareUrl.hidden = false;
+    this.el.shareUrl.value = url;
+    this.el.shareUrl.select();
+    try {
+      await navigator.clipboard.writeText(url);
+      this.msg.note('Link copied: it opens this lesson with these settings.');
+    } catch {
+      this.msg.note('Copy the link shown next to the Share button.');
+    }
+  }
+
+  /** The hash of the current workspace, saved to localStorage and put in the address. */
+  private persist(): string {
+    const hash = serializeHash({ settings: this.settings, spec: this.custom ? this.baseSpec : null });
+    saveWorkspace(hash);
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+    return hash;
+  }
+
+  private curvesFrame = 0;
+  private scheduleCurves(): void {
+    if (this.curvesFrame !== 0) return;
+    this.curvesFrame = requestAnimationFrame(() => {
+      this.curvesFrame = 0;
+      this.curves.redraw();
+    });
+  }
+
+  private async run(f: () => Promise<unknown>): Promise<void> {
+    try {
+      await f();
+    } catch (e) {
+      this.msg.error(describeError(engineErrorOf(e)));
+    }
+  }
+}
+
+export type { Metrics };
+
+async function fetchJson(path: string): Promise<unknown> {
+  const r = await fetch(new URL(path, document.baseURI));
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+function renderLessonText(host: HTMLElement, title: string, text: string): void {
+  host.replaceChildren(h('h2', { text: title }), ...text.split(/\n\s*\n/).map((p) => h('p', { text: p })));
+}
+
+export function applyTheme(theme: string): void {
+  const dark = theme === 'dark' || (theme === 'auto' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
