@@ -114,6 +114,32 @@
     loadCheckpoint(text) {
       unwrap(this._live()['loadCheckpoint'](typeof text === 'string' ? text : JSON.stringify(text)));
     }
+    // The first maxRows rows of a split: {task, total_rows, inputs: {shape, data}, targets:
+    // {shape, data}, source_vocab?, target_vocab?}; data are Float32Array copies.
+    data(split, maxRows) {
+      return unwrap(this._live()['data'](String(split === undefined ? 'train' : split), maxRows === undefined ? 1000 : Number(maxRows)));
+    }
+    // Text from a language model (char_lm, next_word): {text, tokens, prompt_tokens};
+    // temperature 0 is greedy.
+    sample(options) {
+      const o = options || {};
+      return parsed(this._live()['sample'](
+        String(o.prompt === undefined ? '' : o.prompt),
+        o.length === undefined ? 200 : Number(o.length),
+        o.temperature === undefined ? 1 : Number(o.temperature),
+        o.seed === undefined ? 0 : Number(o.seed)));
+    }
+    // GAN: one update of 'discriminator' or 'generator' (step() does both); its metrics.
+    stepPlayer(player) {
+      return parsed(this._live()['stepPlayer'](String(player)));
+    }
+    // Applies a changed spec without a reset: {applied: [pointers]}. Fields that need a
+    // reset throw an Error named "NeedsReset" with `pointers`; an invalid spec throws a
+    // SpecError; either way nothing changes.
+    update(spec) {
+      return { applied: parsed(this._live()['update'](specText(spec))) };
+    }
+
     // Back to step 0: a fresh session from the same spec (same seed, same numbers).
     reset() {
       unwrap(this._live()['reset']());
@@ -137,4 +163,14 @@
   if (typeof Symbol === 'function' && typeof Symbol.dispose === 'symbol') Session.prototype[Symbol.dispose] = Session.prototype.delete;
 
   Module['Session'] = Session;
+
+  // Checks a spec without building it (never throws for a bad spec): {ok, issues: [{pointer,
+  // message}], layers: [{pointer, type, output, parameters, formula}], input_shape, total_parameters}.
+  Module['validate'] = function validate(spec) {
+    return parsed(Module['validateSpec'](specText(spec)));
+  };
+  // The built-in datasets: [{name, task, family, description, options: [{name, type, default, min?, max?, description}]}].
+  Module['datasets'] = function datasets() {
+    return parsed(Module['datasetCatalog']());
+  };
 })();

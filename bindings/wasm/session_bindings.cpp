@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "session/session.h"
+#include "session/validate.h"
 #include "train/supervised.h"
 
 namespace {
@@ -36,6 +37,13 @@ template <class F>
 val guarded(F&& f) {
   try {
     return f();
+  } catch (const gradlab::NeedsReset& e) {
+    val error = js_error(e.what());
+    val pointers = val::array();
+    for (const auto& p : e.pointers()) pointers.call<void>("push", text(p));
+    error.set("name", val("NeedsReset"));
+    error.set("pointers", pointers);
+    return error;
   } catch (const gradlab::SpecError& e) {
     val error = js_error(e.what());
     val issues = val::array();
@@ -62,31 +70,37 @@ val guarded(F&& f) {
   }
 }
 
-// A Float32Array that owns a copy: views into wasm memory die when it grows.
-val float32_copy(const std::vector<float>& v) {
-  return val::global("Float32Array").new_(emscripten::typed_memory_view(v.size(), v.data()));
+// A Float32Array that owns a copy of n floats: views into wasm memory die when it grows.
+val float32_copy(const float* data, std::size_t n) {
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data));
+}
+val float32_copy(const std::vector<float>& v) { return float32_copy(v.data(), v.size()); }
+val float32_copy(const gradlab::Tensor& t) { return float32_copy(t.data(), static_cast<std::size_t>(t.numel())); }
+
+val shape_array(const gradlab::Shape& shape) {
+  val a = val::array();
+  for (auto d : shape) a.call<void>("push", val(static_cast<double>(d)));
+  return a;
 }
 
-// {"shape", "data"} (flat, row-major; null for a non-finite number) -> Float32Array.
-val float32_from_json(const json& tensor) {
-  const json& data = tensor.at("data");
-  std::vector<float> v;
-  v.reserve(data.size());
-  for (const auto& x : data) v.push_back(x.is_number() ? x.get<float>() : std::numeric_limits<float>::quiet_NaN());
-  return float32_copy(v);
+val string_array(const std::vector<std::string>& v) {
+  val a = val::array();
+  for (const auto& s : v) a.call<void>("push", text(s));
+  return a;
 }
 
-// name -> {"shape", "data"} -> {name: Float32Array} in the model's parameter order (JSON
-// objects here are sorted by key), or the one `name` (an Error when absent).
-val named_float32(const json& tensors, const std::vector<gradlab::ParamInfo>& order, const std::string* name) {
+// name -> Tensor (model order) -> {name: Float32Array}, or the one `name` (an Error when absent).
+val named_float32(const std::vector<std::pair<std::string, gradlab::Tensor>>& tensors, const std::string* name) {
   if (name) {
-    if (tensors.contains(*name)) return float32_from_json(tensors[*name]);
     std::string names;
-    for (const auto& p : order) names += (names.empty() ? "" : ", ") + p.name;
+    for (const auto& [n, t] : tensors) {
+      if (n == *name) return float32_copy(t);
+      names += (names.empty() ? "" : ", ") + n;
+    }
     return js_error("no parameter named '" + *name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
   }
   val out = val::object();
-  for (const auto& p : order) out.set(text(p.name), float32_from_json(tensors.at(p.name)));
+  for (const auto& [n, t] : tensors) out.set(text(n), float32_copy(t));
   return out;
 }
 
@@ -139,22 +153,20 @@ class SessionCore {
   }
 
   // Parameter values, copied: all as {name: Float32Array}, or one.
-  // TODO(core/session): read from a tensor accessor once Session has one; today the only
-  // way to the values is the checkpoint's JSON, O(model + optimizer state) per call.
   val parameters() const {
-    return guarded([&] { return named_float32(json::parse(session_.checkpoint_json())["parameters"], session_.params(), nullptr); });
+    return guarded([&] { return named_float32(session_.parameter_values(), nullptr); });
   }
   val parameter(const std::string& name) const {
-    return guarded([&] { return named_float32(json::parse(session_.checkpoint_json())["parameters"], session_.params(), &name); });
+    return guarded([&] { return named_float32(session_.parameter_values(), &name); });
   }
 
   // Gradients of the spec's batch at the current parameters (one forward/backward, nothing
   // updated; the numbers of grad_json / `gradlab grad`), copied.
   val gradients() {
-    return guarded([&] { return named_float32(json::parse(session_.grad_json())["gradients"], session_.params(), nullptr); });
+    return guarded([&] { return named_float32(session_.gradients(), nullptr); });
   }
   val gradient(const std::string& name) {
-    return guarded([&] { return named_float32(json::parse(session_.grad_json())["gradients"], session_.params(), &name); });
+    return guarded([&] { return named_float32(session_.gradients(), &name); });
   }
   val grad_json() {
     return guarded([&] { return text(session_.grad_json()); });
@@ -206,6 +218,56 @@ class SessionCore {
     });
   }
 
+  // {task, total_rows, inputs: {shape, data: Float32Array}, targets: {...}, source_vocab?, target_vocab?}
+  val data(const std::string& split, double max_rows) const {
+    return guarded([&] {
+      if (!(max_rows >= 0) || max_rows != std::floor(max_rows) || max_rows > 1e6)
+        throw std::invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + json(max_rows).dump());
+      const gradlab::DataView v = session_.data(split, static_cast<std::int64_t>(max_rows));
+      val out = val::object();
+      out.set("task", text(v.task));
+      out.set("total_rows", val(static_cast<double>(v.total_rows)));
+      val inputs = val::object(), targets = val::object();
+      inputs.set("shape", shape_array(v.input_shape));
+      inputs.set("data", float32_copy(v.inputs));
+      targets.set("shape", shape_array(v.target_shape));
+      targets.set("data", float32_copy(v.targets));
+      out.set("inputs", inputs);
+      out.set("targets", targets);
+      if (!v.source_vocab.empty()) out.set("source_vocab", string_array(v.source_vocab));
+      if (!v.target_vocab.empty()) out.set("target_vocab", string_array(v.target_vocab));
+      return out;
+    });
+  }
+
+  val sample(const std::string& prompt, double length, double temperature, double seed) {
+    return guarded([&] {
+      if (!(length >= 1) || length != std::floor(length) || length > 10000)
+        throw std::invalid_argument("sample: length must be a whole number from 1 to 10000, got " + json(length).dump());
+      if (!(seed >= 0) || seed != std::floor(seed) || seed > 9007199254740991.0)
+        throw std::invalid_argument("sample: seed must be a whole number from 0 to 2^53 - 1, got " + json(seed).dump());
+      gradlab::SampleOptions o;
+      o.prompt = prompt;
+      o.length = static_cast<std::int64_t>(length);
+      o.temperature = temperature;
+      o.seed = static_cast<std::uint64_t>(seed);
+      return text(session_.sample(o).dump());
+    });
+  }
+
+  val step_player(const std::string& player) {
+    return guarded([&] { return text(session_.step_player(player).dump()); });
+  }
+
+  // The changed pointers as JSON text; NeedsReset / SpecError otherwise (nothing changed).
+  val update(const std::string& spec_text) {
+    return guarded([&] {
+      const json applied = session_.update(spec_text);
+      spec_text_ = spec_text;
+      return text(applied.dump());
+    });
+  }
+
   // A fresh session from the same spec (parameters re-initialised from its seed).
   val reset() {
     return guarded([&] {
@@ -252,7 +314,16 @@ EMSCRIPTEN_BINDINGS(gradlab) {
       .function("reset", &SessionCore::reset)
       .function("stepsDone", &SessionCore::steps_done)
       .function("plannedSteps", &SessionCore::planned_steps)
-      .function("specText", &SessionCore::spec_text);
+      .function("specText", &SessionCore::spec_text)
+      .function("data", &SessionCore::data)
+      .function("sample", &SessionCore::sample)
+      .function("stepPlayer", &SessionCore::step_player)
+      .function("update", &SessionCore::update);
+  // Module-level: spec checking for an editor and the dataset catalog, as JSON text.
+  emscripten::function("validateSpec", +[](const std::string& spec_text) {
+    return guarded([&] { return text(gradlab::validate_spec(spec_text).dump()); });
+  });
+  emscripten::function("datasetCatalog", +[] { return guarded([&] { return text(gradlab::datasets_json().dump()); }); });
   // "simd" or "scalar": which build this module is.
   emscripten::function("flavour", +[] { return std::string(GRADLAB_WASM_FLAVOUR); });
 }

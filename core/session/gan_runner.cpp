@@ -1,5 +1,7 @@
 // The GAN model kind as a Runner: generator and critic on a 2-D target; snapshots of
 // samples, the critic's field over the plane, the generator's gradients and mode coverage.
+#include <map>
+
 #include "inspect/inspect.h"
 #include "session/kind_runners.h"
 #include "spec/build.h"
@@ -11,6 +13,7 @@ namespace {
 
 constexpr std::int64_t kSnapshotSamples = 512;
 constexpr std::int64_t kGrid = 48;
+constexpr std::int64_t kArrows = 64;
 
 GanOptimizerOptions player(const nlohmann::json& c) {
   GanOptimizerOptions o;
@@ -49,8 +52,9 @@ class GanRunner : public Runner {
     trainer_->model().assign_names();
   }
 
-  nlohmann::json step() override {
-    const GanMetrics m = trainer_->step();
+  nlohmann::json step() override { return metrics_json(trainer_->step()); }
+
+  static nlohmann::json metrics_json(const GanMetrics& m) {
     return {{"step", m.step},
             {"critic_updates", m.critic_updates},
             {"d_loss", number_or_null(m.d_loss)},
@@ -87,7 +91,7 @@ class GanRunner : public Runner {
     return {take_rows(data_.x_train, rows), trainer_->noise(n, rng)};
   }
 
-  nlohmann::json grad() override {
+  GradPass grad() override {
     const auto inputs_ = reference_inputs();
     const Tensor& real = inputs_.first;
     const Tensor& z = inputs_.second;
@@ -96,22 +100,22 @@ class GanRunner : public Runner {
     Tensor alpha = rng.uniform_tensor({real.dim(0)}, 0, 1);
     Var d = trainer_->discriminator_loss(real, z, alpha);
     d.backward();
-    nlohmann::json j = {{"loss", {{"discriminator", static_cast<double>(d.item())}}},
-                        {"outputs", tensor_to_json(trainer_->generate(z))},
-                        {"input_gradient", nullptr}};
-    j["gradients"] = nlohmann::json::object();
+    GradPass pass;
+    pass.loss = {{"discriminator", static_cast<double>(d.item())}};
+    pass.outputs = trainer_->generate(z);
+    std::map<std::string, Tensor> d_grads;
     for (const auto& [name, p] : trainer_->model().named_parameters())
-      if (name.rfind("discriminator.", 0) == 0)
-        j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+      if (name.rfind("discriminator.", 0) == 0) d_grads[name] = p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape());
     model().zero_grad();
     Var g = trainer_->generator_loss(z);
     g.backward();
-    j["loss"]["generator"] = static_cast<double>(g.item());
-    for (const auto& [name, p] : trainer_->model().named_parameters())
-      if (name.rfind("generator.", 0) == 0)
-        j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+    pass.loss["generator"] = static_cast<double>(g.item());
+    for (const auto& [name, p] : trainer_->model().named_parameters()) {
+      if (name.rfind("generator.", 0) == 0) pass.gradients.emplace_back(name, p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape()));
+      else pass.gradients.emplace_back(name, d_grads.at(name));
+    }
     model().zero_grad();
-    return j;
+    return pass;
   }
 
   GradCheckResult check_gradients(GradCheckOptions options) override {
@@ -167,6 +171,34 @@ class GanRunner : public Runner {
 
   void set_steps_done(std::int64_t step) override { trainer_->set_steps(step, pending_critic_updates_); }
 
+  const Dataset& dataset() const override { return data_; }
+
+  void take_state(Runner& previous) override {
+    auto& p = dynamic_cast<GanRunner&>(previous);
+    GanTrainer& t = *trainer_;
+    GanTrainer& pt = *p.trainer_;
+    // A player whose optimizer type changed starts that optimizer afresh.
+    if (t.options().generator_optimizer.name == pt.options().generator_optimizer.name)
+      t.generator_optimizer().load_state(adapt_optimizer_state(pt.generator_optimizer().state(), t.generator_optimizer()));
+    if (t.options().discriminator_optimizer.name == pt.options().discriminator_optimizer.name)
+      t.discriminator_optimizer().load_state(
+          adapt_optimizer_state(pt.discriminator_optimizer().state(), t.discriminator_optimizer()));
+    t.batcher().set_state(pt.batcher().state());
+    t.noise_rng().set_state(pt.noise_rng().state());
+    pending_critic_updates_ = pt.critic_updates();
+  }
+
+  nlohmann::json step_player(const std::string& player) override {
+    if (player != "discriminator" && player != "generator")
+      throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+    GanMetrics m = player == "discriminator" ? trainer_->step_discriminator() : trainer_->step_generator();
+    m.step = trainer_->steps_done();
+    m.critic_updates = trainer_->critic_updates();
+    nlohmann::json j = metrics_json(m);
+    j["player"] = player;
+    return j;
+  }
+
   std::vector<std::string> snapshot_names() const override { return {"samples", "critic_field", "coverage", "params"}; }
 
   nlohmann::json snapshot(const std::string& what) override {
@@ -202,10 +234,17 @@ class GanRunner : public Runner {
         points[(r * kGrid + c) * 2 + 1] =
             static_cast<Scalar>(lo[1] - margin + (hi[1] - lo[1] + 2 * margin) * r / (kGrid - 1));
       }
+    // The first kArrows generated samples and the force on each: -dl_G/dx, the direction
+    // the generator loss pushes that point (GAN Lab's arrows).
+    std::vector<std::int64_t> first;
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(kArrows, fake.dim(0)); ++i) first.push_back(i);
+    const Tensor arrows_at = take_rows(fake, first);
     return {{"x_range", {lo[0] - margin, hi[0] + margin}},
             {"y_range", {lo[1] - margin, hi[1] + margin}},
             {"resolution", kGrid},
-            {"values", tensor_json(trainer_->critic_field(points).reshape({kGrid, kGrid}))}};
+            {"values", tensor_json(trainer_->critic_field(points).reshape({kGrid, kGrid}))},
+            {"generated", tensor_json(arrows_at)},
+            {"generator_gradients", tensor_json(trainer_->generator_gradients(arrows_at))}};
   }
 
  private:

@@ -8,12 +8,23 @@
 #include <vector>
 
 #include "autograd/gradcheck.h"
-#include "nn/module.h"
 #include "data/batcher.h"
+#include "data/dataset.h"
+#include "nn/module.h"
+#include "optim/optimizer.h"
+#include "session/session.h"
 #include "spec/spec.h"
 #include "tensor/rng.h"
 
 GRADLAB_BEGIN
+
+// One forward/backward on the reference batch: what grad_json prints and gradients() copies.
+struct GradPass {
+  nlohmann::json loss;                                    // a number, a tensor, or {"discriminator", "generator"}
+  Tensor outputs;                                         // undefined: null
+  std::vector<std::pair<std::string, Tensor>> gradients;  // every parameter, in model order
+  Tensor input_gradient;                                  // undefined: null
+};
 
 class Runner {
  public:
@@ -29,7 +40,7 @@ class Runner {
   virtual const Module& model() const = 0;
 
   // One forward/backward on the reference batch (see Session::grad_json).
-  virtual nlohmann::json grad() = 0;
+  virtual GradPass grad() = 0;
   virtual GradCheckResult check_gradients(GradCheckOptions options) = 0;
 
   // Optimizer, batch order and RNG state (parameters and buffers are the Session's).
@@ -49,7 +60,32 @@ class Runner {
     throw std::invalid_argument("clamp_gate('" + gate + "'): this experiment has no recurrent layer to clamp");
   }
   virtual void clear_clamps() {}
+
+  // The data it trains on (for an explicit batch: task "batch", x_train/y_train only).
+  virtual const Dataset& dataset() const = 0;
+
+  // Takes over the training state of `previous`, a runner of the same kind built from a
+  // spec that differs only in fields Session::update allows: batch order, RNG streams,
+  // step counts and the optimizer state (adapted when the optimizer's slots changed;
+  // dropped when its type did). Parameters and buffers are the Session's.
+  virtual void take_state(Runner& previous) = 0;
+
+  // Language models only (see Session::sample).
+  virtual nlohmann::json sample(const SampleOptions&) {
+    throw std::invalid_argument("sample: only a language model (data char_lm or next_word) can generate text; this experiment's "
+                                "data is '" + dataset().name + "' (" + dataset().task + ")");
+  }
+
+  // GAN only: one update of one player ("discriminator" or "generator").
+  virtual nlohmann::json step_player(const std::string& player) {
+    throw std::invalid_argument("stepPlayer('" + player + "'): only a gan model has players; this experiment is not a gan");
+  }
 };
+
+// `state` (another optimizer's state(), same parameter names) made loadable by `target`:
+// "step" and per-parameter steps kept, slots `target` does not keep dropped, slots it keeps
+// that `state` lacks filled with zeros (the fresh value of every slot that can change).
+NamedTensors adapt_optimizer_state(const NamedTensors& state, const Optimizer& target);
 
 // Shared JSON helpers for runners.
 nlohmann::json number_or_null(double v);

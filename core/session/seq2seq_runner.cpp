@@ -8,8 +8,8 @@
 
 GRADLAB_BEGIN
 
-Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task) {
-  if (spec.data.has_batch())
+Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task, int max_samples) {
+  if (spec.data.has_batch() && required_task)
     throw SpecError("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " +
                                        required_task + " kind, not an explicit batch");
   std::vector<SpecIssue> issues;
@@ -17,12 +17,17 @@ Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task) {
   if (!issues.empty()) throw SpecError(issues);
   if (!spec.data.options.contains("seed")) options.seed = spec.seed;
   const std::string task = dataset_task(spec.data.dataset, options);
-  if (task != required_task) {
+  if (required_task && task != required_task) {
     std::vector<std::string> names;
     for (const auto& d : dataset_catalog())
       if (d.task == required_task) names.push_back(d.name);
     throw SpecError("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) +
                                          "); '" + spec.data.dataset + "' is " + task);
+  }
+  if (max_samples > 0) {
+    for (const auto& info : dataset_catalog())
+      if (info.name == spec.data.dataset && info.option("n_samples"))
+        options.n_samples = std::min(options.n_samples.value_or(static_cast<int>(info.option("n_samples")->default_value)), max_samples);
   }
   return make_dataset(spec.data.dataset, options);
 }
@@ -90,19 +95,19 @@ class Seq2SeqRunner : public Runner {
     return {take_rows(x, rows), take_rows(y, rows)};
   }
 
-  nlohmann::json grad() override {
+  GradPass grad() override {
     const auto inputs_ = reference_batch();
     const Tensor& x = inputs_.first;
     const Tensor& y = inputs_.second;
     model().zero_grad();
     Var loss = trainer_->loss(x, y);
     loss.backward();
-    nlohmann::json j = {{"loss", static_cast<double>(loss.item())}, {"outputs", nullptr}, {"input_gradient", nullptr}};
-    j["gradients"] = nlohmann::json::object();
+    GradPass pass;
+    pass.loss = static_cast<double>(loss.item());
     for (const auto& [name, p] : model().named_parameters())
-      j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
+      pass.gradients.emplace_back(name, p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape()));
     model().zero_grad();
-    return j;
+    return pass;
   }
 
   GradCheckResult check_gradients(GradCheckOptions options) override {
@@ -140,10 +145,56 @@ class Seq2SeqRunner : public Runner {
 
   void set_steps_done(std::int64_t step) override { trainer_->set_steps_done(step); }
 
-  std::vector<std::string> snapshot_names() const override { return {"attention", "params"}; }
+  const Dataset& dataset() const override { return trainer_->data(); }
+
+  void take_state(Runner& previous) override {
+    auto& p = dynamic_cast<Seq2SeqRunner&>(previous);
+    Seq2SeqTrainer& t = *trainer_;
+    Seq2SeqTrainer& pt = *p.trainer_;
+    if (spec_.optimizer.type == p.spec_.optimizer.type)
+      t.optimizer().load_state(adapt_optimizer_state(pt.optimizer().state(), t.optimizer()));
+    t.batcher().set_state(pt.batcher().state());
+    t.forcing_rng().set_state(pt.forcing_rng().state());
+    clipped_steps_ = p.clipped_steps_;
+  }
+
+  std::vector<std::string> snapshot_names() const override { return {"attention", "params", "predictions"}; }
+
+  // The first 8 test (or training) examples decoded greedily, as tokens and ids.
+  nlohmann::json predictions() {
+    const Dataset& d = trainer_->data();
+    const bool test = d.x_test.defined() && d.x_test.rank() > 0 && d.x_test.dim(0) > 0;
+    const Tensor& x = test ? d.x_test : d.x_train;
+    const Tensor& y = test ? d.y_test : d.y_train;
+    std::vector<std::int64_t> rows;
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(x.dim(0), 8); ++i) rows.push_back(i);
+    const Tensor xs = take_rows(x, rows), ys = take_rows(y, rows);
+    const Decoded out = trainer_->greedy_decode(xs);
+    auto ids = [](const Tensor& t, std::int64_t row, std::int64_t n) {
+      std::vector<std::int64_t> v;
+      const std::int64_t width = t.numel() / t.dim(0);
+      for (std::int64_t k = 0; k < std::min(n, width); ++k) v.push_back(static_cast<std::int64_t>(t[row * width + k]));
+      return v;
+    };
+    nlohmann::json examples = nlohmann::json::array();
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+      const auto target = decode_row(d.target_vocab, ys, i);
+      const auto prediction = decode_row(d.target_vocab, out.ids, i);
+      examples.push_back({{"index", i},
+                          {"input", ids(xs, i, xs.dim(1))},
+                          {"target", ids(ys, i, ys.dim(1))},
+                          {"prediction", ids(out.ids, i, out.lengths.at(static_cast<std::size_t>(i)))},
+                          {"input_tokens", decode_row(d.vocab, xs, i)},
+                          {"target_tokens", target},
+                          {"prediction_tokens", prediction},
+                          {"correct", target == prediction}});
+    }
+    return {{"split", test ? "test" : "train"}, {"kind", "tokens"}, {"task", d.task}, {"examples", std::move(examples)}};
+  }
 
   nlohmann::json snapshot(const std::string& what) override {
     if (what == "params") return to_json(parameter_stats(model()));
+    if (what == "predictions") return predictions();
     // The first test example (or training example) translated greedily, with its attention.
     const Dataset& d = trainer_->data();
     const Tensor& x = d.x_test.defined() && d.x_test.numel() > 0 ? d.x_test : d.x_train;

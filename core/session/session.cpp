@@ -1,6 +1,8 @@
 #include "session/session.h"
 
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "session/kind_runners.h"
 #include "session/runner.h"
@@ -27,6 +29,32 @@ nlohmann::json parse_checkpoint(const std::string& text) {
   }
 }
 }  // namespace
+
+// ---- state shared by runners -----------------------------------------------------------
+
+NamedTensors adapt_optimizer_state(const NamedTensors& state, const Optimizer& target) {
+  const auto& slots = target.slot_names();
+  std::map<std::string, Shape> shapes;
+  for (const auto& [name, p] : target.params()) shapes[name] = p.shape();
+  NamedTensors out;
+  std::map<std::string, std::set<std::string>> have;  // parameter -> slots present
+  for (const auto& [entry, t] : state) {
+    const auto dot = entry.find('.');
+    const std::string slot = dot == std::string::npos ? entry : entry.substr(0, dot);
+    const std::string param = dot == std::string::npos ? std::string() : entry.substr(dot + 1);
+    if (entry == "step" || slot == "step") {
+      out.emplace_back(entry, t);
+      if (!param.empty()) have[param];
+    } else if (std::find(slots.begin(), slots.end(), slot) != slots.end()) {
+      out.emplace_back(entry, t);
+      have[param].insert(slot);
+    }
+  }
+  for (const auto& [param, present] : have)
+    for (const auto& slot : slots)
+      if (!present.count(slot) && shapes.count(param)) out.emplace_back(slot + "." + param, Tensor::zeros(shapes[param]));
+  return out;
+}
 
 // ---- JSON helpers shared by runners ----------------------------------------------------
 
@@ -136,7 +164,24 @@ std::vector<ParamInfo> Session::params() const {
 
 std::int64_t Session::total_params() const { return runner_->model().num_parameters(); }
 
-std::string Session::grad_json() { return runner_->grad().dump(); }
+std::vector<std::pair<std::string, Tensor>> Session::parameter_values() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& [name, p] : runner_->model().named_parameters()) out.emplace_back(name, p.value().clone());
+  return out;
+}
+
+std::string Session::grad_json() {
+  const GradPass pass = runner_->grad();
+  nlohmann::json j;
+  j["loss"] = pass.loss;
+  j["outputs"] = pass.outputs.defined() ? tensor_to_json(pass.outputs) : nlohmann::json(nullptr);
+  j["gradients"] = nlohmann::json::object();
+  for (const auto& [name, g] : pass.gradients) j["gradients"][name] = tensor_to_json(g);
+  j["input_gradient"] = pass.input_gradient.defined() ? tensor_to_json(pass.input_gradient) : nlohmann::json(nullptr);
+  return j.dump();
+}
+
+std::vector<std::pair<std::string, Tensor>> Session::gradients() { return runner_->grad().gradients; }
 
 GradCheckResult Session::check_gradients(GradCheckOptions options) { return runner_->check_gradients(options); }
 
@@ -155,6 +200,127 @@ void Session::clamp_gate(const std::string& gate, double value, int layer, int d
 }
 
 void Session::clear_clamps() { runner_->clear_clamps(); }
+
+DataView Session::data(const std::string& split, std::int64_t max_rows) const {
+  if (split != "train" && split != "test")
+    throw std::invalid_argument("data: unknown split '" + split + "' (allowed: train, test)");
+  if (max_rows < 0 || max_rows > 1'000'000)
+    throw std::invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + std::to_string(max_rows));
+  const Dataset& d = runner_->dataset();
+  const bool test = split == "test";
+  const Tensor& x = test ? d.x_test : d.x_train;
+  const Tensor& y = test ? d.y_test : d.y_train;
+  DataView v;
+  v.task = d.task;
+  v.source_vocab = d.vocab;
+  v.target_vocab = d.target_vocab.empty() ? d.vocab : d.target_vocab;
+  // A split without rows (no test set) keeps the train split's row shape with R = 0.
+  const Tensor& xs = x.defined() ? x : d.x_train;
+  const Tensor& ys = y.defined() ? y : d.y_train;
+  v.total_rows = x.defined() && x.rank() > 0 ? x.dim(0) : 0;
+  const std::int64_t r = std::min(v.total_rows, max_rows);
+  v.input_shape = xs.shape();
+  v.target_shape = ys.shape();
+  v.input_shape[0] = v.target_shape[0] = r;
+  if (r > 0) {
+    const std::int64_t xrow = xs.numel() / xs.dim(0), yrow = ys.numel() / ys.dim(0);
+    v.inputs.assign(xs.data(), xs.data() + r * xrow);
+    v.targets.assign(ys.data(), ys.data() + r * yrow);
+  }
+  return v;
+}
+
+nlohmann::json Session::sample(const SampleOptions& options) {
+  if (options.length < 1 || options.length > 10'000)
+    throw std::invalid_argument("sample: length must be a whole number from 1 to 10000, got " + std::to_string(options.length));
+  if (!std::isfinite(options.temperature) || options.temperature < 0 || options.temperature > 100)
+    throw std::invalid_argument("sample: temperature must be from 0 (greedy) to 100, got " + nlohmann::json(options.temperature).dump());
+  return runner_->sample(options);
+}
+
+Metrics Session::step_player(const std::string& player) {
+  if (player != "discriminator" && player != "generator" && spec_.kind == "gan")
+    throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+  return runner_->step_player(player);
+}
+
+namespace {
+
+// JSON pointers where two spec documents differ: objects key by key, arrays of objects
+// (layers) element by element, anything else as a whole.
+void spec_diff(const nlohmann::json& a, const nlohmann::json& b, const std::string& ptr, std::vector<std::string>& out) {
+  if (a == b) return;
+  if (a.is_object() && b.is_object()) {
+    std::set<std::string> keys;
+    for (auto it = a.begin(); it != a.end(); ++it) keys.insert(it.key());
+    for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+    for (const auto& k : keys) {
+      const std::string child = ptr + "/" + pointer_escape(k);
+      if (a.contains(k) && b.contains(k)) spec_diff(a[k], b[k], child, out);
+      else out.push_back(child);
+    }
+    return;
+  }
+  const auto has_objects = [](const nlohmann::json& v) {
+    return std::any_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_object(); });
+  };
+  if (a.is_array() && b.is_array() && a.size() == b.size() && has_objects(a)) {
+    for (std::size_t i = 0; i < a.size(); ++i) spec_diff(a[i], b[i], ptr + "/" + std::to_string(i), out);
+    return;
+  }
+  out.push_back(ptr);
+}
+
+// What Session::update may change in a running experiment of each kind.
+bool updatable(const std::string& kind, const std::string& ptr) {
+  static const std::vector<std::string> common = {"/name", "/description", "/inspection", "/training/steps",
+                                                  "/training/log_every", "/training/eval_every", "/training/batch_size"};
+  static const std::vector<std::string> sequential = {"/optimizer", "/training/clip_grad_norm", "/training/clip_grad_value",
+                                                      "/training/l1", "/training/l2", "/training/tbptt", "/training/schedule"};
+  static const std::vector<std::string> seq2seq = {"/optimizer", "/training/clip_grad_norm", "/model/teacher_forcing",
+                                                   "/model/max_decode_len"};
+  static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",
+                                               "/model/critic_steps", "/model/clip_value", "/model/gp_lambda"};
+  const auto under = [&](const std::vector<std::string>& prefixes) {
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
+      return ptr == p || (ptr.size() > p.size() && ptr.compare(0, p.size(), p) == 0 && ptr[p.size()] == '/');
+    });
+  };
+  return under(common) || under(kind == "gan" ? gan : kind == "seq2seq" ? seq2seq : sequential);
+}
+
+std::string join_pointers(const std::vector<std::string>& ptrs) {
+  std::string s;
+  for (const auto& p : ptrs) s += (s.empty() ? "" : ", ") + (p.empty() ? std::string("(document)") : p);
+  return s;
+}
+
+}  // namespace
+
+NeedsReset::NeedsReset(std::vector<std::string> pointers)
+    : std::invalid_argument("update: these changes need a reset (a fresh session from the new spec): " + join_pointers(pointers)),
+      pointers_(std::move(pointers)) {}
+
+std::vector<std::string> Session::update(const std::string& spec_json) {
+  const ExperimentSpec next_spec = parse_spec(spec_json);  // SpecError: nothing changes
+  std::vector<std::string> changed, refused;
+  spec_diff(spec_.json, next_spec.json, "", changed);
+  for (const auto& p : changed)
+    if (!updatable(spec_.kind, p)) refused.push_back(p);
+  if (!refused.empty()) throw NeedsReset(refused);
+  if (changed.empty()) return changed;
+  // Build the experiment of the new spec, then move this one's state into it: the
+  // parameters and buffers, then what the runner keeps (optimizer, batch order, RNGs).
+  Session next(spec_json);
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (const auto& [name, p] : runner_->model().named_parameters()) state.emplace_back(name, p.value().clone());
+  for (const auto& [name, b] : runner_->model().named_buffers()) state.emplace_back(name, b.clone());
+  next.runner_->model().load_state(state, /*strict=*/true);
+  next.runner_->take_state(*runner_);
+  next.runner_->set_steps_done(runner_->steps_done());
+  *this = std::move(next);
+  return changed;
+}
 
 std::string Session::checkpoint_json() const {
   nlohmann::json j;

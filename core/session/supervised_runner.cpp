@@ -1,7 +1,10 @@
 #include "session/supervised_runner.h"
 
+#include <cctype>
 #include <cmath>
+#include <functional>
 
+#include "data/vocab.h"
 #include "inspect/inspect.h"
 #include "nn/recurrent.h"
 #include "ops/ops.h"
@@ -45,23 +48,20 @@ nlohmann::json SupervisedRunner::evaluate(const std::string& split) {
   return j;
 }
 
-nlohmann::json SupervisedRunner::grad() {
+GradPass SupervisedRunner::grad() {
   const auto inputs_ = reference_batch(*exp_);
   const Tensor& x = inputs_.first;
   const Tensor& y = inputs_.second;
   const bool token_inputs = !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
   auto pass = exp_->trainer->forward_backward(x, y, !token_inputs);
-  nlohmann::json j;
-  j["loss"] = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item()))
-                                     : tensor_to_json(pass.loss.value());
-  j["outputs"] = tensor_to_json(pass.output.value());
-  j["gradients"] = nlohmann::json::object();
+  GradPass g;
+  g.loss = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item())) : tensor_to_json(pass.loss.value());
+  g.outputs = pass.output.value().clone();
   for (const auto& [name, p] : exp_->model->named_parameters())
-    j["gradients"][name] = tensor_to_json(p.has_grad() ? p.grad() : Tensor::zeros(p.shape()));
-  j["input_gradient"] =
-      !token_inputs && pass.inputs.has_grad() ? tensor_to_json(pass.inputs.grad()) : nlohmann::json(nullptr);
+    g.gradients.emplace_back(name, p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape()));
+  if (!token_inputs && pass.inputs.has_grad()) g.input_gradient = pass.inputs.grad().clone();
   exp_->model->zero_grad();
-  return j;
+  return g;
 }
 
 GradCheckResult SupervisedRunner::check_gradients(GradCheckOptions options) {
@@ -171,6 +171,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
     names.push_back("jacobian");
   }
   if (exp_->model->num_parameters() <= 12) names.push_back("graph");
+  if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
   return names;
 }
@@ -254,6 +255,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     return j;
   }
   if (what == "normal_equation") return normal_equation();
+  if (what == "predictions") return predictions();
   if (what == "graph") {
     // One example through the whole net, so that the graph stays small enough to read.
     std::vector<std::int64_t> first = {0};
@@ -306,6 +308,244 @@ void SupervisedRunner::clamp_gate(const std::string& gate, double value, int lay
 
 void SupervisedRunner::clear_clamps() {
   if (Recurrent* r = first_recurrent(*exp_->model)) r->clear_clamps();
+}
+
+// ---- update, sampling, predictions ----------------------------------------------------
+
+void SupervisedRunner::take_state(Runner& previous) {
+  auto& p = dynamic_cast<SupervisedRunner&>(previous);
+  SupervisedTrainer& t = *exp_->trainer;
+  SupervisedTrainer& pt = *p.exp_->trainer;
+  // A new optimizer type starts from a fresh state (the trainer's step count, which the
+  // schedule reads, carries on).
+  if (exp_->spec.optimizer.type == p.exp_->spec.optimizer.type)
+    t.optimizer().load_state(adapt_optimizer_state(pt.optimizer().state(), t.optimizer()));
+  t.batcher().set_state(pt.batcher().state());
+  exp_->dropout_rng.set_state(p.exp_->dropout_rng.state());
+  clipped_steps_ = p.clipped_steps_;
+  // Truncated BPTT carries on in the current sequences with the new chunk length; turned
+  // on, it starts on fresh sequences.
+  if (t.tbptt() && pt.tbptt()) t.tbptt()->set_state(pt.tbptt()->state(), t.x_train(), t.y_train());
+}
+
+namespace {
+
+// Element `row` of t [N, ...] as nested JSON arrays ([...] for [N, A], a number for [N]).
+nlohmann::json nested_row(const Tensor& t, std::int64_t row) {
+  const Shape& s = t.shape();
+  std::int64_t inner = 1;
+  for (std::size_t d = 1; d < s.size(); ++d) inner *= s[d];
+  const Scalar* base = t.data() + row * inner;
+  std::function<nlohmann::json(std::size_t, const Scalar*)> build = [&](std::size_t dim, const Scalar* p) -> nlohmann::json {
+    if (dim == s.size()) return number_or_null(static_cast<double>(*p));
+    std::int64_t stride = 1;
+    for (std::size_t d = dim + 1; d < s.size(); ++d) stride *= s[d];
+    nlohmann::json a = nlohmann::json::array();
+    for (std::int64_t i = 0; i < s[dim]; ++i) a.push_back(build(dim + 1, p + i * stride));
+    return a;
+  };
+  return build(1, base);
+}
+
+std::vector<std::string> tokens_of(const std::vector<std::string>& vocab, const Tensor& ids, std::int64_t row) {
+  std::vector<std::string> out;
+  const std::int64_t n = ids.numel() / std::max<std::int64_t>(ids.dim(0), 1);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto id = static_cast<std::int64_t>(ids[row * n + i]);
+    out.push_back(id >= 0 && id < static_cast<std::int64_t>(vocab.size()) ? vocab[static_cast<std::size_t>(id)] : "?");
+  }
+  return out;
+}
+
+}  // namespace
+
+// Sequences in ([N, T, ...] inputs, or token ids [N, T] into an embedding).
+bool SupervisedRunner::has_predictions() const {
+  const Tensor& x = exp_->data.x_train;
+  const bool tokens = !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
+  return x.rank() >= 3 || (x.rank() == 2 && tokens);
+}
+
+nlohmann::json SupervisedRunner::predictions() {
+  const Dataset& d = exp_->data;
+  const bool test = d.x_test.defined() && d.x_test.rank() > 0 && d.x_test.dim(0) > 0;
+  const Tensor& x = test ? d.x_test : d.x_train;
+  const Tensor& y = test ? d.y_test : d.y_train;
+  std::vector<std::int64_t> rows;
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(x.dim(0), 8); ++i) rows.push_back(i);
+  const Tensor xs = take_rows(x, rows), ys = take_rows(y, rows);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    exp_->model->train(false);
+    out = exp_->model->forward(Var(xs)).value();
+    exp_->model->train(true);
+  }
+  const std::string& loss = exp_->spec.loss.type;
+  const std::string kind = loss == "cross_entropy" || loss == "nll" ? "classes" : loss == "bce_with_logits" ? "binary" : "values";
+  Tensor pred = out;
+  if (kind == "classes") {
+    pred = argmax(out, static_cast<int>(out.rank()) - 1);
+  } else if (kind == "binary") {
+    pred = out.clone();
+    for (std::int64_t i = 0; i < pred.numel(); ++i) pred[i] = out[i] > 0 ? 1 : 0;
+  }
+  const bool tokens = !d.vocab.empty() && x.rank() == 2 && !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
+  nlohmann::json examples = nlohmann::json::array();
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+    nlohmann::json e = {{"index", i}, {"input", nested_row(xs, i)}, {"target", nested_row(ys, i)}, {"prediction", nested_row(pred, i)}};
+    if (kind != "values" && pred.numel() == ys.numel()) {
+      const std::int64_t n = ys.numel() / ys.dim(0);
+      std::int64_t right = 0;
+      for (std::int64_t k = 0; k < n; ++k) right += static_cast<std::int64_t>(pred[i * n + k]) == static_cast<std::int64_t>(ys[i * n + k]);
+      e["accuracy"] = static_cast<double>(right) / static_cast<double>(std::max<std::int64_t>(n, 1));
+    }
+    if (tokens) {
+      e["input_tokens"] = tokens_of(d.vocab, xs, i);
+      if (kind == "classes") {
+        e["target_tokens"] = tokens_of(d.vocab, ys, i);
+        e["prediction_tokens"] = tokens_of(d.vocab, pred, i);
+      }
+    }
+    examples.push_back(std::move(e));
+  }
+  return {{"split", test ? "test" : "train"},
+          {"kind", kind},
+          {"task", d.task},
+          {"input_shape", xs.shape()},
+          {"target_shape", ys.shape()},
+          {"prediction_shape", pred.shape()},
+          {"examples", std::move(examples)}};
+}
+
+nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
+  const Dataset& d = exp_->data;
+  if (d.task != task::language_model || d.vocab.empty() || d.x_train.rank() != 2)
+    return Runner::sample(options);
+  const bool words = d.name == "next_word";
+  const auto& vocab = d.vocab;
+  const auto V = static_cast<std::int64_t>(vocab.size());
+  const std::int64_t T = d.x_train.dim(1);  // char_lm: the window; next_word: n_context
+  auto id_of = [&](const std::string& token) -> std::int64_t {
+    const auto it = std::find(vocab.begin(), vocab.end(), token);
+    return it == vocab.end() ? -1 : static_cast<std::int64_t>(it - vocab.begin());
+  };
+
+  // The prompt as tokens; every unknown one is named.
+  std::vector<std::string> prompt_tokens, unknown;
+  if (words) {
+    std::string w;
+    for (char c : options.prompt + " ") {
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!w.empty()) prompt_tokens.push_back(w);
+        w.clear();
+      } else {
+        w += c;
+      }
+    }
+  } else {
+    // One token per character: a UTF-8 sequence stays whole (and is then named as unknown).
+    const std::string& p = options.prompt;
+    for (std::size_t i = 0; i < p.size();) {
+      const auto lead = static_cast<unsigned char>(p[i]);
+      std::size_t n = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 1;
+      n = std::min(n, p.size() - i);
+      prompt_tokens.push_back(p.substr(i, n));
+      i += n;
+    }
+  }
+  std::vector<std::int64_t> ids;
+  for (const auto& t : prompt_tokens) {
+    const std::int64_t id = id_of(t);
+    if (id < 0 && std::find(unknown.begin(), unknown.end(), t) == unknown.end()) unknown.push_back(t);
+    ids.push_back(id);
+  }
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto& u : unknown)
+      names += (names.empty() ? "" : ", ") + nlohmann::json(u).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string known;
+    if (!words)
+      for (const auto& v : vocab) known += v;
+    throw std::invalid_argument(
+        "sample: the prompt has " + std::string(words ? "words" : "characters") + " outside the model's vocabulary: " + names +
+        (words ? " (the vocabulary has " + std::to_string(V) + " lower-case words of the bundled text)"
+               : " (allowed: " + nlohmann::json(known).dump() + ")"));
+  }
+
+  Rng rng(options.seed, 0x5a3b);
+  std::vector<std::string> out_tokens;
+  std::vector<std::int64_t> context = ids;
+  if (words) {
+    // next_word's context starts with <bos> (as at the start of a piece of text).
+    const std::vector<std::int64_t> bos(static_cast<std::size_t>(T), kBosId);
+    context.insert(context.begin(), bos.begin(), bos.end());
+  } else if (context.empty()) {
+    // No prompt: the first character of a random training window.
+    const auto row = static_cast<std::int64_t>(rng.below(static_cast<std::uint32_t>(d.x_train.dim(0))));
+    context.push_back(static_cast<std::int64_t>(d.x_train[row * T]));
+    out_tokens.push_back(vocab[static_cast<std::size_t>(context.back())]);
+  }
+  NoGradGuard no_grad;
+  exp_->model->train(false);
+  std::string text;
+  while (static_cast<std::int64_t>(out_tokens.size()) < options.length) {
+    const std::int64_t L = words ? T : std::min<std::int64_t>(T, static_cast<std::int64_t>(context.size()));
+    Tensor in({1, L});
+    for (std::int64_t i = 0; i < L; ++i) in[i] = static_cast<Scalar>(context[context.size() - static_cast<std::size_t>(L - i)]);
+    Tensor logits;
+    try {
+      logits = exp_->model->forward(Var(in)).value();
+    } catch (...) {
+      exp_->model->train(true);
+      throw;
+    }
+    if (logits.shape().back() != V || logits.numel() % V != 0) {
+      exp_->model->train(true);
+      throw std::invalid_argument("sample: the model's output has shape " + to_string(logits.shape()) +
+                                  "; sampling needs scores over the " + std::to_string(V) + " tokens of the vocabulary in the last dimension");
+    }
+    const Scalar* row = logits.data() + (logits.numel() - V);  // the last position
+    std::int64_t next = 0;
+    if (options.temperature == 0) {
+      for (std::int64_t k = 1; k < V; ++k)
+        if (row[k] > row[next]) next = k;
+    } else {
+      double top = row[0];
+      for (std::int64_t k = 1; k < V; ++k) top = std::max(top, static_cast<double>(row[k]));
+      std::vector<double> p(static_cast<std::size_t>(V));
+      double total = 0;
+      for (std::int64_t k = 0; k < V; ++k) total += p[static_cast<std::size_t>(k)] = std::exp((row[k] - top) / options.temperature);
+      double r = rng.uniform() * total;
+      next = V - 1;
+      for (std::int64_t k = 0; k < V; ++k) {
+        r -= p[static_cast<std::size_t>(k)];
+        if (r < 0) {
+          next = k;
+          break;
+        }
+      }
+    }
+    out_tokens.push_back(vocab[static_cast<std::size_t>(next)]);
+    if (words && next == kEosId) {
+      // A piece of text ended: the next one starts from <bos> again.
+      context.assign(static_cast<std::size_t>(T), kBosId);
+    } else {
+      context.push_back(next);
+    }
+  }
+  exp_->model->train(true);
+  for (const auto& t : out_tokens) {
+    if (!words) {
+      text += t;
+    } else if (t == kEosToken) {
+      text += "\n";
+    } else if (t != kPadToken && t != kBosToken) {
+      if (!text.empty() && text.back() != '\n') text += " ";
+      text += t;
+    }
+  }
+  return {{"text", text}, {"tokens", out_tokens}, {"prompt_tokens", prompt_tokens}};
 }
 
 GRADLAB_END

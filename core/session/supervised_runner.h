@@ -18,7 +18,7 @@ class SupervisedRunner : public Runner {
   std::int64_t steps_done() const override { return exp_->trainer->steps_done(); }
   Module& model() override { return *exp_->model; }
   const Module& model() const override { return *exp_->model; }
-  nlohmann::json grad() override;
+  GradPass grad() override;
   GradCheckResult check_gradients(GradCheckOptions options) override;
   nlohmann::json save_state() const override;
   void load_state(const nlohmann::json& state, const std::string& pointer) override;
@@ -29,6 +29,10 @@ class SupervisedRunner : public Runner {
   void clamp_gate(const std::string& gate, double value, int layer, int direction) override;
   void clear_clamps() override;
 
+  const Dataset& dataset() const override { return exp_->data; }
+  void take_state(Runner& previous) override;
+  nlohmann::json sample(const SampleOptions& options) override;
+
   Experiment& experiment() { return *exp_; }
 
  private:
@@ -36,6 +40,8 @@ class SupervisedRunner : public Runner {
   bool is_linear_regression() const;
   nlohmann::json tbptt_json() const;
   nlohmann::json normal_equation();
+  bool has_predictions() const;
+  nlohmann::json predictions();
   std::unique_ptr<Experiment> exp_;
   std::int64_t clipped_steps_ = 0;  // for the fraction of steps clipped
 };

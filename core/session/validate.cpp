@@ -1,0 +1,183 @@
+// validate_spec and datasets_json (see validate.h).
+#include "session/validate.h"
+
+#include <algorithm>
+
+#include "data/dataset.h"
+#include "session/kind_runners.h"
+#include "spec/build.h"
+#include "spec/spec.h"
+
+GRADLAB_BEGIN
+
+namespace {
+
+// Validation only needs shapes: no more rows than this are made.
+constexpr int kValidateRows = 2000;
+
+LayerSpec layer(const std::string& type, const std::string& pointer, nlohmann::json config) {
+  return {type, pointer, std::move(config), {}};
+}
+
+nlohmann::json layer_json(const LayerSummary& s) {
+  return {{"pointer", s.pointer}, {"type", s.type}, {"output", s.output}, {"parameters", s.parameters}, {"formula", s.formula}};
+}
+
+// One piece summarised on its own input shape; false (and an issue recorded) if it fails.
+bool piece(const LayerSpec& l, const Shape& in, std::vector<LayerSummary>& out, std::vector<SpecIssue>& issues) {
+  const std::size_t before = issues.size();
+  auto s = summarize_layers({l}, in, issues);
+  if (issues.size() != before || s.empty()) return false;
+  out.push_back(s.back());
+  return true;
+}
+
+std::vector<LayerSummary> seq2seq_layers(const ExperimentSpec& spec, const Dataset& d, Shape& input, std::vector<SpecIssue>& issues) {
+  const auto& c = spec.kind_config;
+  const std::int64_t B = std::min<std::int64_t>(d.x_train.dim(0), spec.training.batch_size);
+  const std::int64_t S = d.x_train.dim(1), T = d.y_train.dim(1) - 1;
+  const std::int64_t E = c.at("embed_dim"), H = c.at("hidden_size"), L = c.at("num_layers");
+  const bool bidir = c.at("bidirectional");
+  const std::string cell = c.at("cell");
+  const std::int64_t Hd = H * (bidir ? 2 : 1);
+  const auto Vs = static_cast<std::int64_t>(d.vocab.size()), Vt = static_cast<std::int64_t>(d.target_vocab.size());
+  input = {B, S};
+  std::vector<LayerSummary> out;
+  auto rnn = [&](const std::string& ptr, std::int64_t hidden, bool bidirectional) {
+    return layer(cell, ptr, {{"input_size", E}, {"hidden_size", hidden}, {"num_layers", L}, {"bidirectional", bidirectional},
+                             {"bias", true}, {"peephole", false}});
+  };
+  if (!piece(layer("embedding", "/model/encoder/embedding", {{"num_embeddings", Vs}, {"embedding_dim", E}}), {B, S}, out, issues) ||
+      !piece(rnn("/model/encoder/rnn", H, bidir), {B, S, E}, out, issues) ||
+      !piece(layer("embedding", "/model/decoder/embedding", {{"num_embeddings", Vt}, {"embedding_dim", E}}), {B, T}, out, issues) ||
+      !piece(rnn("/model/decoder/rnn", Hd, false), {B, T, E}, out, issues))
+    return out;
+  // Attention scores each decoder state against the encoder's outputs (both Hd wide).
+  const std::string kind = c.at("attention");
+  const std::int64_t A = c.at("attn_dim").get<std::int64_t>() > 0 ? c.at("attn_dim").get<std::int64_t>() : Hd;
+  LayerSummary attn{"/model/attention", "attention", {B, T, Hd}, 0, "dot: no parameters"};
+  if (kind == "general") {
+    attn.parameters = Hd * Hd;
+    attn.formula = "proj: Hd*Hd = " + std::to_string(Hd) + "*" + std::to_string(Hd);
+  } else if (kind == "additive") {
+    attn.parameters = 2 * A * Hd + A;
+    attn.formula = "query_proj and key_proj: 2*A*Hd, v: A = 2*" + std::to_string(A) + "*" + std::to_string(Hd) + " + " + std::to_string(A);
+  }
+  attn.type = "attention (" + kind + ")";
+  out.push_back(attn);
+  if (!piece(layer("linear", "/model/decoder/combine", {{"in", 2 * Hd}, {"out", Hd}, {"bias", false}}), {B, T, 2 * Hd}, out, issues)) return out;
+  piece(layer("linear", "/model/decoder/out", {{"in", Hd}, {"out", Vt}, {"bias", true}}), {B, T, Hd}, out, issues);
+  return out;
+}
+
+// A player: Linear(in, h0), act, ..., Linear(hn, out), as GanTrainer builds it.
+void gan_player(const std::string& name, std::int64_t in, std::int64_t out_dim, const std::vector<std::int64_t>& hidden,
+                const std::string& activation, double slope, std::int64_t B, std::vector<LayerSummary>& out,
+                std::vector<SpecIssue>& issues) {
+  std::vector<LayerSpec> layers;
+  std::int64_t width = in;
+  const std::string base = "/model/" + name + "/layers/";
+  for (std::int64_t h : hidden) {
+    layers.push_back(layer("linear", base + std::to_string(layers.size()), {{"in", width}, {"out", h}, {"bias", true}}));
+    nlohmann::json act = nlohmann::json::object();
+    if (activation == "leaky_relu") act["slope"] = slope;
+    layers.push_back(layer(activation, base + std::to_string(layers.size()), act));
+    width = h;
+  }
+  layers.push_back(layer("linear", base + std::to_string(layers.size()), {{"in", width}, {"out", out_dim}, {"bias", true}}));
+  auto s = summarize_layers(layers, {B, in}, issues);
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+}  // namespace
+
+nlohmann::json validate_spec(const std::string& text) {
+  std::vector<SpecIssue> issues;
+  std::vector<LayerSummary> layers;
+  Shape input;
+  bool input_known = false;
+  try {
+    const ExperimentSpec spec = parse_spec(text);
+    if (spec.kind == "sequential") {
+      if (spec.data.has_batch()) {
+        input = spec.data.inputs.shape();
+      } else {
+        input = spec_dataset(spec, nullptr, kValidateRows).x_train.shape();
+        input[0] = std::min<std::int64_t>(input[0], spec.training.batch_size);
+      }
+      input_known = true;
+      layers = summarize_layers(spec.layers, input, issues);
+      if (issues.empty()) check_model_size(layers, issues);
+    } else {
+      const Dataset d = spec_dataset(spec, spec.kind == "gan" ? task::gan : task::seq2seq, kValidateRows);
+      if (spec.kind == "seq2seq") {
+        layers = seq2seq_layers(spec, d, input, issues);
+      } else {
+        const auto& c = spec.kind_config;
+        const std::int64_t B = spec.training.batch_size, Z = c.at("noise_dim"), D = d.x_train.dim(1);
+        input = {B, Z};
+        const double slope = c.at("leaky_relu_slope");
+        gan_player("generator", Z, D, c.at("generator_hidden"), c.at("generator_activation"), slope, B, layers, issues);
+        gan_player("discriminator", D, 1, c.at("discriminator_hidden"), c.at("discriminator_activation"), slope, B, layers, issues);
+      }
+      input_known = true;
+      std::int64_t total = 0;
+      for (const auto& s : layers) total += s.parameters;
+      if (issues.empty() && total > kMaxParameters)
+        issues.push_back({"/model", "the model would have " + std::to_string(total) + " parameters; at most " +
+                                        std::to_string(kMaxParameters) + " are allowed (gradlab trains small networks)"});
+    }
+  } catch (const SpecError& e) {
+    issues.insert(issues.end(), e.issues().begin(), e.issues().end());
+  } catch (const std::exception& e) {
+    issues.push_back({"/data", e.what()});  // making the data is the only other step that can fail
+  }
+  nlohmann::json j = {{"ok", issues.empty()}, {"issues", nlohmann::json::array()}, {"layers", nlohmann::json::array()}};
+  for (const auto& i : issues) j["issues"].push_back({{"pointer", i.pointer}, {"message", i.message}});
+  std::int64_t total = 0;
+  for (const auto& s : layers) {
+    j["layers"].push_back(layer_json(s));
+    total += s.parameters;
+  }
+  j["input_shape"] = input_known ? nlohmann::json(input) : nlohmann::json(nullptr);
+  j["total_parameters"] = total;
+  return j;
+}
+
+nlohmann::json datasets_json() {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : dataset_catalog()) {
+    nlohmann::json options = nlohmann::json::array();
+    for (const auto& o : d.options) {
+      nlohmann::json j = {{"name", o.name}, {"description", o.help}};
+      if (o.type == "integer") {
+        j["type"] = "int";
+        j["default"] = static_cast<std::int64_t>(o.default_value);
+        j["min"] = static_cast<std::int64_t>(o.min);
+        j["max"] = static_cast<std::int64_t>(o.max);
+      } else if (o.type == "number") {
+        j["type"] = "number";
+        j["default"] = o.default_value;
+        j["min"] = o.min;
+        j["max"] = o.max;
+      } else if (o.type == "numbers" || o.type == "points") {
+        j["type"] = o.type == "numbers" ? "number[]" : "points";
+        j["default"] = nlohmann::json::array();
+      } else {
+        j["type"] = "string";
+        j["default"] = "";
+        if (!o.choices.empty()) j["choices"] = o.choices;
+      }
+      if (o.required) j["required"] = true;
+      options.push_back(std::move(j));
+    }
+    out.push_back({{"name", d.name},
+                   {"task", d.task.empty() ? std::string("auto") : d.task},
+                   {"family", d.family},
+                   {"description", d.description},
+                   {"options", std::move(options)}});
+  }
+  return out;
+}
+
+GRADLAB_END
