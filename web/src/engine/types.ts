@@ -56,8 +56,11 @@ export interface TensorJson {
 /** An option of a built-in dataset, with the range the spec reader accepts. */
 export interface DatasetOption {
   name: string;
-  type: 'int' | 'number' | 'bool' | 'string';
-  default: number | boolean | string | null;
+  // 'number[]': a list of numbers (polynomial coefficients); 'points': clicked points
+  // [[x, y, label], ...] (datasets `points`, `gan_points`).
+  type: 'int' | 'number' | 'bool' | 'string' | 'number[]' | 'points';
+  default: number | boolean | string | number[] | null;
+  choices?: string[]; // a fixed list of allowed strings
   min?: number;
   max?: number;
   description?: string;
@@ -65,7 +68,7 @@ export interface DatasetOption {
 
 export interface DatasetInfo {
   name: string;
-  task: string; // "classification", "regression", "sequence", "language_model", "seq2seq", "gan", ...
+  task: string; // "classification", "regression", "sequence", "language_model", "seq2seq", "gan", "auto" (csv)
   description?: string;
   options: DatasetOption[];
 }
