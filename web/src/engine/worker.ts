@@ -16,6 +16,7 @@ import {
   type WorkerMessage,
 } from './protocol';
 import type { Metrics } from './types';
+import { trimSnapshot } from './shape';
 
 const CHUNK_MS = 16;
 const SNAPSHOT_MS = 100;
@@ -40,6 +41,8 @@ class EngineWorker {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stepsPerSecond = 0;
   private clamp: { gate: string; value: number } | null = null;
+  private readonly snapshotCost = new Map<string, number>();
+  private readonly snapshotAt = new Map<string, number>();
 
   constructor(private readonly post: (m: WorkerMessage, transfer?: Transferable[]) => void) {}
 
@@ -304,6 +307,11 @@ class EngineWorker {
     }
   }
 
+  /**
+   * The subscribed snapshots, each at most every SNAPSHOT_MS, and a costly one (the LSTM's
+   * step Jacobians with their SVDs take hundreds of ms) no more often than keeps it at ~10%
+   * of the time, so snapshots never starve training. `force`: all now (pause, step, reset).
+   */
   private postSnapshots(force: boolean): void {
     const s = this.session;
     if (!s || this.subscriptions.length === 0) return;
@@ -312,8 +320,16 @@ class EngineWorker {
     this.lastSnapshot = now;
     const step = s.stepsDone();
     for (const name of this.subscriptions) {
+      const cost = this.snapshotCost.get(name) ?? 0;
+      const last = this.snapshotAt.get(name) ?? -Infinity;
+      if (!force && now - last < Math.max(SNAPSHOT_MS, 10 * cost)) continue;
       try {
-        this.post({ kind: 'snapshot', name, step, data: s.snapshot(name) });
+        const t0 = performance.now();
+        const data = trimSnapshot(name, s.snapshot(name));
+        const t1 = performance.now();
+        this.snapshotCost.set(name, 0.5 * cost + 0.5 * (t1 - t0));
+        this.snapshotAt.set(name, t1);
+        this.post({ kind: 'snapshot', name, step, data });
       } catch (e) {
         this.post({ kind: 'error', error: toEngineError(e) });
       }

@@ -112,3 +112,24 @@ export function settingsFromSpec(spec: unknown): Settings {
   }
   return s;
 }
+
+/** Why changing a setting (or the spec fields at `pointers`) starts training over, in plain words. */
+const RESET_REASONS: Record<string, string> = {
+  seed: 'a new seed draws new initial weights and a new order of the data',
+  optimizer: 'a different optimizer starts with fresh state (momentum, Adam’s averages)',
+  batch: 'this engine cannot change the batch size while running',
+  tbptt: 'this engine cannot change the truncation length while running',
+};
+
+/**
+ * The note shown when a change needs a fresh session: what changed, that training restarted
+ * at step 0, and why. `pointers`: the spec fields the engine said need a reset (if known).
+ */
+export function restartNote(name: string, pointers: string[] = []): string {
+  const def = settingDef(name);
+  const label = def?.label ?? name;
+  let why = RESET_REASONS[name];
+  if (!why && pointers.length > 0) why = `the engine cannot change ${pointers.join(', ')} in a running experiment`;
+  if (!why) why = def?.live ? 'this engine cannot change it while running' : 'it changes how the experiment is built';
+  return `${label} changed: training restarted at step 0 (${why}).`;
+}

@@ -72,6 +72,7 @@ export class TrainingControls {
   }
 
   setPlaying(playing: boolean): void {
+    if (this.playing === playing && this.playBtn.getAttribute('aria-pressed') === String(playing)) return;
     this.playing = playing;
     this.playBtn.setAttribute('aria-pressed', String(playing));
     this.playBtn.textContent = playing ? 'Pause' : 'Play';
@@ -79,9 +80,12 @@ export class TrainingControls {
   }
 
   setStep(step: number, stepsPerSecond = 0): void {
-    this.counter.textContent = step.toLocaleString('en-US');
-    this.counter.dataset.step = String(step);
-    this.rate.textContent = stepsPerSecond > 0 ? ` · ${Math.round(stepsPerSecond)} steps/s` : '';
+    // text updated in place, and only when it changes (this runs once per frame while playing)
+    const text = STEP_FORMAT.format(step);
+    if (this.counter.textContent !== text) this.counter.textContent = text;
+    if (this.counter.dataset.step !== String(step)) this.counter.dataset.step = String(step);
+    const rate = stepsPerSecond > 0 ? ` · ${Math.round(stepsPerSecond)} steps/s` : '';
+    if (this.rate.textContent !== rate) this.rate.textContent = rate;
   }
 
   setSpeed(level: number): void {
@@ -93,3 +97,5 @@ export class TrainingControls {
     for (const b of [this.playBtn, this.stepBtn, this.trainBtn, this.resetBtn]) b.disabled = !enabled;
   }
 }
+
+const STEP_FORMAT = new Intl.NumberFormat('en-US');

@@ -1,22 +1,20 @@
-// Per-experiment tools beside the views: the gradient check (button + table), text
-// samples with a temperature slider for language models, and step D / step G / step both
-// for GANs. Each part shows only when the experiment supports it.
+// Per-experiment tools beside the views: the gradient check (GradcheckView, the engine's
+// session.checkGradients through the worker) and text samples with a temperature slider for
+// language models (TextSamplesView, session.sample through the worker). Each part shows
+// only when the experiment supports it.
 import type { EngineClient } from '../engine/client';
 import { engineErrorOf } from '../engine/client';
 import { describeError, type EngineFeatures, type SessionInfo } from '../engine/protocol';
 import { specKind } from '../state/settings';
-import { button, clear, field, h, InlineError } from './dom';
-
-interface GradcheckRow {
-  name: string;
-  shape?: number[];
-  max_rel_error?: number;
-  max_abs_error?: number;
-  ok?: boolean;
-}
+import { clear, h, InlineError } from './dom';
+import { GradcheckView } from './inside/gradcheck';
+import { TextSamplesView, type SampleRequest } from './inside/text-samples';
 
 export class ExtrasPanel {
   private readonly root: HTMLElement;
+  private views: Array<{ dispose(): void }> = [];
+  /** draws a fresh text sample (language models), e.g. when training pauses */
+  private sampleNow: (() => void) | null = null;
 
   constructor(host: HTMLElement, private readonly client: EngineClient, private readonly temperature: () => number) {
     this.root = h('div', { class: 'extras' });
@@ -24,78 +22,91 @@ export class ExtrasPanel {
   }
 
   configure(spec: Record<string, unknown>, info: SessionInfo, features: EngineFeatures): void {
+    for (const v of this.views) v.dispose();
+    this.views = [];
+    this.sampleNow = null;
     clear(this.root);
     const kind = specKind(spec);
     const dataset = String((spec.data as Record<string, unknown> | undefined)?.dataset ?? '');
-    if (dataset === 'char_lm' || dataset === 'next_word') this.root.append(this.samples(features));
+    if (dataset === 'char_lm' || dataset === 'next_word') this.root.append(this.samples(features, dataset));
     if (kind === 'sequential') this.root.append(this.gradcheck(info));
   }
 
+  /** Training paused: show what the model writes now. */
+  paused(): void {
+    this.sampleNow?.();
+  }
+
+  private card(title: string): { card: HTMLElement; body: HTMLElement } {
+    const body = h('div', { class: 'card-body' });
+    const card = h('section', { class: 'card view-card' }, h('header', {}, h('h3', { text: title })), body);
+    return { card, body };
+  }
+
   private gradcheck(info: SessionInfo): HTMLElement {
-    const card = h('section', { class: 'card' }, h('header', {}, h('h3', { text: 'Gradient check' })));
-    const body = h('div', { class: 'view', 'data-view': 'gradcheck' }) as HTMLDivElement & { gradlabData?: unknown };
-    const big = info.params.total > 20000;
-    const run = button('Check gradients', { id: 'gradcheck' });
-    const note = h('p', {
-      class: 'muted small',
-      text: `Compares backprop's gradient of every parameter with finite differences (f(w+ε) − f(w−ε)) / 2ε on one batch.${big ? ' This model is large: the check can take a while.' : ''}`,
-    });
+    const { card, body } = this.card('Gradient check');
     const err = new InlineError(body);
-    run.addEventListener('click', () => {
-      run.disabled = true;
-      run.textContent = 'Checking…';
-      void this.client
-        .call('checkGradients', {})
-        .then((r) => {
-          const rows = ((r as { parameters?: GradcheckRow[] }).parameters ?? []) as GradcheckRow[];
-          body.gradlabData = r;
-          err.show('');
-          body.querySelector('table')?.remove();
-          const table = h('table', { class: 'gradcheck-table' }, h('tr', {}, ...['parameter', 'shape', 'max rel. error', 'ok'].map((t) => h('th', { text: t }))));
-          for (const p of rows) {
-            table.append(
-              h('tr', { class: p.ok ? '' : 'bad' },
-                h('td', { class: 'mono', text: p.name }),
-                h('td', { text: `[${(p.shape ?? []).join(', ')}]` }),
-                h('td', { text: typeof p.max_rel_error === 'number' ? p.max_rel_error.toExponential(2) : '—' }),
-                h('td', { text: p.ok ? '✓' : '✗ too far apart' })),
-            );
-          }
-          body.append(table);
-        }, (e) => err.show(describeError(engineErrorOf(e))))
-        .finally(() => {
-          run.disabled = false;
-          run.textContent = 'Check gradients';
-        });
+    let running = false;
+    const view: GradcheckView = new GradcheckView(body, {
+      onRun: () => {
+        if (running) return;
+        running = true;
+        const btn = body.querySelector<HTMLButtonElement>('#gradcheck-run');
+        if (btn) {
+          btn.disabled = true;
+          btn.textContent = 'Checking…';
+        }
+        void this.client
+          .call('checkGradients', {})
+          .then((r) => {
+            err.show('');
+            view.update(r as Record<string, unknown>);
+          }, (e) => err.show(describeError(engineErrorOf(e))))
+          .finally(() => {
+            running = false;
+            if (btn) {
+              btn.disabled = false;
+              btn.textContent = 'Check gradients';
+            }
+          });
+      },
     });
-    body.append(note, run);
-    card.append(body);
+    if (info.params.total > 20000) body.append(h('p', { class: 'muted small', text: 'This model is large: the check can take a while.' }));
+    this.views.push(view);
     return card;
   }
 
-  private samples(features: EngineFeatures): HTMLElement {
-    const card = h('section', { class: 'card' }, h('header', {}, h('h3', { text: 'Text samples' })));
-    const body = h('div', { class: 'view', 'data-view': 'text-samples' }) as HTMLDivElement & { gradlabData?: unknown };
-    const prompt = h('input', { id: 'sample-prompt', type: 'text', value: 'the ' });
-    const temp = h('input', { id: 'temperature', type: 'range', min: 0.1, max: 2, step: 0.05, value: this.temperature() || 1 });
-    const tempOut = h('output', { for: 'temperature', text: String(temp.value) });
-    temp.addEventListener('input', () => (tempOut.textContent = temp.value));
-    const out = h('pre', { class: 'sample-text' });
+  private samples(features: EngineFeatures, dataset: string): HTMLElement {
+    const { card, body } = this.card('Text samples');
     const err = new InlineError(body);
-    const go = button('Sample', { id: 'sample' });
-    go.disabled = !features.sample;
+    const view: TextSamplesView = new TextSamplesView(body, {
+      prompt: dataset === 'char_lm' ? 'the ' : 'the',
+      onSample: (r: SampleRequest) => {
+        void this.client.call('sample', r).then(
+          (out) => {
+            err.show('');
+            view.update({ ...(out as { text: string }), temperature: r.temperature, prompt: r.prompt } as Parameters<TextSamplesView['update']>[0]);
+          },
+          (e) => err.show(describeError(engineErrorOf(e))),
+        );
+      },
+    });
+    const t = this.temperature();
+    if (typeof t === 'number' && Number.isFinite(t) && t > 0) {
+      const slider = body.querySelector<HTMLInputElement>('#sample-temperature');
+      if (slider) {
+        slider.value = String(t);
+        slider.dispatchEvent(new Event('input'));
+      }
+    }
     if (!features.sample) err.show('Sampling needs a newer engine build (session.sample).');
-    go.addEventListener('click', () =>
-      void this.client
-        .call('sample', { prompt: prompt.value, length: 200, temperature: Number(temp.value), seed: Math.floor(Math.random() * 1e6) })
-        .then((r) => {
-          out.textContent = r.text;
-          body.gradlabData = { text: r.text, temperature: Number(temp.value) };
-          err.show('');
-        }, (e) => err.show(describeError(engineErrorOf(e)))),
-    );
-    body.append(field('Prompt', prompt), h('div', { class: 'row' }, field('Temperature', temp), tempOut), go, out);
-    card.append(body);
+    else {
+      const run = body.querySelector<HTMLButtonElement>('#sample-run');
+      this.sampleNow = () => run?.click();
+      // a first sample straight away, so the panel shows what an untrained model writes
+      queueMicrotask(() => this.sampleNow?.());
+    }
+    this.views.push(view);
     return card;
   }
 }

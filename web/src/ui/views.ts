@@ -69,6 +69,12 @@ class ViewCard {
   private disposed = false;
   private pending: unknown = null;
   readonly body: HTMLDivElement;
+  /** new snapshots arrived since the last update */
+  dirty = false;
+  /** in (or near) the viewport */
+  visible = true;
+  lastUpdate = 0;
+  private readonly watch: IntersectionObserver | null;
 
   constructor(host: HTMLElement, readonly def: ViewDef, onClose: () => void, options: unknown) {
     const close = h('button', { type: 'button', class: 'card-close', 'aria-label': `Hide ${def.title}`, title: 'Hide' }, '×');
@@ -76,6 +82,14 @@ class ViewCard {
     this.body = h('div', { class: 'card-body' });
     this.root = h('section', { class: 'card view-card', 'data-card': def.name }, h('header', {}, h('h3', { text: def.title }), close), this.body);
     host.append(this.root);
+    this.watch =
+      typeof IntersectionObserver === 'function'
+        ? new IntersectionObserver((entries) => {
+            const e = entries[entries.length - 1];
+            if (e) this.visible = e.isIntersecting;
+          }, { rootMargin: '150px' })
+        : null;
+    this.watch?.observe(this.root);
     void findClass(def).then((cls) => {
       if (this.disposed) return;
       this.view = cls ? new cls(this.body, options) : new FallbackView(this.body, def.name);
@@ -96,17 +110,23 @@ class ViewCard {
 
   dispose(): void {
     this.disposed = true;
+    this.watch?.disconnect();
     this.view?.dispose();
     this.root.remove();
   }
 }
 
+/** ms of view updates per frame before the rest wait for the next frame */
+const FRAME_BUDGET_MS = 8;
+/** a view out of view still updates (its gradlabData stays fresh), but at most this often */
+const OFFSCREEN_MS = 500;
+
 /** Mounts the views for a session and routes snapshots to them on animation frames. */
 export class ViewManager {
   private cards: ViewCard[] = [];
   private latest = new Map<string, Snapshot>();
-  private dirty = new Set<string>();
   private frame = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private available: ViewDef[] = [];
 
   constructor(
@@ -144,15 +164,39 @@ export class ViewManager {
 
   onSnapshot(name: string, data: Snapshot): void {
     this.latest.set(name, data);
-    this.dirty.add(name);
+    for (const c of this.cards) if (c.def.snapshots.includes(name)) c.dirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
   }
 
+  /**
+   * Updates the views with new snapshots, within a time budget per frame (the rest wait a
+   * frame), the ones on screen first; views out of view update at most every OFFSCREEN_MS.
+   */
   private flush(): void {
     this.frame = 0;
-    for (const card of this.cards) {
+    const t0 = performance.now();
+    let waiting = false;
+    let soonest = Infinity;
+    const order = [...this.cards.filter((c) => c.visible), ...this.cards.filter((c) => !c.visible)];
+    for (const card of order) {
+      if (!card.dirty) continue;
       const snaps = card.def.snapshots;
-      if (!snaps.some((s) => this.dirty.has(s)) || !snaps.every((s) => this.latest.has(s))) continue;
+      if (!snaps.every((s) => this.latest.has(s))) continue;
+      const now = performance.now();
+      if (!card.visible && now - card.lastUpdate < OFFSCREEN_MS) {
+        soonest = Math.min(soonest, card.lastUpdate + OFFSCREEN_MS - now);
+        continue;
+      }
+      if (now - t0 > FRAME_BUDGET_MS) {
+        waiting = true;
+        break;
+      }
+      card.dirty = false;
+      card.lastUpdate = now;
       try {
         if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
         else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])));
@@ -160,7 +204,13 @@ export class ViewManager {
         console.warn(`view ${card.def.name} could not draw`, e);
       }
     }
-    this.dirty.clear();
+    if (waiting) this.schedule();
+    else if (soonest < Infinity && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.schedule();
+      }, soonest);
+    }
   }
 
   private open(def: ViewDef): void {

@@ -6,7 +6,7 @@ import { EngineClient, engineErrorOf } from '../engine/client';
 import { describeError, type SessionInfo } from '../engine/protocol';
 import type { Metrics, Validation } from '../engine/types';
 import { parseLessonIndex, splitLesson, type Lesson, type LessonIndexEntry } from '../state/lessons';
-import { applySettings, settingDef, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
+import { applySettings, restartNote, settingDef, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
 import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
 import { pytorchExport, safeFileName } from '../state/pytorch';
@@ -56,6 +56,7 @@ export class Workspace {
   private custom = false;
   private info: SessionInfo | null = null;
   private generation = 0;
+  private wasPlaying = false;
 
   constructor(private readonly client: EngineClient, private readonly el: WorkspaceElements) {
     this.msg = new MessageBar(el.message);
@@ -75,6 +76,7 @@ export class Workspace {
     this.data = new DataPanel(el.data, (block) => this.dataChanged(block));
     this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.settingChanged(name, value));
     this.views = new ViewManager(el.views, el.viewPicker, (names) => void this.client.call('subscribe', { names }), (name) => {
+      if (name === 'predictions') return { maxExamples: 4 };
       if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
       if (name === 'gan') {
         return { onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })) };
@@ -98,8 +100,9 @@ export class Workspace {
           this.views.onSnapshot(e.name, e.data);
           break;
         case 'status':
-          this.controls.setPlaying(e.playing);
-          this.controls.setStep(e.step, e.stepsPerSecond);
+          if (this.wasPlaying && !e.playing) this.extras.paused();
+          this.wasPlaying = e.playing;
+          this.showStatus(e);
           break;
         case 'error':
           this.msg.error(`Training stopped: ${describeError(e.error)}`);
@@ -184,7 +187,7 @@ export class Workspace {
       if (gen !== this.generation) return true;
       this.info = info;
       this.curves.clear();
-      this.controls.setStep(info.step);
+      this.setStepNow(info.step);
       this.controls.setPlaying(false);
       const own = settingsFromSpec(spec);
       for (const [k, v] of Object.entries(own)) if (this.settings[k] === null || this.settings[k] === undefined) this.settings[k] = v;
@@ -223,13 +226,18 @@ export class Workspace {
     const previous = this.settings[name] ?? null;
     this.settings[name] = value;
     const def = settingDef(name);
+    let pointers: string[] = [];
     if (def?.live && this.client.features.update) {
+      // learning rate, momentum, clipping...: the running session takes them without a reset
       try {
         const r = await this.client.call('update', { spec: JSON.stringify(this.effectiveSpec()) });
         if (r.applied) {
+          this.settingsPanel.showError(name, '');
+          this.msg.note(`${def.label} is now ${value ?? 'the default'}: training goes on from step ${this.stepNow()}.`);
           this.persist();
           return;
         }
+        pointers = r.pointers;
       } catch (e) {
         this.settings[name] = previous;
         const err = engineErrorOf(e);
@@ -237,7 +245,7 @@ export class Workspace {
         return;
       }
     }
-    const ok = await this.createSession(def?.live ? `${def.label} changed: training restarted at step 0 (this engine cannot change it while running).` : undefined);
+    const ok = await this.createSession(restartNote(name, pointers));
     if (!ok) {
       this.settings[name] = previous;
       this.settingsPanel.showError(name, this.lastError);
@@ -289,7 +297,7 @@ export class Workspace {
       const info = await this.client.call('reset', {});
       this.info = info;
       this.curves.clear();
-      this.controls.setStep(info.step);
+      this.setStepNow(info.step);
     });
   }
 
@@ -342,7 +350,7 @@ export class Workspace {
           const info = await this.client.call('importCheckpoint', { text });
           err.show('');
           this.curves.clear();
-          this.controls.setStep(info.step);
+          this.setStepNow(info.step);
           this.msg.note(`Checkpoint loaded: continuing from step ${info.step}.`);
         } catch (e) {
           err.show(`${f.name} could not be loaded: ${describeError(engineErrorOf(e))}`);
@@ -400,12 +408,61 @@ export class Workspace {
   }
 
   private curvesFrame = 0;
+  private curvesTimer: ReturnType<typeof setTimeout> | null = null;
+  private curvesDrawn = 0;
+  /**
+   * Redraws the curves on an animation frame, at most every CURVES_MS: metrics arrive with
+   * every training chunk (~60 a second) and the chart need not follow each one.
+   */
   private scheduleCurves(): void {
-    if (this.curvesFrame !== 0) return;
-    this.curvesFrame = requestAnimationFrame(() => {
-      this.curvesFrame = 0;
-      this.curves.redraw();
-    });
+    if (this.curvesFrame !== 0 || this.curvesTimer !== null) return;
+    const wait = this.curvesDrawn + CURVES_MS - performance.now();
+    const frame = (): void => {
+      this.curvesTimer = null;
+      this.curvesFrame = requestAnimationFrame(() => {
+        this.curvesFrame = 0;
+        this.curvesDrawn = performance.now();
+        this.curves.redraw();
+      });
+    };
+    if (wait > 0) this.curvesTimer = setTimeout(frame, wait);
+    else frame();
+  }
+
+  /** A step count from a command's reply: wins over any status still waiting for its frame. */
+  private setStepNow(step: number): void {
+    this.latestStatus = null;
+    this.controls.setStep(step);
+  }
+
+  private statusFrame = 0;
+  private statusTimer: ReturnType<typeof setTimeout> | null = null;
+  private statusShown = 0;
+  private latestStatus: { playing: boolean; step: number; stepsPerSecond: number } | null = null;
+  /**
+   * Status arrives with every chunk (~60 a second): the counter shows the latest at most
+   * every STATUS_MS (each change repaints and commits a frame); play/pause shows at once.
+   */
+  private showStatus(s: { playing: boolean; step: number; stepsPerSecond: number }): void {
+    const urgent = this.latestStatus === null ? false : s.playing !== this.latestStatus.playing;
+    this.latestStatus = s;
+    if (this.statusFrame !== 0 || (this.statusTimer !== null && !urgent)) return;
+    if (this.statusTimer !== null) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
+    const frame = (): void => {
+      this.statusTimer = null;
+      this.statusFrame = requestAnimationFrame(() => {
+        this.statusFrame = 0;
+        this.statusShown = performance.now();
+        const st = this.latestStatus;
+        if (!st) return;
+        this.controls.setPlaying(st.playing);
+        this.controls.setStep(st.step, st.stepsPerSecond);
+      });
+    };
+    const wait = urgent || !s.playing ? 0 : this.statusShown + STATUS_MS - performance.now();
+    if (wait > 0) this.statusTimer = setTimeout(frame, wait);
+    else frame();
   }
 
   private async run(f: () => Promise<unknown>): Promise<void> {
@@ -418,6 +475,11 @@ export class Workspace {
 }
 
 export type { Metrics };
+
+/** least time between two redraws of the curves while training (ms) */
+const CURVES_MS = 150;
+/** least time between two updates of the step counter while training (ms) */
+const STATUS_MS = 100;
 
 async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, document.baseURI));

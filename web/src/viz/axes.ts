@@ -132,7 +132,7 @@ export function drawAxes(
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   let lastRight = -Infinity;
-  const width = ctx.canvas.clientWidth || box.right + 12;
+  const width = ctx.canvas.width / (ctx.getTransform().a || 1) || box.right + 12; // no layout read
   for (const v of xt) {
     const px = x(v);
     if (px < box.left - 1 || px > box.right + 1) continue;
@@ -180,11 +180,12 @@ export function drawColorBar(
   theme: Theme,
 ): void {
   const w = 10;
-  const n = Math.max(2, Math.floor(height));
-  for (let i = 0; i < n; i++) {
-    ctx.fillStyle = color(1 - i / (n - 1));
-    ctx.fillRect(x, top + (i * height) / n, w, height / n + 1);
-  }
+  // one gradient with enough stops to look continuous (not a fillRect per pixel row)
+  const g = ctx.createLinearGradient(0, top, 0, top + height);
+  const stops = 24;
+  for (let i = 0; i <= stops; i++) g.addColorStop(i / stops, color(1 - i / stops));
+  ctx.fillStyle = g;
+  ctx.fillRect(x, top, w, height);
   ctx.strokeStyle = theme.muted;
   ctx.strokeRect(x + 0.5, top + 0.5, w, height);
   ctx.fillStyle = theme.fg;

@@ -36,6 +36,7 @@ export interface HeatmapOptions {
   cellText?: boolean; // print values in cells when they are big enough (default true)
   maxCell?: number; // largest cell edge in px (default 36)
   minCell?: number; // smallest cell height in px (default 6)
+  maxGrid?: number; // tallest the cell area may get, in px (default 320): long sequences get thinner rows
   colorbar?: boolean; // default true
   label?: string;
   valueName?: string; // hover readout name of the value, default "value"
@@ -56,6 +57,7 @@ export class Heatmap {
   private data: HeatmapData = { rows: 0, cols: 0, values: [] };
   private layout: Layout | null = null;
   private image: HTMLCanvasElement | null = null;
+  private scratch: HTMLCanvasElement | null = null;
 
   constructor(host: HTMLElement, private readonly options: HeatmapOptions = {}) {
     this.root = el('div', 'gl-heatmap');
@@ -121,9 +123,10 @@ export class Heatmap {
 
   private buildImage(): HTMLCanvasElement {
     const { rows, cols, values } = this.data;
-    const c = document.createElement('canvas');
-    c.width = Math.max(1, cols);
-    c.height = Math.max(1, rows);
+    // one scratch canvas for the life of the view (a new canvas per update costs a surface)
+    const c = (this.scratch ??= document.createElement('canvas'));
+    if (c.width !== Math.max(1, cols)) c.width = Math.max(1, cols);
+    if (c.height !== Math.max(1, rows)) c.height = Math.max(1, rows);
     const ctx = c.getContext('2d');
     if (ctx && rows > 0 && cols > 0) {
       const img = ctx.createImageData(cols, rows);
@@ -158,7 +161,10 @@ export class Heatmap {
     const avail = Math.max(40, w - left - notesW - barW - 8);
     const maxCell = o.maxCell ?? 36;
     const cw = Math.min(maxCell, avail / cols);
-    const ch = Math.max(o.minCell ?? 6, Math.min(maxCell, cw * 1.0 < 10 ? 10 : cw));
+    // rows as square as the width allows, but a long sequence's map stays at most maxGrid
+    // tall (row labels are thinned below so they stay legible)
+    const square = Math.max(o.minCell ?? 6, Math.min(maxCell, cw * 1.0 < 10 ? 10 : cw));
+    const ch = Math.max(2, Math.min(square, (o.maxGrid ?? 320) / rows));
     const labelsC = colLabels ?? rowNumbers(cols);
     const colW = widest(labelsC);
     const rotate = colW + 4 > cw;

@@ -74,7 +74,7 @@ export class Histogram {
       xTicks: [edges[0]!, ...(edges[0]! < 0 && edges[n]! > 0 ? [0] : []), edges[n]!],
       grid: false,
     });
-    ctx.fillStyle = resolveColor(this.options.color, theme.accent, this.root);
+    ctx.fillStyle = themeColor(this.options.color, theme) ?? resolveColor(this.options.color, theme.accent, this.root);
     for (let i = 0; i < n; i++) {
       const c = counts[i]!;
       if (c <= 0) continue;
@@ -118,4 +118,10 @@ export function resolveColor(color: string | undefined, fallback: string, at: El
   const m = /^var\((--[\w-]+)\)$/.exec(color.trim());
   if (!m) return color;
   return getComputedStyle(at).getPropertyValue(m[1]!).trim() || fallback;
+}
+
+/** "var(--muted)" and the other theme properties from the Theme already read (no style read). */
+function themeColor(color: string | undefined, theme: Theme): string | null {
+  const m = color ? /^var\(--(bg|fg|muted|accent|grid|danger)\)$/.exec(color.trim()) : null;
+  return m ? (theme[m[1] as 'bg' | 'fg' | 'muted' | 'accent' | 'grid' | 'danger'] as string) : null;
 }

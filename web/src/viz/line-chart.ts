@@ -20,6 +20,8 @@ export interface Series {
   width?: number;
   points?: boolean; // draw a dot at every point (few points, e.g. evaluations)
   legend?: boolean; // false: leave out of the legend (still in the hover readout)
+  alpha?: number; // opacity of the line (e.g. 0.25 for raw values behind their smoothed curve)
+  hover?: boolean; // false: leave out of the hover readout
 }
 
 export interface LineChartOptions {
@@ -44,6 +46,9 @@ export class LineChart {
   private yScaleKind: 'linear' | 'log';
   private last: { box: Box; x: AxisScale; y: AxisScale } | null = null;
   private hoverX: number | null = null;
+  private legendKey = '';
+  /** the student ticked or unticked "log y": no automatic switch after that */
+  private scaleChosen = false;
 
   constructor(host: HTMLElement, private readonly options: LineChartOptions = {}) {
     this.root = el('div', 'gl-chart');
@@ -57,7 +62,10 @@ export class LineChart {
       const box = el('input');
       box.type = 'checkbox';
       box.checked = this.yScaleKind === 'log';
-      box.addEventListener('change', () => this.setYScale(box.checked ? 'log' : 'linear'));
+      box.addEventListener('change', () => {
+        this.scaleChosen = true;
+        this.setYScale(box.checked ? 'log' : 'linear');
+      });
       label.append(box, document.createTextNode(' log y'));
       head.appendChild(label);
       this.logBox = box;
@@ -80,24 +88,29 @@ export class LineChart {
 
   update(series: Series[]): void {
     this.series = series;
-    this.legend.replaceChildren(
-      ...series.flatMap((s, i) => {
-        if (s.legend === false) return [];
-        const item = el('span', 'gl-legend-item');
-        const sw = el('span', 'gl-swatch');
-        sw.style.background = s.color ?? classColor(i);
-        if (s.dash) sw.classList.add('gl-swatch-dashed');
-        item.append(sw, document.createTextNode(s.name));
-        return [item];
-      }),
-    );
+    // the legend is DOM: rebuilt only when its entries change, not on every data update
+    const key = series.map((s, i) => (s.legend === false ? '' : `${s.name}|${s.color ?? classColor(i)}|${s.dash ? 1 : 0}`)).join('\n');
+    if (key !== this.legendKey) {
+      this.legendKey = key;
+      this.legend.replaceChildren(
+        ...series.flatMap((s, i) => {
+          if (s.legend === false) return [];
+          const item = el('span', 'gl-legend-item');
+          const sw = el('span', 'gl-swatch');
+          sw.style.background = s.color ?? classColor(i);
+          if (s.dash) sw.classList.add('gl-swatch-dashed');
+          item.append(sw, document.createTextNode(s.name));
+          return [item];
+        }),
+      );
+    }
     this.surface.requestDraw();
   }
 
-  setYScale(kind: 'linear' | 'log'): void {
+  setYScale(kind: 'linear' | 'log', redraw = true): void {
     this.yScaleKind = kind;
     if (this.logBox) this.logBox.checked = kind === 'log';
-    this.surface.requestDraw();
+    if (redraw) this.surface.requestDraw();
   }
 
   setLabels(xLabel: string | undefined, yLabel: string | undefined): void {
@@ -116,16 +129,41 @@ export class LineChart {
   }
 
   private draw(ctx: CanvasRenderingContext2D, w: number, h: number, theme: Theme): void {
-    const log = this.yScaleKind === 'log';
     const box = plotBox(w, h, { left: 58, bottom: 40 });
-    const xs: number[] = [];
-    const ys: (number | null)[] = [];
+    // extents in one pass, without copying the series
+    let x0 = Infinity;
+    let x1 = -Infinity;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let posLo = Infinity;
+    let count = 0;
     for (const s of this.series) {
-      for (let i = 0; i < s.x.length; i++) xs.push(s.x[i]!);
-      for (let i = 0; i < s.y.length; i++) ys.push(s.y[i] ?? null);
+      const n = Math.min(s.x.length, s.y.length);
+      for (let i = 0; i < n; i++) {
+        const xv = s.x[i]!;
+        const v = s.y[i];
+        if (!Number.isFinite(xv)) continue;
+        if (xv < x0) x0 = xv;
+        if (xv > x1) x1 = xv;
+        count++;
+        if (v === null || v === undefined || !Number.isFinite(v)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        if (v > 0 && v < posLo) posLo = v;
+      }
     }
-    const [x0, x1] = extent(xs);
-    const yd = this.options.yDomain ?? (log ? logExtent(ys) : padded(extent(ys)));
+    // a log axis cannot show zero or negative values (a GAN's losses, a critic's score):
+    // switch to linear unless the student chose the scale
+    if (this.yScaleKind === 'log' && !this.scaleChosen && !this.options.yDomain && lo <= 0) this.setYScale('linear', false);
+    const log = this.yScaleKind === 'log';
+    if (!(x1 >= x0)) {
+      x0 = 0;
+      x1 = 1;
+    }
+    let yd: [number, number];
+    if (this.options.yDomain) yd = this.options.yDomain;
+    else if (log) yd = posLo < Infinity ? logExtent([posLo, hi]) : logExtent([]);
+    else yd = padded(lo <= hi ? [lo, hi] : extent([]));
     const x = linearScale([x0, x1 > x0 ? x1 : x0 + 1], [box.left, box.right]);
     const y = log ? logScale(yd, [box.bottom, box.top]) : linearScale(yd, [box.bottom, box.top]);
     const yLabel = (this.options.yLabel ?? '') + (log ? ' (log scale)' : '');
@@ -136,7 +174,7 @@ export class LineChart {
       yFormat: log ? formatPow10 : undefined,
     });
     this.last = { box, x, y };
-    if (this.series.length === 0 || xs.length === 0) {
+    if (this.series.length === 0 || count === 0) {
       ctx.fillStyle = theme.muted;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
@@ -151,26 +189,15 @@ export class LineChart {
       const color = s.color ?? classColor(si);
       ctx.strokeStyle = color;
       ctx.fillStyle = color;
+      ctx.globalAlpha = s.alpha ?? 1;
       ctx.lineWidth = s.width ?? 1.75;
       ctx.setLineDash(s.dash ?? []);
       ctx.beginPath();
-      let pen = false;
-      const n = Math.min(s.x.length, s.y.length);
-      for (let i = 0; i < n; i++) {
-        const v = s.y[i];
-        if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) {
-          pen = false;
-          continue;
-        }
-        const px = x(s.x[i]!);
-        const py = y(v);
-        if (pen) ctx.lineTo(px, py);
-        else ctx.moveTo(px, py);
-        pen = true;
-      }
+      traceLine(ctx, s, x, y, log);
       ctx.stroke();
       ctx.setLineDash([]);
-      if (s.points || n === 1) {
+      const n = Math.min(s.x.length, s.y.length);
+      if ((s.points && n <= box.width / 3) || n === 1) {
         for (let i = 0; i < n; i++) {
           const v = s.y[i];
           if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) continue;
@@ -179,6 +206,7 @@ export class LineChart {
           ctx.fill();
         }
       }
+      ctx.globalAlpha = 1;
     });
     ctx.restore();
     if (this.hoverX !== null) {
@@ -211,12 +239,70 @@ export class LineChart {
     const fmt = this.options.xFormat ?? ((v: number) => `${this.options.xLabel ?? 'x'} ${formatNumber(v)}`);
     const lines = [fmt(best)];
     for (const s of this.series) {
+      if (s.hover === false) continue;
       const i = nearestIndex(s.x, best);
       if (i >= 0 && s.x[i] === best) lines.push(`${s.name}: ${formatNumber(s.y[i] ?? null, 4)}`);
     }
     this.tooltip.show(p.x, p.y, lines);
     this.surface.requestDraw();
   }
+}
+
+/**
+ * The path of a series, at most a few segments per pixel column: where many points fall in
+ * one column (a long run on a narrow chart) it draws their first, lowest, highest and last
+ * value, so the line looks the same as with every point but costs O(pixels) to stroke.
+ */
+export function traceLine(ctx: Pick<CanvasRenderingContext2D, 'moveTo' | 'lineTo'>, s: Series, x: (v: number) => number, y: (v: number) => number, log: boolean): number {
+  const n = Math.min(s.x.length, s.y.length);
+  let pen = false;
+  let segments = 0;
+  let col = NaN;
+  let first = 0;
+  let min = 0;
+  let max = 0;
+  let last = 0;
+  let px = 0;
+  const flush = (): void => {
+    // the column's points: first, min and max (in order of value), last
+    ctx.lineTo(px, first);
+    if (min !== first) ctx.lineTo(px, min);
+    if (max !== min) ctx.lineTo(px, max);
+    if (last !== max) ctx.lineTo(px, last);
+    segments += 4;
+  };
+  for (let i = 0; i < n; i++) {
+    const v = s.y[i];
+    if (v === null || v === undefined || !Number.isFinite(v) || (log && v <= 0)) {
+      if (pen && !Number.isNaN(col)) flush();
+      pen = false;
+      col = NaN;
+      continue;
+    }
+    const cx = x(s.x[i]!);
+    const cy = y(v);
+    const c = Math.round(cx);
+    if (!pen) {
+      ctx.moveTo(cx, cy);
+      pen = true;
+      col = c;
+      px = cx;
+      first = min = max = last = cy;
+      continue;
+    }
+    if (c === col) {
+      if (cy < min) min = cy;
+      if (cy > max) max = cy;
+      last = cy;
+      continue;
+    }
+    flush();
+    col = c;
+    px = cx;
+    first = min = max = last = cy;
+  }
+  if (pen && !Number.isNaN(col)) flush();
+  return segments;
 }
 
 function padded([lo, hi]: [number, number]): [number, number] {

@@ -77,6 +77,7 @@ export class ScatterPlot {
   private data: ScatterData = { layers: [] };
   private last: { box: Box; x: AxisScale; y: AxisScale } | null = null;
   private image: HTMLCanvasElement | null = null;
+  private scratch: HTMLCanvasElement | null = null;
 
   constructor(host: HTMLElement, private readonly options: ScatterOptions = {}) {
     this.root = el('div', 'gl-scatter');
@@ -96,6 +97,18 @@ export class ScatterPlot {
   update(data: ScatterData): void {
     this.data = data;
     this.image = null;
+    // the legend is DOM: rebuilt only when its entries change
+    const key = JSON.stringify([data.layers.map((l) => [l.name, l.color]), (data.arrows ?? []).map((a) => [a.name, a.color]), data.curve?.name, data.curve?.color, data.background?.name]);
+    if (key !== this.legendKey) {
+      this.legendKey = key;
+      this.renderLegend(data);
+    }
+    this.surface.requestDraw();
+  }
+
+  private legendKey = '';
+
+  private renderLegend(data: ScatterData): void {
     const items: HTMLElement[] = [];
     const sw = (color: string, cls: string): HTMLSpanElement => {
       const s = el('span', cls);
@@ -123,7 +136,6 @@ export class ScatterPlot {
       items.push(item);
     }
     this.legend.replaceChildren(...items);
-    this.surface.requestDraw();
   }
 
   /** Same data units per pixel on both axes (2-D inputs) or not (a curve y(x)). */
@@ -184,9 +196,10 @@ export class ScatterPlot {
   }
 
   private buildImage(bg: GridBackground): HTMLCanvasElement {
-    const c = document.createElement('canvas');
-    c.width = bg.nx;
-    c.height = bg.ny;
+    // one scratch canvas for the life of the plot (a new canvas per update costs a surface)
+    const c = (this.scratch ??= document.createElement('canvas'));
+    if (c.width !== bg.nx) c.width = bg.nx;
+    if (c.height !== bg.ny) c.height = bg.ny;
     const ctx = c.getContext('2d');
     if (ctx) {
       const img = ctx.createImageData(bg.nx, bg.ny);
@@ -251,6 +264,19 @@ export class ScatterPlot {
       ctx.fillStyle = l.color;
       ctx.strokeStyle = l.stroke ? (theme.dark ? '#111' : '#fff') : l.color;
       ctx.lineWidth = l.stroke ? 1 : 1.5;
+      if (!l.colors && (l.symbol === undefined || l.symbol === 'circle')) {
+        // one colour, plain dots: one path for the whole layer (one fill, one stroke)
+        ctx.beginPath();
+        for (let i = 0; i + 1 < l.xy.length; i += 2) {
+          const px = x(l.xy[i]!);
+          const py = y(l.xy[i + 1]!);
+          ctx.moveTo(px + r, py);
+          ctx.arc(px, py, r, 0, Math.PI * 2);
+        }
+        ctx.fill();
+        if (l.stroke) ctx.stroke();
+        continue;
+      }
       for (let i = 0; i + 1 < l.xy.length; i += 2) {
         const px = x(l.xy[i]!);
         const py = y(l.xy[i + 1]!);

@@ -68,6 +68,41 @@ export interface SurfaceOptions {
   label?: string; // aria-label of the canvas
 }
 
+/**
+ * One queue of canvases to redraw, drained on animation frames within a time budget, so
+ * that many views updating at once spread over several frames instead of making one long
+ * task (each redrawn canvas also costs the compositor a copy at commit). Canvases outside
+ * the viewport are not drawn; they draw when they scroll into view.
+ */
+class DrawQueue {
+  /** ms of drawing per frame before the rest waits for the next frame */
+  static readonly BUDGET_MS = 8;
+  private readonly queue = new Set<Surface>();
+  private frame = 0;
+
+  add(s: Surface): void {
+    this.queue.add(s);
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.run());
+  }
+
+  delete(s: Surface): void {
+    this.queue.delete(s);
+  }
+
+  private run(): void {
+    this.frame = 0;
+    const t0 = performance.now();
+    for (const s of this.queue) {
+      this.queue.delete(s);
+      s.drawIfVisible();
+      if (performance.now() - t0 > DrawQueue.BUDGET_MS) break;
+    }
+    if (this.queue.size > 0) this.frame = requestAnimationFrame(() => this.run());
+  }
+}
+
+const drawQueue = new DrawQueue();
+
 export class Surface {
   readonly wrap: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
@@ -76,8 +111,15 @@ export class Surface {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly resize: ResizeObserver;
   private readonly themeWatch: MutationObserver;
-  private frame = 0;
+  private readonly visibility: IntersectionObserver | null;
   private disposed = false;
+  /** the wrapper's width from the ResizeObserver (reading clientWidth would force layout) */
+  private cssWidth = 0;
+  private theme: Theme | null = null;
+  /** in (or near) the viewport; assumed until the observer says otherwise */
+  private visible = true;
+  /** a draw was asked for while out of view */
+  private stale = false;
 
   constructor(
     host: HTMLElement,
@@ -93,25 +135,58 @@ export class Surface {
     const ctx = this.canvas.getContext('2d');
     if (!ctx) throw new Error('this browser gave no 2-D canvas context');
     this.ctx = ctx;
-    this.resize = new ResizeObserver(() => this.requestDraw());
+    this.resize = new ResizeObserver((entries) => {
+      const w = entries[entries.length - 1]?.contentRect.width ?? 0;
+      if (w > 0 && Math.floor(w) !== Math.floor(this.cssWidth)) {
+        this.cssWidth = w;
+        this.requestDraw();
+      } else if (w > 0) this.cssWidth = w;
+    });
     this.resize.observe(this.wrap);
-    this.themeWatch = new MutationObserver(() => this.requestDraw());
+    this.themeWatch = new MutationObserver(() => {
+      this.theme = null;
+      this.requestDraw();
+    });
     this.themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme', 'class'] });
+    this.visibility =
+      typeof IntersectionObserver === 'function'
+        ? new IntersectionObserver(
+            (entries) => {
+              const e = entries[entries.length - 1];
+              if (!e) return;
+              this.visible = e.isIntersecting;
+              if (this.visible && this.stale) this.requestDraw();
+            },
+            { rootMargin: '100px' },
+          )
+        : null;
+    this.visibility?.observe(this.wrap);
     this.requestDraw();
   }
 
+  /** Coalesced: at most one draw per frame, and none while the canvas is out of view. */
   requestDraw(): void {
-    if (this.disposed || this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.drawNow();
-    });
+    if (this.disposed) return;
+    drawQueue.add(this);
+  }
+
+  /** The queue's entry point: draws now if in view, else remembers to draw when it is. */
+  drawIfVisible(): void {
+    if (this.disposed) return;
+    if (!this.visible) {
+      this.stale = true;
+      return;
+    }
+    this.drawNow();
   }
 
   /** Draws synchronously (tests and screenshots); normally use requestDraw(). */
   drawNow(): void {
     if (this.disposed) return;
-    const w = Math.max(50, Math.floor(this.wrap.clientWidth || 300));
+    drawQueue.delete(this);
+    this.stale = false;
+    if (this.cssWidth <= 0) this.cssWidth = this.wrap.clientWidth;
+    const w = Math.max(50, Math.floor(this.cssWidth || 300));
     let h = this.options.aspect ? Math.round(w * this.options.aspect) : (this.options.height ?? 220);
     if (this.options.maxHeight) h = Math.min(h, this.options.maxHeight);
     const dpr = window.devicePixelRatio || 1;
@@ -129,9 +204,9 @@ export class Surface {
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const theme = readTheme(this.wrap);
-    ctx.font = theme.font;
-    this.draw(ctx, w, h, theme);
+    this.theme ??= readTheme(this.wrap);
+    ctx.font = this.theme.font;
+    this.draw(ctx, w, h, this.theme);
   }
 
   /** Changes the CSS height (for content-sized plots); true when it changed (then redraw). */
@@ -150,9 +225,10 @@ export class Surface {
 
   dispose(): void {
     this.disposed = true;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    drawQueue.delete(this);
     this.resize.disconnect();
     this.themeWatch.disconnect();
+    this.visibility?.disconnect();
     this.wrap.remove();
   }
 }

@@ -78,13 +78,39 @@ export class GanView {
 
   /** Appends training metrics rows (d_loss, g_loss per step) to the loss chart. */
   pushMetrics(rows: Array<Record<string, unknown>>): void {
-    this.metrics.push(...rows);
+    for (const r of rows) this.metrics.push(r);
     const max = this.options.maxMetrics ?? 5000;
     if (this.metrics.length > max) this.metrics.splice(0, this.metrics.length - max);
-    this.draw();
+    // metrics arrive with every training chunk: only the loss chart follows them, and at
+    // most every ~150 ms (the field and samples redraw with their snapshots)
+    if (this.lossTimer === null) {
+      this.lossTimer = setTimeout(() => {
+        this.lossTimer = null;
+        this.drawLosses();
+        this.publish();
+      }, 150);
+    }
+  }
+
+  private lossTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastData: Record<string, unknown> = {};
+
+  private drawLosses(): ReturnType<typeof ganLossSeries> {
+    const losses = ganLossSeries(this.metrics);
+    this.chart.update([
+      { name: 'critic / discriminator loss', x: losses.step, y: losses.d, color: CLASS_COLORS[0] },
+      { name: 'generator loss', x: losses.step, y: losses.g, color: CLASS_COLORS[1] },
+    ]);
+    this.lastData = { ...this.lastData, losses };
+    return losses;
+  }
+
+  private publish(): void {
+    setGradlabData(this.root, this.lastData);
   }
 
   dispose(): void {
+    if (this.lossTimer !== null) clearTimeout(this.lossTimer);
     this.plot.dispose();
     this.chart.dispose();
     this.root.remove();
@@ -122,16 +148,12 @@ export class GanView {
       data.arrows = [{ name: 'generator’s push −∂L_G/∂x (scaled)', origins: pick(m.arrows.origins), vectors: pick(m.arrows.vectors), color: '#1a1a1a' }];
     }
     this.plot.update(data);
-    const losses = ganLossSeries(this.metrics);
-    this.chart.update([
-      { name: 'critic / discriminator loss', x: losses.step, y: losses.d, color: CLASS_COLORS[0] },
-      { name: 'generator loss', x: losses.step, y: losses.g, color: CLASS_COLORS[1] },
-    ]);
+    const losses = this.drawLosses();
     const c = m.coverage;
     this.coverage.textContent = c
       ? `Modes covered: ${c.modes_covered} of ${c.num_modes}; ${formatNumber(100 * c.high_quality_fraction)}% of generated samples lie close to a mode.`
       : '';
-    setGradlabData(this.root, {
+    this.lastData = {
       real: m.real.length / 2,
       generated: m.generated.length / 2,
       arrows: m.arrows ? m.arrows.origins.length / 2 : 0,
@@ -140,6 +162,7 @@ export class GanView {
         : null,
       coverage: c,
       losses,
-    });
+    };
+    this.publish();
   }
 }

@@ -116,7 +116,7 @@ export class GatesView {
       const stats = el('div', 'gl-stats');
       card.append(title, stats);
       this.maps.appendChild(card);
-      const map = new Heatmap(card, { xLabel: 'hidden unit', yLabel: 'time step t', cellText: false, maxCell: 18, minCell: 4, valueName: 'activation' });
+      const map = new Heatmap(card, { xLabel: 'hidden unit', yLabel: 'time step t', cellText: false, maxCell: 18, minCell: 3, maxGrid: 150, valueName: 'activation' });
       this.cards.push({ card, title, stats, map });
     }
     m.gates.forEach((g, i) => {
