@@ -7,6 +7,8 @@
 #   - turns off what is native only (the CLI) and warns about Eigen kernels;
 #   - compile/link flags for every target: exceptions on (this emscripten defaults to
 #     -fignore-exceptions, where a throw aborts the instance), no eval, growable memory;
+#   - size: -Oz for every core file but the hot ones (GRADLAB_WASM_SPEED_SOURCES keep -O3),
+#     -flto, link at -O2 (the browser module's budget is 400 KiB gzipped, docs/wasm.md);
 #   - finds Eigen and nlohmann_json without putting /usr/include on the include path, and
 #     builds GoogleTest from /usr/src/googletest;
 #   - adds bindings/wasm; at the end of the top-level file, makes the test programs
@@ -14,12 +16,13 @@
 #     CMAKE_CROSSCOMPILING_EMULATOR.
 
 option(GRADLAB_WASM_SIMD "Compile everything with -msimd128 (OFF: the scalar flavour, for browsers without wasm SIMD)" ON)
-# How C++ exceptions work in wasm. "js" (-fexceptions): emscripten's JS-based scheme, runs
-# in every wasm engine. "wasm" (-fwasm-exceptions): the wasm exception-handling proposal,
-# smaller and faster (no JS trampoline for calls that may throw) but needs Chrome 95,
-# Firefox 100, Safari 15.2 or node 17. Either way errors reach JS as Error objects.
-set(GRADLAB_WASM_EXCEPTIONS "js" CACHE STRING "C++ exceptions in wasm: js (-fexceptions) or wasm (-fwasm-exceptions)")
-set_property(CACHE GRADLAB_WASM_EXCEPTIONS PROPERTY STRINGS js wasm)
+# How C++ exceptions work in wasm. "wasm" (-fwasm-exceptions, default): the wasm
+# exception-handling proposal: smaller (no JS invoke_* trampoline around every call that
+# may throw) and faster; needs Chrome 95, Firefox 100, Safari 15.2 or node 17. "js"
+# (-fexceptions): emscripten's JS-based scheme, for older engines. Either way errors reach
+# JS as Error objects (session_bindings.cpp catches at the boundary).
+set(GRADLAB_WASM_EXCEPTIONS "wasm" CACHE STRING "C++ exceptions in wasm: wasm (-fwasm-exceptions) or js (-fexceptions)")
+set_property(CACHE GRADLAB_WASM_EXCEPTIONS PROPERTY STRINGS wasm js)
 if(GRADLAB_WASM_EXCEPTIONS STREQUAL "js")
   set(_gradlab_wasm_eh -fexceptions)
 elseif(GRADLAB_WASM_EXCEPTIONS STREQUAL "wasm")
@@ -27,6 +30,26 @@ elseif(GRADLAB_WASM_EXCEPTIONS STREQUAL "wasm")
 else()
   message(FATAL_ERROR "GRADLAB_WASM_EXCEPTIONS must be js or wasm, got '${GRADLAB_WASM_EXCEPTIONS}'")
 endif()
+# Size vs speed per source file. The hot code (core/kernels: GEMM, fused cells, reductions;
+# the fused recurrent loops; tensor allocation; the autograd engine; the optimizers' updates)
+# keeps CMake's Release -O3. Every other core source file, and the bindings, is compiled
+# with GRADLAB_WASM_SIZE_OPT (appended after -O3, so it wins): JSON, specs, datasets,
+# inspection and the session are cold, and -Oz halves them (docs/wasm.md, "Sizes").
+# GRADLAB_WASM_SPEED_SOURCES: globs relative to core/ (`*` also crosses folders) for the
+# files that keep -O3.
+# An empty GRADLAB_WASM_SIZE_OPT keeps -O3 everywhere.
+set(GRADLAB_WASM_SIZE_OPT "-Oz" CACHE STRING "wasm: optimisation flag for core sources not in GRADLAB_WASM_SPEED_SOURCES (empty: -O3 everywhere)")
+set(GRADLAB_WASM_SPEED_SOURCES "kernels/*;tensor/*;autograd/var.cpp;optim/optimizers.cpp;optim/clip.cpp;nn/recurrent_fused.cpp;ops/broadcast.cpp"
+    CACHE STRING "wasm: core/ source globs (relative to core/) compiled at -O3; the rest get GRADLAB_WASM_SIZE_OPT")
+# Whole-program optimisation: every object is LLVM bitcode and wasm-ld optimises across
+# libraries (drops what no entry point reaches, merges duplicate template code). ~5% of
+# the gzipped module; links take ~1.6x as long.
+option(GRADLAB_WASM_LTO "wasm: compile and link with -flto" ON)
+# emcc's level when linking Release programs: binaryen's passes, the libc variant, the JS
+# minifier (with LTO also the link-time code generation). -O2: the smallest gzipped
+# module that is not slower. -Oz links emscripten's size-optimised libc, whose byte-loop
+# memset/memcpy cost 20-30% of a training step; -O3 comes out ~10 KB bigger gzipped.
+set(GRADLAB_WASM_LINK_OPT "-O2" CACHE STRING "wasm: emcc optimisation level when linking Release programs")
 # Growable memory up to this ceiling (bytes). 1 GiB holds the playground's models many
 # times over; a runaway allocation fails with a C++ std::bad_alloc (a JS Error at the
 # binding boundary) instead of taking the tab's address space. wasm32 allows up to 4 GiB.
@@ -38,7 +61,7 @@ if(GRADLAB_WASM_SIMD)
 else()
   set(GRADLAB_WASM_FLAVOUR scalar)
 endif()
-message(STATUS "gradlab wasm: ${GRADLAB_WASM_FLAVOUR} flavour, ${GRADLAB_WASM_EXCEPTIONS} exceptions, memory ${GRADLAB_WASM_INITIAL_MEMORY} growing to ${GRADLAB_WASM_MAXIMUM_MEMORY} bytes")
+message(STATUS "gradlab wasm: ${GRADLAB_WASM_FLAVOUR} flavour, ${GRADLAB_WASM_EXCEPTIONS} exceptions, LTO ${GRADLAB_WASM_LTO}, link ${GRADLAB_WASM_LINK_OPT}, memory ${GRADLAB_WASM_INITIAL_MEMORY} growing to ${GRADLAB_WASM_MAXIMUM_MEMORY} bytes")
 
 # The CLI is a native tool (files, a terminal); the wasm build has the bindings instead.
 if(GRADLAB_BUILD_CLI)
@@ -60,6 +83,10 @@ endif()
 # Flags for every target (core libraries, tests, bindings). No -ffast-math anywhere:
 # gradients are checked against finite differences and parity with native is by value.
 add_compile_options(${_gradlab_wasm_eh})
+if(GRADLAB_WASM_LTO)
+  add_compile_options(-flto)
+  add_link_options(-flto)
+endif()
 # What core/ uses and this emscripten's libc++ 13 lacks (floating-point std::to_chars).
 add_compile_options("SHELL:-include ${PROJECT_SOURCE_DIR}/cmake/wasm/libcxx_compat.h")
 if(GRADLAB_WASM_SIMD)
@@ -72,9 +99,9 @@ add_link_options(
   -sALLOW_MEMORY_GROWTH=1
   -sINITIAL_MEMORY=${GRADLAB_WASM_INITIAL_MEMORY}
   -sMAXIMUM_MEMORY=${GRADLAB_WASM_MAXIMUM_MEMORY}
-  # Compile flags are CMake's per configuration (Release: -O3); emcc also needs the level
-  # when linking, where it runs wasm-opt and minifies the JS glue.
-  $<$<CONFIG:Release>:-O3>
+  # Compile flags are CMake's per configuration (Release: -O3, see GRADLAB_WASM_SIZE_OPT);
+  # emcc also needs a level when linking (GRADLAB_WASM_LINK_OPT, above).
+  $<$<CONFIG:Release>:${GRADLAB_WASM_LINK_OPT}>
   $<$<CONFIG:RelWithDebInfo>:-O2>)
 
 # Eigen (header only, no wasm SIMD path: scalar code on the cold paths that use it). The
@@ -111,6 +138,36 @@ add_subdirectory(${PROJECT_SOURCE_DIR}/bindings/wasm ${CMAKE_BINARY_DIR}/binding
 
 # Run after the whole top-level file, when tests/ exists.
 function(_gradlab_wasm_finish)
+  # Size-optimise every core source file except the speed-critical ones (float and double
+  # libraries share the files, so both get the same flags).
+  if(GRADLAB_WASM_SIZE_OPT)
+    set(speed_regex)
+    foreach(glob ${GRADLAB_WASM_SPEED_SOURCES})
+      string(REGEX REPLACE "([.+])" "\\\\\\1" re "${glob}")
+      string(REPLACE "*" ".*" re "${re}")
+      list(APPEND speed_regex "^${PROJECT_SOURCE_DIR}/core/${re}$")
+    endforeach()
+    list(JOIN speed_regex "|" speed_regex)
+    get_property(core_dirs DIRECTORY ${PROJECT_SOURCE_DIR}/core PROPERTY SUBDIRECTORIES)
+    foreach(dir ${core_dirs})
+      get_filename_component(lib ${dir} NAME)
+      if(NOT TARGET gradlab_${lib}_f32)
+        continue()
+      endif()
+      get_target_property(sources gradlab_${lib}_f32 SOURCES)
+      foreach(src ${sources})
+        get_filename_component(src ${src} ABSOLUTE BASE_DIR ${dir})
+        if(speed_regex AND src MATCHES "${speed_regex}")
+          continue()
+        endif()
+        set_property(SOURCE ${src} DIRECTORY ${dir} APPEND PROPERTY COMPILE_OPTIONS $<$<CONFIG:Release>:${GRADLAB_WASM_SIZE_OPT}>)
+        list(APPEND _gradlab_wasm_small_sources ${src})
+      endforeach()
+    endforeach()
+    target_compile_options(gradlab_wasm_bindings PRIVATE $<$<CONFIG:Release>:${GRADLAB_WASM_SIZE_OPT}>)
+    list(LENGTH _gradlab_wasm_small_sources n)
+    message(STATUS "gradlab wasm: ${n} core sources at ${GRADLAB_WASM_SIZE_OPT}, the rest (${GRADLAB_WASM_SPEED_SOURCES}) at -O3")
+  endif()
   # Test programs are node programs: NODERAWFS lets them read GRADLAB_SOURCE_DIR (examples,
   # golden files) from the real file system; EXIT_RUNTIME flushes output and returns
   # main's exit code to ctest; node_pre.js lets them run under a plain `node` too.

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include "ops/ops.h"
@@ -71,9 +70,7 @@ Tensor Attention::mask_bias(const Tensor& mask, std::int64_t B, std::int64_t Tq,
                                 to_string(Shape{B, Tk}) + " or [batch, query_len, key_len] = " + to_string(Shape{B, Tq, Tk}));
   for (std::int64_t k = 0; k < mask.numel(); ++k)
     if (mask[k] != Scalar(0) && mask[k] != Scalar(1)) {
-      std::ostringstream value;
-      value << mask[k];
-      throw std::invalid_argument(label() + ": mask value at flat position " + std::to_string(k) + " is " + value.str() +
+      throw std::invalid_argument(label() + ": mask value at flat position " + std::to_string(k) + " is " + format_g(mask[k]) +
                                   "; allowed are 1 (keep) and 0 (masked)");
     }
   const Scalar minus_inf = -std::numeric_limits<Scalar>::infinity();

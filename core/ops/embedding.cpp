@@ -1,10 +1,10 @@
 // Embedding gather and scatter-add: each records the other as its backward.
 #include "ops/embedding.h"
+#include "tensor/strings.h"
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -20,11 +20,7 @@ struct Ids {
 };
 using IdsPtr = std::shared_ptr<const Ids>;
 
-std::string number(Scalar v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
+std::string number(Scalar v) { return format_g(v); }
 
 IdsPtr checked_ids(const char* op, const Tensor& indices, std::int64_t V) {
   if (!indices.defined()) throw std::invalid_argument(std::string(op) + ": indices are an undefined Tensor");

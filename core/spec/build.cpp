@@ -1,7 +1,7 @@
 #include "spec/build.h"
+#include "tensor/strings.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "nn/containers.h"
 #include "nn/conv.h"
@@ -21,15 +21,14 @@ namespace {
 void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json& v, const std::string& ptr,
                 std::vector<SpecIssue>& issues) {
   auto bad = [&](const std::string& expected) { issues.push_back({ptr, "expected " + expected + ", found " + describe(v)}); };
-  std::ostringstream range;
-  range << "from " << spec.min << " to " << spec.max;
+  const std::string range = "from " + format_g(spec.min) + " to " + format_g(spec.max);
   const std::string& n = spec.name;
   if (spec.type == "integer" || spec.type == "number") {
     const bool integral = v.is_number() && std::floor(v.get<double>()) == v.get<double>();
     if (!v.is_number() || !std::isfinite(v.get<double>()) || (spec.type == "integer" && !integral))
-      return bad(std::string(spec.type == "integer" ? "an integer " : "a number ") + range.str());
+      return bad(std::string(spec.type == "integer" ? "an integer " : "a number ") + range);
     const double d = v.get<double>();
-    if (d < spec.min || d > spec.max) return issues.push_back({ptr, "must be " + range.str() + " for this dataset, found " + v.dump()});
+    if (d < spec.min || d > spec.max) return issues.push_back({ptr, "must be " + range + " for this dataset, found " + v.dump()});
     const int i = static_cast<int>(d);
     if (n == "seed") o.seed = static_cast<std::uint64_t>(d);
     else if (n == "test_fraction") o.test_fraction = d;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 GRADLAB_BEGIN
 
@@ -73,15 +72,14 @@ double Reader::number(const std::string& key, double lo, double hi, std::optiona
   const auto* v = field(key, !fallback, "a number");
   const double def = fallback.value_or(lo);
   if (!v) return def;
-  std::ostringstream range;
-  range << (open_lo ? "greater than " : "from ") << lo << " to " << hi;
+  const std::string range = (open_lo ? "greater than " : "from ") + format_g(lo) + " to " + format_g(hi);
   if (!v->is_number()) {
-    issue(key, "expected a number " + range.str() + ", found " + describe(*v));
+    issue(key, "expected a number " + range + ", found " + describe(*v));
     return def;
   }
   const double d = v->get<double>();
   if (!std::isfinite(d) || d < lo || d > hi || (open_lo && d == lo)) {
-    issue(key, "must be " + range.str() + ", found " + v->dump());
+    issue(key, "must be " + range + ", found " + v->dump());
     return def;
   }
   return d;
