@@ -1,9 +1,11 @@
 // The fused path of Recurrent: per layer and direction one recorded op ("stream") that
 // runs the whole sequence with one input GEMM, one h W_hh^T GEMM and one fused cell kernel
 // per step, and whose backward is BPTT with the fused cell backward kernels. Buffers are
-// time-major [T, B, ...] and allocated once per call, never per step. First order only.
+// time-major [T, B, ...] and allocated once per call, never per step (the backward's gate
+// gradients live in per-thread scratch reused across calls). First order only.
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "kernels/cells.h"
 #include "kernels/kernels.h"
@@ -16,6 +18,34 @@ namespace {
 // Shape letters as in recurrent.h; R rows of a stream's packed output (T, or T + 1 for LSTM).
 
 void copy(Scalar* dst, const Scalar* src, std::int64_t n) { std::copy(src, src + n, dst); }
+
+// Scratch for the backward's whole-sequence gate gradients (dG, and dGh for GRU), reused
+// across calls: [T, B, G*H] is the largest temporary of a step, and every element is written
+// before it is read, so a reused buffer needs neither an allocation nor zero-filling per call
+// (which the size-optimised wasm build does element by element). Per thread; a backward never
+// runs inside another stream's backward, so one buffer per role is enough. Above kKeepBytes
+// the buffer is the call's own and freed with it, so one huge sequence does not pin its
+// scratch for the life of the program.
+class BackwardScratch {
+ public:
+  BackwardScratch(int which, std::int64_t n) {
+    constexpr std::size_t kKeepBytes = std::size_t(32) << 20;
+    const std::size_t count = static_cast<std::size_t>(n);
+    std::vector<Scalar>& kept = kept_buffer(which);
+    std::vector<Scalar>& b = count * sizeof(Scalar) <= kKeepBytes ? kept : own_;
+    if (b.size() < count) b.resize(count);
+    data_ = b.data();
+  }
+  Scalar* data() const { return data_; }
+
+ private:
+  static std::vector<Scalar>& kept_buffer(int which) {
+    thread_local std::vector<Scalar> buffers[2];
+    return buffers[which];
+  }
+  std::vector<Scalar> own_;
+  Scalar* data_ = nullptr;
+};
 
 // [A, B, C] -> [B, A, C]. Its own inverse, so the backward is the same op (any order).
 Var swap_leading(const Var& x) {
@@ -118,8 +148,9 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   const Scalar* h0 = slot.h0 >= 0 ? in(slot.h0) + s.state_row * BH : zeros.data();
   const Scalar* c0 = slot.c0 >= 0 ? in(slot.c0) + s.state_row * BH : zeros.data();
 
-  Tensor dG({T, B, GH});                             // dL/d(pre-activations); GRU: dL/d(gx)
-  Tensor dGh = gru ? Tensor({T, B, GH}) : Tensor();  // GRU: dL/d(gh)
+  const BackwardScratch dG_buffer(0, T * BGH), dGh_buffer(1, gru ? T * BGH : 0);
+  Scalar* dG = dG_buffer.data();                   // dL/d(pre-activations); GRU: dL/d(gx)
+  Scalar* dGh = gru ? dGh_buffer.data() : nullptr;  // GRU: dL/d(gh)
   Tensor dh({B, H});                                 // total dL/dh_t
   Tensor dh_next({B, H});                            // dL/dh_t through step t+1 (ends as dL/dh0)
   Tensor dc({B, H});                                 // LSTM: dL/dc_t through step t+1 (ends as dL/dc0)
@@ -132,7 +163,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
     const Scalar* h_prev = step == 0 ? h0 : out + s.prev(t) * BH;
     kernels::add(dh.data(), dy + t * BH, dh_next.data(), static_cast<std::size_t>(BH));
     if (trace_dh) copy(trace_dh->data() + t * BH, dh.data(), BH);
-    Scalar* dg_t = dG.data() + t * BGH;
+    Scalar* dg_t = dG + t * BGH;
     if (lstm) {
       const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;
       kernels::lstm_cell_backward(B, H, gates.data() + t * BGH, c_prev, cs.data() + t * BH,
@@ -140,7 +171,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
                                   dpeep.defined() ? dpeep.data() : nullptr);
       kernels::gemm(false, false, B, H, GH, Scalar(1), dg_t, GH, W_hh, H, Scalar(0), dh_next.data(), H);
     } else if (gru) {
-      Scalar* dgh_t = dGh.data() + t * BGH;
+      Scalar* dgh_t = dGh + t * BGH;
       kernels::gru_cell_backward(B, H, gates.data() + t * BGH, hn.data() + t * BH, h_prev, clamps, dh.data(), dg_t,
                                  dgh_t, dh_next.data());
       kernels::gemm(false, false, B, H, GH, Scalar(1), dgh_t, GH, W_hh, H, Scalar(1), dh_next.data(), H);
@@ -150,15 +181,15 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
     }
   }
 
-  const Tensor& dG_hh = gru ? dGh : dG;  // the gradient that reaches h W_hh^T + b_hh
+  const Scalar* dG_hh = gru ? dGh : dG;  // the gradient that reaches h W_hh^T + b_hh
   if (g.needs(slot.x)) {
     Tensor dx({T, B, I});
-    kernels::gemm(false, false, TB, I, GH, Scalar(1), dG.data(), GH, in(slot.w_ih), I, Scalar(0), dx.data(), I);
+    kernels::gemm(false, false, TB, I, GH, Scalar(1), dG, GH, in(slot.w_ih), I, Scalar(0), dx.data(), I);
     g.accumulate(slot.x, std::move(dx));
   }
   if (g.needs(slot.w_ih)) {
     Tensor dW({GH, I});
-    kernels::gemm(true, false, GH, I, TB, Scalar(1), dG.data(), GH, in(slot.x), I, Scalar(0), dW.data(), I);
+    kernels::gemm(true, false, GH, I, TB, Scalar(1), dG, GH, in(slot.x), I, Scalar(0), dW.data(), I);
     g.accumulate(slot.w_ih, std::move(dW));
   }
   if (g.needs(slot.w_hh)) {
@@ -167,22 +198,22 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
     Tensor dW({GH, H});
     if (T > 1) {
       const std::int64_t g_off = s.reverse ? 0 : BGH, h_off = s.reverse ? BH : 0;
-      kernels::gemm(true, false, GH, H, (T - 1) * B, Scalar(1), dG_hh.data() + g_off, GH, out + h_off, H, Scalar(0),
+      kernels::gemm(true, false, GH, H, (T - 1) * B, Scalar(1), dG_hh + g_off, GH, out + h_off, H, Scalar(0),
                     dW.data(), H);
     }
     if (slot.h0 >= 0)
-      kernels::gemm(true, false, GH, H, B, Scalar(1), dG_hh.data() + s.time(0) * BGH, GH, h0, H, Scalar(1), dW.data(),
+      kernels::gemm(true, false, GH, H, B, Scalar(1), dG_hh + s.time(0) * BGH, GH, h0, H, Scalar(1), dW.data(),
                     H);
     g.accumulate(slot.w_hh, std::move(dW));
   }
   if (slot.b_ih >= 0 && g.needs(slot.b_ih)) {
     Tensor db({GH});
-    kernels::add_column_sums(TB, GH, dG.data(), db.data());
+    kernels::add_column_sums(TB, GH, dG, db.data());
     g.accumulate(slot.b_ih, std::move(db));
   }
   if (slot.b_hh >= 0 && g.needs(slot.b_hh)) {
     Tensor db({GH});
-    kernels::add_column_sums(TB, GH, dG_hh.data(), db.data());
+    kernels::add_column_sums(TB, GH, dG_hh, db.data());
     g.accumulate(slot.b_hh, std::move(db));
   }
   const int peep_slots[3] = {slot.p_i, slot.p_f, slot.p_o};

@@ -1,0 +1,292 @@
+// gradlab vs TensorFlow.js, one run: gradlab-wasm (node and headless Chromium), gradlab native,
+// tfjs 4.22 (wasm SIMD single thread, and cpu) in node and tfjs-wasm in Chromium.
+// Prints tables and writes build/bench-results.json. Run through run.sh (which builds).
+//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--out FILE]
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+import { VARIANTS, benchGemmInterleaved, gradlabSpecs, median, relDiff, rnnFlops, sampleIndex } from './lib/common.mjs';
+import { GEMM128_BATCH, gemm128Maker, gradlabGemm, loadGemmModule } from './lib/gemm.mjs';
+import { gradlabStep } from './lib/sessions.mjs';
+import { serve } from './lib/server.mjs';
+import { STEP_PLAN, benchSteps } from './lib/steps.mjs';
+import { tfGemm, tfStep } from './lib/tfjs.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const args = process.argv.slice(2);
+const flag = (f) => args.includes(f);
+const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : path.join(root, 'build/bench-results.json');
+const builtDir = path.join(root, 'build/wasm/bindings/wasm');
+const moduleDir = path.join(root, 'build/bench-compare/module');  // a snapshot: others rebuild build/wasm meanwhile
+const gemmWasm = path.join(root, 'build/bench-wasm/gemm_bench.wasm');
+const nativeBin = path.join(root, 'build/native-bench/tests/bench/compare_native');
+const TOL = 1e-4;  // max |a - b| / max |b| allowed between implementations
+const log = (m) => process.stderr.write(`[compare] ${m}\n`);
+const strip = (rows) => rows.map(({ C, ...r }) => r);
+
+const cpuModel = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown';
+const results = {
+  date: new Date().toISOString(),
+  machine: { nproc: Number(execFileSync('nproc').toString().trim()), cpu: cpuModel, loadavg_start: os.loadavg(),
+    node: process.version, chromium: null },
+  flops_formula: 'LSTM/GRU: 2*T*B*(2*G*H*I + 3*G*H*H + 3*H*V), G = 4 (LSTM) / 3 (GRU); GEMM: 2*n^3',
+};
+const failures = [];
+
+// ---- snapshot the Session modules (wait until no file changed for 20 s, copy, check again)
+{
+  const files = ['gradlab-simd.mjs', 'gradlab-simd.wasm', 'gradlab-simd-node.cjs', 'gradlab-simd-node.wasm'];
+  const stamp = () => files.map((f) => fs.statSync(path.join(builtDir, f)).mtimeMs);
+  for (let tries = 0; ; ++tries) {
+    const before = stamp();
+    const age = Date.now() - Math.max(...before);
+    if (age < 20000) {
+      if (tries > 90) throw new Error(`${builtDir} keeps changing (a rebuild in progress?)`);
+      log(`the Session module changed ${Math.round(age / 1000)} s ago (a rebuild?); waiting`);
+      await new Promise((r) => setTimeout(r, 10000));
+      continue;
+    }
+    fs.rmSync(moduleDir, { recursive: true, force: true });
+    fs.mkdirSync(moduleDir, { recursive: true });
+    for (const f of files) fs.copyFileSync(path.join(builtDir, f), path.join(moduleDir, f));
+    if (stamp().every((t, i) => t === before[i])) break;
+  }
+  results.module = { source: path.relative(root, builtDir), built: new Date(Math.max(...stamp())).toISOString() };
+  log(`Session module snapshot (built ${results.module.built}) -> ${path.relative(root, moduleDir)}`);
+}
+
+// ---- specs (the same objects for wasm; files for native)
+const specs = gradlabSpecs();
+const specDir = path.join(root, 'build/bench-compare/specs');
+fs.mkdirSync(specDir, { recursive: true });
+for (const [k, v] of Object.entries(specs)) fs.writeFileSync(path.join(specDir, `${k}.json`), JSON.stringify(v));
+
+// ---- native
+log('gradlab native (release)');
+{
+  const r = spawnSync(nativeBin, [specDir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${nativeBin} failed: ${r.stderr}`);
+  results.native = JSON.parse(r.stdout);
+}
+
+// ---- node: gradlab wasm against tfjs-wasm (interleaved), then tfjs-cpu alone
+const require = createRequire(import.meta.url);
+const gradlab = await require(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+const gemmModule = await loadGemmModule(fs.readFileSync(gemmWasm));
+const tf = await import('@tensorflow/tfjs');
+const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+tfWasm.setWasmPaths(path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+await tf.setBackend('wasm');
+await tf.ready();
+log('node: GEMM, gradlab wasm and tfjs-wasm interleaved');
+const g1 = await benchGemmInterleaved({ gradlab: gradlabGemm(gemmModule), tfjs_wasm: tfGemm(tf) });
+log('node: training steps, gradlab wasm (Session) and tfjs-wasm interleaved');
+const s1 = await benchSteps({ gradlab: (m) => gradlabStep(gradlab, specs[m]), tfjs_wasm: (m) => tfStep(tf, m), gemm128: gemm128Maker(gemmModule) }, { log });
+results.node = {
+  gradlab: { flavour: gradlab.flavour(), gemm: strip(g1.gradlab), steps: s1.gradlab, gemm128_during_steps: s1.gemm128 },
+  tfjs_wasm: { version: tf.version.tfjs, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), threads: tfWasm.getThreadsCount(),
+    gemm: strip(g1.tfjs_wasm), steps: s1.tfjs_wasm },
+};
+const tfRuns = { wasm: g1.tfjs_wasm };
+if (!flag('--no-tfjs-cpu')) {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  log('node: GEMM and training steps, tfjs-cpu');
+  const g2 = await benchGemmInterleaved({ tfjs_cpu: tfGemm(tf) }, { reps: 5 });
+  const s2 = await benchSteps({ tfjs_cpu: (m) => tfStep(tf, m) }, {
+    log, plan: { ...STEP_PLAN, lstm: { reps: 3, targetMs: 1, warmup: 1 }, gru: { reps: 3, targetMs: 1, warmup: 1 } } });
+  results.node.tfjs_cpu = { version: tf.version.tfjs, gemm: strip(g2.tfjs_cpu), steps: s2.tfjs_cpu };
+  tfRuns.cpu = g2.tfjs_cpu;
+}
+const glGemm = g1.gradlab;
+
+// ---- cross-check GEMM results
+const check = [];
+glGemm.forEach((g, k) => {
+  const row = { n: g.n, variant: g.variant };
+  for (const [b, rows] of Object.entries(tfRuns)) row[`vs_tfjs_${b}`] = relDiff(g.C, rows[k].C);
+  const nat = results.native.gemm.find((r) => r.n === g.n && r.variant === g.variant);
+  const mine = nat.sample.map((_, i) => g.C[sampleIndex(i, g.C.length)]);
+  row.vs_native_sampled = relDiff(mine, nat.sample);
+  check.push(row);
+  for (const [key, v] of Object.entries(row)) if (key.startsWith('vs_') && !(v <= TOL)) failures.push(`GEMM ${g.variant} n=${g.n}: gradlab-wasm ${key} max rel diff ${v}`);
+});
+results.gemm_check = check;
+for (const r of results.native.gemm) delete r.sample;
+
+// ---- Chromium
+if (!flag('--no-browser')) {
+  const { chromium } = await import('playwright-core');
+  const { server, port } = await serve(root);
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  results.machine.chromium = browser.version();
+  try {
+    log('Chromium: gradlab wasm and tfjs-wasm (bench.html)');
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(`  page: ${m.text()}`); });
+    page.on('pageerror', (e) => log(`  page error: ${e}`));
+    await page.goto(`${base}/tests/bench/compare/web/bench.html`);
+    await page.waitForFunction(() => window.__results, null, { timeout: 20 * 60 * 1000, polling: 1000 });
+    const r = await page.evaluate(() => window.__results);
+    if (r.error) throw new Error(`bench.html: ${r.error}`);
+    results.chromium = r;
+    for (const c of r.check ?? []) if (!(c.rel <= TOL)) failures.push(`Chromium GEMM ${c.variant} n=${c.n}: gradlab vs tfjs-wasm max rel diff ${c.rel}`);
+    await ctx.close();
+
+    log('Chromium: cold start (coldstart.html, fresh context each time)');
+    const runs = [];
+    for (let i = 0; i < 5; ++i) {
+      const c = await browser.newContext();
+      const p = await c.newPage();
+      await p.goto(`${base}/tests/bench/compare/web/coldstart.html`);
+      await p.waitForFunction(() => window.__coldstart, null, { timeout: 60000, polling: 10 });
+      const cs = await p.evaluate(() => window.__coldstart);
+      if (cs.error) throw new Error(`coldstart.html: ${cs.error}`);
+      runs.push(cs);
+      await c.close();
+    }
+    const med = (k) => median(runs.map((x) => x[k]));
+    results.cold_start = { runs, median: Object.fromEntries(Object.keys(runs[0]).filter((k) => k.endsWith('_ms')).map((k) => [k, med(k)])) };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---- sizes of what the browser loads
+results.sizes = Object.fromEntries(['gradlab-simd.wasm', 'gradlab-simd.mjs'].map((f) => {
+  const b = fs.readFileSync(path.join(moduleDir, f));
+  return [f, { raw: b.length, gzip9: zlib.gzipSync(b, { level: 9 }).length }];
+}));
+results.machine.loadavg_end = os.loadavg();
+
+// ---- derived numbers and targets (each from medians, and from the fastest batches)
+const gemmOf = (rows, n, v, key = 'gflops') => rows?.find((r) => r.n === n && r.variant === v)?.[key];
+const glNode = results.node.gradlab.gemm, nat = results.native.gemm, tfw = results.node.tfjs_wasm.gemm;
+const C = results.chromium;
+const targets = [];
+const target = (name, f, min) => {
+  const value = f('gflops', 'ms'), best = f('gflops_best', 'best');
+  targets.push({ target: name, value, best, met: value >= min, met_best: best >= min });
+};
+for (const v of VARIANTS) {
+  target(`GEMM ${v} n=256 wasm >= 1.25x tfjs-wasm (node)`, (k) => gemmOf(glNode, 256, v, k) / gemmOf(tfw, 256, v, k), 1.25);
+  if (C?.tfjs_wasm) target(`GEMM ${v} n=256 wasm >= 1.25x tfjs-wasm (Chromium)`, (k) => gemmOf(C.gradlab.gemm, 256, v, k) / gemmOf(C.tfjs_wasm.gemm, 256, v, k), 1.25);
+  target(`GEMM ${v} n=256 wasm (node) >= 25% of native`, (k) => gemmOf(glNode, 256, v, k) / gemmOf(nat, 256, v, k), 0.25);
+  if (C) target(`GEMM ${v} n=256 wasm (Chromium) >= 25% of native`, (k) => gemmOf(C.gradlab.gemm, 256, v, k) / gemmOf(nat, 256, v, k), 0.25);
+}
+const steps = {};
+for (const m of ['lstm', 'gru']) {
+  const flops = rnnFlops(m);
+  // "of_gemm128": the step's rate over gradlab's GEMM n=128 NN rate timed interleaved with the steps
+  // (same load); "of_gemm128_table": over the GEMM table's n=128 NN rate (timed earlier).
+  const entry = (st, gemmRows, g128) => {
+    if (!st) return null;
+    const e = { ms: st.ms, best: st.best, gflops: flops / (st.ms * 1e6), gflops_best: st.best ? flops / (st.best * 1e6) : null };
+    if (gemmRows) {
+      e.of_gemm128_table = e.gflops / gemmOf(gemmRows, 128, 'NN');
+      e.of_gemm128 = e.of_gemm128_table;
+      e.of_gemm128_best = e.gflops_best / gemmOf(gemmRows, 128, 'NN', 'gflops_best');
+    }
+    if (g128) {
+      const rate = (ms) => (g128.batch ?? GEMM128_BATCH) * (2 * 128 ** 3) / (ms * 1e6);
+      e.gemm128_gflops = rate(g128.ms);
+      e.of_gemm128 = e.gflops / rate(g128.ms);
+      e.of_gemm128_best = e.gflops_best / rate(g128.best);
+    }
+    return e;
+  };
+  steps[m] = {
+    gflop: flops / 1e9,
+    gradlab_wasm_node: entry(results.node.gradlab.steps[m], glNode, results.node.gradlab.gemm128_during_steps?.[m]),
+    gradlab_wasm_chromium: entry(C?.gradlab?.steps?.[m], C?.gradlab?.gemm, C?.gradlab?.gemm128_during_steps?.[m]),
+    gradlab_native: entry(results.native.steps[m], nat, results.native.gemm128_during_steps?.[m]),
+    tfjs_wasm_node: entry(results.node.tfjs_wasm.steps[m]),
+    tfjs_cpu_node: entry(results.node.tfjs_cpu?.steps?.[m]),
+    tfjs_wasm_chromium: entry(C?.tfjs_wasm?.steps?.[m]),
+  };
+  const s = steps[m];
+  const faster = (k) => Math.min(s.tfjs_wasm_node[k], s.tfjs_cpu_node?.[k] ?? Infinity);
+  s.speedup_vs_faster_tfjs_node = faster('ms') / s.gradlab_wasm_node.ms;
+  const M = m.toUpperCase();
+  target(`${M} step wasm (node) >= 10x faster than tfjs's faster backend (node)`, (g, k) => faster(k) / s.gradlab_wasm_node[k], 10);
+  if (s.gradlab_wasm_chromium && s.tfjs_wasm_chromium)
+    target(`${M} step wasm (Chromium) >= 10x faster than tfjs-wasm (Chromium)`, (g, k) => s.tfjs_wasm_chromium[k] / s.gradlab_wasm_chromium[k], 10);
+  target(`${M} step wasm (node) >= 60% of its GEMM n=128 NN rate`, (g, k) => (k === 'ms' ? s.gradlab_wasm_node.of_gemm128 : s.gradlab_wasm_node.of_gemm128_best), 0.6);
+  if (s.gradlab_wasm_chromium)
+    target(`${M} step wasm (Chromium) >= 60% of its GEMM n=128 NN rate`, (g, k) => (k === 'ms' ? s.gradlab_wasm_chromium.of_gemm128 : s.gradlab_wasm_chromium.of_gemm128_best), 0.6);
+  target(`${M} step native >= 60% of native GEMM n=128 NN rate (reference)`, (g, k) => (k === 'ms' ? s.gradlab_native.of_gemm128 : s.gradlab_native.of_gemm128_best), 0.6);
+}
+results.recurrent = steps;
+results.targets = targets;
+results.failures = failures;
+fs.mkdirSync(path.dirname(outFile), { recursive: true });
+fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
+
+// ---- tables
+const f = (x, d = 1) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
+const pad = (s, w) => String(s).padStart(w);
+const line = (cells, widths) => '| ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join(' | ') + ' |';
+const table = (head, rows) => {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  return [line(head, w), '|' + w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|') + '|', ...rows.map((r) => line(r, w))].join('\n');
+};
+const out = [];
+out.push(`gradlab vs TensorFlow.js ${results.node.tfjs_wasm.version}, ${results.date}`);
+out.push(`machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`);
+out.push(`gradlab native kernels: ${results.native.kernel_backend}; tfjs-wasm: SIMD ${results.node.tfjs_wasm.simd}, ${results.node.tfjs_wasm.threads} thread(s)`);
+out.push('\nGEMM f32, square n, GFLOP/s (median of 9 repetitions; gradlab and tfjs-wasm interleaved); ratios in the same run');
+out.push(table(['n op', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-wasm chromium', 'tfjs-cpu node', 'gl/tfjs-wasm node', 'gl/tfjs-wasm chromium', 'gl wasm/native', 'max rel diff'],
+  glNode.map((g) => {
+    const v = g.variant, n = g.n, ck = check.find((c) => c.n === n && c.variant === v);
+    const worst = Math.max(...Object.entries(ck).filter(([k]) => k.startsWith('vs_')).map(([, x]) => x), ...(C?.check ? [C.check.find((c) => c.n === n && c.variant === v).rel] : []));
+    return [`${n} ${v}`, f(g.gflops), f(gemmOf(C?.gradlab?.gemm, n, v)), f(gemmOf(nat, n, v)), f(gemmOf(tfw, n, v)), f(gemmOf(C?.tfjs_wasm?.gemm, n, v)),
+      f(gemmOf(results.node.tfjs_cpu?.gemm, n, v), 2), f(g.gflops / gemmOf(tfw, n, v), 2) + 'x',
+      C?.tfjs_wasm ? f(gemmOf(C.gradlab.gemm, n, v) / gemmOf(C.tfjs_wasm.gemm, n, v), 2) + 'x' : '-', f((100 * g.gflops) / gemmOf(nat, n, v), 0) + '%', worst.toExponential(1)];
+  })));
+out.push(`\nTraining step, ms (median): LSTM/GRU B=32 T=50 I=64 H=128 V=64 softmax CE, SGD; effective GFLOP/s = GEMM FLOPs (${(steps.lstm.gflop).toFixed(3)} / ${(steps.gru.gflop).toFixed(3)} GFLOP per step) / time; "%" = that rate over the same build's GEMM n=128 NN rate, timed interleaved with the steps`);
+const cell = (e) => (e ? `${f(e.ms, 1)} (${f(e.gflops, 1)}${e.of_gemm128 != null ? `, ${f(100 * e.of_gemm128, 0)}%` : ''})` : '-');
+out.push(table(['step', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-cpu node', 'tfjs-wasm chromium', 'speedup vs faster tfjs (node)'],
+  ['lstm', 'gru'].map((m) => [m.toUpperCase(), cell(steps[m].gradlab_wasm_node), cell(steps[m].gradlab_wasm_chromium), cell(steps[m].gradlab_native),
+    cell(steps[m].tfjs_wasm_node), cell(steps[m].tfjs_cpu_node), cell(steps[m].tfjs_wasm_chromium), f(steps[m].speedup_vs_faster_tfjs_node, 1) + 'x'])));
+out.push('cells: ms (effective GFLOP/s, % of own GEMM n=128 NN); GEMM n=128 NN during the steps, GFLOP/s: ' +
+  ['lstm', 'gru'].map((m) => `${m} wasm node ${f(steps[m].gradlab_wasm_node?.gemm128_gflops)}, wasm chromium ${f(steps[m].gradlab_wasm_chromium?.gemm128_gflops)}, native ${f(steps[m].gradlab_native?.gemm128_gflops)}`).join('; '));
+out.push('\nSmall models, per training step (per-call overhead), microseconds (median)');
+const us = (x) => (x == null ? '-' : f(x * 1000, 0));
+out.push(table(['model', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-cpu node', 'tfjs-wasm chromium', 'faster tfjs / gl wasm (node)'],
+  [['mlp', 'MLP 2-8-8-1 tanh, batch 10, SGD, MSE'], ['gan', 'GAN 2-D, G and D 3x64 ReLU, batch 128, Adam (one D + one G update)']].map(([m, label]) => {
+    const tfBest = Math.min(results.node.tfjs_wasm.steps[m].ms, results.node.tfjs_cpu?.steps?.[m]?.ms ?? Infinity);
+    return [label, us(results.node.gradlab.steps[m].ms), us(C?.gradlab?.steps?.[m]?.ms), us(results.native.steps[m].ms),
+      us(results.node.tfjs_wasm.steps[m].ms), us(results.node.tfjs_cpu?.steps?.[m]?.ms), us(C?.tfjs_wasm?.steps?.[m]?.ms), f(tfBest / results.node.gradlab.steps[m].ms, 1) + 'x'];
+  })));
+out.push('\nCold start (browser module as built now)');
+out.push(table(['file', 'raw bytes', 'gzip -9 bytes'], Object.entries(results.sizes).map(([k, v]) => [k, v.raw.toLocaleString('en'), v.gzip9.toLocaleString('en')])
+  .concat([['total', Object.values(results.sizes).reduce((a, v) => a + v.raw, 0).toLocaleString('en'), Object.values(results.sizes).reduce((a, v) => a + v.gzip9, 0).toLocaleString('en')]])));
+if (results.cold_start) {
+  const m = results.cold_start.median;
+  out.push(`Chromium, page load -> first finished training step (xor.json, module worker, fresh context, local server), median of ${results.cold_start.runs.length}: ` +
+    `${f(m.first_step_ms, 0)} ms (worker started ${f(m.worker_started_ms, 0)}, module imported ${f(m.module_imported_ms, 0)}, instance ready ${f(m.instance_ready_ms, 0)}, session ${f(m.session_created_ms, 0)}, step done ${f(m.step_done_ms, 0)})`);
+}
+out.push('\nTargets');
+out.push(table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO'])));
+console.log(out.join('\n'));
+results.table = out.join('\n');
+fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
+log(`results: ${outFile}`);
+if (failures.length) {
+  console.error('\nCROSS-CHECK FAILED:\n' + failures.join('\n'));
+  process.exit(1);
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# gradlab vs TensorFlow.js in one run (see README.md here). From anywhere:
+#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu]
+# Builds what it needs (npm ci; the bench-only GEMM wasm module into build/bench-wasm; the
+# native program with the native-bench preset into build/native-bench), reads the gradlab
+# Session modules from build/wasm/bindings/wasm (cmake --preset wasm && cmake --build
+# --preset wasm-modules -j2), and writes build/bench-results.json.
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+jobs=${JOBS:-2}
+
+[ -x /usr/bin/chromium ] || { echo "run.sh: /usr/bin/chromium is missing: apt-get install -y chromium (or pass --no-browser)" >&2; }
+for f in gradlab-simd.mjs gradlab-simd.wasm gradlab-simd-node.cjs gradlab-simd-node.wasm; do
+  [ -f "$root/build/wasm/bindings/wasm/$f" ] || { echo "run.sh: build/wasm/bindings/wasm/$f is missing; build it: cmake --preset wasm && cmake --build --preset wasm-modules -j2" >&2; exit 2; }
+done
+
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "[run.sh] bench GEMM module (em++ -O3 -msimd128) -> build/bench-wasm/gemm_bench.wasm" >&2
+mkdir -p "$root/build/bench-wasm"
+em++ -O3 -msimd128 -std=c++20 -I"$root/core" \
+  "$here/gemm_module.cpp" \
+  "$root/core/kernels/ref/kernels_ref.cpp" \
+  "$root/core/kernels/simd128/kernels_simd128.cpp" "$root/core/kernels/simd128/gemm_simd128.cpp" \
+  --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
+  -o "$root/build/bench-wasm/gemm_bench.wasm"
+
+echo "[run.sh] native program (preset native-bench, release) -> build/native-bench/tests/bench/compare_native" >&2
+(cd "$root" && { [ -f build/native-bench/build.ninja ] || cmake --preset native-bench >/dev/null; } \
+  && cmake --build build/native-bench -j"$jobs" --target compare_native >/dev/null)
+
+cd "$root" && node "$here/compare.mjs" "$@"
