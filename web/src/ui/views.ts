@@ -1,7 +1,7 @@
-// Which views a session gets and how snapshots reach them. Views are classes from the
-// web-views engineer (src/viz, src/ui/inside: constructor(host, options), update(data),
-// dispose()); each is found lazily by module path and export name, so the app builds
-// and runs before a view exists, with a simple fallback in its place.
+// Which views a session gets and how snapshots reach them. Views are classes in src/viz
+// and src/ui/inside (constructor(host, options), update(data), dispose()), each loaded
+// lazily in its own chunk when an experiment first shows it; a view without a class (the
+// normal equation) gets a simple table in its place.
 import type { Snapshot } from '../engine/types';
 import { LineChart } from '../viz/line-chart';
 import { Heatmap } from '../viz/heatmap';
@@ -18,40 +18,30 @@ export interface ViewDef {
   title: string;
   /** snapshots the view reads; one: update(snapshot), several: update({name: snapshot}) */
   snapshots: string[];
-  /** candidate [module path, export name] pairs, first found wins */
-  classes: Array<[string, string]>;
+  /** loads the view's class (a dynamic import, so each view is its own chunk) */
+  load?: () => Promise<unknown>;
   /** shown only when the lesson asks for it or the student opens it (costly snapshots) */
   onDemand?: boolean;
 }
 
 export const VIEW_DEFS: readonly ViewDef[] = [
-  { name: 'field', title: 'Decision field', snapshots: ['field'], classes: [['../viz/field-plot.ts', 'FieldPlot']] },
-  { name: 'gan', title: 'Generator and critic', snapshots: ['samples', 'critic_field', 'coverage'], classes: [['./inside/gan.ts', 'GanView'], ['./inside/gan-view.ts', 'GanView']] },
-  { name: 'attention', title: 'Attention map', snapshots: ['attention'], classes: [['./inside/attention.ts', 'AttentionView'], ['./inside/attention-view.ts', 'AttentionView']] },
-  { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], classes: [['./inside/predictions.ts', 'PredictionsView'], ['../viz/predictions.ts', 'PredictionsView']] },
-  { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], classes: [['./inside/grad-through-time.ts', 'GradThroughTime'], ['./inside/grad-through-time.ts', 'GradThroughTimeView']] },
-  { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], classes: [['./inside/gates.ts', 'GatesView'], ['./inside/gates-view.ts', 'GatesView']] },
-  { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], classes: [['./inside/jacobian.ts', 'JacobianView'], ['./inside/jacobian-view.ts', 'JacobianView']] },
-  { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], classes: [['./inside/histograms.ts', 'HistogramsView'], ['./inside/histograms-view.ts', 'HistogramsView']] },
-  { name: 'graph', title: 'Computation graph', snapshots: ['graph'], classes: [['./inside/graph.ts', 'GraphView'], ['./inside/graph-view.ts', 'GraphView']] },
-  { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'], classes: [['./inside/normal-equation.ts', 'NormalEquationView']] },
+  { name: 'field', title: 'Decision field', snapshots: ['field'], load: () => import('../viz/field-plot').then((m) => m.FieldPlot) },
+  { name: 'gan', title: 'Generator and critic', snapshots: ['samples', 'critic_field', 'coverage'], load: () => import('./inside/gan').then((m) => m.GanView) },
+  { name: 'attention', title: 'Attention map', snapshots: ['attention'], load: () => import('./inside/attention').then((m) => m.AttentionView) },
+  { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], load: () => import('./inside/predictions').then((m) => m.PredictionsView) },
+  { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], load: () => import('./inside/grad-through-time').then((m) => m.GradThroughTime) },
+  { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], load: () => import('./inside/gates').then((m) => m.GatesView) },
+  { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], load: () => import('./inside/jacobian').then((m) => m.JacobianView) },
+  { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], load: () => import('./inside/histograms').then((m) => m.HistogramsView) },
+  { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
+  { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'] },
 ];
 
-const MODULES = import.meta.glob(['../viz/*.ts', './inside/*.ts']) as Record<string, () => Promise<Record<string, unknown>>>;
-
 async function findClass(def: ViewDef): Promise<ViewClass | null> {
-  for (const [path, exportName] of def.classes) {
-    const load = MODULES[path];
-    if (!load) continue;
-    try {
-      const mod = await load();
-      const cls = mod[exportName];
-      if (typeof cls === 'function') return cls as ViewClass;
-    } catch {
-      // a view module that fails to load: use the fallback
-    }
-  }
-  return null;
+  if (!def.load) return null;
+  const cls = await def.load();
+  if (typeof cls !== 'function') throw new Error(`the ${def.name} view's module has no view class`);
+  return cls as ViewClass;
 }
 
 /** The views an experiment offers, in display order: the lesson's first, then the rest. */
@@ -90,11 +80,17 @@ class ViewCard {
           }, { rootMargin: '150px' })
         : null;
     this.watch?.observe(this.root);
-    void findClass(def).then((cls) => {
-      if (this.disposed) return;
-      this.view = cls ? new cls(this.body, options) : new FallbackView(this.body, def.name);
-      if (this.pending !== null) this.view.update(this.pending);
-    });
+    findClass(def)
+      .catch((e: unknown) => {
+        // a chunk that failed to load (e.g. the site was updated under an open page)
+        console.error(`gradlab: the ${def.name} view could not be loaded:`, e);
+        return null;
+      })
+      .then((cls) => {
+        if (this.disposed) return;
+        this.view = cls ? new cls(this.body, options) : new FallbackView(this.body, def.name);
+        if (this.pending !== null) this.view.update(this.pending);
+      });
   }
 
   update(data: unknown): void {
