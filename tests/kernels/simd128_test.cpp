@@ -139,6 +139,24 @@ TEST(Simd128Kernels, GemmAcrossCacheBlocks) {
     }
 }
 
+TEST(Simd128Kernels, GemmPackedPanelsWithStrides) {
+  Rng rng(14);
+  // Full 4-row / 8-column panels are packed with f32x4 loads and 4x4 transposes, 4 values
+  // of K at a time; the K leftovers (K % 4 = 1..3), partial panels and odd leading
+  // dimensions (unaligned rows) take the scalar path. Sizes mix both in one call, including
+  // K across the KC = 256 block and M across MC = 128.
+  struct Size {
+    std::int64_t M, N, K;
+  };
+  const Size sizes[] = {{4, 8, 1},    {4, 8, 3},  {4, 8, 4},     {8, 16, 6},   {9, 17, 5},    {12, 8, 130},
+                        {16, 32, 67}, {7, 24, 9}, {20, 15, 258}, {64, 64, 64}, {132, 40, 18}, {36, 72, 261}};
+  for (const auto& s : sizes)
+    for (std::int64_t pad : {0, 1, 5})
+      for (bool ta : {false, true})
+        for (bool tb : {false, true})
+          check_gemm({ta, tb, s.M, s.N, s.K, Scalar(1), Scalar(pad == 1 ? 0.5f : 0), pad}, rng);
+}
+
 TEST(Simd128Kernels, GemmEmptyShapes) {
   Vec A{1, 2}, B{3, 4}, C{5, NAN};
   kernels::simd128::gemm(false, false, 0, 2, 1, 1, A.data(), 1, B.data(), 2, 0, C.data(), 2);  // M = 0: nothing
@@ -316,7 +334,6 @@ TEST(Simd128Kernels, ApproximationsAreAccurateOverTheWholeFloatRange) {
 }
 #endif
 
-
 TEST(Simd128Kernels, ApproximationsAreAccurateInTheUsualRange) {
   Rng rng(24);
   for (const auto& f : kApprox) {
@@ -370,7 +387,6 @@ TEST(Simd128Kernels, ApproximationsSaturateAndPropagateNaN) {
   }
 }
 #endif
-
 
 // An element gets the same bits in the SIMD body and in the leftovers tail.
 TEST(Simd128Kernels, BodyAndLeftoversAgreeBitForBit) {
@@ -569,7 +585,6 @@ TEST(Simd128Kernels, DoubleBuildIsTheReference) {
   EXPECT_EQ(kernels::ref::dot(x.data(), y.data(), n), kernels::simd128::dot(x.data(), y.data(), n));
 }
 #endif
-
 
 }  // namespace
 }  // namespace gradlab
