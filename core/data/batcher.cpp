@@ -90,4 +90,13 @@ Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   return out;
 }
 
+ExampleRows first_examples(const Dataset& d, std::int64_t n) {
+  const bool test = d.x_test.defined() && d.x_test.rank() > 0 && d.x_test.dim(0) > 0;
+  const Tensor& x = test ? d.x_test : d.x_train;
+  const Tensor& y = test ? d.y_test : d.y_train;
+  std::vector<std::int64_t> rows;
+  for (std::int64_t i = 0; i < std::min(x.dim(0), n); ++i) rows.push_back(i);
+  return {take_rows(x, rows), take_rows(y, rows), test};
+}
+
 GRADLAB_END

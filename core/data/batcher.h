@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/dataset.h"
 #include "tensor/rng.h"
 
 GRADLAB_BEGIN
@@ -62,5 +63,13 @@ class Batcher {
 
 // Rows `rows` of t along axis 0, copied: [R, ...]. Throws if a row is out of range.
 Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows);
+
+// The first n examples of the test split, or of the training split when there is no test
+// split: what the predictions snapshots show. `test` says which split they came from.
+struct ExampleRows {
+  Tensor x, y;
+  bool test = false;
+};
+ExampleRows first_examples(const Dataset& d, std::int64_t n);
 
 GRADLAB_END

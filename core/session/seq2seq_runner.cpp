@@ -163,12 +163,7 @@ class Seq2SeqRunner : public Runner {
   // The first 8 test (or training) examples decoded greedily, as tokens and ids.
   nlohmann::json predictions() {
     const Dataset& d = trainer_->data();
-    const bool test = d.x_test.defined() && d.x_test.rank() > 0 && d.x_test.dim(0) > 0;
-    const Tensor& x = test ? d.x_test : d.x_train;
-    const Tensor& y = test ? d.y_test : d.y_train;
-    std::vector<std::int64_t> rows;
-    for (std::int64_t i = 0; i < std::min<std::int64_t>(x.dim(0), 8); ++i) rows.push_back(i);
-    const Tensor xs = take_rows(x, rows), ys = take_rows(y, rows);
+    const auto [xs, ys, test] = first_examples(d, 8);
     const Decoded out = trainer_->greedy_decode(xs);
     auto ids = [](const Tensor& t, std::int64_t row, std::int64_t n) {
       std::vector<std::int64_t> v;
@@ -177,7 +172,7 @@ class Seq2SeqRunner : public Runner {
       return v;
     };
     nlohmann::json examples = nlohmann::json::array();
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+    for (std::int64_t i = 0; i < xs.dim(0); ++i) {
       const auto target = decode_row(d.target_vocab, ys, i);
       const auto prediction = decode_row(d.target_vocab, out.ids, i);
       examples.push_back({{"index", i},

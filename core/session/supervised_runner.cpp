@@ -368,12 +368,7 @@ bool SupervisedRunner::has_predictions() const {
 
 nlohmann::json SupervisedRunner::predictions() {
   const Dataset& d = exp_->data;
-  const bool test = d.x_test.defined() && d.x_test.rank() > 0 && d.x_test.dim(0) > 0;
-  const Tensor& x = test ? d.x_test : d.x_train;
-  const Tensor& y = test ? d.y_test : d.y_train;
-  std::vector<std::int64_t> rows;
-  for (std::int64_t i = 0; i < std::min<std::int64_t>(x.dim(0), 8); ++i) rows.push_back(i);
-  const Tensor xs = take_rows(x, rows), ys = take_rows(y, rows);
+  const auto [xs, ys, test] = first_examples(d, 8);
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -390,9 +385,9 @@ nlohmann::json SupervisedRunner::predictions() {
     pred = out.clone();
     for (std::int64_t i = 0; i < pred.numel(); ++i) pred[i] = out[i] > 0 ? 1 : 0;
   }
-  const bool tokens = !d.vocab.empty() && x.rank() == 2 && !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
+  const bool tokens = !d.vocab.empty() && xs.rank() == 2 && !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
   nlohmann::json examples = nlohmann::json::array();
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(rows.size()); ++i) {
+  for (std::int64_t i = 0; i < xs.dim(0); ++i) {
     nlohmann::json e = {{"index", i}, {"input", nested_row(xs, i)}, {"target", nested_row(ys, i)}, {"prediction", nested_row(pred, i)}};
     if (kind != "values" && pred.numel() == ys.numel()) {
       const std::int64_t n = ys.numel() / ys.dim(0);

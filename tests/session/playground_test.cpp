@@ -4,6 +4,8 @@
 // running experiment that resume bit for bit from their checkpoints.
 #include <gtest/gtest.h>
 
+#include "support/files.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -17,13 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string example(const std::string& name) {
-  std::ifstream in(std::string(GRADLAB_SOURCE_DIR) + "/examples/" + name);
-  EXPECT_TRUE(in) << "missing example " << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::example;
 
 json example_json(const std::string& name) { return json::parse(example(name)); }
 

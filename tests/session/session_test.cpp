@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/files.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -13,13 +15,7 @@
 namespace gradlab {
 namespace {
 
-std::string example(const std::string& name) {
-  std::ifstream in(std::string(GRADLAB_SOURCE_DIR) + "/examples/" + name);
-  EXPECT_TRUE(in) << "missing example " << name;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::example;
 
 constexpr double kTol = sizeof(Scalar) == 4 ? 1e-6 : 1e-12;
 
