@@ -1,10 +1,147 @@
 #!/usr/bin/env bash
-# Sets up, builds (one native tree: the CLI and every test, float and double), and runs
-# every test with ctest. The last lines are ctest's own summary.
-set -euo pipefail
+# Sets up, builds and runs every test suite; what CI runs. Suites, in order:
+#   native   one native release tree: the CLI and every C++ test, float and double (ctest)
+#   wasm     the engine's WebAssembly modules, the kernel and recurrent tests compiled to
+#            wasm and run under node, and the JS API tests of the module (node --test)
+#   web      the web app: type check + production build, unit tests (vitest), and browser
+#            end-to-end tests (node --test + playwright-core + Debian's Chromium)
+# Every suite runs even when an earlier one failed (a suite whose build fails counts as one
+# failure). The last line is the total over all suites: "N passed, N failed".
+#
+#   bash scripts/test.sh              # everything
+#   bash scripts/test.sh native web   # some suites (the web suite needs the wasm build)
+#
+# Logs: build/test-logs/<suite>.log.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+root=$(pwd)
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 jobs="${GRADLAB_JOBS:-2}"
-cmake --preset native-release >/dev/null
-cmake --build --preset native-release -j "$jobs"
-ctest --preset native-release -j "$jobs"
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(native wasm web)
+logs=build/test-logs
+mkdir -p "$logs"
+
+passed=0
+failed=0
+summary=()
+
+# count LABEL PASSED FAILED: adds one runner's totals.
+count() {
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+  summary+=("$(printf '%-34s %5d passed, %d failed' "$1" "$2" "$3")")
+}
+
+# step LABEL LOG CMD...: runs a build step, teeing its output; a failure counts as one failed test.
+step() {
+  local label=$1 log=$2
+  shift 2
+  echo "== $label" >&2
+  if ! "$@" > >(tee -a "$log") 2>&1; then
+    count "$label (did not complete)" 0 1
+    return 1
+  fi
+}
+
+# Runner output -> counts. ctest: "100% tests passed, 0 tests failed out of 1074".
+ctest_counts() {
+  local line total bad
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$2" | tail -1)
+  if [ -z "$line" ]; then count "$1 (no summary)" 0 1; return; fi
+  bad=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  count "$1" $((total - bad)) "$bad"
+}
+# node --test (TAP "# pass N" / spec "ℹ pass N").
+node_counts() {
+  local p f
+  p=$(grep -E '^(# |ℹ )pass [0-9]+' "$2" | tail -1 | grep -oE '[0-9]+$')
+  f=$(grep -E '^(# |ℹ )fail [0-9]+' "$2" | tail -1 | grep -oE '[0-9]+$')
+  if [ -z "$p" ]; then count "$1 (no summary)" 0 1; return; fi
+  count "$1" "$p" "${f:-0}"
+}
+# GoogleTest: "[  PASSED  ] 19 tests." / "[  FAILED  ] 2 tests, listed below:".
+gtest_counts() {
+  local p f
+  p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$2" | grep -oE '[0-9]+' | head -1)
+  f=$(grep -E '^\[  FAILED  \] [0-9]+ tests?, listed below' "$2" | grep -oE '[0-9]+' | head -1)
+  if [ -z "$p$f" ]; then count "$1 (no summary)" 0 1; return; fi
+  count "$1" "${p:-0}" "${f:-0}"
+}
+# vitest: "Tests  12 passed (12)" or "Tests  1 failed | 11 passed (12)".
+vitest_counts() {
+  local line p f
+  line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$2" | grep -E '^ +Tests +' | tail -1)
+  if [ -z "$line" ]; then count "$1 (no summary)" 0 1; return; fi
+  p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+  f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+  count "$1" "${p:-0}" "${f:-0}"
+}
+
+run_native() {
+  local log=$logs/native.log
+  : >"$log"
+  step "native: setup" "$log" bash scripts/setup.sh native || return
+  step "native: configure" "$log" cmake --preset native-release || return
+  step "native: build" "$log" cmake --build --preset native-release -j "$jobs" || return
+  ctest --preset native-release -j "$jobs" 2>&1 | tee -a "$log" | tail -n 25
+  ctest_counts "native: ctest (C++ f32 + f64, CLI)" "$log"
+}
+
+# The wasm programs of these tests run under node: the simd128 kernels against their scalar
+# reference, and the recurrent layers (fused cells) against golden values. The whole suite
+# under wasm is `ctest --preset wasm` (about 3 minutes after a 30-minute build; docs/wasm.md).
+wasm_tests=(kernels_kernels_test_f32 kernels_simd128_test_f32 kernels_cells_test_f32 nn_recurrent_test_f32 nn_recurrent_golden_test_f32)
+
+run_wasm() {
+  local log=$logs/wasm.log
+  : >"$log"
+  step "wasm: setup" "$log" bash scripts/setup.sh wasm || return
+  step "wasm: configure" "$log" cmake --preset wasm || return
+  step "wasm: build modules and tests" "$log" cmake --build --preset wasm -j "$jobs" --target gradlab_wasm_web gradlab_wasm_node "${wasm_tests[@]}" || return
+  local t tlog
+  for t in "${wasm_tests[@]}"; do
+    tlog=$logs/wasm-$t.log
+    (cd "$root" && node --no-experimental-fetch "build/wasm/tests/$t.js" --gtest_brief=1) >"$tlog" 2>&1
+    tail -n 3 "$tlog"
+    gtest_counts "wasm: $t" "$tlog"
+  done
+  tlog=$logs/wasm-api.log
+  node --test bindings/wasm/test/ >"$tlog" 2>&1
+  tail -n 9 "$tlog"
+  node_counts "wasm: JS API (node --test)" "$tlog"
+}
+
+run_web() {
+  local log=$logs/web.log
+  : >"$log"
+  step "web: setup" "$log" bash scripts/setup.sh web browser || return
+  step "web: type check and build" "$log" bash -c "cd web && npm run --silent build" || return
+  local tlog=$logs/web-unit.log
+  (cd web && npx vitest run) >"$tlog" 2>&1
+  tail -n 6 "$tlog"
+  vitest_counts "web: unit (vitest)" "$tlog"
+  tlog=$logs/web-e2e.log
+  (cd web && node --test --test-concurrency=1 --test-reporter=spec test/e2e/) >"$tlog" 2>&1
+  tail -n 12 "$tlog"
+  node_counts "web: browser end-to-end (node --test)" "$tlog"
+}
+
+for suite in "${suites[@]}"; do
+  case "$suite" in
+    native) run_native ;;
+    wasm) run_wasm ;;
+    web) run_web ;;
+    *)
+      echo "test.sh: unknown suite '$suite' (allowed: native, wasm, web)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+echo
+echo "Suites (logs in $logs/):"
+printf '  %s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
