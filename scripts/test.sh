@@ -53,13 +53,16 @@ ctest_counts() {
   total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
   count "$1" $((total - bad)) "$bad"
 }
-# node --test (TAP "# pass N" / spec "ℹ pass N").
+# node --test (TAP "# pass N" / spec "ℹ pass N"). A test skipped here (its prerequisite,
+# e.g. a build, was missing) counts as failed: this script builds everything first.
 node_counts() {
-  local p f
+  local p f s
   p=$(grep -E '^(# |ℹ )pass [0-9]+' "$2" | tail -1 | grep -oE '[0-9]+$')
   f=$(grep -E '^(# |ℹ )fail [0-9]+' "$2" | tail -1 | grep -oE '[0-9]+$')
+  s=$(grep -E '^(# |ℹ )skipped [0-9]+' "$2" | tail -1 | grep -oE '[0-9]+$')
   if [ -z "$p" ]; then count "$1 (no summary)" 0 1; return; fi
   count "$1" "$p" "${f:-0}"
+  [ "${s:-0}" -eq 0 ] || count "$1: skipped, counted as failed" 0 "$s"
 }
 # GoogleTest: "[  PASSED  ] 19 tests." / "[  FAILED  ] 2 tests, listed below:".
 gtest_counts() {
@@ -71,12 +74,14 @@ gtest_counts() {
 }
 # vitest: "Tests  12 passed (12)" or "Tests  1 failed | 11 passed (12)".
 vitest_counts() {
-  local line p f
+  local line p f s
   line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$2" | grep -E '^ +Tests +' | tail -1)
   if [ -z "$line" ]; then count "$1 (no summary)" 0 1; return; fi
   p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
   f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+  s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+')
   count "$1" "${p:-0}" "${f:-0}"
+  [ "${s:-0}" -eq 0 ] || count "$1: skipped, counted as failed" 0 "$s"
 }
 
 run_native() {
