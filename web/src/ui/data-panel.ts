@@ -65,7 +65,7 @@ export class DataPanel {
   }
 
   /** Rows of the data (from session.data, or whatever the workspace has): a small table. */
-  showPreview(rows: { inputs: unknown; targets: unknown } | null, note = ''): void {
+  showPreview(rows: { inputs: unknown; targets: unknown; source_vocab?: string[]; target_vocab?: string[] } | null, note = ''): void {
     clear(this.preview);
     (this.preview as HTMLElement & { gradlabData?: unknown }).gradlabData = rows;
     if (!rows) {
@@ -78,7 +78,9 @@ export class DataPanel {
     table.append(h('caption', { class: 'muted small', text: `first ${Math.min(inputs.length, 8)} examples` }));
     table.append(h('tr', {}, h('th', { text: 'input' }), h('th', { text: 'target' })));
     for (let i = 0; i < Math.min(inputs.length, 8); i++) {
-      table.append(h('tr', {}, h('td', { text: short(inputs[i]) }), h('td', { text: short(targets[i]) })));
+      const input = rows.source_vocab ? tokensOf(inputs[i], rows.source_vocab) : null;
+      const target = tokensOf(targets[i], rows.target_vocab ?? rows.source_vocab);
+      table.append(h('tr', {}, h('td', { text: input ?? short(inputs[i]) }), h('td', { text: target ?? short(targets[i]) })));
     }
     this.preview.append(table);
   }
@@ -269,6 +271,18 @@ export function asRows(t: unknown): unknown[] {
 
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
+}
+
+/** Token ids as their vocabulary's strings (characters joined, words spaced), or null
+ * when `v` is not a row of ids in the vocabulary. Padding and end markers are left out. */
+export function tokensOf(v: unknown, vocab: readonly string[] | undefined): string | null {
+  if (!vocab || vocab.length === 0) return null;
+  const ids = Array.isArray(v) ? v : [v];
+  if (!ids.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < vocab.length)) return null;
+  const words = (ids as number[]).map((i) => vocab[i] ?? '').filter((w) => w !== '<pad>' && w !== '<eos>' && w !== '<bos>');
+  const chars = vocab.every((w) => w.length <= 1 || w.startsWith('<'));
+  const text = words.join(chars ? '' : ' ');
+  return text.length > 60 ? text.slice(0, 57) + '…' : text;
 }
 
 function short(v: unknown): string {
