@@ -61,7 +61,18 @@ class EngineWorker {
     init: async ({ engineBase, flavour = 'auto' }) => {
       const pick = flavour === 'auto' ? (simdSupported() ? 'simd' : 'scalar') : flavour;
       const url = engineUrl(engineBase, pick);
-      const mod = (await import(/* @vite-ignore */ url)) as { default: CreateGradlab };
+      let mod: { default: CreateGradlab };
+      try {
+        mod = (await import(/* @vite-ignore */ url)) as { default: CreateGradlab };
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(
+          pick === 'scalar'
+            ? `This browser has no WebAssembly SIMD, and this site has no engine without SIMD (${url}: ${why}). ` +
+                'Use a current browser, or build the fallback engine: bash scripts/build-wasm.sh --scalar, then rebuild the site.'
+            : `The gradlab engine could not be loaded from ${url}: ${why}`,
+        );
+      }
       this.module = await mod.default({ locateFile: (f: string) => new URL(f, url).href });
       return { flavour: this.module.flavour(), features: this.features() };
     },
