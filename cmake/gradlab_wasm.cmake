@@ -53,6 +53,8 @@ set(GRADLAB_WASM_LINK_OPT "-O2" CACHE STRING "wasm: emcc optimisation level when
 # Growable memory up to this ceiling (bytes). 1 GiB holds the playground's models many
 # times over; a runaway allocation fails with a C++ std::bad_alloc (a JS Error at the
 # binding boundary) instead of taking the tab's address space. wasm32 allows up to 4 GiB.
+# A wasm-opt -Oz pass over the linked modules (bindings/wasm/CMakeLists.txt).
+option(GRADLAB_WASM_POST_OPT "Run wasm-opt -Oz over the linked modules (smaller download, same speed)" ON)
 set(GRADLAB_WASM_MAXIMUM_MEMORY "1073741824" CACHE STRING "wasm -sMAXIMUM_MEMORY in bytes (default 1 GiB)")
 set(GRADLAB_WASM_INITIAL_MEMORY "33554432" CACHE STRING "wasm -sINITIAL_MEMORY in bytes (default 32 MiB)")
 
