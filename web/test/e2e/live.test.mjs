@@ -1,0 +1,45 @@
+// Training settings change without a reset where that makes sense: a new learning rate is
+// taken by the running session (the step count goes on and the engine reports the new lr),
+// while a new seed starts a fresh session at step 0 and says why.
+import { test } from 'node:test';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll } from './helpers.mjs';
+
+const env = useBrowser();
+
+/** The last train metrics row of the curves view at step `n`. */
+async function trainRow(page, n) {
+  const curves = await viewData(page, 'curves', (d) => (d?.train ?? []).some((r) => r.step === n), { timeout: 15_000 });
+  return curves.train.find((r) => r.step === n);
+}
+
+test('a new learning rate applies live; a new seed restarts with a note', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env);
+  await openApp(page, env, 'lesson=xor');
+  await trainSteps(page, 20);
+  const before = await trainRow(page, 20);
+  assert.ok(typeof before.lr === 'number' && before.lr !== 0.05, `the lesson's lr is not 0.05 already (found ${before.lr})`);
+
+  const lr = page.getByLabel('Learning rate', { exact: true });
+  await lr.fill('0.05');
+  await lr.press('Enter');
+  await poll(async () => /training goes on/.test((await page.locator('#message').textContent()) ?? ''), {
+    timeout: 15_000,
+    message: '#message says training goes on',
+  });
+  assert.equal(await stepCount(page), 20, 'the learning rate change kept the step count');
+  await trainSteps(page, 5);
+  const after = await trainRow(page, 25);
+  t.diagnostic(`lr ${before.lr} at step 20, ${after.lr} at step 25`);
+  assert.equal(after.lr, 0.05, 'the engine trained with the new learning rate');
+
+  const seed = page.getByLabel('Seed', { exact: true });
+  await seed.fill('5');
+  await seed.press('Enter');
+  await poll(async () => (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
+    timeout: 15_000,
+    message: 'a new seed restarts at step 0',
+  });
+  const note = (await page.locator('#message').textContent()) ?? '';
+  t.diagnostic(`note: ${note}`);
+  assert.match(note, /restarted/, 'the page says why training restarted');
+});
