@@ -72,7 +72,7 @@ export async function demoValidate(text: string): Promise<Validation> {
           const def = layerTypeDef(t);
           if (!def) return issues.push({ pointer: `${p}/type`, message: `expected one of linear, tanh, relu, lstm, ... found ${JSON.stringify(l['type'] ?? null)}` });
           const allowed = new Set(['type', ...def.fields.map((d) => d.path[0]!), ...(t === 'residual' ? ['layers'] : [])]);
-          for (const k of Object.keys(l)) if (!allowed.has(k)) issues.push({ pointer: `${p}/${k}`, message: `unknown field; ${t} allows ${[...allowed].join(', ')}` });
+          for (const k of Object.keys(l)) if (!allowed.has(k)) issues.push({ pointer: formatPointer(['model', 'layers', i, k]), message: `unknown field; ${t} allows ${[...allowed].join(', ')}` });
           let bad = false;
           for (const d of def.fields) {
             const v = l[d.path[0]!];

@@ -16,6 +16,12 @@ function inline(v: JsonValue): string {
   return JSON.stringify(v);
 }
 
+/** Whether a value is or holds a list of several objects (layers: one per line). */
+function hasListOfObjects(v: JsonValue): boolean {
+  if (Array.isArray(v)) return (v.length > 1 && v.some((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) || v.some(hasListOfObjects);
+  return v !== null && typeof v === 'object' && Object.values(v).some(hasListOfObjects);
+}
+
 /**
  * Formats a value whose line is indented by `indent` and which starts at `column` of it:
  * a value that fits in the line width stays on one line, except lists of several objects
@@ -24,8 +30,7 @@ function inline(v: JsonValue): string {
 export function formatJson(v: JsonValue, indent = 0, column = indent, width = WIDTH): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   const flat = inline(v);
-  const listOfObjects = Array.isArray(v) && v.length > 1 && v.some((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
-  if (column + flat.length <= width && !listOfObjects) return flat;
+  if (column + flat.length <= width && !hasListOfObjects(v)) return flat;
   const pad = ' '.repeat(indent + 2);
   const close = ' '.repeat(indent);
   if (Array.isArray(v)) {

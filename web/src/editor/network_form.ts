@@ -207,6 +207,7 @@ export class NetworkForm {
         el('p', { class: 'gl-kind' }, el('strong', {}, 'Sequential model. '), 'The layers run in order, top to bottom (like nn.Sequential in PyTorch).'),
         el('p', { class: 'gl-input-shape', 'data-input-shape': v?.input_shape ? JSON.stringify(v.input_shape) : '' }, 'Input shape: ', el('code', {}, v?.input_shape ? formatShape(v.input_shape) : v ? 'unknown' : 'checking…'), v?.input_shape ? ' (the first number is the batch)' : ''),
       );
+      if (form.fields.length) fieldset.append(this.fieldGrid(form.fields, issues, (f, value) => this.edit((s) => setModelField(s, f.def.path, value), `f:${f.pointer}`)));
       fieldset.append(el('p', { class: 'gl-tip', id: `${this.idPrefix}-tip` }, 'Keyboard: Alt+↑ and Alt+↓ move the layer you are in; Tab reaches every field.'));
       fieldset.append(this.layerList(form.layers, [], v, issues, form));
       fieldset.append(this.addBar([], form.layers));
@@ -224,7 +225,7 @@ export class NetworkForm {
     } else {
       modelBox.append(el('p', { class: 'gl-note' }, `This model kind (${form.kind}) has no form: edit it in the JSON view. The kinds are sequential, seq2seq and gan.`));
     }
-    if (form.fields.length) fieldset.append(this.fieldGrid(form.fields, issues, (f, value) => this.edit((s) => setModelField(s, f.def.path, value), `f:${f.pointer}`)));
+    if (form.kind !== 'sequential' && form.fields.length) fieldset.append(this.fieldGrid(form.fields, issues, (f, value) => this.edit((s) => setModelField(s, f.def.path, value), `f:${f.pointer}`)));
     const notes: Child[] = [];
     if (form.pinned.length) notes.push(el('p', { class: 'gl-note' }, `Pinned parameter values: ${form.pinned.join(', ')}. Edit them in the JSON view (model › parameters).`));
     if (form.kind === 'gan') notes.push(el('p', { class: 'gl-note' }, 'Optimizer betas and weight decay: edit them in the JSON view (model › generator_optimizer, model › discriminator_optimizer).'));
@@ -260,8 +261,10 @@ export class NetworkForm {
     );
   }
 
-  private issueItem(issue: SpecIssue, withWhere: boolean): HTMLElement {
-    return el('li', { class: 'gl-error', 'data-pointer': issue.pointer }, withWhere ? el('span', { class: 'gl-where' }, `${describePointer(issue.pointer)}: `) : null, issue.message);
+  /** An issue in words; `base` (a layer's pointer) is left out of the place it names. */
+  private issueItem(issue: SpecIssue, withWhere: boolean, base = ''): HTMLElement {
+    const rel = base && issue.pointer.startsWith(base + '/') ? issue.pointer.slice(base.length + 1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).join(' › ') : describePointer(issue.pointer);
+    return el('li', { class: 'gl-error', 'data-pointer': issue.pointer }, withWhere ? el('span', { class: 'gl-where' }, `${rel}: `) : null, issue.message);
   }
 
   private layerList(layers: readonly LayerForm[], parent: number[], v: Validation | null, issues: IssueRouter, form: ModelForm): HTMLElement {
@@ -337,7 +340,7 @@ export class NetworkForm {
       if (s.parameters > 0) shape.append(el('strong', {}, `${formatCount(s.parameters)} parameters`), ' = ', el('code', { class: 'gl-formula' }, s.formula));
       else shape.append(s.formula === 'no parameters' || !s.formula ? 'no parameters' : s.formula);
     } else if (!v) shape.append('checking…');
-    else shape.append(el('span', { class: 'gl-muted' }, v.ok ? 'no shape reported' : 'shape not known until the problems above it are fixed'));
+    else shape.append(el('span', { class: 'gl-muted' }, v.ok ? 'no shape reported' : 'output shape not known until the problems are fixed'));
     card.append(shape);
 
     // Fields.
@@ -351,7 +354,7 @@ export class NetworkForm {
     const own = issues.take((q) => under(q, p) && !(layer.body && q.startsWith(`${p}/layers/`)));
     if (own.length) {
       card.classList.add('gl-has-error');
-      card.append(el('ul', { class: 'gl-issues' }, ...own.map((i) => this.issueItem(i, i.pointer !== p))));
+      card.append(el('ul', { class: 'gl-issues' }, ...own.map((i) => this.issueItem(i, i.pointer !== p, p))));
     }
     return card;
   }
@@ -369,7 +372,7 @@ export class NetworkForm {
     const errId = this.id();
     const required = d.default === undefined && d.defaultText === undefined;
     const defaultWords = d.defaultText ?? (d.default === undefined ? '' : Array.isArray(d.default) ? d.default.join(', ') : String(d.default));
-    const hint = required ? 'required' : `default: ${defaultWords}`;
+    const hint = required ? 'required' : d.default === 'default' ? '' : `default: ${defaultWords}`;
     const row = el('div', { class: 'gl-field', 'data-pointer': f.pointer });
     const describedBy = [hintId, ...(issues.length ? [errId] : [])].join(' ');
     const common = { id, 'data-focus': `f:${f.pointer}`, 'aria-describedby': describedBy, ...(issues.length ? { 'aria-invalid': 'true' } : {}) };
@@ -385,11 +388,14 @@ export class NetworkForm {
       control = box;
     } else if (d.kind === 'enum') {
       const sel = el('select', common);
-      if (!required) sel.append(el('option', { value: '' }, `default (${defaultWords})`));
-      for (const o of d.options ?? []) sel.append(el('option', { value: o }, o));
+      // A constant default that is one of the options is simply selected when the field is
+      // absent; only a default that depends on other fields gets its own "default" entry.
+      const constantDefault = typeof d.default === 'string' && (d.options ?? []).includes(d.default);
+      if (!required && !constantDefault) sel.append(el('option', { value: '' }, `default (${defaultWords})`));
+      for (const o of d.options ?? []) sel.append(el('option', { value: o }, o === d.default && o !== 'default' ? `${o} (default)` : o));
       if (typeof value === 'string' && !(d.options ?? []).includes(value)) sel.append(el('option', { value }, `${value} (not allowed)`));
-      sel.value = value === undefined ? '' : typeof value === 'string' ? value : '';
-      sel.addEventListener('change', () => set(f, sel.value === '' ? undefined : sel.value));
+      sel.value = value === undefined ? (constantDefault ? (d.default as string) : '') : typeof value === 'string' ? value : '';
+      sel.addEventListener('change', () => set(f, sel.value === '' || (value === undefined && sel.value === d.default) ? undefined : sel.value));
       control = sel;
     } else if (d.kind === 'widths') {
       const input = el('input', { ...common, type: 'text', inputmode: 'numeric', placeholder: defaultWords, autocomplete: 'off' });
@@ -426,7 +432,7 @@ export class NetworkForm {
       });
       control = input;
     }
-    row.append(label, control, el('span', { class: 'gl-hint', id: hintId }, hint + (d.help ? ` · ${d.help}` : '')));
+    row.append(label, control, el('span', { class: 'gl-hint', id: hintId }, [hint, d.help].filter(Boolean).join(' · ')));
     if (value !== undefined && d.kind !== 'enum' && d.kind !== 'bool' && d.kind !== 'widths' && typeof value !== 'number')
       row.append(el('p', { class: 'gl-note' }, `The JSON has ${JSON.stringify(value)} here.`));
     if (issues.length) {

@@ -41,9 +41,10 @@ const MAX_SIZE = 1 << 16;
 export const INITS = ['default', 'uniform', 'normal', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', 'kaiming_normal', 'orthogonal'] as const;
 
 const f = (key: string, label: string, kind: FieldKind, rest: Partial<FieldDef> = {}): FieldDef => ({ path: [key], label, kind, ...rest });
+const ROLE_HELP = { input: 'must equal the features coming in', output: 'the features this layer passes on' };
 const size = (key: string, label: string, role?: 'input' | 'output', help?: string): FieldDef =>
-  f(key, label, 'int', { min: 1, max: MAX_SIZE, ...(role ? { role } : {}), ...(help ? { help } : {}) });
-const init = f('init', 'weight initialisation', 'enum', { options: INITS, default: 'default', help: "default is PyTorch's per layer; biases keep their default" });
+  f(key, label, 'int', { min: 1, max: MAX_SIZE, ...(role ? { role } : {}), ...(help ?? (role && ROLE_HELP[role]) ? { help: help ?? ROLE_HELP[role!] } : {}) });
+const init = f('init', 'weight initialisation', 'enum', { options: INITS, default: 'default', help: "default: PyTorch's for this layer; biases keep theirs" });
 const bias = f('bias', 'bias', 'bool', { default: true, help: 'learn an additive bias' });
 const recurrent = (extra: FieldDef[]): FieldDef[] => [
   size('input_size', 'input size (features per step)', 'input'),
@@ -138,7 +139,7 @@ const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
 /** The model-level fields of each model kind. */
 export const MODEL_FIELDS: Record<'sequential' | 'seq2seq' | 'gan', readonly FieldDef[]> = {
-  sequential: [{ ...init, label: 'weight initialisation (all layers)', help: 'a layer’s own init wins' }],
+  sequential: [{ ...init, label: 'weight initialisation (all layers)', help: 'default: PyTorch’s per layer; a layer’s own init wins' }],
   seq2seq: [
     f('cell', 'recurrent cell', 'enum', { options: ['gru', 'lstm'], default: 'gru' }),
     f('bidirectional', 'bidirectional encoder', 'bool', { default: true }),
