@@ -216,6 +216,32 @@ float row_max(const float* x, std::int64_t C) {
   return m;
 }
 
+// z = sum_c exp(x[c] - m) in double (the order ref uses per lane pair, then the leftovers);
+// when y is given, also y[c] = exp(x[c] - m) in float. Shared by softmax and log-softmax.
+double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y) {
+  double z = 0;
+  std::int64_t c = 0;
+#if defined(__wasm_simd128__)
+  const f32x4 vm = vsplat(m);
+  v128_t zlo = wasm_f64x2_splat(0.0), zhi = zlo;
+  for (; c + 4 <= C; c += 4) {
+    const f32x4 e = exp4(vsub(vld(x + c), vm));
+    if (y) vst(y + c, e);
+    zlo = wasm_f64x2_add(zlo, promote_lo(e));
+    zhi = wasm_f64x2_add(zhi, promote_hi(e));
+  }
+  const v128_t zs = wasm_f64x2_add(zlo, zhi);
+  z = wasm_f64x2_extract_lane(zs, 0) + wasm_f64x2_extract_lane(zs, 1);
+#endif
+  // leftovers
+  for (; c < C; ++c) {
+    const float e = exp1(x[c] - m);
+    if (y) y[c] = e;
+    z += e;
+  }
+  return z;
+}
+
 }  // namespace
 
 // As ref: y = exp(x - m) in float, z = their sum in double, out = y / z rounded once.
@@ -224,27 +250,8 @@ void softmax_rows(float* out, const float* in, std::int64_t R, std::int64_t C) {
   for (std::int64_t r = 0; r < R; ++r) {
     const float* x = in + r * C;
     float* y = out + r * C;
-    const float m = row_max(x, C);
-    double z = 0;
+    const double z = exp_shifted_sum(x, row_max(x, C), C, y);
     std::int64_t c = 0;
-#if defined(__wasm_simd128__)
-    const f32x4 vm = vsplat(m);
-    v128_t zlo = wasm_f64x2_splat(0.0), zhi = zlo;
-    for (; c + 4 <= C; c += 4) {
-      const f32x4 e = exp4(vsub(vld(x + c), vm));
-      vst(y + c, e);
-      zlo = wasm_f64x2_add(zlo, promote_lo(e));
-      zhi = wasm_f64x2_add(zhi, promote_hi(e));
-    }
-    const v128_t zs = wasm_f64x2_add(zlo, zhi);
-    z = wasm_f64x2_extract_lane(zs, 0) + wasm_f64x2_extract_lane(zs, 1);
-#endif
-    // leftovers
-    for (; c < C; ++c) {
-      y[c] = exp1(x[c] - m);
-      z += y[c];
-    }
-    c = 0;
 #if defined(__wasm_simd128__)
     const v128_t vz = wasm_f64x2_splat(z);
     for (; c + 4 <= C; c += 4) {
@@ -264,24 +271,10 @@ void log_softmax_rows(float* out, const float* in, std::int64_t R, std::int64_t 
     const float* x = in + r * C;
     float* y = out + r * C;
     const float m = row_max(x, C);
-    double z = 0;
+    const double lz = std::log(exp_shifted_sum(x, m, C, nullptr));
     std::int64_t c = 0;
 #if defined(__wasm_simd128__)
     const f32x4 vm = vsplat(m);
-    v128_t zlo = wasm_f64x2_splat(0.0), zhi = zlo;
-    for (; c + 4 <= C; c += 4) {
-      const f32x4 e = exp4(vsub(vld(x + c), vm));
-      zlo = wasm_f64x2_add(zlo, promote_lo(e));
-      zhi = wasm_f64x2_add(zhi, promote_hi(e));
-    }
-    const v128_t zs = wasm_f64x2_add(zlo, zhi);
-    z = wasm_f64x2_extract_lane(zs, 0) + wasm_f64x2_extract_lane(zs, 1);
-#endif
-    // leftovers
-    for (; c < C; ++c) z += exp1(x[c] - m);
-    const double lz = std::log(z);
-    c = 0;
-#if defined(__wasm_simd128__)
     const v128_t vlz = wasm_f64x2_splat(lz);
     for (; c + 4 <= C; c += 4) {
       const f32x4 d = vsub(vld(x + c), vm);
