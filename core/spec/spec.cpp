@@ -309,6 +309,9 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
     r.finish();
   }
   top.text("description", "");
+  // A lesson's steps and texts (docs/lessons.md) ride along in the same file; the engine
+  // trains the spec around them, and core/lesson reads the block itself.
+  top.object("lesson", false);
   top.finish();
   if (!issues.empty()) throw SpecError(issues);
   check_loss_is_scalar(spec, issues);
