@@ -6,10 +6,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
 #include "data/common.h"
+#include "tensor/strings.h"
 
 GRADLAB_BEGIN
 
@@ -170,7 +172,19 @@ double number_cell(const Header& h, const Row& row, std::size_t column) {
   double v = 0;
   if (!parse_number(cell, v))
     fail(where(h, row.line, column) + ": " + quote(cell) +
-         " is not a number (allowed: finite decimal numbers such as 3, -0.5 or 1e-3)");
+         (std::isinf(v) ? " is beyond the range of a double (allowed: magnitudes up to 1.7976931348623157e308)"
+                        : " is not a number (allowed: finite decimal numbers such as 3, -0.5 or 1e-3)"));
+  return v;
+}
+
+// A cell that becomes a tensor element: also within this build's Scalar range (a float32
+// build would otherwise turn 1e39 into inf).
+double scalar_cell(const Header& h, const Row& row, std::size_t column) {
+  const double v = number_cell(h, row, column);
+  constexpr double kLargest = static_cast<double>(std::numeric_limits<Scalar>::max());
+  if (std::fabs(v) > kLargest)
+    fail(where(h, row.line, column) + ": " + quote(row.cells[column]) + " is beyond the range of this build's " +
+         (sizeof(Scalar) == 4 ? "float32" : "float64") + " numbers (allowed: magnitudes up to " + format_g(kLargest) + ")");
   return v;
 }
 
@@ -243,7 +257,7 @@ Dataset parse_csv(const std::string& text, const std::string& target_column, con
   xs.reserve(static_cast<std::size_t>(n * f));
   for (const auto& row : t.rows)
     for (std::size_t c = 0; c < h.names.size(); ++c)
-      if (c != h.target) xs.push_back(number_cell(h, row, c));
+      if (c != h.target) xs.push_back(scalar_cell(h, row, c));
 
   if (classify) {
     // Class ids follow the sorted distinct values: numerically if every value is a number.
@@ -276,7 +290,7 @@ Dataset parse_csv(const std::string& text, const std::string& target_column, con
     d.num_classes = static_cast<std::int64_t>(d.class_names.size());
     d.output_size = d.num_classes;
   } else {
-    for (const auto& row : t.rows) ys.push_back(number_cell(h, row, h.target));
+    for (const auto& row : t.rows) ys.push_back(scalar_cell(h, row, h.target));
     d.output_size = 1;
   }
 

@@ -210,6 +210,20 @@ struct Inference {
 }  // namespace
 
 std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers, const Shape& in, std::vector<SpecIssue>& issues) {
+  std::int64_t count = 0;
+  std::vector<const std::vector<LayerSpec>*> todo{&layers};
+  while (!todo.empty()) {
+    const auto* list = todo.back();
+    todo.pop_back();
+    count += static_cast<std::int64_t>(list->size());
+    for (const auto& l : *list)
+      if (!l.body.empty()) todo.push_back(&l.body);
+  }
+  if (count > kMaxLayers) {
+    issues.push_back({"/model/layers", "the model has " + std::to_string(count) + " layers (counting those inside residual blocks); at most " +
+                                           std::to_string(kMaxLayers) + " are allowed (gradlab trains small networks)"});
+    return {};
+  }
   Inference inf{issues, {}};
   Shape h = in;
   std::vector<LayerSummary> top;

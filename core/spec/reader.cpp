@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 GRADLAB_BEGIN
 
@@ -15,8 +16,50 @@ std::string pointer_escape(const std::string& key) {
   return out;
 }
 
+namespace {
+
+// v.dump() cut to about `limit` characters without serialising the rest of v (a value can
+// be megabytes) and without recursion (a value can be deeply nested). Strings that are not
+// valid UTF-8 get U+FFFD instead of making dump() throw.
+std::string dump_prefix(const nlohmann::json& v, std::size_t limit) {
+  const auto text = [&](const std::string& s) {
+    return nlohmann::json(s.size() > limit ? s.substr(0, limit) : s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  const auto scalar = [&](const nlohmann::json& x) { return x.is_string() ? text(x.get_ref<const std::string&>()) : x.dump(); };
+  if (!v.is_structured()) return scalar(v);
+  struct Frame {
+    const nlohmann::json* value;
+    nlohmann::json::const_iterator next;
+    bool first;
+  };
+  std::string out = v.is_array() ? "[" : "{";
+  std::vector<Frame> stack{{&v, v.cbegin(), true}};
+  while (!stack.empty() && out.size() <= limit) {
+    Frame& f = stack.back();
+    if (f.next == f.value->cend()) {
+      out += f.value->is_array() ? "]" : "}";
+      stack.pop_back();
+      continue;
+    }
+    if (!f.first) out += ",";
+    f.first = false;
+    if (f.value->is_object()) out += text(f.next.key()) + ":";
+    const nlohmann::json& child = *f.next;
+    ++f.next;
+    if (child.is_structured()) {
+      out += child.is_array() ? "[" : "{";
+      stack.push_back({&child, child.cbegin(), true});  // f is not used after this
+    } else {
+      out += scalar(child);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string describe(const nlohmann::json& v) {
-  std::string text = v.dump();
+  std::string text = dump_prefix(v, 40);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   const char* kind = v.is_null() ? "null" : v.is_boolean() ? "a boolean" : v.is_number_integer() || v.is_number_unsigned() ? "an integer"
                    : v.is_number() ? "a number" : v.is_string() ? "a string" : v.is_array() ? "an array" : "an object";

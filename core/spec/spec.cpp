@@ -3,7 +3,9 @@
 #include "spec/spec.h"
 
 #include <cmath>
+#include <limits>
 
+#include "spec/json_text.h"
 #include "spec/spec_internal.h"
 
 GRADLAB_BEGIN
@@ -19,22 +21,48 @@ std::string SpecError::summary(const std::vector<SpecIssue>& issues) {
 
 namespace {
 
-void flatten_json(const nlohmann::json& v, std::size_t depth, Shape& shape, std::vector<Scalar>& data,
+// One number of a tensor: finite, and within the range of this build's Scalar (a float32
+// build would otherwise turn 1e39 into inf and train on it).
+bool scalar_from_json(const nlohmann::json& x, const std::string& pointer, std::vector<SpecIssue>& issues, Scalar& out) {
+  constexpr double kLargest = static_cast<double>(std::numeric_limits<Scalar>::max());
+  if (!x.is_number() || !std::isfinite(x.get<double>())) {
+    issues.push_back({pointer, "expected a finite number, found " + describe(x)});
+    return false;
+  }
+  const double d = x.get<double>();
+  if (std::fabs(d) > kLargest) {
+    issues.push_back({pointer, "the number " + x.dump() + " is beyond the range of this build's " +
+                                   (sizeof(Scalar) == 4 ? "float32" : "float64") + " numbers (allowed: magnitudes up to " +
+                                   nlohmann::json(kLargest).dump() + ")"});
+    return false;
+  }
+  out = static_cast<Scalar>(d);
+  return true;
+}
+
+// A nested array: the first path down to a number fixes the shape (`fixed`); every other
+// row must match it. Depth is bounded by kMaxJsonDepth (checked on the text).
+void flatten_json(const nlohmann::json& v, std::size_t depth, Shape& shape, bool& fixed, std::vector<Scalar>& data,
                   const std::string& pointer, std::vector<SpecIssue>& issues, bool& ok) {
   if (!ok) return;
   if (v.is_array()) {
-    if (depth == shape.size()) shape.push_back(static_cast<std::int64_t>(v.size()));
-    else if (depth > shape.size() || shape[depth] != static_cast<std::int64_t>(v.size())) {
-      issues.push_back({pointer, "ragged array: expected " + (depth < shape.size() ? std::to_string(shape[depth]) + " elements" : std::string("a number")) +
-                                     " here like the first row, found " + std::to_string(v.size())});
+    if (depth == shape.size() && !fixed) {
+      shape.push_back(static_cast<std::int64_t>(v.size()));
+      if (v.empty()) fixed = true;  // nothing below an empty array
+    } else if (depth >= shape.size() || shape[depth] != static_cast<std::int64_t>(v.size())) {
+      issues.push_back({pointer, "ragged array: expected " +
+                                     (depth < shape.size() ? std::to_string(shape[depth]) + " elements here like the first row, found "
+                                                           : std::string("a number here like the first row, found an array of ")) +
+                                     std::to_string(v.size())});
       ok = false;
       return;
     }
-    for (std::size_t i = 0; i < v.size(); ++i) flatten_json(v[i], depth + 1, shape, data, pointer + "/" + std::to_string(i), issues, ok);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      flatten_json(v[i], depth + 1, shape, fixed, data, pointer + "/" + std::to_string(i), issues, ok);
     return;
   }
-  if (!v.is_number() || !std::isfinite(v.get<double>())) {
-    issues.push_back({pointer, "expected a finite number, found " + describe(v)});
+  Scalar x = 0;
+  if (!scalar_from_json(v, pointer, issues, x)) {
     ok = false;
     return;
   }
@@ -43,7 +71,8 @@ void flatten_json(const nlohmann::json& v, std::size_t depth, Shape& shape, std:
     ok = false;
     return;
   }
-  data.push_back(static_cast<Scalar>(v.get<double>()));
+  fixed = true;
+  data.push_back(x);
 }
 
 }  // namespace
@@ -64,20 +93,21 @@ Tensor tensor_from_json(const nlohmann::json& value, const std::string& pointer,
       }
       shape.push_back(d.get<std::int64_t>());
     }
-    if (static_cast<std::int64_t>(data_json->size()) != numel(shape)) {
-      issues.push_back({r.at("data"), "shape " + to_string(shape) + " needs " + std::to_string(numel(shape)) + " numbers, found " +
+    std::int64_t count = 0;
+    if (!checked_numel(shape, count)) {
+      issues.push_back({r.at("shape"), "the dimensions of " + to_string(shape) +
+                                           " multiply past 2^63 - 1 (allowed: a shape whose element count fits in 64 bits, "
+                                           "zero dimensions counted as 1)"});
+      return {};
+    }
+    if (static_cast<std::int64_t>(data_json->size()) != count) {
+      issues.push_back({r.at("data"), "shape " + to_string(shape) + " needs " + std::to_string(count) + " numbers, found " +
                                           std::to_string(data_json->size())});
       return {};
     }
-    std::vector<Scalar> data;
-    for (std::size_t i = 0; i < data_json->size(); ++i) {
-      const auto& x = (*data_json)[i];
-      if (!x.is_number() || !std::isfinite(x.get<double>())) {
-        issues.push_back({r.at("data") + "/" + std::to_string(i), "expected a finite number, found " + describe(x)});
-        return {};
-      }
-      data.push_back(static_cast<Scalar>(x.get<double>()));
-    }
+    std::vector<Scalar> data(data_json->size());
+    for (std::size_t i = 0; i < data_json->size(); ++i)
+      if (!scalar_from_json((*data_json)[i], r.at("data") + "/" + std::to_string(i), issues, data[i])) return {};
     return Tensor(shape, std::move(data));
   }
   if (!value.is_array() && !value.is_number()) {
@@ -85,9 +115,10 @@ Tensor tensor_from_json(const nlohmann::json& value, const std::string& pointer,
     return {};
   }
   Shape shape;
+  bool fixed = false;
   std::vector<Scalar> data;
   bool ok = true;
-  flatten_json(value, 0, shape, data, pointer, issues, ok);
+  flatten_json(value, 0, shape, fixed, data, pointer, issues, ok);
   if (!ok) return {};
   if (static_cast<std::int64_t>(data.size()) != numel(shape)) {
     issues.push_back({pointer, "the array holds no numbers"});
@@ -276,6 +307,7 @@ void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
 }  // namespace
 
 ExperimentSpec parse_spec(const nlohmann::json& document) {
+  check_json_depth(document);  // before anything copies or walks it recursively
   std::vector<SpecIssue> issues;
   ExperimentSpec spec;
   spec.json = document;
@@ -320,27 +352,6 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
   return spec;
 }
 
-ExperimentSpec parse_spec(const std::string& text) {
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann reports a byte offset; turn it into line and column for people.
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < std::min<std::size_t>(e.byte ? e.byte - 1 : 0, text.size()); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string what = e.what();
-    const auto pos = what.find("syntax error");
-    throw SpecError("", "not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                              (pos == std::string::npos ? what : what.substr(pos)));
-  }
-  return parse_spec(document);
-}
+ExperimentSpec parse_spec(const std::string& text) { return parse_spec(parse_json_text(text, "spec")); }
 
 GRADLAB_END

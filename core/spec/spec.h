@@ -110,6 +110,12 @@ std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers,
 // The largest model a spec may describe: gradlab trains small networks, in a browser tab
 // too, and a typo such as hidden_size 100000 should be an error, not an out-of-memory.
 inline constexpr std::int64_t kMaxParameters = 20'000'000;
+// The most layers a model may have, counting the layers inside residual blocks. Real
+// networks here have tens; 1024 is ResNet-152's module count with room to spare, and it
+// bounds the tape a step records (a few thousand nodes), so a typo'd generator script
+// with 200,000 layers is an error instead of minutes of work per step. summarize_layers
+// records an issue at /model/layers beyond it, before anything is allocated.
+inline constexpr std::int64_t kMaxLayers = 1024;
 // Records an issue at /model/layers when the summarised layers exceed kMaxParameters.
 void check_model_size(const std::vector<LayerSummary>& summary, std::vector<SpecIssue>& issues);
 

@@ -10,6 +10,16 @@ std::int64_t numel(const Shape& shape) {
   return n;
 }
 
+bool checked_numel(const Shape& shape, std::int64_t& out) {
+  std::int64_t n = 1, nonzero = 1;
+  for (auto d : shape) {
+    if (d < 0 || __builtin_mul_overflow(nonzero, d == 0 ? 1 : d, &nonzero)) return false;
+    n = d == 0 ? 0 : n * d;  // |n| <= nonzero, so this cannot overflow
+  }
+  out = n;
+  return true;
+}
+
 std::string to_string(const Shape& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {

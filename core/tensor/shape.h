@@ -12,6 +12,9 @@ GRADLAB_BEGIN
 using Shape = std::vector<std::int64_t>;
 
 std::int64_t numel(const Shape& shape);
+// numel for shapes from user input: false (and `out` untouched) when the dimensions,
+// zeros counted as 1, multiply past INT64_MAX, so no stride or row size can wrap either.
+bool checked_numel(const Shape& shape, std::int64_t& out);
 std::string to_string(const Shape& shape);  // "[2, 3]"
 
 // The broadcast of two shapes; throws std::invalid_argument naming both shapes if they
