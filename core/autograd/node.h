@@ -6,6 +6,13 @@
 GRADLAB_BEGIN
 
 struct Node {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Iterative: a chain of 200,000 ops would otherwise free itself by recursion (each
+  // node's inputs drop the last reference to the node before) and overflow the stack.
+  ~Node();
+
   Tensor value;
   Var grad;  // accumulated gradient (leaves, and non-leaves that retain it)
   bool requires_grad = false;

@@ -29,7 +29,43 @@ Var add_same_shape(const Var& a, const Var& b) {
     g.accumulate(1, dy);
   });
 }
+
+// What a dying node owns that can own other nodes: its inputs, its gradient, and the
+// Vars its backward closure and hooks captured.
+struct NodeRemains {
+  std::vector<Var> inputs;
+  Var grad;
+  BackwardFn backward;
+  std::vector<GradHook> hooks;
+};
+
+// The remains being freed by the outermost ~Node on this thread. A ~Node that runs
+// inside it only queues its own, so the stack holds one node at a time however long
+// the chain is.
+thread_local std::vector<NodeRemains>* g_teardown = nullptr;
+
 }  // namespace
+
+Node::~Node() {
+  NodeRemains remains{std::move(inputs), std::move(grad), std::move(backward), std::move(hooks)};
+  if (g_teardown) {
+    try {
+      g_teardown->push_back(std::move(remains));
+    } catch (...) {
+      // No memory to queue them: `remains` frees them here, recursively.
+    }
+    return;
+  }
+  std::vector<NodeRemains> queue;
+  g_teardown = &queue;
+  remains = NodeRemains{};  // frees this node's remains; the ~Node calls inside queue theirs
+  while (!queue.empty()) {
+    NodeRemains next = std::move(queue.back());
+    queue.pop_back();
+    next = NodeRemains{};  // may queue more
+  }
+  g_teardown = nullptr;
+}
 
 bool grad_enabled() { return g_grad_enabled; }
 GradModeGuard::GradModeGuard(bool enabled) : previous_(g_grad_enabled) { g_grad_enabled = enabled; }
