@@ -2,12 +2,14 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "session/kind_runners.h"
 #include "session/runner.h"
 #include "session/supervised_runner.h"
 #include "spec/build.h"
+#include "spec/json_text.h"
 
 GRADLAB_BEGIN
 
@@ -21,13 +23,7 @@ std::unique_ptr<Runner> make_runner(const ExperimentSpec& spec) {
   return std::make_unique<SupervisedRunner>(build_experiment(spec));
 }
 
-nlohmann::json parse_checkpoint(const std::string& text) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw SpecError("", std::string("the checkpoint is not valid JSON: ") + e.what());
-  }
-}
+nlohmann::json parse_checkpoint(const std::string& text) { return parse_json_text(text, "checkpoint"); }
 }  // namespace
 
 // ---- state shared by runners -----------------------------------------------------------
@@ -271,6 +267,13 @@ void spec_diff(const nlohmann::json& a, const nlohmann::json& b, const std::stri
   out.push_back(ptr);
 }
 
+// Whether `ptr` is one of `prefixes` or inside one.
+bool under_any(const std::string& ptr, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
+    return ptr == p || (ptr.size() > p.size() && ptr.compare(0, p.size(), p) == 0 && ptr[p.size()] == '/');
+  });
+}
+
 // What Session::update may change in a running experiment of each kind.
 bool updatable(const std::string& kind, const std::string& ptr) {
   static const std::vector<std::string> common = {"/name", "/description", "/inspection", "/training/steps",
@@ -281,12 +284,57 @@ bool updatable(const std::string& kind, const std::string& ptr) {
                                                    "/model/max_decode_len"};
   static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",
                                                "/model/critic_steps", "/model/clip_value", "/model/gp_lambda"};
-  const auto under = [&](const std::vector<std::string>& prefixes) {
-    return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
-      return ptr == p || (ptr.size() > p.size() && ptr.compare(0, p.size(), p) == 0 && ptr[p.size()] == '/');
-    });
-  };
-  return under(common) || under(kind == "gan" ? gan : kind == "seq2seq" ? seq2seq : sequential);
+  return under_any(ptr, common) || under_any(ptr, kind == "gan" ? gan : kind == "seq2seq" ? seq2seq : sequential);
+}
+
+// The fields of a spec that a checkpoint's state does not depend on. Everything else
+// (data, model, loss, optimizer, seed, the rest of training) shaped the parameters, the
+// optimizer's slots and the batch order, so a checkpoint loads only into a spec that
+// equals its own outside these (docs/spec.md, "Checkpoints").
+const std::vector<std::string>& checkpoint_free_fields() {
+  static const std::vector<std::string> fields = {"/name", "/description", "/lesson", "/inspection",
+                                                  "/training/steps", "/training/log_every", "/training/eval_every"};
+  return fields;
+}
+
+// `ptr`'s value in `doc` for a message ("(absent)" when it is not there).
+std::string value_at(const nlohmann::json& doc, const std::string& ptr) {
+  const nlohmann::json::json_pointer p(ptr);
+  return doc.contains(p) ? describe(doc.at(p)) : std::string("(absent)");
+}
+
+// One issue per field where the checkpoint's spec differs from `current` outside
+// checkpoint_free_fields(), at its pointer inside the checkpoint (/spec/...).
+std::vector<SpecIssue> checkpoint_spec_issues(const nlohmann::json& saved, const nlohmann::json& current) {
+  std::vector<std::string> changed;
+  spec_diff(saved, current, "", changed);
+  std::vector<SpecIssue> issues;
+  for (const auto& p : changed) {
+    if (under_any(p, checkpoint_free_fields())) continue;
+    issues.push_back({"/spec" + p, "the checkpoint was trained with " + (p.empty() ? std::string("the spec") : p) + " = " +
+                                       value_at(saved, p) + ", the spec it is loaded into has " + value_at(current, p) +
+                                       " (a checkpoint loads only into the spec it was trained from; only " +
+                                       join(checkpoint_free_fields()) + " may differ)"});
+  }
+  return issues;
+}
+
+// Buffers whose values have a meaning beyond their shape: batch norm's running variance
+// (an average of squares) and its batch counter (a whole number).
+void check_buffer_values(const NamedTensors& buffers) {
+  for (const auto& [name, t] : buffers) {
+    const bool variance = name.size() >= 11 && name.compare(name.size() - 11, 11, "running_var") == 0;
+    const bool counter = name.size() >= 19 && name.compare(name.size() - 19, 19, "num_batches_tracked") == 0;
+    for (std::int64_t i = 0; i < t.numel() && (variance || counter); ++i) {
+      const double v = static_cast<double>(t[i]);
+      if (variance && v < 0)
+        throw SpecError("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
+                        "a running variance cannot be negative, found " + format_g(v) + " (allowed: numbers >= 0)");
+      if (counter && (v < 0 || v != std::floor(v) || v > 9007199254740992.0))
+        throw SpecError("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
+                        "a batch counter must be a whole number, found " + format_g(v) + " (allowed: 0 to 2^53)");
+    }
+  }
 }
 
 std::string join_pointers(const std::vector<std::string>& ptrs) {
@@ -338,7 +386,16 @@ std::string Session::checkpoint_json() const {
 }
 
 void Session::load_checkpoint(const std::string& text) {
-  const nlohmann::json j = parse_checkpoint(text);
+  try {
+    load_checkpoint_document(parse_checkpoint(text));
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const SpecError& e) {
+    throw CheckpointError(e.issues());
+  }
+}
+
+void Session::load_checkpoint_document(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kCheckpointFormat)
     throw SpecError("/format", "not a gradlab checkpoint (expected \"format\": \"gradlab-checkpoint\")");
   if (!j.contains("version") || j["version"] != kCheckpointVersion)
@@ -347,8 +404,12 @@ void Session::load_checkpoint(const std::string& text) {
   const auto& step = required(j, "step", "");
   if (!step.is_number_integer() || step.get<std::int64_t>() < 0)
     throw SpecError("/step", "expected a non-negative integer, found " + describe(step));
+  const auto& saved_spec = required(j, "spec", "");
+  if (!saved_spec.is_object())
+    throw SpecError("/spec", "expected the spec the checkpoint was trained from (an object), found " + describe(saved_spec));
   auto state = named_tensors_from(required(j, "parameters", ""), "/parameters");
   auto buffers = named_tensors_from(required(j, "buffers", ""), "/buffers");
+  check_buffer_values(buffers);
   state.insert(state.end(), buffers.begin(), buffers.end());
   const auto& runner_state = required(j, "state", "");
 
@@ -364,6 +425,12 @@ void Session::load_checkpoint(const std::string& text) {
   } catch (const std::invalid_argument& e) {
     throw SpecError("/parameters", std::string("the checkpoint is for a different model: ") + e.what());
   }
+  // The same parameter names and shapes can still come from another run (other data, loss
+  // or seed): the spec it carries says.
+  if (auto issues = checkpoint_spec_issues(saved_spec, spec_.json); !issues.empty()) {
+    model.load_state(previous, /*strict=*/true);
+    throw SpecError(issues);
+  }
   try {
     runner_->load_state(runner_state, "/state");
   } catch (...) {
@@ -374,11 +441,23 @@ void Session::load_checkpoint(const std::string& text) {
 }
 
 Session Session::from_checkpoint(const std::string& text) {
-  const nlohmann::json j = parse_checkpoint(text);
-  if (!j.is_object() || !j.contains("spec")) throw SpecError("/spec", "a checkpoint carries the spec it was trained from");
-  Session s(j["spec"].dump());
-  s.load_checkpoint(text);
-  return s;
+  nlohmann::json j;
+  try {
+    j = parse_checkpoint(text);
+  } catch (const SpecError& e) {
+    throw CheckpointError(e.issues());
+  }
+  if (!j.is_object() || !j.contains("spec")) throw CheckpointError("/spec", "a checkpoint carries the spec it was trained from");
+  std::optional<Session> s;
+  try {
+    s.emplace(j["spec"].dump());
+  } catch (const SpecError& e) {  // the embedded spec's pointers, inside the checkpoint
+    std::vector<SpecIssue> issues = e.issues();
+    for (auto& i : issues) i.pointer = "/spec" + i.pointer;
+    throw CheckpointError(issues);
+  }
+  s->load_checkpoint(text);
+  return std::move(*s);
 }
 
 GRADLAB_END

@@ -57,6 +57,14 @@ class NeedsReset : public std::invalid_argument {
   std::vector<std::string> pointers_;
 };
 
+// A checkpoint that does not load (Session::load_checkpoint, from_checkpoint): a
+// SpecError whose pointers point into the checkpoint document ("/spec/seed",
+// "/buffers/layers.1.running_var/data/0"), so a caller can name the checkpoint file.
+class CheckpointError : public SpecError {
+ public:
+  using SpecError::SpecError;
+};
+
 // One step's or one evaluation's numbers, flat: {"step", "loss", "accuracy", ...}.
 // Numbers that are not finite (or do not apply) are null.
 using Metrics = nlohmann::json;
@@ -136,12 +144,15 @@ class Session {
   // optimizer, batch order and RNG state. Loading it into a session of the same spec and
   // continuing gives the run that never stopped, bit for bit.
   std::string checkpoint_json() const;
-  // Validates everything first; on any error (SpecError with a pointer into the
-  // checkpoint) the session is unchanged.
+  // Validates everything first; on any error (CheckpointError, with a pointer into the
+  // checkpoint) the session is unchanged. The checkpoint's own spec must equal this
+  // session's except in name, description, lesson, inspection, training.steps,
+  // training.log_every and training.eval_every; every other difference is named.
   void load_checkpoint(const std::string& text);
   static Session from_checkpoint(const std::string& text);
 
  private:
+  void load_checkpoint_document(const nlohmann::json& checkpoint);  // load_checkpoint's body
   ExperimentSpec spec_;
   std::unique_ptr<Runner> runner_;
 };
