@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -97,15 +98,38 @@ sequence length.
 )"},
 };
 
+// The largest spec, checkpoint or CSV file gradlab reads: 1 GiB. A checkpoint holds
+// about 20 bytes of JSON per number, so this fits the largest model a spec may describe
+// (20M parameters) with one optimizer slot each, or about 15M with Adam's two; anything
+// bigger would take several times its size in memory to parse (docs/spec.md, "Limits").
+constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t(1) << 30;
+
 std::string read_file(const std::string& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw UsageError("cannot read '" + path + "': no such file");
-  if (fs::is_directory(path, ec)) throw UsageError("cannot read '" + path + "': it is a directory, expected a spec file");
+  const fs::file_status status = fs::status(path, ec);  // follows symlinks
+  if (!fs::exists(status)) throw UsageError("cannot read '" + path + "': no such file");
+  if (fs::is_directory(status)) throw UsageError("cannot read '" + path + "': it is a directory, expected a spec file");
+  // A device (/dev/zero), FIFO or socket may never end, or block forever.
+  if (!fs::is_regular_file(status))
+    throw UsageError("cannot read '" + path + "': it is not a regular file (a device, FIFO or socket); expected a spec or checkpoint file");
+  const auto too_big = [&](const std::string& size) {
+    return UsageError("cannot read '" + path + "': it has " + size + " bytes; gradlab reads files of at most " +
+                      std::to_string(kMaxFileBytes) + " bytes (1 GiB)");
+  };
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) throw too_big(std::to_string(size));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError("cannot read '" + path + "': permission denied or unreadable");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  // Read in chunks up to the limit: the size can change after the check (or be 0 for
+  // files under /proc).
+  std::string text;
+  std::vector<char> chunk(1 << 16);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxFileBytes) throw too_big("more than " + std::to_string(kMaxFileBytes));
+  }
+  if (in.bad()) throw UsageError("cannot read '" + path + "': a read error occurred");
+  return text;
 }
 
 struct Args {
@@ -397,9 +421,20 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "gradlab" << (args.command.empty() ? "" : " " + args.command) << ": " << e.what() << "\n";
     return 2;
+  } catch (const gradlab::CheckpointError& e) {
+    // Pointers are inside the checkpoint file, not the spec.
+    const std::string file = args.options.count("--checkpoint") ? args.options.at("--checkpoint") : args.spec_path;
+    std::cerr << "gradlab " << args.command << ": checkpoint " << file << " does not load into " << args.spec_path << ":\n";
+    for (const auto& i : e.issues())
+      std::cerr << "  " << file << " " << (i.pointer.empty() ? "(document)" : i.pointer) << ": " << i.message << "\n";
+    return 2;
   } catch (const gradlab::SpecError& e) {
     std::cerr << "gradlab " << args.command << ": " << args.spec_path << " is not a valid spec:\n";
     for (const auto& i : e.issues()) std::cerr << "  " << (i.pointer.empty() ? "(document)" : i.pointer) << ": " << i.message << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "gradlab " << args.command << ": out of memory: " << args.spec_path
+              << " asks for more memory than this machine has (the limits are in docs/spec.md)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "gradlab " << args.command << ": " << e.what() << "\n";

@@ -1,6 +1,7 @@
 // The gradlab CLI as a user meets it: commands on the example specs, their output, and
 // exit codes (0 ok, 1 the work failed, 2 bad arguments, files or specs); never a crash.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -221,6 +222,70 @@ TEST(Cli, RunThatDivergesStopsWithExitOneAndNamesWhere) {
   EXPECT_TRUE(contains(r.out, "training stopped")) << r.out;
   EXPECT_TRUE(contains(r.out, "non-finite") || contains(r.out, "not finite")) << r.out;
   EXPECT_TRUE(contains(r.out, "op '") || contains(r.out, "parameter '")) << "names where it went bad\n" << r.out;
+}
+
+// ---- hostile files (issue 12) -------------------------------------------------------
+
+TEST(Cli, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
+  auto r = run("params /dev/zero");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "'/dev/zero': it is not a regular file")) << r.out;
+  const auto fifo = std::filesystem::temp_directory_path() / "gradlab_cli_fifo.json";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  r = run("grad " + fifo.string());  // would block forever if it were opened
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "not a regular file (a device, FIFO or socket)")) << r.out;
+  std::filesystem::remove(fifo);
+  // A sparse file one byte over the limit: refused by its size, nothing read.
+  const auto big = std::filesystem::temp_directory_path() / "gradlab_cli_big.json";
+  std::ofstream(big) << "{}";
+  std::filesystem::resize_file(big, (std::uintmax_t(1) << 30) + 1);
+  r = run("params " + big.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "it has 1073741825 bytes; gradlab reads files of at most 1073741824 bytes (1 GiB)")) << r.out;
+  std::filesystem::remove(big);
+  r = run("inspect " + example("xor.json") + " --checkpoint /dev/zero");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "not a regular file")) << r.out;
+}
+
+TEST(Cli, DeeplyNestedSpecIsOneErrorWithItsPlace) {
+  const auto path = std::filesystem::temp_directory_path() / "gradlab_cli_deep.json";
+  std::ofstream(path) << "{\"version\": 1, \"data\": " << std::string(70'000, '[') << std::string(70'000, ']') << "}";
+  for (const char* cmd : {"params ", "grad ", "check ", "run "}) {
+    auto r = run(cmd + path.string());
+    EXPECT_EQ(r.code, 2) << cmd << r.out;
+    EXPECT_TRUE(contains(r.out, "more than 64 deep at line 1, column 87 of the spec (allowed: at most 64 levels)")) << cmd << r.out;
+  }
+  std::ofstream(path) << "{\"version\": 1,\n\"seed\": 1e400}";
+  auto r = run("params " + path.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "/seed: the number 1e400 at line 2, column 9 of the spec is beyond the range of a double")) << r.out;
+  std::filesystem::remove(path);
+}
+
+TEST(Cli, CheckpointErrorsNameTheCheckpointFileAndThePointerInsideIt) {
+  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_ckpt_errors";
+  std::filesystem::remove_all(dir);
+  auto r = run("run " + example("tiny-chain-rule.json") + " --steps 2 --out " + dir.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto ckpt_path = dir / "checkpoint.json";
+  auto ckpt = nlohmann::json::parse(std::ifstream(ckpt_path));
+  ckpt["spec"]["seed"] = 99;
+  const auto edited = dir / "edited.json";
+  std::ofstream(edited) << ckpt.dump();
+  r = run("inspect " + example("tiny-chain-rule.json") + " --checkpoint " + edited.string() + " --what params");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "checkpoint " + edited.string() + " does not load into " + example("tiny-chain-rule.json"))) << r.out;
+  EXPECT_TRUE(contains(r.out, edited.string() + " /spec/seed: the checkpoint was trained with /seed = 99")) << r.out;
+  EXPECT_FALSE(contains(r.out, "is not a valid spec")) << r.out;
+  std::ofstream(edited) << "{\"format\": ";
+  r = run("inspect " + example("tiny-chain-rule.json") + " --checkpoint " + edited.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(contains(r.out, "checkpoint " + edited.string() + " does not load")) << r.out;
+  EXPECT_TRUE(contains(r.out, "the checkpoint is not valid JSON at line 1")) << r.out;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
