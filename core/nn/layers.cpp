@@ -57,9 +57,21 @@ void Sequential::add(std::shared_ptr<Layer> layer) {
 }
 
 Var Sequential::forward(const Var& x) {
+  if (trace_on_) outputs_.clear();
   Var h = x;
-  for (auto& layer : layers_) h = layer->forward(h);
+  for (auto& layer : layers_) {
+    h = layer->forward(h);
+    if (trace_on_) {
+      h.retain_grad();
+      outputs_.push_back(h);
+    }
+  }
   return h;
+}
+
+void Sequential::set_trace(bool on) {
+  trace_on_ = on;
+  if (!on) outputs_.clear();
 }
 
 Shape Sequential::output_shape(const Shape& in) const {

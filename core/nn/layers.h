@@ -51,8 +51,19 @@ class Sequential : public Layer {
   std::size_t size() const { return layers_.size(); }
   const std::shared_ptr<Layer>& at(std::size_t i) const { return layers_.at(i); }
 
+  // For probes ("how much gradient reaches layer l?"): with tracing on, forward keeps
+  // each layer's output and marks it retain_grad, so after a backward
+  // outputs()[l].grad() is dL/d(output of layer l). Turning it off drops them (and the
+  // graph they hold).
+  void set_trace(bool on);
+  bool tracing() const { return trace_on_; }
+  // One per layer, from the latest forward with tracing on (empty before one).
+  const std::vector<Var>& outputs() const { return outputs_; }
+
  private:
   std::vector<std::shared_ptr<Layer>> layers_;
+  bool trace_on_ = false;
+  std::vector<Var> outputs_;
 };
 
 // The last time step of a sequence: [B, T, H] -> [B, H] (for sequence-to-one tasks such

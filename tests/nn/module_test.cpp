@@ -81,6 +81,34 @@ TEST(Module, MlpPassesGradcheck) {
   EXPECT_GRADCHECK([&] { return test::weighted_sum(net->forward(x)); }, net->parameters());
 }
 
+// With tracing on, each layer's output keeps its gradient: for y = W2 tanh(W1 x + b1) + b2
+// and L = sum(y), dL/dy = 1 and dL/dh[n, j] = W2[0, j].
+TEST(Sequential, TraceKeepsEachLayersOutputGradient) {
+  Rng rng(5);
+  auto net = mlp(rng);
+  Var x(rng.uniform_tensor({4, 2}, -1, 1));
+  sum(net->forward(x)).backward();
+  EXPECT_TRUE(net->outputs().empty());  // off by default: nothing kept
+
+  net->set_trace(true);
+  Var y = net->forward(x);
+  ASSERT_EQ(net->outputs().size(), 3u);
+  EXPECT_TRUE(net->outputs()[2].same_node(y));
+  net->zero_grad();
+  sum(y).backward();
+  const Tensor& dy = net->outputs()[2].grad();
+  const Tensor& dh = net->outputs()[1].grad();
+  ASSERT_TRUE(dy.defined() && dh.defined());
+  EXPECT_EQ(dh.shape(), (Shape{4, 3}));
+  const Tensor& w2 = net->named_parameters()[2].second.value();
+  for (std::int64_t n = 0; n < 4; ++n) {
+    EXPECT_EQ(dy[n], 1);
+    for (std::int64_t j = 0; j < 3; ++j) EXPECT_EQ(dh[n * 3 + j], w2[j]);
+  }
+  net->set_trace(false);
+  EXPECT_TRUE(net->outputs().empty());
+}
+
 TEST(Init, OrthogonalRowsAreOrthonormal) {
   Rng rng(5);
   Tensor w({4, 6});
