@@ -106,26 +106,61 @@ TensorStats tensor_stats(const Tensor& t, const HistogramOptions& options) {
   return s;
 }
 
+namespace {
+// `grad` undefined: no backward reached the parameter.
+ParameterStats stats_of(const std::string& name, const Var& var, const Tensor& grad, const ParameterStatsOptions& options) {
+  ParameterStats p;
+  p.name = name;
+  p.shape = var.shape();
+  const Tensor& v = var.value();
+  p.value = tensor_stats(v, options.value);
+  std::int64_t small = 0, zero = 0;
+  for (std::int64_t i = 0; i < v.numel(); ++i) {
+    small += std::abs(static_cast<double>(v[i])) < kSmallWeight;  // NaN compares false: not small
+    zero += v[i] == 0;
+  }
+  if (v.numel() > 0) {
+    p.small_fraction = static_cast<double>(small) / static_cast<double>(v.numel());
+    p.zero_fraction = static_cast<double>(zero) / static_cast<double>(v.numel());
+  }
+  p.has_grad = grad.defined();
+  p.grad = tensor_stats(p.has_grad ? grad : Tensor::zeros(var.shape()), options.grad);
+  return p;
+}
+}  // namespace
+
 std::vector<ParameterStats> parameter_stats(const std::vector<std::pair<std::string, Var>>& params,
                                             const ParameterStatsOptions& options) {
   check_options(options.value);
   check_options(options.grad);
   std::vector<ParameterStats> out;
   out.reserve(params.size());
-  for (const auto& [name, var] : params) {
-    ParameterStats p;
-    p.name = name;
-    p.shape = var.shape();
-    p.value = tensor_stats(var.value(), options.value);
-    p.has_grad = var.has_grad();
-    p.grad = tensor_stats(p.has_grad ? var.grad() : Tensor::zeros(var.shape()), options.grad);
-    out.push_back(std::move(p));
-  }
+  for (const auto& [name, var] : params) out.push_back(stats_of(name, var, var.has_grad() ? var.grad() : Tensor(), options));
   return out;
 }
 
 std::vector<ParameterStats> parameter_stats(const Module& module, const ParameterStatsOptions& options) {
   return parameter_stats(module.named_parameters(), options);
+}
+
+std::vector<ParameterStats> parameter_stats(const Module& module,
+                                            const std::vector<std::pair<std::string, Tensor>>& gradients,
+                                            const ParameterStatsOptions& options) {
+  check_options(options.value);
+  check_options(options.grad);
+  std::vector<ParameterStats> out;
+  for (const auto& [name, var] : module.named_parameters()) {
+    const auto it = std::find_if(gradients.begin(), gradients.end(), [&](const auto& g) { return g.first == name; });
+    Tensor grad;
+    if (it != gradients.end()) {
+      grad = it->second;
+      if (grad.shape() != var.shape())
+        throw std::invalid_argument("parameter_stats: the gradient given for '" + name + "' has shape " +
+                                    to_string(grad.shape()) + ", the parameter " + to_string(var.shape()));
+    }
+    out.push_back(stats_of(name, var, grad, options));
+  }
+  return out;
 }
 
 nlohmann::json to_json(const Histogram& h) {
@@ -144,6 +179,9 @@ nlohmann::json to_json(const ParameterStats& p) {
   return {{"name", p.name},
           {"shape", p.shape},
           {"value", to_json(p.value)},
+          {"small_fraction", p.small_fraction},
+          {"small_eps", kSmallWeight},
+          {"zero_fraction", p.zero_fraction},
           {"has_grad", p.has_grad},
           {"grad", to_json(p.grad)}};
 }

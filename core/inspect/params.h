@@ -6,6 +6,9 @@
 //   stats[0].name;             // "layers.0.weight"
 //   stats[0].grad.norm;        // ||dL/dW||_2 after the latest backward
 //   nlohmann::json j = to_json(stats);
+//
+// A Session's "params" snapshot passes the gradients of its own forward/backward on the
+// grad batch (the overload taking `gradients`), so a fresh model reports real ones.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -49,10 +52,18 @@ struct TensorStats {
   Histogram histogram;
 };
 
+// |w| below this counts as "small" in ParameterStats::small_fraction. A fixed threshold so
+// that runs compare; plain (subgradient) L1 leaves weights jittering near 0 rather than at
+// it, so exact zeros alone would undercount the sparsity it brings.
+inline constexpr double kSmallWeight = 1e-3;
+
 struct ParameterStats {
   std::string name;  // dotted state_dict name
   Shape shape;
   TensorStats value;
+  // Fractions of all elements with |w| < kSmallWeight and with w == 0 exactly (the L1
+  // sparsity question; a proximal L1 step makes exact zeros). 0 for an empty parameter.
+  double small_fraction = 0, zero_fraction = 0;
   bool has_grad = false;  // false before a backward reached it (grad is then all zeros)
   TensorStats grad;
 };
@@ -66,6 +77,13 @@ Histogram histogram(const Tensor& t, const HistogramOptions& options = {});
 TensorStats tensor_stats(const Tensor& t, const HistogramOptions& options = {});
 
 std::vector<ParameterStats> parameter_stats(const Module& module, const ParameterStatsOptions& options = {});
+// With the gradients given by name (a forward/backward's, copied out before zero_grad):
+// those are reported instead of the Vars' .grad; a parameter missing from `gradients` has
+// has_grad false. A gradient whose shape differs from its parameter's throws
+// std::invalid_argument naming the parameter.
+std::vector<ParameterStats> parameter_stats(const Module& module,
+                                            const std::vector<std::pair<std::string, Tensor>>& gradients,
+                                            const ParameterStatsOptions& options = {});
 // For parameters gathered from several modules (a GAN's generator and critic).
 std::vector<ParameterStats> parameter_stats(const std::vector<std::pair<std::string, Var>>& params,
                                             const ParameterStatsOptions& options = {});
