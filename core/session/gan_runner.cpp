@@ -202,7 +202,7 @@ class GanRunner : public Runner {
   std::vector<std::string> snapshot_names() const override { return {"samples", "critic_field", "coverage", "params"}; }
 
   nlohmann::json snapshot(const std::string& what) override {
-    if (what == "params") return to_json(parameter_stats(model()));
+    if (what == "params") return params_snapshot(*this);
     const Tensor fake = trainer_->sample(kSnapshotSamples);
     if (what == "coverage") {
       const ModeCoverage c = trainer_->coverage(fake);

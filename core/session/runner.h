@@ -87,6 +87,27 @@ class Runner {
 // that `state` lacks filled with zeros (the fresh value of every slot that can change).
 NamedTensors adapt_optimizer_state(const NamedTensors& state, const Optimizer& target);
 
+// Keeps what a forward in training mode changes besides gradients, the module's buffers
+// (BatchNorm's running statistics) and the given RNGs (dropout masks), and puts them back
+// when it goes out of scope, so grad() and snapshots leave training where it was: training
+// on after them gives the same numbers, bit for bit, as training without them.
+class TrainingStateGuard {
+ public:
+  explicit TrainingStateGuard(const Module& module, std::vector<Rng*> rngs = {});
+  ~TrainingStateGuard();
+  TrainingStateGuard(const TrainingStateGuard&) = delete;
+  TrainingStateGuard& operator=(const TrainingStateGuard&) = delete;
+
+ private:
+  std::vector<std::pair<Tensor, Tensor>> buffers_;  // (the module's, a copy)
+  std::vector<std::pair<Rng*, Rng::State>> rngs_;
+};
+
+// The "params" snapshot of every kind: each parameter's value statistics and the
+// gradients of runner.grad() (one forward/backward on the grad batch, the numbers
+// `gradlab grad` prints), so a fresh or just-loaded model reports real gradients.
+nlohmann::json params_snapshot(Runner& runner);
+
 // Shared JSON helpers for runners.
 nlohmann::json number_or_null(double v);
 nlohmann::json rng_json(const Rng::State& s);

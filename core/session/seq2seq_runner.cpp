@@ -188,7 +188,7 @@ class Seq2SeqRunner : public Runner {
   }
 
   nlohmann::json snapshot(const std::string& what) override {
-    if (what == "params") return to_json(parameter_stats(model()));
+    if (what == "params") return params_snapshot(*this);
     if (what == "predictions") return predictions();
     // The first test example (or training example) translated greedily, with its attention.
     const Dataset& d = trainer_->data();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "inspect/params.h"
 #include "session/kind_runners.h"
 #include "session/runner.h"
 #include "session/supervised_runner.h"
@@ -50,6 +51,20 @@ NamedTensors adapt_optimizer_state(const NamedTensors& state, const Optimizer& t
     for (const auto& slot : slots)
       if (!present.count(slot) && shapes.count(param)) out.emplace_back(slot + "." + param, Tensor::zeros(shapes[param]));
   return out;
+}
+
+TrainingStateGuard::TrainingStateGuard(const Module& module, std::vector<Rng*> rngs) {
+  for (const auto& [name, b] : module.named_buffers()) buffers_.emplace_back(b, b.clone());
+  for (Rng* r : rngs) rngs_.emplace_back(r, r->state());
+}
+
+TrainingStateGuard::~TrainingStateGuard() {
+  for (auto& [live, saved] : buffers_) std::copy(saved.data(), saved.data() + saved.numel(), live.data());
+  for (auto& [rng, state] : rngs_) rng->set_state(state);
+}
+
+nlohmann::json params_snapshot(Runner& runner) {
+  return to_json(parameter_stats(runner.model(), runner.grad().gradients));
 }
 
 // ---- JSON helpers shared by runners ----------------------------------------------------

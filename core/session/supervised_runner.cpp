@@ -48,18 +48,27 @@ nlohmann::json SupervisedRunner::evaluate(const std::string& split) {
   return j;
 }
 
+bool SupervisedRunner::token_inputs() const {
+  return !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
+}
+
+// The pass grad() and the gradient snapshots share: one forward/backward on the reference
+// batch (the inputs require grad unless they are token ids). The caller keeps a
+// TrainingStateGuard around it and zero_grad()s after.
+SupervisedTrainer::Pass SupervisedRunner::grad_pass() {
+  const auto [x, y] = reference_batch(*exp_);
+  return exp_->trainer->forward_backward(x, y, !token_inputs());
+}
+
 GradPass SupervisedRunner::grad() {
-  const auto inputs_ = reference_batch(*exp_);
-  const Tensor& x = inputs_.first;
-  const Tensor& y = inputs_.second;
-  const bool token_inputs = !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
-  auto pass = exp_->trainer->forward_backward(x, y, !token_inputs);
+  const TrainingStateGuard keep(*exp_->model, {&exp_->dropout_rng});
+  auto pass = grad_pass();
   GradPass g;
   g.loss = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item())) : tensor_to_json(pass.loss.value());
   g.outputs = pass.output.value().clone();
   for (const auto& [name, p] : exp_->model->named_parameters())
     g.gradients.emplace_back(name, p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape()));
-  if (!token_inputs && pass.inputs.has_grad()) g.input_gradient = pass.inputs.grad().clone();
+  if (pass.inputs.has_grad()) g.input_gradient = pass.inputs.grad().clone();
   exp_->model->zero_grad();
   return g;
 }
@@ -166,6 +175,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   std::vector<std::string> names = {"params", "gradcheck"};
   const Shape& x = exp_->data.x_train.shape();
   if (x.size() == 2 && (x[1] == 1 || x[1] == 2)) names.push_back("field");
+  names.push_back("layers");  // the model is always a Sequential
   if (first_recurrent(*exp_->model)) {
     names.push_back("recurrent");
     names.push_back("jacobian");
@@ -181,7 +191,8 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   const auto inputs_ = reference_batch(*exp_);
   const Tensor& x = inputs_.first;
   const Tensor& y = inputs_.second;
-  if (what == "params") return to_json(parameter_stats(model));
+  if (what == "params") return params_snapshot(*this);
+  if (what == "layers") return layers_snapshot();
   if (what == "gradcheck") {
     const Objective& objective = exp_->trainer->objective();
     const Var input(x);
@@ -265,6 +276,71 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     return to_json(computation_graph(l));
   }
   throw std::invalid_argument("no snapshot named '" + what + "'");
+}
+
+namespace {
+// sqrt(sum of squares) over several tensors.
+double joint_norm(const std::vector<Tensor>& ts) {
+  double sum_sq = 0;
+  for (const Tensor& t : ts)
+    for (std::int64_t i = 0; i < t.numel(); ++i) sum_sq += static_cast<double>(t[i]) * static_cast<double>(t[i]);
+  return std::sqrt(sum_sq);
+}
+
+// Bias parameters by their PyTorch names ("bias", "bias_ih_l0"); everything else a layer
+// trains (weight, weight_hh_l0, BatchNorm's weight) counts as its weights.
+bool is_bias(const std::string& name) { return name.rfind("bias", 0) == 0; }
+}  // namespace
+
+// Per top-level layer, input to output, on the grad batch: ||dL/dW_l|| over the layer's
+// weights (and its biases apart) and ||dL/da_l||, the gradient reaching its output.
+nlohmann::json SupervisedRunner::layers_snapshot() {
+  Sequential& seq = exp_->model->layers();
+  const TrainingStateGuard keep(*exp_->model, {&exp_->dropout_rng});
+  struct Untrace {  // leave no outputs (or the graph they hold) and no gradients behind
+    SpecModel& model;
+    ~Untrace() {
+      model.layers().set_trace(false);
+      model.zero_grad();
+    }
+  } untrace{*exp_->model};
+  seq.set_trace(true);
+  const SupervisedTrainer::Pass pass = grad_pass();
+  const auto& outputs = seq.outputs();
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t l = 0; l < seq.size(); ++l) {
+    const Layer& layer = *seq.at(l);
+    const std::string prefix = "layers." + std::to_string(l) + ".";
+    std::vector<Tensor> dW, db, W;
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& [name, p] : layer.named_parameters()) {
+      names.push_back(prefix + name);
+      const Tensor g = p.has_grad() ? p.grad() : Tensor::zeros(p.shape());
+      if (is_bias(name)) {
+        db.push_back(g);
+      } else {
+        dW.push_back(g);
+        W.push_back(p.value());
+      }
+    }
+    const Var& a = outputs.at(l);
+    nlohmann::json entry = {
+        {"index", l},
+        {"pointer", exp_->spec.layers.at(l).pointer},
+        {"type", exp_->spec.layers.at(l).type},
+        {"name", "layers." + std::to_string(l)},
+        {"output_shape", a.shape()},
+        {"parameters", names},
+        {"weight_grad_norm", dW.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(dW))},
+        {"bias_grad_norm", db.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(db))},
+        {"weight_norm", W.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(W))},
+        // null when no gradient reaches it (a parameter-free layer on inputs that need none)
+        {"output_grad_norm", a.has_grad() ? number_or_null(joint_norm({a.grad()})) : nlohmann::json(nullptr)}};
+    layers.push_back(std::move(entry));
+  }
+  return {{"loss", pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value())},
+          {"batch_size", pass.output.rank() > 0 ? pass.output.shape()[0] : 1},
+          {"layers", std::move(layers)}};
 }
 
 // A single Linear layer under MSE: least squares, which has a closed form to compare

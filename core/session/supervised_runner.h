@@ -37,6 +37,9 @@ class SupervisedRunner : public Runner {
 
  private:
   bool is_language_model() const;
+  bool token_inputs() const;  // the first layer is an embedding: inputs are ids, no gradient
+  SupervisedTrainer::Pass grad_pass();
+  nlohmann::json layers_snapshot();
   bool is_linear_regression() const;
   nlohmann::json tbptt_json() const;
   nlohmann::json normal_equation();

@@ -284,7 +284,7 @@ namespace {
 
 TEST(SessionSnapshots, OfferedByExperimentAndValidatedInTheSpec) {
   Session xor_session(example("xor.json"));
-  EXPECT_EQ(xor_session.snapshot_names(), (std::vector<std::string>{"params", "gradcheck", "field"}));
+  EXPECT_EQ(xor_session.snapshot_names(), (std::vector<std::string>{"params", "gradcheck", "field", "layers"}));
   const auto field = xor_session.snapshot("field");
   EXPECT_EQ(field["values"]["shape"], nlohmann::json::array({60, 60, 2}));
   const auto params = xor_session.snapshot("params");

@@ -26,7 +26,7 @@ export class EngineClient {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private readonly listeners = new Set<Listener>();
   flavour = '';
-  features: EngineFeatures = { validate: false, datasets: false, update: false, sample: false, data: false, stepPlayer: false };
+  features: EngineFeatures = { validate: false, datasets: false, update: false, sample: false, data: false, stepPlayer: false, lessons: false };
 
   constructor(private readonly worker: WorkerLike) {
     worker.addEventListener('message', (e: MessageEvent) => this.receive(e.data));

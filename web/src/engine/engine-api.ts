@@ -1,6 +1,7 @@
 // The JS API of the wasm module (bindings/wasm/README.md) as TypeScript types, with the
 // additions the engine is growing marked optional: the worker feature-checks them.
 import type { DatasetInfo, Metrics, ParamsInfo, Snapshot, Validation } from './types';
+import type { ExpectationResult } from './protocol';
 
 export interface EngineSession {
   step(): Metrics;
@@ -25,6 +26,12 @@ export interface EngineSession {
   sample?(options: { prompt: string; length: number; temperature: number; seed: number }): { text: string; tokens: unknown };
   data?(split: string, maxRows: number): { task: string; inputs: unknown; targets: unknown };
   stepPlayer?(player: 'discriminator' | 'generator'): Metrics | Metrics[];
+  measureStep?(
+    lesson: string,
+    stepIndex: number,
+    context: { recorded: Record<string, number>; last_step: Metrics | null; diverged_at: number },
+    variants: Array<{ label: string; session: EngineSession; last_step: Metrics | null; diverged_at: number }>,
+  ): { recorded: Record<string, number>; expectations: ExpectationResult[] };
 }
 
 export interface EngineModule {
@@ -32,6 +39,7 @@ export interface EngineModule {
   Session: new (spec: string) => EngineSession;
   validate?(specText: string): Validation;
   datasets?(): DatasetInfo[];
+  checkLessonFile?(lesson: string): { steps: number };
 }
 
 export type CreateGradlab = (overrides?: Record<string, unknown>) => Promise<EngineModule>;

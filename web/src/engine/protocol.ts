@@ -11,6 +11,8 @@ export interface EngineFeatures {
   sample: boolean;
   data: boolean;
   stepPlayer: boolean;
+  /** lesson steps measured in the page (Session.measureStep) */
+  lessons: boolean;
 }
 
 /** A freshly made (or reset, or restored) session, as the page needs it. */
@@ -46,6 +48,40 @@ export interface DataPreview {
   target_vocab?: string[];
 }
 
+/** One expectation of a lesson step as the engine measured it (Session.measureStep). */
+export interface ExpectationResult {
+  pointer: string;
+  what: string;
+  /** "below 0.001", "between 0.9 and 1.1" */
+  expected: string;
+  value: number | null;
+  pass: boolean;
+  /** why the quantity could not be measured (the expectation then fails) */
+  error?: string;
+}
+
+/** A lesson step run in the worker: its actions, then its records and expectations. */
+export interface LessonStepOutcome {
+  index: number;
+  expectations: ExpectationResult[];
+  /** what the actions did ("trained 300 steps", "variant \"1.2\": training stopped: ...") */
+  notes: string[];
+  /** an action or a record that failed (the step then fails), with its JSON pointer */
+  error?: string;
+  /** the main run's training steps after the step, and where it stopped (0: never) */
+  stepsDone: number;
+  divergedAt: number;
+  variants: Array<{ label: string; steps: number; loss: number | null; divergedAt: number }>;
+}
+
+/**
+ * The reply to lessonStep: the step asked for, after the earlier steps it builds on when
+ * the worker had to replay them (a fresh run, or the experiment changed in between).
+ */
+export interface LessonStepResult {
+  outcomes: LessonStepOutcome[];
+}
+
 /** Each command: what it takes and what its reply carries. */
 export interface Commands {
   init: { params: { engineBase: string; flavour?: 'auto' | 'simd' | 'scalar' }; result: { flavour: string; features: EngineFeatures } };
@@ -69,6 +105,8 @@ export interface Commands {
   sample: { params: SampleRequest; result: { text: string; tokens: unknown } };
   data: { params: { split: 'train' | 'test'; maxRows: number }; result: DataPreview };
   stepPlayer: { params: { player: 'discriminator' | 'generator' | 'both' }; result: Metrics[] };
+  /** run step `index` of the lesson file (its JSON text); trains in chunks like play */
+  lessonStep: { params: { lesson: string; index: number }; result: LessonStepResult };
 }
 
 export type CommandName = keyof Commands;
@@ -90,7 +128,14 @@ export type WorkerEvent =
   | { kind: 'snapshot'; name: string; step: number; data: Snapshot }
   | { kind: 'status'; playing: boolean; step: number; stepsPerSecond: number }
   /** an error that stopped training (e.g. a loss that became NaN) */
-  | { kind: 'error'; error: EngineError };
+  | { kind: 'error'; error: EngineError }
+  /**
+   * a lesson step changed the experiment: a new session from `spec` (info), or the same
+   * session updated in place by a `set` action (info null)
+   */
+  | { kind: 'lessonSession'; spec: Record<string, unknown>; info: SessionInfo | null }
+  /** a lesson step's training: `done` of `total` steps of its current train action */
+  | { kind: 'lessonProgress'; index: number; done: number; total: number };
 
 export type WorkerMessage = Reply | WorkerEvent;
 
@@ -102,7 +147,7 @@ export function isReply(m: unknown): m is Reply {
   return isObject(m) && m.kind === 'reply' && typeof m.id === 'number' && typeof m.ok === 'boolean';
 }
 
-const EVENT_KINDS = new Set(['metrics', 'evaluation', 'snapshot', 'status', 'error']);
+const EVENT_KINDS = new Set(['metrics', 'evaluation', 'snapshot', 'status', 'error', 'lessonSession', 'lessonProgress']);
 export function isWorkerEvent(m: unknown): m is WorkerEvent {
   return isObject(m) && typeof m.kind === 'string' && EVENT_KINDS.has(m.kind);
 }

@@ -17,12 +17,16 @@ import {
 } from './protocol';
 import type { Metrics } from './types';
 import { trimSnapshot } from './shape';
+import { LessonRunner } from './lesson-runner';
 
 const CHUNK_MS = 16;
 const SNAPSHOT_MS = 100;
 const EVAL_MS = 400;
 /** speed 1..5: steps per second (Infinity: as fast as the chunks go) */
 const SPEEDS = [2, 8, 30, 120, Infinity];
+
+/** Commands that change the main session: a lesson run in progress must start over. */
+const CHANGES_SESSION = new Set<CommandName>(['create', 'play', 'step', 'clamp', 'update', 'importCheckpoint', 'reset', 'stepPlayer']);
 
 type Handler<K extends CommandName> = (params: Commands[K]['params']) => Commands[K]['result'] | Promise<Commands[K]['result']>;
 
@@ -44,9 +48,36 @@ class EngineWorker {
   private readonly snapshotCost = new Map<string, number>();
   private readonly snapshotAt = new Map<string, number>();
 
-  constructor(private readonly post: (m: WorkerMessage, transfer?: Transferable[]) => void) {}
+  private readonly lesson: LessonRunner;
+
+  constructor(private readonly post: (m: WorkerMessage, transfer?: Transferable[]) => void) {
+    this.lesson = new LessonRunner({
+      newSession: (spec) => new (this.need().Session)(spec),
+      checkLesson: (text) => void this.need().checkLessonFile?.(text),
+      main: () => this.session,
+      adoptMain: (session, spec) => {
+        this.stop();
+        this.session?.delete();
+        this.session = session;
+        this.clamp = null;
+        this.post({ kind: 'lessonSession', spec, info: this.info() });
+        this.postSnapshots(true);
+      },
+      specChanged: (spec) => this.post({ kind: 'lessonSession', spec, info: null }),
+      trainMain: (n) => this.train(n),
+      afterChunk: (final) => {
+        if (final || performance.now() - this.lastEval >= Math.max(EVAL_MS, 10 * this.evalCost)) this.evaluateAndPost();
+        this.postSnapshots(final);
+        this.status();
+      },
+      progress: (index, done, total) => this.post({ kind: 'lessonProgress', index, done, total }),
+      yieldNow: () => new Promise((resolve) => setTimeout(resolve, 0)),
+      chunkMs: CHUNK_MS,
+    });
+  }
 
   async handle(req: Request): Promise<void> {
+    if (CHANGES_SESSION.has(req.cmd)) this.lesson.touch();
     try {
       const handler = this.handlers[req.cmd] as Handler<typeof req.cmd>;
       const result = await handler(req.params as never);
@@ -205,6 +236,10 @@ class EngineWorker {
       this.status();
       return rows;
     },
+    lessonStep: ({ lesson, index }) => {
+      this.stop();
+      return this.lesson.runStep(lesson, index);
+    },
   };
 
   private features(): EngineFeatures {
@@ -217,6 +252,7 @@ class EngineWorker {
       sample: typeof proto.sample === 'function',
       data: typeof proto.data === 'function',
       stepPlayer: typeof proto.stepPlayer === 'function',
+      lessons: typeof proto.measureStep === 'function',
     };
   }
 
