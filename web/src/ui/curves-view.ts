@@ -1,5 +1,7 @@
 // The `curves` view: loss and accuracy over training steps, train (every step) and test
-// (every evaluation), drawn with the viz LineChart. gradlabData: {train: Metrics[], test: Metrics[]}.
+// (every evaluation), drawn with the viz LineChart. gradlabData: {train: Metrics[], test:
+// Metrics[], drawn: {loss: {name, points}[], accuracy: {name, points}[]}} (drawn: each plotted
+// series and its number of finite points; an empty list is a chart saying "no data yet").
 // Per-step train numbers are noisy (one batch each): each is drawn as an exponential moving
 // average with the raw values faint behind it. The plotted columns grow incrementally as
 // rows arrive (no per-frame rebuild of thousands of points).
@@ -54,6 +56,7 @@ export class CurvesView {
   private trainCols = new Map<string, Column>();
   private testCols = new Map<string, Column>();
   private gan = false;
+  private drawn: { loss: Drawn[]; accuracy: Drawn[] } = { loss: [], accuracy: [] };
 
   constructor(host: HTMLElement) {
     this.root = h('div', { class: 'view curves', 'data-view': 'curves' });
@@ -67,11 +70,17 @@ export class CurvesView {
     this.publish();
   }
 
+  /** Forget every row (a new session, a reset): the next rows say which losses to plot. */
   clear(): void {
     this.train = [];
     this.test = [];
     this.trainCols.clear();
     this.testCols.clear();
+    if (this.gan) {
+      // the next experiment may not be a GAN: its loss is one positive number again
+      this.gan = false;
+      this.loss.setYScale('log', false);
+    }
     this.redraw();
   }
 
@@ -137,6 +146,7 @@ export class CurvesView {
       if (t && !this.gan) lines.push({ name: `test ${label(key)}`, x: t.x, y: t.raw, color: classColor(2 * i + 1), dash: [5, 3], points: true });
     });
     this.loss.update([...raw, ...lines]);
+    this.drawn = { loss: drawnOf(lines), accuracy: [] };
     const accKey = ACC_KEYS.find((k) => this.trainCols.get(k)?.any || this.testCols.get(k)?.any);
     this.accHost.hidden = accKey === undefined;
     if (accKey) {
@@ -149,6 +159,7 @@ export class CurvesView {
       }
       if (t) series.push({ name: `test ${label(accKey)}`, x: t.x, y: t.raw, color: classColor(1), dash: [5, 3], points: true });
       this.acc.update(series);
+      this.drawn.accuracy = drawnOf(series.filter((s) => s.legend !== false));
     }
     this.publish();
   }
@@ -160,7 +171,7 @@ export class CurvesView {
   }
 
   private publish(): void {
-    this.root.gradlabData = { train: this.train, test: this.test };
+    this.root.gradlabData = { train: this.train, test: this.test, drawn: this.drawn };
   }
 }
 
@@ -171,6 +182,20 @@ function col(m: Map<string, Column>, key: string): Column {
     m.set(key, c);
   }
   return c;
+}
+
+interface Drawn {
+  name: string;
+  points: number;
+}
+
+/** Each series by name with its number of finite points (what the chart can draw). */
+function drawnOf(series: Series[]): Drawn[] {
+  return series.map((s) => {
+    let points = 0;
+    for (let i = 0; i < s.y.length; i++) if (Number.isFinite(s.y[i])) points++;
+    return { name: s.name, points };
+  });
 }
 
 function label(key: string): string {

@@ -1,0 +1,34 @@
+// The loss and accuracy curves stay right across lessons: after the GAN lesson (whose two
+// losses replace the single one) the next lesson's Loss chart draws its loss again.
+import { test } from 'node:test';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, poll, screenshot } from './helpers.mjs';
+
+const env = useBrowser();
+
+/** The curves view once its chart `chart` ('loss' or 'accuracy') draws `name` with >= n points. */
+function drawn(page, chart, name, n) {
+  return viewData(page, 'curves', (d) => (d.drawn?.[chart] ?? []).some((s) => s.name === name && s.points >= n), { timeout: 20_000 });
+}
+
+test('after the GAN lesson, the next lesson draws its loss again', { timeout: 120_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=gan-ring');
+  await trainSteps(page, 20);
+  const gan = await drawn(page, 'loss', 'train d loss (smoothed)', 20);
+  t.diagnostic(`gan-ring loss chart: ${JSON.stringify(gan.drawn.loss)}`);
+
+  for (const lesson of ['xor', 'rnn-gradients']) {
+    await page.locator('select#lesson').selectOption(lesson);
+    await poll(async () => new URL(page.url()).hash.includes(`lesson=${lesson}`) && (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
+      timeout: 20_000,
+      message: `lesson ${lesson} loaded at step 0`,
+    });
+    await trainSteps(page, 60);
+    const d = await drawn(page, 'loss', 'train loss (smoothed)', 60);
+    t.diagnostic(`${lesson} loss chart: ${JSON.stringify(d.drawn.loss)}; accuracy chart: ${JSON.stringify(d.drawn.accuracy)}`);
+    assert.ok(d.drawn.loss.every((s) => !/d loss|g loss/.test(s.name)), 'no GAN series left in the loss chart');
+    await drawn(page, 'loss', 'test loss', 1);
+    if (lesson === 'xor') await screenshot(page, 'curves-after-gan', page.locator('#curves-card'));
+  }
+  await page.assertClean();
+});
