@@ -194,7 +194,7 @@ export class Workspace {
       this.settingsPanel.render(spec, this.settings);
       this.data.show((spec.data ?? {}) as DataBlock);
       this.data.showError('');
-      this.editor?.setSpec(JSON.stringify(this.baseSpec, null, 2));
+      this.showSpec(spec);
       this.views.configure(info.snapshotNames, this.lesson?.info.views ?? []);
       this.extras.configure(spec, info, this.client.features);
       void this.refreshPreview();
@@ -233,6 +233,7 @@ export class Workspace {
         const r = await this.client.call('update', { spec: JSON.stringify(this.effectiveSpec()) });
         if (r.applied) {
           this.settingsPanel.showError(name, '');
+          this.showSpec(this.effectiveSpec());
           this.msg.note(`${def.label} is now ${value ?? 'the default'}: training goes on from step ${this.stepNow()}.`);
           this.persist();
           return;
@@ -270,7 +271,7 @@ export class Workspace {
     } catch {
       return;
     }
-    if (JSON.stringify(spec) === JSON.stringify(this.baseSpec)) return;
+    if (JSON.stringify(spec) === JSON.stringify(this.effectiveSpec())) return;
     const before = this.baseSpec;
     const beforeSettings = { ...this.settings };
     this.baseSpec = spec;
@@ -289,7 +290,12 @@ export class Workspace {
 
   mountEditor(editor: EditorLike): void {
     this.editor = editor;
-    if (Object.keys(this.baseSpec).length > 0) editor.setSpec(JSON.stringify(this.baseSpec, null, 2));
+    if (Object.keys(this.baseSpec).length > 0) this.showSpec(this.effectiveSpec());
+  }
+
+  /** The editor shows the spec the engine runs: the edited one with the settings applied. */
+  private showSpec(spec: Record<string, unknown>): void {
+    this.editor?.setSpec(JSON.stringify(spec, null, 2));
   }
 
   private async reset(): Promise<void> {

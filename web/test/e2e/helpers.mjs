@@ -408,3 +408,32 @@ export async function deepText(page) {
 }
 
 export { assert };
+
+/**
+ * The spec the engine runs, from the checkpoint that "Save checkpoint" downloads (the engine
+ * writes its own spec into it).
+ */
+export async function engineSpec(page) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#checkpoint-export').click()]);
+  const file = await download.path();
+  return JSON.parse(fs.readFileSync(file, 'utf8')).spec;
+}
+
+/** The spec the JSON editor shows (its "Spec JSON" tab is opened for it), parsed. */
+export async function editorSpec(page) {
+  await page.getByRole('tab', { name: 'Spec JSON' }).first().click();
+  const editor = page.locator('.cm-content').first();
+  await editor.waitFor({ state: 'visible', timeout: 15_000 });
+  return JSON.parse(await editor.innerText());
+}
+
+/** The settings in the page's address (its hash), as strings by name. */
+export function hashSettings(page) {
+  const out = {};
+  for (const part of new URL(page.url()).hash.slice(1).split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    out[eq < 0 ? part : part.slice(0, eq)] = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // taken by the running session (the step count goes on and the engine reports the new lr),
 // while a new seed starts a fresh session at step 0 and says why.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll, engineSpec, editorSpec, hashSettings } from './helpers.mjs';
 
 const env = useBrowser();
 
@@ -42,4 +42,36 @@ test('a new learning rate applies live; a new seed restarts with a note', { time
   const note = (await page.locator('#message').textContent()) ?? '';
   t.diagnostic(`note: ${note}`);
   assert.match(note, /restarted/, 'the page says why training restarted');
+});
+
+test('after live changes the panel, the Spec JSON, the URL and the engine agree', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env);
+  await openApp(page, env, 'lesson=xor');
+  await trainSteps(page, 10);
+  const changes = [
+    ['Learning rate', 'lr', '/optimizer/lr', '0.05'],
+    ['Momentum', 'momentum', '/optimizer/momentum', '0.5'],
+    ['Learning rate', 'lr', '/optimizer/lr', '0.125'],
+    ['Clip gradient norm', 'clip', '/training/clip_grad_norm', '2'],
+  ];
+  const at = (spec, pointer) => pointer.split('/').slice(1).reduce((o, k) => o?.[k], spec);
+  for (const [label, name, pointer, value] of changes) {
+    const box = page.getByLabel(label, { exact: true });
+    await box.fill(value);
+    await box.press('Enter');
+    await poll(async () => hashSettings(page)[name] === value, { timeout: 15_000, message: `${name}=${value} in the URL` });
+    assert.match((await page.locator('#message').textContent()) ?? '', /training goes on/, `${label}: applied live`);
+    const json = await editorSpec(page);
+    const engine = await engineSpec(page);
+    t.diagnostic(`${label} ${value}: panel ${await box.inputValue()}, JSON ${at(json, pointer)}, URL ${hashSettings(page)[name]}, engine ${at(engine, pointer)}`);
+    assert.equal(await box.inputValue(), value, `${label}: the panel`);
+    assert.equal(at(json, pointer), Number(value), `${label}: the Spec JSON`);
+    assert.equal(at(engine, pointer), Number(value), `${label}: the engine`);
+    assert.deepEqual(json.optimizer, engine.optimizer, `${label}: the JSON's optimizer block is the engine's`);
+    assert.deepEqual(json.training, engine.training, `${label}: the JSON's training block is the engine's`);
+  }
+  assert.equal(await stepCount(page), 10, 'every change was live (no restart)');
+  const row = (await trainSteps(page, 2), await viewData(page, 'curves', (d) => d.train.some((r) => r.step === 12))).train.find((r) => r.step === 12);
+  assert.equal(row.lr, 0.125, 'the engine trains with the last learning rate');
+  await page.assertClean();
 });
