@@ -20,6 +20,8 @@ export interface SettingDef {
   kinds?: readonly SpecKind[];
   /** the engine can change it in a running session (session.update), so no reset */
   live?: boolean;
+  /** for an /optimizer field: the optimizer types that have it (all if absent) */
+  optimizers?: readonly Optimizer[];
 }
 
 export type SpecKind = 'sequential' | 'seq2seq' | 'gan';
@@ -27,6 +29,19 @@ export type SettingValue = number | boolean | string;
 export type Settings = Record<string, SettingValue | null>;
 
 const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
+export type Optimizer = (typeof OPTIMIZERS)[number];
+
+/**
+ * The fields each optimizer type accepts (docs/spec.md, "optimizer"): the engine refuses any
+ * other field, so a switch of type keeps only these of the old block.
+ */
+export const OPTIMIZER_FIELDS: Readonly<Record<Optimizer, readonly string[]>> = {
+  sgd: ['type', 'lr', 'momentum', 'dampening', 'nesterov', 'weight_decay'],
+  adam: ['type', 'lr', 'betas', 'eps', 'weight_decay'],
+  adamw: ['type', 'lr', 'betas', 'eps', 'weight_decay'],
+  rmsprop: ['type', 'lr', 'alpha', 'eps', 'momentum', 'centered', 'weight_decay'],
+  adagrad: ['type', 'lr', 'lr_decay', 'initial_accumulator_value', 'eps', 'weight_decay'],
+};
 const NOT_GAN: readonly SpecKind[] = ['sequential', 'seq2seq'];
 
 export const SETTINGS: readonly SettingDef[] = [
@@ -34,7 +49,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'seed', type: 'int', default: null, min: 0, max: 2 ** 31 - 1, label: 'Seed', pointer: '/seed' },
   { name: 'optimizer', type: 'enum', values: OPTIMIZERS, default: null, label: 'Optimizer', pointer: '/optimizer/type', kinds: NOT_GAN },
   { name: 'lr', type: 'number', default: null, min: 0, max: 1000, label: 'Learning rate', pointer: '/optimizer/lr', kinds: NOT_GAN, live: true },
-  { name: 'momentum', type: 'number', default: null, min: 0, max: 1, label: 'Momentum', pointer: '/optimizer/momentum', kinds: NOT_GAN, live: true },
+  { name: 'momentum', type: 'number', default: null, min: 0, max: 1, label: 'Momentum', pointer: '/optimizer/momentum', kinds: NOT_GAN, live: true, optimizers: ['sgd', 'rmsprop'] },
   { name: 'weightDecay', type: 'number', default: null, min: 0, max: 10, label: 'Weight decay', pointer: '/optimizer/weight_decay', kinds: NOT_GAN, live: true },
   { name: 'gLr', type: 'number', default: null, min: 0, max: 1000, label: 'Generator learning rate', pointer: '/model/generator_optimizer/lr', kinds: ['gan'], live: true },
   { name: 'dLr', type: 'number', default: null, min: 0, max: 1000, label: 'Discriminator learning rate', pointer: '/model/discriminator_optimizer/lr', kinds: ['gan'], live: true },
@@ -87,16 +102,37 @@ export function specKind(spec: unknown): SpecKind {
   return kind === 'seq2seq' || kind === 'gan' ? kind : 'sequential';
 }
 
-/** The settings that apply to a spec (its kind), in table order. */
-export function settingsFor(spec: unknown): SettingDef[] {
-  const kind = specKind(spec);
-  return SETTINGS.filter((d) => d.pointer !== undefined && (!d.kinds || d.kinds.includes(kind)));
+/** The spec's optimizer type (the engine's default, SGD, when it names none). */
+export function optimizerType(spec: unknown): string {
+  const t = getPointer(spec, '/optimizer/type');
+  return typeof t === 'string' ? t : 'sgd';
 }
 
-/** The spec with every non-null setting written at its pointer (settings of other kinds are ignored). */
+/** The settings that apply to a spec (its kind and optimizer type), in table order. */
+export function settingsFor(spec: unknown): SettingDef[] {
+  const kind = specKind(spec);
+  const opt = optimizerType(spec);
+  return SETTINGS.filter(
+    (d) => d.pointer !== undefined && (!d.kinds || d.kinds.includes(kind)) && (!d.optimizers || (d.optimizers as readonly string[]).includes(opt)),
+  );
+}
+
+/**
+ * The spec with every non-null setting written at its pointer (settings of other kinds, or
+ * of another optimizer type, are ignored). A new optimizer type keeps only the fields of the
+ * old optimizer block that the new type has (SGD's momentum is not Adam's).
+ */
 export function applySettings<T>(spec: T, settings: Settings): T {
   let out = spec;
-  for (const d of settingsFor(spec)) {
+  const type = settings.optimizer;
+  const block = getPointer(spec, '/optimizer');
+  if (specKind(spec) !== 'gan' && typeof type === 'string' && type !== optimizerType(spec)) {
+    const keep = OPTIMIZER_FIELDS[type as Optimizer] ?? ['type', 'lr'];
+    const old = typeof block === 'object' && block !== null && !Array.isArray(block) ? (block as Record<string, unknown>) : {};
+    out = setPointer(out, '/optimizer', Object.fromEntries(Object.entries(old).filter(([k]) => keep.includes(k))));
+    out = setPointer(out, '/optimizer/type', type);
+  }
+  for (const d of settingsFor(out)) {
     const v = settings[d.name];
     if (v !== null && v !== undefined) out = setPointer(out, d.pointer!, v);
   }

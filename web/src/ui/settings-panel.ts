@@ -8,6 +8,7 @@ import { clear, field, h, InlineError } from './dom';
 export class SettingsPanel {
   readonly root: HTMLFormElement;
   private readonly errors = new Map<string, InlineError>();
+  private readonly controls = new Map<string, HTMLInputElement | HTMLSelectElement>();
 
   constructor(host: HTMLElement, private readonly onChange: (name: string, value: SettingValue) => void) {
     this.root = h('form', { class: 'settings', 'aria-label': 'Training settings' });
@@ -19,6 +20,7 @@ export class SettingsPanel {
   render(spec: unknown, values: Settings): void {
     clear(this.root);
     this.errors.clear();
+    this.controls.clear();
     for (const def of settingsFor(spec)) this.root.append(this.fieldFor(def, values[def.name] ?? null));
   }
 
@@ -42,6 +44,7 @@ export class SettingsPanel {
         inputmode: 'decimal',
       });
     }
+    this.controls.set(def.name, control);
     const row = field(def.label, control, def.live ? undefined : 'changing this restarts training');
     const err = new InlineError(row);
     this.errors.set(def.name, err);
@@ -66,6 +69,14 @@ export class SettingsPanel {
       }
     });
     return row;
+  }
+
+  /** Show a value the workspace went back to (a change the engine refused). */
+  setValue(name: string, value: SettingValue | null): void {
+    const control = this.controls.get(name);
+    if (!control) return;
+    if (control instanceof HTMLSelectElement) control.value = value === null ? (control.options[0]?.value ?? '') : String(value);
+    else control.value = value === null ? '' : String(value);
   }
 
   /** Show an engine error next to the setting it concerns. */

@@ -6,7 +6,7 @@ import { EngineClient, engineErrorOf } from '../engine/client';
 import { describeError, type SessionInfo } from '../engine/protocol';
 import type { Metrics, Validation } from '../engine/types';
 import { parseLessonIndex, splitLesson, type Lesson, type LessonIndexEntry } from '../state/lessons';
-import { applySettings, restartNote, settingDef, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
+import { applySettings, restartNote, settingDef, settingsFor, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
 import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
 import { pytorchExport, safeFileName } from '../state/pytorch';
@@ -241,6 +241,7 @@ export class Workspace {
         pointers = r.pointers;
       } catch (e) {
         this.settings[name] = previous;
+        this.settingsPanel.setValue(name, previous);
         const err = engineErrorOf(e);
         this.settingsPanel.showError(name, describeError(err));
         return;
@@ -248,7 +249,9 @@ export class Workspace {
     }
     const ok = await this.createSession(restartNote(name, pointers));
     if (!ok) {
+      // the old session trains on: the panel (and the URL, not yet written) say so
       this.settings[name] = previous;
+      this.settingsPanel.setValue(name, previous);
       this.settingsPanel.showError(name, this.lastError);
     }
   }
@@ -407,10 +410,19 @@ export class Workspace {
 
   /** The hash of the current workspace, saved to localStorage and put in the address. */
   private persist(): string {
-    const hash = serializeHash({ settings: this.settings, spec: this.custom ? this.baseSpec : null });
+    const hash = serializeHash({ settings: this.shownSettings(), spec: this.custom ? this.baseSpec : null });
     saveWorkspace(hash);
     if (location.hash !== hash) history.replaceState(null, '', hash);
     return hash;
+  }
+
+  /**
+   * The settings that describe the run: page settings, and the training settings the
+   * current spec has (SGD's momentum is left out while Adam runs, as the spec leaves it out).
+   */
+  private shownSettings(): Settings {
+    const applicable = new Set(settingsFor(this.effectiveSpec()).map((d) => d.name));
+    return Object.fromEntries(Object.entries(this.settings).filter(([k]) => !settingDef(k)?.pointer || applicable.has(k)));
   }
 
   private curvesFrame = 0;

@@ -52,6 +52,21 @@ describe('settings table', () => {
     expect(settingsFor(gan).map((d) => d.name)).toEqual(expect.arrayContaining(['gLr', 'dLr', 'seed', 'batch']));
     expect(settingsFor(gan).map((d) => d.name)).not.toContain('lr');
   });
+
+  it('a new optimizer type keeps only the fields that type has', () => {
+    const s = { ...settingsFromSpec(xor), optimizer: 'adam' };
+    const adam = applySettings(xor, s);
+    expect(adam.optimizer).toEqual({ type: 'adam', lr: 0.3 }); // no momentum: Adam has none
+    expect(settingsFor(adam).map((d) => d.name)).not.toContain('momentum');
+    const rms = applySettings({ ...xor, optimizer: { type: 'sgd', lr: 0.3, momentum: 0.9, nesterov: true } }, { ...s, optimizer: 'rmsprop' });
+    expect(rms.optimizer).toEqual({ type: 'rmsprop', lr: 0.3, momentum: 0.9 });
+    const back = applySettings({ ...xor, optimizer: { type: 'adam', lr: 0.01, betas: [0.5, 0.9] } }, { optimizer: 'sgd', momentum: 0.5 });
+    expect(back.optimizer).toEqual({ type: 'sgd', lr: 0.01, momentum: 0.5 });
+    expect(applySettings(xor, { optimizer: 'sgd', momentum: 0.5 }).optimizer).toEqual({ type: 'sgd', lr: 0.3, momentum: 0.5 });
+    // a spec's own (unchanged) type is left as written, so the engine reports its mistakes
+    const odd = { ...xor, optimizer: { type: 'adam', lr: 0.1, momentum: 0.9 } };
+    expect(applySettings(odd, { optimizer: 'adam' }).optimizer).toEqual(odd.optimizer);
+  });
 });
 
 describe('URL hash', () => {
