@@ -413,6 +413,8 @@ export class Workspace {
     const hash = serializeHash({ settings: this.shownSettings(), spec: this.custom ? this.baseSpec : null });
     saveWorkspace(hash);
     if (location.hash !== hash) history.replaceState(null, '', hash);
+    // a link shown earlier is a link to what is on screen now, not to a previous lesson
+    if (!this.el.shareUrl.hidden && this.el.shareUrl.value !== location.href) this.el.shareUrl.value = location.href;
     return hash;
   }
 

@@ -1,6 +1,6 @@
 // A shared URL restores the same settings and, after the same number of steps, the same loss.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, lastLoss, trainSteps, poll } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, lastLoss, trainSteps, poll, screenshot } from './helpers.mjs';
 
 const env = useBrowser();
 const N = 30;
@@ -81,4 +81,23 @@ test('a shared URL restores the settings and reproduces the loss in a fresh cont
   assert.ok(Math.abs(loss3 - loss1) > 1e-6, 'the shared settings changed the run (else the test proves nothing)');
   assert.deepEqual(errors, [], 'no errors in the fresh context');
   await page.assertClean('the sharing page');
+});
+
+test('the Share link box follows the lesson on screen', { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=xor');
+  await page.locator('#share').click();
+  const box = page.locator('.share-url');
+  await poll(async () => /lesson=xor/.test(await box.inputValue()), { timeout: 10_000, message: 'the link box shows the xor link' });
+  assert.ok(await box.isVisible(), 'the link box is shown after #share');
+  for (const lesson of ['rnn-gradients', 'attention']) {
+    await page.locator('select#lesson').selectOption(lesson);
+    await poll(async () => new URL(page.url()).hash.includes(`lesson=${lesson}`), { timeout: 20_000, message: `the address names ${lesson}` });
+    const shown = await box.inputValue();
+    t.diagnostic(`after switching to ${lesson}: box ${shown}`);
+    assert.equal(shown, page.url(), `the link box shows the address of ${lesson}, not an older lesson's`);
+    assert.match(shown, new RegExp(`lesson=${lesson}`));
+  }
+  await screenshot(page, 'share-box', page.locator('header.topbar'));
+  await page.assertClean();
 });
