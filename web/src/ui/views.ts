@@ -22,6 +22,11 @@ export interface ViewDef {
   load?: () => Promise<unknown>;
   /** shown only when the lesson asks for it or the student opens it (costly snapshots) */
   onDemand?: boolean;
+  /**
+   * the view plots its snapshots over training: it gets `{<snapshot name>: data, step}`, step
+   * being the training step the worker took the snapshot at
+   */
+  stepped?: boolean;
 }
 
 export const VIEW_DEFS: readonly ViewDef[] = [
@@ -32,7 +37,7 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], load: () => import('./inside/grad-through-time').then((m) => m.GradThroughTime) },
   { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], load: () => import('./inside/gates').then((m) => m.GatesView) },
   { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], load: () => import('./inside/jacobian').then((m) => m.JacobianView) },
-  { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], load: () => import('./inside/histograms').then((m) => m.HistogramsView) },
+  { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], stepped: true, load: () => import('./inside/histograms').then((m) => m.HistogramsView) },
   { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
   { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'] },
 ];
@@ -121,6 +126,8 @@ const OFFSCREEN_MS = 500;
 export class ViewManager {
   private cards: ViewCard[] = [];
   private latest = new Map<string, Snapshot>();
+  /** the training step of each latest snapshot */
+  private latestStep = new Map<string, number>();
   private frame = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private available: ViewDef[] = [];
@@ -143,6 +150,7 @@ export class ViewManager {
     for (const c of this.cards) c.dispose();
     this.cards = [];
     this.latest.clear();
+    this.latestStep.clear();
     const { shown, available } = viewsFor(snapshotNames, lessonViews);
     this.available = available;
     for (const def of shown) this.cards.push(new ViewCard(this.host, def, () => this.close(def), this.optionsFor(def.name)));
@@ -158,8 +166,9 @@ export class ViewManager {
     return this.cards.map((c) => c.def.name);
   }
 
-  onSnapshot(name: string, data: Snapshot): void {
+  onSnapshot(name: string, data: Snapshot, step: number): void {
     this.latest.set(name, data);
+    this.latestStep.set(name, step);
     for (const c of this.cards) if (c.def.snapshots.includes(name)) c.dirty = true;
     this.schedule();
   }
@@ -194,7 +203,10 @@ export class ViewManager {
       card.dirty = false;
       card.lastUpdate = now;
       try {
-        if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
+        if (card.def.stepped) {
+          const step = Math.max(...snaps.map((s) => this.latestStep.get(s) ?? 0));
+          card.update({ ...Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])), step });
+        } else if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
         else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])));
       } catch (e) {
         console.warn(`view ${card.def.name} could not draw`, e);

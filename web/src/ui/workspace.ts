@@ -97,7 +97,7 @@ export class Workspace {
           this.scheduleCurves();
           break;
         case 'snapshot':
-          this.views.onSnapshot(e.name, e.data);
+          this.views.onSnapshot(e.name, e.data, e.step);
           break;
         case 'status':
           if (this.wasPlaying && !e.playing) this.extras.paused();

@@ -163,6 +163,9 @@ describe('params: histograms and norm history', () => {
     expect(h.grad[0]![0]).toBeNull();
     expect(h.grad[0]![1]).toBeGreaterThan(0);
     expect(h.value[0]![1]).toBe(trained[0]!.value.norm);
+    h = pushNorms(h, 0, fresh); // back to step 0 (a reset): the record starts over
+    expect(h.x).toEqual([0]);
+    expect(h.grad[0]![0]).toBeNull();
   });
   it('history stays bounded and keeps its first and last points', () => {
     let h = emptyNormHistory();

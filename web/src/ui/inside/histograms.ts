@@ -2,7 +2,8 @@
 // gradient with the numbers behind them (norm, mean, std, non-finite count), and a chart of
 // every parameter's gradient norm (and value norm) across updates, on a log axis, so
 // vanishing or exploding layers stand out. Input: the `params` snapshot (an array of
-// ParameterStats, core/inspect/params.h); pass `{params, step}` to put the history on steps.
+// ParameterStats, core/inspect/params.h); pass `{params, step}` to put the history on training
+// steps (the workspace does: the worker knows each snapshot's step).
 // gradlabData: {parameters: [{name, shape, value_norm, grad_norm|null, ...}], history: NormHistory}.
 //
 //   const v = new HistogramsView(host);
@@ -31,6 +32,7 @@ export class HistogramsView {
   private cards: Card[] = [];
   private history: NormHistory = emptyNormHistory();
   private updates = 0;
+  private xLabel = 'training step';
 
   constructor(host: HTMLElement) {
     this.root = viewRoot(
@@ -52,8 +54,11 @@ export class HistogramsView {
 
   update(data: ParameterStatsJson[] | { params: ParameterStatsJson[]; step?: number }): void {
     const params = Array.isArray(data) ? data : data.params;
-    const step = !Array.isArray(data) && typeof data.step === 'number' ? data.step : this.updates;
+    // without a step the x axis counts snapshots, and says so
+    const stepped = !Array.isArray(data) && typeof data.step === 'number';
+    const step = stepped ? data.step! : this.updates;
     this.updates++;
+    this.xLabel = stepped ? 'training step' : 'snapshot';
     this.history = pushNorms(this.history, step, params);
     this.syncCards(params);
     params.forEach((p, i) => {
@@ -107,7 +112,7 @@ export class HistogramsView {
         points: h.x.length < 30,
       })),
     );
-    this.chart.setLabels('training step', grad ? '‖∂L/∂W‖₂' : '‖W‖₂');
+    this.chart.setLabels(this.xLabel, grad ? '‖∂L/∂W‖₂' : '‖W‖₂');
   }
 
   private syncCards(params: ParameterStatsJson[]): void {

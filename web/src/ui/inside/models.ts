@@ -60,7 +60,7 @@ export function histogramEdges(h: HistogramJson): number[] {
 
 /** A running record of every parameter's value norm and gradient norm, one point per snapshot. */
 export interface NormHistory {
-  x: number[]; // step (or snapshot number)
+  x: number[]; // the training step of each snapshot (or its number, when the step is not known)
   names: string[];
   value: number[][]; // [parameter][point]
   grad: (number | null)[][]; // null before a backward reached the parameter
@@ -72,12 +72,14 @@ export function emptyNormHistory(): NormHistory {
 
 /**
  * Appends one params snapshot at x (new parameters start empty; a snapshot identical to the
- * last one, or at the same x, replaces it instead of adding a point). Keeps at most `cap`
+ * last one, or at the same x, replaces it instead of adding a point; an x before the last
+ * one, as after a reset, starts the record over). Keeps at most `cap`
  * points by dropping every second old point, so a long run stays cheap and still spans it.
  */
 export function pushNorms(h: NormHistory, x: number, params: ParameterStatsJson[], cap = 400): NormHistory {
   const names = params.map((p) => p.name);
-  const same = names.length === h.names.length && names.every((n, i) => n === h.names[i]);
+  const back = h.x.length > 0 && x < h.x[h.x.length - 1]!;
+  const same = !back && names.length === h.names.length && names.every((n, i) => n === h.names[i]);
   const out: NormHistory = same ? h : { x: [], names, value: names.map(() => []), grad: names.map(() => []) };
   const last = out.x.length - 1;
   const replace =
