@@ -1,5 +1,7 @@
 // The training bar: play/pause, one step, train N steps, reset, speed, and the step
-// counter. It only reports clicks; the workspace decides what they do.
+// counter. It only reports clicks; the workspace decides what they do. Space toggles play
+// from anywhere on the page except where Space already means something (typing, a
+// button, a select, the JSON editor).
 import { button, field, h } from './dom';
 
 export interface ControlsHandlers {
@@ -27,7 +29,7 @@ export class TrainingControls {
   private playing = false;
 
   constructor(host: HTMLElement, private readonly on: ControlsHandlers) {
-    this.playBtn = button('Play', { id: 'play', class: 'primary play', 'aria-pressed': 'false', title: 'Train continuously (space)' });
+    this.playBtn = button('Play', { id: 'play', class: 'primary play', 'aria-pressed': 'false', title: 'Train continuously (Space)', 'aria-keyshortcuts': 'Space' });
     this.stepBtn = button('Step', { id: 'step', title: 'One training step' });
     this.stepsInput = h('input', { id: 'train-steps', type: 'number', min: 1, max: 100000, step: 1, value: 100, class: 'narrow' });
     this.trainBtn = button('Train', { id: 'train-n', title: 'Train exactly this many steps' });
@@ -37,7 +39,13 @@ export class TrainingControls {
     this.counter = h('span', { id: 'step-counter', 'aria-live': 'off' }, '–');
     this.rate = h('span', { class: 'muted rate' });
 
-    this.playBtn.addEventListener('click', () => (this.playing ? this.on.pause() : this.on.play()));
+    this.playBtn.addEventListener('click', () => this.toggle());
+    host.ownerDocument.addEventListener('keydown', (e) => {
+      if (e.key !== ' ' || e.repeat || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+      if (spaceIsTaken(e.composedPath()[0])) return;
+      e.preventDefault(); // no page scroll
+      if (!this.playBtn.disabled) this.toggle();
+    });
     this.stepBtn.addEventListener('click', () => this.on.step());
     const trainN = () => {
       const n = Number(this.stepsInput.value);
@@ -71,6 +79,11 @@ export class TrainingControls {
     this.setEnabled(false);
   }
 
+  private toggle(): void {
+    if (this.playing) this.on.pause();
+    else this.on.play();
+  }
+
   setPlaying(playing: boolean): void {
     if (this.playing === playing && this.playBtn.getAttribute('aria-pressed') === String(playing)) return;
     this.playing = playing;
@@ -99,3 +112,26 @@ export class TrainingControls {
 }
 
 const STEP_FORMAT = new Intl.NumberFormat('en-US');
+
+/** Roles whose element answers Space itself (WAI-ARIA keyboard patterns). */
+const SPACE_ROLES = new Set(['button', 'checkbox', 'combobox', 'listbox', 'menuitem', 'option', 'radio', 'slider', 'spinbutton', 'switch', 'tab', 'textbox']);
+
+/**
+ * Space belongs to the focused element: a text field or any other input, a select, a
+ * button or link-like control, an editable region (the CodeMirror JSON editor), or
+ * anything inside such an element.
+ */
+export function spaceIsTaken(target: EventTarget | undefined): boolean {
+  for (let el = target instanceof Element ? target : null; el; el = el.parentElement ?? hostOf(el)) {
+    if (el instanceof HTMLElement && el.isContentEditable) return true;
+    if (el.matches('input, textarea, select, button, summary, a[href], audio, video, iframe, .cm-editor')) return true;
+    const role = el.getAttribute('role');
+    if (role && SPACE_ROLES.has(role)) return true;
+  }
+  return false;
+}
+
+function hostOf(el: Element): Element | null {
+  const root = el.getRootNode();
+  return root instanceof ShadowRoot ? root.host : null;
+}
