@@ -1,5 +1,6 @@
 // The loss and accuracy curves stay right across lessons: after the GAN lesson (whose two
-// losses replace the single one) the next lesson's Loss chart draws its loss again.
+// losses replace the single one) the next lesson's Loss chart draws its loss again, and the
+// GAN view's own chart draws both players' losses.
 import { test } from 'node:test';
 import { assert, useBrowser, openPage, openApp, viewData, trainSteps, poll, screenshot } from './helpers.mjs';
 
@@ -30,5 +31,19 @@ test('after the GAN lesson, the next lesson draws its loss again', { timeout: 12
     await drawn(page, 'loss', 'test loss', 1);
     if (lesson === 'xor') await screenshot(page, 'curves-after-gan', page.locator('#curves-card'));
   }
+  await page.assertClean();
+});
+
+test("the GAN view's chart draws both players' losses over training steps", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=gan-ring');
+  await trainSteps(page, 30);
+  const gan = await viewData(page, 'gan', (d) => (d.losses?.step ?? []).includes(30), { timeout: 20_000 });
+  const { step, d, g } = gan.losses;
+  t.diagnostic(`${step.length} loss points, steps ${step[0]}..${step[step.length - 1]}; last d ${d[d.length - 1]}, g ${g[g.length - 1]}`);
+  assert.ok(step.length >= 30, `a point per step (found ${step.length})`);
+  assert.ok(step.every((s, i) => i === 0 || s > step[i - 1]), 'steps ascending');
+  assert.ok(d.every(Number.isFinite) && g.every(Number.isFinite), 'both losses finite at every step');
+  await screenshot(page, 'gan-losses', page.locator('[data-card="gan"]'));
   await page.assertClean();
 });
