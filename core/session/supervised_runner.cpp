@@ -287,9 +287,13 @@ double joint_norm(const std::vector<Tensor>& ts) {
   return std::sqrt(sum_sq);
 }
 
-// Bias parameters by their PyTorch names ("bias", "bias_ih_l0"); everything else a layer
-// trains (weight, weight_hh_l0, BatchNorm's weight) counts as its weights.
-bool is_bias(const std::string& name) { return name.rfind("bias", 0) == 0; }
+// Bias parameters by the last part of their PyTorch names ("bias", "bias_ih_l0",
+// "fn.0.bias" in a residual block); everything else a layer trains (weight, weight_hh_l0,
+// BatchNorm's weight) counts as its weights.
+bool is_bias(const std::string& name) {
+  const auto dot = name.rfind('.');
+  return name.compare(dot == std::string::npos ? 0 : dot + 1, 4, "bias") == 0;
+}
 }  // namespace
 
 // Per top-level layer, input to output, on the grad batch: ||dL/dW_l|| over the layer's

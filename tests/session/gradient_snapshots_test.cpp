@@ -125,6 +125,27 @@ TEST(LayersSnapshot, NamesPointersAndShapes) {
   EXPECT_NEAR(l0["bias_grad_norm"].get<double>(), norm(grads[1].second), 1e-9);
 }
 
+// A residual block is one top-level layer; its inner biases count as biases.
+TEST(LayersSnapshot, ResidualBlockWeightsAndBiasesApart) {
+  auto spec = nlohmann::json::parse(example("xor.json"));
+  spec["model"]["layers"] = {{{"type", "linear"}, {"in", 2}, {"out", 4}},
+                             {{"type", "residual"},
+                              {"layers", {{{"type", "linear"}, {"in", 4}, {"out", 4}}, {{"type", "tanh"}}}}},
+                             {{"type", "linear"}, {"in", 4}, {"out", 2}}};
+  Session s(spec.dump());
+  const auto block = s.snapshot("layers")["layers"][1];
+  EXPECT_EQ(block["type"], "residual");
+  EXPECT_EQ(block["parameters"], nlohmann::json::array({"layers.1.fn.0.weight", "layers.1.fn.0.bias"}));
+  Tensor dW, db;
+  for (const auto& [name, g] : s.gradients()) {
+    if (name == "layers.1.fn.0.weight") dW = g;
+    if (name == "layers.1.fn.0.bias") db = g;
+  }
+  ASSERT_TRUE(dW.defined() && db.defined());
+  EXPECT_NEAR(block["weight_grad_norm"].get<double>(), norm(dW), 1e-9);
+  EXPECT_NEAR(block["bias_grad_norm"].get<double>(), norm(db), 1e-9);
+}
+
 TEST(LayersSnapshot, OutputGradientsByHandOnTheTinyNet) {
   Session s(example("tiny-chain-rule.json"));
   const auto j = s.snapshot("layers");
