@@ -78,7 +78,12 @@ the tolerance (default 1e-6), 1 otherwise (a table says which).
 Prints one inspection snapshot as JSON, of the spec's model freshly initialised or, with
 --checkpoint, as trained (a checkpoint.json from gradlab run). Without --what, lists the
 snapshots this experiment offers, for example:
-  params      per-parameter value and gradient statistics with histograms
+  params      per-parameter value and gradient statistics with histograms; the
+              gradients of one forward/backward on the batch gradlab grad uses
+              (training is left as it was); small_fraction = share of |w| < 1e-3
+  layers      per top-level layer, input to output: ||dL/dW|| (weights; biases
+              apart) and ||dL/da||, the gradient reaching the layer's output
+              (norm over the whole batch; L is the batch's loss, a mean by default)
   gradcheck   finite-difference check per parameter
   field       the model's output over the plane (2-D data) or along the line (1-D)
   recurrent   ||dL/dh_t|| per step, layer and direction; gate activations [T x H];

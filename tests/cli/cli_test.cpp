@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -175,6 +177,33 @@ TEST(Cli, InspectListsAndPrintsSnapshots) {
   auto syntax = run("inspect " + example("adding-lstm.json") + " --clamp f --what recurrent");
   EXPECT_EQ(syntax.code, 2);
   EXPECT_TRUE(contains(syntax.out, "GATE=VALUE")) << syntax.out;
+}
+
+TEST(Cli, InspectParamsReportsTheGradientsThatGradPrints) {
+  auto grad = run("grad " + example("xor.json"));
+  ASSERT_EQ(grad.code, 0) << grad.out;
+  auto params = run("inspect " + example("xor.json") + " --what params");
+  ASSERT_EQ(params.code, 0) << params.out;
+  const auto g = nlohmann::json::parse(grad.out)["gradients"];
+  const auto p = nlohmann::json::parse(params.out);
+  ASSERT_EQ(p.size(), g.size());
+  for (const auto& entry : p) {
+    const std::string name = entry["name"];
+    double sq = 0, lo = 1e300, hi = -1e300;
+    for (const auto& v : g[name]["data"]) {
+      sq += v.get<double>() * v.get<double>();
+      lo = std::min(lo, v.get<double>());
+      hi = std::max(hi, v.get<double>());
+    }
+    EXPECT_TRUE(entry["has_grad"].get<bool>()) << name;
+    EXPECT_GT(std::sqrt(sq), 0) << name;
+    EXPECT_NEAR(entry["grad"]["norm"].get<double>(), std::sqrt(sq), 1e-6 * std::sqrt(sq)) << name;
+    EXPECT_NEAR(entry["grad"]["min"].get<double>(), lo, 1e-6 * std::abs(lo)) << name;
+    EXPECT_NEAR(entry["grad"]["max"].get<double>(), hi, 1e-6 * std::abs(hi)) << name;
+  }
+  auto layers = run("inspect " + example("xor.json") + " --what layers");
+  ASSERT_EQ(layers.code, 0) << layers.out;
+  EXPECT_EQ(nlohmann::json::parse(layers.out)["layers"][2]["pointer"], "/model/layers/2");
 }
 
 TEST(Cli, InspectATrainedCheckpointWithSnapshotsWrittenByRun) {
