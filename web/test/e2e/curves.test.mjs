@@ -47,3 +47,33 @@ test("the GAN view's chart draws both players' losses over training steps", { ti
   await screenshot(page, 'gan-losses', page.locator('[data-card="gan"]'));
   await page.assertClean();
 });
+
+/** Points a line chart shows: with dots every finite point, else those with a finite neighbour. */
+function visiblePoints({ loss, dots }) {
+  let n = 0;
+  loss.forEach((v, i) => {
+    if (!Number.isFinite(v)) return;
+    if (dots || Number.isFinite(loss[i - 1]) || Number.isFinite(loss[i + 1])) n++;
+  });
+  return n;
+}
+
+test('stepping the critic and the generator by hand draws both losses', { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=gan-ring');
+  const presses = ['#gan-step-d', '#gan-step-g', '#gan-step-d', '#gan-step-g'];
+  for (const [i, button] of presses.entries()) {
+    await page.locator(button).click();
+    await viewData(page, 'gan', (d) => (d.losses?.step ?? []).length >= i + 1, { timeout: 15_000 });
+  }
+  const gan = await viewData(page, 'gan', (d) => d.drawn !== undefined && (d.losses?.step ?? []).length === presses.length);
+  t.diagnostic(`losses ${JSON.stringify(gan.losses)}; drawn ${JSON.stringify(gan.drawn)}`);
+  for (const player of ['d', 'g']) {
+    const line = gan.drawn[player];
+    assert.equal(visiblePoints(line), 2, `the ${player} line shows both of its hand steps`);
+    assert.ok(line.loss.every(Number.isFinite), `the ${player} line has no gaps`);
+  }
+  await page.locator('[data-card="gan"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'gan-losses-by-hand', page.locator('[data-card="gan"]'));
+  await page.assertClean();
+});

@@ -5,6 +5,7 @@ import {
   attentionModel,
   cellText,
   emptyNormHistory,
+  ganLossLines,
   ganLossSeries,
   ganModel,
   gateModel,
@@ -245,6 +246,15 @@ describe('ganModel', () => {
     expect(s.step.length).toBe(rows.length);
     expect(s.d[s.d.length - 1]).toBeNull();
     expect(s.g[s.g.length - 1]).not.toBeNull();
+    // each player's line holds only its own steps, no gaps
+    const lines = ganLossLines(s);
+    expect(lines.d.loss.every(Number.isFinite) && lines.g.loss.every(Number.isFinite)).toBe(true);
+    expect(lines.d.step.length).toBe(s.d.filter((v) => v !== null).length);
+    expect(lines.g.step.length).toBe(s.g.filter((v) => v !== null).length);
+  });
+  it('steps by hand, one player at a time, make two lines without gaps', () => {
+    const s = { step: [1, 1, 1, 1], d: [0.7, null, 0.6, null], g: [null, -0.1, null, -0.2] };
+    expect(ganLossLines(s)).toEqual({ d: { step: [1, 1], loss: [0.7, 0.6] }, g: { step: [1, 1], loss: [-0.1, -0.2] } });
   });
   it('loss series of both players from metrics rows', () => {
     const rows = fixture<Array<Record<string, unknown>>>('gan-ring-wgan-gp.metrics.json');

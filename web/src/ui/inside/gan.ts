@@ -6,7 +6,8 @@
 // gan_runner.cpp; metrics: training rows with d_loss/g_loss, or feed them with pushMetrics).
 // Buttons call `onStep('discriminator' | 'generator' | 'both')`, or dispatch a bubbling
 // `gradlab-gan-step` event with that string. gradlabData: {real, generated, arrows, field: {nx,
-// ny, x_range, y_range, value_range, probability}, coverage, losses: {step, d, g}}.
+// ny, x_range, y_range, value_range, probability}, coverage, losses: {step, d, g}, drawn: {d, g:
+// {step, loss, dots}}} (drawn: each player's line as the chart got it; dots: its points are marked).
 //
 //   const v = new GanView(host, {onStep: (p) => client.stepPlayer(p)});
 //   v.update({samples, critic_field, coverage});
@@ -15,7 +16,7 @@
 import { LineChart } from '../../viz/line-chart';
 import { CLASS_COLORS, formatNumber, mix, type Rgb } from '../../viz/scales';
 import { ScatterPlot, type ScatterData } from '../../viz/scatter-plot';
-import { ganLossSeries, ganModel, type GanInput } from './models';
+import { ganLossLines, ganLossSeries, ganModel, type GanInput } from './models';
 import { button, el, emit, labelled, setGradlabData, viewRoot } from './view';
 
 export type GanPlayer = 'discriminator' | 'generator' | 'both';
@@ -97,11 +98,18 @@ export class GanView {
 
   private drawLosses(): ReturnType<typeof ganLossSeries> {
     const losses = ganLossSeries(this.metrics);
+    const lines = ganLossLines(losses);
+    // a few points (steps by hand) are marked, so that one press shows
+    const dots = (n: number): boolean => n <= DOTS_UP_TO;
     this.chart.update([
-      { name: 'critic / discriminator loss', x: losses.step, y: losses.d, color: CLASS_COLORS[0] },
-      { name: 'generator loss', x: losses.step, y: losses.g, color: CLASS_COLORS[1] },
+      { name: 'critic / discriminator loss', x: lines.d.step, y: lines.d.loss, color: CLASS_COLORS[0], points: dots(lines.d.step.length) },
+      { name: 'generator loss', x: lines.g.step, y: lines.g.loss, color: CLASS_COLORS[1], points: dots(lines.g.step.length) },
     ]);
-    this.lastData = { ...this.lastData, losses };
+    const drawn = {
+      d: { ...lines.d, dots: dots(lines.d.step.length) },
+      g: { ...lines.g, dots: dots(lines.g.step.length) },
+    };
+    this.lastData = { ...this.lastData, losses, drawn };
     return losses;
   }
 
@@ -162,7 +170,11 @@ export class GanView {
         : null,
       coverage: c,
       losses,
+      drawn: this.lastData['drawn'],
     };
     this.publish();
   }
 }
+
+/** the loss lines mark their points while they have at most this many */
+const DOTS_UP_TO = 60;

@@ -427,6 +427,24 @@ export function ganLossSeries(metrics: Array<Record<string, unknown>>): { step: 
   return out;
 }
 
+/**
+ * Each player's loss as its own line: only the rows where that player moved. A step of one
+ * player alone (the Step D / Step G buttons) leaves the other's value null in its row, and
+ * a line through those nulls breaks at every one of them: stepping by hand drew nothing.
+ */
+export function ganLossLines(s: { step: number[]; d: (number | null)[]; g: (number | null)[] }): Record<'d' | 'g', { step: number[]; loss: number[] }> {
+  const line = (ys: (number | null)[]): { step: number[]; loss: number[] } => {
+    const out = { step: [] as number[], loss: [] as number[] };
+    ys.forEach((v, i) => {
+      if (v === null || !Number.isFinite(v)) return;
+      out.step.push(s.step[i]!);
+      out.loss.push(v);
+    });
+    return out;
+  };
+  return { d: line(s.d), g: line(s.g) };
+}
+
 // ---- graph --------------------------------------------------------------------------------
 
 export interface GraphNodeJson {
