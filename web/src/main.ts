@@ -1,6 +1,7 @@
 // The workspace page: find the elements, start the engine worker, mount the panels.
 // Wiring only; the flow lives in ui/workspace.ts.
 import './styles.css';
+import './ui/lesson-panel.css';
 import { EngineClient } from './engine/client';
 import { Workspace, applyTheme, type WorkspaceElements } from './ui/workspace';
 import { NetworkEditor } from './editor/network_editor';

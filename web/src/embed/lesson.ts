@@ -30,6 +30,7 @@ import { splitLesson, type Lesson } from '../state/lessons';
 import { CurvesView } from '../ui/curves-view';
 import { AttentionView, GanView, GatesView, GradThroughTime } from '../ui/inside';
 import { FieldPlot } from '../viz/field-plot';
+import { LessonPanel } from '../ui/lesson-panel';
 import { lessonSheet } from './styles';
 
 export const PANELS = ['title', 'explanation', 'controls', 'curves', 'view'] as const;
@@ -166,6 +167,9 @@ export class GradlabLessonElement extends HTMLElement {
   private unsubscribe: (() => void) | null = null;
   private main: MainView | null = null;
   private lesson: Lesson | null = null;
+  /** a format-2 lesson's steps, in the explanation's place */
+  private panel: LessonPanel | null = null;
+  private info: SessionInfo | null = null;
   /** Events since the last frame, drawn on the next animation frame. */
   private pendingTrain: Metrics[] = [];
   private pendingTest: Metrics[] = [];
@@ -232,6 +236,8 @@ export class GradlabLessonElement extends HTMLElement {
     this.frame = 0;
     this.main?.dispose();
     this.main = null;
+    this.panel?.dispose();
+    this.panel = null;
     this.lesson = null;
     for (const b of [this.els.play, this.els.step, this.els.reset]) b.disabled = true;
   }
@@ -262,6 +268,7 @@ export class GradlabLessonElement extends HTMLElement {
       await this.applySpeed();
       this.setupMainView(lesson, info, client);
       this.fresh(info);
+      this.showSteps(lesson, client);
       for (const b of [this.els.play, this.els.step, this.els.reset]) b.disabled = false;
     } catch (e) {
       if (token === this.loadToken) this.showMessage(`This lesson could not start: ${describeError(engineErrorOf(e))}`);
@@ -330,6 +337,13 @@ export class GradlabLessonElement extends HTMLElement {
             case 'error':
               this.showMessage(describeError(e.error));
               break;
+            case 'lessonSession':
+              // a lesson step started a new session (restart_with, reset, a fresh run)
+              if (e.info && this.lesson) {
+                this.setupMainView(this.lesson, e.info, client, this.main?.name);
+                this.fresh(e.info);
+              }
+              break;
           }
           this.requestFrame();
         });
@@ -343,7 +357,25 @@ export class GradlabLessonElement extends HTMLElement {
     return this.clientStart;
   }
 
-  private setupMainView(lesson: Lesson, info: SessionInfo, client: EngineClient): void {
+  /** A format-2 lesson: its steps (run, checked) in place of the explanation. */
+  private showSteps(lesson: Lesson, client: EngineClient): void {
+    this.panel?.dispose();
+    this.panel = null;
+    if (!lesson.file || !Array.isArray((lesson.file.lesson as { steps?: unknown } | undefined)?.steps)) return;
+    this.panel = new LessonPanel(this.els.explanation, client, {
+      reveal: (view) => {
+        if (this.lesson && this.info && view !== this.main?.name && VIEW_SNAPSHOTS[view]?.every((s) => this.info!.snapshotNames.includes(s))) {
+          this.setupMainView(this.lesson, this.info, client, view);
+        }
+      },
+      remember: false,
+      title: false,
+    });
+    this.panel.show(lesson.id, lesson.file, lesson.info.title);
+  }
+
+  private setupMainView(lesson: Lesson, info: SessionInfo, client: EngineClient, prefer?: string): void {
+    this.info = info;
     this.main?.dispose();
     this.main = null;
     this.els.view.replaceChildren();
@@ -351,7 +383,7 @@ export class GradlabLessonElement extends HTMLElement {
       const snaps = VIEW_SNAPSHOTS[name];
       return snaps !== undefined && info.snapshotNames.includes(snaps[0]!);
     };
-    const name = lesson.info.views.find(offered) ?? VIEW_PREFERENCE.find(offered) ?? null;
+    const name = (prefer && offered(prefer) ? prefer : undefined) ?? lesson.info.views.find(offered) ?? VIEW_PREFERENCE.find(offered) ?? null;
     if (name) {
       this.main = makeView(name, this.els.view, client);
       this.els.viewTitle.textContent = VIEW_TITLE[name] ?? name;

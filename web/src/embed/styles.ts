@@ -5,6 +5,7 @@
 // --accent, --grid, --danger), set on the element or inherited, and through ::part().
 // The app's view styles (src/views.css) are adopted too, so the views look as in the app.
 import viewsCss from '../views.css?inline';
+import lessonPanelCss from '../ui/lesson-panel.css?inline';
 
 export const LESSON_CSS = `
 :host {
@@ -83,7 +84,7 @@ let sheet: CSSStyleSheet | null = null;
 export function lessonSheet(): CSSStyleSheet {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(`${viewsCss}\n${LESSON_CSS}`);
+    sheet.replaceSync(`${viewsCss}\n${lessonPanelCss}\n${LESSON_CSS}`);
   }
   return sheet;
 }

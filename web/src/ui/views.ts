@@ -166,6 +166,13 @@ export class ViewManager {
     return this.cards.map((c) => c.def.name);
   }
 
+  /** The view's card, opened first when the experiment offers it but it is not shown; null when not offered. */
+  reveal(name: string): HTMLElement | null {
+    const def = this.available.find((d) => d.name === name);
+    if (def) this.open(def);
+    return this.cards.find((c) => c.def.name === name)?.root ?? null;
+  }
+
   onSnapshot(name: string, data: Snapshot, step: number): void {
     this.latest.set(name, data);
     this.latestStep.set(name, step);

@@ -18,6 +18,7 @@ import { MessageBar } from './message';
 import { SettingsPanel } from './settings-panel';
 import { ViewManager } from './views';
 import { ExtrasPanel } from './extras';
+import { LessonPanel } from './lesson-panel';
 
 export interface WorkspaceElements {
   lesson: HTMLSelectElement;
@@ -47,6 +48,7 @@ export class Workspace {
   private readonly settingsPanel: SettingsPanel;
   private readonly views: ViewManager;
   private readonly extras: ExtrasPanel;
+  private readonly lessonPanel: LessonPanel;
   private editor: EditorLike | null = null;
   private lessons: LessonIndexEntry[] = [];
   private lesson: Lesson | null = null;
@@ -84,6 +86,7 @@ export class Workspace {
       return undefined;
     });
     this.extras = new ExtrasPanel(el.extras, client, () => this.settings.temperature as number);
+    this.lessonPanel = new LessonPanel(el.lessonText, client, { reveal: (view) => this.revealView(view) });
 
     client.on((e) => {
       switch (e.kind) {
@@ -106,6 +109,9 @@ export class Workspace {
           break;
         case 'error':
           this.msg.error(`Training stopped: ${describeError(e.error)}`);
+          break;
+        case 'lessonSession':
+          this.adoptLessonSession(e.spec, e.info);
           break;
       }
     });
@@ -146,8 +152,10 @@ export class Workspace {
 
   /** Load a lesson (and optionally an edited spec and the current settings over it). */
   private async loadLesson(id: string, spec: Record<string, unknown> | null, fresh: boolean): Promise<void> {
+    let file: unknown;
     try {
-      this.lesson = splitLesson(id, await fetchJson(`lessons/${encodeURIComponent(id)}.json`));
+      file = await fetchJson(`lessons/${encodeURIComponent(id)}.json`);
+      this.lesson = splitLesson(id, file);
     } catch (e) {
       this.msg.error(`Lesson "${id}" could not be loaded: ${(e as Error).message}`);
       return;
@@ -160,7 +168,7 @@ export class Workspace {
     }
     this.custom = spec !== null;
     this.baseSpec = spec ?? this.lesson.spec;
-    renderLessonText(this.el.lessonText, this.lesson.info.title, this.lesson.info.text);
+    this.lessonPanel.show(id, file, this.lesson.info.title);
     const ok = await this.createSession();
     if (!ok && spec !== null) {
       this.msg.error(`The network in this link does not run (${this.lastError}); the lesson's own network is shown instead.`);
@@ -185,21 +193,8 @@ export class Workspace {
     try {
       const info = await this.client.call('create', { spec: text });
       if (gen !== this.generation) return true;
-      this.info = info;
-      this.curves.clear();
-      this.setStepNow(info.step);
-      this.controls.setPlaying(false);
-      const own = settingsFromSpec(spec);
-      for (const [k, v] of Object.entries(own)) if (this.settings[k] === null || this.settings[k] === undefined) this.settings[k] = v;
-      this.settingsPanel.render(spec, this.settings);
-      this.data.show((spec.data ?? {}) as DataBlock);
-      this.data.showError('');
-      this.showSpec(spec);
-      this.views.configure(info.snapshotNames, this.lesson?.info.views ?? []);
-      this.extras.configure(spec, info, this.client.features);
-      void this.refreshPreview();
+      this.followSession(spec, info);
       if (note) this.msg.note(note);
-      this.persist();
       return true;
     } catch (e) {
       const err = engineErrorOf(e);
@@ -209,6 +204,55 @@ export class Workspace {
     } finally {
       if (gen === this.generation) this.controls.setEnabled(true);
     }
+  }
+
+  /** The panels follow a session the worker now runs from `spec`. */
+  private followSession(spec: Record<string, unknown>, info: SessionInfo, lessonViews: string[] = this.lesson?.info.views ?? []): void {
+    this.info = info;
+    this.curves.clear();
+    this.setStepNow(info.step);
+    this.controls.setPlaying(false);
+    const own = settingsFromSpec(spec);
+    for (const [k, v] of Object.entries(own)) if (this.settings[k] === null || this.settings[k] === undefined) this.settings[k] = v;
+    this.settingsPanel.render(spec, this.settings);
+    this.data.show((spec.data ?? {}) as DataBlock);
+    this.data.showError('');
+    this.showSpec(spec);
+    this.views.configure(info.snapshotNames, lessonViews);
+    this.extras.configure(spec, info, this.client.features);
+    void this.refreshPreview();
+    this.persist();
+  }
+
+  /**
+   * A lesson step changed the experiment in the worker: a new session from `spec` (info), or
+   * the running one updated in place (info null). The panels, the editor and the URL follow;
+   * the views shown stay shown.
+   */
+  private adoptLessonSession(spec: Record<string, unknown>, info: SessionInfo | null): void {
+    this.generation++; // a fresh session still on its way is older than this one
+    this.custom = JSON.stringify(spec) !== JSON.stringify(this.lesson?.spec ?? null);
+    this.baseSpec = spec;
+    for (const [k, v] of Object.entries(settingsFromSpec(spec))) this.settings[k] = v;
+    if (info) {
+      const shown = this.views.names();
+      this.followSession(spec, info, [...shown, ...(this.lesson?.info.views ?? []).filter((v) => !shown.includes(v))]);
+      this.controls.setEnabled(true);
+    } else {
+      this.settingsPanel.render(spec, this.settings);
+      this.showSpec(spec);
+      this.persist();
+    }
+  }
+
+  /** Brings a view on screen (opening it when the experiment offers it): a lesson step's view. */
+  private revealView(name: string): void {
+    const target =
+      name === 'curves' ? document.getElementById('curves-card') : name === 'network' ? this.el.network : this.views.reveal(name);
+    for (const e of document.querySelectorAll('[data-lesson-focus]')) e.removeAttribute('data-lesson-focus');
+    if (!target) return;
+    target.setAttribute('data-lesson-focus', '');
+    target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   /** An engine error next to what caused it: a setting, the data panel, or the message line. */
@@ -505,10 +549,6 @@ async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, document.baseURI));
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
-}
-
-function renderLessonText(host: HTMLElement, title: string, text: string): void {
-  host.replaceChildren(h('h2', { text: title }), ...text.split(/\n\s*\n/).map((p) => h('p', { text: p })));
 }
 
 export function applyTheme(theme: string): void {
