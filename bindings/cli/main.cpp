@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "check_command.h"
+#include "lesson_command.h"
 #include "session/session.h"
 #include "train/supervised.h"
 
@@ -42,6 +43,7 @@ Commands:
   params SPEC   parameter names, shapes and counts, and the total
   inspect SPEC  one inspection snapshot (gradients through time, gates, attention,
                 decision field, GAN field, computation graph...) as JSON
+  lesson FILE   run a lesson's steps headless and check every expectation it makes
 
 Run `gradlab <command> --help` for a command's options. Specs: docs/spec.md; examples/.
 )";
@@ -95,6 +97,18 @@ snapshots this experiment offers, for example:
   samples, critic_field, coverage   (gan)
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},
+    {"lesson", R"(Usage: gradlab lesson FILE [--seed S | --check-seeds] [--json]
+
+Runs every step of a lesson (a spec with a "lesson" block; docs/lessons.md) headless:
+each step's actions (train N steps, clamp a gate, change a field, start variants), then
+each expectation measured and compared with its bound. Prints every expectation with
+the measured value, and exits 0 only when all hold (1 otherwise, 2 for a bad file).
+Options:
+  --seed S          run on seed S instead of the spec's seed
+  --check-seeds     run on every seed in lesson.check_seeds (default: the spec's seed
+                    and the next two); what ctest runs for each shipped lesson
+  --json            the report as JSON: every step's notes and expectations per seed
+)"},
     {"params", R"(Usage: gradlab params SPEC [--json]
 
 Lists every parameter with its PyTorch name, shape and count, and the total.
@@ -146,7 +160,7 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  if (argc < 2) throw UsageError("missing command (run, grad, check, params, inspect); try gradlab --help");
+  if (argc < 2) throw UsageError("missing command (run, grad, check, params, inspect, lesson); try gradlab --help");
   a.command = argv[1];
   if (a.command == "--help" || a.command == "-h" || a.command == "help") {
     a.help = true;
@@ -154,12 +168,12 @@ Args parse_args(int argc, char** argv) {
     return a;
   }
   if (!kHelp.count(a.command))
-    throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect)");
+    throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect, lesson)");
   const std::map<std::string, std::vector<std::string>> valued = {
       {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}},
-      {"inspect", {"--checkpoint", "--what", "--clamp"}}};
+      {"inspect", {"--checkpoint", "--what", "--clamp"}}, {"lesson", {"--seed"}}};
   const std::map<std::string, std::vector<std::string>> boolean = {
-      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}};
+      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}, {"lesson", {"--json", "--check-seeds"}}};
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -404,6 +418,19 @@ int cmd_run(const Args& a) {
   return 0;
 }
 
+bool has_flag(const Args& a, const std::string& flag) { return std::find(a.flags.begin(), a.flags.end(), flag) != a.flags.end(); }
+
+int cmd_lesson(const Args& a) {
+  gradlab_cli::LessonOptions options;
+  options.json = has_flag(a, "--json");
+  options.check_seeds = has_flag(a, "--check-seeds");
+  if (a.options.count("--seed")) {
+    if (options.check_seeds) throw UsageError("--seed and --check-seeds exclude each other");
+    options.seed = static_cast<std::uint64_t>(int_option(a, "--seed", 0, std::int64_t(1) << 53));
+  }
+  return gradlab_cli::run_lesson_command(a.spec_path, read_file(a.spec_path), options, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -418,6 +445,7 @@ int main(int argc, char** argv) {
     if (args.command == "grad") return cmd_grad(args);
     if (args.command == "run") return cmd_run(args);
     if (args.command == "inspect") return cmd_inspect(args);
+    if (args.command == "lesson") return cmd_lesson(args);
     if (args.command == "check") {
       const double tol = args.options.count("--tolerance") ? number_option(args, "--tolerance") : 1e-6;
       const bool json = std::find(args.flags.begin(), args.flags.end(), "--json") != args.flags.end();
