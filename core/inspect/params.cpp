@@ -150,7 +150,9 @@ std::vector<ParameterStats> parameter_stats(const Module& module,
   check_options(options.grad);
   std::vector<ParameterStats> out;
   for (const auto& [name, var] : module.named_parameters()) {
-    const auto it = std::find_if(gradients.begin(), gradients.end(), [&](const auto& g) { return g.first == name; });
+    // clang 14 (emscripten's) cannot capture a structured binding: compare through a reference
+    const std::string& wanted = name;
+    const auto it = std::find_if(gradients.begin(), gradients.end(), [&](const auto& g) { return g.first == wanted; });
     Tensor grad;
     if (it != gradients.end()) {
       grad = it->second;
