@@ -140,6 +140,24 @@
       return { applied: parsed(this._live()['update'](specText(spec))) };
     }
 
+    // A lesson step's records and expectations measured on this session now (after the page
+    // ran the step's actions), exactly as `gradlab lesson` measures them (docs/lessons.md).
+    // context: {recorded: {name: number}, last_step: metrics or null, diverged_at: step or 0};
+    // variants: [{label, session: Session, last_step, diverged_at}] for a step with variants.
+    // Returns {recorded: {...} (with this step's records added), expectations: [{pointer,
+    // what, expected, value, pass, error?}]}.
+    measureStep(lesson, stepIndex, context, variants) {
+      const c = context || {};
+      const v = (variants || []).map((x) => ({
+        label: String(x.label),
+        core: x.session._live(),
+        last_step: x.last_step ? JSON.stringify(x.last_step) : undefined,
+        diverged_at: Number(x.diverged_at || 0),
+      }));
+      return parsed(this._live()['measureStep'](specText(lesson), Number(stepIndex),
+        JSON.stringify({ recorded: c.recorded || {}, last_step: c.last_step || null, diverged_at: Number(c.diverged_at || 0) }), v));
+    }
+
     // Back to step 0: a fresh session from the same spec (same seed, same numbers).
     reset() {
       unwrap(this._live()['reset']());
@@ -168,6 +186,11 @@
   // message}], layers: [{pointer, type, output, parameters, formula}], input_shape, total_parameters}.
   Module['validate'] = function validate(spec) {
     return parsed(Module['validateSpec'](specText(spec)));
+  };
+  // A lesson file checked as `gradlab lesson` checks it: {steps: N}; throws a SpecError
+  // (issues with JSON pointers into the file) for an invalid lesson.
+  Module['checkLessonFile'] = function checkLessonFile(lesson) {
+    return parsed(Module['checkLesson'](specText(lesson)));
   };
   // The built-in datasets: [{name, task, family, description, options: [{name, type, default, min?, max?, description}]}].
   Module['datasets'] = function datasets() {

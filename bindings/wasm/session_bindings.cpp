@@ -13,11 +13,13 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "lesson/measure.h"
 #include "session/session.h"
 #include "session/validate.h"
 #include "train/supervised.h"
@@ -284,6 +286,46 @@ class SessionCore {
   }
   val spec_text() const { return text(spec_text_); }
 
+  // A lesson step's records and expectations measured on this session as it is now (the
+  // page has run the step's actions): `context_json` is {"recorded": {name: number},
+  // "last_step": metrics or null, "diverged_at": step or 0}; `variants` a JS array of
+  // {label, core: SessionCore, last_step, diverged_at} for a step that runs variants.
+  // Returns {"recorded": {...}, "expectations": [...]} as JSON text (lesson/measure.h: the
+  // same measurement as `gradlab lesson`).
+  val measure_step(const std::string& lesson_text, double step_index, const std::string& context_json, const val& variants) {
+    return guarded([&] {
+      const gradlab::Lesson lesson = gradlab::parse_lesson(lesson_text);
+      if (!(step_index >= 0) || step_index != std::floor(step_index) || step_index >= static_cast<double>(lesson.steps.size()))
+        throw std::invalid_argument("measureStep: the lesson has " + std::to_string(lesson.steps.size()) + " steps; no step " +
+                                    json(step_index).dump());
+      const json context = json::parse(context_json);
+      std::map<std::string, double> recorded;
+      // a named copy: items() of the temporary that value() returns would dangle in the loop
+      const json recorded_in = context.value("recorded", json::object());
+      for (const auto& [name, v] : recorded_in.items())
+        if (v.is_number()) recorded[name] = v.get<double>();
+      const json main_last = context.value("last_step", json());
+      gradlab::RunFacts facts{main_last.is_object() ? &main_last : nullptr, context.value("diverged_at", std::int64_t(0))};
+      std::vector<json> variant_last;  // kept alive while measuring
+      variant_last.reserve(variants.isArray() ? variants["length"].as<std::size_t>() : 0);
+      std::map<std::string, gradlab::VariantRun> runs;
+      const std::size_t n = variants.isArray() ? variants["length"].as<std::size_t>() : 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const val v = variants[i];
+        SessionCore* core = v["core"].as<SessionCore*>(emscripten::allow_raw_pointers());
+        if (!core) throw std::invalid_argument("measureStep: variant " + std::to_string(i) + " has no session");
+        variant_last.push_back(v["last_step"].isString() ? json::parse(v["last_step"].as<std::string>()) : json());
+        runs[v["label"].as<std::string>()] = {&core->session_,
+                                               {variant_last.back().is_object() ? &variant_last.back() : nullptr,
+                                                static_cast<std::int64_t>(v["diverged_at"].isNumber() ? v["diverged_at"].as<double>() : 0)}};
+      }
+      const auto results = gradlab::measure_step(session_, lesson.steps[static_cast<std::size_t>(step_index)], recorded, facts, runs);
+      json out = {{"recorded", recorded}, {"expectations", json::array()}};
+      for (const auto& r : results) out["expectations"].push_back(gradlab::to_json(r));
+      return text(out.dump());
+    });
+  }
+
  private:
   std::string spec_text_;
   Session session_;
@@ -318,10 +360,15 @@ EMSCRIPTEN_BINDINGS(gradlab) {
       .function("data", &SessionCore::data)
       .function("sample", &SessionCore::sample)
       .function("stepPlayer", &SessionCore::step_player)
-      .function("update", &SessionCore::update);
+      .function("update", &SessionCore::update)
+      .function("measureStep", &SessionCore::measure_step);
   // Module-level: spec checking for an editor and the dataset catalog, as JSON text.
   emscripten::function("validateSpec", +[](const std::string& spec_text) {
     return guarded([&] { return text(gradlab::validate_spec(spec_text).dump()); });
+  });
+  // A lesson file checked as `gradlab lesson` checks it: {"steps": N} or a SpecError.
+  emscripten::function("checkLesson", +[](const std::string& lesson_text) {
+    return guarded([&] { return text(json({{"steps", gradlab::parse_lesson(lesson_text).steps.size()}}).dump()); });
   });
   emscripten::function("datasetCatalog", +[] { return guarded([&] { return text(gradlab::datasets_json().dump()); }); });
   // "simd" or "scalar": which build this module is.
