@@ -298,11 +298,12 @@ Lesson parse_lesson(const nlohmann::json& document) {
   }
   if (!issues.empty()) throw SpecError(issues);
 
-  // Every field a step changes must lead somewhere in the spec.
+  // Every field a step changes must lead somewhere in the spec as the earlier steps left it.
+  nlohmann::json changed = lesson.spec;
   for (const auto& s : lesson.steps)
     for (const auto& a : s.actions) {
-      with_fields(lesson.spec, a.fields, a.pointer + "/" + a.kind, issues);
-      for (const auto& [label, fields] : a.variants) with_fields(lesson.spec, fields, a.pointer + "/variants/" + pointer_escape(label), issues);
+      for (const auto& [label, fields] : a.variants) with_fields(changed, fields, a.pointer + "/variants/" + pointer_escape(label), issues);
+      if (!a.fields.empty()) changed = with_fields(changed, a.fields, a.pointer + "/" + a.kind, issues);
     }
   if (!issues.empty()) throw SpecError(issues);
   return lesson;
