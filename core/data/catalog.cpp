@@ -110,7 +110,8 @@ std::vector<DatasetInfo> build_catalog() {
                     "Random bits; the label at step t is the XOR of bits 0..t.",
                     {n_samples(1000), integer("seq_len", 20, 1, 1000, "steps T")}));
   c.push_back(entry("timing", task::sequence_labelling, "sequence",
-                    "One cue per sequence; label 1 exactly lag steps after the cue, else 0 (peepholes help).",
+                    "One cue per sequence; label 1 exactly lag steps after the cue, else 0 (the task peephole LSTMs were "
+                    "proposed for; a plain LSTM solves it as well here: lessons/peephole.json).",
                     {n_samples(1000), integer("seq_len", 30, 2, 1000, "steps T"),
                      integer("lag", 10, 1, 999, "steps from the cue to the spike, less than seq_len")}));
   c.push_back(entry("lookahead", task::sequence_labelling, "sequence",
