@@ -310,6 +310,12 @@ export class Interrupted extends Error {
   }
 }
 
+/** "pointer = value, ..." for a step's notes (a long value, such as a batch, shortened). */
 function describeFields(fields: Array<[string, unknown]>): string {
-  return fields.map(([p, v]) => `${p} = ${JSON.stringify(v)}`).join(', ');
+  return fields
+    .map(([p, v]) => {
+      const value = JSON.stringify(v) ?? 'null';
+      return `${p} = ${value.length > 60 ? `${value.slice(0, 57)}...` : value}`;
+    })
+    .join(', ');
 }

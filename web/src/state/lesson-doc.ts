@@ -169,8 +169,8 @@ function lookup(doc: unknown, path: string[]): { found: boolean; value: unknown 
 
 /**
  * The spec with each field (JSON pointer -> value) replaced, as core/lesson's with_fields:
- * the parent must exist; objects gain new keys, arrays are only indexed. Throws naming
- * `where` and the pointer that cannot be set.
+ * the parent must exist; objects gain new keys, arrays are only indexed, and null removes
+ * an object's field. Throws naming `where` and the pointer that cannot be set.
  */
 export function withFields<T extends Record<string, unknown>>(spec: T, fields: FieldEdits, where: string): T {
   let out = spec;
@@ -192,7 +192,13 @@ export function withFields<T extends Record<string, unknown>>(spec: T, fields: F
     if (!isObject(parent.value) && !(Array.isArray(parent.value) && lookup(out, path).found)) {
       fail(`${parentName} is not an object${Array.isArray(parent.value) ? ' and the index is out of range' : ''}`);
     }
-    out = setPointer(out, pointer, value);
+    if (value === null) {
+      // null removes the field, as in a JSON merge patch (RFC 7386)
+      if (!isObject(parent.value) || !Object.hasOwn(parent.value, path[path.length - 1]!)) fail('there is no field to remove there');
+      out = setPointer(out, pointer, undefined);
+    } else {
+      out = setPointer(out, pointer, value);
+    }
   }
   return out;
 }

@@ -102,6 +102,10 @@ export class LessonPanel {
     if (!s) return;
     s.page = Math.max(-1, Math.min(s.doc.steps.length - 1, page));
     this.render();
+    // the step's text first: the panel's top below the page's sticky top bar
+    const bar = this.host.ownerDocument.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+    const top = this.host.getBoundingClientRect().top;
+    if (top < bar) window.scrollBy(0, top - bar - 8);
     const view = s.page >= 0 ? s.doc.steps[s.page]!.view : '';
     if (view) this.hooks.reveal(view);
     this.host.querySelector<HTMLElement>('.lesson-page h3')?.focus({ preventScroll: true });
@@ -225,10 +229,11 @@ export class LessonPanel {
       step.expects.forEach((what, k) => {
         const r = outcome?.expectations[k];
         const mark = r ? (r.pass ? MARK.pass : MARK.fail) : MARK.pending;
-        const li = h('li', { class: 'lesson-check', 'data-pass': r ? String(r.pass) : undefined }, h('span', { class: 'mark', 'aria-hidden': 'true', text: mark }), h('span', { class: 'what', text: r?.what || what }));
+        const body = h('span', { class: 'check-body' }, h('span', { class: 'what', text: r?.what || what }));
+        const li = h('li', { class: 'lesson-check', 'data-pass': r ? String(r.pass) : undefined }, h('span', { class: 'mark', 'aria-hidden': 'true', text: mark }), body);
         if (r) {
-          li.append(h('span', { class: 'value', text: ` = ${formatValue(r.value)}` }));
-          if (!r.pass) li.append(h('span', { class: 'expected', text: r.error ? ` (${r.error})` : ` (expected ${r.expected})` }));
+          body.append(' = ', h('span', { class: 'value', text: formatValue(r.value) }));
+          if (!r.pass) body.append(h('span', { class: 'expected', text: r.error ? ` (${r.error})` : ` (expected ${r.expected})` }));
           li.setAttribute('aria-label', `${r.pass ? 'holds' : 'does not hold'}: ${r.what} = ${formatValue(r.value)}, expected ${r.expected}`);
         }
         list.append(li);
@@ -238,7 +243,16 @@ export class LessonPanel {
     const error = failure ?? outcome?.error;
     if (error) root.append(h('p', { class: 'inline-error', role: 'alert', text: `This step could not run: ${error}` }));
     if (outcome && outcome.variants.length > 0) root.append(variantsTable(outcome));
-    if (outcome && outcome.notes.length > 0) root.append(h('p', { class: 'lesson-notes muted small', text: `${outcome.notes.join('; ')}. Step count: ${outcome.stepsDone}.` }));
+    if (outcome && outcome.notes.length > 0) {
+      root.append(
+        h(
+          'details',
+          { class: 'lesson-notes muted small' },
+          h('summary', { text: `What ran (now at training step ${outcome.stepsDone})` }),
+          h('ul', {}, ...outcome.notes.map((n) => h('li', { text: n }))),
+        ),
+      );
+    }
     return root;
   }
 }

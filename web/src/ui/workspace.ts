@@ -248,11 +248,20 @@ export class Workspace {
   /** Brings a view on screen (opening it when the experiment offers it): a lesson step's view. */
   private revealView(name: string): void {
     const target =
-      name === 'curves' ? document.getElementById('curves-card') : name === 'network' ? this.el.network : this.views.reveal(name);
+      name === 'curves'
+        ? document.getElementById('curves-card')
+        : name === 'network'
+          ? this.el.network
+          : // a view of the views grid, else one drawn elsewhere (the text samples in the extras)
+            (this.views.reveal(name) ?? document.querySelector(`[data-view="${CSS.escape(name)}"]`)?.closest<HTMLElement>('.card') ?? null);
     for (const e of document.querySelectorAll('[data-lesson-focus]')) e.removeAttribute('data-lesson-focus');
     if (!target) return;
     target.setAttribute('data-lesson-focus', '');
-    target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    // on screen: the card's top part below the top bar; scroll only when it is not (a step's
+    // text stays in view whenever the layout allows both)
+    const bar = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+    const r = target.getBoundingClientRect();
+    if (r.top < bar || r.top + Math.min(r.height, REVEAL_PX) > window.innerHeight) window.scrollBy(0, r.top - bar - 8);
   }
 
   /** An engine error next to what caused it: a setting, the data panel, or the message line. */
@@ -540,6 +549,8 @@ export class Workspace {
 
 export type { Metrics };
 
+/** how much of a lesson step's view must be on screen (px from its top) */
+const REVEAL_PX = 240;
 /** least time between two redraws of the curves while training (ms) */
 const CURVES_MS = 150;
 /** least time between two updates of the step counter while training (ms) */

@@ -75,6 +75,11 @@ describe('withFields (core/lesson with_fields)', () => {
     expect(out).toEqual({ model: { layers: [{ type: 'linear' }, { type: 'relu' }] }, optimizer: { lr: 0.01, momentum: 0.9 } });
     expect(spec.optimizer.lr).toBe(0.3);
   });
+  it('null removes an object field (JSON merge patch), and only an existing one', () => {
+    expect(withFields(spec, [['/optimizer/lr', null]], '/x')).toEqual({ model: spec.model, optimizer: {} });
+    expect(() => withFields(spec, [['/optimizer/momentum', null]], '/x')).toThrow('cannot set /optimizer/momentum: there is no field to remove there');
+    expect(() => withFields(spec, [['/model/layers/0', null]], '/x')).toThrow('there is no field to remove there');
+  });
   it('refuses a missing parent, an array index out of range and the whole spec', () => {
     expect(() => withFields(spec, [['/training/steps', 5]], '/lesson/steps/0/do/0/set')).toThrow(
       '/lesson/steps/0/do/0/set/~1training~1steps: cannot set /training/steps: the spec has no /training',
@@ -153,7 +158,14 @@ describe('shipped lessons', () => {
         expect(entry.chapter).toBeGreaterThanOrEqual(1);
         expect(entry.steps).toBe(doc.steps.length);
         expect(splitLesson(id, file).info.text.length).toBeGreaterThan(0);
-        for (const s of doc.steps) for (const a of s.actions) if (a.kind === 'set' || a.kind === 'restart_with') withFields(lessonSpec(file), a.fields, '/');
+        // the spec edits apply in order, as the worker applies them
+        let spec = lessonSpec(file);
+        for (const s of doc.steps) {
+          for (const a of s.actions) {
+            if (a.kind === 'set' || a.kind === 'restart_with') spec = withFields(spec, a.fields, '/');
+            if (a.kind === 'variants') for (const [, fields] of a.variants) withFields(spec, fields, '/');
+          }
+        }
       } else {
         expect(entry.steps).toBe(0);
       }
