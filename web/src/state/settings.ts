@@ -53,7 +53,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'weightDecay', type: 'number', default: null, min: 0, max: 10, label: 'Weight decay', pointer: '/optimizer/weight_decay', kinds: NOT_GAN, live: true },
   { name: 'gLr', type: 'number', default: null, min: 0, max: 1000, label: 'Generator learning rate', pointer: '/model/generator_optimizer/lr', kinds: ['gan'], live: true },
   { name: 'dLr', type: 'number', default: null, min: 0, max: 1000, label: 'Discriminator learning rate', pointer: '/model/discriminator_optimizer/lr', kinds: ['gan'], live: true },
-  { name: 'batch', type: 'int', default: null, min: 1, max: 100000, label: 'Batch size', pointer: '/training/batch_size', live: true },
+  { name: 'batch', type: 'int', default: null, min: 1, max: 65536, label: 'Batch size', pointer: '/training/batch_size', live: true },
   { name: 'l1', type: 'number', default: null, min: 0, max: 10, label: 'L1', pointer: '/training/l1', kinds: ['sequential'], live: true },
   { name: 'l2', type: 'number', default: null, min: 0, max: 10, label: 'L2', pointer: '/training/l2', kinds: ['sequential'], live: true },
   { name: 'clip', type: 'number', default: null, min: 0, max: 1e6, label: 'Clip gradient norm', pointer: '/training/clip_grad_norm', kinds: NOT_GAN, live: true },

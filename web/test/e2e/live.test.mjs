@@ -75,3 +75,24 @@ test('after live changes the panel, the Spec JSON, the URL and the engine agree'
   assert.equal(row.lr, 0.125, 'the engine trains with the last learning rate');
   await page.assertClean();
 });
+
+test('a change the engine refuses leaves the panel, the JSON, the URL and the engine on the running values', { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, env);
+  await openApp(page, env, 'lesson=xor');
+  await trainSteps(page, 5);
+  // truncated BPTT needs sequence inputs: the engine refuses it for XOR's points
+  const box = page.getByLabel('Truncated BPTT length', { exact: true });
+  assert.equal(await box.inputValue(), '', 'no truncation to start with');
+  await box.fill('5');
+  await box.press('Enter');
+  const error = page.locator('.inline-error', { hasText: /tbptt/ });
+  await error.waitFor({ state: 'visible', timeout: 15_000 });
+  t.diagnostic(`error next to the field: ${await error.textContent()}`);
+  assert.equal(await box.inputValue(), '', 'the panel shows the value that runs again');
+  assert.ok(!('tbptt' in hashSettings(page)), 'the URL has no tbptt');
+  assert.equal((await editorSpec(page)).training.tbptt, undefined, 'the Spec JSON has no tbptt');
+  assert.equal((await engineSpec(page)).training.tbptt, undefined, 'the engine has no tbptt');
+  assert.equal(await stepCount(page), 5, 'the running session goes on');
+  await trainSteps(page, 2);
+  await page.assertClean();
+});
