@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <tuple>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,8 @@
 
 #include "check_command.h"
 #include "lesson_command.h"
+#include "lesson/lesson.h"
+#include "spec/json_text.h"
 #include "session/session.h"
 #include "train/supervised.h"
 
@@ -44,6 +47,7 @@ Commands:
   inspect SPEC  one inspection snapshot (gradients through time, gates, attention,
                 decision field, GAN field, computation graph...) as JSON
   lesson FILE   run a lesson's steps headless and check every expectation it makes
+  sweep SPEC    train variants of a spec side by side (--set /optimizer/lr=0.01,0.1)
 
 Run `gradlab <command> --help` for a command's options. Specs: docs/spec.md; examples/.
 )";
@@ -109,6 +113,21 @@ Options:
                     and the next two); what ctest runs for each shipped lesson
   --json            the report as JSON: every step's notes and expectations per seed
 )"},
+    {"sweep", R"(Usage: gradlab sweep SPEC --set POINTER=V1,V2[,...] [--set ...] [--steps N] [--out DIR]
+
+Trains one variant of the spec per combination of the --set values (a grid when several
+fields are set, at most 64 variants), on the same data and seed, one after another. Each
+POINTER is a JSON pointer into the spec (/optimizer/lr, /model/layers/0/out,
+/training/l2...); each value is JSON (0.1, true, "relu", [1, 2]) or, if it is not valid
+JSON, a string; null removes the field. Writes to DIR (default gradlab-out/<name>-sweep):
+  NN-<label>/metrics.jsonl, NN-<label>/checkpoint.json   as gradlab run writes them
+  sweep.json        every variant's fields and final train and test metrics
+and prints one row per variant with its final numbers. Exit 1 when a variant's training
+stopped (not finite), 2 for a bad pointer or value (named, before anything trains).
+Options:
+  --steps N         train N steps instead of the spec's training.steps
+  --out DIR         where to write results
+)"},
     {"params", R"(Usage: gradlab params SPEC [--json]
 
 Lists every parameter with its PyTorch name, shape and count, and the total.
@@ -155,12 +174,13 @@ struct Args {
   std::string command, spec_path;
   std::map<std::string, std::string> options;
   std::vector<std::string> flags;
+  std::vector<std::string> sets;  // every --set POINTER=V1,V2 (sweep), in order
   bool help = false;
 };
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  if (argc < 2) throw UsageError("missing command (run, grad, check, params, inspect, lesson); try gradlab --help");
+  if (argc < 2) throw UsageError("missing command (run, grad, check, params, inspect, lesson, sweep); try gradlab --help");
   a.command = argv[1];
   if (a.command == "--help" || a.command == "-h" || a.command == "help") {
     a.help = true;
@@ -168,12 +188,12 @@ Args parse_args(int argc, char** argv) {
     return a;
   }
   if (!kHelp.count(a.command))
-    throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect, lesson)");
+    throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect, lesson, sweep)");
   const std::map<std::string, std::vector<std::string>> valued = {
       {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}},
-      {"inspect", {"--checkpoint", "--what", "--clamp"}}, {"lesson", {"--seed"}}};
+      {"inspect", {"--checkpoint", "--what", "--clamp"}}, {"lesson", {"--seed"}}, {"sweep", {"--set", "--steps", "--out"}}};
   const std::map<std::string, std::vector<std::string>> boolean = {
-      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}, {"lesson", {"--json", "--check-seeds"}}};
+      {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}, {"lesson", {"--json", "--check-seeds"}}, {"sweep", {}}};
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -203,7 +223,8 @@ Args parse_args(int argc, char** argv) {
         if (i + 1 >= argc) throw UsageError("option " + name + " needs a value");
         value = argv[++i];
       }
-      a.options[name] = value;
+      if (name == "--set") a.sets.push_back(value);
+      else a.options[name] = value;
       continue;
     }
     if (!a.spec_path.empty()) throw UsageError("unexpected argument '" + arg + "' (one SPEC file per command)");
@@ -247,9 +268,9 @@ std::string spec_text(const Args& a) {
   const std::int64_t seed = int_option(a, "--seed", 0, std::int64_t(1) << 53);
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    return text;  // the session reports where the JSON breaks
+    doc = gradlab::parse_json_text(text, "spec");  // depth-checked before anything recursive
+  } catch (const gradlab::SpecError&) {
+    return text;  // the session reports the same problem with its line and column
   }
   if (doc.is_object()) doc["seed"] = seed;
   return doc.dump();
@@ -343,13 +364,17 @@ void draw_progress(std::int64_t done, std::int64_t total, const gradlab::Metrics
             << std::flush;
 }
 
-int cmd_run(const Args& a) {
-  Session s(spec_text(a));
-  const std::int64_t steps = a.options.count("--steps") ? int_option(a, "--steps", 0, 100'000'000) : s.planned_steps();
-  std::string name = s.spec().name.empty() ? fs::path(a.spec_path).stem().string() : s.spec().name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
-  const fs::path out = a.options.count("--out") ? fs::path(a.options.at("--out")) : fs::path("gradlab-out") / name;
+// What training into an output folder ended with.
+struct TrainOutcome {
+  gradlab::Metrics train, test;  // the final evaluations (empty after divergence)
+  std::int64_t diverged_at = 0;  // the step that was not finite, 0 = none
+  std::string error;             // its message
+};
+
+// Trains `steps` steps, writing metrics.jsonl, snapshots and checkpoint.json into `out`:
+// what `gradlab run` does, shared with `gradlab sweep` so that a variant's files equal a
+// single run of the same spec. Progress goes to stderr, headed by `label`.
+TrainOutcome train_into(Session& s, const fs::path& out, std::int64_t steps, const std::string& label) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw UsageError("cannot create output directory '" + out.string() + "': " + ec.message());
@@ -361,7 +386,7 @@ int cmd_run(const Args& a) {
   const std::int64_t eval_every = s.spec().training.eval_every;
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  std::cerr << "gradlab run: " << name << ", " << steps << " steps, " << s.total_params() << " parameters\n";
+  std::cerr << label << ", " << steps << " steps, " << s.total_params() << " parameters\n";
   const auto& snapshots = s.spec().inspection.snapshots;
   const std::int64_t snapshot_every = s.spec().inspection.every;
   if (!snapshots.empty()) fs::create_directories(out / "snapshots", ec);
@@ -378,6 +403,7 @@ int cmd_run(const Args& a) {
     metrics << j.dump() << "\n";
     return std::make_pair(tr, te);
   };
+  TrainOutcome outcome;
   try {
     s.train(steps, [&](const gradlab::Metrics& m) {
       const std::int64_t done = m["step"].get<std::int64_t>();
@@ -400,21 +426,40 @@ int cmd_run(const Args& a) {
     metrics << nlohmann::json({{"kind", "error"}, {"step", e.step()}, {"where", e.where()}, {"op", e.op()}, {"message", e.what()}}).dump()
             << "\n";
     std::ofstream(out / "checkpoint.json") << s.checkpoint_json() << "\n";
-    std::cerr << "gradlab run: training stopped: " << e.what() << "\n"
+    std::cerr << "training stopped: " << e.what() << "\n"
               << "the last good state is in " << (out / "checkpoint.json").string() << "\n";
-    return 1;
+    outcome.diverged_at = e.step();
+    outcome.error = e.what();
+    return outcome;
   }
   if (tty) std::cerr << "\n";
-  auto [tr, te] = write_eval(s.steps_done());
+  std::tie(outcome.train, outcome.test) = write_eval(s.steps_done());
   if (!snapshots.empty()) write_snapshots(s.steps_done());
   std::ofstream ckpt(out / "checkpoint.json");
   ckpt << s.checkpoint_json() << "\n";
   if (!ckpt) throw UsageError("cannot write '" + (out / "checkpoint.json").string() + "'");
-  std::cerr << "done in " << fmt(seconds(), 3) << " s; train:" << summary(tr)
-            << (te.value("n", 0) > 0 && s.spec().kind != "gan" ? "; test:" + summary(te) : std::string()) << "\n";
+  std::cerr << "done in " << fmt(seconds(), 3) << " s; train:" << summary(outcome.train)
+            << (outcome.test.value("n", 0) > 0 && s.spec().kind != "gan" ? "; test:" + summary(outcome.test) : std::string()) << "\n";
+  return outcome;
+}
+
+// A file or folder name from free text: letters, digits, '-' and '_' kept, the rest '_'.
+std::string file_name(std::string name) {
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  return name;
+}
+
+int cmd_run(const Args& a) {
+  Session s(spec_text(a));
+  const std::int64_t steps = a.options.count("--steps") ? int_option(a, "--steps", 0, 100'000'000) : s.planned_steps();
+  const std::string name = file_name(s.spec().name.empty() ? fs::path(a.spec_path).stem().string() : s.spec().name);
+  const fs::path out = a.options.count("--out") ? fs::path(a.options.at("--out")) : fs::path("gradlab-out") / name;
+  const TrainOutcome outcome = train_into(s, out, steps, "gradlab run: " + name);
+  if (outcome.diverged_at > 0) return 1;
   std::cout << "metrics:    " << (out / "metrics.jsonl").string() << "\n"
             << "checkpoint: " << (out / "checkpoint.json").string() << "\n";
-  if (!snapshots.empty()) std::cout << "snapshots:  " << (out / "snapshots").string() << "/\n";
+  if (!s.spec().inspection.snapshots.empty()) std::cout << "snapshots:  " << (out / "snapshots").string() << "/\n";
   return 0;
 }
 
@@ -429,6 +474,115 @@ int cmd_lesson(const Args& a) {
     options.seed = static_cast<std::uint64_t>(int_option(a, "--seed", 0, std::int64_t(1) << 53));
   }
   return gradlab_cli::run_lesson_command(a.spec_path, read_file(a.spec_path), options, std::cout, std::cerr);
+}
+
+// "0.01,0.1,[1, 2]" -> the values, split at commas outside brackets and quotes; each is JSON
+// or, when it does not parse, a string.
+std::vector<nlohmann::json> sweep_values(const std::string& text, const std::string& option) {
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"' && (i == 0 || text[i - 1] != '\\')) quoted = !quoted;
+    if (!quoted && (c == '[' || c == '{')) ++depth;
+    if (!quoted && (c == ']' || c == '}')) --depth;
+    if (c == ',' && depth == 0 && !quoted) parts.emplace_back();
+    else parts.back() += c;
+  }
+  std::vector<nlohmann::json> values;
+  for (const auto& p : parts) {
+    if (p.empty()) throw UsageError(option + ": an empty value in '" + text + "' (values are separated by commas)");
+    try {
+      values.push_back(gradlab::parse_json_text(p, "value"));
+    } catch (const std::exception&) {
+      values.emplace_back(p);
+    }
+  }
+  return values;
+}
+
+int cmd_sweep(const Args& a) {
+  if (a.sets.empty()) throw UsageError("sweep needs at least one --set POINTER=V1,V2 (e.g. --set /optimizer/lr=0.01,0.1,1)");
+  const std::string text = spec_text(a);
+  const nlohmann::json base = gradlab::parse_json_text(text, "spec");
+  const Session first(text);  // the spec itself must be valid before any variant is made
+  // The grid: every combination of the --set values, the first --set varying slowest.
+  std::vector<std::pair<std::string, std::vector<nlohmann::json>>> axes;
+  for (const auto& s : a.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || s[0] != '/')
+      throw UsageError("--set expects POINTER=V1,V2 with a JSON pointer such as /optimizer/lr, got '" + s + "'");
+    axes.emplace_back(s.substr(0, eq), sweep_values(s.substr(eq + 1), "--set " + s.substr(0, eq)));
+  }
+  std::size_t count = 1;
+  for (const auto& [p, v] : axes) count *= v.size();
+  if (count > 64) throw UsageError("--set makes " + std::to_string(count) + " variants; a sweep runs at most 64");
+  struct Variant {
+    std::string label;
+    std::vector<std::pair<std::string, nlohmann::json>> fields;
+    std::string spec;
+  };
+  std::vector<Variant> variants;
+  for (std::size_t k = 0; k < count; ++k) {
+    Variant v;
+    std::size_t rest = k;
+    for (std::size_t i = axes.size(); i-- > 0;) {
+      const auto& [pointer, values] = axes[i];
+      const auto& value = values[rest % values.size()];
+      rest /= values.size();
+      v.fields.insert(v.fields.begin(), {pointer, value});
+    }
+    for (const auto& [p, value] : v.fields)
+      v.label += (v.label.empty() ? "" : " ") + p.substr(p.rfind('/') + 1) + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    std::vector<gradlab::SpecIssue> issues;
+    const nlohmann::json spec = gradlab::with_fields(base, v.fields, "", issues);
+    for (auto& i : issues) i.pointer = "--set";  // the message names the pointer as typed
+    if (!issues.empty()) throw gradlab::SpecError(issues);
+    v.spec = spec.dump();
+    try {
+      Session check(v.spec);  // every variant is validated before the first one trains
+    } catch (const gradlab::SpecError& e) {
+      std::vector<gradlab::SpecIssue> named;
+      for (const auto& i : e.issues()) named.push_back({i.pointer, "in variant " + v.label + ": " + i.message});
+      throw gradlab::SpecError(named);
+    }
+    variants.push_back(std::move(v));
+  }
+  const std::int64_t steps = a.options.count("--steps") ? int_option(a, "--steps", 0, 100'000'000) : first.planned_steps();
+  const std::string name = file_name(first.spec().name.empty() ? fs::path(a.spec_path).stem().string() : first.spec().name);
+  const fs::path out = a.options.count("--out") ? fs::path(a.options.at("--out")) : fs::path("gradlab-out") / (name + "-sweep");
+  nlohmann::json report = {{"spec", a.spec_path}, {"steps", steps}, {"variants", nlohmann::json::array()}};
+  std::vector<TrainOutcome> outcomes;
+  bool stopped = false;
+  for (std::size_t k = 0; k < variants.size(); ++k) {
+    const Variant& v = variants[k];
+    char index[8];
+    std::snprintf(index, sizeof index, "%02zu", k + 1);
+    const std::string dir = std::string(index) + "-" + file_name(v.label);
+    Session s(v.spec);
+    outcomes.push_back(train_into(s, out / dir, steps,
+                                  "gradlab sweep: variant " + std::to_string(k + 1) + "/" + std::to_string(variants.size()) + " (" + v.label + ")"));
+    const TrainOutcome& o = outcomes.back();
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [p, value] : v.fields) fields[p] = value;
+    nlohmann::json row = {{"label", v.label}, {"dir", dir}, {"fields", fields}, {"train", o.train}, {"test", o.test}};
+    if (o.diverged_at > 0) row["stopped"] = {{"step", o.diverged_at}, {"message", o.error}};
+    report["variants"].push_back(row);
+    stopped = stopped || o.diverged_at > 0;
+  }
+  std::ofstream(out / "sweep.json") << report.dump(2) << "\n";
+  std::size_t width = 7;
+  for (const auto& v : variants) width = std::max(width, v.label.size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "variant" << "  final numbers\n";
+  for (std::size_t k = 0; k < variants.size(); ++k) {
+    const TrainOutcome& o = outcomes[k];
+    std::cout << std::left << std::setw(static_cast<int>(width)) << variants[k].label << " ";
+    if (o.diverged_at > 0) std::cout << " stopped at step " << o.diverged_at << ": not finite\n";
+    else std::cout << " train:" << summary(o.train) << (o.test.value("n", 0) > 0 ? "   test:" + summary(o.test) : std::string()) << "\n";
+  }
+  std::cout << "results:    " << out.string() << "/ (sweep.json, one folder per variant)\n";
+  return stopped ? 1 : 0;
 }
 
 }  // namespace
@@ -446,6 +600,7 @@ int main(int argc, char** argv) {
     if (args.command == "run") return cmd_run(args);
     if (args.command == "inspect") return cmd_inspect(args);
     if (args.command == "lesson") return cmd_lesson(args);
+    if (args.command == "sweep") return cmd_sweep(args);
     if (args.command == "check") {
       const double tol = args.options.count("--tolerance") ? number_option(args, "--tolerance") : 1e-6;
       const bool json = std::find(args.flags.begin(), args.flags.end(), "--json") != args.flags.end();

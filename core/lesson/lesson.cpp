@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "lesson/measure.h"
+#include "spec/json_text.h"
 
 GRADLAB_BEGIN
 
@@ -233,11 +234,12 @@ Lesson parse_lesson(const nlohmann::json& document) {
   Lesson lesson;
   if (!document.is_object()) throw SpecError("", "expected a lesson: a spec object with a \"lesson\" block, found " + describe(document));
   if (!document.contains("lesson")) throw SpecError("/lesson", "is required: a lesson file is a spec with a \"lesson\" block (docs/lessons.md)");
-  lesson.spec = document;
-  lesson.spec.erase("lesson");
-  // The spec first: a lesson whose experiment is not valid cannot run any step.
+  // The spec first (limits included): a lesson whose experiment is not valid cannot run
+  // any step, and nothing below copies or walks a document that parse_spec refused.
   ExperimentSpec spec = parse_spec(document);
   lesson.spec_seed = spec.seed;
+  lesson.spec = document;
+  lesson.spec.erase("lesson");
 
   Reader r(document.at("lesson"), "/lesson", issues);
   if (!r.ok()) throw SpecError(issues);
@@ -310,14 +312,8 @@ Lesson parse_lesson(const nlohmann::json& document) {
 }
 
 Lesson parse_lesson(const std::string& text) {
-  nlohmann::json document;
-  try {
-    document = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    parse_spec(text);  // reports where the JSON breaks, as for any spec
-    throw;
-  }
-  return parse_lesson(document);
+  // Limits (nesting, number range) are checked on the text before anything recursive.
+  return parse_lesson(parse_json_text(text, "lesson"));
 }
 
 GRADLAB_END

@@ -271,10 +271,11 @@ TEST(Cli, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
 TEST(Cli, DeeplyNestedSpecIsOneErrorWithItsPlace) {
   const auto path = std::filesystem::temp_directory_path() / "gradlab_cli_deep.json";
   std::ofstream(path) << "{\"version\": 1, \"data\": " << std::string(70'000, '[') << std::string(70'000, ']') << "}";
-  for (const char* cmd : {"params ", "grad ", "check ", "run "}) {
+  for (const char* cmd : {"params ", "grad ", "check ", "run ", "lesson ", "grad --seed 3 "}) {
     auto r = run(cmd + path.string());
     EXPECT_EQ(r.code, 2) << cmd << r.out;
-    EXPECT_TRUE(contains(r.out, "more than 64 deep at line 1, column 87 of the spec (allowed: at most 64 levels)")) << cmd << r.out;
+    const std::string what = std::string(cmd) == "lesson " ? "lesson" : "spec";
+    EXPECT_TRUE(contains(r.out, "more than 64 deep at line 1, column 87 of the " + what + " (allowed: at most 64 levels)")) << cmd << r.out;
   }
   std::ofstream(path) << "{\"version\": 1,\n\"seed\": 1e400}";
   auto r = run("params " + path.string());

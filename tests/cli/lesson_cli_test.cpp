@@ -1,4 +1,5 @@
-// `gradlab lesson` as a course author meets it, and the course as a whole: every shipped
+// `gradlab lesson` and `gradlab sweep` as a course author meets them, and the course as a
+// whole: every shipped
 // lesson is format 2 and listed in the playground's index, and every COURSE.md question is
 // answered by a lesson or listed as pending with what it waits for.
 #include <gtest/gtest.h>
@@ -110,6 +111,56 @@ TEST(Course, EveryShippedLessonIsFormatTwoAndListed) {
     listed.erase(f.stem().string());
   }
   EXPECT_TRUE(listed.empty()) << "index.json lists lessons with no file: " << *listed.begin();
+}
+
+TEST(CliSweep, OneRowPerVariantAndFilesEqualSingleRuns) {
+  const fs::path dir = fs::temp_directory_path() / "gradlab_sweep";
+  fs::remove_all(dir);
+  const std::string xor_spec = std::string(GRADLAB_SOURCE_DIR) + "/examples/xor.json";
+  auto r = run("sweep " + xor_spec + " --set /optimizer/lr=0.01,0.1,1 --steps 60 --out " + (dir / "sweep").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* row : {"lr=0.01  train:  loss", "lr=0.1   train:  loss", "lr=1     train:  loss"}) EXPECT_TRUE(contains(r.out, row)) << r.out;
+  const auto report = nlohmann::json::parse(read(dir / "sweep" / "sweep.json"));
+  ASSERT_EQ(report["variants"].size(), 3u);
+  EXPECT_EQ(report["variants"][1]["fields"]["/optimizer/lr"], 0.1);
+  // Each variant's files are what `gradlab run` writes for the same spec, bit for bit.
+  for (std::size_t k = 0; k < 3; ++k) {
+    auto spec = nlohmann::json::parse(read(xor_spec));
+    spec["optimizer"]["lr"] = report["variants"][k]["fields"]["/optimizer/lr"];
+    const fs::path single = temp_file("gradlab_sweep_single.json", spec.dump());
+    ASSERT_EQ(run("run " + single.string() + " --steps 60 --out " + (dir / "single").string()).code, 0);
+    const std::string variant_dir = report["variants"][k]["dir"];
+    EXPECT_EQ(read(dir / "single" / "metrics.jsonl"), read(dir / "sweep" / variant_dir / "metrics.jsonl")) << variant_dir;
+    EXPECT_EQ(read(dir / "single" / "checkpoint.json"), read(dir / "sweep" / variant_dir / "checkpoint.json")) << variant_dir;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CliSweep, AGridAndBadPointersOrValuesNamedBeforeTraining) {
+  const fs::path dir = fs::temp_directory_path() / "gradlab_sweep_grid";
+  fs::remove_all(dir);
+  const std::string xor_spec = std::string(GRADLAB_SOURCE_DIR) + "/examples/xor.json";
+  auto r = run("sweep " + xor_spec + " --set /optimizer/lr=0.1,0.3 --set /model/layers/1/type=\"tanh\",relu --steps 5 --out " + dir.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(contains(r.out, "lr=0.1 type=tanh")) << r.out;
+  EXPECT_TRUE(contains(r.out, "lr=0.3 type=relu")) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(read(dir / "sweep.json"))["variants"].size(), 4u);
+  const char* cases[][2] = {
+      {"--set /optimizer/lrr=0.1", "/optimizer/lrr: in variant lrr=0.1: unknown field 'lrr'"},
+      {"--set /optimizer/lr=-1,0.1", "/optimizer/lr: in variant lr=-1: must be from 0 to 1000, found -1"},
+      {"--set /optimzer/lr=1", "--set: cannot set /optimzer/lr: the spec has no /optimzer"},
+      {"--set optimizer/lr=1", "--set expects POINTER=V1,V2 with a JSON pointer"},
+      {"--set /optimizer/lr=0.1,,1", "an empty value"},
+      {"", "sweep needs at least one --set"},
+  };
+  for (auto& c : cases) {
+    fs::remove_all(dir);
+    r = run("sweep " + xor_spec + " " + c[0] + " --out " + dir.string());
+    EXPECT_EQ(r.code, 2) << c[0] << "\n" << r.out;
+    EXPECT_TRUE(contains(r.out, c[1])) << c[0] << "\n" << r.out;
+    EXPECT_FALSE(fs::exists(dir / "sweep.json")) << c[0] << ": nothing trains before every variant is valid";
+  }
+  fs::remove_all(dir);
 }
 
 // Every COURSE.md question is answered by a lesson or pending (with a reason), never both.
