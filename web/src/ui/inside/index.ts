@@ -9,6 +9,7 @@ export { GradThroughTime, GradThroughTimeView } from './grad-through-time';
 export { GraphView } from './graph';
 export { HistogramsView } from './histograms';
 export { JacobianView } from './jacobian';
+export { LayerGradientsView } from './layer-gradients';
 export { PredictionsView } from './predictions';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
