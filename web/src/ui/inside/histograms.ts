@@ -65,14 +65,18 @@ export class HistogramsView {
       const c = this.cards[i]!;
       c.title.textContent = `${p.name} [${p.shape.join('×')}]`;
       c.value.update({ edges: histogramEdges(p.value.histogram), counts: p.value.histogram.counts, below: p.value.histogram.below, above: p.value.histogram.above });
-      c.valueStats.textContent = `values: ‖W‖ ${formatNumber(p.value.norm)}, mean ${formatNumber(p.value.mean)}, std ${formatNumber(p.value.std)}${p.value.non_finite ? `, ${p.value.non_finite} NaN/∞` : ''}`;
+      // the share of near-zero weights (L1 drives weights there); left out while there are none
+      const small = typeof p.small_fraction === 'number' && p.small_fraction > 0 ? `, ${formatNumber(100 * p.small_fraction)}% with |w| < ${formatNumber(p.small_eps ?? 1e-3)}` : '';
+      c.valueStats.textContent = `values: ‖W‖ ${formatNumber(p.value.norm)}, mean ${formatNumber(p.value.mean)}, std ${formatNumber(p.value.std)}${small}${p.value.non_finite ? `, ${p.value.non_finite} NaN/∞` : ''}`;
       if (p.has_grad) {
         c.grad.update({ edges: histogramEdges(p.grad.histogram), counts: p.grad.histogram.counts, below: p.grad.histogram.below, above: p.grad.histogram.above });
         c.gradStats.textContent = `gradient: ‖∂L/∂W‖ ${formatNumber(p.grad.norm)}, mean ${formatNumber(p.grad.mean)}, std ${formatNumber(p.grad.std)}${p.grad.non_finite ? `, ${p.grad.non_finite} NaN/∞` : ''}`;
         c.gradStats.classList.toggle('gl-danger', p.grad.non_finite > 0);
       } else {
+        // the snapshot runs its own backward pass on a batch: no gradient means it does not reach this parameter
         c.grad.update({ edges: [], counts: [] });
-        c.gradStats.textContent = 'gradient: none yet (no backward pass has reached it)';
+        c.gradStats.textContent = 'gradient: none (the backward pass from the loss does not reach this parameter)';
+        c.gradStats.classList.remove('gl-danger');
       }
     });
     this.drawHistory();
@@ -85,6 +89,10 @@ export class HistogramsView {
         value_mean: p.value.mean,
         value_std: p.value.std,
         non_finite: p.value.non_finite + (p.has_grad ? p.grad.non_finite : 0),
+        small_fraction: p.small_fraction ?? null,
+        // the bars drawn: counts per bin (null: no gradient histogram drawn)
+        value_counts: p.value.histogram.counts,
+        grad_counts: p.has_grad ? p.grad.histogram.counts : null,
       })),
       history: this.history,
     });

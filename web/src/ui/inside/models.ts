@@ -50,6 +50,10 @@ export interface ParameterStatsJson {
   value: TensorStatsJson;
   has_grad: boolean;
   grad: TensorStatsJson;
+  /** share of elements with |w| < small_eps, and of exact zeros (newer engines) */
+  small_fraction?: number;
+  small_eps?: number;
+  zero_fraction?: number;
 }
 
 export function histogramEdges(h: HistogramJson): number[] {
