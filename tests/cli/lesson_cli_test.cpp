@@ -163,6 +163,22 @@ TEST(CliSweep, AGridAndBadPointersOrValuesNamedBeforeTraining) {
   fs::remove_all(dir);
 }
 
+// The README's lesson table lists the lessons of the course page (index.json), in order.
+TEST(Course, TheReadmeListsTheLessonsOfTheCoursePage) {
+  const std::string readme = read(fs::path(GRADLAB_SOURCE_DIR) / "README.md");
+  const auto start = readme.find("<!-- lessons -->"), end = readme.find("<!-- /lessons -->");
+  ASSERT_NE(start, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::vector<std::string> listed;
+  std::istringstream rows(readme.substr(start, end - start));
+  for (std::string line; std::getline(rows, line);)
+    if (line.rfind("| `", 0) == 0) listed.push_back(line.substr(3, line.find('`', 3) - 3));
+  std::vector<std::string> index;
+  const auto doc = nlohmann::json::parse(read(kLessons / "index.json"));  // named: a loop over a temporary's member dangles
+  for (const auto& e : doc["lessons"]) index.push_back(e["id"]);
+  EXPECT_EQ(listed, index) << "update the table between <!-- lessons --> and <!-- /lessons --> in README.md";
+}
+
 // Every COURSE.md question is answered by a lesson or pending (with a reason), never both.
 TEST(Course, EveryQuestionIsAnsweredOrPending) {
   std::map<std::string, std::vector<std::string>> answered;
