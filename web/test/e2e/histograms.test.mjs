@@ -10,6 +10,9 @@ test('the norms-over-time chart is plotted against training steps', { timeout: 9
   await openApp(page, env, 'lesson=xor'); // the lesson shows the histograms view
   await viewData(page, 'histograms', (d) => d.history?.x?.length >= 1);
   await trainSteps(page, 30);
+  // the card is below the fold at 1366x768, where views update at most every 500 ms: wait for
+  // the step-30 snapshot to be drawn before the next 45 steps supersede it
+  await viewData(page, 'histograms', (v) => v.history.x.includes(30), { timeout: 15_000 });
   await trainSteps(page, 45);
   const d = await viewData(page, 'histograms', (v) => v.history.x.includes(75), { timeout: 15_000 });
   const x = d.history.x;
