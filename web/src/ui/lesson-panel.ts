@@ -55,7 +55,8 @@ export class LessonPanel {
       if (this.progressFrame === 0) {
         this.progressFrame = requestAnimationFrame(() => {
           this.progressFrame = 0;
-          if (this.progressText) this.progressText.textContent = this.latestProgress;
+          // a frame that comes after the step's reply must not bring its progress back
+          if (this.progressText && this.state?.running !== null && this.state !== null) this.progressText.textContent = this.latestProgress;
         });
       }
     });

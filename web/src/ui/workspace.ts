@@ -259,10 +259,32 @@ export class Workspace {
     target.setAttribute('data-lesson-focus', '');
     // on screen: the card's top part below the top bar; scroll only when it is not (a step's
     // text stays in view whenever the layout allows both)
-    const bar = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
-    const r = target.getBoundingClientRect();
-    if (r.top < bar || r.top + Math.min(r.height, REVEAL_PX) > window.innerHeight) window.scrollBy(0, r.top - bar - 8);
+    const keep = (): void => {
+      if (!target.isConnected) return;
+      const bar = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+      const r = target.getBoundingClientRect();
+      if (r.top < bar || r.top + Math.min(r.height, REVEAL_PX) > window.innerHeight) window.scrollBy(0, r.top - bar - 8);
+    };
+    keep();
+    // cards above it may still grow (the curves gain a chart when the first accuracy
+    // arrives): follow for a moment, unless the student scrolls or clicks meanwhile
+    this.stopReveal?.();
+    const column = target.closest('.col') ?? document.body;
+    const watch = new ResizeObserver(keep);
+    watch.observe(column);
+    const events = ['wheel', 'keydown', 'pointerdown', 'touchstart'] as const;
+    const stop = (): void => {
+      watch.disconnect();
+      clearTimeout(timer);
+      for (const ev of events) window.removeEventListener(ev, stop, true);
+      if (this.stopReveal === stop) this.stopReveal = null;
+    };
+    const timer = setTimeout(stop, REVEAL_FOLLOW_MS);
+    for (const ev of events) window.addEventListener(ev, stop, { capture: true, passive: true });
+    this.stopReveal = stop;
   }
+
+  private stopReveal: (() => void) | null = null;
 
   /** An engine error next to what caused it: a setting, the data panel, or the message line. */
   private placeError(pointer: string, text: string): void {
@@ -551,6 +573,8 @@ export type { Metrics };
 
 /** how much of a lesson step's view must be on screen (px from its top) */
 const REVEAL_PX = 240;
+/** how long a revealed view is kept on screen while the cards above it settle (ms) */
+const REVEAL_FOLLOW_MS = 2000;
 /** least time between two redraws of the curves while training (ms) */
 const CURVES_MS = 150;
 /** least time between two updates of the step counter while training (ms) */

@@ -108,7 +108,8 @@ for (const { id } of index) {
       if (view) {
         const focus = page.locator('[data-lesson-focus]');
         if ((await focus.count()) > 0) {
-          assert.ok(await onScreen(page, focus.first()), `${id} step ${i + 1}: the "${view}" view is on screen at 1366x768`);
+          // the cards above it may still be settling (a chart appears with the first data)
+          await poll(() => onScreen(page, focus.first()), { timeout: 10_000, message: `${id} step ${i + 1}: the "${view}" view is on screen at 1366x768` });
         } else {
           console.log(`# ${id} step ${i + 1}: this experiment offers no "${view}" view`);
         }
