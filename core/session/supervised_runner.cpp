@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "data/vocab.h"
 #include "inspect/inspect.h"
@@ -21,7 +22,27 @@ bool SupervisedRunner::is_language_model() const {
 }
 
 nlohmann::json SupervisedRunner::step() {
+  const bool track = has_two_parameters();
+  if (track && path_.empty()) {
+    path_.push_back(two_parameter_values());
+    path_steps_.push_back(exp_->trainer->steps_done());
+  }
   const StepMetrics m = exp_->trainer->step();
+  if (track) {
+    // Thin evenly (keep every other point) rather than stop, so a long run's path stays whole.
+    constexpr std::size_t kMaxPath = 4096;
+    if (path_.size() >= kMaxPath) {
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < path_.size(); i += 2, ++kept) {
+        path_[kept] = path_[i];
+        path_steps_[kept] = path_steps_[i];
+      }
+      path_.resize(kept);
+      path_steps_.resize(kept);
+    }
+    path_.push_back(two_parameter_values());
+    path_steps_.push_back(m.step);
+  }
   if (m.clipped) ++clipped_steps_;
   nlohmann::json j = {{"step", m.step},
                       {"loss", number_or_null(m.loss)},
@@ -65,6 +86,7 @@ GradPass SupervisedRunner::grad() {
   auto pass = grad_pass();
   GradPass g;
   g.loss = pass.loss.numel() == 1 ? nlohmann::json(static_cast<double>(pass.loss.item())) : tensor_to_json(pass.loss.value());
+  g.objective = number_or_null(pass.objective);
   g.outputs = pass.output.value().clone();
   for (const auto& [name, p] : exp_->model->named_parameters())
     g.gradients.emplace_back(name, p.has_grad() ? p.grad().clone() : Tensor::zeros(p.shape()));
@@ -183,6 +205,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   if (exp_->model->num_parameters() <= 12) names.push_back("graph");
   if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
+  if (has_two_parameters()) names.push_back("loss_surface");
   return names;
 }
 
@@ -257,8 +280,8 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     if (what == "recurrent") {
       j = to_json(probe_recurrent(*layer));
     } else {
-      JacobianOptions options;
-      options.top_k = std::min<int>(8, static_cast<int>(layer->options().hidden_size));
+      JacobianOptions options;  // every singular value (top_k 0), with the clamps the forward used
+      for (const auto& [gate, value] : layer->clamped_gates(0, 0)) options.clamped_gates.push_back(gate);
       j = to_json(step_jacobians(*layer, options));
     }
     layer->set_trace(false);
@@ -266,16 +289,59 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
     return j;
   }
   if (what == "normal_equation") return normal_equation();
+  if (what == "loss_surface") return loss_surface();
   if (what == "predictions") return predictions();
-  if (what == "graph") {
-    // One example through the whole net, so that the graph stays small enough to read.
-    std::vector<std::int64_t> first = {0};
-    const Objective& objective = exp_->trainer->objective();
+  if (what == "graph") return graph_snapshot(x, y);
+  throw std::invalid_argument("no snapshot named '" + what + "'");
+}
+
+// The computation graph of one example, so that it stays small enough to read. Recurrent
+// layers run their unfused path with step labels, so the graph is the net unrolled in
+// time: every step's matmuls, adds and activations, and each recurrent weight a single
+// leaf whose gradient is the sum of its per-step edges (shared_leaves). When the unrolled
+// graph is too big for the picture (more than 200 nodes), the fused graph is shown, one
+// node per layer ("unrolled": false).
+nlohmann::json SupervisedRunner::graph_snapshot(const Tensor& x, const Tensor& y) {
+  SpecModel& model = *exp_->model;
+  const std::vector<std::int64_t> first = {0};
+  const Objective& objective = exp_->trainer->objective();
+  std::vector<Recurrent*> recurrent;
+  for (std::size_t i = 0; i < model.layers().size(); ++i)
+    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) recurrent.push_back(r);
+  auto graph = [&](bool unrolled, int max_nodes) {
+    struct Restore {  // the fused path and no labels again, however this ends
+      std::vector<Recurrent*>& layers;
+      ~Restore() {
+        for (Recurrent* r : layers) {
+          r->set_fused(true);
+          r->set_step_labels(false);
+        }
+      }
+    } restore{recurrent};
+    for (Recurrent* r : recurrent) {
+      r->set_fused(!unrolled);
+      r->set_step_labels(unrolled);
+    }
     Var l = objective.loss(model.forward(Var(take_rows(x, first))), take_rows(y, first));
     if (objective.seed.defined()) l = sum(l);
-    return to_json(computation_graph(l));
+    return computation_graph(l, {.max_nodes = max_nodes});
+  };
+  if (!recurrent.empty()) {
+    std::optional<ComputationGraph> unrolled;
+    try {
+      unrolled = graph(true, 200);
+    } catch (const std::invalid_argument&) {
+      // too many nodes unrolled: the fused graph below
+    }
+    if (unrolled) {
+      nlohmann::json j = to_json(*unrolled);
+      j["unrolled"] = true;
+      return j;
+    }
   }
-  throw std::invalid_argument("no snapshot named '" + what + "'");
+  nlohmann::json j = to_json(graph(false, GraphOptions{}.max_nodes));
+  j["unrolled"] = false;
+  return j;
 }
 
 namespace {
@@ -354,19 +420,58 @@ bool SupervisedRunner::is_linear_regression() const {
          exp_->data.x_train.rank() == 2;
 }
 
+// The closed form minimises mean (x W^T + b - y)^2 + ridge * (|W|^2 + |b|^2). Training
+// minimises scale * loss + l2 * sum(w^2) with SGD-style weight decay wd adding wd * w to
+// the gradient (the gradient of wd/2 * sum(w^2)), which has the same minimiser with
+// ridge = (l2 + wd/2) / scale (divided by N*O more under reduction "sum"). An L1 penalty
+// (lasso), AdamW's decoupled decay or a seeded (weighted) loss change the minimiser in
+// ways least squares does not express: then "applies" is false and "reason" says why.
 nlohmann::json SupervisedRunner::normal_equation() {
+  const ExperimentSpec& spec = exp_->spec;
   const Tensor& x = exp_->data.x_train;
   Tensor y = exp_->data.y_train;
   if (y.rank() == 1) y = y.reshape({y.dim(0), 1});
+  const double l1 = spec.training.l1, l2 = spec.training.l2, scale = spec.loss.scale;
+  const double wd = spec.optimizer.config.value("weight_decay", 0.0);
+  std::vector<std::string> reasons;
+  if (l1 > 0)
+    reasons.push_back("training adds an L1 penalty (l1 = " + format_g(l1) + ", " + spec.training.l1_mode +
+                      "): the lasso has no closed form, and its minimiser is not least squares' (it sets some weights to exactly 0)");
+  if (wd > 0 && spec.optimizer.type == "adamw")
+    reasons.push_back("AdamW's decoupled weight decay (" + format_g(wd) + ") is not a penalty on the loss, so its fixed point is not a "
+                      "least-squares minimiser");
+  if (spec.loss.seed.defined())
+    reasons.push_back("the loss is seeded (/loss/seed weights the examples' losses): that is weighted least squares");
   LeastSquaresOptions options;
-  options.fit_bias = exp_->spec.layers[0].config.at("bias").get<bool>();
-  // The spec's l2 penalty is l2 * sum(w^2) on every parameter, bias included, added to the mean loss.
-  options.ridge = exp_->spec.training.l2;
+  options.fit_bias = spec.layers[0].config.at("bias").get<bool>();
+  // The spec's l2 penalty (and weight decay) cover every parameter, bias included.
+  const double per_element = spec.loss.reduction == "sum" ? static_cast<double>(y.numel()) : 1.0;
+  options.ridge = (l2 + (spec.optimizer.type == "adamw" ? 0.0 : wd / 2)) / (scale * per_element);
   options.penalize_bias = true;
   const LeastSquaresFit fit = fit_least_squares(x, y, options);
-  const EvalMetrics now = exp_->trainer->evaluate(x, exp_->data.y_train);
+  // Gradient descent's plain mean squared error (no scale, no penalty), as the closed form's.
+  double mse = 0;
+  {
+    NoGradGuard no_grad;
+    exp_->model->train(false);
+    const Tensor out = exp_->model->forward(Var(x)).value();
+    exp_->model->train(true);
+    for (std::int64_t i = 0; i < out.numel(); ++i) {
+      const double r = static_cast<double>(out[i]) - static_cast<double>(y[i]);
+      mse += r * r;
+    }
+    mse /= static_cast<double>(std::max<std::int64_t>(out.numel(), 1));
+  }
   Module& m = *exp_->model;
-  return {{"closed_form",
+  std::string solves = "mean squared error";
+  if (options.ridge > 0) solves += " + " + format_g(options.ridge) + " * (sum W^2 + sum b^2) (ridge: the spec's l2 and weight decay, "
+                                   "divided by the loss scale" + std::string(per_element > 1 ? " and by N*O for reduction sum" : "") + ")";
+  return {{"applies", reasons.empty()},
+          {"reason", reasons.empty() ? nlohmann::json(nullptr) : nlohmann::json(join(reasons, "; ") +
+                                                                              "; the closed form below is for " + solves + " only")},
+          {"solves", solves},
+          {"penalties", {{"l1", l1}, {"l1_mode", spec.training.l1_mode}, {"l2", l2}, {"weight_decay", wd}, {"ridge", options.ridge}}},
+          {"closed_form",
            {{"weight", tensor_json(fit.weight)},
             {"bias", tensor_json(fit.bias)},
             {"mse", fit.mse},
@@ -376,7 +481,7 @@ nlohmann::json SupervisedRunner::normal_equation() {
           {"gradient_descent",
            {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
             {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
-            {"mse", number_or_null(now.loss)},
+            {"mse", number_or_null(mse)},
             {"steps", exp_->trainer->steps_done()}}}};
 }
 
@@ -403,6 +508,8 @@ void SupervisedRunner::take_state(Runner& previous) {
   t.batcher().set_state(pt.batcher().state());
   exp_->dropout_rng.set_state(p.exp_->dropout_rng.state());
   clipped_steps_ = p.clipped_steps_;
+  path_ = p.path_;
+  path_steps_ = p.path_steps_;
   // Truncated BPTT carries on in the current sequences with the new chunk length; turned
   // on, it starts on fresh sequences.
   if (t.tbptt() && pt.tbptt()) t.tbptt()->set_state(pt.tbptt()->state(), t.x_train(), t.y_train());

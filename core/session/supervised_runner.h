@@ -40,13 +40,23 @@ class SupervisedRunner : public Runner {
   bool token_inputs() const;  // the first layer is an embedding: inputs are ids, no gradient
   SupervisedTrainer::Pass grad_pass();
   nlohmann::json layers_snapshot();
+  nlohmann::json graph_snapshot(const Tensor& x, const Tensor& y);
   bool is_linear_regression() const;
   nlohmann::json tbptt_json() const;
   nlohmann::json normal_equation();
   bool has_predictions() const;
   nlohmann::json predictions();
+  // The loss_surface snapshot (loss_surface.cpp): models with exactly two scalar parameters.
+  bool has_two_parameters() const;
+  std::pair<double, double> two_parameter_values() const;
+  nlohmann::json loss_surface();
   std::unique_ptr<Experiment> exp_;
   std::int64_t clipped_steps_ = 0;  // for the fraction of steps clipped
+  // The two parameters' values at step 0 and after every step since (two-parameter models
+  // only; at most kMaxPath points, thinned evenly past that). Kept across update(); a
+  // loaded checkpoint starts a new path.
+  std::vector<std::pair<double, double>> path_;
+  std::vector<std::int64_t> path_steps_;
 };
 
 GRADLAB_END

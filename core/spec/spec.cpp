@@ -2,11 +2,13 @@
 // training sections. Layers are in layer_spec.cpp.
 #include "spec/spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "spec/json_text.h"
 #include "spec/spec_internal.h"
+#include "tensor/strings.h"
 
 GRADLAB_BEGIN
 
@@ -179,9 +181,13 @@ void parse_model(Reader& top, ExperimentSpec& spec, std::vector<SpecIssue>& issu
       spec.layers.push_back(parse_layer((*layers)[i], r.at("layers") + "/" + std::to_string(i), issues));
   }
   if (spec.kind == "sequential") {
-    spec.init = r.one_of("init", {"default", "uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
-                                  "kaiming_normal", "orthogonal"}, "default");
+    spec.init = r.one_of("init", init_names(), "default");
     if (spec.init == "default") spec.init.clear();
+    parse_init_scale(r, spec.init_scale);
+    const InitChoice model_init{spec.init, spec.init_scale};
+    check_model_init_scale(model_init, r.pointer(), issues);
+    check_init_scales(spec.layers, model_init, issues);
+    link_final_states(spec.layers, issues);
   }
   if (const auto* params = r.object("parameters", false)) {
     for (auto it = params->begin(); it != params->end(); ++it) {
@@ -200,6 +206,7 @@ void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues, boo
   loss.type = r.one_of("type", {"mse", "cross_entropy", "bce_with_logits", "nll", "output"});
   loss.reduction = r.one_of("reduction", {"mean", "sum", "none"}, "mean");
   if (const auto* seed = r.raw("seed")) loss.seed = tensor_from_json(*seed, r.at("seed"), issues);
+  loss.scale = r.number("scale", 0, 1e6, 1.0, /*open_lo=*/true);
   r.finish();
 }
 
@@ -271,11 +278,83 @@ void parse_training(Reader& top, TrainingSpec& t, std::vector<SpecIssue>& issues
   t.clip_grad_value = r.number("clip_grad_value", 0, 1e9, 0.0);
   t.l1 = r.number("l1", 0, 1e3, 0.0);
   t.l2 = r.number("l2", 0, 1e3, 0.0);
+  t.l1_mode = r.one_of("l1_mode", {"subgradient", "proximal"}, "subgradient");
   t.log_every = r.integer("log_every", 1, 1 << 30, t.log_every);
   t.eval_every = r.integer("eval_every", 0, 1 << 30, 0);
   t.tbptt = r.integer("tbptt", 0, 1 << 20, 0);
+  if (const auto* clamp = r.raw("clamp")) {
+    const bool list = clamp->is_array();
+    const std::size_t n = list ? clamp->size() : 1;
+    if (!list && !clamp->is_object())
+      r.issue("clamp", "expected {\"gate\", \"value\", \"layer\" (-1), \"direction\" (-1)} or a list of them, found " +
+                           describe(*clamp));
+    for (std::size_t i = 0; i < n && (list || clamp->is_object()); ++i) {
+      const nlohmann::json& c = list ? (*clamp)[i] : *clamp;
+      std::string pointer = r.at("clamp");
+      if (list) pointer.append("/").append(std::to_string(i));
+      Reader cr(c, pointer, issues);
+      if (!cr.ok()) continue;
+      GateClampSpec g;
+      g.gate = cr.one_of("gate", {"i", "f", "g", "o", "r", "z"});
+      g.value = cr.number("value", -1, 1);
+      g.layer = static_cast<int>(cr.integer("layer", -1, 15, -1));
+      g.direction = static_cast<int>(cr.integer("direction", -1, 1, -1));
+      cr.finish();
+      t.clamps.push_back(g);
+    }
+  }
   parse_schedule(r, t.schedule, issues);
   r.finish();
+}
+
+// /training/clamp against the model's first recurrent layer: its gates, value ranges,
+// layers and directions (the checks Recurrent::clamp_gate makes, before anything is built).
+void check_gate_clamps(const ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
+  const auto& clamps = spec.training.clamps;
+  if (clamps.empty()) return;
+  const bool list = spec.json.contains("training") && spec.json["training"].is_object() &&
+                    spec.json["training"].contains("clamp") && spec.json["training"]["clamp"].is_array();
+  auto at = [&](std::size_t i, const char* field) {
+    return "/training/clamp" + (list ? "/" + std::to_string(i) : std::string()) + (field ? std::string("/") + field : "");
+  };
+  const LayerSpec* rec = nullptr;
+  if (spec.kind == "sequential")
+    for (const auto& l : spec.layers)
+      if (l.type == "rnn" || l.type == "lstm" || l.type == "gru") {
+        rec = &l;
+        break;
+      }
+  if (!rec) {
+    issues.push_back({"/training/clamp", "a gate clamp needs a recurrent layer (lstm or gru) in /model/layers; this " +
+                                                        spec.kind + " model has none"});
+    return;
+  }
+  const std::vector<std::string> gates = rec->type == "lstm" ? std::vector<std::string>{"i", "f", "g", "o"}
+                                         : rec->type == "gru" ? std::vector<std::string>{"r", "z"}
+                                                              : std::vector<std::string>{};
+  const int layers = rec->config.contains("num_layers") ? rec->config.at("num_layers").get<int>() : 1;
+  const int directions = rec->config.contains("bidirectional") && rec->config.at("bidirectional").get<bool>() ? 2 : 1;
+  for (std::size_t i = 0; i < clamps.size(); ++i) {
+    const GateClampSpec& c = clamps[i];
+    if (c.gate.empty()) continue;  // reported by the reader
+    if (std::find(gates.begin(), gates.end(), c.gate) == gates.end()) {
+      issues.push_back({at(i, "gate"), "the first recurrent layer (" + rec->pointer + ") is " + rec->type + ", whose gates are " +
+                                           (gates.empty() ? std::string("none (an rnn has no gates)") : join(gates)) +
+                                           "; found '" + c.gate + "'"});
+      continue;
+    }
+    const double lo = rec->type == "lstm" && c.gate == "g" ? -1 : 0;
+    if (!(c.value >= lo && c.value <= 1))
+      issues.push_back({at(i, "value"), "gate " + c.gate + " takes values from " + (lo < 0 ? "-1" : "0") + " to 1, found " +
+                                            nlohmann::json(c.value).dump()});
+    if (c.layer >= layers)
+      issues.push_back({at(i, "layer"), "must be from -1 (all) to " + std::to_string(layers - 1) + " (" + rec->pointer +
+                                            " has " + std::to_string(layers) + " layers), found " + std::to_string(c.layer)});
+    if (c.direction >= directions)
+      issues.push_back({at(i, "direction"), "must be -1 (all)" + std::string(directions == 2 ? " or 0 to 1" : " or 0") +
+                                                " (" + rec->pointer + (directions == 2 ? " is" : " is not") +
+                                                " bidirectional), found " + std::to_string(c.direction)});
+  }
 }
 
 const char* kJacobianHint =
@@ -330,6 +409,7 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
     top.issue("optimizer", "a gan model has one optimizer per player: use /model/generator_optimizer and "
                            "/model/discriminator_optimizer instead of /optimizer");
   parse_training(top, spec.training, issues);
+  check_gate_clamps(spec, issues);
   if (const auto* insp = top.object("inspection", false)) {
     Reader r(*insp, top.at("inspection"), issues);
     if (const auto* names = r.array("snapshots", false))
@@ -338,6 +418,20 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
         else issues.push_back({r.at("snapshots") + "/" + std::to_string(i), "expected a snapshot name, found " + describe((*names)[i])});
       }
     spec.inspection.every = r.integer("every", 0, 1 << 30, 0);
+    if (const auto* surface = r.object("surface", false)) {
+      Reader sr(*surface, r.at("surface"), issues);
+      for (const char* axis : {"x", "y"})
+        if (const auto* range = sr.array(axis, false)) {
+          const bool ok = range->size() == 2 && (*range)[0].is_number() && (*range)[1].is_number() &&
+                          std::isfinite((*range)[0].get<double>()) && std::isfinite((*range)[1].get<double>()) &&
+                          (*range)[0].get<double>() < (*range)[1].get<double>() &&
+                          (*range)[1].get<double>() - (*range)[0].get<double>() < 1e6;
+          if (!ok) sr.issue(axis, "expected [low, high] with finite low < high (a span below 1e6), found " + describe(*range));
+        }
+      sr.integer("resolution", 5, 201, 41);
+      sr.finish();
+      spec.inspection.surface = *surface;
+    }
     r.finish();
   }
   top.text("description", "");

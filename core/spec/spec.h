@@ -37,6 +37,19 @@ struct LayerSpec {
   std::vector<LayerSpec> body;
 };
 
+// A weight initialiser: torch.nn.init's name ("" = each layer's PyTorch default) and its
+// scale fields as the spec gives them (init_std, init_bound, init_gain, init_a, init_mode,
+// init_nonlinearity; docs/spec.md).
+struct InitChoice {
+  std::string name;
+  nlohmann::json scale = nlohmann::json::object();
+};
+
+// The initialiser a layer's weights get: its own `init` with its own scale fields, or,
+// when it has none, /model/init with the model's scale fields (each overridden by the
+// layer's own).
+InitChoice effective_init(const LayerSpec& layer, const InitChoice& model);
+
 struct DataSpec {
   std::string dataset;     // a built-in dataset's name; empty when the spec carries a batch
   nlohmann::json options;  // that dataset's options, as given
@@ -48,11 +61,20 @@ struct LossSpec {
   std::string type = "mse";   // mse, cross_entropy, bce_with_logits, nll, output
   std::string reduction = "mean";
   Tensor seed;                // optional seed gradient for a non-scalar objective
+  double scale = 1;           // the loss is scale * (the loss above): 0.5 for L = 1/2 (a - y)^2
 };
 
 struct NamedConfig {
   std::string type;
   nlohmann::json config;  // validated fields, defaults filled in
+};
+
+// /training/clamp: a gate of the model's first recurrent layer fixed to a constant while
+// training and evaluating (Recurrent::clamp_gate), e.g. the LSTM's forget gate at 0.
+struct GateClampSpec {
+  std::string gate;            // "i", "f", "g", "o" (lstm) or "r", "z" (gru)
+  double value = 0;            // [0, 1]; the LSTM's g: [-1, 1]
+  int layer = -1, direction = -1;  // -1: all
 };
 
 struct TrainingSpec {
@@ -61,9 +83,11 @@ struct TrainingSpec {
   double clip_grad_norm = 0;   // 0: off
   double clip_grad_value = 0;  // 0: off
   double l1 = 0, l2 = 0;       // explicit penalty terms added to the loss
+  std::string l1_mode = "subgradient";  // or "proximal": soft-threshold after each step
   std::int64_t log_every = 10;
   std::int64_t eval_every = 0;  // 0: only at the end
   std::int64_t tbptt = 0;       // truncated BPTT chunk length; 0: whole sequences
+  std::vector<GateClampSpec> clamps;  // /training/clamp (an object or a list of them)
   NamedConfig schedule{"constant", nlohmann::json::object()};
 };
 
@@ -71,6 +95,9 @@ struct TrainingSpec {
 struct InspectionSpec {
   std::vector<std::string> snapshots;
   std::int64_t every = 0;
+  // The loss_surface snapshot's window: {"x": [lo, hi], "y": [lo, hi], "resolution": N},
+  // each optional (null: fitted around the path).
+  nlohmann::json surface;
 };
 
 struct ExperimentSpec {
@@ -84,6 +111,7 @@ struct ExperimentSpec {
   nlohmann::json kind_config = nlohmann::json::object();
   std::vector<LayerSpec> layers;
   std::string init;  // model-wide weight initialiser ("" = each layer's PyTorch default)
+  nlohmann::json init_scale = nlohmann::json::object();  // its init_* fields (/model/init_std, ...)
   std::vector<std::pair<std::string, Tensor>> parameters;  // explicit values, PyTorch names
   LossSpec loss;
   NamedConfig optimizer{"sgd", nlohmann::json::object()};
