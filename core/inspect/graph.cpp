@@ -1,5 +1,7 @@
 #include "inspect/graph.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -50,7 +52,38 @@ std::vector<double> local_derivatives(const Var& node) {
   return out;
 }
 
+// What `node`'s backward sends along each input slot when dL/d(node) = dnode: re-recorded on
+// fresh leaf copies of its inputs and run with that seed (undefined for slots that need none).
+std::vector<Tensor> slot_gradients(const Var& node, const Tensor& dnode) {
+  const Node* n = node.node();
+  std::vector<Var> copies;
+  for (const Var& in : n->inputs) copies.emplace_back(in.value(), in.requires_grad());
+  GradModeGuard grad_on(true);
+  const Var replay = record(n->op, copies, n->value, n->backward);
+  std::vector<Var> wanted;
+  for (const Var& c : copies)
+    if (c.requires_grad()) wanted.push_back(c);
+  std::vector<Tensor> out(copies.size());
+  if (wanted.empty()) return out;
+  const std::vector<Var> g = grad({replay}, wanted, {dnode});
+  for (std::size_t k = 0, w = 0; k < copies.size(); ++k)
+    if (copies[k].requires_grad()) out[k] = g[w++].value().clone();
+  return out;
+}
+
 }  // namespace
+
+int step_of_name(const std::string& name) {
+  if (name.size() < 3 || name.back() != ']') return -1;
+  const auto open = name.rfind('[');
+  if (open == std::string::npos || open + 2 > name.size() - 1) return -1;
+  int step = 0;
+  for (std::size_t k = open + 1; k + 1 < name.size(); ++k) {
+    if (name[k] < '0' || name[k] > '9' || step > 100'000'000) return -1;
+    step = step * 10 + (name[k] - '0');
+  }
+  return step;
+}
 
 ComputationGraph computation_graph(const Var& loss, const GraphOptions& options) {
   if (options.max_nodes < 1 || options.max_nodes > 200)
@@ -91,7 +124,9 @@ ComputationGraph computation_graph(const Var& loss, const GraphOptions& options)
     n.requires_grad = v.requires_grad();
     if (n.requires_grad) n.grad = grads[next_grad++].value().clone();
     for (const Var& in : v.node()->inputs) n.inputs.push_back(id.at(in.node()));
+    n.step = step_of_name(n.name);
     if (!v.node()->inputs.empty()) {
+      const std::vector<Tensor> flows = n.requires_grad ? slot_gradients(v, n.grad) : std::vector<Tensor>(n.inputs.size());
       const bool scalars = v.numel() == 1;
       std::vector<double> local;
       bool any_scalar_input = false;
@@ -106,10 +141,48 @@ ComputationGraph computation_graph(const Var& loss, const GraphOptions& options)
         e.slot = static_cast<int>(slot);
         e.has_local = scalars && in.numel() == 1 && in.requires_grad();
         if (e.has_local) e.local = local[slot];
+        e.grad = flows[slot];
         g.edges.push_back(e);
       }
     }
     g.nodes.push_back(std::move(n));
+  }
+
+  std::vector<std::vector<int>> out_edges(g.nodes.size());
+  for (std::size_t k = 0; k < g.edges.size(); ++k) out_edges[static_cast<std::size_t>(g.edges[k].from)].push_back(static_cast<int>(k));
+  // Unnamed ops take the step their users agree on (users come later: walk backwards), so
+  // the pieces an op is built from (linear's reshape and matmul inside "hh[2]", a slice
+  // feeding "i[2]") belong to its step, while h[1] read by step 2 keeps step 1.
+  for (std::size_t k = g.nodes.size(); k-- > 0;) {
+    GraphNode& n = g.nodes[k];
+    if (n.step >= 0 || n.op == "leaf" || !n.name.empty()) continue;
+    int agreed = -1;
+    bool conflict = false;
+    for (int e : out_edges[k]) {
+      const int s_user = g.nodes[static_cast<std::size_t>(g.edges[static_cast<std::size_t>(e)].to)].step;
+      conflict = conflict || s_user < 0 || (agreed >= 0 && s_user != agreed);
+      agreed = s_user;
+    }
+    n.step = conflict ? -1 : agreed;
+  }
+
+  // Leaves used more than once: the gradient as the sum of its edges' (the chain rule's
+  // sum over paths; for a recurrent weight, BPTT's sum over time steps).
+  for (const GraphNode& n : g.nodes) {
+    const auto& es = out_edges[static_cast<std::size_t>(n.id)];
+    if (n.op != "leaf" || !n.requires_grad || es.size() < 2) continue;
+    SharedLeaf leaf;
+    leaf.node = n.id;
+    leaf.edges = es;
+    std::vector<double> total(static_cast<std::size_t>(n.value.numel()), 0.0);
+    for (int e : es)
+      for (std::size_t i = 0; i < total.size(); ++i) total[i] += g.edges[static_cast<std::size_t>(e)].grad[static_cast<std::int64_t>(i)];
+    leaf.sum = Tensor(n.shape);
+    for (std::size_t i = 0; i < total.size(); ++i) {
+      leaf.sum[static_cast<std::int64_t>(i)] = static_cast<Scalar>(total[i]);
+      leaf.max_abs_difference = std::max(leaf.max_abs_difference, std::fabs(total[i] - n.grad[static_cast<std::int64_t>(i)]));
+    }
+    g.shared_leaves.push_back(std::move(leaf));
   }
   return g;
 }
@@ -122,21 +195,49 @@ nlohmann::json to_json(const GraphNode& n) {
           {"value", tensor_json(n.value)},
           {"requires_grad", n.requires_grad},
           {"grad", tensor_json(n.grad)},
-          {"inputs", n.inputs}};
+          {"inputs", n.inputs},
+          {"step", n.step < 0 ? nlohmann::json(nullptr) : nlohmann::json(n.step)}};
 }
 
 nlohmann::json to_json(const GraphEdge& e) {
   return {{"from", e.from},
           {"to", e.to},
           {"slot", e.slot},
-          {"local", e.has_local ? nlohmann::json(e.local) : nlohmann::json(nullptr)}};
+          {"local", e.has_local ? nlohmann::json(e.local) : nlohmann::json(nullptr)},
+          {"grad", tensor_json(e.grad)}};
+}
+
+nlohmann::json to_json(const SharedLeaf& s, const ComputationGraph& g) {
+  const GraphNode& n = g.nodes.at(static_cast<std::size_t>(s.node));
+  nlohmann::json contributions = nlohmann::json::array();
+  for (int k : s.edges) {
+    const GraphEdge& e = g.edges.at(static_cast<std::size_t>(k));
+    const int step = g.nodes.at(static_cast<std::size_t>(e.to)).step;
+    contributions.push_back({{"edge", k},
+                             {"to", e.to},
+                             {"step", step < 0 ? nlohmann::json(nullptr) : nlohmann::json(step)},
+                             {"grad", tensor_json(e.grad)}});
+  }
+  return {{"node", s.node},
+          {"name", n.name},
+          {"grad", tensor_json(n.grad)},
+          {"contributions", std::move(contributions)},
+          {"sum", tensor_json(s.sum)},
+          {"max_abs_difference", s.max_abs_difference}};
 }
 
 nlohmann::json to_json(const ComputationGraph& g) {
-  nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array();
+  nlohmann::json nodes = nlohmann::json::array(), edges = nlohmann::json::array(), shared = nlohmann::json::array();
   for (const auto& n : g.nodes) nodes.push_back(to_json(n));
   for (const auto& e : g.edges) edges.push_back(to_json(e));
-  return {{"root", g.root}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
+  for (const auto& s : g.shared_leaves) shared.push_back(to_json(s, g));
+  int max_step = -1;
+  for (const auto& n : g.nodes) max_step = std::max(max_step, n.step);
+  return {{"root", g.root},
+          {"nodes", std::move(nodes)},
+          {"edges", std::move(edges)},
+          {"steps", max_step + 1},
+          {"shared_leaves", std::move(shared)}};
 }
 
 GRADLAB_END

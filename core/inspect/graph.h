@@ -30,6 +30,10 @@ struct GraphNode {
   bool requires_grad = false;
   Tensor grad;              // dL/d(node); undefined for nodes that do not require grad (data, constants)
   std::vector<int> inputs;  // ids, one per input slot (a Var used twice appears twice)
+  // The time step of an unrolled recurrent net's node, or -1: from a name ending in
+  // "[t]" (Recurrent::set_step_labels names them "h[2]", "a[2]", ...), else, for an
+  // unnamed op, the step all its users agree on (the matmul inside "hh[2]").
+  int step = -1;
 };
 
 // One input slot of one node: `to` = op(..., `from` in slot `slot`, ...).
@@ -39,12 +43,26 @@ struct GraphEdge {
   // one-element tensors and `from` requires grad; otherwise has_local is false.
   bool has_local = false;
   double local = 0;
+  // The gradient flowing along this edge into `from`: `to`'s backward through this slot
+  // applied to dL/d(to), shaped like `from`. A node's grad is the sum of its out-edges'.
+  // Undefined when `from` does not require grad.
+  Tensor grad;
+};
+
+// A differentiable leaf used by several ops (a recurrent weight, used once per time step):
+// its gradient as the sum of what flows along each of its edges.
+struct SharedLeaf {
+  int node = 0;
+  std::vector<int> edges;  // indices into ComputationGraph::edges, in node order (step order)
+  Tensor sum;              // the edges' grads added up (in double, stored as Scalar)
+  double max_abs_difference = 0;  // max |sum - grad| over elements: 0 up to rounding
 };
 
 struct ComputationGraph {
   std::vector<GraphNode> nodes;
   std::vector<GraphEdge> edges;
   int root = 0;  // the loss (the last node)
+  std::vector<SharedLeaf> shared_leaves;  // every differentiable leaf with two or more edges
 };
 
 struct GraphOptions {
@@ -58,8 +76,12 @@ struct GraphOptions {
 // the limit when the graph is larger than max_nodes, or when `loss` is not a scalar.
 ComputationGraph computation_graph(const Var& loss, const GraphOptions& options = {});
 
+// "h[12]" -> 12; -1 for a name that does not end in "[digits]".
+int step_of_name(const std::string& name);
+
 nlohmann::json to_json(const GraphNode& n);
 nlohmann::json to_json(const GraphEdge& e);
+nlohmann::json to_json(const SharedLeaf& s, const ComputationGraph& g);
 nlohmann::json to_json(const ComputationGraph& g);
 
 GRADLAB_END

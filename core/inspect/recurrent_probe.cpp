@@ -159,6 +159,18 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
       for (const auto& [name, act] : s.gates)
         sp.gates.push_back(gate_map(name, activation_of(kind, name), act, options.batch_element, options.thresholds));
     }
+    if (kind == CellKind::Lstm) {
+      const Tensor& f = s.gate("f");
+      for (std::int64_t t = 0; t < p.T; ++t) {
+        double sq = 0, sum_f = 0;
+        for (std::int64_t k = 0; k < BH; ++k) {
+          sq += static_cast<double>(s.dc[t * BH + k]) * s.dc[t * BH + k];
+          sum_f += f[t * BH + k];
+        }
+        sp.cell_grad_norm.push_back(std::sqrt(sq));
+        sp.forget_gate_mean.push_back(sum_f / static_cast<double>(BH));
+      }
+    }
     p.streams.push_back(std::move(sp));
   }
   return p;
@@ -219,13 +231,9 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   const std::int64_t b = options.batch_element;
   const Vec ones = Vec::Ones(H);
 
-  std::vector<StepJacobian> out;
-  for (std::int64_t t : steps) {
-    StepJacobian J;
-    J.layer = options.layer;
-    J.direction = options.direction;
-    J.batch_element = options.batch_element;
-    J.t = t;
+  // Every step's hh (and full) Jacobian, by time position: products need them all.
+  std::vector<Mat> hh_at(static_cast<std::size_t>(T)), full_at(lstm ? static_cast<std::size_t>(T) : 0);
+  for (std::int64_t t = 0; t < T; ++t) {
     const bool first = options.direction == 0 ? t == 0 : t == T - 1;
     const std::int64_t prev = options.direction == 0 ? t - 1 : t + 1;
     const Vec h_prev = first ? initial(options.h0, row, b, B, H) : at_step(s.h, prev, b);
@@ -279,13 +287,49 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
       const Mat hc = Mat(tc.asDiagonal() * do_dc) + Mat(dtc.asDiagonal() * dc_dc);
       Mat full(2 * H, 2 * H);
       full << hh, hc, dc_dh, dc_dc;
-      J.full = as_tensor(full);
-      Eigen::JacobiSVD<Mat> svd(full);
-      J.full_singular_values = top(as_vector(svd.singularValues()), options.top_k);
+      full_at[static_cast<std::size_t>(t)] = full;
     }
-    J.hh = as_tensor(hh);
-    Eigen::JacobiSVD<Mat> svd(hh);
-    J.hh_singular_values = top(as_vector(svd.singularValues()), options.top_k);
+    hh_at[static_cast<std::size_t>(t)] = hh;
+  }
+
+  // P_t = J_last ... J_t, in the direction's processing order (forward: t = T-1 down to 0).
+  std::vector<Mat> hh_product(static_cast<std::size_t>(T)), full_product(lstm ? static_cast<std::size_t>(T) : 0);
+  for (std::int64_t step = 0; step < T; ++step) {
+    const std::int64_t t = options.direction == 0 ? T - 1 - step : step;  // from the last processed step back
+    const std::int64_t later = options.direction == 0 ? t + 1 : t - 1;
+    const auto u = static_cast<std::size_t>(t), v = static_cast<std::size_t>(later);
+    hh_product[u] = step == 0 ? hh_at[u] : Mat(hh_product[v] * hh_at[u]);
+    if (lstm) full_product[u] = step == 0 ? full_at[u] : Mat(full_product[v] * full_at[u]);
+  }
+
+  const double nan = std::nan("");
+  auto rms_gain = [](const Mat& m) { return m.norm() / std::sqrt(static_cast<double>(m.cols())); };  // Frobenius
+  std::vector<StepJacobian> out;
+  for (std::int64_t t : steps) {
+    const auto u = static_cast<std::size_t>(t);
+    StepJacobian J;
+    J.layer = options.layer;
+    J.direction = options.direction;
+    J.batch_element = options.batch_element;
+    J.t = t;
+    J.hh = as_tensor(hh_at[u]);
+    J.hh_singular_values = top(as_vector(Eigen::JacobiSVD<Mat>(hh_at[u]).singularValues()), options.top_k);
+    J.hh_rms_gain = rms_gain(hh_at[u]);
+    J.product_steps = options.direction == 0 ? T - t : t + 1;
+    const std::vector<double> p_sv = as_vector(Eigen::JacobiSVD<Mat>(hh_product[u]).singularValues());
+    J.product_norm = p_sv.front();
+    J.product_rms_gain = rms_gain(hh_product[u]);
+    J.product_singular_values = top(p_sv, options.top_k);
+    J.full_rms_gain = J.full_product_norm = J.full_product_rms_gain = nan;
+    if (lstm) {
+      J.full = as_tensor(full_at[u]);
+      J.full_singular_values = top(as_vector(Eigen::JacobiSVD<Mat>(full_at[u]).singularValues()), options.top_k);
+      J.full_rms_gain = rms_gain(full_at[u]);
+      const std::vector<double> f_sv = as_vector(Eigen::JacobiSVD<Mat>(full_product[u]).singularValues());
+      J.full_product_norm = f_sv.front();
+      J.full_product_rms_gain = rms_gain(full_product[u]);
+      J.full_product_singular_values = top(f_sv, options.top_k);
+    }
     out.push_back(std::move(J));
   }
   return out;
@@ -307,7 +351,9 @@ nlohmann::json to_json(const RecurrentStreamProbe& s) {
           {"direction", s.direction},
           {"grad_norm", s.grad_norm},
           {"has_grad", s.has_grad},
-          {"gates", std::move(gates)}};
+          {"gates", std::move(gates)},
+          {"cell_grad_norm", s.cell_grad_norm.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cell_grad_norm)},
+          {"forget_gate_mean", s.forget_gate_mean.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.forget_gate_mean)}};
 }
 
 nlohmann::json to_json(const RecurrentProbe& p) {
@@ -325,6 +371,10 @@ nlohmann::json to_json(const RecurrentProbe& p) {
           {"streams", std::move(streams)}};
 }
 
+namespace {
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
 nlohmann::json to_json(const StepJacobian& j) {
   return {{"layer", j.layer},
           {"direction", j.direction},
@@ -332,8 +382,17 @@ nlohmann::json to_json(const StepJacobian& j) {
           {"t", j.t},
           {"hh", tensor_json(j.hh)},
           {"hh_singular_values", j.hh_singular_values},
+          {"hh_rms_gain", finite_or_null(j.hh_rms_gain)},
           {"full", tensor_json(j.full)},
-          {"full_singular_values", j.full_singular_values}};
+          {"full_singular_values", j.full_singular_values},
+          {"full_rms_gain", finite_or_null(j.full_rms_gain)},
+          {"product_steps", j.product_steps},
+          {"product_norm", finite_or_null(j.product_norm)},
+          {"product_rms_gain", finite_or_null(j.product_rms_gain)},
+          {"product_singular_values", j.product_singular_values},
+          {"full_product_norm", finite_or_null(j.full_product_norm)},
+          {"full_product_rms_gain", finite_or_null(j.full_product_rms_gain)},
+          {"full_product_singular_values", j.full_product_singular_values}};
 }
 
 nlohmann::json to_json(const std::vector<StepJacobian>& js) {

@@ -57,6 +57,13 @@ struct RecurrentStreamProbe {
   std::vector<double> grad_norm;
   bool has_grad = false;  // some dL/dh_t is non-zero
   std::vector<GateMap> gates;
+  // LSTM only (empty otherwise), [T] each: ||dL/dc_t||_2 over batch and units, the total
+  // gradient reaching the cell state (through h_t = o tanh(c_t) and along the cell path
+  // c_{t+1} = f c_t + ..., the "constant error carousel"); and the forget gate's mean over
+  // batch and units at each step (the factor the cell path multiplies by; a clamp shows
+  // its value).
+  std::vector<double> cell_grad_norm;
+  std::vector<double> forget_gate_mean;
 };
 
 struct RecurrentProbe {
@@ -97,13 +104,35 @@ struct JacobianOptions {
   std::vector<std::string> clamped_gates{};  // e.g. {"f"} after clamp_gate("f", ...)
 };
 
+//
+// Gains. A matrix's RMS gain ||J||_F / sqrt(n) (n = its columns) is the root-mean-square
+// of its singular values: how much J stretches a random direction on average, where the
+// largest singular value is the worst case. Both are 1 for an orthogonal J.
+//
+// Products through time. Entry t also describes P_t = J_last ... J_t, the product of the
+// step Jacobians from step t to the last step the direction processes (T-1 forward, 0
+// reverse), over product_steps = k steps (k = T - t forward, t + 1 reverse): for the RNN
+// and GRU P_t = dh_last/dh_{t-1}, so a gradient arriving at the last step reaches h_{t-1}
+// multiplied by P_t^T. Plotted against k it is the gradient path's growth over k steps
+// (a straight line on a log axis: geometric vanishing or explosion). For the LSTM the hh
+// product holds c fixed at every step; the full product is the true d[h, c]_last /
+// d[h, c]_{t-1}. Singular values of products obey top_k like the step's.
 struct StepJacobian {
   int layer = 0, direction = 0, batch_element = 0;
   std::int64_t t = 0;
   Tensor hh;                               // [H, H], row i = dh_t[i], column j = d/dh_{t-1}[j]
   std::vector<double> hh_singular_values;  // largest first
+  double hh_rms_gain = 0;                  // ||hh||_F / sqrt(H)
   Tensor full;  // LSTM: [2H, 2H] over [h; c] (rows: outputs h_t then c_t); undefined otherwise
   std::vector<double> full_singular_values;
+  double full_rms_gain = 0;  // LSTM: ||full||_F / sqrt(2H); NaN otherwise
+  std::int64_t product_steps = 0;                // k
+  double product_norm = 0;                       // ||P_t||_2 (hh product), its largest singular value
+  double product_rms_gain = 0;                   // ||P_t||_F / sqrt(H)
+  std::vector<double> product_singular_values;   // of the hh product, largest first
+  double full_product_norm = 0;                  // LSTM: of the full product; NaN otherwise
+  double full_product_rms_gain = 0;              // LSTM: ||.||_F / sqrt(2H); NaN otherwise
+  std::vector<double> full_product_singular_values;  // LSTM; empty otherwise
 };
 
 // Throws std::invalid_argument for a missing trace, a layer/direction/step/batch element out

@@ -167,6 +167,20 @@ void Recurrent::clear_clamps() {
   for (auto& c : clamps_) c = Clamp{};
 }
 
+std::vector<std::pair<std::string, double>> Recurrent::clamped_gates(int layer, int direction) const {
+  if (layer < 0 || layer >= options_.num_layers || direction < 0 || direction >= num_directions())
+    throw std::invalid_argument(type_name() + ": clamped_gates(" + std::to_string(layer) + ", " +
+                                std::to_string(direction) + ") is out of range (layers 0.." +
+                                std::to_string(options_.num_layers - 1) + ", directions 0.." +
+                                std::to_string(num_directions() - 1) + ")");
+  const std::vector<std::string> names = clampable_gates();
+  const Clamp& c = clamps_[static_cast<std::size_t>(layer * num_directions() + direction)];
+  std::vector<std::pair<std::string, double>> out;
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (c.on[k]) out.emplace_back(names[k], c.value[k]);
+  return out;
+}
+
 Recurrent::Dims Recurrent::check_input(const Shape& x) const {
   if (x.size() != 3)
     throw std::invalid_argument(
@@ -219,6 +233,7 @@ std::shared_ptr<RecurrentTrace> Recurrent::start_trace(const Dims& dims) {
       s.direction = d;
       s.h = Tensor(tbh);
       if (options_.kind == CellKind::Lstm) s.c = Tensor(tbh);
+      if (options_.kind == CellKind::Lstm) s.dc = Tensor(tbh);
       for (const auto& name : gate_names(options_.kind)) s.gates.emplace_back(name, Tensor(tbh));
       s.dh = Tensor(tbh);
       trace->streams.push_back(std::move(s));

@@ -55,7 +55,8 @@ struct RecurrentOutput {
 // All tensors are [T, B, H] indexed by time position t, also for the reverse direction
 // (whose step order runs t = T-1 .. 0). The forward fills h, c and gates; a backward
 // through that forward fills dh: the total dL/dh_t (from the output at t, from the next
-// step, and from h_n).
+// step, and from h_n), and for LSTM dc: the total dL/dc_t (through h_t = o tanh(c_t), the
+// o peephole, and the next step's c_{t+1} = f c_t + ..., or c_n at the last step).
 struct RecurrentTrace {
   struct Stream {
     int layer = 0, direction = 0;
@@ -64,6 +65,7 @@ struct RecurrentTrace {
     // Gate activations by name: LSTM "i", "f", "g", "o"; GRU "r", "z", "n"; none for RNN.
     std::vector<std::pair<std::string, Tensor>> gates;
     Tensor dh;                                          // zeros until a backward reaches this stream
+    Tensor dc;                                          // LSTM only; zeros until a backward reaches it
     const Tensor& gate(const std::string& name) const;  // throws std::out_of_range listing the names
   };
   std::vector<Stream> streams;
@@ -99,6 +101,13 @@ class Recurrent : public Layer {
   // value: [0, 1] for sigmoid gates, [-1, 1] for g.
   void clamp_gate(const std::string& gate, double value, int layer = -1, int direction = -1);
   void clear_clamps();
+  // The gates clamped on one layer and direction ("f", ...), with their values.
+  std::vector<std::pair<std::string, double>> clamped_gates(int layer, int direction) const;
+
+  // Unfused path only: name each step's nodes after their time step ("x[2]", "a[2]",
+  // "h[2]"; "l1r:h[2]" for layer 1's reverse direction when there are several streams), so
+  // a computation graph of the unrolled net can say which step each node belongs to.
+  void set_step_labels(bool on) { step_labels_ = on; }
 
   void set_trace(bool on) { trace_on_ = on; }
   bool tracing() const { return trace_on_; }
@@ -133,6 +142,7 @@ class Recurrent : public Layer {
   std::vector<Clamp> clamps_;          // layer * D + direction
   bool fused_ = true;
   bool trace_on_ = false;
+  bool step_labels_ = false;
   std::shared_ptr<RecurrentTrace> trace_ = std::make_shared<RecurrentTrace>();
 };
 

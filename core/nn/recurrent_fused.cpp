@@ -4,6 +4,7 @@
 // time-major [T, B, ...] and allocated once per call, never per step (the backward's gate
 // gradients live in per-thread scratch reused across calls). First order only.
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -131,6 +132,22 @@ struct StreamSaved {
   Tensor peep;   // peephole LSTM: [3, H] (i, f, o)
 };
 
+// For the trace only: the total dL/dc_t, as lstm_cell_backward forms it inside (dct):
+// the gradient through step t+1 (dc_next), plus what reaches c_t through h_t = o tanh(c_t)
+// and, with peepholes, through o = s(... + p_o c_t). gates_act [B, 4H], c and out [B, H].
+void trace_total_dc(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c, const Scalar* peephole,
+                    const kernels::GateClamps* clamps, const Scalar* dh, const Scalar* dc_next, Scalar* out) {
+  const bool o_clamped = clamps && clamps->on[3];
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t j = 0; j < H; ++j) {
+      const std::int64_t k = b * H + j;
+      const double o = gates_act[b * 4 * H + 3 * H + j], tc = std::tanh(static_cast<double>(c[k]));
+      double dct = static_cast<double>(dc_next[k]) + dh[k] * o * (1 - tc * tc);
+      if (peephole && !o_clamped) dct += dh[k] * tc * o * (1 - o) * peephole[2 * H + j];
+      out[k] = static_cast<Scalar>(dct);
+    }
+}
+
 // BPTT for run_stream: dy is dL/d(packed states) [R, B, H]; accumulates the gradient of
 // every input that needs one. Steps run in reverse step order, carrying dL/dh and dL/dc.
 void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& saved, Grads& g, const Var& dy_var) {
@@ -157,6 +174,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   Tensor dpeep = peep.defined() ? Tensor({3, H}) : Tensor();
   if (lstm) copy(dc.data(), dy + T * BH, BH);  // from c_n
   Tensor* trace_dh = s.trace ? &s.trace->streams[static_cast<std::size_t>(s.state_row)].dh : nullptr;
+  Tensor* trace_dc = s.trace && lstm ? &s.trace->streams[static_cast<std::size_t>(s.state_row)].dc : nullptr;
 
   for (std::int64_t step = T - 1; step >= 0; --step) {
     const std::int64_t t = s.time(step);
@@ -166,6 +184,8 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
     Scalar* dg_t = dG + t * BGH;
     if (lstm) {
       const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;
+      if (trace_dc) trace_total_dc(B, H, gates.data() + t * BGH, cs.data() + t * BH, peep.defined() ? peep.data() : nullptr,
+                                   clamps, dh.data(), dc.data(), trace_dc->data() + t * BH);
       kernels::lstm_cell_backward(B, H, gates.data() + t * BGH, c_prev, cs.data() + t * BH,
                                   peep.defined() ? peep.data() : nullptr, clamps, dh.data(), dc.data(), dg_t, dc.data(),
                                   dpeep.defined() ? dpeep.data() : nullptr);

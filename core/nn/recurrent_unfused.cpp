@@ -38,40 +38,52 @@ RecurrentOutput Recurrent::forward_unfused(const Var& x, const Var& h0, const Va
       Var c = c0.defined() ? select(c0, 0, static_cast<std::int64_t>(idx)) : constant({B, H}, 0);
       RecurrentTrace::Stream* tr = trace ? &trace->streams[idx] : nullptr;
       std::vector<Var> hs(static_cast<std::size_t>(T));
+      // "h[3]", or "l1r:h[3]" (layer 1, reverse) when the model has several streams.
+      std::string stream_label;
+      if (L * D > 1) stream_label.append("l").append(std::to_string(l)).append(d == 1 ? "r:" : ":");
       for (std::int64_t step = 0; step < T; ++step) {
         const std::int64_t t = d == 1 ? T - 1 - step : step;
-        const Var x_t = select(layer_in, 1, t);      // [B, I_k]
-        const Var gx = linear(x_t, p.w_ih, p.b_ih);  // [B, G*H]
-        const Var gh = linear(h, p.w_hh, p.b_hh);    // [B, G*H]
-        std::vector<Var> acts;                       // for the trace, in gate_names() order
+        auto label = [&](Var v, const char* what) {
+          if (step_labels_) v.set_name(stream_label + what + "[" + std::to_string(t) + "]");
+          return v;
+        };
+        const Var x_t = label(select(layer_in, 1, t), "x");        // [B, I_k]
+        const Var gx = label(linear(x_t, p.w_ih, p.b_ih), "ih");  // [B, G*H]: W_ih x_t + b_ih
+        const Var gh = label(linear(h, p.w_hh, p.b_hh), "hh");    // [B, G*H]: W_hh h_{t-1} + b_hh
+        std::vector<Var> acts;                                    // for the trace, in gate_names() order
         if (kind == CellKind::Lstm) {
-          const Var pre = gx + gh;
+          const Var pre = label(gx + gh, "a");
           Var pi = part(pre, 0), pf = part(pre, 1), po = part(pre, 3);
           if (options_.peephole) {
             pi = pi + c * p.p_i;
             pf = pf + c * p.p_f;
           }
-          const Var i = gate(0, sigmoid(pi));
-          const Var f = gate(1, sigmoid(pf));
-          const Var g = gate(2, tanh(part(pre, 2)));
-          c = f * c + i * g;
+          const Var i = label(gate(0, sigmoid(pi)), "i");
+          const Var f = label(gate(1, sigmoid(pf)), "f");
+          const Var g = label(gate(2, tanh(part(pre, 2))), "g");
+          c = label(f * c + i * g, "c");
           if (options_.peephole) po = po + c * p.p_o;
-          const Var o = gate(3, sigmoid(po));
-          h = o * tanh(c);
+          const Var o = label(gate(3, sigmoid(po)), "o");
+          h = label(o * tanh(c), "h");
           acts = {i, f, g, o};
         } else if (kind == CellKind::Gru) {
-          const Var r = gate(0, sigmoid(part(gx, 0) + part(gh, 0)));
-          const Var z = gate(1, sigmoid(part(gx, 1) + part(gh, 1)));
-          const Var n = tanh(part(gx, 2) + r * part(gh, 2));
-          h = (1.0 - z) * n + z * h;
+          const Var r = label(gate(0, sigmoid(part(gx, 0) + part(gh, 0))), "r");
+          const Var z = label(gate(1, sigmoid(part(gx, 1) + part(gh, 1))), "z");
+          const Var n = label(tanh(part(gx, 2) + r * part(gh, 2)), "n");
+          h = label((1.0 - z) * n + z * h, "h");
           acts = {r, z, n};
         } else {
-          h = kind == CellKind::RnnRelu ? relu(gx + gh) : tanh(gx + gh);
+          const Var a = label(gx + gh, "a");
+          h = label(kind == CellKind::RnnRelu ? relu(a) : tanh(a), "h");
         }
         hs[static_cast<std::size_t>(t)] = h;
         if (tr) {
           copy_into(tr->h, t, h.value());
           if (kind == CellKind::Lstm) copy_into(tr->c, t, c.value());
+          if (kind == CellKind::Lstm && c.requires_grad()) {
+            std::shared_ptr<RecurrentTrace> keep = trace;
+            c.register_hook([keep, idx, t](const Tensor& dc) { copy_into(keep->streams[idx].dc, t, dc); });
+          }
           for (std::size_t k = 0; k < acts.size(); ++k) copy_into(tr->gates[k].second, t, acts[k].value());
           if (h.requires_grad()) {
             std::shared_ptr<RecurrentTrace> keep = trace;  // the hook may outlive this forward's trace_

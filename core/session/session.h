@@ -111,7 +111,8 @@ class Session {
 
   // Interventions: force a gate of the first recurrent layer to a constant in forward and
   // backward ("i", "f", "g", "o" for LSTM; "r", "z" for GRU; layer/direction -1 = all),
-  // then train or evaluate to watch the effect; clear_clamps() undoes them.
+  // then train or evaluate to watch the effect; clear_clamps() undoes them (those of the
+  // spec's /training/clamp too, which the constructor applies).
   void clamp_gate(const std::string& gate, double value, int layer = -1, int direction = -1);
   void clear_clamps();
 
@@ -137,7 +138,8 @@ class Session {
   // JSON pointers that changed. Any other difference throws NeedsReset naming them all; an
   // invalid spec throws SpecError; either way nothing changes. Afterwards the session is
   // what from_checkpoint() of its own checkpoint would be: checkpoint_json() carries the
-  // new spec and resuming it is bit-exact. Gate clamps are cleared.
+  // new spec and resuming it is bit-exact. Gate clamps are cleared, then the new spec's
+  // /training/clamp applied.
   std::vector<std::string> update(const std::string& spec_json);
 
   // The whole training state: format version, the spec, step, parameters, buffers,

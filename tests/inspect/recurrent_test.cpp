@@ -480,6 +480,238 @@ TEST(StepJacobian, LstmCellPathKeepsTheGradient) {
               js[5].full_singular_values[0], js[5].hh_singular_values[0], full_5, hh_5);
 }
 
+// ---- gains, products through time, the LSTM cell path ----------------------------------------
+
+// Singular values of a 2x2 matrix [[a, b], [c, d]] by hand: s^2 are the eigenvalues of M^T M,
+// (S +- sqrt(S^2 - 4 det^2)) / 2 with S = a^2 + b^2 + c^2 + d^2 = ||M||_F^2.
+std::pair<double, double> singular_values_2x2(const double m[4]) {
+  const double S = m[0] * m[0] + m[1] * m[1] + m[2] * m[2] + m[3] * m[3];
+  const double det = m[0] * m[3] - m[1] * m[2];
+  const double root = std::sqrt(std::max(0.0, S * S - 4 * det * det));
+  return {std::sqrt((S + root) / 2), std::sqrt(std::max(0.0, (S - root) / 2))};
+}
+
+// A tanh RNN with input 1, hidden 2, pinned weights and inputs, h0 = 0: h_t by hand in
+// double, J_t = diag(1 - h_t^2) W_hh, its singular values and RMS gain sqrt(S / 2) =
+// ||J_t||_F / sqrt(2) by the 2x2 formulas, and the products J_{T-1} ... J_t the same way.
+TEST(StepJacobian, HandComputed2x2TanhRnn) {
+  const std::int64_t T = 3;
+  Rng rng(50);
+  Recurrent m(opts(CellKind::RnnTanh, 1, 2), rng);
+  zero_all(m);
+  const double W_hh[4] = {0.9, -0.4, 0.3, 0.7}, W_ih[2] = {1.0, -0.5}, b_ih[2] = {0.1, 0.2};
+  const double xs[T] = {0.5, -1.0, 0.8};
+  set_param(m, "weight_hh_l0", Tensor::from({2, 2}, {0.9, -0.4, 0.3, 0.7}));
+  set_param(m, "weight_ih_l0", Tensor::from({2, 1}, {1.0, -0.5}));
+  set_param(m, "bias_ih_l0", Tensor::from({2}, {0.1, 0.2}));
+  m.set_trace(true);
+  m.forward(Var(Tensor::from({1, T, 1}, {0.5, -1.0, 0.8})));
+  const std::vector<StepJacobian> js = step_jacobians(m, {});
+  ASSERT_EQ(js.size(), static_cast<std::size_t>(T));
+
+  double h[2] = {0, 0};
+  double J[T][4];
+  for (std::int64_t t = 0; t < T; ++t) {
+    const double a0 = W_ih[0] * xs[t] + b_ih[0] + W_hh[0] * h[0] + W_hh[1] * h[1];
+    const double a1 = W_ih[1] * xs[t] + b_ih[1] + W_hh[2] * h[0] + W_hh[3] * h[1];
+    h[0] = std::tanh(a0);
+    h[1] = std::tanh(a1);
+    const double d0 = 1 - h[0] * h[0], d1 = 1 - h[1] * h[1];
+    const double Jt[4] = {d0 * W_hh[0], d0 * W_hh[1], d1 * W_hh[2], d1 * W_hh[3]};
+    std::copy(Jt, Jt + 4, J[t]);
+  }
+  const double tol = kDouble ? 1e-12 : 1e-5;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const StepJacobian& j = js[static_cast<std::size_t>(t)];
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(j.hh[k], J[t][k], tol) << "t = " << t;
+    const auto [s1, s2] = singular_values_2x2(J[t]);
+    ASSERT_EQ(j.hh_singular_values.size(), 2u);  // all of them, not a top few
+    EXPECT_NEAR(j.hh_singular_values[0], s1, tol);
+    EXPECT_NEAR(j.hh_singular_values[1], s2, tol);
+    const double S = J[t][0] * J[t][0] + J[t][1] * J[t][1] + J[t][2] * J[t][2] + J[t][3] * J[t][3];
+    EXPECT_NEAR(j.hh_rms_gain, std::sqrt(S / 2), tol);
+    EXPECT_NEAR(j.hh_rms_gain, std::sqrt((s1 * s1 + s2 * s2) / 2), tol);  // the RMS of the singular values
+    EXPECT_TRUE(std::isnan(j.full_rms_gain));
+  }
+  // Products from the last step back: P_2 = J_2, P_1 = J_2 J_1, P_0 = J_2 J_1 J_0.
+  double P[4] = {1, 0, 0, 1};
+  for (std::int64_t t = T - 1; t >= 0; --t) {
+    const double next[4] = {P[0] * J[t][0] + P[1] * J[t][2], P[0] * J[t][1] + P[1] * J[t][3],
+                            P[2] * J[t][0] + P[3] * J[t][2], P[2] * J[t][1] + P[3] * J[t][3]};
+    std::copy(next, next + 4, P);
+    const StepJacobian& j = js[static_cast<std::size_t>(t)];
+    const auto [s1, s2] = singular_values_2x2(P);
+    EXPECT_EQ(j.product_steps, T - t);
+    EXPECT_NEAR(j.product_norm, s1, tol) << "t = " << t;
+    ASSERT_EQ(j.product_singular_values.size(), 2u);
+    EXPECT_NEAR(j.product_singular_values[1], s2, tol);
+    EXPECT_NEAR(j.product_rms_gain, std::sqrt((s1 * s1 + s2 * s2) / 2), tol);
+  }
+  const nlohmann::json j = to_json(js);
+  EXPECT_EQ(j[0]["product_steps"], 3);
+  EXPECT_TRUE(j[0]["hh_rms_gain"].is_number());
+  EXPECT_TRUE(j[0]["full_rms_gain"].is_null());
+  EXPECT_TRUE(j[0]["full_product_norm"].is_null());
+  EXPECT_EQ(j[0]["product_singular_values"].size(), 2u);
+}
+
+// The product P_t = J_last ... J_t is d(state at the last step)/d(state before t): nudging
+// h_{t-1} (and for LSTM c_{t-1}) and running the rest of the sequence moves the last state
+// by P_t's columns (finite differences in double over the whole remaining sequence), for
+// both directions.
+class ProductFd : public ::testing::TestWithParam<std::tuple<CellKind, bool>> {};
+
+TEST_P(ProductFd, ProductsMatchFiniteDifferencesOverTheRestOfTheSequence) {
+  const auto [kind, bidirectional] = GetParam();
+  const std::int64_t B = 2, T = 5, I = 2, H = 3;
+  const bool lstm = kind == CellKind::Lstm;
+  const std::int64_t S = lstm ? 2 * H : H;
+  Rng rng(60);
+  Recurrent m(opts(kind, I, H, 1, bidirectional), rng);
+  const Tensor x = rng.normal_tensor({B, T, I}, 0, 1);
+  m.set_trace(true);
+  m.forward(Var(x));
+  m.set_trace(false);
+  const int direction = bidirectional ? 1 : 0;
+  const std::int64_t b = 1;
+  const std::vector<StepJacobian> js = step_jacobians(m, {.direction = direction, .batch_element = b});
+  // A one-direction copy of the stream (same weights).
+  Recurrent cell(opts(kind, I, H), rng);
+  const std::string suffix = direction == 1 ? "_l0_reverse" : "_l0";
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& [n, v] : cell.named_parameters()) state.emplace_back(n, m.parameter(n.substr(0, n.size() - 3) + suffix).value());
+  cell.load_state(state);
+  const RecurrentTrace::Stream& s = m.trace().at(0, direction);
+  const double eps = kDouble ? 1e-6 : 1e-2, tol = kDouble ? 1e-7 : 3e-2;
+  for (std::int64_t t = 0; t < T; ++t) {
+    // The rest of the sequence in processing order, as a forward sequence for the copy.
+    const std::int64_t n = direction == 0 ? T - t : t + 1;
+    Tensor rest({B, n, I});
+    for (std::int64_t bb = 0; bb < B; ++bb)
+      for (std::int64_t k = 0; k < n; ++k)
+        for (std::int64_t i = 0; i < I; ++i) rest[(bb * n + k) * I + i] = x.at({bb, direction == 0 ? t + k : t - k, i});
+    const bool first = direction == 0 ? t == 0 : t == T - 1;
+    const std::int64_t prev = direction == 0 ? t - 1 : t + 1;
+    auto run = [&](std::int64_t which, double delta) {
+      Tensor hp({1, B, H}), cp({1, B, H});
+      for (std::int64_t k = 0; k < B * H; ++k) {
+        hp[k] = first ? Scalar(0) : s.h[prev * B * H + k];
+        if (lstm) cp[k] = first ? Scalar(0) : s.c[prev * B * H + k];
+      }
+      if (which < H) hp[b * H + which] += static_cast<Scalar>(delta);
+      else cp[b * H + which - H] += static_cast<Scalar>(delta);
+      NoGradGuard no_grad;
+      const RecurrentOutput o = cell.forward_full(Var(rest), Var(hp), lstm ? Var(cp) : Var());
+      std::vector<double> out;
+      for (std::int64_t j = 0; j < H; ++j) out.push_back(o.h_n.value()[b * H + j]);
+      if (lstm)
+        for (std::int64_t j = 0; j < H; ++j) out.push_back(o.c_n.value()[b * H + j]);
+      return out;
+    };
+    Tensor fd({S, S});
+    for (std::int64_t col = 0; col < S; ++col) {
+      const auto up = run(col, eps), down = run(col, -eps);
+      for (std::int64_t r = 0; r < S; ++r) fd[r * S + col] = static_cast<Scalar>((up[r] - down[r]) / (2 * eps));
+    }
+    const StepJacobian& j = js[static_cast<std::size_t>(t)];
+    EXPECT_EQ(j.product_steps, n);
+    const std::vector<double> sv = singular_values(fd);
+    double sq = 0;
+    for (std::int64_t k = 0; k < S * S; ++k) sq += static_cast<double>(fd[k]) * fd[k];
+    if (lstm) {
+      EXPECT_NEAR(j.full_product_norm, sv[0], tol) << "t = " << t;
+      EXPECT_NEAR(j.full_product_rms_gain, std::sqrt(sq / static_cast<double>(S)), tol) << "t = " << t;
+      ASSERT_EQ(j.full_product_singular_values.size(), static_cast<std::size_t>(S));
+      for (std::size_t k = 0; k < sv.size(); ++k) EXPECT_NEAR(j.full_product_singular_values[k], sv[k], tol);
+      double full_sq = 0;
+      for (std::int64_t k = 0; k < S * S; ++k) full_sq += static_cast<double>(j.full[k]) * j.full[k];
+      EXPECT_NEAR(j.full_rms_gain, std::sqrt(full_sq / static_cast<double>(S)), 1e-6 * j.full_rms_gain);
+    } else {
+      EXPECT_NEAR(j.product_norm, sv[0], tol) << "t = " << t;
+      EXPECT_NEAR(j.product_rms_gain, std::sqrt(sq / static_cast<double>(S)), tol) << "t = " << t;
+      for (std::size_t k = 0; k < sv.size(); ++k) EXPECT_NEAR(j.product_singular_values[k], sv[k], tol);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cells, ProductFd,
+                         ::testing::Values(std::make_tuple(CellKind::RnnTanh, false), std::make_tuple(CellKind::Gru, false),
+                                           std::make_tuple(CellKind::Lstm, false), std::make_tuple(CellKind::RnnTanh, true),
+                                           std::make_tuple(CellKind::Lstm, true)),
+                         [](const ::testing::TestParamInfo<std::tuple<CellKind, bool>>& info) {
+                           return std::string(to_string(std::get<0>(info.param))) +
+                                  (std::get<1>(info.param) ? "_reverse" : "_forward");
+                         });
+
+// ||dL/dc_t||: the total gradient reaching the cell state, checked element by element by
+// finite differences in double. c_t is nudged after a run of the prefix x[:, :t+1]; h_t =
+// o_t tanh(c_t) follows it (o_t from the prefix's trace), and the rest of the sequence runs
+// from (h_t, c_t). L = sum(W * y) over every output. Fused and unfused paths alike.
+class CellGradient : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CellGradient, MatchesFiniteDifferencesAndTheForgetGateMean) {
+  const bool fused = GetParam();
+  const std::int64_t B = 2, T = 5, I = 2, H = 3;
+  Rng rng(70);
+  Recurrent m(opts(CellKind::Lstm, I, H), rng);
+  m.set_fused(fused);
+  const Tensor x = rng.normal_tensor({B, T, I}, 0, 1);
+  const Tensor W = rng.uniform_tensor({B, T, H}, 0.5, 1.5);
+  m.set_trace(true);
+  sum(m.forward(Var(x)) * Var(W)).backward();
+  const RecurrentProbe p = probe_recurrent(m);
+  const RecurrentTrace::Stream s = m.trace().at(0, 0);  // a copy: the runs below trace too
+  ASSERT_EQ(p.streams[0].cell_grad_norm.size(), static_cast<std::size_t>(T));
+  ASSERT_EQ(p.streams[0].forget_gate_mean.size(), static_cast<std::size_t>(T));
+  const double eps = kDouble ? 1e-6 : 1e-2, tol = kDouble ? 1e-7 : 3e-2;
+  for (std::int64_t t = 0; t < T; ++t) {
+    const RecurrentOutput prefix = m.forward_full(Var(slice(Var(x), 1, 0, t + 1).value()));
+    const Tensor o_t = select(Var(m.trace().at(0, 0).gate("o")), 0, t).value();  // [B, H]
+    auto loss = [&](std::int64_t k, double delta) {
+      NoGradGuard no_grad;
+      Tensor c = prefix.c_n.value().clone();  // [1, B, H]
+      c[k] += static_cast<Scalar>(delta);
+      Tensor h({1, B, H});
+      for (std::int64_t e = 0; e < B * H; ++e) h[e] = static_cast<Scalar>(o_t[e] * std::tanh(static_cast<double>(c[e])));
+      double L = 0;
+      for (std::int64_t bb = 0; bb < B; ++bb)
+        for (std::int64_t j = 0; j < H; ++j) L += W.at({bb, t, j}) * h[bb * H + j];
+      if (t + 1 < T) {
+        const Tensor y = m.forward_full(Var(slice(Var(x), 1, t + 1, T).value()), Var(h), Var(c)).output.value();
+        for (std::int64_t bb = 0; bb < B; ++bb)
+          for (std::int64_t u = t + 1; u < T; ++u)
+            for (std::int64_t j = 0; j < H; ++j) L += W.at({bb, u, j}) * y.at({bb, u - t - 1, j});
+      }
+      return L;
+    };
+    double sq = 0;
+    for (std::int64_t k = 0; k < B * H; ++k) {
+      const double fd = (loss(k, eps) - loss(k, -eps)) / (2 * eps);
+      EXPECT_NEAR(s.dc[t * B * H + k], fd, tol) << "t = " << t << ", element " << k;
+      sq += fd * fd;
+    }
+    EXPECT_NEAR(p.streams[0].cell_grad_norm[static_cast<std::size_t>(t)], std::sqrt(sq), tol);
+    double f_sum = 0;
+    for (std::int64_t k = 0; k < B * H; ++k) f_sum += s.gate("f")[t * B * H + k];
+    EXPECT_NEAR(p.streams[0].forget_gate_mean[static_cast<std::size_t>(t)], f_sum / (B * H), 1e-12);
+  }
+  const nlohmann::json j = to_json(p);
+  EXPECT_EQ(j["streams"][0]["cell_grad_norm"].size(), static_cast<std::size_t>(T));
+  // A clamp shows its value as the mean; an RNN has neither field.
+  m.clamp_gate("f", 0.25);
+  m.set_trace(true);
+  m.forward(Var(x));
+  const RecurrentProbe clamped = probe_recurrent(m);
+  for (double f : clamped.streams[0].forget_gate_mean) EXPECT_NEAR(f, 0.25, 1e-7);
+  Recurrent rnn(opts(CellKind::RnnTanh, I, H), rng);
+  rnn.set_trace(true);
+  rnn.forward(Var(x));
+  EXPECT_TRUE(to_json(probe_recurrent(rnn))["streams"][0]["cell_grad_norm"].is_null());
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, CellGradient, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "fused" : "unfused"; });
+
 // ---- interventions ---------------------------------------------------------------------------
 
 struct Recall {  // an LSTM and a readout; the loss is the mse on a fixed batch
