@@ -33,14 +33,37 @@ void xavier_uniform(Tensor& t, Rng& rng, double gain) {
 void xavier_normal(Tensor& t, Rng& rng, double gain) {
   normal(t, rng, 0, gain * std::sqrt(2.0 / static_cast<double>(fan_in(t) + fan_out(t))));
 }
-void kaiming_uniform(Tensor& t, Rng& rng, double a) {
-  const double gain = std::sqrt(2.0 / (1 + a * a));
-  const double bound = gain * std::sqrt(3.0 / static_cast<double>(std::max<std::int64_t>(fan_in(t), 1)));
+namespace {
+// The fan kaiming_* divide by: fan_in or fan_out (PyTorch's `mode`).
+double kaiming_fan(const Tensor& t, const std::string& mode) {
+  if (mode != "fan_in" && mode != "fan_out")
+    throw std::invalid_argument("kaiming init: mode '" + mode + "' (allowed: fan_in, fan_out)");
+  return static_cast<double>(std::max<std::int64_t>(mode == "fan_in" ? fan_in(t) : fan_out(t), 1));
+}
+}  // namespace
+
+void kaiming_uniform(Tensor& t, Rng& rng, double a, const std::string& mode, const std::string& nonlinearity) {
+  const double bound = calculate_gain(nonlinearity, a) * std::sqrt(3.0 / kaiming_fan(t, mode));
   uniform(t, rng, -bound, bound);
 }
-void kaiming_normal(Tensor& t, Rng& rng, double a) {
-  const double gain = std::sqrt(2.0 / (1 + a * a));
-  normal(t, rng, 0, gain / std::sqrt(static_cast<double>(std::max<std::int64_t>(fan_in(t), 1))));
+void kaiming_normal(Tensor& t, Rng& rng, double a, const std::string& mode, const std::string& nonlinearity) {
+  normal(t, rng, 0, calculate_gain(nonlinearity, a) / std::sqrt(kaiming_fan(t, mode)));
+}
+
+const std::vector<std::string>& gain_nonlinearities() {
+  static const std::vector<std::string> n = {"linear", "conv1d", "conv2d", "conv3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"};
+  return n;
+}
+
+double calculate_gain(const std::string& nonlinearity, double a) {
+  if (nonlinearity == "linear" || nonlinearity == "conv1d" || nonlinearity == "conv2d" || nonlinearity == "conv3d" ||
+      nonlinearity == "sigmoid")
+    return 1.0;
+  if (nonlinearity == "tanh") return 5.0 / 3.0;
+  if (nonlinearity == "relu") return std::sqrt(2.0);
+  if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1 + a * a));
+  if (nonlinearity == "selu") return 3.0 / 4.0;
+  throw std::invalid_argument("calculate_gain: unknown nonlinearity '" + nonlinearity + "' (allowed: " + join(gain_nonlinearities()) + ")");
 }
 
 void orthogonal(Tensor& t, Rng& rng, double gain) {
@@ -68,14 +91,14 @@ const std::vector<std::string>& names() {
   return n;
 }
 
-void by_name(const std::string& name, Tensor& t, Rng& rng) {
-  if (name == "uniform") uniform(t, rng, -0.1, 0.1);
-  else if (name == "normal") normal(t, rng, 0, 0.1);
-  else if (name == "xavier_uniform") xavier_uniform(t, rng);
-  else if (name == "xavier_normal") xavier_normal(t, rng);
-  else if (name == "kaiming_uniform") kaiming_uniform(t, rng);
-  else if (name == "kaiming_normal") kaiming_normal(t, rng);
-  else if (name == "orthogonal") orthogonal(t, rng);
+void by_name(const std::string& name, Tensor& t, Rng& rng, const InitOptions& o) {
+  if (name == "uniform") uniform(t, rng, -o.bound, o.bound);
+  else if (name == "normal") normal(t, rng, 0, o.std);
+  else if (name == "xavier_uniform") xavier_uniform(t, rng, o.gain);
+  else if (name == "xavier_normal") xavier_normal(t, rng, o.gain);
+  else if (name == "kaiming_uniform") kaiming_uniform(t, rng, o.a, o.mode, o.nonlinearity);
+  else if (name == "kaiming_normal") kaiming_normal(t, rng, o.a, o.mode, o.nonlinearity);
+  else if (name == "orthogonal") orthogonal(t, rng, o.gain);
   else if (name == "zeros") constant(t, 0);
   else if (name == "ones") constant(t, 1);
   else {

@@ -97,4 +97,24 @@ Var LastStep::forward(const Var& x) {
   return select(x, 1, x.shape()[1] - 1);
 }
 
+FinalState::FinalState(std::int64_t hidden_size, bool bidirectional) : H_(hidden_size), bidirectional_(bidirectional) {
+  if (H_ < 1) throw std::invalid_argument("FinalState: hidden_size must be at least 1, got " + std::to_string(H_));
+}
+
+Shape FinalState::output_shape(const Shape& in) const {
+  const std::int64_t D = bidirectional_ ? 2 : 1;
+  if (in.size() != 3 || in[1] == 0 || in[2] != D * H_)
+    throw std::invalid_argument("FinalState expects a recurrent layer's output [batch, time, " + std::to_string(D) + "*" +
+                                std::to_string(H_) + "] with at least one step, got " + to_string(in));
+  return {in[0], in[2]};
+}
+
+// x [B, T, D*H] -> [B, D*H]: forward half at t = T-1, reverse half at t = 0.
+Var FinalState::forward(const Var& x) {
+  output_shape(x.shape());
+  const Var forward_last = select(x, 1, x.shape()[1] - 1);
+  if (!bidirectional_) return forward_last;
+  return concat({slice(forward_last, 1, 0, H_), slice(select(x, 1, 0), 1, H_, 2 * H_)}, 1);
+}
+
 GRADLAB_END

@@ -75,4 +75,22 @@ class LastStep : public Layer {
   Shape output_shape(const Shape& in) const override;
 };
 
+// The final hidden states of a recurrent layer's last layer, read from its output
+// [B, T, D*H] -> [B, D*H]: the forward direction's state after the last step
+// (output[:, T-1, :H]) next to the reverse direction's after the first
+// (output[:, 0, H:]), which is torch.cat([h_n[-2], h_n[-1]], 1) for a bidirectional
+// PyTorch RNN/LSTM/GRU (h_n[-1] for a unidirectional one, where this equals LastStep).
+// LastStep's output[:, -1] holds the reverse direction after reading one token only.
+class FinalState : public Layer {
+ public:
+  FinalState(std::int64_t hidden_size, bool bidirectional);  // throws for hidden_size < 1
+  std::string type_name() const override { return "FinalState"; }
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override;
+
+ private:
+  std::int64_t H_;
+  bool bidirectional_;
+};
+
 GRADLAB_END

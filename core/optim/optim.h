@@ -5,4 +5,5 @@
 #include "optim/factory.h"
 #include "optim/optimizer.h"
 #include "optim/optimizers.h"
+#include "optim/proximal.h"
 #include "optim/schedule.h"

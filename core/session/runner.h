@@ -21,6 +21,9 @@ GRADLAB_BEGIN
 // One forward/backward on the reference batch: what grad_json prints and gradients() copies.
 struct GradPass {
   nlohmann::json loss;                                    // a number, a tensor, or {"discriminator", "generator"}
+  // The number backward started from: the loss (times /loss/scale), as sum(seed * loss)
+  // under a loss seed, plus the L1/L2 penalties; null: the same as `loss`.
+  nlohmann::json objective;
   Tensor outputs;                                         // undefined: null
   std::vector<std::pair<std::string, Tensor>> gradients;  // every parameter, in model order
   Tensor input_gradient;                                  // undefined: null

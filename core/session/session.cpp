@@ -185,6 +185,7 @@ std::string Session::grad_json() {
   const GradPass pass = runner_->grad();
   nlohmann::json j;
   j["loss"] = pass.loss;
+  j["objective"] = pass.objective.is_null() ? pass.loss : pass.objective;
   j["outputs"] = pass.outputs.defined() ? tensor_to_json(pass.outputs) : nlohmann::json(nullptr);
   j["gradients"] = nlohmann::json::object();
   for (const auto& [name, g] : pass.gradients) j["gradients"][name] = tensor_to_json(g);
@@ -294,7 +295,8 @@ bool updatable(const std::string& kind, const std::string& ptr) {
   static const std::vector<std::string> common = {"/name", "/description", "/inspection", "/training/steps",
                                                   "/training/log_every", "/training/eval_every", "/training/batch_size"};
   static const std::vector<std::string> sequential = {"/optimizer", "/training/clip_grad_norm", "/training/clip_grad_value",
-                                                      "/training/l1", "/training/l2", "/training/tbptt", "/training/schedule"};
+                                                      "/training/l1", "/training/l2", "/training/l1_mode", "/training/tbptt",
+                                                      "/training/schedule"};
   static const std::vector<std::string> seq2seq = {"/optimizer", "/training/clip_grad_norm", "/model/teacher_forcing",
                                                    "/model/max_decode_len"};
   static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",

@@ -108,19 +108,31 @@ namespace {
 
 // ---- model ------------------------------------------------------------------------
 
-void apply_init(Module& m, const std::string& init, Rng& rng) {
-  if (init.empty() || init == "default") return;
+init::InitOptions init_options(const nlohmann::json& scale) {
+  init::InitOptions o;
+  o.std = scale.value("init_std", o.std);
+  o.bound = scale.value("init_bound", o.bound);
+  o.gain = scale.value("init_gain", o.gain);
+  o.a = scale.value("init_a", o.a);
+  o.mode = scale.value("init_mode", o.mode);
+  o.nonlinearity = scale.value("init_nonlinearity", o.nonlinearity);
+  return o;
+}
+
+void apply_init(Module& m, const InitChoice& init, Rng& rng) {
+  if (init.name.empty() || init.name == "default") return;
+  const init::InitOptions options = init_options(init.scale);
   for (auto& [name, p] : m.named_parameters()) {
     Tensor& t = p.mutable_value();
-    if (t.rank() >= 2) init::by_name(init, t, rng);  // weights; biases keep their default
+    if (t.rank() >= 2) init::by_name(init.name, t, rng, options);  // weights; biases keep their default
   }
 }
 
 // `rng` initialises parameters; `dropout_rng` is kept by Dropout layers for their masks.
-std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_init, Rng& rng, Rng& dropout_rng) {
+std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_init, Rng& rng, Rng& dropout_rng) {
   const auto& c = l.config;
   auto i = [&](const char* k) { return c.at(k).get<std::int64_t>(); };
-  const std::string init = c.contains("init") && c.at("init") != "default" ? c.at("init").get<std::string>() : model_init;
+  const InitChoice init = effective_init(l, model_init);
   std::shared_ptr<Layer> layer;
   const std::string& t = l.type;
   if (t == "linear") {
@@ -145,6 +157,8 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const std::string& model_
     return r;
   } else if (t == "last_step") {
     layer = std::make_shared<LastStep>();
+  } else if (t == "final_state") {
+    layer = std::make_shared<FinalState>(i("hidden_size"), c.at("bidirectional").get<bool>());
   } else if (t == "embedding") {
     layer = std::make_shared<Embedding>(i("num_embeddings"), i("embedding_dim"), rng);
   } else if (t == "positional") {
@@ -204,7 +218,8 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   Rng rng(spec.seed);
   exp->dropout_rng = Rng(spec.seed, 0xd509);
   auto layers = std::make_shared<Sequential>();
-  for (const auto& l : spec.layers) layers->add(build_layer(l, spec.init, rng, exp->dropout_rng));
+  const InitChoice model_init{spec.init, spec.init_scale};
+  for (const auto& l : spec.layers) layers->add(build_layer(l, model_init, rng, exp->dropout_rng));
   exp->model = std::make_shared<SpecModel>(layers);
   exp->model->assign_names();
   if (!spec.parameters.empty()) {
@@ -252,12 +267,14 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   objective.type = spec.loss.type;
   objective.reduction = spec.loss.reduction;
   objective.seed = spec.loss.seed;
+  objective.scale = spec.loss.scale;
   TrainConfig tc;
   tc.batch_size = spec.training.batch_size;
   tc.clip_grad_norm = spec.training.clip_grad_norm;
   tc.clip_grad_value = spec.training.clip_grad_value;
   tc.l1 = spec.training.l1;
   tc.l2 = spec.training.l2;
+  tc.l1_proximal = spec.training.l1_mode == "proximal";
   tc.seed = spec.seed;
   tc.tbptt = spec.training.tbptt;
   try {

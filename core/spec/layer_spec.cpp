@@ -2,6 +2,7 @@
 // parameter counts, all without building a layer.
 #include <cmath>
 
+#include "nn/init.h"
 #include "spec/spec.h"
 #include "spec/spec_internal.h"
 
@@ -17,14 +18,108 @@ const std::vector<std::string> kInits = {"default", "uniform", "normal", "xavier
 bool is_one_of(const std::string& s, const std::vector<std::string>& v) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
+
+// The scale fields each initialiser takes (torch.nn.init's arguments, as init_<name>).
+const std::vector<std::string> kInitScaleFields = {"init_std", "init_bound", "init_gain", "init_a", "init_mode", "init_nonlinearity"};
+std::vector<std::string> scale_fields_of(const std::string& init) {
+  if (init == "normal") return {"init_std"};
+  if (init == "uniform") return {"init_bound"};
+  if (init == "xavier_uniform" || init == "xavier_normal" || init == "orthogonal") return {"init_gain"};
+  if (init == "kaiming_uniform" || init == "kaiming_normal") return {"init_a", "init_mode", "init_nonlinearity"};
+  return {};
+}
+// The initialiser a scale field belongs to, for messages.
+std::string inits_taking(const std::string& field) {
+  std::vector<std::string> names;
+  for (const auto& n : kInits)
+    if (is_one_of(field, scale_fields_of(n))) names.push_back("\"" + n + "\"");
+  return join(names, " or ");
+}
 }  // namespace
+
+const std::vector<std::string>& init_names() { return kInits; }
+
+void parse_init_scale(Reader& r, nlohmann::json& c) {
+  for (const char* k : {"init_std", "init_bound", "init_gain"})
+    if (r.has(k)) c[k] = r.number(k, 0, 100, 0.0);
+  if (r.has("init_a")) c["init_a"] = r.number("init_a", 0, 100, 0.0);
+  if (r.has("init_mode")) c["init_mode"] = r.one_of("init_mode", {"fan_in", "fan_out"}, "fan_in");
+  if (r.has("init_nonlinearity")) c["init_nonlinearity"] = r.one_of("init_nonlinearity", init::gain_nonlinearities(), "leaky_relu");
+}
+
+InitChoice effective_init(const LayerSpec& layer, const InitChoice& model) {
+  const auto& c = layer.config;
+  const bool own = c.contains("init") && c.at("init") != "default";
+  InitChoice e;
+  e.name = own ? c.at("init").get<std::string>() : model.name;
+  if (!own) e.scale = model.scale;  // the model's init comes with the model's scale
+  for (const auto& k : kInitScaleFields)
+    if (c.contains(k)) e.scale[k] = c.at(k);
+  return e;
+}
+
+namespace {
+// Each scale field given at `pointer` (a layer or the model) must belong to `init`.
+void check_scale_fields(const nlohmann::json& fields, const std::string& init, const std::string& pointer, const std::string& whose,
+                        std::vector<SpecIssue>& issues) {
+  const auto takes = scale_fields_of(init);
+  for (const auto& k : kInitScaleFields) {
+    if (!fields.contains(k) || is_one_of(k, takes)) continue;
+    std::string msg = k + " goes with init " + inits_taking(k) + ", but " + whose;
+    if (init.empty()) msg += " uses each layer's PyTorch default init, which has no scale to set (set \"init\")";
+    else msg += " is \"" + init + "\", which takes " + (takes.empty() ? std::string("no scale fields") : join(takes));
+    issues.push_back({pointer + "/" + k, msg});
+  }
+}
+}  // namespace
+
+void check_init_scales(const std::vector<LayerSpec>& layers, const InitChoice& model, std::vector<SpecIssue>& issues) {
+  for (const auto& l : layers) {
+    check_init_scales(l.body, model, issues);
+    if (!l.config.contains("init")) continue;
+    const InitChoice e = effective_init(l, model);
+    const bool own = l.config.at("init") != "default";
+    check_scale_fields(l.config, e.name, l.pointer,
+                       own ? "this layer's init" : model.name.empty() ? "this layer" : "this layer's init (from /model/init)", issues);
+    // PyTorch's kaiming_* read `a` only as leaky_relu's negative slope.
+    if (l.config.contains("init_a") && e.scale.value("init_nonlinearity", "leaky_relu") != "leaky_relu")
+      issues.push_back({l.pointer + "/init_a", "init_a is the negative slope of init_nonlinearity \"leaky_relu\"; with \"" +
+                                                   e.scale.at("init_nonlinearity").get<std::string>() + "\" it has no effect (remove it)"});
+  }
+}
+
+void check_model_init_scale(const InitChoice& model, const std::string& pointer, std::vector<SpecIssue>& issues) {
+  check_scale_fields(model.scale, model.name, pointer, "/model/init", issues);
+  if (model.scale.contains("init_a") && model.scale.value("init_nonlinearity", "leaky_relu") != "leaky_relu")
+    issues.push_back({pointer + "/init_a", "init_a is the negative slope of init_nonlinearity \"leaky_relu\"; with \"" +
+                                               model.scale.at("init_nonlinearity").get<std::string>() + "\" it has no effect (remove it)"});
+}
+
+void link_final_states(std::vector<LayerSpec>& layers, std::vector<SpecIssue>& issues) {
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec& l = layers[i];
+    link_final_states(l.body, issues);
+    if (l.type != "final_state") continue;
+    const LayerSpec* prev = i > 0 ? &layers[i - 1] : nullptr;
+    if (!prev || !is_one_of(prev->type, kRecurrent)) {
+      issues.push_back({l.pointer, "final_state reads the final hidden states from the output of the recurrent layer (rnn, lstm "
+                                   "or gru) directly before it, but " +
+                                       (prev ? prev->pointer + " is a \"" + prev->type + "\" layer" : std::string("it is the first layer")) +
+                                       " (put it right after the recurrent layer)"});
+      continue;
+    }
+    if (!prev->config.contains("hidden_size") || !prev->config.contains("bidirectional")) continue;  // reported there
+    l.config["hidden_size"] = prev->config.at("hidden_size");
+    l.config["bidirectional"] = prev->config.at("bidirectional");
+  }
+}
 
 const std::vector<std::string>& layer_types() {
   static const std::vector<std::string> types = [] {
     std::vector<std::string> t = {"linear"};
     t.insert(t.end(), kActivations.begin(), kActivations.end());
     t.insert(t.end(), kRecurrent.begin(), kRecurrent.end());
-    for (const char* s : {"last_step", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
+    for (const char* s : {"last_step", "final_state", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
                           "batch_norm2d", "dropout", "residual", "positional"})
       t.emplace_back(s);
     return t;
@@ -45,6 +140,7 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["out"] = r.integer("out", 1, kMaxSize);
     c["bias"] = r.boolean("bias", true);
     c["init"] = r.one_of("init", kInits, "default");
+    parse_init_scale(r, c);
   } else if (t == "leaky_relu") {
     c["slope"] = r.number("slope", 0, 1, 0.01);
   } else if (is_one_of(t, kRecurrent)) {
@@ -54,6 +150,7 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["bidirectional"] = r.boolean("bidirectional", false);
     c["bias"] = r.boolean("bias", true);
     c["init"] = r.one_of("init", kInits, "default");
+    parse_init_scale(r, c);
     if (t == "rnn") c["nonlinearity"] = r.one_of("nonlinearity", {"tanh", "relu"}, "tanh");
     if (t == "lstm") {
       c["peephole"] = r.boolean("peephole", false);
@@ -70,6 +167,7 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["padding"] = r.integer("padding", 0, 64, 0);
     c["bias"] = r.boolean("bias", true);
     c["init"] = r.one_of("init", kInits, "default");
+    parse_init_scale(r, c);
   } else if (t == "max_pool2d" || t == "avg_pool2d") {
     c["kernel_size"] = r.integer("kernel_size", 1, 64);
     c["stride"] = r.integer("stride", 1, 64, c["kernel_size"].get<std::int64_t>());
@@ -150,6 +248,17 @@ struct Inference {
     } else if (t == "last_step") {
       if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
       y = {in[0], in[2]};
+    } else if (t == "final_state") {
+      if (!c.contains("hidden_size")) return fail(l, "", "final_state needs the recurrent layer directly before it");
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      const std::int64_t H = i("hidden_size"), D = c.at("bidirectional").get<bool>() ? 2 : 1;
+      if (in[2] != D * H)
+        return fail(l, "", "final_state expects the recurrent layer's output [batch, time, D*H = " + std::to_string(D * H) +
+                               "], but its input has shape " + to_string(in));
+      y = {in[0], D * H};
+      s.formula = D == 2 ? "no parameters; h_n of the last layer: [output[:, T-1, :H], output[:, 0, H:]] (forward after the last step, reverse "
+                           "after the first) with H = " + std::to_string(H)
+                         : "no parameters; h_n of the last layer: output[:, T-1] (one direction, as last_step), H = " + std::to_string(H);
     } else if (t == "embedding") {
       y.push_back(i("embedding_dim"));
       s.parameters = i("num_embeddings") * i("embedding_dim");

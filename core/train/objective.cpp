@@ -10,6 +10,12 @@
 GRADLAB_BEGIN
 
 Var Objective::loss(const Var& output, const Tensor& targets) const {
+  if (!(scale > 0)) throw std::invalid_argument("loss scale must be greater than 0, got " + std::to_string(scale));
+  const Var l = unscaled_loss(output, targets);
+  return scale == 1 ? l : l * scale;
+}
+
+Var Objective::unscaled_loss(const Var& output, const Tensor& targets) const {
   const Reduction r = parse_reduction(reduction);
   if (type == "mse") {
     if (output.shape() != targets.shape() && numel(output.shape()) == targets.numel())
@@ -44,9 +50,12 @@ double Objective::accuracy(const Tensor& output, const Tensor& targets) const {
   return static_cast<double>(correct) / static_cast<double>(rows);
 }
 
-void Objective::backward(const Var& loss) const {
-  if (seed.defined()) loss.backward(seed);
-  else loss.backward();
+Var Objective::scalar(const Var& loss) const {
+  if (!seed.defined()) return loss;
+  if (seed.shape() != loss.shape())
+    throw std::invalid_argument("the loss seed has shape " + to_string(seed.shape()) + " but the loss has shape " +
+                                to_string(loss.shape()) + "; they must match");
+  return sum(mul(loss, Var(seed)));
 }
 
 GRADLAB_END

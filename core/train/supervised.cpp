@@ -10,6 +10,7 @@
 #include "ops/loss.h"
 #include "ops/ops.h"
 #include "optim/clip.h"
+#include "optim/proximal.h"
 #include "train/tbptt.h"
 
 GRADLAB_BEGIN
@@ -44,15 +45,27 @@ SupervisedTrainer::~SupervisedTrainer() = default;
 
 const TbpttChunk* SupervisedTrainer::tbptt_chunk() const { return tbptt_ ? &tbptt_->current() : nullptr; }
 
+// The one number that is differentiated: the (seeded) loss plus the penalties; with
+// proximal L1 the l1 term is left to the soft-threshold after the step (update()).
 Var SupervisedTrainer::penalized(const Var& loss) const {
-  Var total = loss;
-  if (config_.l1 > 0 || config_.l2 > 0) {
+  Var total = objective_.scalar(loss);
+  const bool l1_in_loss = config_.l1 > 0 && !config_.l1_proximal;
+  if (l1_in_loss || config_.l2 > 0) {
     std::vector<Var> weights;
     for (auto& [name, p] : model_->named_parameters()) weights.push_back(p);
-    if (config_.l1 > 0) total = total + l1_penalty(weights) * config_.l1;
+    if (l1_in_loss) total = total + l1_penalty(weights) * config_.l1;
     if (config_.l2 > 0) total = total + l2_penalty(weights) * config_.l2;
   }
   return total;
+}
+
+// l1 * sum|w| when proximal L1 leaves it out of the differentiated objective, else 0.
+double SupervisedTrainer::proximal_l1_term() const {
+  if (!(config_.l1 > 0 && config_.l1_proximal)) return 0;
+  double s = 0;
+  for (const auto& [name, p] : model_->named_parameters())
+    for (std::int64_t i = 0; i < p.value().numel(); ++i) s += std::fabs(static_cast<double>(p.value()[i]));
+  return config_.l1 * s;
 }
 
 SupervisedTrainer::Pass SupervisedTrainer::forward_backward(const Tensor& x, const Tensor& y, bool input_grad) {
@@ -61,7 +74,9 @@ SupervisedTrainer::Pass SupervisedTrainer::forward_backward(const Tensor& x, con
   model_->zero_grad();
   pass.output = model_->forward(pass.inputs);
   pass.loss = objective_.loss(pass.output, y);
-  objective_.backward(penalized(pass.loss));
+  const Var total = penalized(pass.loss);
+  pass.objective = total.numel() == 1 ? static_cast<double>(total.item()) + proximal_l1_term() : std::nan("");
+  total.backward();
   return pass;
 }
 
@@ -79,7 +94,7 @@ void SupervisedTrainer::diagnose(const Tensor& x, const Tensor& y, const NonFini
     AnomalyModeGuard anomaly;
     model_->zero_grad();
     Forward f = run_forward(x, y);
-    objective_.backward(f.total);
+    f.total.backward();
   } catch (const NonFiniteOpError& e) {
     model_->zero_grad();
     const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
@@ -109,6 +124,7 @@ void SupervisedTrainer::update(std::int64_t step) {
   for (const auto& [name, p] : params) before.push_back(p.value().clone());
   const NamedTensors optimizer_before = optimizer_->state();
   optimizer_->step();
+  if (config_.l1 > 0 && config_.l1_proximal) soft_threshold(model_->parameters(), optimizer_->lr() * config_.l1);
   for (std::size_t k = 0; k < params.size(); ++k) {
     const std::string& name = params[k].first;
     const Var& p = params[k].second;
@@ -161,13 +177,13 @@ StepMetrics SupervisedTrainer::step() {
     model_->zero_grad();
     Forward f = run_forward(x, y);
     m.loss = f.loss.numel() == 1 ? static_cast<double>(f.loss.item()) : std::nan("");
-    m.objective = f.total.numel() == 1 ? static_cast<double>(f.total.item()) : m.loss;
+    m.objective = f.total.numel() == 1 ? static_cast<double>(f.total.item()) + proximal_l1_term() : m.loss;
     if (f.loss.numel() == 1 && !std::isfinite(m.loss)) {
       restore_buffers();
       diagnose(x, y, NonFiniteError(m.step, "loss", "step " + std::to_string(m.step) + ": the loss became " + number(m.loss) +
                                                         " (not finite); nothing was updated. Try a smaller learning rate or gradient clipping."));
     }
-    objective_.backward(f.total);
+    f.total.backward();
     for (auto& [name, p] : model_->named_parameters()) {
       if (!p.has_grad()) continue;
       const Tensor& g = p.grad();

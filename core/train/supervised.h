@@ -33,6 +33,10 @@ struct TrainConfig {
   double clip_grad_norm = 0;   // 0: off
   double clip_grad_value = 0;  // 0: off
   double l1 = 0, l2 = 0;       // weights of sum|w| and sum w^2 added to the loss
+  // L1 by its proximal step instead of its subgradient: the l1 term is left out of what
+  // is differentiated, and after each optimizer step every parameter (biases too, as the
+  // penalty covers them) is soft-thresholded: w <- sign(w) max(|w| - lr * l1, 0).
+  bool l1_proximal = false;
   std::uint64_t seed = 0;      // for batch order (reshuffled every epoch)
   // Truncated BPTT chunk length k (0: off, full BPTT). Needs a [Recurrent, per-step
   // layers...] model, x [N, T, F], per-step targets [N, T, ...] and a scalar loss.
@@ -42,7 +46,8 @@ struct TrainConfig {
 struct StepMetrics {
   std::int64_t step = 0;   // steps done, counting this one
   double loss = 0;         // the data loss of this batch (penalties excluded)
-  double objective = 0;    // what was differentiated: loss + penalties
+  double objective = 0;    // loss + l1 sum|w| + l2 sum w^2 (a seeded loss as sum(seed * loss)); with
+                           // proximal L1 its l1 term is not differentiated but still counted
   double accuracy = std::numeric_limits<double>::quiet_NaN();
   double grad_norm = 0;        // global 2-norm of all gradients before clipping
   double grad_norm_after = 0;  // after clipping
@@ -98,6 +103,7 @@ class SupervisedTrainer {
   // available afterwards.
   struct Pass {
     Var inputs, output, loss;
+    double objective = 0;  // what StepMetrics::objective reports for this pass
   };
   Pass forward_backward(const Tensor& x, const Tensor& y, bool input_grad);
 
@@ -119,6 +125,7 @@ class SupervisedTrainer {
     Var output, loss, total;
   };
   Var penalized(const Var& loss) const;
+  double proximal_l1_term() const;
   Forward run_forward(const Tensor& x, const Tensor& y);
   // Replays the failed step in anomaly mode and throws the NonFiniteError naming the first
   // op that went bad, or `fallback` when the replay finds none.
