@@ -142,6 +142,17 @@ Session::Session(const std::string& spec_json) : spec_(parse_spec(spec_json)), r
       issues.push_back({"/inspection/snapshots/" + std::to_string(i), "unknown snapshot '" + spec_.inspection.snapshots[i] +
                                                                           "' for this experiment (available: " + join(names) + ")"});
   if (!issues.empty()) throw SpecError(issues);
+  // /training/clamp (checked against the model when parsed): trained and evaluated under it.
+  const auto& clamps = spec_.training.clamps;
+  for (std::size_t i = 0; i < clamps.size(); ++i) {
+    try {
+      runner_->clamp_gate(clamps[i].gate, clamps[i].value, clamps[i].layer, clamps[i].direction);
+    } catch (const std::invalid_argument& e) {
+      throw SpecError(spec_.json["training"]["clamp"].is_array() ? "/training/clamp/" + std::to_string(i)
+                                                                 : std::string("/training/clamp"),
+                      e.what());
+    }
+  }
 }
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
@@ -296,7 +307,7 @@ bool updatable(const std::string& kind, const std::string& ptr) {
                                                   "/training/log_every", "/training/eval_every", "/training/batch_size"};
   static const std::vector<std::string> sequential = {"/optimizer", "/training/clip_grad_norm", "/training/clip_grad_value",
                                                       "/training/l1", "/training/l2", "/training/l1_mode", "/training/tbptt",
-                                                      "/training/schedule"};
+                                                      "/training/schedule", "/training/clamp"};
   static const std::vector<std::string> seq2seq = {"/optimizer", "/training/clip_grad_norm", "/model/teacher_forcing",
                                                    "/model/max_decode_len"};
   static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",
