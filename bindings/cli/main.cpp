@@ -65,12 +65,14 @@ Options:
   --seed S          use seed S instead of the spec's seed
   --out DIR         where to write results
 )"},
-    {"grad", R"(Usage: gradlab grad SPEC [--seed S]
+    {"grad", R"(Usage: gradlab grad SPEC [--seed S] [--clamp GATE=VALUE]
 
 One forward and backward pass on the spec's batch (data.batch, or the first
 training.batch_size examples of its dataset) without updating anything. Prints JSON:
   {"loss": ..., "outputs": {"shape", "data"}, "gradients": {name: {"shape", "data"}},
    "input_gradient": {"shape", "data"} or null}
+--clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) for the pass:
+the loss, outputs and gradients are those under the clamp, and "clamp" names it.
 )"},
     {"check", R"(Usage: gradlab check SPEC [--tolerance T] [--json]
 
@@ -190,7 +192,7 @@ Args parse_args(int argc, char** argv) {
   if (!kHelp.count(a.command))
     throw UsageError("unknown command '" + a.command + "' (commands: run, grad, check, params, inspect, lesson, sweep)");
   const std::map<std::string, std::vector<std::string>> valued = {
-      {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed"}}, {"check", {"--tolerance"}}, {"params", {}},
+      {"run", {"--steps", "--seed", "--out"}}, {"grad", {"--seed", "--clamp"}}, {"check", {"--tolerance"}}, {"params", {}},
       {"inspect", {"--checkpoint", "--what", "--clamp"}}, {"lesson", {"--seed"}}, {"sweep", {"--set", "--steps", "--out"}}};
   const std::map<std::string, std::vector<std::string>> boolean = {
       {"run", {}}, {"grad", {}}, {"check", {"--json"}}, {"params", {"--json"}}, {"inspect", {}}, {"lesson", {"--json", "--check-seeds"}}, {"sweep", {}}};
@@ -318,9 +320,37 @@ int cmd_params(const Args& a) {
   return 0;
 }
 
+// --clamp GATE=VALUE (grad, inspect): a gate of the first recurrent layer fixed to VALUE.
+// Returns {"gate", "value"}, or null without the option.
+nlohmann::json apply_clamp(const Args& a, Session& s) {
+  if (!a.options.count("--clamp")) return nullptr;
+  const std::string& c = a.options.at("--clamp");
+  const auto eq = c.find('=');
+  const std::string gate = c.substr(0, eq), value_text = eq == std::string::npos ? "" : c.substr(eq + 1);
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(value_text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (gate.empty() || value_text.empty() || used != value_text.size() || !std::isfinite(value))
+    throw UsageError("--clamp expects GATE=VALUE with a number, e.g. f=0 (gates i, f, g, o for lstm; r, z for gru), got '" +
+                     c + "'");
+  s.clamp_gate(gate, value);
+  return {{"gate", gate}, {"value", value}};
+}
+
 int cmd_grad(const Args& a) {
   Session s(spec_text(a));
-  std::cout << s.grad_json() << "\n";
+  const nlohmann::json clamp = apply_clamp(a, s);
+  if (clamp.is_null()) {
+    std::cout << s.grad_json() << "\n";
+    return 0;
+  }
+  nlohmann::json j = nlohmann::json::parse(s.grad_json());
+  j["clamp"] = clamp;
+  std::cout << j.dump() << "\n";
   return 0;
 }
 
@@ -332,20 +362,7 @@ int cmd_inspect(const Args& a) {
     return fresh;
   }()
                                               : Session(spec_text(a));
-  if (a.options.count("--clamp")) {
-    const std::string& c = a.options.at("--clamp");
-    const auto eq = c.find('=');
-    std::size_t used = 0;
-    double value = 0;
-    try {
-      value = eq == std::string::npos ? 0 : std::stod(c.substr(eq + 1), &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (eq == std::string::npos || eq == 0 || used != c.size() - eq - 1)
-      throw UsageError("--clamp expects GATE=VALUE, e.g. f=0, got '" + c + "'");
-    s.clamp_gate(c.substr(0, eq), value);
-  }
+  apply_clamp(a, s);
   if (!a.options.count("--what")) {
     std::cout << "snapshots:";
     for (const auto& n : s.snapshot_names()) std::cout << " " << n;

@@ -195,6 +195,35 @@ TEST(Cli, InspectParamsReportsTheGradientsThatGradPrints) {
   EXPECT_EQ(nlohmann::json::parse(layers.out)["layers"][2]["pointer"], "/model/layers/2");
 }
 
+// grad and inspect share --clamp: grad reports the loss and gradients under it and names
+// it; a clamp without a value is an error naming the form, in both.
+TEST(Cli, GradAndInspectUnderAGateClamp) {
+  auto plain = run("grad " + example("adding-lstm.json"));
+  auto clamped = run("grad " + example("adding-lstm.json") + " --clamp f=0");
+  ASSERT_EQ(plain.code, 0) << plain.out;
+  ASSERT_EQ(clamped.code, 0) << clamped.out;
+  const auto p = nlohmann::json::parse(plain.out), c = nlohmann::json::parse(clamped.out);
+  EXPECT_FALSE(p.contains("clamp"));
+  EXPECT_EQ(c["clamp"], nlohmann::json({{"gate", "f"}, {"value", 0.0}}));
+  EXPECT_NE(c["loss"], p["loss"]);
+  EXPECT_NE(c["gradients"]["layers.0.weight_hh_l0"], p["gradients"]["layers.0.weight_hh_l0"]);
+  // The f rows of the LSTM's weights get no gradient when f is a constant.
+  const auto& dW = c["gradients"]["layers.0.weight_hh_l0"]["data"];  // [4H, H], H = 32: rows 32..63 are f
+  for (std::size_t k = 32 * 32; k < 64 * 32; ++k) ASSERT_EQ(dW[k].get<double>(), 0.0) << k;
+  for (const std::string cmd : {"grad ", "inspect "}) {
+    auto empty = run(cmd + example("adding-lstm.json") + " --clamp f=" + (cmd == "grad " ? "" : " --what recurrent"));
+    EXPECT_EQ(empty.code, 2) << cmd;
+    EXPECT_TRUE(contains(empty.out, "GATE=VALUE")) << empty.out;
+    EXPECT_TRUE(contains(empty.out, "'f='")) << empty.out;
+  }
+  auto bad_gate = run("grad " + example("adding-lstm.json") + " --clamp q=0");
+  EXPECT_EQ(bad_gate.code, 2);
+  EXPECT_TRUE(contains(bad_gate.out, "allowed: i, f, g, o")) << bad_gate.out;
+  auto rec = run("inspect " + example("adding-lstm.json") + " --clamp f=0 --what recurrent");
+  ASSERT_EQ(rec.code, 0) << rec.out;
+  for (const auto& f : nlohmann::json::parse(rec.out)["streams"][0]["forget_gate_mean"]) EXPECT_EQ(f.get<double>(), 0.0);
+}
+
 TEST(Cli, InspectATrainedCheckpointWithSnapshotsWrittenByRun) {
   const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_snapshots";
   std::filesystem::remove_all(dir);
