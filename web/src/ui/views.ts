@@ -39,6 +39,7 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], load: () => import('./inside/jacobian').then((m) => m.JacobianView) },
   { name: 'histograms', title: 'Weights and gradients', snapshots: ['params'], stepped: true, load: () => import('./inside/histograms').then((m) => m.HistogramsView) },
   { name: 'layer-gradients', title: 'Gradient per layer ‖dL/dW_l‖, ‖dL/da_l‖', snapshots: ['layers'], stepped: true, load: () => import('./inside/layer-gradients').then((m) => m.LayerGradientsView) },
+  { name: 'loss-surface', title: 'Loss surface and the optimiser’s path', snapshots: ['loss_surface'], stepped: true, load: () => import('./inside/loss-surface').then((m) => m.LossSurfaceView) },
   { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
   { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'] },
 ];

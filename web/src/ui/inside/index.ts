@@ -10,6 +10,7 @@ export { GraphView } from './graph';
 export { HistogramsView } from './histograms';
 export { JacobianView } from './jacobian';
 export { LayerGradientsView } from './layer-gradients';
+export { LossSurfaceView } from './loss-surface';
 export { PredictionsView } from './predictions';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
