@@ -183,7 +183,7 @@ export class LessonPanel {
   }
 
   private intro(doc: LessonDoc): HTMLElement {
-    return h('div', { class: 'lesson-page lesson-intro' }, ...doc.intro.map((p) => h('p', { text: p })));
+    return h('div', { class: 'lesson-page lesson-intro' }, h('div', { class: 'lesson-scroll' }, ...doc.intro.map((p) => h('p', { text: p }))));
   }
 
   private step(s: PanelState, index: number, step: LessonStepDoc): HTMLElement {
@@ -192,7 +192,11 @@ export class LessonPanel {
     const running = s.running === index;
     const state = running ? 'running' : outcome ? (stepPassed(outcome) ? 'passed' : 'failed') : failure ? 'failed' : 'new';
     const root = h('section', { class: 'lesson-page lesson-step', 'data-lesson-step': index, 'data-state': state });
-    root.append(h('h3', { tabindex: '-1', text: `${index + 1}. ${step.title}` }), ...step.paragraphs.map((p) => h('p', { text: p })));
+    // the text scrolls inside the panel; the prediction, Run and the checks stay below it, on
+    // screen at 1366x768 however long the text
+    const text = h('div', { class: 'lesson-scroll' }, h('h3', { tabindex: '-1', text: `${index + 1}. ${step.title}` }), ...step.paragraphs.map((p) => h('p', { text: p })));
+    const foot = h('div', { class: 'lesson-foot' });
+    root.append(text, foot);
 
     const picked = s.picks.get(index);
     const needsPick = step.predict !== null && step.predict.choices.length > 0 && picked === undefined;
@@ -209,20 +213,21 @@ export class LessonPanel {
         });
         set.append(h('label', { class: 'predict-choice' }, input, ` ${choice}`));
       });
-      root.append(set);
+      if (outcome === undefined) foot.append(set);
+      else text.append(set);
     }
 
     const run = h('button', { type: 'button', id: 'lesson-run', class: 'primary' }, running ? 'Running…' : outcome ? 'Run again' : 'Run this step');
     run.disabled = s.running !== null || needsPick;
     run.addEventListener('click', () => void this.run(index));
     this.progressText = h('span', { class: 'lesson-progress muted small', 'aria-live': 'polite', text: running ? this.latestProgress || 'starting…' : needsPick ? 'Pick an answer first.' : '' });
-    root.append(h('div', { class: 'row lesson-run' }, run, this.progressText));
+    foot.append(h('div', { class: 'row lesson-run' }, run, this.progressText));
 
     if (outcome && step.predict && picked !== undefined) {
       const p = step.predict;
       const right = p.answer < 0 ? null : picked === p.answer;
       const verdict = right === null ? 'Every answer was a fair guess.' : right ? 'Your prediction was right.' : `Not quite: the answer is “${p.choices[p.answer]}”.`;
-      root.append(h('div', { class: 'predict-answer', 'data-right': right === null ? undefined : String(right) }, h('p', {}, h('strong', { text: verdict })), ...paragraphs(p.explain).map((t) => h('p', { text: t }))));
+      foot.append(h('div', { class: 'predict-answer', 'data-right': right === null ? undefined : String(right) }, h('p', {}, h('strong', { text: verdict })), ...paragraphs(p.explain).map((t) => h('p', { text: t }))));
     }
 
     if (step.expects.length > 0) {
@@ -239,13 +244,13 @@ export class LessonPanel {
         }
         list.append(li);
       });
-      root.append(list);
+      foot.append(list);
     }
     const error = failure ?? outcome?.error;
-    if (error) root.append(h('p', { class: 'inline-error', role: 'alert', text: `This step could not run: ${error}` }));
-    if (outcome && outcome.variants.length > 0) root.append(variantsTable(outcome));
+    if (error) foot.append(h('p', { class: 'inline-error', role: 'alert', text: `This step could not run: ${error}` }));
+    if (outcome && outcome.variants.length > 0) text.append(variantsTable(outcome));
     if (outcome && outcome.notes.length > 0) {
-      root.append(
+      text.append(
         h(
           'details',
           { class: 'lesson-notes muted small' },

@@ -55,6 +55,8 @@ async function runStep(root, i, step, label) {
   const rows = [];
   for (let k = 0; k < (await checks.count()); k++) rows.push({ pass: await checks.nth(k).getAttribute('data-pass'), text: (await checks.nth(k).innerText()).replace(/\s+/g, ' ') });
   const error = await section.locator('.inline-error').allInnerTexts();
+  // what the student would see, kept when the step did not check out
+  if ((await section.getAttribute('data-state')) !== 'passed') await viewportShot(root, `course-failed-${label.replace(/\W+/g, '-')}`);
   console.log(`# ${label}: ${(await section.getAttribute('data-state'))}; ${rows.map((r) => r.text).join(' | ') || 'no expectations'}${error.length ? ` | ${error.join(' ')}` : ''}`);
   assert.deepEqual(error, [], `${label}: the step ran without an error`);
   assert.equal(rows.length, (step.expect ?? []).length, `${label}: one check per expectation`);
