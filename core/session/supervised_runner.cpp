@@ -202,7 +202,10 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
     names.push_back("recurrent");
     names.push_back("jacobian");
   }
-  if (exp_->model->num_parameters() <= 12) names.push_back("graph");
+  // A graph is readable for a network of a few scalars; a recurrent one unrolls in time
+  // (graph_snapshot), so a hidden size of 2 with its readout (13 and more) still fits.
+  const std::int64_t graph_limit = first_recurrent(*exp_->model) ? 64 : 12;
+  if (exp_->model->num_parameters() <= graph_limit) names.push_back("graph");
   if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
   if (has_two_parameters()) names.push_back("loss_surface");

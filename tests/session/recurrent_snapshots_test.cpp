@@ -109,6 +109,29 @@ TEST(UnrolledGraph, ScalarRnnWeightGradientIsTheSumOfFourStepContributions) {
   std::printf("  dL/dW_hh = %.6f = %.6f + %.6f + %.6f + %.6f\n", dWhh, hh_part[0], hh_part[1], hh_part[2], hh_part[3]);
 }
 
+// Hidden size 2 with its readout has 15 parameters (more than the 12 of a plain network's
+// graph): a recurrent model's graph is offered up to 64, unrolled with vector nodes.
+TEST(UnrolledGraph, HiddenSizeTwoIsOffered) {
+  nlohmann::json spec = nlohmann::json::parse(kScalarRnn);
+  spec["model"]["layers"][0]["hidden_size"] = 2;
+  spec["model"]["layers"][2]["in"] = 2;
+  spec["model"].erase("parameters");
+  Session s(spec.dump());
+  EXPECT_EQ(s.total_params(), 15);
+  const nlohmann::json g = s.snapshot("graph");
+  EXPECT_TRUE(g["unrolled"].get<bool>());
+  EXPECT_EQ(g["steps"], 4);
+  const nlohmann::json* whh = shared_leaf(g, "layers.0.weight_hh_l0");
+  ASSERT_NE(whh, nullptr);
+  ASSERT_EQ((*whh)["contributions"].size(), 4u);
+  double dW[4] = {0, 0, 0, 0};
+  for (const auto& c : (*whh)["contributions"])
+    for (int k = 0; k < 4; ++k) dW[k] += c["grad"]["data"][k].get<double>();
+  for (const auto& [name, grad] : s.gradients())
+    if (name == "layers.0.weight_hh_l0")
+      for (int k = 0; k < 4; ++k) EXPECT_NEAR(dW[k], grad[k], kTol * 10);
+}
+
 // A long sequence unrolls to more nodes than the picture takes: the fused graph instead.
 TEST(UnrolledGraph, LongSequencesFallBackToTheFusedGraph) {
   nlohmann::json spec = nlohmann::json::parse(kScalarRnn);
