@@ -97,7 +97,7 @@ export class TrainingControls {
     const text = STEP_FORMAT.format(step);
     if (this.counter.textContent !== text) this.counter.textContent = text;
     if (this.counter.dataset.step !== String(step)) this.counter.dataset.step = String(step);
-    const rate = stepsPerSecond > 0 ? ` · ${Math.round(stepsPerSecond)} steps/s` : '';
+    const rate = stepsPerSecond > 0 ? `${Math.round(stepsPerSecond)} steps/s` : ''; // shown under the count
     if (this.rate.textContent !== rate) this.rate.textContent = rate;
   }
 
