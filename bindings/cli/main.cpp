@@ -69,8 +69,11 @@ Options:
 
 One forward and backward pass on the spec's batch (data.batch, or the first
 training.batch_size examples of its dataset) without updating anything. Prints JSON:
-  {"loss": ..., "outputs": {"shape", "data"}, "gradients": {name: {"shape", "data"}},
-   "input_gradient": {"shape", "data"} or null}
+  {"loss": ..., "objective": ..., "outputs": {"shape", "data"},
+   "gradients": {name: {"shape", "data"}}, "input_gradient": {"shape", "data"} or null}
+"loss" is the loss (times /loss/scale; a vector under reduction "none"); "objective" is
+the number backward started from: sum(seed * loss) under /loss/seed, plus the L1/L2
+penalties.
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) for the pass:
 the loss, outputs and gradients are those under the clamp, and "clamp" names it.
 )"},
