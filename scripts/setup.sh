@@ -4,6 +4,7 @@
 #   bash scripts/setup.sh                 # native: the engine, the CLI, the C++ tests
 #   bash scripts/setup.sh native wasm web # and Emscripten, and the web app's npm packages
 #   bash scripts/setup.sh browser         # Debian's Chromium, for the browser tests
+#   bash scripts/setup.sh native asan     # and clang with ASan/UBSan and libFuzzer (the asan preset)
 #
 # Debian packages come from apt-get (always refreshed with apt-get update when CI=true);
 # the web app's packages come from npm with `npm ci` (web/package-lock.json).
@@ -19,10 +20,11 @@ for part in "${parts[@]}"; do
   case "$part" in
     native) packages+=(cmake ninja-build g++ ccache libeigen3-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev) ;;
     wasm) packages+=(cmake ninja-build ccache emscripten libeigen3-dev nlohmann-json3-dev googletest) ;;
+    asan) packages+=(clang-14 libclang-rt-14-dev llvm-14) ;;  # clang++-14, the sanitizer and libFuzzer runtimes, llvm-symbolizer
     browser) packages+=(chromium) ;;
     web) want_web=1 ;;
     *)
-      echo "setup: unknown part '$part' (allowed: native, wasm, web, browser)" >&2
+      echo "setup: unknown part '$part' (allowed: native, asan, wasm, web, browser)" >&2
       exit 2
       ;;
   esac

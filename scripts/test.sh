@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test suite; what CI runs. Suites, in order:
 #   native   one native release tree: the CLI and every C++ test, float and double (ctest)
+#   asan     one clang tree with AddressSanitizer + UndefinedBehaviorSanitizer (build/asan):
+#            the C++ tests but the long training runs (ctest), then each libFuzzer target
+#            for a bounded time on its committed seed corpus (docs/testing.md)
 #   wasm     the engine's WebAssembly modules, the kernel and recurrent tests compiled to
 #            wasm and run under node, and the JS API tests of the module (node --test)
 #   web      the web app: type check + production build, unit tests (vitest), and browser
@@ -18,7 +21,7 @@ root=$(pwd)
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 jobs="${GRADLAB_JOBS:-2}"
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native wasm web)
+[ ${#suites[@]} -gt 0 ] || suites=(native wasm web)  # asan: not yet by default (see docs/testing.md)
 logs=build/test-logs
 mkdir -p "$logs"
 
@@ -94,6 +97,44 @@ run_native() {
   ctest_counts "native: ctest (C++ f32 + f64, CLI)" "$log"
 }
 
+# Under ASan+UBSan (about 2-3x slower than release at -O1) every ctest test runs but the
+# training runs that take minutes there and exercise no code the others do not: the
+# shipped lessons' claims on all their seeds (lesson.*), and the timing test of `gradlab
+# check` (its speed is the release tree's business; the check itself runs on every example).
+asan_exclude='^lesson\.|FinishesInAMinute'
+# Each fuzz target runs for this long on a copy of tests/fuzz/corpus/<target>/ (a crash,
+# a hang over 5 s, 2 GB of memory or a sanitizer report fails it; the input is kept in
+# build/test-logs/fuzz-<target>-*).
+fuzz_targets=(spec checkpoint csv lesson)
+fuzz_seconds="${GRADLAB_FUZZ_SECONDS:-30}"
+
+run_asan() {
+  local log=$logs/asan.log
+  : >"$log"
+  step "asan: setup" "$log" bash scripts/setup.sh native asan || return
+  step "asan: configure" "$log" cmake --preset asan || return
+  step "asan: build" "$log" cmake --build --preset asan -j "$jobs" || return
+  local env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+             ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer)
+  env "${env[@]}" ctest --preset asan -j "$jobs" -E "$asan_exclude" 2>&1 | tee -a "$log" | tail -n 25
+  ctest_counts "asan: ctest (ASan+UBSan, C++ f32 + f64, CLI)" "$log"
+  local t tlog work
+  for t in "${fuzz_targets[@]}"; do
+    tlog=$logs/fuzz-$t.log
+    work=$(mktemp -d)
+    env "${env[@]}" "build/asan/tests/fuzz/${t}_fuzz" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=5 \
+      -print_final_stats=1 -artifact_prefix="$logs/fuzz-$t-" "$work" "tests/fuzz/corpus/$t" >"$tlog" 2>&1
+    local rc=$?
+    rm -rf "$work"
+    tail -n 2 "$tlog"
+    if [ $rc -eq 0 ] && grep -q '^stat::number_of_executed_units' "$tlog"; then
+      count "asan: fuzz $t ($(grep -oE 'number_of_executed_units: [0-9]+' "$tlog" | grep -oE '[0-9]+') inputs, ${fuzz_seconds}s)" 1 0
+    else
+      count "asan: fuzz $t (a finding: $tlog)" 0 1
+    fi
+  done
+}
+
 # The wasm programs of these tests run under node: the simd128 kernels against their scalar
 # reference, and the recurrent layers (fused cells) against golden values. The whole suite
 # under wasm is `ctest --preset wasm` (about 3 minutes after a 30-minute build; docs/wasm.md).
@@ -136,10 +177,11 @@ run_web() {
 for suite in "${suites[@]}"; do
   case "$suite" in
     native) run_native ;;
+    asan) run_asan ;;
     wasm) run_wasm ;;
     web) run_web ;;
     *)
-      echo "test.sh: unknown suite '$suite' (allowed: native, wasm, web)" >&2
+      echo "test.sh: unknown suite '$suite' (allowed: native, asan, wasm, web)" >&2
       exit 2
       ;;
   esac
