@@ -126,7 +126,17 @@ std::vector<DatasetInfo> build_catalog() {
   c.push_back(entry("next_word", task::language_model, "text",
                     "Predict the next word from the previous n_context words of the bundled text (<bos> pads "
                     "the start of each piece, <eos> ends it); every position is one example.",
-                    {integer("n_context", 3, 1, 8, "number of previous words n")}));
+                    {integer("n_context", 3, 1, 8, "number of previous words n"),
+                     {"context_order",
+                      "choice",
+                      0,
+                      0,
+                      0,
+                      false,
+                      {"natural", "reversed", "shuffled", "reversed_at_test"},
+                      "the order of the context words in each input: natural (oldest first), reversed (in training "
+                      "and test alike), shuffled (a fresh order per example) or reversed_at_test (the test split "
+                      "is the training split with each context reversed)"}}));
   // Toy translation.
   c.push_back(entry("dates", task::seq2seq, "translation",
                     "Dates written out (\"3 march 2021\", \"march 3 , 2021\", \"the 3rd of march 2021\") to ISO "
@@ -159,7 +169,7 @@ const std::vector<std::string>& all_option_names() {
   static const std::vector<std::string> names = {
       "seed",      "test_fraction", "n_samples", "noise",    "num_classes",   "seq_len",
       "lag",       "num_symbols",   "n_context", "degree",   "max_value",     "num_modes",
-      "grid_size", "coefficients",  "points",    "csv_text", "target_column", "csv_task"};
+      "grid_size", "coefficients",  "points",    "csv_text", "target_column", "csv_task", "context_order"};
   return names;
 }
 
@@ -198,6 +208,7 @@ bool is_set(const DatasetOptions& o, const std::string& name) {
   if (name == "csv_text") return !o.csv_text.empty();
   if (name == "target_column") return !o.target_column.empty();
   if (name == "csv_task") return !o.csv_task.empty();
+  if (name == "context_order") return !o.context_order.empty();
   return numeric(o, name).has_value();
 }
 
@@ -236,6 +247,7 @@ Resolved resolve(const DatasetInfo& info, const DatasetOptions& o) {
   r.csv_text = o.csv_text;
   r.target_column = o.target_column;
   r.csv_task = o.csv_task;
+  r.context_order = o.context_order;
   return r;
 }
 
@@ -346,11 +358,12 @@ void validate_options(const std::string& name, const DatasetOptions& o) {
     } else if (spec.type == "choice") {
       bool ok = false;
       std::string allowed;
+      const std::string& chosen = spec.name == "csv_task" ? o.csv_task : o.context_order;
       for (const auto& c : spec.choices) {
-        ok = ok || c == o.csv_task;
+        ok = ok || c == chosen;
         allowed += (allowed.empty() ? "\"" : ", \"") + c + "\"";
       }
-      if (!ok) fail("option " + spec.name + " = \"" + o.csv_task + "\" is not allowed (allowed: " + allowed + ")");
+      if (!ok) fail("option " + spec.name + " = \"" + chosen + "\" is not allowed (allowed: " + allowed + ")");
     } else {
       const double len = spec.name == "coefficients" ? static_cast<double>(o.coefficients.size())
                          : spec.name == "points"     ? static_cast<double>(o.points.size())

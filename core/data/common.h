@@ -24,7 +24,7 @@ struct Resolved {
   double noise = 0;
   std::vector<double> coefficients;
   std::vector<Point> points;
-  std::string csv_text, target_column, csv_task;
+  std::string csv_text, target_column, csv_task, context_order;
 };
 
 // One entry point per family; `r.name` picks the dataset inside the family.

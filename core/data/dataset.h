@@ -95,6 +95,11 @@ struct DatasetOptions {
   std::string csv_text;              // csv: the file's text (header row first)
   std::string target_column;         // csv: the header name of the target
   std::string csv_task;              // csv: "classification", "regression" or "" (auto)
+  // next_word: the order of the context words in each input row: "natural" (oldest first;
+  // also ""), "reversed" (newest first, in training and test), "shuffled" (a fresh random
+  // order per example) or "reversed_at_test" (the test split is the training split with each
+  // context reversed: an order that differs between training and use, on seen examples).
+  std::string context_order;
 };
 
 // One option as a dataset reads it. Numbers are checked against [min, max]; for lists and

@@ -141,14 +141,28 @@ Dataset next_word(const Resolved& r) {
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
   Rng rng(r.seed);
   shuffle(order, rng);
+  // The context order (option context_order): a permutation of each row's n positions.
+  Rng order_rng(r.seed ^ 0x636f6e74657874ULL);  // its own stream: the examples stay the same
+  std::vector<std::int64_t> positions(static_cast<std::size_t>(n_ctx));
   std::vector<double> xs_shuffled, ys_shuffled;
   for (std::int64_t i : order) {
-    for (std::int64_t k = 0; k < n_ctx; ++k) xs_shuffled.push_back(xs[static_cast<std::size_t>(i * n_ctx + k)]);
+    for (std::int64_t k = 0; k < n_ctx; ++k) positions[static_cast<std::size_t>(k)] = k;
+    if (r.context_order == "reversed") std::reverse(positions.begin(), positions.end());
+    if (r.context_order == "shuffled") shuffle(positions, order_rng);
+    for (std::int64_t k : positions) xs_shuffled.push_back(xs[static_cast<std::size_t>(i * n_ctx + k)]);
     ys_shuffled.push_back(ys[static_cast<std::size_t>(i)]);
   }
   Dataset d;
   d.task = task::language_model;
   split_into(d, to_tensor({n, n_ctx}, xs_shuffled), to_tensor({n}, ys_shuffled), r.test_fraction);
+  if (r.context_order == "reversed_at_test") {
+    // An order that differs between training and use, on examples the model has seen: the
+    // "test" split is the training split with each context reversed, so the only thing it
+    // measures is the order (held-out next words would mostly be unseen contexts).
+    d.x_test = d.x_train.clone();
+    d.y_test = d.y_train.clone();
+    for (std::int64_t row = 0; row < d.x_test.dim(0); ++row) std::reverse(d.x_test.data() + row * n_ctx, d.x_test.data() + (row + 1) * n_ctx);
+  }
   d.vocab = p.vocab;
   d.num_classes = d.input_size = d.output_size = static_cast<std::int64_t>(d.vocab.size());
   d.description = "Next word from the previous " + std::to_string(n_ctx) + " words (" + std::to_string(n) +

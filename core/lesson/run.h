@@ -46,6 +46,8 @@ class LessonRunner {
  private:
   // A session with what it has been through: its last step and where it diverged.
   struct Run {
+    Run() = default;
+    explicit Run(std::unique_ptr<Session> s) : session(std::move(s)) {}
     std::unique_ptr<Session> session;
     Metrics last_step;
     std::int64_t diverged_at = 0;

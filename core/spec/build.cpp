@@ -64,6 +64,7 @@ void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json&
     if (n == "csv_text") o.csv_text = v.get<std::string>();
     else if (n == "target_column") o.target_column = v.get<std::string>();
     else if (n == "csv_task") o.csv_task = v.get<std::string>();
+    else if (n == "context_order") o.context_order = v.get<std::string>();
     else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
   }
 }

@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "data/vocab.h"
+#include "support/check.h"
 
 namespace gradlab {
 namespace {
@@ -107,6 +108,41 @@ int month_number(const std::string& m) {
 }
 
 std::string two(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+
+// context_order permutes each row's context words and nothing else: the same examples,
+// targets and split; reversed_at_test changes only the test rows.
+TEST(Text, NextWordContextOrders) {
+  DatasetOptions o;
+  o.seed = 5;
+  o.n_context = 3;
+  const Dataset natural = make_dataset("next_word", o);
+  auto with = [&](const char* order) {
+    DatasetOptions p = o;
+    p.context_order = order;
+    return make_dataset("next_word", p);
+  };
+  const Dataset reversed = with("reversed"), shuffled = with("shuffled"), at_test = with("reversed_at_test");
+  ASSERT_EQ(reversed.x_train.shape(), natural.x_train.shape());
+  std::int64_t moved = 0;
+  for (std::int64_t i = 0; i < natural.x_train.dim(0); ++i) {
+    for (std::int64_t k = 0; k < 3; ++k) EXPECT_EQ(reversed.x_train[i * 3 + k], natural.x_train[i * 3 + 2 - k]);
+    std::multiset<double> a(natural.x_train.data() + i * 3, natural.x_train.data() + i * 3 + 3),
+        b(shuffled.x_train.data() + i * 3, shuffled.x_train.data() + i * 3 + 3);
+    EXPECT_EQ(a, b) << "row " << i << ": shuffled holds the same words";
+    moved += !std::equal(natural.x_train.data() + i * 3, natural.x_train.data() + i * 3 + 3, shuffled.x_train.data() + i * 3);
+    for (std::int64_t k = 0; k < 3; ++k) EXPECT_EQ(at_test.x_train[i * 3 + k], natural.x_train[i * 3 + k]);
+  }
+  EXPECT_GT(moved, natural.x_train.dim(0) / 2) << "most shuffled rows differ from the natural order";
+  ASSERT_EQ(at_test.x_test.shape(), natural.x_train.shape());  // the training rows, reversed
+  for (std::int64_t i = 0; i < natural.x_train.dim(0); ++i) {
+    for (std::int64_t k = 0; k < 3; ++k) EXPECT_EQ(at_test.x_test[i * 3 + k], natural.x_train[i * 3 + 2 - k]);
+    EXPECT_EQ(at_test.y_test[i], natural.y_train[i]);
+  }
+  for (std::int64_t i = 0; i < natural.y_train.numel(); ++i) EXPECT_EQ(shuffled.y_train[i], natural.y_train[i]);
+  DatasetOptions bad = o;
+  bad.context_order = "backwards";
+  EXPECT_MESSAGE_HAS(make_dataset("next_word", bad), "option context_order = \"backwards\" is not allowed", "\"reversed_at_test\"");
+}
 
 TEST(Translation, DatesDecodeToTheIsoForm) {
   DatasetOptions o;
