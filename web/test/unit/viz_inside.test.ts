@@ -79,6 +79,21 @@ describe('gradNormSeries', () => {
     expect(top[s.T - 1]).toBeGreaterThan(0);
     expect(top.slice(0, -1).every((v) => v === 0)).toBe(true);
   });
+  it('an LSTM stream with the cell path: its norms, first/last ratio and the mean forget gate; other cells have none', () => {
+    const s: RecurrentSnapshot = {
+      kind: 'lstm', T: 3, B: 1, H: 2, batch_element: null,
+      streams: [{ layer: 0, direction: 0, grad_norm: [0.1, 0.2, 0.4], has_grad: true, gates: [],
+                  cell_grad_norm: [0.3, 0.35, 0.4], forget_gate_mean: [0.6, 0.7, 0.8] }],
+    };
+    const g = gradNormSeries(s);
+    expect(g.cellNorms).toEqual([[0.3, 0.35, 0.4]]);
+    expect(g.cellRatio[0]).toBeCloseTo(0.75, 12);
+    expect(g.ratio[0]).toBeCloseTo(0.25, 12);
+    expect(g.forgetMean[0]).toBeCloseTo(0.7, 12);
+    const rnn = gradNormSeries(fixture<RecurrentSnapshot>('rnn-tanh-bidi.recurrent.json'));
+    expect(rnn.cellNorms.every((row) => row.length === 0)).toBe(true);
+    expect(rnn.cellRatio.every((r) => r === null)).toBe(true);
+  });
   it('LSTM on the adding problem: the gradient reaching early steps is smaller (ratio < 1)', () => {
     const g = gradNormSeries(fixture<RecurrentSnapshot>('lstm-small.recurrent.json'));
     expect(g.norms.length).toBe(1);

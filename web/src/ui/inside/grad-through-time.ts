@@ -1,7 +1,8 @@
 // GradThroughTime (data-view "grad-through-time"): ||dL/dh_t|| across the time steps t, one
 // line per layer and direction, on a log axis (vanishing gradients are straight lines down,
-// exploding ones up). Input: the `recurrent` snapshot (core/inspect/recurrent_probe.h).
-// gradlabData: {norms: number[][], labels: string[], ratio: (number|null)[]}.
+// exploding ones up); for an LSTM also ||dL/dc_t|| along the cell path, dashed. Input: the
+// `recurrent` snapshot (core/inspect/recurrent_probe.h).
+// gradlabData: {norms, labels, ratio, cellNorms, cellRatio, forgetMean}.
 //
 //   const v = new GradThroughTime(host);
 //   v.update(await client.snapshot('recurrent'));
@@ -37,14 +38,20 @@ export class GradThroughTime {
 
   update(snapshot: RecurrentSnapshot): void {
     const m = gradNormSeries(snapshot);
-    this.chart.update(
-      m.norms.map((row, i) => ({
-        name: m.labels[i]!,
+    const cells = m.cellNorms.flatMap((row, i) =>
+      row.length === 0
+        ? []
+        : [{ name: `${m.labels[i]!} · ‖∂L/∂cₜ‖ (cell)`, x: row.map((_, t) => t), y: row.map((v) => (v > 0 ? v : null)), points: row.length <= 30, dash: [5, 3] }],
+    );
+    this.chart.update([
+      ...m.norms.map((row, i) => ({
+        name: cells.length > 0 ? `${m.labels[i]!} · ‖∂L/∂hₜ‖` : m.labels[i]!,
         x: row.map((_, t) => t),
         y: row.map((v) => (v > 0 ? v : null)),
         points: row.length <= 30,
       })),
-    );
+      ...cells,
+    ]);
     this.readout.replaceChildren(
       ...m.ratio.map((r, i) => {
         const row = m.norms[i]!;
@@ -56,10 +63,22 @@ export class GradThroughTime {
           text += zeros.length === row.length - 1
             ? ` — the gradient is exactly 0 except at t = ${row.findIndex((v) => v > 0)} (no later output reads these steps)`
             : ` — exactly 0 at ${zeros.length} step(s), not drawn on the log axis`;
+        if (m.hasGrad[i] && m.cellRatio[i] !== null)
+          text += `; along the cell ‖∂L/∂c₀‖ / ‖∂L/∂c${subscript(m.T - 1)}‖ = ${formatNumber(m.cellRatio[i]!)}`;
+        if (m.forgetMean[i] !== null) text += `; mean forget gate ${formatNumber(m.forgetMean[i]!)}`;
         return el('li', undefined, text);
       }),
     );
-    setGradlabData(this.root, { norms: m.norms, labels: m.labels, ratio: m.ratio, kind: m.kind, T: m.T });
+    setGradlabData(this.root, {
+      norms: m.norms,
+      labels: m.labels,
+      ratio: m.ratio,
+      cellNorms: m.cellNorms,
+      cellRatio: m.cellRatio,
+      forgetMean: m.forgetMean,
+      kind: m.kind,
+      T: m.T,
+    });
   }
 
   dispose(): void {

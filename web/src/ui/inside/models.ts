@@ -128,6 +128,9 @@ export interface RecurrentStreamJson {
   grad_norm: number[];
   has_grad: boolean;
   gates: GateMapJson[];
+  /** LSTM only: ||dL/dc_t|| along the cell path and the mean forget gate per step. */
+  cell_grad_norm?: number[];
+  forget_gate_mean?: number[];
 }
 
 /** The `recurrent` snapshot (core/inspect/recurrent_probe.h RecurrentProbe). */
@@ -155,24 +158,37 @@ export interface GradNormSeries {
   /** Per stream: ||dL/dh_0|| / ||dL/dh_{T-1}|| (null without gradient); far below 1 means
    * that what the loss says at the end hardly reaches the start. */
   ratio: (number | null)[];
+  /** LSTM: per stream ||dL/dc_t|| (empty for other cells), its first/last ratio, and the
+   * mean forget gate over the steps (null when absent). */
+  cellNorms: number[][];
+  cellRatio: (number | null)[];
+  forgetMean: (number | null)[];
 }
 
 export function gradNormSeries(s: RecurrentSnapshot): GradNormSeries {
   const bidi = s.streams.some((st) => st.direction === 1);
   const norms = s.streams.map((st) => st.grad_norm.map((v) => (Number.isFinite(v) ? v : NaN)));
+  const cellNorms = s.streams.map((st) => (st.cell_grad_norm ?? []).map((v) => (Number.isFinite(v) ? v : NaN)));
   return {
     kind: s.kind,
     T: s.T,
     labels: s.streams.map((st) => streamLabel(st.layer, st.direction, bidi)),
     norms,
     hasGrad: s.streams.map((st) => st.has_grad),
-    ratio: s.streams.map((st, i) => {
-      const n = norms[i]!;
-      if (!st.has_grad || n.length < 2) return null;
-      const last = n[n.length - 1]!;
-      return last > 0 ? n[0]! / last : null;
+    ratio: s.streams.map((st, i) => firstOverLast(st.has_grad, norms[i]!)),
+    cellNorms,
+    cellRatio: s.streams.map((st, i) => firstOverLast(st.has_grad, cellNorms[i]!)),
+    forgetMean: s.streams.map((st) => {
+      const f = (st.forget_gate_mean ?? []).filter((v) => Number.isFinite(v));
+      return f.length > 0 ? f.reduce((a, b) => a + b, 0) / f.length : null;
     }),
   };
+}
+
+function firstOverLast(hasGrad: boolean, n: number[]): number | null {
+  if (!hasGrad || n.length < 2) return null;
+  const last = n[n.length - 1]!;
+  return last > 0 ? n[0]! / last : null;
 }
 
 /** The gates the clamp control offers for a cell kind (contract: `i f g o` or `r z`). */
