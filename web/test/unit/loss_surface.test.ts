@@ -93,12 +93,12 @@ describe('marchingSquares', () => {
 });
 
 describe('logLevels', () => {
-  it('spaces levels evenly in log between the lowest positive loss (at least max 1e-4) and the highest', () => {
+  it('spaces levels evenly in log between the lowest positive loss (at least max 1e-3) and the highest', () => {
     const lv = logLevels([0, 1e-8, 0.5, 100], 4);
     expect(lv).toHaveLength(4);
     const ratios = lv.slice(1).map((v, k) => v / lv[k]!);
     for (const r of ratios) expect(r).toBeCloseTo(ratios[0]!, 9);
-    expect(lv[0]!).toBeGreaterThan(100 * 1e-4);
+    expect(lv[0]!).toBeGreaterThan(100 * 1e-3);
     expect(lv[3]!).toBeLessThan(100);
   });
   it('gives no levels for a flat or empty grid', () => {

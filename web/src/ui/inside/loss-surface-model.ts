@@ -63,7 +63,7 @@ const num = (v: number | null | undefined): number => (typeof v === 'number' && 
 
 /**
  * `count` levels spaced evenly in log between the lowest positive loss on the grid (raised to
- * at least max * 1e-4, so an exact zero at the minimum does not stretch the scale) and the
+ * at least max * 1e-3, so an exact zero at the minimum does not stretch the scale) and the
  * highest. A narrow valley shows as many closed rings near its floor and a few wide ones.
  */
 export function logLevels(grid: ArrayLike<number>, count = 14): number[] {
@@ -76,7 +76,7 @@ export function logLevels(grid: ArrayLike<number>, count = 14): number[] {
     if (v > 0 && v < lo) lo = v;
   }
   if (!(hi > 0) || !Number.isFinite(lo)) return [];
-  lo = Math.max(lo, hi * 1e-4);
+  lo = Math.max(lo, hi * 1e-3);
   if (hi / lo < 1 + 1e-9) return [];
   const a = Math.log(lo);
   const b = Math.log(hi);
