@@ -64,14 +64,14 @@ export class LossSurfaceView {
     this.root = viewRoot(
       host,
       'loss-surface',
-      'The training loss over the two parameters’ values, as contour lines (each line one loss level; the levels are spaced evenly in log, so the rings close in near the valley floor), with the path training has taken: one point per step.',
+      'The training loss over the two parameters as contour lines (levels spaced evenly in log, so the rings crowd in near the valley floor), and the path training took: one point per step.',
     ).root;
     this.status = el('p', 'gl-stats');
     this.zigzag = el('p', 'gl-ls-zigzag');
     this.legend = el('div', 'gl-legend gl-ls-legend');
     this.root.append(this.status, this.zigzag, this.legend);
     this.surface = new Surface(this.root, (ctx, w, h, t) => this.draw(ctx, w, h, t), {
-      height: options.height ?? 340,
+      height: options.height ?? 320,
       label: 'Loss surface: contour lines of the loss over two parameters, with the training path',
     });
     this.tooltip = new Tooltip(this.surface);
