@@ -18,7 +18,7 @@ test('loss-surface: contours and the start at step 0, a zig-zag path after 30 st
   assert.deepEqual(d0.parameters, ['layers.0.weight[0]', 'layers.0.weight[1]']);
   assert.deepEqual(d0.short, ['w1', 'w2']);
   assert.deepEqual(d0.resolution, [41, 41], 'the 41 x 41 grid the lesson asks for');
-  assert.deepEqual([...d0.x_range, ...d0.y_range], [-1.5, 2.5, -1, 7], 'the lesson fixes the window');
+  assert.deepEqual([...d0.x_range, ...d0.y_range], [-1.5, 3.5, -1, 7], 'the lesson fixes the window');
   assert.ok(Math.abs(d0.grid_min.x - 1) < 0.11 && Math.abs(d0.grid_min.y - 5) < 0.21, `the grid's lowest point near (1, 5): ${JSON.stringify(d0.grid_min)}`);
   assert.ok(d0.contours.length >= 8, `contour levels drawn (${d0.contours.length})`);
   assert.ok(d0.contours.every((c) => c.segments > 0), 'every level has segments');
