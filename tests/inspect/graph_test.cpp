@@ -84,7 +84,7 @@ TEST(ComputationGraph, SquareOfABPlusA) {
   EXPECT_EQ(j["nodes"][4]["op"], "square");
   EXPECT_EQ(j["nodes"][0]["name"], "a");
   EXPECT_NEAR(j["nodes"][0]["grad"]["data"][0].get<double>(), 16, kTol);
-  EXPECT_EQ(j["edges"][0].size(), 4u);
+  EXPECT_EQ(j["edges"][0].size(), 5u);  // from, to, slot, local, grad
   EXPECT_EQ(nlohmann::json::parse(j.dump()), j);
 }
 
