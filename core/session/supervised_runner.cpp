@@ -203,7 +203,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
     names.push_back("jacobian");
   }
   // A graph is readable for a network of a few scalars; a recurrent one unrolls in time
-  // (graph_snapshot), so a hidden size of 2 with its readout (13 and more) still fits.
+  // (graph_snapshot), so a hidden size of 2 with its readout (13) still fits.
   const std::int64_t graph_limit = first_recurrent(*exp_->model) ? 64 : 12;
   if (exp_->model->num_parameters() <= graph_limit) names.push_back("graph");
   if (has_predictions()) names.push_back("predictions");
