@@ -105,10 +105,15 @@ snapshots this experiment offers, for example:
   gradcheck   finite-difference check per parameter
   field       the model's output over the plane (2-D data) or along the line (1-D)
   recurrent   ||dL/dh_t|| per step, layer and direction; gate activations [T x H];
-              fraction of saturated gate units
-  jacobian    singular values of the step Jacobian dh_t/dh_{t-1}
+              fraction of saturated gate units; LSTM: ||dL/dc_t|| and the mean
+              forget gate per step
+  jacobian    the step Jacobian dh_t/dh_{t-1}: all its singular values, its RMS
+              gain, and the product's growth over k steps from the last step back
   graph       the computation graph of a tiny network with values, gradients and
-              local derivatives
+              local derivatives; recurrent layers unrolled in time, with each
+              shared weight's gradient as the sum of its per-step contributions
+  loss_surface  (two-parameter models) the loss over a grid of the two and the path
+              training took through it
   attention   (seq2seq) an attention map [target x source] with its tokens
   samples, critic_field, coverage   (gan)
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
