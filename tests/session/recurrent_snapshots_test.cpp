@@ -97,8 +97,11 @@ TEST(UnrolledGraph, ScalarRnnWeightGradientIsTheSumOfFourStepContributions) {
   EXPECT_NEAR((*whh)["grad"]["data"][0].get<double>(), dWhh, kTol);
   EXPECT_LT((*whh)["max_abs_difference"].get<double>(), kTol);
   // The same gradient as `gradlab grad` (the fused path) gives.
-  for (const auto& [name, grad] : s.gradients())
-    if (name == "layers.0.weight_hh_l0") EXPECT_NEAR(grad[0], dWhh, kTol);
+  for (const auto& [name, grad] : s.gradients()) {
+    if (name == "layers.0.weight_hh_l0") {
+      EXPECT_NEAR(grad[0], dWhh, kTol);
+    }
+  }
   const nlohmann::json* wih = shared_leaf(g, "layers.0.weight_ih_l0");
   ASSERT_NE(wih, nullptr);
   for (int t = 0; t < 4; ++t) EXPECT_NEAR((*wih)["contributions"][t]["grad"]["data"][0].get<double>(), ih_part[t], kTol);
@@ -128,9 +131,11 @@ TEST(UnrolledGraph, HiddenSizeTwoIsOffered) {
   double dW[4] = {0, 0, 0, 0};
   for (const auto& c : (*whh)["contributions"])
     for (int k = 0; k < 4; ++k) dW[k] += c["grad"]["data"][k].get<double>();
-  for (const auto& [name, grad] : s.gradients())
-    if (name == "layers.0.weight_hh_l0")
+  for (const auto& [name, grad] : s.gradients()) {
+    if (name == "layers.0.weight_hh_l0") {
       for (int k = 0; k < 4; ++k) EXPECT_NEAR(dW[k], grad[k], kTol * 10);
+    }
+  }
 }
 
 // A long sequence unrolls to more nodes than the picture takes: the fused graph instead.
