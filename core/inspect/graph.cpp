@@ -33,25 +33,6 @@ std::vector<Var> topological(const Var& root) {
   return order;
 }
 
-// d(node)/d(input slot k) for every slot, with the other inputs held fixed: the node's
-// backward re-recorded on fresh leaf copies of its inputs and run with a seed of 1.
-std::vector<double> local_derivatives(const Var& node) {
-  const Node* n = node.node();
-  std::vector<Var> copies;
-  for (const Var& in : n->inputs) copies.emplace_back(in.value(), in.requires_grad());
-  GradModeGuard grad_on(true);
-  const Var replay = record(n->op, copies, n->value, n->backward);
-  std::vector<Var> wanted;
-  for (const Var& c : copies)
-    if (c.requires_grad()) wanted.push_back(c);
-  std::vector<double> out(copies.size(), 0.0);
-  if (wanted.empty()) return out;
-  const std::vector<Var> g = grad({replay}, wanted);
-  for (std::size_t k = 0, w = 0; k < copies.size(); ++k)
-    if (copies[k].requires_grad()) out[k] = g[w++].value()[0];
-  return out;
-}
-
 // What `node`'s backward sends along each input slot when dL/d(node) = dnode: re-recorded on
 // fresh leaf copies of its inputs and run with that seed (undefined for slots that need none).
 std::vector<Tensor> slot_gradients(const Var& node, const Tensor& dnode) {
@@ -68,6 +49,16 @@ std::vector<Tensor> slot_gradients(const Var& node, const Tensor& dnode) {
   const std::vector<Var> g = grad({replay}, wanted, {dnode});
   for (std::size_t k = 0, w = 0; k < copies.size(); ++k)
     if (copies[k].requires_grad()) out[k] = g[w++].value().clone();
+  return out;
+}
+
+// d(node)/d(input slot k) for every slot of a scalar node, with the other inputs held fixed:
+// what its backward sends along each slot for a seed of 1 (0 for slots that need none).
+std::vector<double> local_derivatives(const Var& node) {
+  const std::vector<Tensor> g = slot_gradients(node, Tensor::ones(node.value().shape()));
+  std::vector<double> out(g.size(), 0.0);
+  for (std::size_t k = 0; k < g.size(); ++k)
+    if (g[k].defined()) out[k] = g[k][0];
   return out;
 }
 
