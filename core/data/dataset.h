@@ -90,6 +90,7 @@ struct DatasetOptions {
   std::optional<int> max_value;      // number_words: the largest number written out
   std::optional<int> num_modes;      // gan_ring: the number of Gaussians on the ring
   std::optional<int> grid_size;      // gan_grid: grid_size x grid_size Gaussians
+  std::optional<int> n_features;     // hyperplane: the number of input features F
   std::vector<double> coefficients;  // polynomial c0 + c1 x + ...; plane c0 + c1 x1 + c2 x2
   std::vector<Point> points;         // points, gan_points
   std::string csv_text;              // csv: the file's text (header row first)

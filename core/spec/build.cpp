@@ -43,6 +43,7 @@ void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json&
     else if (n == "max_value") o.max_value = i;
     else if (n == "num_modes") o.num_modes = i;
     else if (n == "grid_size") o.grid_size = i;
+    else if (n == "n_features") o.n_features = i;
     else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
   } else if (spec.type == "numbers") {
     if (!v.is_array()) return bad("an array of numbers");

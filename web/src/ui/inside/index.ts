@@ -11,6 +11,7 @@ export { HistogramsView } from './histograms';
 export { JacobianView } from './jacobian';
 export { LayerGradientsView } from './layer-gradients';
 export { LossSurfaceView } from './loss-surface';
+export { NormalEquationView, normalEquationModel, type NormalEquationModel } from './normal-equation';
 export { PredictionsView } from './predictions';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
