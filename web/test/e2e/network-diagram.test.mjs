@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { test } from 'node:test';
 import { assert, useBrowser, openPage, openApp, viewData, readView, stepCount, trainSteps, screenshot, poll } from './helpers.mjs';
+import { TASK_CPU_BUDGET_MS, describeLongest, report, traceMainThread } from './main-thread-cpu.mjs';
 
 const env = useBrowser();
 const VIEWPORT = { width: 1366, height: 768 };
@@ -195,3 +196,31 @@ test('network diagram: a GAN is its generator and critic, seq2seq its blocks', {
   await screenshot(page, 'network-diagram-attention', card);
   await page.assertClean();
 });
+
+for (const lesson of ['xor', 'gan-ring']) {
+  test(`network diagram: live while ${lesson} plays, no main-thread task over ${TASK_CPU_BUDGET_MS} ms of CPU`, { timeout: 90_000 }, async (t) => {
+    const page = await openPage(t, env, { viewport: VIEWPORT });
+    await openApp(page, env, `lesson=${lesson}`);
+    const card = await openDiagram(page);
+    await card.scrollIntoViewIfNeeded();
+    const first = await viewData(page, 'network-diagram', (v) => v.edges?.length > 0);
+    const play = page.locator('#play');
+    const m = await traceMainThread(env.browser, page, async () => {
+      await play.click();
+      // 30 steps and 10 redraws of the diagram (conditions, not a fixed time)
+      await poll(async () => {
+        const v = await readView(page, 'network-diagram');
+        return v.step >= 30 && v.updates >= first.updates + 10;
+      }, { timeout: 60_000, message: 'the diagram redrawn 10 times over 30 steps' });
+      await play.click();
+    });
+    const last = await readView(page, 'network-diagram');
+    report(`${lesson} with the network diagram`, m, last.step);
+    t.diagnostic(`diagram redrawn ${last.updates - first.updates} times from step ${first.step} to ${last.step}`);
+    const changed = last.edges.filter((e, i) => e.weight !== first.edges[i].weight).length;
+    assert.ok(changed > 0, `the edges follow training (${changed} of ${last.edges.length} changed)`);
+    assert.ok(m.hasCpu, 'the trace has CPU times per task');
+    assert.ok(m.longestCpu < TASK_CPU_BUDGET_MS, describeLongest(m));
+    await page.assertClean();
+  });
+}
