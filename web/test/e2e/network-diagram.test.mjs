@@ -131,6 +131,11 @@ test('network diagram: XOR has one edge per weight, coloured by the weight’s s
   const picked = await page.evaluate(() => window.__picked);
   assert.deepEqual(picked, [{ name: 'layers.2.bias', index: [0] }], 'clicking an output unit selects its bias');
   assert.equal((await readView(page, 'network-diagram')).selected.pinned, true);
+  // ... and the histograms view outlines that parameter's card
+  const h = await viewData(page, 'histograms', (v) => v.selected === 'layers.2.bias');
+  assert.equal(h.selected, 'layers.2.bias');
+  assert.equal(await page.locator('[data-view="histograms"] .gl-card.gl-selected').getAttribute('data-param'), 'layers.2.bias', 'the histograms view outlines the picked parameter');
+  assert.equal(await page.locator('[data-view="histograms"] .gl-card.gl-selected').count(), 1);
   await page.assertClean();
 });
 
