@@ -136,6 +136,8 @@ test('network diagram: XOR has one edge per weight, coloured by the weight’s s
   assert.equal(h.selected, 'layers.2.bias');
   assert.equal(await page.locator('[data-view="histograms"] .gl-card.gl-selected').getAttribute('data-param'), 'layers.2.bias', 'the histograms view outlines the picked parameter');
   assert.equal(await page.locator('[data-view="histograms"] .gl-card.gl-selected').count(), 1);
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'network-diagram-xor-page');
   await page.assertClean();
 });
 
@@ -171,6 +173,24 @@ test('network diagram: an RNN is a cell with its loop, unrolled on demand; a lar
   const k = (await readView(page, 'network-diagram')).selected;
   assert.equal(k.key, 'b:0');
   assert.match(k.text, /^RNN cell: 2 → 32; h_t = tanh\(W_ih x_t \+ W_hh h_\{t−1\} \+ b\)\. Parameters: layers\.0\.weight_ih_l0 \[32×2\]/);
+  await page.assertClean();
+});
+
+test('network diagram: a 10-layer MLP fits the card, its 16-unit layers summarised', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await openApp(page, env, 'lesson=deep-gradients');
+  const card = await openDiagram(page);
+  const d = await viewData(page, 'network-diagram', (v) => v.edges?.length > 0);
+  assert.equal(d.columns.length, 11, 'input and 10 Linear layers');
+  assert.deepEqual(d.columns.map((c) => c.shown), [2, ...Array(9).fill(8), 2]);
+  assert.deepEqual(d.columns.map((c) => c.more), [0, ...Array(9).fill(8), 0]);
+  assert.ok(d.columns.slice(1, 10).every((c) => c.activation === 'sigmoid'), 'the hidden columns say sigmoid');
+  assert.equal(d.weight_count, 2 * 16 + 8 * 16 * 16 + 16 * 2);
+  assert.equal(d.edges_drawn, 2 * 8 + 8 * 8 * 8 + 8 * 2);
+  const fit = await card.locator('.gl-nd-frame').evaluate((f) => ({ scroll: f.scrollWidth, client: f.clientWidth }));
+  t.diagnostic(`frame ${fit.client} px wide, content ${fit.scroll} px`);
+  assert.ok(fit.scroll <= fit.client + 1, 'no horizontal scrolling');
+  await screenshot(page, 'network-diagram-deep', card);
   await page.assertClean();
 });
 

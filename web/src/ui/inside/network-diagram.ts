@@ -32,6 +32,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 const UNIT_R = 10;
 const UNIT_GAP = 28;
 const COL_GAP = 120;
+const MIN_COL_GAP = 64; // a deep MLP's columns close up to this to fit the card
 const HEAD = 40; // column labels above the units
 const PAD = 44; // left and right of an MLP stage
 const BLOCK_W = 210;
@@ -228,8 +229,9 @@ export class NetworkDiagramView {
     let width = 0;
     let index = 0;
     // a row wider than the card can show at MIN_SCALE goes on in a new line below
-    const room = Math.max(520, (this.frame.clientWidth || 600) / MIN_SCALE);
-    const stageW = (s: Stage): number => (s.kind === 'mlp' ? (s.columns.length - 1) * COL_GAP + 2 * PAD : blockWidth(s, unrolled));
+    const room = Math.max(520, ((this.frame.clientWidth || 600) - 8) / MIN_SCALE); // 8: the frame's padding
+    const colGap = (s: MlpStage): number => Math.max(MIN_COL_GAP, Math.min(COL_GAP, (room - 16 - 2 * PAD) / Math.max(1, s.columns.length - 1)));
+    const stageW = (s: Stage): number => (s.kind === 'mlp' ? (s.columns.length - 1) * colGap(s) + 2 * PAD : blockWidth(s, unrolled));
     const stageH = (s: Stage): number => (s.kind === 'mlp' ? mlpHeight(s) + HEAD : blockHeight(s, unrolled));
     for (const row of d.rows) {
       if (row.title) {
@@ -254,7 +256,7 @@ export class NetworkDiagramView {
           const w = stageW(s);
           const p: Placed = { stage: s, x, y, w, h: rowH, colX: [], unitY: [] };
           if (index > 0 && s !== row.stages[0]) svg('line', { x1: x - STAGE_GAP + 4, y1: y + rowH / 2, x2: x - 4, y2: y + rowH / 2, class: 'gl-nd-flow', 'marker-end': arrow }, root);
-          if (s.kind === 'mlp') this.buildMlp(root, p, s, index);
+          if (s.kind === 'mlp') this.buildMlp(root, p, s, index, colGap(s));
           else this.buildBlock(root, p, s, index, unrolled, arrow);
           this.placed.push(p);
           index++;
@@ -293,18 +295,21 @@ export class NetworkDiagramView {
     }
   }
 
-  private buildMlp(root: SVGSVGElement, p: Placed, s: MlpStage, index: number): void {
+  private buildMlp(root: SVGSVGElement, p: Placed, s: MlpStage, index: number, gap: number): void {
     const g = svg('g', { class: 'gl-nd-mlp' }, root);
     const top = p.y + HEAD;
     const bodyH = p.h - HEAD;
     s.columns.forEach((c, ci) => {
-      const cx = p.x + PAD + ci * COL_GAP;
+      const cx = p.x + PAD + ci * gap;
       p.colX.push(cx);
       const colH = c.units.length * UNIT_GAP + (c.more > 0 ? 22 : 0);
       const y0 = top + (bodyH - colH) / 2 + UNIT_GAP / 2;
       p.unitY.push(c.units.map((_, i) => y0 + i * UNIT_GAP));
-      text(g, cx, p.y + 14, c.label, 'gl-nd-col-title');
-      text(g, cx, p.y + 28, `${c.size}${c.activation ? ` · ${c.activation}` : ''}`, 'gl-nd-col-sub');
+      // closed-up columns (a deep MLP) use short labels: "h3", "16 · σ"
+      const narrow = gap < 100;
+      const act = c.activation && narrow ? c.activation.replace('sigmoid', 'σ').replace('leaky_relu', 'lrelu') : c.activation;
+      text(g, cx, p.y + 14, narrow ? c.label.replace(/^hidden /, 'h') : c.label, 'gl-nd-col-title');
+      text(g, cx, p.y + 28, `${c.size}${act ? ` · ${act}` : ''}`, 'gl-nd-col-sub');
       if (c.more > 0) text(g, cx, y0 + c.units.length * UNIT_GAP - 4, `… ${c.more} more`, 'gl-nd-more');
     });
     // edges under the units; a wide transparent twin on top of each makes thin ones easy to hover
