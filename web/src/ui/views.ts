@@ -42,6 +42,7 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'loss-surface', title: 'Loss surface and the optimiser’s path', snapshots: ['loss_surface'], stepped: true, load: () => import('./inside/loss-surface').then((m) => m.LossSurfaceView) },
   { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
   { name: 'normal-equation', title: 'Normal equation: closed form, descent, cost', snapshots: ['normal_equation'], load: () => import('./inside/normal-equation').then((m) => m.NormalEquationView) },
+  { name: 'network-diagram', title: 'Network diagram', snapshots: ['weights'], stepped: true, load: () => import('./inside/network-diagram').then((m) => m.NetworkDiagramView) },
 ];
 
 async function findClass(def: ViewDef): Promise<ViewClass | null> {
