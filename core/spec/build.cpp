@@ -153,6 +153,9 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     o.bidirectional = c.at("bidirectional").get<bool>();
     o.bias = c.at("bias").get<bool>();
     o.peephole = t == "lstm" && c.at("peephole").get<bool>();
+    o.coupled_input_forget = t == "lstm" && c.at("coupled_input_forget").get<bool>();
+    o.proj_size = t == "lstm" ? i("proj_size") : 0;
+    o.reset_before = t == "gru" && c.at("reset") == "before";
     auto r = std::make_shared<Recurrent>(o, rng);
     apply_init(*r, init, rng);
     if (c.contains("forget_bias")) r->set_forget_bias(c.at("forget_bias").get<double>());

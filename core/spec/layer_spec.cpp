@@ -109,7 +109,9 @@ void link_final_states(std::vector<LayerSpec>& layers, std::vector<SpecIssue>& i
       continue;
     }
     if (!prev->config.contains("hidden_size") || !prev->config.contains("bidirectional")) continue;  // reported there
-    l.config["hidden_size"] = prev->config.at("hidden_size");
+    // The width of h: an LSTM's proj_size when it has one.
+    const bool proj = prev->config.contains("proj_size") && prev->config.at("proj_size").get<std::int64_t>() > 0;
+    l.config["hidden_size"] = prev->config.at(proj ? "proj_size" : "hidden_size");
     l.config["bidirectional"] = prev->config.at("bidirectional");
   }
 }
@@ -152,9 +154,24 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["init"] = r.one_of("init", kInits, "default");
     parse_init_scale(r, c);
     if (t == "rnn") c["nonlinearity"] = r.one_of("nonlinearity", {"tanh", "relu"}, "tanh");
+    if (t == "gru") c["reset"] = r.one_of("reset", {"after", "before"}, "after");
     if (t == "lstm") {
       c["peephole"] = r.boolean("peephole", false);
+      c["coupled_input_forget"] = r.boolean("coupled_input_forget", false);
+      c["proj_size"] = r.integer("proj_size", 0, kMaxSize, 0);
       if (r.has("forget_bias")) c["forget_bias"] = r.number("forget_bias", -100, 100);
+      const auto flag = [&](const char* k) { return c.at(k).is_boolean() && c.at(k).get<bool>(); };
+      if (flag("coupled_input_forget") && flag("peephole"))
+        r.issue("coupled_input_forget", "coupled_input_forget and peephole cannot be combined (choose one)");
+      if (flag("coupled_input_forget") && c.contains("forget_bias"))
+        r.issue("forget_bias", "a coupled input-forget LSTM has no forget gate of its own (f = 1 - i), so forget_bias "
+                               "does not apply (remove it)");
+      const auto& hs = c.at("hidden_size");
+      const auto& ps = c.at("proj_size");
+      if (hs.is_number_integer() && ps.is_number_integer() && ps.get<std::int64_t>() > 0 &&
+          ps.get<std::int64_t>() >= hs.get<std::int64_t>())
+        r.issue("proj_size", "proj_size must be below hidden_size = " + std::to_string(hs.get<std::int64_t>()) +
+                                 " (as PyTorch), got " + std::to_string(ps.get<std::int64_t>()) + "; 0 means no projection");
     }
   } else if (t == "embedding") {
     c["num_embeddings"] = r.integer("num_embeddings", 1, 1 << 20);
@@ -231,20 +248,27 @@ struct Inference {
       if (in[2] != i("input_size"))
         return fail(l, "input_size", t + " expects " + std::to_string(i("input_size")) + " features per step, but its input has shape " +
                                          to_string(in));
-      const std::int64_t G = t == "lstm" ? 4 : t == "gru" ? 3 : 1, H = i("hidden_size"), L = i("num_layers");
+      // value(): seq2seq's summaries build their LSTM configs without the variant fields.
+      const bool coupled = t == "lstm" && c.value("coupled_input_forget", false);
+      const std::int64_t G = t == "lstm" ? (coupled ? 3 : 4) : t == "gru" ? 3 : 1, H = i("hidden_size"), L = i("num_layers");
       const std::int64_t D = c.at("bidirectional").get<bool>() ? 2 : 1;
+      const std::int64_t proj = t == "lstm" ? c.value("proj_size", std::int64_t{0}) : 0;
+      const std::int64_t P = proj > 0 ? proj : H;  // the width of h
       const bool bias = c.at("bias").get<bool>();
       const bool peephole = t == "lstm" && c.at("peephole").get<bool>();
       std::int64_t n = 0;
       for (std::int64_t k = 0; k < L; ++k) {
-        const std::int64_t Ik = k == 0 ? in[2] : D * H;
-        n += D * (G * H * (Ik + H) + (bias ? 2 * G * H : 0) + (peephole ? 3 * H : 0));
+        const std::int64_t Ik = k == 0 ? in[2] : D * P;
+        n += D * (G * H * (Ik + P) + (bias ? 2 * G * H : 0) + (peephole ? 3 * H : 0) + (P != H ? P * H : 0));
       }
       s.parameters = n;
-      s.formula = "per layer and direction: G*H*(I_k + H)" + std::string(bias ? " + 2*G*H" : "") + (peephole ? " + 3*H" : "") +
-                  " with G = " + std::to_string(G) + ", H = " + std::to_string(H) + ", I_0 = " + std::to_string(in[2]) +
-                  (L > 1 ? ", I_k = D*H = " + std::to_string(D * H) : "") + "; weights are shared across time steps";
-      y = {in[0], in[1], D * H};
+      const std::string h = P != H ? "P" : "H";
+      s.formula = "per layer and direction: G*H*(I_k + " + h + ")" + std::string(bias ? " + 2*G*H" : "") +
+                  (peephole ? " + 3*H" : "") + (P != H ? " + P*H" : "") + " with G = " + std::to_string(G) +
+                  (coupled ? " (coupled input-forget gate: rows i, g, o)" : "") + ", H = " + std::to_string(H) +
+                  (P != H ? ", P = proj_size = " + std::to_string(P) : "") + ", I_0 = " + std::to_string(in[2]) +
+                  (L > 1 ? ", I_k = D*" + h + " = " + std::to_string(D * P) : "") + "; weights are shared across time steps";
+      y = {in[0], in[1], D * P};
     } else if (t == "last_step") {
       if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
       y = {in[0], in[2]};

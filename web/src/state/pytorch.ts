@@ -66,6 +66,12 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
       if (l.type === 'lstm' && l.peephole === true) {
         throw new Error('a peephole LSTM has no PyTorch module (PyTorch\'s nn.LSTM has no peepholes), so it cannot be exported');
       }
+      if (l.type === 'lstm' && l.coupled_input_forget === true) {
+        throw new Error('a coupled input-forget LSTM (f = 1 - i) has no PyTorch module (nn.LSTM has a forget gate of its own), so it cannot be exported');
+      }
+      if (l.type === 'gru' && l.reset === 'before') {
+        throw new Error('a reset-before GRU has no PyTorch module (nn.GRU applies r after W_hn), so it cannot be exported');
+      }
       const cls = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' }[l.type];
       needs.recurrent.add(cls);
       const args = [`${l.input_size}`, `${l.hidden_size}`, 'batch_first=True'];
@@ -73,6 +79,7 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
       if (bool(l.bidirectional, false)) args.push('bidirectional=True');
       if (!bool(l.bias, true)) args.push('bias=False');
       if (l.type === 'rnn' && l.nonlinearity === 'relu') args.push("nonlinearity='relu'");
+      if (l.type === 'lstm' && num(l.proj_size, 0) > 0) args.push(`proj_size=${l.proj_size}`);
       return `${cls}Outputs(${args.join(', ')})`;
     }
     case 'last_step':

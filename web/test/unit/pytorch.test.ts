@@ -55,6 +55,15 @@ describe('Export to PyTorch', () => {
   it('refuses what PyTorch has no module for, in plain words', () => {
     const peephole = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, peephole: true }] } };
     expect(() => pytorchExport(peephole, {})).toThrow(/peephole LSTM has no PyTorch module/);
+    const coupled = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, coupled_input_forget: true }] } };
+    expect(() => pytorchExport(coupled, {})).toThrow(/coupled input-forget LSTM .* has no PyTorch module/);
+    const before = { model: { layers: [{ type: 'gru', input_size: 1, hidden_size: 2, reset: 'before' }] } };
+    expect(() => pytorchExport(before, {})).toThrow(/reset-before GRU has no PyTorch module/);
+  });
+
+  it("passes an LSTM's proj_size on to nn.LSTM", () => {
+    const spec = { model: { layers: [{ type: 'lstm', input_size: 3, hidden_size: 4, proj_size: 2 }, { type: 'last_step' }] } };
+    expect(pytorchExport(spec, {})).toContain('LSTMOutputs(3, 4, batch_first=True, proj_size=2)');
   });
 
   it('prints floats that read back as the same float32', () => {
