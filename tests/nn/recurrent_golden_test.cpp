@@ -13,11 +13,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "nn/recurrent.h"
 #include "ops/ops.h"
+#include "support/golden.h"
 
 namespace gradlab {
 namespace {
@@ -25,20 +25,11 @@ namespace {
 using nlohmann::json;
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-6 : 1e-5;
 
-const json& golden() {
-  static const json doc = [] {
-    std::ifstream in(GRADLAB_SOURCE_DIR "/tests/data/recurrent_golden.json");
-    if (!in) throw std::runtime_error("cannot open tests/data/recurrent_golden.json");
-    return json::parse(in);
-  }();
-  return doc;
-}
+using test::tensor_of;
 
-Tensor tensor_of(const json& j) {
-  Shape shape = j.at("shape").get<Shape>();
-  std::vector<Scalar> data;
-  for (const auto& v : j.at("data")) data.push_back(static_cast<Scalar>(v.get<double>()));
-  return Tensor(std::move(shape), std::move(data));
+const json& golden() {
+  static const json doc = test::read_golden("recurrent_golden.json");
+  return doc;
 }
 
 CellKind kind_of(const std::string& k) {
