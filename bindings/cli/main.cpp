@@ -115,6 +115,8 @@ snapshots this experiment offers, for example:
   loss_surface  (two-parameter models) the loss over a grid of the two and the path
               training took through it
   attention   (seq2seq) an attention map [target x source] with its tokens
+  self_attention  (multihead_attention / transformer_encoder_layer) every head's
+              attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},
