@@ -12,5 +12,6 @@ export { JacobianView } from './jacobian';
 export { LayerGradientsView } from './layer-gradients';
 export { LossSurfaceView } from './loss-surface';
 export { PredictionsView } from './predictions';
+export { SelfAttentionView } from './self-attention';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
