@@ -118,6 +118,8 @@ snapshots this experiment offers, for example:
               beside the trained ones, and the cost of each: operations counted
               and seconds measured for the solve and for one gradient step
   attention   (seq2seq) an attention map [target x source] with its tokens
+  self_attention  (multihead_attention / transformer_encoder_layer) every head's
+              attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},

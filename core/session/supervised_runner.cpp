@@ -210,6 +210,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
   if (has_two_parameters()) names.push_back("loss_surface");
+  if (self_attention_available()) names.push_back("self_attention");
   return names;
 }
 
@@ -296,6 +297,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "loss_surface") return loss_surface();
   if (what == "predictions") return predictions();
   if (what == "graph") return graph_snapshot(x, y);
+  if (what == "self_attention") return self_attention_snapshot();
   throw std::invalid_argument("no snapshot named '" + what + "'");
 }
 
@@ -624,16 +626,18 @@ bool SupervisedRunner::has_predictions() const {
   return x.rank() >= 3 || (x.rank() == 2 && tokens);
 }
 
+Tensor SupervisedRunner::eval_forward(const Tensor& x) {
+  NoGradGuard no_grad;
+  exp_->model->train(false);
+  Tensor out = exp_->model->forward(Var(x)).value();
+  exp_->model->train(true);
+  return out;
+}
+
 nlohmann::json SupervisedRunner::predictions() {
   const Dataset& d = exp_->data;
   const auto [xs, ys, test] = first_examples(d, 8);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    exp_->model->train(false);
-    out = exp_->model->forward(Var(xs)).value();
-    exp_->model->train(true);
-  }
+  const Tensor out = eval_forward(xs);
   const std::string& loss = exp_->spec.loss.type;
   const std::string kind = loss == "cross_entropy" || loss == "nll" ? "classes" : loss == "bce_with_logits" ? "binary" : "values";
   Tensor pred = out;

@@ -10,6 +10,7 @@
 #include "nn/init.h"
 #include "nn/positional.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 #include "optim/factory.h"
 
 GRADLAB_BEGIN
@@ -184,6 +185,24 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     layer = std::make_shared<BatchNorm2d>(i("num_features"), c.at("eps").get<double>(), c.at("momentum").get<double>());
   } else if (t == "dropout") {
     layer = std::make_shared<Dropout>(c.at("p").get<double>(), dropout_rng);
+  } else if (t == "layer_norm") {
+    layer = std::make_shared<LayerNorm>(i("normalized_shape"), c.at("eps").get<double>(), c.at("elementwise_affine").get<bool>());
+  } else if (t == "multihead_attention") {
+    layer = std::make_shared<MultiheadAttention>(i("embed_dim"), i("num_heads"), rng, c.at("causal").get<bool>(),
+                                                 c.at("dropout").get<double>(), &dropout_rng);
+  } else if (t == "transformer_encoder_layer") {
+    TransformerEncoderLayerOptions o;
+    o.d_model = i("d_model");
+    o.nhead = i("nhead");
+    o.dim_feedforward = i("dim_feedforward");
+    o.activation = c.at("activation").get<std::string>();
+    o.norm_first = c.at("norm_first").get<bool>();
+    o.dropout = c.at("dropout").get<double>();
+    o.layer_norm_eps = c.at("layer_norm_eps").get<double>();
+    o.causal = c.at("causal").get<bool>();
+    layer = std::make_shared<TransformerEncoderLayer>(o, rng, &dropout_rng);
+  } else if (t == "mean_pool") {
+    layer = std::make_shared<MeanPool>();
   } else if (t == "residual") {
     auto body = std::make_shared<Sequential>();
     for (const auto& inner : l.body) body->add(build_layer(inner, model_init, rng, dropout_rng));

@@ -122,7 +122,8 @@ const std::vector<std::string>& layer_types() {
     t.insert(t.end(), kActivations.begin(), kActivations.end());
     t.insert(t.end(), kRecurrent.begin(), kRecurrent.end());
     for (const char* s : {"last_step", "final_state", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
-                          "batch_norm2d", "dropout", "residual", "positional"})
+                          "batch_norm2d", "dropout", "residual", "positional", "layer_norm", "multihead_attention",
+                          "transformer_encoder_layer", "mean_pool"})
       t.emplace_back(s);
     return t;
   }();
@@ -199,6 +200,28 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["kind"] = r.one_of("kind", {"sinusoidal", "learned"}, "sinusoidal");
     c["max_len"] = r.integer("max_len", 1, 1 << 16);
     c["dim"] = r.integer("dim", 1, kMaxSize);
+  } else if (t == "layer_norm") {
+    c["normalized_shape"] = r.integer("normalized_shape", 1, kMaxSize);
+    c["eps"] = r.number("eps", 0, 1, 1e-5, /*open_lo=*/true);
+    c["elementwise_affine"] = r.boolean("elementwise_affine", true);
+  } else if (t == "multihead_attention" || t == "transformer_encoder_layer") {
+    const bool mha = t == "multihead_attention";
+    const char* width = mha ? "embed_dim" : "d_model";
+    const char* heads = mha ? "num_heads" : "nhead";
+    c[width] = r.integer(width, 1, kMaxSize);
+    c[heads] = r.integer(heads, 1, 64);
+    c["causal"] = r.boolean("causal", false);
+    c["dropout"] = r.number("dropout", 0, 0.99, 0.0);
+    if (!mha) {
+      c["dim_feedforward"] = r.integer("dim_feedforward", 1, kMaxSize, 2048);
+      c["activation"] = r.one_of("activation", {"relu", "gelu"}, "relu");
+      c["norm_first"] = r.boolean("norm_first", false);
+      c["layer_norm_eps"] = r.number("layer_norm_eps", 0, 1, 1e-5, /*open_lo=*/true);
+    }
+    if (c[width].get<std::int64_t>() > 0 && c[heads].get<std::int64_t>() > 0 &&
+        c[width].get<std::int64_t>() % c[heads].get<std::int64_t>() != 0)
+      r.issue(heads, std::string(width) + " = " + c[width].dump() + " must be divisible by " + heads + " = " + c[heads].dump() +
+                         " (each head gets " + width + " / " + heads + " columns); allowed " + heads + " values divide " + c[width].dump());
   } else if (t == "residual") {
     const auto* body = r.array("layers", true);
     if (depth > 8) r.issue("layers", "residual blocks nest at most 8 deep");
@@ -322,6 +345,32 @@ struct Inference {
         s.parameters = i("max_len") * i("dim");
         s.formula = "max_len*dim";
       }
+    } else if (t == "layer_norm") {
+      if (in.empty() || in.back() != i("normalized_shape"))
+        return fail(l, "normalized_shape", "layer_norm normalises the last dimension, normalized_shape = " + std::to_string(i("normalized_shape")) +
+                                               ", but its input has shape " + to_string(in));
+      if (c.at("elementwise_affine").get<bool>()) {
+        s.parameters = 2 * i("normalized_shape");
+        s.formula = "weight and bias: 2*normalized_shape";
+      }
+    } else if (t == "multihead_attention" || t == "transformer_encoder_layer") {
+      const bool mha = t == "multihead_attention";
+      const char* width = mha ? "embed_dim" : "d_model";
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      const std::int64_t E = i(width);
+      if (in[2] != E) return fail(l, width, t + " expects " + std::to_string(E) + " features per step, but its input has shape " + to_string(in));
+      s.parameters = 4 * E * E + 4 * E;
+      s.formula = "in_proj_weight 3E*E + in_proj_bias 3E + out_proj E*E + E, E = " + std::to_string(E);
+      if (!mha) {
+        const std::int64_t F = i("dim_feedforward");
+        s.parameters += 2 * E * F + F + E + 4 * E;
+        s.formula = "self_attn 4E*E + 4E, linear1 F*E + F, linear2 E*F + E, norm1 and norm2 2E each; E = " + std::to_string(E) +
+                    ", F = " + std::to_string(F);
+      }
+    } else if (t == "mean_pool") {
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      y = {in[0], in[2]};
+      s.formula = "no parameters; the mean over time (the same for every order of the steps)";
     } else if (t == "residual") {
       Shape h = in;
       std::int64_t n = 0;

@@ -13,11 +13,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "nn/recurrent.h"
 #include "ops/ops.h"
+#include "support/golden.h"
 #include "support/recurrent.h"
 
 namespace gradlab {
@@ -26,12 +26,10 @@ namespace {
 using nlohmann::json;
 constexpr double kTol = sizeof(Scalar) == 8 ? 1e-6 : 1e-5;
 
+using test::tensor_of;
+
 const json& golden() {
-  static const json doc = [] {
-    std::ifstream in(GRADLAB_SOURCE_DIR "/tests/data/recurrent_golden.json");
-    if (!in) throw std::runtime_error("cannot open tests/data/recurrent_golden.json");
-    return json::parse(in);
-  }();
+  static const json doc = test::read_golden("recurrent_golden.json");
   return doc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "nn/recurrent.h"
 #include "support/check.h"
+#include "support/golden.h"  // tensor_of
 
 namespace gradlab::test {
 
@@ -113,13 +114,6 @@ inline void expect_gate_rows_without_gradient(const RecurrentRun& r, std::int64_
     EXPECT_EQ(gate_rows, 0.0) << name;
     EXPECT_GT(other_rows, 0.0) << name;
   }
-}
-
-// {"shape": [...], "data": [...]} -> Tensor.
-inline Tensor tensor_of(const nlohmann::json& j) {
-  std::vector<Scalar> data;
-  for (const auto& v : j.at("data")) data.push_back(static_cast<Scalar>(v.get<double>()));
-  return Tensor(j.at("shape").get<Shape>(), std::move(data));
 }
 
 // max|ours - golden| / max(1, max|golden|) <= tol; returns that error.

@@ -13,5 +13,6 @@ export { LayerGradientsView } from './layer-gradients';
 export { LossSurfaceView } from './loss-surface';
 export { NormalEquationView, normalEquationModel, type NormalEquationModel } from './normal-equation';
 export { PredictionsView } from './predictions';
+export { SelfAttentionView } from './self-attention';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
