@@ -2,6 +2,7 @@
 // `update(snapshot)`, `dispose()`; each root has data-view="<name>" and `gradlabData`.
 // Pure data shaping (tested on engine fixtures) is in ./models. Styles: src/views.css.
 export { AttentionView } from './attention';
+export { DiffusionView } from './diffusion';
 export { GanView, type GanPlayer } from './gan';
 export { GatesView } from './gates';
 export { GradcheckView } from './gradcheck';
@@ -14,3 +15,4 @@ export { LossSurfaceView } from './loss-surface';
 export { PredictionsView } from './predictions';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
+export * from './diffusion-model';
