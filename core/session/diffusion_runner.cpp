@@ -91,6 +91,7 @@ class DiffusionRunner : public Runner {
     if (c.contains("beta_end")) o.beta_end = c.at("beta_end").get<double>();
     o.variance = c.at("variance").get<std::string>();
     o.batch_size = spec.training.batch_size;
+    o.clip_grad_norm = spec.training.clip_grad_norm;
     o.seed = spec.seed;
     try {
       trainer_ = std::make_unique<DiffusionTrainer>(o, model_, build_optimizer(spec.optimizer, model_->named_parameters()), data_);
@@ -101,7 +102,7 @@ class DiffusionRunner : public Runner {
 
   nlohmann::json step() override {
     const DiffusionMetrics m = trainer_->step();
-    return {{"step", m.step}, {"loss", number_or_null(m.loss)}, {"grad_norm", number_or_null(m.grad_norm)}};
+    return {{"step", m.step}, {"loss", number_or_null(m.loss)}, {"grad_norm", number_or_null(m.grad_norm)}, {"clipped", m.clipped}};
   }
 
   // The simple loss with fixed t and noise, the bound and its parts, and (for targets with

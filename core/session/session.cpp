@@ -313,7 +313,7 @@ bool updatable(const std::string& kind, const std::string& ptr) {
                                                    "/model/max_decode_len"};
   static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",
                                                "/model/critic_steps", "/model/clip_value", "/model/gp_lambda"};
-  static const std::vector<std::string> diffusion = {"/optimizer"};
+  static const std::vector<std::string> diffusion = {"/optimizer", "/training/clip_grad_norm"};
   return under_any(ptr, common) || under_any(ptr, kind == "gan"         ? gan
                                                  : kind == "seq2seq"   ? seq2seq
                                                  : kind == "diffusion" ? diffusion

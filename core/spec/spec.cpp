@@ -414,6 +414,11 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
     top.issue("optimizer", "a gan model has one optimizer per player: use /model/generator_optimizer and "
                            "/model/discriminator_optimizer instead of /optimizer");
   parse_training(top, spec.training, issues);
+  if (spec.kind == "diffusion" && spec.json.contains("training") && spec.json["training"].is_object())
+    for (const char* key : {"l1", "l2", "l1_mode", "clip_grad_value", "tbptt", "schedule"})
+      if (spec.json["training"].contains(key))
+        issues.push_back({std::string("/training/") + key, "a diffusion model does not use this field; its training takes steps, "
+                                                            "batch_size, clip_grad_norm, log_every and eval_every"});
   check_gate_clamps(spec, issues);
   if (const auto* insp = top.object("inspection", false)) {
     Reader r(*insp, top.at("inspection"), issues);

@@ -168,6 +168,10 @@ DiffusionMetrics DiffusionTrainer::step() {
     optimizer_->zero_grad();
     throw NonFiniteError(m.step, "gradients", "step " + std::to_string(m.step) + ": a parameter gradient is not finite" + hint);
   }
+  if (options_.clip_grad_norm > 0 && m.grad_norm > options_.clip_grad_norm) {
+    clip_grad_norm(model_->parameters(), options_.clip_grad_norm);
+    m.clipped = true;
+  }
   optimizer_->step();
   steps_ = m.step;
   return m;

@@ -91,13 +91,15 @@ struct DiffusionOptions {
   double beta_start = 1e-3, beta_end = 0.2;
   std::string variance = "posterior";  // sigma_t^2 of the reverse process: "posterior" (beta~_t) or "beta"
   std::int64_t batch_size = 128;
-  std::uint64_t seed = 0;  // batch order, t and noise of training, sampling
+  double clip_grad_norm = 0;  // > 0: the gradients' global 2-norm is clipped to it before each update
+  std::uint64_t seed = 0;     // batch order, t and noise of training, sampling
 };
 
 struct DiffusionMetrics {
   std::int64_t step = 0;
   double loss = 0;       // mean over the batch and both coordinates of (eps - eps_theta)^2
-  double grad_norm = 0;  // global 2-norm of the parameter gradients, before the update
+  double grad_norm = 0;  // global 2-norm of the parameter gradients, before clipping and the update
+  bool clipped = false;  // clip_grad_norm scaled the gradients down
 };
 
 // The bound on a set of points, each term the mean over the points.

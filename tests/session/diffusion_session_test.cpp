@@ -89,6 +89,12 @@ TEST(DiffusionSpec, BadFieldsArePointedAt) {
   EXPECT_EQ(first_issue(spec).pointer, "/inspection/diffusion_t");
 
   spec = small();
+  spec["training"]["l2"] = 0.01;
+  i = first_issue(spec);
+  EXPECT_EQ(i.pointer, "/training/l2");
+  EXPECT_NE(i.message.find("clip_grad_norm"), std::string::npos) << i.message;
+
+  spec = small();
   spec["data"] = {{"dataset", "parity"}};
   i = first_issue(spec);
   EXPECT_EQ(i.pointer, "/data/dataset");
@@ -218,6 +224,13 @@ TEST(DiffusionSession, ResumesBitForBitAndUpdatesTheOptimizer) {
   auto faster = spec;
   faster["optimizer"]["lr"] = 0.01;
   EXPECT_EQ(resumed.update(faster.dump()), (std::vector<std::string>{"/optimizer/lr"}));
+  auto clipped = faster;
+  clipped["training"]["clip_grad_norm"] = 1e-3;
+  EXPECT_EQ(resumed.update(clipped.dump()), (std::vector<std::string>{"/training/clip_grad_norm"}));
+  const auto m = resumed.step();
+  EXPECT_TRUE(m["clipped"].get<bool>());
+  EXPECT_GT(m["grad_norm"].get<double>(), 1e-3);  // the norm before clipping
+  EXPECT_FALSE(straight.step()["clipped"].get<bool>());
   auto longer = spec;
   longer["model"]["timesteps"] = 30;
   EXPECT_THROW(resumed.update(longer.dump()), NeedsReset);
