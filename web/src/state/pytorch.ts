@@ -259,6 +259,34 @@ function ganCode(model: Record<string, unknown>): string {
 }
 
 /**
+ * A DDPM's noise network (core/train/diffusion.h): the spec's layers on [x_t, embed(t)], then
+ * `out` = Linear(H, 2), H read from the out.weight given.
+ */
+function diffusionCode(model: Record<string, unknown>, seq: string, params: Record<string, NamedTensor>): string {
+  const E = num(model.time_embed_dim, 16);
+  const H = params['out.weight']?.shape[1] ?? E + 2;
+  return `class Model(nn.Module):
+    """eps_theta of a DDPM on 2-D points: the noise in x_t [B, 2] at steps t [B] (1..T)."""
+    def __init__(self):
+        super().__init__()
+        self.layers = ${seq}
+        self.out = nn.Linear(${H}, 2)
+
+    @staticmethod
+    def time_embedding(t, dim=${E}):
+        """[sin(t w_i)..., cos(t w_i)...] with w_i = 10000^(-i / (dim / 2)) (improved-diffusion's)."""
+        import math
+        half = dim // 2
+        w = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+        a = t.float()[:, None] * w[None, :]
+        return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+    def forward(self, x_t, t):
+        return self.out(self.layers(torch.cat([x_t, self.time_embedding(t)], dim=1)))
+`;
+}
+
+/**
  * The Python file. `params` maps PyTorch names to tensors (row-major), in model order.
  * Throws an Error in plain words for a model PyTorch has no module for.
  */
@@ -293,15 +321,15 @@ from torch import nn
       ...(['selfAttention', 'encoderLayer', 'meanPool'] as const).filter((k) => needs[k]).map((k) => ATTENTION_HELPERS[k]!),
     ];
     body = `${helpers.map((h) => h + '\n').join('\n')}
-class Model(nn.Module):
+${kind === 'diffusion' ? diffusionCode(model, seq, params) : `class Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = ${seq}
 
     def forward(self, x):
         return self.layers(x)
-`;
-    usage = '';
+`}`;
+    usage = kind === 'diffusion' ? '    print(model(torch.randn(3, 2), torch.tensor([1, 2, 3])))' : '';
   }
   const hasBuffers = JSON.stringify(model).includes('batch_norm');
   return `${header}

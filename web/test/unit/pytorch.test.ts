@@ -7,6 +7,28 @@ function tensor(shape: number[], start = 0) {
 }
 
 describe('Export to PyTorch', () => {
+  it('writes a diffusion model as eps_theta(x_t, t) with its time embedding and out layer', () => {
+    const spec = {
+      name: 'ddpm',
+      model: { kind: 'diffusion', time_embed_dim: 4, layers: [{ type: 'linear', in: 6, out: 8 }, { type: 'relu' }] },
+    };
+    const text = pytorchExport(spec, {
+      'layers.0.weight': tensor([8, 6]),
+      'layers.0.bias': tensor([8]),
+      'out.weight': tensor([2, 8]),
+      'out.bias': tensor([2]),
+    });
+    expect(text).toContain(`        self.layers = nn.Sequential(
+            nn.Linear(6, 8),
+            nn.ReLU(),
+        )
+        self.out = nn.Linear(8, 2)`);
+    expect(text).toContain('def time_embedding(t, dim=4):');
+    expect(text).toContain('return self.out(self.layers(torch.cat([x_t, self.time_embedding(t)], dim=1)))');
+    expect(text).toContain('"out.weight": torch.tensor([');
+    expect(text).toContain('model.load_state_dict(STATE_DICT, strict=True)');
+  });
+
   it('writes the xor MLP with state_dict names and the weights', () => {
     const spec = {
       name: 'xor',

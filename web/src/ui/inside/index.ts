@@ -2,6 +2,7 @@
 // `update(snapshot)`, `dispose()`; each root has data-view="<name>" and `gradlabData`.
 // Pure data shaping (tested on engine fixtures) is in ./models. Styles: src/views.css.
 export { AttentionView } from './attention';
+export { DiffusionView } from './diffusion';
 export { GanView, type GanPlayer } from './gan';
 export { GatesView } from './gates';
 export { GradcheckView } from './gradcheck';
@@ -16,3 +17,4 @@ export { PredictionsView } from './predictions';
 export { SelfAttentionView } from './self-attention';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
+export * from './diffusion-model';
