@@ -136,6 +136,8 @@ export interface UnitFieldsSnapshot {
 
 /** One cut model's `field` snapshot ([ny, nx, C] values) as thumbnails of its first units. */
 export function unitFieldLayer(layer: number, field: { values: { shape: number[]; data: ArrayLike<number> } }, stride = UNIT_FIELD_STRIDE): UnitFieldLayer {
+  // a field along a line (1-D inputs) has no plane to draw
+  if (field.values.shape.length !== 3) return { layer, nx: 0, ny: 0, stride, grid_nx: 0, grid_ny: 0, units: [] };
   const [ny, nx, c] = field.values.shape as [number, number, number];
   const data = field.values.data;
   const sy = Math.ceil(ny / stride);

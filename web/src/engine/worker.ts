@@ -400,14 +400,19 @@ class EngineWorker {
     const values = s.parameters();
     const params = s.params().parameters;
     let grid: Record<string, number> | null = null;
-    const layers = unitFieldLayers(text).map((k) => {
-      const cut = new mod.Session(unitFieldSpec(text, k, values, params));
+    const layers = unitFieldLayers(text).flatMap((k) => {
+      let cut: EngineSession | null = null;
       try {
+        cut = new mod.Session(unitFieldSpec(text, k, values, params));
         const field = cut.snapshot('field') as { grid: Record<string, number>; values: { shape: number[]; data: number[] } };
         grid = field.grid;
-        return unitFieldLayer(k, field);
+        const layer = unitFieldLayer(k, field);
+        return layer.units.length > 0 ? [layer] : [];
+      } catch {
+        // a model the cut cannot be made for (the engine refuses its spec): no thumbnails for it
+        return [];
       } finally {
-        cut.delete();
+        cut?.delete();
       }
     });
     return { step: s.stepsDone(), grid, layers } as unknown as Snapshot;

@@ -158,4 +158,8 @@ describe('unit fields', () => {
     expect(f.units[1]!.values).toEqual([at(0, 0, 1), at(0, 2, 1), at(2, 0, 1), at(2, 2, 1), at(4, 0, 1), at(4, 2, 1)]);
     expect([f.units[1]!.min, f.units[1]!.max]).toEqual([at(0, 0, 1), at(4, 2, 1)]);
   });
+
+  it('a field along a line (1-D inputs) gives no thumbnails', () => {
+    expect(unitFieldLayer(0, { values: { shape: [50, 3], data: new Array(150).fill(0) } }).units).toEqual([]);
+  });
 });
