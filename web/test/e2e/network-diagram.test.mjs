@@ -199,6 +199,16 @@ test('network diagram: an RNN is a cell with its loop, unrolled on demand; a lar
   const k = (await readView(page, 'network-diagram')).selected;
   assert.equal(k.key, 'b:0');
   assert.match(k.text, /^RNN cell: 2 → 32; h_t = tanh\(W_ih x_t \+ W_hh h_\{t−1\} \+ b\)\. Parameters: layers\.0\.weight_ih_l0 \[32×2\]/);
+
+  // an LSTM (forget-gate lesson): its cell names the gates; in the dark theme
+  await page.locator('select#lesson').selectOption('lstm-forget');
+  await page.locator('select#theme').selectOption('dark');
+  await poll(async () => (await page.locator('select#add-view option[value="network-diagram"]').count()) > 0, { message: 'the diagram on offer for lstm-forget' });
+  const lstmCard = await openDiagram(page);
+  const l = await viewData(page, 'network-diagram', (v) => v.blocks?.[0]?.type === 'lstm');
+  assert.equal(l.blocks[0].title, 'LSTM cell');
+  assert.deepEqual(l.blocks[0].params.map((p) => p.shape), [[128, 2], [128, 32], [128], [128]], 'four gates of 32: W_ih [4·32, 2], W_hh [4·32, 32]');
+  await screenshot(page, 'network-diagram-lstm-dark', lstmCard);
   await page.assertClean();
 });
 
