@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { assert, useBrowser, openPage, openApp, viewData, readView, stepCount, trainSteps, screenshot, poll } from './helpers.mjs';
 import { TASK_CPU_BUDGET_MS, describeLongest, report, traceMainThread } from './main-thread-cpu.mjs';
 
-const env = useBrowser();
+const env = useBrowser({ csp: true }); // the last test runs under the strict policy
 const VIEWPORT = { width: 1366, height: 768 };
 
 async function openDiagram(page) {
@@ -285,3 +285,13 @@ for (const lesson of ['xor', 'gan-ring']) {
     await page.assertClean();
   });
 }
+
+test('network diagram: draws under the strict Content-Security-Policy (thumbnails are data: images)', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await openApp(page, env, 'lesson=xor', { base: env.cspUrl });
+  await openDiagram(page);
+  await trainSteps(page, 5);
+  const d = await viewData(page, 'network-diagram', (v) => v.unit_fields?.step === 5 && v.thumbnails === 10);
+  assert.equal(d.edges.length, 32);
+  await page.assertClean('the diagram under the strict CSP');
+});
