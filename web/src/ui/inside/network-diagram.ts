@@ -36,11 +36,11 @@ const COL_GAP = 120;
 const MIN_COL_GAP = 64; // a deep MLP's columns close up to this to fit the card
 const HEAD = 40; // column labels above the units
 const PAD = 44; // left and right of an MLP stage
-const BLOCK_W = 210;
+const BLOCK_W = 190;
 const SMALL_BLOCK_W = 120; // a block without parameters (last step, flatten, ...)
 const LINE_H = 15;
 const CHAR_W = 6.2; // px per character of the 11 px block text, for wrapping
-const LOOP_SPACE = 34; // above a recurrent cell, for its loop
+const LOOP_SPACE = 48; // above a recurrent cell, for its loop and its label
 /** a diagram narrower than this share of its natural width scrolls instead */
 const MIN_SCALE = 0.75;
 const STAGE_GAP = 46;
@@ -387,7 +387,7 @@ export class NetworkDiagramView {
         const l = p.x + p.w * 0.3;
         const r = p.x + p.w * 0.7;
         svg('path', { d: `M${r},${by} C${r},${by - 34} ${l},${by - 34} ${l},${by - 2}`, class: 'gl-nd-loop', 'marker-end': arrow }, g);
-        text(g, r + 8, by - 14, 'h_{t−1} through W_hh', 'gl-nd-block-line', 'start');
+        text(g, p.x + p.w / 2, by - 36, 'h_{t−1} back through W_hh', 'gl-nd-block-line');
       }
     }
     this.blockValueEls[index] = values;
