@@ -5,11 +5,13 @@
 // embeddings, attention and the rest are blocks, a GAN is its generator and critic. Large
 // layers show their first units and how many more there are. Input: the worker's `weights`
 // snapshot (src/engine/weights.ts); it redraws on every snapshot, so it is live while training.
+// With 2-D data the worker's `unit_fields` arrive too: each unit of the first Linear layers
+// then shows its activation over the plane (a thumbnail), ringed by its bias.
 // Hover, or focus and the arrow keys, read a unit, an edge or a block out; Page Down / Up
 // walk a unit's incoming weights; a click pins the read-out and emits `gradlab-select-parameter`
 // ({name, index}) for other views.
 // gradlabData: {kind, step, edges: [{param, row, col, weight, sign, color, width}], weight_count,
-// edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected}.
+// edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected, unit_fields, thumbnails}.
 import type { UnitFieldLayer, UnitFieldsSnapshot, WeightsSnapshot } from '../../engine/weights';
 import { diverging, formatNumber } from '../../viz/scales';
 import {
@@ -219,7 +221,7 @@ export class NetworkDiagramView {
     }
     this.paint();
     this.publish(unrolled);
-    if (this.current) this.show(this.current, false);
+    if (this.current) this.show(this.current);
   }
 
   /** Lays the diagram out and creates its elements (values are set by paint()). */
@@ -286,17 +288,17 @@ export class NetworkDiagramView {
     root.style.minWidth = `${Math.round(width * MIN_SCALE)}px`;
     root.addEventListener('pointermove', (e) => this.hover(e));
     root.addEventListener('pointerleave', () => {
-      if (!this.pinned && !this.keyboard) this.show(null, false);
+      if (!this.pinned && !this.keyboard) this.show(null);
     });
     root.addEventListener('click', (e) => this.click(e));
     root.addEventListener('keydown', (e) => this.key(e));
     root.addEventListener('focus', () => {
       this.keyboard = true;
-      if (!this.current) this.show(this.firstKey(), false);
+      if (!this.current) this.show(this.firstKey());
     });
     root.addEventListener('blur', () => {
       this.keyboard = false;
-      if (!this.pinned) this.show(null, false);
+      if (!this.pinned) this.show(null);
     });
     this.svgEl?.remove();
     this.svgEl = root;
@@ -565,7 +567,7 @@ export class NetworkDiagramView {
     return k.unit < (s.columns[k.column]?.units.length ?? 0);
   }
 
-  private show(k: Key | null, announce: boolean): void {
+  private show(k: Key | null): void {
     this.current = k && this.exists(k) ? k : null;
     const ring = this.focusRing;
     ring?.replaceChildren();
@@ -579,19 +581,16 @@ export class NetworkDiagramView {
         svg('line', { x1: p.colX[e.from]! + this.u.r, y1: p.unitY[e.from]![e.col]!, x2: p.colX[e.from + 1]! - this.u.r, y2: p.unitY[e.from + 1]![e.row]!, class: 'gl-nd-ring' }, ring);
       } else svg('rect', { x: p.x - 4, y: p.y - 4, width: p.w + 8, height: p.h + 8, rx: 12, class: 'gl-nd-ring' }, ring);
     }
-    if (announce) this.publish(this.unroll.checked);
-    else {
-      const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
-      if (data) data['selected'] = cur ? { key: keyString(cur), pinned: this.pinned, text: this.readout.textContent } : null;
-    }
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+    if (data) data['selected'] = cur ? { key: keyString(cur), pinned: this.pinned, text: this.readout.textContent } : null;
   }
 
   private hover(e: PointerEvent): void {
     if (this.pinned) return;
     const target = (e.target as Element | null)?.closest?.('[data-key]');
     const k = parseKey(target?.getAttribute('data-key'));
-    if (k) this.show(k, false);
-    else if (!this.keyboard) this.show(null, false);
+    if (k) this.show(k);
+    else if (!this.keyboard) this.show(null);
   }
 
   private click(e: MouseEvent): void {
@@ -599,12 +598,12 @@ export class NetworkDiagramView {
     const k = parseKey(target?.getAttribute('data-key'));
     if (!k) {
       this.pinned = false;
-      this.show(null, false);
+      this.show(null);
       return;
     }
     const same = this.current && keyString(this.current) === keyString(k);
     this.pinned = !(same && this.pinned);
-    this.show(k, false);
+    this.show(k);
     if (this.pinned) this.select(k);
   }
 
@@ -681,19 +680,19 @@ export class NetworkDiagramView {
         if (this.current) {
           this.pinned = !this.pinned;
           if (this.pinned) this.select(this.current);
-          this.show(this.current, false);
+          this.show(this.current);
         }
         e.preventDefault();
         return;
       case 'Escape':
         this.pinned = false;
-        this.show(null, false);
+        this.show(null);
         return;
       default:
         return;
     }
     e.preventDefault();
-    if (next) this.show(next, false);
+    if (next) this.show(next);
   }
 
   /** The next (dir 1) or previous incoming edge of the current unit, or after the current edge. */
