@@ -118,7 +118,18 @@ snapshots this experiment offers, for example:
               beside the trained ones, and the cost of each: operations counted
               and seconds measured for the solve and for one gradient step
   attention   (seq2seq) an attention map [target x source] with its tokens
+  self_attention  (multihead_attention / transformer_encoder_layer) every head's
+              attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
+  elbo        (diffusion) the bound on -log p(x_0) on the test split, nats per point:
+              every term L_0, L_1 ... L_{T-1}, L_T, their sum, and the schedule
+  diffusion_forward    (diffusion) test points x_0 and their noised x_t at
+              inspection.diffusion_t (default T/2)
+  diffusion_reverse    (diffusion) 16 sampling trajectories, x_T ... x_0
+  diffusion_samples    (diffusion) 512 generated points against the data, modes covered
+  diffusion_posterior  (diffusion) q(x_{t-1} | x_t, x_0) for one test point at
+              inspection.diffusion_t: mean, variance and their coefficients, the
+              model's mean, and what other x_0 give for the same x_t
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},
     {"lesson", R"(Usage: gradlab lesson FILE [--seed S | --check-seeds] [--json]

@@ -123,6 +123,12 @@ std::vector<DatasetInfo> build_catalog() {
                     "Random bits; the label at step t is the next bit x_{t+1} (0 at the last step): needs "
                     "future context, so only a bidirectional layer can beat chance.",
                     {n_samples(1000), integer("seq_len", 20, 2, 1000, "steps T")}));
+  c.push_back(entry("order", task::sequence_classification, "sequence",
+                    "Each sequence holds one A and one B among filler symbols; the label is 1 if A comes before B, "
+                    "else 0. Both labels have the same tokens, so a model blind to order (a bag of tokens) stays "
+                    "at chance.",
+                    {n_samples(1000), integer("seq_len", 8, 2, 1000, "steps T"),
+                     integer("num_symbols", 4, 3, 64, "alphabet size: A, B and num_symbols - 2 fillers, one-hot")}));
   // Text.
   c.push_back(entry("char_lm", task::language_model, "text",
                     "Next-character prediction over bundled nursery rhymes and fables (lower case); train windows "

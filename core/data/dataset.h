@@ -18,6 +18,7 @@
 //   sequence_labelling  copy reverse delayed_recall parity timing lookahead
 //                       x [N, T, F], y [N, T] (one label per step)
 //   sequence_regression adding                      x [N, T, 2], y [N, 1]
+//   sequence_classification order                   x [N, T, S] one-hot, y [N] in 0..1
 //   language_model      char_lm                     x [N, T] ids, y [N, T] next-char ids
 //                       next_word                   x [N, n_context] ids, y [N] next-word id
 //   seq2seq             dates number_words          x [N, S] source ids, y [N, U] target ids
@@ -42,7 +43,7 @@ namespace task {
 inline constexpr const char* classification = "classification";
 inline constexpr const char* regression = "regression";
 inline constexpr const char* sequence_classification =
-    "sequence_classification";                                             // one label per sequence (no built-in yet)
+    "sequence_classification";                                             // one label per sequence (order)
 inline constexpr const char* sequence_labelling = "sequence_labelling";    // one label per step
 inline constexpr const char* sequence_regression = "sequence_regression";  // one target vector per sequence
 inline constexpr const char* language_model = "language_model";

@@ -210,6 +210,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
   if (has_two_parameters()) names.push_back("loss_surface");
+  if (self_attention_available()) names.push_back("self_attention");
   return names;
 }
 
@@ -296,6 +297,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "loss_surface") return loss_surface();
   if (what == "predictions") return predictions();
   if (what == "graph") return graph_snapshot(x, y);
+  if (what == "self_attention") return self_attention_snapshot();
   throw std::invalid_argument("no snapshot named '" + what + "'");
 }
 
@@ -349,24 +351,43 @@ nlohmann::json SupervisedRunner::graph_snapshot(const Tensor& x, const Tensor& y
 }
 
 namespace {
-// Seconds of one full-batch forward and backward of a Linear layer under MSE on copies of
-// its weights (the model's parameters and gradients are left alone): the fastest of 3 to
-// 25 runs, stopping after about 20 ms in all.
+// Seconds per run of f: one timed run if it takes 2 ms or more, else batches of runs
+// doubling in size until a batch takes 2 ms, the fastest of three such batches per run.
+// Batches because browsers coarsen the clock (to 0.1 ms or more): a single short run there
+// reads as 0.
+double seconds_per_run(const std::function<void()>& f) {
+  using Clock = std::chrono::steady_clock;
+  const auto time = [&](int runs) {
+    const auto start = Clock::now();
+    for (int k = 0; k < runs; ++k) f();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const double once = time(1);
+  if (once >= 0.002) return once;
+  int runs = 2;
+  double best = 0;
+  for (int batches = 0; batches < 3;) {
+    const double s = time(runs);
+    if (s < 0.002 && runs < (1 << 20)) {
+      runs *= 2;
+      continue;
+    }
+    best = batches++ == 0 ? s / runs : std::min(best, s / runs);
+  }
+  return best;
+}
+
+// Seconds of one full-batch forward and backward of a Linear layer under MSE, on copies of
+// its weights (the model's parameters and gradients are left alone).
 double full_batch_step_seconds(const Tensor& x, const Tensor& y, const Tensor& weight, const Tensor& bias) {
   GradModeGuard grad_on(true);
   Var w(weight.clone(), true), b = bias.defined() ? Var(bias.clone(), true) : Var();
   const Var input(x), target(y);
-  double best = 0, total = 0;
-  for (int k = 0; k < 25 && (k < 3 || total < 0.02); ++k) {
-    const auto start = std::chrono::steady_clock::now();
+  return seconds_per_run([&] {
     w.zero_grad();
     if (b.defined()) b.zero_grad();
     mse_loss(linear(input, w, b), target).backward();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = k == 0 ? s : std::min(best, s);
-    total += s;
-  }
-  return best;
+  });
 }
 
 // sqrt(sum of squares) over several tensors.
@@ -472,10 +493,8 @@ nlohmann::json SupervisedRunner::normal_equation() {
   const double per_element = spec.loss.reduction == "sum" ? static_cast<double>(y.numel()) : 1.0;
   options.ridge = (l2 + (spec.optimizer.type == "adamw" ? 0.0 : wd / 2)) / (scale * per_element);
   options.penalize_bias = true;
-  using Clock = std::chrono::steady_clock;
-  const auto solve_start = Clock::now();
-  const LeastSquaresFit fit = fit_least_squares(x, y, options);
-  const double solve_seconds = std::chrono::duration<double>(Clock::now() - solve_start).count();
+  LeastSquaresFit fit;
+  const double solve_seconds = seconds_per_run([&] { fit = fit_least_squares(x, y, options); });
   // Gradient descent's plain mean squared error (no scale, no penalty), as the closed form's.
   double mse = 0;
   {
@@ -533,9 +552,10 @@ nlohmann::json SupervisedRunner::normal_equation() {
              {{"closed_form", solve_seconds},
               {"gradient_step", step_seconds},
               {"closed_form_per_step", step_seconds > 0 ? nlohmann::json(solve_seconds / step_seconds) : nlohmann::json(nullptr)},
-              {"note", "wall-clock time measured by this snapshot: the closed form once (gradlab's QR, double), a full-batch "
-                       "forward and backward of the Linear layer as the fastest of several runs (float); it moves with the "
-                       "machine's load, the counts do not"}}}}}};
+              {"note", "wall-clock time measured by this snapshot: the closed form (gradlab's QR, in double) and a "
+                       "full-batch forward and backward of the Linear layer (float), each once if it takes 2 ms or more, "
+                       "else per run of the fastest of three batches of runs; it moves with the machine's load, the counts "
+                       "do not"}}}}}};
 }
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
@@ -606,16 +626,18 @@ bool SupervisedRunner::has_predictions() const {
   return x.rank() >= 3 || (x.rank() == 2 && tokens);
 }
 
+Tensor SupervisedRunner::eval_forward(const Tensor& x) {
+  NoGradGuard no_grad;
+  exp_->model->train(false);
+  Tensor out = exp_->model->forward(Var(x)).value();
+  exp_->model->train(true);
+  return out;
+}
+
 nlohmann::json SupervisedRunner::predictions() {
   const Dataset& d = exp_->data;
   const auto [xs, ys, test] = first_examples(d, 8);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    exp_->model->train(false);
-    out = exp_->model->forward(Var(xs)).value();
-    exp_->model->train(true);
-  }
+  const Tensor out = eval_forward(xs);
   const std::string& loss = exp_->spec.loss.type;
   const std::string kind = loss == "cross_entropy" || loss == "nll" ? "classes" : loss == "bce_with_logits" ? "binary" : "values";
   Tensor pred = out;

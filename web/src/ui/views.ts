@@ -37,7 +37,9 @@ export interface ViewDef {
 export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'field', title: 'Decision field', snapshots: ['field'], load: () => import('../viz/field-plot').then((m) => m.FieldPlot) },
   { name: 'gan', title: 'Generator and critic', snapshots: ['samples', 'critic_field', 'coverage'], load: () => import('./inside/gan').then((m) => m.GanView) },
+  { name: 'diffusion', title: 'Diffusion: the bound and samples', snapshots: ['elbo', 'diffusion_samples'], load: () => import('./inside/diffusion').then((m) => m.DiffusionView) },
   { name: 'attention', title: 'Attention map', snapshots: ['attention'], load: () => import('./inside/attention').then((m) => m.AttentionView) },
+  { name: 'self-attention', title: 'Self-attention per head', snapshots: ['self_attention'], load: () => import('./inside/self-attention').then((m) => m.SelfAttentionView) },
   { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], load: () => import('./inside/predictions').then((m) => m.PredictionsView) },
   { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], load: () => import('./inside/grad-through-time').then((m) => m.GradThroughTime) },
   { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], load: () => import('./inside/gates').then((m) => m.GatesView) },

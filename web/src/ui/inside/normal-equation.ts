@@ -151,6 +151,12 @@ export class NormalEquationView {
     } else {
       this.cost.replaceChildren();
     }
+    // Many features: the weights cannot all be listed and the cost is the story, so it goes first.
+    const costFirst = m.cost !== null && m.cost.features > SHOWN_WEIGHTS;
+    if (costFirst !== (this.cost.previousElementSibling === this.status)) {
+      if (costFirst) this.status.after(this.cost);
+      else this.weights.after(this.cost);
+    }
     setGradlabData(this.root, m);
   }
 
