@@ -103,6 +103,16 @@ describe('diagram', () => {
     expect(d.rows.flatMap((r) => r.stages.flatMap((s) => (s.kind === 'block' ? s.params.map((p) => p.name) : []))).sort()).toEqual(ps.map((p) => p.name).sort());
   });
 
+  it('diffusion: the layer list on [x_t, embed(t)], then out predicts the noise', () => {
+    const d = buildDiagram({
+      model: { kind: 'diffusion', time_embed_dim: 4, layers: [{ type: 'linear', in: 6, out: 16 }, { type: 'relu' }] },
+      parameters: [param('layers.0.weight', [16, 6]), param('layers.0.bias', [16]), param('out.weight', [2, 16]), param('out.bias', [2])],
+    });
+    const [s] = mlpStages(d);
+    expect(s!.columns.map((c) => [c.label, c.size, c.activation])).toEqual([['[x_t, embed(t)]', 6, null], ['hidden 1', 16, 'relu'], ['noise ε̂', 2, null]]);
+    expect(s!.weightCount).toBe(6 * 16 + 16 * 2);
+  });
+
   it('edge colour: blue for w < 0, red for w > 0 (never the white middle); width grows with |w|', () => {
     for (const w of [-2, -1e-9, 1e-9, 0.3, 2]) {
       const [r, , b] = edgeRgb(w, 2);

@@ -201,11 +201,15 @@ function plainBlock(type: string, layer: Record<string, unknown>, params: ParamH
   return { kind: 'block', type, title: type.replace(/_/g, ' '), lines, params: blockParams(params), recurrent: null };
 }
 
-function sequential(model: Record<string, unknown>, byName: Map<string, ParamHead>, all: ParamHead[]): DiagramRow {
+/**
+ * The layer list as stages. `tail`: a Linear layer after the list (a diffusion model's `out`),
+ * with the label of its output; `input`: the first column's label.
+ */
+function sequential(model: Record<string, unknown>, byName: Map<string, ParamHead>, all: ParamHead[], tail?: { name: string; label: string }, input = 'input'): DiagramRow {
   const layers = Array.isArray(model['layers']) ? (model['layers'] as Array<Record<string, unknown>>) : [];
   const stages: Stage[] = [];
   const mlp = new MlpBuilder('');
-  let lastBlock = 'input';
+  let lastBlock = input;
   const flush = (): void => {
     const s = mlp.close();
     if (s) stages.push(s);
@@ -219,7 +223,7 @@ function sequential(model: Record<string, unknown>, byName: Map<string, ParamHea
     const weight = byName.get(`${prefix}weight`);
     if (type === 'linear' && weight && weight.shape.length === 2) {
       linearSeen++;
-      const label = linearSeen === linearTotal && i >= layers.length - 2 ? 'output' : `hidden ${linearSeen}`;
+      const label = !tail && linearSeen === linearTotal && i >= layers.length - 2 ? 'output' : `hidden ${linearSeen}`;
       mlp.linear(weight, byName.get(`${prefix}bias`), lastBlock, label, i);
       return;
     }
@@ -235,6 +239,8 @@ function sequential(model: Record<string, unknown>, byName: Map<string, ParamHea
     stages.push(RECURRENT.has(type) ? recurrentBlock(type, layer, own) : plainBlock(type, layer, own));
     lastBlock = `from ${type.replace(/_/g, ' ')}`;
   });
+  const out = tail ? byName.get(`${tail.name}.weight`) : undefined;
+  if (tail && out && out.shape.length === 2) mlp.linear(out, byName.get(`${tail.name}.bias`), lastBlock, tail.label);
   flush();
   return { title: null, stages };
 }
@@ -319,6 +325,8 @@ export function buildDiagram(snap: WeightsSnapshot): Diagram {
     };
   }
   if (kind === 'seq2seq') return { kind, rows: seq2seq(model, all) };
+  // a DDPM: the layer list sees [x_t, embed(t)], then Linear `out` predicts the noise
+  if (kind === 'diffusion') return { kind, rows: [sequential(model, byName, all, { name: 'out', label: 'noise ε̂' }, '[x_t, embed(t)]')] };
   if (kind === 'sequential') return { kind, rows: [sequential(model, byName, all)] };
   // an unknown kind: one block per module, honestly labelled
   return { kind, rows: [{ title: null, stages: modules(all).map((g) => plainBlock(g.path, {}, g.params)) }] };
