@@ -138,6 +138,11 @@ describe('gateModel', () => {
     }
     expect(m.gates[2]!.diverging).toBe(true); // g is tanh
   });
+  it("a coupled input-forget LSTM offers the clamps its snapshot lists (f = 1 - i has none of its own)", () => {
+    const s = { ...fixture<RecurrentSnapshot>('lstm-small.recurrent.json'), clampable: ['i', 'g', 'o'] };
+    expect(gateModel(s).clampable).toEqual(['i', 'g', 'o']);
+    expect(gateModel(s).gates.map((g) => g.name)).toEqual(['i', 'f', 'g', 'o']); // f is still shown
+  });
   it('a clamped forget gate shows the clamp value everywhere', () => {
     const m = gateModel(fixture<RecurrentSnapshot>('lstm-small.recurrent-clamp-f0.json'));
     const f = m.gates.find((g) => g.name === 'f')!;

@@ -142,6 +142,8 @@ export interface RecurrentSnapshot {
   batch_element: number | null;
   streams: RecurrentStreamJson[];
   thresholds?: { sigmoid_low: number; sigmoid_high: number; tanh_abs: number };
+  /** The gates the layer's clamp takes (a coupled input-forget LSTM: i g o); older cores omit it. */
+  clampable?: string[];
 }
 
 export function streamLabel(layer: number, direction: number, bidirectional: boolean): string {
@@ -264,7 +266,7 @@ export function gateModel(s: RecurrentSnapshot, streamIndex = 0): GateModel {
     T: s.T,
     H: s.H,
     gates,
-    clampable: clampableGates(s.kind),
+    clampable: s.clampable ?? clampableGates(s.kind),
   };
 }
 
