@@ -114,7 +114,12 @@ snapshots this experiment offers, for example:
               shared weight's gradient as the sum of its per-step contributions
   loss_surface  (two-parameter models) the loss over a grid of the two and the path
               training took through it
+  normal_equation  (one Linear layer under MSE) the closed-form least-squares weights
+              beside the trained ones, and the cost of each: operations counted
+              and seconds measured for the solve and for one gradient step
   attention   (seq2seq) an attention map [target x source] with its tokens
+  self_attention  (multihead_attention / transformer_encoder_layer) every head's
+              attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
   elbo        (diffusion) the bound on -log p(x_0) on the test split, nats per point:
               every term L_0, L_1 ... L_{T-1}, L_T, their sum, and the schedule
@@ -598,7 +603,7 @@ int cmd_sweep(const Args& a) {
   bool stopped = false;
   for (std::size_t k = 0; k < variants.size(); ++k) {
     const Variant& v = variants[k];
-    char index[8];
+    char index[24];  // room for any size_t: no truncation warning
     std::snprintf(index, sizeof index, "%02zu", k + 1);
     const std::string dir = std::string(index) + "-" + file_name(v.label);
     Session s(v.spec);

@@ -10,6 +10,7 @@
 #include "nn/init.h"
 #include "nn/positional.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 #include "optim/factory.h"
 
 GRADLAB_BEGIN
@@ -43,6 +44,7 @@ void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json&
     else if (n == "max_value") o.max_value = i;
     else if (n == "num_modes") o.num_modes = i;
     else if (n == "grid_size") o.grid_size = i;
+    else if (n == "n_features") o.n_features = i;
     else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
   } else if (spec.type == "numbers") {
     if (!v.is_array()) return bad("an array of numbers");
@@ -152,6 +154,9 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     o.bidirectional = c.at("bidirectional").get<bool>();
     o.bias = c.at("bias").get<bool>();
     o.peephole = t == "lstm" && c.at("peephole").get<bool>();
+    o.coupled_input_forget = t == "lstm" && c.at("coupled_input_forget").get<bool>();
+    o.proj_size = t == "lstm" ? i("proj_size") : 0;
+    o.reset_before = t == "gru" && c.at("reset") == "before";
     auto r = std::make_shared<Recurrent>(o, rng);
     apply_init(*r, init, rng);
     if (c.contains("forget_bias")) r->set_forget_bias(c.at("forget_bias").get<double>());
@@ -180,6 +185,24 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     layer = std::make_shared<BatchNorm2d>(i("num_features"), c.at("eps").get<double>(), c.at("momentum").get<double>());
   } else if (t == "dropout") {
     layer = std::make_shared<Dropout>(c.at("p").get<double>(), dropout_rng);
+  } else if (t == "layer_norm") {
+    layer = std::make_shared<LayerNorm>(i("normalized_shape"), c.at("eps").get<double>(), c.at("elementwise_affine").get<bool>());
+  } else if (t == "multihead_attention") {
+    layer = std::make_shared<MultiheadAttention>(i("embed_dim"), i("num_heads"), rng, c.at("causal").get<bool>(),
+                                                 c.at("dropout").get<double>(), &dropout_rng);
+  } else if (t == "transformer_encoder_layer") {
+    TransformerEncoderLayerOptions o;
+    o.d_model = i("d_model");
+    o.nhead = i("nhead");
+    o.dim_feedforward = i("dim_feedforward");
+    o.activation = c.at("activation").get<std::string>();
+    o.norm_first = c.at("norm_first").get<bool>();
+    o.dropout = c.at("dropout").get<double>();
+    o.layer_norm_eps = c.at("layer_norm_eps").get<double>();
+    o.causal = c.at("causal").get<bool>();
+    layer = std::make_shared<TransformerEncoderLayer>(o, rng, &dropout_rng);
+  } else if (t == "mean_pool") {
+    layer = std::make_shared<MeanPool>();
   } else if (t == "residual") {
     auto body = std::make_shared<Sequential>();
     for (const auto& inner : l.body) body->add(build_layer(inner, model_init, rng, dropout_rng));

@@ -333,7 +333,10 @@ void check_gate_clamps(const ExperimentSpec& spec, std::vector<SpecIssue>& issue
                                                         spec.kind + " model has none"});
     return;
   }
-  const std::vector<std::string> gates = rec->type == "lstm" ? std::vector<std::string>{"i", "f", "g", "o"}
+  // A coupled input-forget LSTM has no f of its own (f = 1 - i).
+  const bool coupled = rec->type == "lstm" && rec->config.value("coupled_input_forget", false);
+  const std::vector<std::string> gates = coupled ? std::vector<std::string>{"i", "g", "o"}
+                                         : rec->type == "lstm" ? std::vector<std::string>{"i", "f", "g", "o"}
                                          : rec->type == "gru" ? std::vector<std::string>{"r", "z"}
                                                               : std::vector<std::string>{};
   const int layers = rec->config.contains("num_layers") ? rec->config.at("num_layers").get<int>() : 1;
@@ -344,7 +347,8 @@ void check_gate_clamps(const ExperimentSpec& spec, std::vector<SpecIssue>& issue
     if (std::find(gates.begin(), gates.end(), c.gate) == gates.end()) {
       issues.push_back({at(i, "gate"), "the first recurrent layer (" + rec->pointer + ") is " + rec->type + ", whose gates are " +
                                            (gates.empty() ? std::string("none (an rnn has no gates)") : join(gates)) +
-                                           "; found '" + c.gate + "'"});
+                                           "; found '" + c.gate + "'" +
+                                           (coupled && c.gate == "f" ? " (with coupled_input_forget f = 1 - i: clamp i to 1 - value)" : "")});
       continue;
     }
     const double lo = rec->type == "lstm" && c.gate == "g" ? -1 : 0;

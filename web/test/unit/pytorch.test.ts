@@ -74,9 +74,44 @@ describe('Export to PyTorch', () => {
     expect(text).toContain('.reshape(16, 4),');
   });
 
+  it('writes the Transformer layers as nn.LayerNorm, nn.MultiheadAttention and nn.TransformerEncoderLayer subclasses', () => {
+    const spec = {
+      name: 'order transformer',
+      model: {
+        layers: [
+          { type: 'linear', in: 4, out: 8 },
+          { type: 'layer_norm', normalized_shape: 8 },
+          { type: 'multihead_attention', embed_dim: 8, num_heads: 2, causal: true },
+          { type: 'transformer_encoder_layer', d_model: 8, nhead: 2, dim_feedforward: 16, activation: 'gelu', norm_first: true },
+          { type: 'mean_pool' },
+          { type: 'linear', in: 8, out: 2 },
+        ],
+      },
+    };
+    const text = pytorchExport(spec, { 'layers.2.in_proj_weight': tensor([24, 8]), 'layers.3.self_attn.in_proj_weight': tensor([24, 8]) });
+    expect(text).toContain('nn.LayerNorm(8, eps=0.00001),');
+    expect(text).toContain('SelfAttention(8, 2, dropout=0, causal=True),');
+    expect(text).toContain("EncoderLayer(8, 2, dim_feedforward=16, dropout=0, activation=\"gelu\", layer_norm_eps=0.00001, norm_first=True),");
+    expect(text).toContain('MeanPool(),');
+    expect(text).toContain('class SelfAttention(nn.MultiheadAttention):');
+    expect(text).toContain('class EncoderLayer(nn.TransformerEncoderLayer):');
+    expect(text).toContain('def causal_mask(T):');
+    expect(text).toContain('return x.mean(dim=1)');
+    expect(text).toContain('"layers.3.self_attn.in_proj_weight": torch.tensor([');
+  });
+
   it('refuses what PyTorch has no module for, in plain words', () => {
     const peephole = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, peephole: true }] } };
     expect(() => pytorchExport(peephole, {})).toThrow(/peephole LSTM has no PyTorch module/);
+    const coupled = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, coupled_input_forget: true }] } };
+    expect(() => pytorchExport(coupled, {})).toThrow(/coupled input-forget LSTM .* has no PyTorch module/);
+    const before = { model: { layers: [{ type: 'gru', input_size: 1, hidden_size: 2, reset: 'before' }] } };
+    expect(() => pytorchExport(before, {})).toThrow(/reset-before GRU has no PyTorch module/);
+  });
+
+  it("passes an LSTM's proj_size on to nn.LSTM", () => {
+    const spec = { model: { layers: [{ type: 'lstm', input_size: 3, hidden_size: 4, proj_size: 2 }, { type: 'last_step' }] } };
+    expect(pytorchExport(spec, {})).toContain('LSTMOutputs(3, 4, batch_first=True, proj_size=2)');
   });
 
   it('prints floats that read back as the same float32', () => {
