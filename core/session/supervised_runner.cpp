@@ -197,7 +197,11 @@ Recurrent* first_recurrent(SpecModel& model) {
 std::vector<std::string> SupervisedRunner::snapshot_names() const {
   std::vector<std::string> names = {"params", "gradcheck"};
   const Shape& x = exp_->data.x_train.shape();
-  if (x.size() == 2 && (x[1] == 1 || x[1] == 2)) names.push_back("field");
+  // The field sweeps the inputs over a line or the plane: only where they are real
+  // coordinates, not token ids (next_word with two context words is [N, 2] of ids).
+  const bool token_inputs = exp_->data.task == task::language_model ||
+                            (!exp_->spec.layers.empty() && exp_->spec.layers[0].type == "embedding");
+  if (x.size() == 2 && (x[1] == 1 || x[1] == 2) && !token_inputs) names.push_back("field");
   names.push_back("layers");  // the model is always a Sequential
   if (first_recurrent(*exp_->model)) {
     names.push_back("recurrent");

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "support/files.h"
@@ -247,6 +248,27 @@ TEST(NormalEquation, CostIsCountedAndTimedWithoutTouchingTheModel) {
   EXPECT_TRUE(cost["formulas"]["normal_equations"].is_string());
   // The timed step ran on copies: the model's weights and (absent) gradients are unchanged.
   EXPECT_EQ(s.snapshot("params"), before);
+}
+
+// The decision field sweeps real coordinates: offered for 2-D points, not for token ids of
+// the same shape (next_word with two context words is [N, 2] of ids).
+TEST(FieldSnapshot, OfferedForCoordinatesNotForTokenIds) {
+  auto has = [](const std::vector<std::string>& names, const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  Session points(test::example("xor.json"));
+  EXPECT_TRUE(has(points.snapshot_names(), "field"));
+  const json words = {{"version", 1},
+                      {"data", {{"dataset", "next_word"}, {"options", {{"n_context", 2}}}}},
+                      {"model", {{"layers", {{{"type", "embedding"}, {"num_embeddings", 371}, {"embedding_dim", 4}},
+                                             {{"type", "flatten"}},
+                                             {{"type", "linear"}, {"in", 8}, {"out", 371}}}}}},
+                      {"loss", {{"type", "cross_entropy"}}},
+                      {"training", {{"batch_size", 8}}}};
+  Session ids(words.dump());
+  ASSERT_EQ(ids.data("train", 1).input_shape, (Shape{1, 2}));
+  EXPECT_FALSE(has(ids.snapshot_names(), "field"));
+  EXPECT_THROW(ids.snapshot("field"), std::invalid_argument);
 }
 
 TEST(FinalStateSession, BidirectionalLstmGradientsCheckAndTrain) {
