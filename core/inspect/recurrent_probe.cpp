@@ -2,9 +2,10 @@
 #include "tensor/strings.h"
 
 #include <Eigen/Dense>
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <stdexcept>
 
 #include "inspect/json.h"
@@ -67,7 +68,41 @@ GateMap gate_map(const std::string& name, const std::string& activation, const T
   return g;
 }
 
-std::vector<double> as_vector(const Vec& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
+// Singular values of a [m, n], largest first: one-sided Jacobi (Hestenes). Rotates pairs of
+// columns until every pair is orthogonal to working precision; the column norms are then
+// the singular values, to about machine precision relative to the largest (as Eigen's
+// JacobiSVD, which this replaces: its code and QR preconditioners were ~8 KB of the gzipped
+// wasm module, docs/wasm.md "Sizes", and only the values are needed here).
+std::vector<double> jacobi_singular_values(Mat a) {
+  if (a.cols() > a.rows()) a.transposeInPlace();  // min(m, n) columns
+  const Eigen::Index n = a.cols();
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (int sweep = 0; sweep < 64; ++sweep) {
+    bool rotated = false;
+    for (Eigen::Index p = 0; p + 1 < n; ++p) {
+      for (Eigen::Index q = p + 1; q < n; ++q) {
+        const double alpha = a.col(p).squaredNorm(), beta = a.col(q).squaredNorm(), gamma = a.col(p).dot(a.col(q));
+        if (std::fabs(gamma) <= eps * std::sqrt(alpha * beta)) continue;
+        rotated = true;
+        // The rotation [c s; -s c] that makes columns p and q orthogonal (the smaller angle).
+        const double zeta = (beta - alpha) / (2 * gamma);
+        const double t = std::copysign(1.0, zeta) / (std::fabs(zeta) + std::hypot(1.0, zeta));
+        const double c = 1 / std::hypot(1.0, t), s = c * t;
+        for (Eigen::Index i = 0; i < a.rows(); ++i) {
+          const double x = a(i, p), y = a(i, q);
+          a(i, p) = c * x - s * y;
+          a(i, q) = s * x + c * y;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (Eigen::Index j = 0; j < n; ++j) values[static_cast<std::size_t>(j)] = a.col(j).norm();
+  std::sort(values.begin(), values.end(), std::greater<>());
+  return values;
+}
+
 
 Tensor as_tensor(const Mat& m) {
   Tensor t({m.rows(), m.cols()});
@@ -126,8 +161,7 @@ std::vector<double> singular_values(const Tensor& matrix) {
   if (matrix.rank() != 2 || matrix.numel() == 0)
     throw std::invalid_argument("singular_values: expected a non-empty matrix [m, n], got shape " +
                                 to_string(matrix.shape()));
-  Eigen::JacobiSVD<Mat> svd(as_matrix(matrix));
-  return as_vector(svd.singularValues());  // Eigen sorts them in decreasing order
+  return jacobi_singular_values(as_matrix(matrix));
 }
 
 RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptions& options) {
@@ -332,19 +366,19 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
     J.batch_element = options.batch_element;
     J.t = t;
     J.hh = as_tensor(hh_at[u]);
-    J.hh_singular_values = top(as_vector(Eigen::JacobiSVD<Mat>(hh_at[u]).singularValues()), options.top_k);
+    J.hh_singular_values = top(jacobi_singular_values(hh_at[u]), options.top_k);
     J.hh_rms_gain = rms_gain(hh_at[u]);
     J.product_steps = options.direction == 0 ? T - t : t + 1;
-    const std::vector<double> p_sv = as_vector(Eigen::JacobiSVD<Mat>(hh_product[u]).singularValues());
+    const std::vector<double> p_sv = jacobi_singular_values(hh_product[u]);
     J.product_norm = p_sv.front();
     J.product_rms_gain = rms_gain(hh_product[u]);
     J.product_singular_values = top(p_sv, options.top_k);
     J.full_rms_gain = J.full_product_norm = J.full_product_rms_gain = nan;
     if (lstm) {
       J.full = as_tensor(full_at[u]);
-      J.full_singular_values = top(as_vector(Eigen::JacobiSVD<Mat>(full_at[u]).singularValues()), options.top_k);
+      J.full_singular_values = top(jacobi_singular_values(full_at[u]), options.top_k);
       J.full_rms_gain = rms_gain(full_at[u]);
-      const std::vector<double> f_sv = as_vector(Eigen::JacobiSVD<Mat>(full_product[u]).singularValues());
+      const std::vector<double> f_sv = jacobi_singular_values(full_product[u]);
       J.full_product_norm = f_sv.front();
       J.full_product_rms_gain = rms_gain(full_product[u]);
       J.full_product_singular_values = top(f_sv, options.top_k);

@@ -146,8 +146,8 @@ struct StepJacobian {
 // of range, top_k outside 0..size, an unknown clamped gate, or h0/c0 of the wrong shape.
 std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianOptions& options);
 
-// Singular values of a square or rectangular matrix [m, n], largest first (Eigen JacobiSVD,
-// in double).
+// Singular values of a square or rectangular matrix [m, n] (min(m, n) of them), largest
+// first (one-sided Jacobi, in double).
 std::vector<double> singular_values(const Tensor& matrix);
 
 nlohmann::json to_json(const GateMap& g);

@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <tuple>
 
 #include "inspect/inspect.h"
@@ -510,6 +512,49 @@ std::pair<double, double> singular_values_2x2(const double m[4]) {
   const double det = m[0] * m[3] - m[1] * m[2];
   const double root = std::sqrt(std::max(0.0, S * S - 4 * det * det));
   return {std::sqrt((S + root) / 2), std::sqrt(std::max(0.0, (S - root) / 2))};
+}
+
+// singular_values (one-sided Jacobi) on matrices with known singular values: small ones by
+// hand, a rank-deficient one, and P diag(s) Q with Householder reflections P [m, m] and
+// Q [n, n] (orthogonal), tall, wide and square, with a wide spread of magnitudes.
+TEST(SingularValues, KnownMatrices) {
+  const double tol = kDouble ? 1e-12 : 1e-6;  // relative to the largest value
+  auto expect_values = [&](const Tensor& m, std::vector<double> expect) {
+    std::sort(expect.begin(), expect.end(), std::greater<>());
+    const std::vector<double> got = singular_values(m);
+    ASSERT_EQ(got.size(), expect.size()) << to_string(m.shape());
+    for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], expect[k], tol * expect[0]) << to_string(m.shape()) << " k = " << k;
+  };
+  expect_values(Tensor::from({2, 2}, {3, 0, 4, 5}), {std::sqrt(45.0), std::sqrt(5.0)});  // M^T M = [[25, 20], [20, 25]]
+  expect_values(Tensor::from({2, 3}, {1, 1, 0, 0, 1, 1}), {std::sqrt(3.0), 1.0});        // M M^T = [[2, 1], [1, 2]]
+  expect_values(Tensor::from({2, 2}, {1, 2, 2, 4}), {5.0, 0.0});                         // rank 1
+  expect_values(Tensor::from({1, 1}, {-2}), {2.0});
+
+  // I - 2 v v^T / v^T v for v = (1, 2, ..., k) shifted by `shift`: orthogonal, dense.
+  auto reflection = [](std::int64_t k, double shift) {
+    std::vector<double> v(static_cast<std::size_t>(k)), r(static_cast<std::size_t>(k * k));
+    double vv = 0;
+    for (std::int64_t i = 0; i < k; ++i) vv += (v[static_cast<std::size_t>(i)] = static_cast<double>(i + 1) + shift) * v[static_cast<std::size_t>(i)];
+    for (std::int64_t i = 0; i < k; ++i)
+      for (std::int64_t j = 0; j < k; ++j)
+        r[static_cast<std::size_t>(i * k + j)] = (i == j ? 1.0 : 0.0) - 2 * v[static_cast<std::size_t>(i)] * v[static_cast<std::size_t>(j)] / vv;
+    return r;
+  };
+  for (const auto& [m, n] : std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 3}, {3, 5}, {4, 4}, {6, 1}}) {
+    const std::int64_t r = std::min(m, n);
+    std::vector<double> s(static_cast<std::size_t>(r));
+    for (std::int64_t k = 0; k < r; ++k) s[static_cast<std::size_t>(k)] = std::pow(10.0, -0.7 * static_cast<double>(k)) * (1 + 0.1 * static_cast<double>(k));
+    const std::vector<double> P = reflection(m, -0.5), Q = reflection(n, 0.25);
+    Tensor M({m, n});
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (std::int64_t k = 0; k < r; ++k) sum += P[static_cast<std::size_t>(i * m + k)] * s[static_cast<std::size_t>(k)] * Q[static_cast<std::size_t>(k * n + j)];
+        M[i * n + j] = static_cast<Scalar>(sum);
+      }
+    expect_values(M, s);
+  }
+  EXPECT_THROW(singular_values(Tensor({3})), std::invalid_argument);
 }
 
 // A tanh RNN with input 1, hidden 2, pinned weights and inputs, h0 = 0: h_t by hand in
