@@ -116,6 +116,14 @@ snapshots this experiment offers, for example:
               training took through it
   attention   (seq2seq) an attention map [target x source] with its tokens
   samples, critic_field, coverage   (gan)
+  filters     (conv2d) the first conv layer's weight [O, C, k, k] and bias
+  feature_maps  (image inputs) one test example (/inspection/example) and every
+              image-shaped layer output [C, H, W] for it
+  image_predictions  (image inputs) the first 64 test images with predicted and
+              true labels
+  conv_as_linear  (conv2d) the first conv layer as a sparse, tied Linear matrix M:
+              non-zero fraction, max |conv(x) - Mx - b| and max |dW - sum of the
+              tied entries' gradients| on the grad batch
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},
     {"lesson", R"(Usage: gradlab lesson FILE [--seed S | --check-seeds] [--json]

@@ -62,6 +62,7 @@ struct LossSpec {
   std::string reduction = "mean";
   Tensor seed;                // optional seed gradient for a non-scalar objective
   double scale = 1;           // the loss is scale * (the loss above): 0.5 for L = 1/2 (a - y)^2
+  bool broadcast = false;     // mse: the output is broadcast against targets of a larger shape
 };
 
 struct NamedConfig {
@@ -98,6 +99,9 @@ struct InspectionSpec {
   // The loss_surface snapshot's window: {"x": [lo, hi], "y": [lo, hi], "resolution": N},
   // each optional (null: fitted around the path).
   nlohmann::json surface;
+  // The feature_maps snapshot's example: its index in the test split (the training split
+  // when there is no test split).
+  std::int64_t example = 0;
 };
 
 struct ExperimentSpec {
