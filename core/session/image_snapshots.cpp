@@ -54,8 +54,8 @@ nlohmann::json SupervisedRunner::filters_snapshot() {
   const auto [conv, index] = first_conv(*exp_->model);
   if (!conv) throw std::invalid_argument("filters: the model has no conv2d layer");
   const Tensor& w = conv->weight().value();
-  double lo = 0, hi = 0;
-  for (std::int64_t i = 0; i < w.numel(); ++i) {
+  double lo = w[0], hi = w[0];  // a conv weight has at least one entry
+  for (std::int64_t i = 1; i < w.numel(); ++i) {
     lo = std::min(lo, static_cast<double>(w[i]));
     hi = std::max(hi, static_cast<double>(w[i]));
   }
