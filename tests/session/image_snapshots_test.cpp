@@ -147,6 +147,18 @@ TEST(ImageSnapshots, FiltersFeatureMapsGridAndConvAsLinear) {
   test::expect_invalid([&] { far.snapshot("feature_maps"); }, {"/inspection/example", "example 500", "200 examples"});
 }
 
+TEST(ImageSpecs, DatasetOptionErrorsNameTheirPointers) {
+  auto with = [](const char* key, const json& value) {
+    json spec = image_spec(cnn_layers(), 0);
+    spec["data"]["options"][key] = value;
+    return spec.dump();
+  };
+  test::expect_invalid([&] { Session s(with("shift", 9)); }, {"/data/options", "option shift = 9", "allowed: 0 to 8"});
+  test::expect_invalid([&] { Session s(with("image_size", 100)); }, {"/data/options/image_size", "from 12 to 64"});
+  test::expect_invalid([&] { Session s(with("shfit", 1)); }, {"/data/options/shfit", "its options:", "image_size, shift"});
+  test::expect_invalid([&] { Session s(with("image_size", 32)); }, {"/model/layers/7/in", "in = 16", "[32, 64]"});
+}
+
 TEST(ImageSpecs, UnflattenTurnsRowsIntoImages) {
   // 2 rows of 16 numbers -> [2, 1, 4, 4] -> conv 3x3 -> [2, 1, 2, 2] -> flatten.
   json rows = json::array();
