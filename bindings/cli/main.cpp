@@ -114,7 +114,12 @@ snapshots this experiment offers, for example:
               shared weight's gradient as the sum of its per-step contributions
   loss_surface  (two-parameter models) the loss over a grid of the two and the path
               training took through it
+  normal_equation  (one Linear layer under MSE) the closed-form least-squares weights
+              beside the trained ones, and the cost of each: operations counted
+              and seconds measured for the solve and for one gradient step
   attention   (seq2seq) an attention map [target x source] with its tokens
+  self_attention  (multihead_attention / transformer_encoder_layer) every head's
+              attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
   filters     (conv2d) the first conv layer's weight [O, C, k, k] and bias
   feature_maps  (image inputs) one test example (/inspection/example) and every
@@ -124,6 +129,15 @@ snapshots this experiment offers, for example:
   conv_as_linear  (conv2d) the first conv layer as a sparse, tied Linear matrix M:
               non-zero fraction, max |conv(x) - Mx - b| and max |dW - sum of the
               tied entries' gradients| on the grad batch
+  elbo        (diffusion) the bound on -log p(x_0) on the test split, nats per point:
+              every term L_0, L_1 ... L_{T-1}, L_T, their sum, and the schedule
+  diffusion_forward    (diffusion) test points x_0 and their noised x_t at
+              inspection.diffusion_t (default T/2)
+  diffusion_reverse    (diffusion) 16 sampling trajectories, x_T ... x_0
+  diffusion_samples    (diffusion) 512 generated points against the data, modes covered
+  diffusion_posterior  (diffusion) q(x_{t-1} | x_t, x_0) for one test point at
+              inspection.diffusion_t: mean, variance and their coefficients, the
+              model's mean, and what other x_0 give for the same x_t
 --clamp GATE=VALUE forces a gate of the first recurrent layer (e.g. f=0) first.
 )"},
     {"lesson", R"(Usage: gradlab lesson FILE [--seed S | --check-seeds] [--json]
@@ -597,7 +611,7 @@ int cmd_sweep(const Args& a) {
   bool stopped = false;
   for (std::size_t k = 0; k < variants.size(); ++k) {
     const Variant& v = variants[k];
-    char index[8];
+    char index[24];  // room for any size_t: no truncation warning
     std::snprintf(index, sizeof index, "%02zu", k + 1);
     const std::string dir = std::string(index) + "-" + file_name(v.label);
     Session s(v.spec);

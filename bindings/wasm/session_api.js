@@ -12,8 +12,12 @@
   function parsed(result) {
     return JSON.parse(unwrap(result));
   }
+  // undefined (and functions) have no JSON text: they go in as their name, which the
+  // reader rejects as not JSON, with the reason.
   function specText(spec) {
-    return typeof spec === 'string' ? spec : JSON.stringify(spec);
+    if (typeof spec === 'string') return spec;
+    const t = JSON.stringify(spec);
+    return t === undefined ? String(spec) : t;
   }
 
   class Session {

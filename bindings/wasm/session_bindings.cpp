@@ -178,6 +178,11 @@ class SessionCore {
   // so use a loose tolerance; `gradlab check` runs it in double).
   val check_gradients(double tolerance, double eps) {
     return guarded([&] {
+      // !(x >= lo) also catches NaN; the message shows NaN and infinities as null (JSON).
+      if (!(eps >= 1e-12) || !(eps <= 0.1))
+        throw std::invalid_argument("checkGradients: eps must be a number from 1e-12 to 0.1, got " + json(eps).dump());
+      if (!(tolerance >= 1e-12) || !(tolerance <= 1))
+        throw std::invalid_argument("checkGradients: tolerance must be a number from 1e-12 to 1, got " + json(tolerance).dump());
       gradlab::GradCheckOptions options;
       options.tolerance = tolerance;
       options.eps = eps;
@@ -197,9 +202,17 @@ class SessionCore {
     return guarded([&] { return text(session_.snapshot(name).dump()); });
   }
 
-  val clamp_gate(const std::string& gate, double value, int layer, int direction) {
+  // layer and direction arrive as JS numbers (doubles): an int parameter would let embind
+  // turn 0.5, NaN or 2^40 into some layer silently.
+  val clamp_gate(const std::string& gate, double value, double layer, double direction) {
     return guarded([&] {
-      session_.clamp_gate(gate, value, layer, direction);
+      if (!std::isfinite(value))
+        throw std::invalid_argument("clampGate: value must be a finite number, got " + json(value).dump());
+      if (!(layer >= -1) || !(layer <= 1e6) || layer != std::floor(layer))
+        throw std::invalid_argument("clampGate: layer must be a whole number from -1 (all) to 1000000, got " + json(layer).dump());
+      if (!(direction >= -1) || !(direction <= 1) || direction != std::floor(direction))
+        throw std::invalid_argument("clampGate: direction must be a whole number from -1 (all) to 1, got " + json(direction).dump());
+      session_.clamp_gate(gate, value, static_cast<int>(layer), static_cast<int>(direction));
       return val::undefined();
     });
   }

@@ -69,6 +69,11 @@ std::vector<DatasetInfo> build_catalog() {
             {n_samples(500),
              number("noise", 0.05, 0, 2, target_noise),
              {"coefficients", "numbers", 3, 3, 0, false, {}, "c0, c1, c2 (each in [-100, 100]; default 0, 1, -0.5)"}}));
+  c.push_back(entry("hyperplane", task::regression, "two_d",
+                    "y = w . x + noise for x uniform in [-1, 1]^F, with weights w drawn from N(0, 1) per seed: "
+                    "linear regression with as many features as wanted (the cost of the closed form as F grows).",
+                    {n_samples(500), number("noise", 0.1, 0, 2, target_noise),
+                     integer("n_features", 8, 1, 2048, "number of input features F")}));
   // User data.
   // csv's task depends on csv_task and the target column: "" here, see dataset_task().
   c.push_back(entry("csv", "", "user", "A table from CSV text: every column but the target is an input feature.",
@@ -118,6 +123,12 @@ std::vector<DatasetInfo> build_catalog() {
                     "Random bits; the label at step t is the next bit x_{t+1} (0 at the last step): needs "
                     "future context, so only a bidirectional layer can beat chance.",
                     {n_samples(1000), integer("seq_len", 20, 2, 1000, "steps T")}));
+  c.push_back(entry("order", task::sequence_classification, "sequence",
+                    "Each sequence holds one A and one B among filler symbols; the label is 1 if A comes before B, "
+                    "else 0. Both labels have the same tokens, so a model blind to order (a bag of tokens) stays "
+                    "at chance.",
+                    {n_samples(1000), integer("seq_len", 8, 2, 1000, "steps T"),
+                     integer("num_symbols", 4, 3, 64, "alphabet size: A, B and num_symbols - 2 fillers, one-hot")}));
   // Text.
   c.push_back(entry("char_lm", task::language_model, "text",
                     "Next-character prediction over bundled nursery rhymes and fables (lower case); train windows "
@@ -185,7 +196,7 @@ const std::vector<std::string>& all_option_names() {
       "seed",      "test_fraction", "n_samples", "noise",    "num_classes",   "seq_len",
       "lag",       "num_symbols",   "n_context", "degree",   "max_value",     "num_modes",
       "grid_size", "coefficients",  "points",    "csv_text", "target_column", "csv_task", "context_order",
-      "image_size", "shift"};
+      "n_features", "image_size", "shift"};
   return names;
 }
 
@@ -206,6 +217,7 @@ constexpr IntField kIntFields[] = {
     {"max_value", &DatasetOptions::max_value, &Resolved::max_value},
     {"num_modes", &DatasetOptions::num_modes, &Resolved::num_modes},
     {"grid_size", &DatasetOptions::grid_size, &Resolved::grid_size},
+    {"n_features", &DatasetOptions::n_features, &Resolved::n_features},
     {"image_size", &DatasetOptions::image_size, &Resolved::image_size},
     {"shift", &DatasetOptions::shift, &Resolved::shift},
 };
@@ -298,6 +310,10 @@ void check_consistency(const DatasetInfo& info, const DatasetOptions& o, const R
            (symbols ? " with num_symbols = " + std::to_string(r.num_symbols) : std::string()) + " make " +
            format_number(values) + " input values (allowed: at most " + format_number(kMaxInputValues) + ")");
   }
+  if (n == "hyperplane" && static_cast<double>(r.n_samples) * r.n_features > kMaxInputValues)
+    fail("options n_samples = " + std::to_string(r.n_samples) + " and n_features = " + std::to_string(r.n_features) +
+         " make " + format_number(static_cast<double>(r.n_samples) * r.n_features) + " input values (allowed: at most " +
+         format_number(kMaxInputValues) + ")");
   if (n == "char_lm") data_detail::check_text_options(r);
   if (f == "images") {
     if (2 * r.shift > r.image_size)

@@ -20,7 +20,7 @@ struct Resolved {
   std::uint64_t seed = 0;
   double test_fraction = 0.2;
   int n_samples = 0, num_classes = 0, seq_len = 0, lag = 0, num_symbols = 0, n_context = 0;
-  int degree = 0, max_value = 0, num_modes = 0, grid_size = 0;
+  int degree = 0, max_value = 0, num_modes = 0, grid_size = 0, n_features = 0;
   int image_size = 0, shift = 0;
   double noise = 0;
   std::vector<double> coefficients;

@@ -18,6 +18,7 @@
 //   sequence_labelling  copy reverse delayed_recall parity timing lookahead
 //                       x [N, T, F], y [N, T] (one label per step)
 //   sequence_regression adding                      x [N, T, 2], y [N, 1]
+//   sequence_classification order                   x [N, T, S] one-hot, y [N] in 0..1
 //   language_model      char_lm                     x [N, T] ids, y [N, T] next-char ids
 //                       next_word                   x [N, n_context] ids, y [N] next-word id
 //   seq2seq             dates number_words          x [N, S] source ids, y [N, U] target ids
@@ -44,7 +45,7 @@ namespace task {
 inline constexpr const char* classification = "classification";
 inline constexpr const char* regression = "regression";
 inline constexpr const char* sequence_classification =
-    "sequence_classification";                                             // one label per sequence (no built-in yet)
+    "sequence_classification";                                             // one label per sequence (order)
 inline constexpr const char* sequence_labelling = "sequence_labelling";    // one label per step
 inline constexpr const char* sequence_regression = "sequence_regression";  // one target vector per sequence
 inline constexpr const char* language_model = "language_model";
@@ -92,6 +93,7 @@ struct DatasetOptions {
   std::optional<int> max_value;      // number_words: the largest number written out
   std::optional<int> num_modes;      // gan_ring: the number of Gaussians on the ring
   std::optional<int> grid_size;      // gan_grid: grid_size x grid_size Gaussians
+  std::optional<int> n_features;     // hyperplane: the number of input features F
   std::optional<int> image_size;     // shapes, digits: H = W in pixels
   std::optional<int> shift;          // shapes, digits: pixels the test objects sit right and down of training's
   std::vector<double> coefficients;  // polynomial c0 + c1 x + ...; plane c0 + c1 x1 + c2 x2

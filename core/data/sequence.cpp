@@ -6,6 +6,7 @@
 //   parity           F = 1 bits; y [N, T] the running XOR
 //   timing           F = 1 with a single cue; y [N, T] is 1 exactly lag steps after it
 //   lookahead        F = 1 bits; y [N, T] is the next bit (0 at the last step)
+//   order            F = S one-hot symbols (A, B, fillers); y [N] is 1 if A comes before B
 #include "data/common.h"
 
 GRADLAB_BEGIN
@@ -124,6 +125,32 @@ Dataset bits_task(const Resolved& r) {
   return d;
 }
 
+// One A (symbol 0) and one B (symbol 1) at two distinct uniform positions, fillers 2..S-1
+// elsewhere. Swapping A and B flips the label and keeps the distribution, so the labels are
+// balanced and the multiset of tokens says nothing about the label.
+Dataset order(const Resolved& r) {
+  const std::int64_t n = r.n_samples, t = r.seq_len, s = r.num_symbols;
+  Builder b(n, t, s, 1);
+  Rng rng(r.seed);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t a = rng.below(static_cast<std::uint32_t>(t));
+    std::int64_t bpos = rng.below(static_cast<std::uint32_t>(t - 1));
+    if (bpos >= a) ++bpos;  // uniform over the other t - 1 positions
+    for (std::int64_t k = 0; k < t; ++k) {
+      const std::int64_t symbol = k == a ? 0 : k == bpos ? 1 : 2 + rng.below(static_cast<std::uint32_t>(s - 2));
+      b.at(i, k, symbol) = 1;
+    }
+    b.y[static_cast<std::size_t>(i)] = a < bpos ? 1 : 0;
+  }
+  Dataset d = finish(b, r, task::sequence_classification, 2, {n});
+  d.feature_names = {"A", "B"};
+  for (std::int64_t k = 2; k < s; ++k) d.feature_names.push_back(std::string(1, static_cast<char>('a' + (k - 2) % 26)) +
+                                                                  (k - 2 >= 26 ? std::to_string((k - 2) / 26) : std::string()));
+  d.description = "Is A before B? One A and one B among " + std::to_string(t - 2) + " fillers (T = " + std::to_string(t) +
+                  "); the same tokens either way, so only order tells.";
+  return d;
+}
+
 }  // namespace
 
 Dataset make_sequence(const Resolved& r) {
@@ -131,6 +158,7 @@ Dataset make_sequence(const Resolved& r) {
   if (r.name == "reverse") return copy_or_reverse(r, true);
   if (r.name == "delayed_recall") return delayed_recall(r);
   if (r.name == "adding") return adding(r);
+  if (r.name == "order") return order(r);
   return bits_task(r);
 }
 

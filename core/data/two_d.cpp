@@ -166,9 +166,38 @@ Dataset regression(const Resolved& r) {
   return d;
 }
 
+// y = w . x + noise, x uniform in [-1, 1]^F, w ~ N(0, 1) drawn first from the seed.
+Dataset hyperplane(const Resolved& r) {
+  Dataset d;
+  d.task = task::regression;
+  d.output_size = 1;
+  d.input_size = r.n_features;
+  Rng rng(r.seed);
+  const std::int64_t n = r.n_samples, F = r.n_features;
+  std::vector<double> w(static_cast<std::size_t>(F));
+  for (double& v : w) v = rng.normal(0, 1);
+  for (std::int64_t f = 0; f < F; ++f) d.feature_names.push_back("x" + std::to_string(f + 1));
+  std::vector<double> xs, ys;
+  xs.reserve(static_cast<std::size_t>(n * F));
+  for (std::int64_t i = 0; i < n; ++i) {
+    double target = 0;
+    for (std::int64_t f = 0; f < F; ++f) {
+      const double x = rng.uniform(-1, 1);
+      xs.push_back(x);
+      target += w[static_cast<std::size_t>(f)] * x;
+    }
+    ys.push_back(target + rng.normal(0, r.noise));
+  }
+  split_into(d, to_tensor({n, F}, xs), to_tensor({n, 1}, ys), r.test_fraction);
+  d.description = "y = w . x over " + std::to_string(F) + " features (w drawn from N(0, 1) by the seed), noise " +
+                  format_number(r.noise) + ".";
+  return d;
+}
+
 }  // namespace
 
 Dataset make_two_d(const Resolved& r) {
+  if (r.name == "hyperplane") return hyperplane(r);
   if (r.name == "sine" || r.name == "polynomial" || r.name == "plane") return regression(r);
   return classification(r);
 }

@@ -1,9 +1,11 @@
 #include "inspect/attention_map.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "inspect/json.h"
+#include "nn/transformer.h"
 
 GRADLAB_BEGIN
 
@@ -82,6 +84,52 @@ nlohmann::json to_json(const AttentionMap& m) {
           {"target_tokens", m.target_tokens},
           {"row_sums", m.row_sums},
           {"argmax", m.argmax}};
+}
+
+namespace {
+// Visits every MultiheadAttention below `m` with its dotted name.
+template <class F>
+void each_self_attention(const Module& m, const std::string& prefix, F&& visit) {
+  for (const auto& [name, child] : m.named_children()) {
+    const std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (const auto* mha = dynamic_cast<const MultiheadAttention*>(child.get())) visit(path, *mha);
+    else each_self_attention(*child, path, visit);
+  }
+}
+}  // namespace
+
+bool has_self_attention(const Module& model) {
+  bool found = false;
+  each_self_attention(model, "", [&found](const std::string&, const MultiheadAttention&) { found = true; });
+  return found;
+}
+
+std::vector<SelfAttentionMaps> self_attention_maps(const Module& model, int batch_element, const std::vector<std::string>& tokens) {
+  std::vector<SelfAttentionMaps> out;
+  each_self_attention(model, "", [&](const std::string& path, const MultiheadAttention& mha) {
+    const Tensor& w = mha.last_weights();  // [B, H, T, T]
+    if (!w.defined()) throw std::invalid_argument("self_attention_maps: " + path + " has not run a forward yet");
+    const std::int64_t B = w.dim(0), H = w.dim(1), T = w.dim(2);
+    if (batch_element < 0 || batch_element >= B)
+      throw std::invalid_argument("self_attention_maps: batch_element " + std::to_string(batch_element) +
+                                  " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+    SelfAttentionMaps m{path, mha.causal(), {}};
+    for (std::int64_t h = 0; h < H; ++h) {
+      Tensor head({1, T, T});
+      const Scalar* src = w.data() + ((batch_element * H) + h) * T * T;
+      std::copy(src, src + T * T, head.data());
+      m.heads.push_back(attention_map(head, 0, tokens, tokens));
+      m.heads.back().batch_element = batch_element;
+    }
+    out.push_back(std::move(m));
+  });
+  return out;
+}
+
+nlohmann::json to_json(const SelfAttentionMaps& m) {
+  nlohmann::json heads = nlohmann::json::array();
+  for (const auto& h : m.heads) heads.push_back(to_json(h));
+  return {{"name", m.name}, {"causal", m.causal}, {"num_heads", m.heads.size()}, {"heads", heads}};
 }
 
 GRADLAB_END

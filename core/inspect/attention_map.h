@@ -6,12 +6,17 @@
 //   AttentionMap m = attention_map(a.weights.value(), /*batch_element=*/0,
 //                                  {"le", "chat", "<eos>"}, {"the", "cat", "<eos>"});
 //   m.row_sums;   // [Tq], each 1 up to rounding
+//
+// Self-attention (MultiheadAttention, alone or inside a TransformerEncoderLayer): after a
+// forward, self_attention_maps(model, 0, tokens) gives every such layer's per-head maps
+// [T x T] with the same tokens on both axes.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "nn/module.h"
 #include "tensor/tensor.h"
 
 GRADLAB_BEGIN
@@ -37,5 +42,20 @@ AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector
 std::vector<std::string> token_strings(const Tensor& ids, int batch_element, const std::vector<std::string>& vocab);
 
 nlohmann::json to_json(const AttentionMap& m);
+
+// One self-attention layer's maps: heads[h] is head h's [T x T] map of one batch element.
+struct SelfAttentionMaps {
+  std::string name;  // the layer's dotted path in the model ("layers.2.self_attn")
+  bool causal = false;
+  std::vector<AttentionMap> heads;
+};
+
+// Every MultiheadAttention in `model`, depth first, from its latest forward (which must have
+// run on a batch with more than `batch_element` rows). `tokens` label the T positions (or
+// are empty for "0", "1", ...). Throws std::invalid_argument if a layer has not run yet.
+std::vector<SelfAttentionMaps> self_attention_maps(const Module& model, int batch_element, const std::vector<std::string>& tokens = {});
+bool has_self_attention(const Module& model);
+
+nlohmann::json to_json(const SelfAttentionMaps& m);
 
 GRADLAB_END

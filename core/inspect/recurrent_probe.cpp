@@ -187,6 +187,8 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   if (options.direction < 0 || options.direction >= D)
     throw std::invalid_argument("step_jacobians: direction " + std::to_string(options.direction) +
                                 " is out of range (allowed: 0.." + std::to_string(D - 1) + ")");
+  if (ro.proj_size > 0)
+    throw std::invalid_argument("step_jacobians: an LSTM with proj_size (h_t = W_hr (o tanh c_t)) is not supported yet");
   const RecurrentTrace::Stream& s = trace.at(options.layer, options.direction);
   const std::int64_t T = s.h.dim(0), B = s.h.dim(1), H = s.h.dim(2);
   if (options.batch_element < 0 || options.batch_element >= B)
@@ -207,7 +209,8 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   check_state(options.c0, "c0");
   if (options.c0.defined() && !lstm)
     throw std::invalid_argument("step_jacobians: c0 is for LSTM only (kind is " + std::string(to_string(kind)) + ")");
-  const std::vector<std::string> clampable = lstm  ? std::vector<std::string>{"i", "f", "g", "o"}
+  const std::vector<std::string> clampable = lstm && ro.coupled_input_forget ? std::vector<std::string>{"i", "g", "o"}
+                                             : lstm  ? std::vector<std::string>{"i", "f", "g", "o"}
                                              : gru ? std::vector<std::string>{"r", "z"}
                                                    : std::vector<std::string>{};
   auto clamped = [&](const std::string& gate) {
@@ -256,7 +259,10 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
       }
       const Mat dr = sr.asDiagonal() * W_r;
       const Mat dz = sz.asDiagonal() * W_z;
-      const Mat dn = sn.asDiagonal() * (Mat(a_hn.asDiagonal() * dr) + Mat(r.asDiagonal() * W_n));
+      // PyTorch: n reads r * (W_hn h + b_hn); reset before: W_hn (r * h), so
+      // dn = diag(1 - n^2) W_hn (diag(r) + diag(h_{t-1}) dr).
+      const Mat dn = ro.reset_before ? Mat(sn.asDiagonal() * W_n * (Mat(r.asDiagonal()) + Mat(h_prev.asDiagonal() * dr)))
+                                     : Mat(sn.asDiagonal() * (Mat(a_hn.asDiagonal() * dr) + Mat(r.asDiagonal() * W_n)));
       hh = Mat(z.asDiagonal()) + Mat((ones - z).asDiagonal() * dn) + Mat((h_prev - n).asDiagonal() * dz);
     } else {  // LSTM
       const Vec i = at_step(s.gate("i"), t, b), f = at_step(s.gate("f"), t, b);
@@ -271,15 +277,18 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
       const Vec sf = clamped("f") ? zero : Vec(f.cwiseProduct(ones - f));
       const Vec sg = clamped("g") ? zero : Vec(ones - g.cwiseProduct(g));
       const Vec so = clamped("o") ? zero : Vec(o.cwiseProduct(ones - o));
+      // Weight rows i, f, g, o; coupled: i, g, o with f = 1 - i (df = -di).
+      const bool coupled = ro.coupled_input_forget;
+      const int row_g = coupled ? 1 : 2, row_o = coupled ? 2 : 3;
       const Mat di_dh = si.asDiagonal() * gate_block(w_hh, 0, H);
-      const Mat df_dh = sf.asDiagonal() * gate_block(w_hh, 1, H);
-      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, 2, H);
+      const Mat df_dh = coupled ? Mat(-di_dh) : Mat(sf.asDiagonal() * gate_block(w_hh, 1, H));
+      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, row_g, H);
       const Vec di_dc = si.cwiseProduct(p_i), df_dc = sf.cwiseProduct(p_f);  // diagonal
       // c_t = f c_{t-1} + i g
       const Mat dc_dh = Mat(c_prev.asDiagonal() * df_dh) + Mat(g.asDiagonal() * di_dh) + Mat(i.asDiagonal() * dg_dh);
       const Mat dc_dc = Mat((f + c_prev.cwiseProduct(df_dc) + g.cwiseProduct(di_dc)).asDiagonal());
       // o = s(W_o h_{t-1} + p_o c_t + ...), h_t = o tanh(c_t)
-      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, 3, H) + Mat(p_o.asDiagonal() * dc_dh));
+      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, row_o, H) + Mat(p_o.asDiagonal() * dc_dh));
       const Mat do_dc = Mat(so.cwiseProduct(p_o).asDiagonal()) * dc_dc;
       const Vec tc = c.unaryExpr([](double v) { return std::tanh(v); });
       const Vec dtc = o.cwiseProduct(ones - tc.cwiseProduct(tc));

@@ -84,6 +84,7 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
 //   GRU:  dh_t/dh_{t-1} = diag(z) + diag(1 - z) dn + diag(h_{t-1} - n) dz, with
 //         dz = diag(z(1-z)) W_hz, dr = diag(r(1-r)) W_hr,
 //         dn = diag(1 - n^2) (diag(W_hn h_{t-1} + b_hn) dr + diag(r) W_hn)
+//         (reset before: dn = diag(1 - n^2) W_hn (diag(r) + diag(h_{t-1}) dr))
 //   LSTM: the full state Jacobian d[h_t, c_t]/d[h_{t-1}, c_{t-1}] ([2H, 2H]), including the
 //         cell path (dc_t/dc_{t-1} = diag(f) + peephole terms: the "constant error carousel"
 //         that lets LSTM gradients survive), and its h->h block dh_t/dh_{t-1} (c_{t-1} held
@@ -91,6 +92,8 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
 //         state's gradient grows or shrinks per step; the h->h block alone understates it.
 //         (One full step can have a singular value a little above 1 even when the cell
 //         decays, because h_t also reads c_{t-1}; products over many steps show the trend.)
+//         A coupled input-forget LSTM has df = -di. An LSTM with proj_size is not supported
+//         (std::invalid_argument).
 // The input x_t (for layer k > 0, the lower layer's output) is held fixed. A clamped gate
 // is a constant, so its derivative is 0: list the clamps in `clamped_gates` (the layer
 // does not expose them). At the first step the previous state is h0/c0 ([L*D, B, H], as

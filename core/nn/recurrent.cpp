@@ -50,7 +50,21 @@ Recurrent::Recurrent(const RecurrentOptions& options, Rng& rng) : options_(optio
   if (options_.peephole && options_.kind != CellKind::Lstm)
     throw std::invalid_argument(who + ": peephole is an LSTM option (kind lstm), but kind is " +
                                 to_string(options_.kind));
-  const std::int64_t H = options_.hidden_size, GH = num_gates() * H;
+  const bool lstm = options_.kind == CellKind::Lstm;
+  if (options_.coupled_input_forget && !lstm)
+    throw std::invalid_argument(who + ": coupled_input_forget is an LSTM option (kind lstm), but kind is " +
+                                to_string(options_.kind));
+  if (options_.coupled_input_forget && options_.peephole)
+    throw std::invalid_argument(who + ": coupled_input_forget and peephole together are not supported (choose one)");
+  if (options_.proj_size != 0 && !lstm)
+    throw std::invalid_argument(who + ": proj_size is an LSTM option (kind lstm), but kind is " + to_string(options_.kind));
+  if (options_.proj_size < 0 || options_.proj_size >= options_.hidden_size)
+    throw std::invalid_argument(who + ": proj_size must be 0 (no projection) or in 1.." +
+                                std::to_string(options_.hidden_size - 1) + " (below hidden_size), got " +
+                                std::to_string(options_.proj_size));
+  if (options_.reset_before && options_.kind != CellKind::Gru)
+    throw std::invalid_argument(who + ": reset_before is a GRU option (kind gru), but kind is " + to_string(options_.kind));
+  const std::int64_t H = options_.hidden_size, GH = num_gates() * H, P = output_size();
   const double bound = 1.0 / std::sqrt(static_cast<double>(H));
   const int D = num_directions();
   for (int layer = 0; layer < options_.num_layers; ++layer) {
@@ -61,11 +75,12 @@ Recurrent::Recurrent(const RecurrentOptions& options, Rng& rng) : options_(optio
       };
       StreamParams p;
       p.w_ih = init("weight_ih", {GH, layer_input_size(layer)});
-      p.w_hh = init("weight_hh", {GH, H});
+      p.w_hh = init("weight_hh", {GH, P});
       if (options_.bias) {
         p.b_ih = init("bias_ih", {GH});
         p.b_hh = init("bias_hh", {GH});
       }
+      if (options_.proj_size > 0) p.w_hr = init("weight_hr", {P, H});  // PyTorch's place: after the biases
       if (options_.peephole) {
         p.p_i = init("weight_peephole_i", {H});
         p.p_f = init("weight_peephole_f", {H});
@@ -91,7 +106,7 @@ std::string Recurrent::type_name() const {
 int Recurrent::num_gates() const {
   switch (options_.kind) {
     case CellKind::Lstm:
-      return 4;
+      return options_.coupled_input_forget ? 3 : 4;
     case CellKind::Gru:
       return 3;
     default:
@@ -99,8 +114,10 @@ int Recurrent::num_gates() const {
   }
 }
 
+std::int64_t Recurrent::output_size() const { return options_.proj_size > 0 ? options_.proj_size : options_.hidden_size; }
+
 std::int64_t Recurrent::layer_input_size(int layer) const {
-  return layer == 0 ? options_.input_size : num_directions() * options_.hidden_size;
+  return layer == 0 ? options_.input_size : num_directions() * output_size();
 }
 
 std::vector<std::string> Recurrent::gate_names(CellKind kind) {
@@ -120,6 +137,9 @@ void Recurrent::set_forget_bias(double value) {
     throw std::invalid_argument(type_name() + ": set_forget_bias is for LSTM (kind lstm), but kind is " +
                                 to_string(options_.kind));
   if (!options_.bias) throw std::invalid_argument("LSTM: set_forget_bias needs bias = true; this LSTM has no biases");
+  if (options_.coupled_input_forget)
+    throw std::invalid_argument("LSTM: set_forget_bias needs a forget gate of its own; with coupled_input_forget f = 1 - i "
+                                "(set the i rows' bias to minus the value instead)");
   const std::int64_t H = options_.hidden_size;
   for (auto& p : streams_) {
     Tensor& bi = p.b_ih.mutable_value();
@@ -141,6 +161,9 @@ void Recurrent::clamp_gate(const std::string& gate, double value, int layer, int
     if (allowed[k] == gate) slot = static_cast<int>(k);
   if (slot < 0)
     throw std::invalid_argument(type_name() + ": unknown gate '" + gate + "' (allowed: " + join(allowed) + ")");
+  if (options_.coupled_input_forget && gate == "f")
+    throw std::invalid_argument("LSTM: with coupled_input_forget the forget gate is f = 1 - i, not a gate of its own: "
+                                "clamp gate 'i' to 1 - value instead (allowed: i, g, o)");
   if (layer < -1 || layer >= options_.num_layers)
     throw std::invalid_argument(type_name() + ": clamp_gate layer " + std::to_string(layer) +
                                 " is out of range (allowed: 0.." + std::to_string(options_.num_layers - 1) +
@@ -198,15 +221,17 @@ Recurrent::Dims Recurrent::check_input(const Shape& x) const {
 
 void Recurrent::check_state(const Var& s, const char* name, const Dims& dims) const {
   if (!s.defined()) return;
-  const Shape want{static_cast<std::int64_t>(options_.num_layers) * num_directions(), dims.B, options_.hidden_size};
+  const bool h = std::string(name) == "h0";  // h is P-dim with a projection, c stays H-dim
+  const Shape want{static_cast<std::int64_t>(options_.num_layers) * num_directions(), dims.B,
+                   h ? output_size() : options_.hidden_size};
   if (s.shape() != want)
     throw std::invalid_argument(type_name() + ": initial state " + name + " has shape " + to_string(s.shape()) +
-                                "; expected [L*D, B, H] = " + to_string(want));
+                                "; expected [L*D, B, " + (h ? "P" : "H") + "] = " + to_string(want));
 }
 
 Shape Recurrent::output_shape(const Shape& in) const {
   const Dims d = check_input(in);
-  return {d.B, d.T, num_directions() * options_.hidden_size};
+  return {d.B, d.T, num_directions() * output_size()};
 }
 
 Var Recurrent::forward(const Var& x) { return forward_full(x).output; }
@@ -225,17 +250,17 @@ std::shared_ptr<RecurrentTrace> Recurrent::start_trace(const Dims& dims) {
   if (!trace_on_) return nullptr;
   auto trace = std::make_shared<RecurrentTrace>();
   const int D = num_directions();
-  const Shape tbh{dims.T, dims.B, options_.hidden_size};
+  const Shape tbh{dims.T, dims.B, options_.hidden_size}, tbp{dims.T, dims.B, output_size()};
   for (int l = 0; l < options_.num_layers; ++l) {
     for (int d = 0; d < D; ++d) {
       RecurrentTrace::Stream s;
       s.layer = l;
       s.direction = d;
-      s.h = Tensor(tbh);
+      s.h = Tensor(tbp);
       if (options_.kind == CellKind::Lstm) s.c = Tensor(tbh);
       if (options_.kind == CellKind::Lstm) s.dc = Tensor(tbh);
       for (const auto& name : gate_names(options_.kind)) s.gates.emplace_back(name, Tensor(tbh));
-      s.dh = Tensor(tbh);
+      s.dh = Tensor(tbp);
       trace->streams.push_back(std::move(s));
     }
   }

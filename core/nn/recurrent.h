@@ -1,11 +1,13 @@
-// Recurrent layers: Elman RNN (tanh or relu), LSTM (optionally with peepholes) and GRU,
-// stacked and bidirectional, with PyTorch's parameter names, shapes, gate orders and
-// equations. Two interchangeable paths: fused (default; fused cell kernels, one recorded
+// Recurrent layers: Elman RNN (tanh or relu), LSTM (optionally with peepholes, a coupled
+// input-forget gate or a projection, PyTorch's proj_size) and GRU (PyTorch's form or the
+// original reset-before form), stacked and bidirectional, with PyTorch's parameter names,
+// shapes, gate orders and equations. Two interchangeable paths: fused (default; fused cell kernels, one recorded
 // op per layer and direction, first-order gradients only) and unfused (a composition of
 // primitive ops: slower, but higher-order gradients work through it).
 //
 // Shape letters: B batch, T time steps, I input features, H hidden size, L layers,
-// D directions (2 if bidirectional, else 1), G gates (RNN 1, LSTM 4, GRU 3).
+// D directions (2 if bidirectional, else 1), G gate rows in the weights (RNN 1, LSTM 4,
+// coupled LSTM 3, GRU 3), P the LSTM's projection size (P = H without a projection).
 //
 //   Rng rng(0);
 //   Recurrent lstm({.kind = CellKind::Lstm, .input_size = 3, .hidden_size = 4}, rng);
@@ -18,9 +20,16 @@
 //         i = s(i + p_i * c_{t-1}), f = s(f + p_f * c_{t-1}), g = tanh(g)
 //         c_t = f * c_{t-1} + i * g,  o = s(o + p_o * c_t),  h_t = o * tanh(c_t)
 //         (p_* are the peepholes, zero unless `peephole` is on)
+//   coupled input-forget LSTM (not in PyTorch): rows i, g, o only (G = 3, 3/4 of the gate
+//         parameters), f = 1 - i: what enters the cell is exactly what the cell forgets.
+//         Its weights are weight_ih [3H, I], weight_hh [3H, H], biases [3H] (rows i, g, o).
+//   LSTM with proj_size P (PyTorch): h_t = W_hr (o * tanh(c_t)), W_hr = weight_hr_l{k} [P, H];
+//         h is P-dim (weight_hh [G*H, P], output [B, T, D*P], h_n [L*D, B, P]), c stays H-dim.
 //   GRU:  r = s(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr), z likewise,
 //         n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn)), h_t = (1 - z) * n + z * h_{t-1}
-// Layer k > 0 reads the concatenated [forward, reverse] outputs of layer k - 1 (I_k = D*H).
+//   GRU, reset before (Cho et al. 2014; not in PyTorch, same parameters):
+//         n = tanh(W_in x_t + b_in + W_hn (r * h_{t-1}) + b_hn)
+// Layer k > 0 reads the concatenated [forward, reverse] outputs of layer k - 1 (I_k = D*P).
 #pragma once
 
 #include <array>
@@ -42,17 +51,20 @@ struct RecurrentOptions {
   int num_layers = 1;
   bool bidirectional = false;
   bool bias = true;
-  bool peephole = false;  // LSTM only
+  bool peephole = false;              // LSTM only
+  bool coupled_input_forget = false;  // LSTM only: f = 1 - i, gate rows i, g, o
+  std::int64_t proj_size = 0;         // LSTM only: 0 (none) or 1..hidden_size-1, as PyTorch
+  bool reset_before = false;          // GRU only: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
 };
 
 struct RecurrentOutput {
-  Var output;  // [B, T, D*H]
-  Var h_n;     // [L*D, B, H], row l*D + d: layer l, direction d (for d = 1 the state after time 0)
+  Var output;  // [B, T, D*P]  (P = H without a projection)
+  Var h_n;     // [L*D, B, P], row l*D + d: layer l, direction d (for d = 1 the state after time 0)
   Var c_n;     // [L*D, B, H], LSTM only (undefined otherwise)
 };
 
 // What set_trace(true) keeps, one stream per layer and direction (index layer * D + direction).
-// All tensors are [T, B, H] indexed by time position t, also for the reverse direction
+// All tensors are [T, B, H] (h and dh: [T, B, P]) indexed by time position t, also for the reverse direction
 // (whose step order runs t = T-1 .. 0). The forward fills h, c and gates; a backward
 // through that forward fills dh: the total dL/dh_t (from the output at t, from the next
 // step, and from h_n), and for LSTM dc: the total dL/dc_t (through h_t = o tanh(c_t), the
@@ -62,7 +74,8 @@ struct RecurrentTrace {
     int layer = 0, direction = 0;
     Tensor h;
     Tensor c;  // LSTM only
-    // Gate activations by name: LSTM "i", "f", "g", "o"; GRU "r", "z", "n"; none for RNN.
+    // Gate activations by name: LSTM "i", "f", "g", "o" (coupled: f = 1 - i); GRU "r", "z",
+    // "n"; none for RNN.
     std::vector<std::pair<std::string, Tensor>> gates;
     Tensor dh;                                          // zeros until a backward reaches this stream
     Tensor dc;                                          // LSTM only; zeros until a backward reaches it
@@ -76,19 +89,21 @@ class Recurrent : public Layer {
  public:
   // Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)) as PyTorch, peepholes included (PyTorch has
   // none; the same bound keeps them on the scale of the other recurrent weights).
-  // Throws std::invalid_argument for non-positive sizes, num_layers < 1, or peephole on a
-  // non-LSTM kind.
+  // Throws std::invalid_argument for non-positive sizes, num_layers < 1, an LSTM option
+  // (peephole, coupled_input_forget, proj_size) on another kind, proj_size outside
+  // 0..hidden_size-1, coupled_input_forget with peephole, or reset_before on a non-GRU.
   Recurrent(const RecurrentOptions& options, Rng& rng);
 
   std::string type_name() const override;  // "RNN", "LSTM" or "GRU", as PyTorch's classes
-  Var forward(const Var& x) override;      // x [B, T, I] -> [B, T, D*H]
-  // h0, c0: initial states [L*D, B, H] (undefined = zeros); c0 for LSTM only.
+  Var forward(const Var& x) override;      // x [B, T, I] -> [B, T, D*P]
+  // h0: initial state [L*D, B, P], c0: [L*D, B, H] (undefined = zeros); c0 for LSTM only.
   RecurrentOutput forward_full(const Var& x, const Var& h0 = Var(), const Var& c0 = Var());
-  Shape output_shape(const Shape& in) const override;  // [B, T, I] -> [B, T, D*H]
+  Shape output_shape(const Shape& in) const override;  // [B, T, I] -> [B, T, D*P]
 
   const RecurrentOptions& options() const { return options_; }
   int num_directions() const { return options_.bidirectional ? 2 : 1; }
-  int num_gates() const;  // G
+  int num_gates() const;  // G, the gate rows of the weights (coupled LSTM: 3)
+  std::int64_t output_size() const;  // P: proj_size if set, else hidden_size
 
   void set_fused(bool on) { fused_ = on; }
   bool fused() const { return fused_; }
@@ -98,7 +113,8 @@ class Recurrent : public Layer {
 
   // Fixes a gate's activation to `value` in forward; no gradient reaches its pre-activation.
   // gate: "i", "f", "g", "o" (LSTM) or "r", "z" (GRU); layer / direction -1 means all.
-  // value: [0, 1] for sigmoid gates, [-1, 1] for g.
+  // value: [0, 1] for sigmoid gates, [-1, 1] for g. A coupled LSTM has no "f" of its own
+  // (f = 1 - i): clamping "f" there is an error that says to clamp "i" to 1 - value.
   void clamp_gate(const std::string& gate, double value, int layer = -1, int direction = -1);
   void clear_clamps();
   // The gates clamped on one layer and direction ("f", ...), with their values.
@@ -118,6 +134,7 @@ class Recurrent : public Layer {
   struct StreamParams {          // one layer and direction
     Var w_ih, w_hh, b_ih, b_hh;  // b_* undefined without bias
     Var p_i, p_f, p_o;           // peephole LSTM only
+    Var w_hr;                    // LSTM with proj_size only
   };
   struct Clamp {
     bool on[4] = {false, false, false, false};

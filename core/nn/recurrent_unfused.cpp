@@ -19,7 +19,8 @@ void copy_into(Tensor& dst, std::int64_t t, const Tensor& src) {  // dst[t] = sr
 RecurrentOutput Recurrent::forward_unfused(const Var& x, const Var& h0, const Var& c0, const Dims& dims) {
   std::shared_ptr<RecurrentTrace> trace = start_trace(dims);
   const int L = options_.num_layers, D = num_directions();
-  const std::int64_t T = dims.T, B = dims.B, H = options_.hidden_size;
+  const std::int64_t T = dims.T, B = dims.B, H = options_.hidden_size, P = output_size();
+  const bool coupled = options_.coupled_input_forget;
   const CellKind kind = options_.kind;
   std::vector<Var> h_finals, c_finals;
   Var layer_in = x;  // [B, T, I_k]
@@ -34,7 +35,7 @@ RecurrentOutput Recurrent::forward_unfused(const Var& x, const Var& h0, const Va
         return clamp.on[slot] ? constant({B, H}, clamp.value[slot]) : activation;
       };
       auto part = [&](const Var& v, int k) { return slice(v, 1, k * H, (k + 1) * H); };  // gate k of [B, G*H]
-      Var h = h0.defined() ? select(h0, 0, static_cast<std::int64_t>(idx)) : constant({B, H}, 0);
+      Var h = h0.defined() ? select(h0, 0, static_cast<std::int64_t>(idx)) : constant({B, P}, 0);
       Var c = c0.defined() ? select(c0, 0, static_cast<std::int64_t>(idx)) : constant({B, H}, 0);
       RecurrentTrace::Stream* tr = trace ? &trace->streams[idx] : nullptr;
       std::vector<Var> hs(static_cast<std::size_t>(T));
@@ -53,23 +54,33 @@ RecurrentOutput Recurrent::forward_unfused(const Var& x, const Var& h0, const Va
         std::vector<Var> acts;                                    // for the trace, in gate_names() order
         if (kind == CellKind::Lstm) {
           const Var pre = label(gx + gh, "a");
-          Var pi = part(pre, 0), pf = part(pre, 1), po = part(pre, 3);
+          // Rows i, f, g, o; coupled: i, g, o (f = 1 - i).
+          const int row_g = coupled ? 1 : 2, row_o = coupled ? 2 : 3;
+          Var pi = part(pre, 0), po = part(pre, row_o);
+          Var pf = coupled ? Var() : part(pre, 1);
           if (options_.peephole) {
             pi = pi + c * p.p_i;
             pf = pf + c * p.p_f;
           }
           const Var i = label(gate(0, sigmoid(pi)), "i");
-          const Var f = label(gate(1, sigmoid(pf)), "f");
-          const Var g = label(gate(2, tanh(part(pre, 2))), "g");
+          const Var f = label(coupled ? 1.0 - i : gate(1, sigmoid(pf)), "f");
+          const Var g = label(gate(2, tanh(part(pre, row_g))), "g");
           c = label(f * c + i * g, "c");
           if (options_.peephole) po = po + c * p.p_o;
           const Var o = label(gate(3, sigmoid(po)), "o");
-          h = label(o * tanh(c), "h");
+          h = o * tanh(c);
+          if (p.w_hr.defined()) h = linear(h, p.w_hr, Var());  // h_t = W_hr (o * tanh(c_t)), [B, P]
+          h = label(h, "h");
           acts = {i, f, g, o};
         } else if (kind == CellKind::Gru) {
           const Var r = label(gate(0, sigmoid(part(gx, 0) + part(gh, 0))), "r");
           const Var z = label(gate(1, sigmoid(part(gx, 1) + part(gh, 1))), "z");
-          const Var n = label(tanh(part(gx, 2) + r * part(gh, 2)), "n");
+          // PyTorch: r * (W_hn h + b_hn); reset before (2014): W_hn (r * h) + b_hn.
+          const Var hn = options_.reset_before
+                             ? linear(r * h, slice(p.w_hh, 0, 2 * H, 3 * H),
+                                      p.b_hh.defined() ? slice(p.b_hh, 0, 2 * H, 3 * H) : Var())
+                             : r * part(gh, 2);
+          const Var n = label(tanh(part(gx, 2) + hn), "n");
           h = label((1.0 - z) * n + z * h, "h");
           acts = {r, z, n};
         } else {

@@ -7,6 +7,7 @@
 
 #include "ops/elementwise.h"
 #include "ops/math.h"
+#include "ops/reduction.h"
 #include "ops/shape_ops.h"
 
 GRADLAB_BEGIN
@@ -162,6 +163,24 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor running_m
     if (need_gamma) g.accumulate(gi, std::move(dgamma));
     if (need_beta) g.accumulate(bi, std::move(dbeta));
   });
+}
+
+// x [..., D] -> [..., D]; mean and var over the last axis, kept as [..., 1] to broadcast.
+Var layer_norm(const Var& x, const Var& weight, const Var& bias, double eps) {
+  const Shape& s = x.shape();
+  if (s.empty() || s.back() < 1)
+    throw std::invalid_argument("layer_norm: input must be [..., D] with D >= 1, got " + to_string(s));
+  const std::int64_t D = s.back();
+  for (const auto& [name, v] : {std::pair<const char*, const Var*>{"weight", &weight}, {"bias", &bias}})
+    if (v->defined() && v->shape() != Shape{D})
+      throw std::invalid_argument(std::string("layer_norm: ") + name + " must be [D] = [" + std::to_string(D) +
+                                  "] for input " + to_string(s) + ", got " + to_string(v->shape()));
+  if (!(eps >= 0)) throw std::invalid_argument("layer_norm: eps must be non-negative, got " + std::to_string(eps));
+  Var xc = x - mean(x, -1, /*keepdim=*/true);
+  Var y = xc * rsqrt(mean(xc * xc, -1, true) + eps);
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
 }
 
 GRADLAB_END

@@ -27,4 +27,11 @@ GRADLAB_BEGIN
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor running_mean, Tensor running_var,
                bool training, double momentum = 0.1, double eps = 1e-5);
 
+// Layer normalisation (PyTorch's F.layer_norm over the last dimension): x [..., D], statistics
+// per row of D values, the biased variance, no running statistics:
+//   y = (x - mean) / sqrt(var + eps) * weight + bias,  weight, bias [D] or undefined Vars.
+// Written with ops (mean, rsqrt, broadcasting), so its backward is theirs and it is twice
+// differentiable. Throws std::invalid_argument naming layer_norm and the shapes.
+Var layer_norm(const Var& x, const Var& weight, const Var& bias, double eps = 1e-5);
+
 GRADLAB_END

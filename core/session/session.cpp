@@ -21,6 +21,7 @@ constexpr const char* kCheckpointFormat = "gradlab-checkpoint";
 std::unique_ptr<Runner> make_runner(const ExperimentSpec& spec) {
   if (spec.kind == "seq2seq") return make_seq2seq_runner(spec);
   if (spec.kind == "gan") return make_gan_runner(spec);
+  if (spec.kind == "diffusion") return make_diffusion_runner(spec);
   return std::make_unique<SupervisedRunner>(build_experiment(spec));
 }
 
@@ -312,7 +313,11 @@ bool updatable(const std::string& kind, const std::string& ptr) {
                                                    "/model/max_decode_len"};
   static const std::vector<std::string> gan = {"/model/generator_optimizer", "/model/discriminator_optimizer",
                                                "/model/critic_steps", "/model/clip_value", "/model/gp_lambda"};
-  return under_any(ptr, common) || under_any(ptr, kind == "gan" ? gan : kind == "seq2seq" ? seq2seq : sequential);
+  static const std::vector<std::string> diffusion = {"/optimizer", "/training/clip_grad_norm"};
+  return under_any(ptr, common) || under_any(ptr, kind == "gan"         ? gan
+                                                 : kind == "seq2seq"   ? seq2seq
+                                                 : kind == "diffusion" ? diffusion
+                                                                       : sequential);
 }
 
 // The fields of a spec that a checkpoint's state does not depend on. Everything else

@@ -134,7 +134,8 @@ class Session {
   // Applies a changed spec without starting over: optimizer hyper-parameters (a new
   // optimizer type starts a fresh optimizer state, keeping the parameters), clipping,
   // L1/L2, truncated BPTT, schedule, steps, batch size, logging and inspection fields, and
-  // for GANs each player's optimizer, critic_steps, clip_value and gp_lambda. Returns the
+  // for GANs each player's optimizer, critic_steps, clip_value and gp_lambda (for diffusion
+  // models the optimizer and clip_grad_norm). Returns the
   // JSON pointers that changed. Any other difference throws NeedsReset naming them all; an
   // invalid spec throws SpecError; either way nothing changes. Afterwards the session is
   // what from_checkpoint() of its own checkpoint would be: checkpoint_json() carries the

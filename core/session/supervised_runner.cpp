@@ -1,6 +1,7 @@
 #include "session/supervised_runner.h"
 
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -209,6 +210,7 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   if (has_predictions()) names.push_back("predictions");
   if (is_linear_regression()) names.push_back("normal_equation");
   if (has_two_parameters()) names.push_back("loss_surface");
+  if (self_attention_available()) names.push_back("self_attention");
   if (has_conv()) {
     names.push_back("filters");
     names.push_back("conv_as_linear");
@@ -303,6 +305,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "loss_surface") return loss_surface();
   if (what == "predictions") return predictions();
   if (what == "graph") return graph_snapshot(x, y);
+  if (what == "self_attention") return self_attention_snapshot();
   if (what == "filters") return filters_snapshot();
   if (what == "conv_as_linear") return conv_as_linear_snapshot();
   if (what == "feature_maps") return feature_maps_snapshot();
@@ -360,6 +363,45 @@ nlohmann::json SupervisedRunner::graph_snapshot(const Tensor& x, const Tensor& y
 }
 
 namespace {
+// Seconds per run of f: one timed run if it takes 2 ms or more, else batches of runs
+// doubling in size until a batch takes 2 ms, the fastest of three such batches per run.
+// Batches because browsers coarsen the clock (to 0.1 ms or more): a single short run there
+// reads as 0.
+double seconds_per_run(const std::function<void()>& f) {
+  using Clock = std::chrono::steady_clock;
+  const auto time = [&](int runs) {
+    const auto start = Clock::now();
+    for (int k = 0; k < runs; ++k) f();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const double once = time(1);
+  if (once >= 0.002) return once;
+  int runs = 2;
+  double best = 0;
+  for (int batches = 0; batches < 3;) {
+    const double s = time(runs);
+    if (s < 0.002 && runs < (1 << 20)) {
+      runs *= 2;
+      continue;
+    }
+    best = batches++ == 0 ? s / runs : std::min(best, s / runs);
+  }
+  return best;
+}
+
+// Seconds of one full-batch forward and backward of a Linear layer under MSE, on copies of
+// its weights (the model's parameters and gradients are left alone).
+double full_batch_step_seconds(const Tensor& x, const Tensor& y, const Tensor& weight, const Tensor& bias) {
+  GradModeGuard grad_on(true);
+  Var w(weight.clone(), true), b = bias.defined() ? Var(bias.clone(), true) : Var();
+  const Var input(x), target(y);
+  return seconds_per_run([&] {
+    w.zero_grad();
+    if (b.defined()) b.zero_grad();
+    mse_loss(linear(input, w, b), target).backward();
+  });
+}
+
 // sqrt(sum of squares) over several tensors.
 double joint_norm(const std::vector<Tensor>& ts) {
   double sum_sq = 0;
@@ -470,7 +512,8 @@ nlohmann::json SupervisedRunner::normal_equation() {
   const double per_element = spec.loss.reduction == "sum" ? static_cast<double>(y.numel()) : 1.0;
   options.ridge = (l2 + (spec.optimizer.type == "adamw" ? 0.0 : wd / 2)) / (scale * per_element);
   options.penalize_bias = true;
-  const LeastSquaresFit fit = fit_least_squares(x, y, options);
+  LeastSquaresFit fit;
+  const double solve_seconds = seconds_per_run([&] { fit = fit_least_squares(x, y, options); });
   // Gradient descent's plain mean squared error (no scale, no penalty), as the closed form's.
   double mse = 0;
   {
@@ -485,6 +528,11 @@ nlohmann::json SupervisedRunner::normal_equation() {
     mse /= static_cast<double>(std::max<std::int64_t>(out.numel(), 1));
   }
   Module& m = *exp_->model;
+  const std::int64_t N = x.dim(0), F = x.dim(1), O = y.dim(1);
+  const std::int64_t ridge_rows = options.ridge > 0 ? F + (options.fit_bias ? 1 : 0) : 0;
+  const LeastSquaresCost cost = least_squares_cost(N, F, O, options.fit_bias, ridge_rows);
+  const double step_seconds = full_batch_step_seconds(x, y, m.parameter("layers.0.weight").value(),
+                                                      options.fit_bias ? m.parameter("layers.0.bias").value() : Tensor());
   std::string solves = "mean squared error";
   if (options.ridge > 0) solves += " + " + format_g(options.ridge) + " * (sum W^2 + sum b^2) (ridge: the spec's l2 and weight decay, "
                                    "divided by the loss scale" + std::string(per_element > 1 ? " and by N*O for reduction sum" : "") + ")";
@@ -504,7 +552,29 @@ nlohmann::json SupervisedRunner::normal_equation() {
            {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
             {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
             {"mse", number_or_null(mse)},
-            {"steps", exp_->trainer->steps_done()}}}};
+            {"steps", exp_->trainer->steps_done()}}},
+          {"cost",
+           {{"samples", N},
+            {"features", F},
+            {"outputs", O},
+            {"flops",
+             {{"normal_equations", cost.normal_equations},
+              {"qr", cost.qr},
+              {"gradient_step", cost.gradient_step},
+              {"normal_equations_per_step", cost.normal_equations / cost.gradient_step}}},
+            {"formulas",
+             {{"normal_equations", "2 N C^2 (A^T A) + 2 N C O (A^T y) + C^3/3 (Cholesky) + 2 C^2 O (two triangular solves)"},
+              {"qr", "2 M C^2 - 2 C^3/3 (Householder QR, M = N + ridge rows) + 4 M C O (Q^T y) + C^2 O (one triangular solve)"},
+              {"gradient_step", "4 N F O (x W^T and dL/dW) + 2 N O (bias) + 2 C O (the update)"},
+              {"C", "F + 1 with a bias, else F"}}},
+            {"seconds",
+             {{"closed_form", solve_seconds},
+              {"gradient_step", step_seconds},
+              {"closed_form_per_step", step_seconds > 0 ? nlohmann::json(solve_seconds / step_seconds) : nlohmann::json(nullptr)},
+              {"note", "wall-clock time measured by this snapshot: the closed form (gradlab's QR, in double) and a "
+                       "full-batch forward and backward of the Linear layer (float), each once if it takes 2 ms or more, "
+                       "else per run of the fastest of three batches of runs; it moves with the machine's load, the counts "
+                       "do not"}}}}}};
 }
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
@@ -575,16 +645,18 @@ bool SupervisedRunner::has_predictions() const {
   return x.rank() >= 3 || (x.rank() == 2 && tokens);
 }
 
+Tensor SupervisedRunner::eval_forward(const Tensor& x) {
+  NoGradGuard no_grad;
+  exp_->model->train(false);
+  Tensor out = exp_->model->forward(Var(x)).value();
+  exp_->model->train(true);
+  return out;
+}
+
 nlohmann::json SupervisedRunner::predictions() {
   const Dataset& d = exp_->data;
   const auto [xs, ys, test] = first_examples(d, 8);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    exp_->model->train(false);
-    out = exp_->model->forward(Var(xs)).value();
-    exp_->model->train(true);
-  }
+  const Tensor out = eval_forward(xs);
   const std::string& loss = exp_->spec.loss.type;
   const std::string kind = loss == "cross_entropy" || loss == "nll" ? "classes" : loss == "bce_with_logits" ? "binary" : "values";
   Tensor pred = out;

@@ -50,11 +50,16 @@ class SupervisedRunner : public Runner {
   nlohmann::json tbptt_json() const;
   nlohmann::json normal_equation();
   bool has_predictions() const;
+  // The model's output for x in eval mode, without recording (predictions, self_attention).
+  Tensor eval_forward(const Tensor& x);
   nlohmann::json predictions();
   // The loss_surface snapshot (loss_surface.cpp): models with exactly two scalar parameters.
   bool has_two_parameters() const;
   std::pair<double, double> two_parameter_values() const;
   nlohmann::json loss_surface();
+  // The self_attention snapshot (self_attention.cpp): per-head maps of every MultiheadAttention.
+  bool self_attention_available() const;
+  nlohmann::json self_attention_snapshot();
   // Image snapshots (image_snapshots.cpp): a top-level conv2d layer; inputs [N, C, H, W].
   bool has_conv() const;
   bool has_images() const;

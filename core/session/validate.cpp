@@ -109,9 +109,15 @@ nlohmann::json validate_spec(const std::string& text) {
       layers = summarize_layers(spec.layers, input, issues);
       if (issues.empty()) check_model_size(layers, issues);
     } else {
-      const Dataset d = spec_dataset(spec, spec.kind == "gan" ? task::gan : task::seq2seq, kValidateRows);
+      const Dataset d = spec.kind == "diffusion" ? diffusion_dataset(spec, kValidateRows)
+                                                 : spec_dataset(spec, spec.kind == "gan" ? task::gan : task::seq2seq, kValidateRows);
       if (spec.kind == "seq2seq") {
         layers = seq2seq_layers(spec, d, input, issues);
+      } else if (spec.kind == "diffusion") {
+        std::int64_t hidden = 0;
+        layers = diffusion_layers(spec, d, issues, &hidden);
+        input = {std::min<std::int64_t>(spec.training.batch_size, d.x_train.dim(0)),
+                 2 + spec.kind_config.at("time_embed_dim").get<std::int64_t>()};
       } else {
         const auto& c = spec.kind_config;
         const std::int64_t B = spec.training.batch_size, Z = c.at("noise_dim"), D = d.x_train.dim(1);

@@ -10,6 +10,7 @@
 #include "nn/init.h"
 #include "nn/positional.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 #include "optim/factory.h"
 
 GRADLAB_BEGIN
@@ -43,6 +44,7 @@ void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json&
     else if (n == "max_value") o.max_value = i;
     else if (n == "num_modes") o.num_modes = i;
     else if (n == "grid_size") o.grid_size = i;
+    else if (n == "n_features") o.n_features = i;
     else if (n == "image_size") o.image_size = i;
     else if (n == "shift") o.shift = i;
     else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
@@ -154,6 +156,9 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     o.bidirectional = c.at("bidirectional").get<bool>();
     o.bias = c.at("bias").get<bool>();
     o.peephole = t == "lstm" && c.at("peephole").get<bool>();
+    o.coupled_input_forget = t == "lstm" && c.at("coupled_input_forget").get<bool>();
+    o.proj_size = t == "lstm" ? i("proj_size") : 0;
+    o.reset_before = t == "gru" && c.at("reset") == "before";
     auto r = std::make_shared<Recurrent>(o, rng);
     apply_init(*r, init, rng);
     if (c.contains("forget_bias")) r->set_forget_bias(c.at("forget_bias").get<double>());
@@ -184,6 +189,24 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     layer = std::make_shared<BatchNorm2d>(i("num_features"), c.at("eps").get<double>(), c.at("momentum").get<double>());
   } else if (t == "dropout") {
     layer = std::make_shared<Dropout>(c.at("p").get<double>(), dropout_rng);
+  } else if (t == "layer_norm") {
+    layer = std::make_shared<LayerNorm>(i("normalized_shape"), c.at("eps").get<double>(), c.at("elementwise_affine").get<bool>());
+  } else if (t == "multihead_attention") {
+    layer = std::make_shared<MultiheadAttention>(i("embed_dim"), i("num_heads"), rng, c.at("causal").get<bool>(),
+                                                 c.at("dropout").get<double>(), &dropout_rng);
+  } else if (t == "transformer_encoder_layer") {
+    TransformerEncoderLayerOptions o;
+    o.d_model = i("d_model");
+    o.nhead = i("nhead");
+    o.dim_feedforward = i("dim_feedforward");
+    o.activation = c.at("activation").get<std::string>();
+    o.norm_first = c.at("norm_first").get<bool>();
+    o.dropout = c.at("dropout").get<double>();
+    o.layer_norm_eps = c.at("layer_norm_eps").get<double>();
+    o.causal = c.at("causal").get<bool>();
+    layer = std::make_shared<TransformerEncoderLayer>(o, rng, &dropout_rng);
+  } else if (t == "mean_pool") {
+    layer = std::make_shared<MeanPool>();
   } else if (t == "residual") {
     auto body = std::make_shared<Sequential>();
     for (const auto& inner : l.body) body->add(build_layer(inner, model_init, rng, dropout_rng));
@@ -196,6 +219,50 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
 }
 
 }  // namespace
+
+std::shared_ptr<Sequential> build_layer_stack(const ExperimentSpec& spec, Rng& rng, Rng& dropout_rng) {
+  auto layers = std::make_shared<Sequential>();
+  const InitChoice model_init{spec.init, spec.init_scale};
+  for (const auto& l : spec.layers) layers->add(build_layer(l, model_init, rng, dropout_rng));
+  return layers;
+}
+
+void load_spec_parameters(const ExperimentSpec& spec, Module& model) {
+  if (spec.parameters.empty()) return;
+  std::vector<SpecIssue> issues;
+  std::vector<std::string> names;
+  for (auto& [n, v] : model.named_parameters()) names.push_back(n);
+  for (const auto& [name, value] : spec.parameters) {
+    const std::string ptr = "/model/parameters/" + pointer_escape(name);
+    try {
+      const Var p = model.parameter(name);
+      if (p.shape() != value.shape())
+        issues.push_back({ptr, "parameter '" + name + "' has shape " + to_string(p.shape()) + " (PyTorch layout), the values given have shape " +
+                                   to_string(value.shape())});
+    } catch (const std::out_of_range&) {
+      issues.push_back({ptr, "the model has no parameter '" + name + "' (its parameters: " + join(names) + ")"});
+    }
+  }
+  if (!issues.empty()) throw SpecError(issues);
+  model.load_state(spec.parameters, /*strict=*/false);
+}
+
+std::unique_ptr<Optimizer> build_optimizer(const NamedConfig& optimizer, const NamedParams& params) {
+  const auto& oc = optimizer.config;
+  OptimizerConfig config;
+  config.lr = oc.at("lr").get<double>();
+  config.weight_decay = oc.at("weight_decay").get<double>();
+  if (oc.contains("eps")) config.eps = oc.at("eps").get<double>();
+  if (oc.contains("momentum")) config.momentum = oc.at("momentum").get<double>();
+  if (oc.contains("dampening")) config.dampening = oc.at("dampening").get<double>();
+  if (oc.contains("nesterov")) config.nesterov = oc.at("nesterov").get<bool>();
+  if (oc.contains("betas")) config.betas = {oc.at("betas")[0].get<double>(), oc.at("betas")[1].get<double>()};
+  if (oc.contains("alpha")) config.alpha = oc.at("alpha").get<double>();
+  if (oc.contains("centered")) config.centered = oc.at("centered").get<bool>();
+  if (oc.contains("lr_decay")) config.lr_decay = oc.at("lr_decay").get<double>();
+  if (oc.contains("initial_accumulator_value")) config.initial_accumulator_value = oc.at("initial_accumulator_value").get<double>();
+  return make_optimizer(optimizer.type, config, params);
+}
 
 std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   auto exp = std::make_unique<Experiment>();
@@ -222,44 +289,12 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   // The model, then explicit parameter values (names and shapes checked first).
   Rng rng(spec.seed);
   exp->dropout_rng = Rng(spec.seed, 0xd509);
-  auto layers = std::make_shared<Sequential>();
-  const InitChoice model_init{spec.init, spec.init_scale};
-  for (const auto& l : spec.layers) layers->add(build_layer(l, model_init, rng, exp->dropout_rng));
-  exp->model = std::make_shared<SpecModel>(layers);
+  exp->model = std::make_shared<SpecModel>(build_layer_stack(spec, rng, exp->dropout_rng));
   exp->model->assign_names();
-  if (!spec.parameters.empty()) {
-    std::vector<std::string> names;
-    for (auto& [n, v] : exp->model->named_parameters()) names.push_back(n);
-    for (const auto& [name, value] : spec.parameters) {
-      const std::string ptr = "/model/parameters/" + pointer_escape(name);
-      try {
-        const Var p = exp->model->parameter(name);
-        if (p.shape() != value.shape())
-          issues.push_back({ptr, "parameter '" + name + "' has shape " + to_string(p.shape()) + " (PyTorch layout), the values given have shape " +
-                                     to_string(value.shape())});
-      } catch (const std::out_of_range&) {
-        issues.push_back({ptr, "the model has no parameter '" + name + "' (its parameters: " + join(names) + ")"});
-      }
-    }
-    if (!issues.empty()) throw SpecError(issues);
-    exp->model->load_state(spec.parameters, /*strict=*/false);
-  }
+  load_spec_parameters(spec, *exp->model);
 
   // Optimizer, schedule, trainer.
-  const auto& oc = spec.optimizer.config;
-  OptimizerConfig config;
-  config.lr = oc.at("lr").get<double>();
-  config.weight_decay = oc.at("weight_decay").get<double>();
-  if (oc.contains("eps")) config.eps = oc.at("eps").get<double>();
-  if (oc.contains("momentum")) config.momentum = oc.at("momentum").get<double>();
-  if (oc.contains("dampening")) config.dampening = oc.at("dampening").get<double>();
-  if (oc.contains("nesterov")) config.nesterov = oc.at("nesterov").get<bool>();
-  if (oc.contains("betas")) config.betas = {oc.at("betas")[0].get<double>(), oc.at("betas")[1].get<double>()};
-  if (oc.contains("alpha")) config.alpha = oc.at("alpha").get<double>();
-  if (oc.contains("centered")) config.centered = oc.at("centered").get<bool>();
-  if (oc.contains("lr_decay")) config.lr_decay = oc.at("lr_decay").get<double>();
-  if (oc.contains("initial_accumulator_value")) config.initial_accumulator_value = oc.at("initial_accumulator_value").get<double>();
-  auto optimizer = make_optimizer(spec.optimizer.type, config, exp->model->named_parameters());
+  auto optimizer = build_optimizer(spec.optimizer, exp->model->named_parameters());
   const auto& sc = spec.training.schedule.config;
   ScheduleConfig sched;
   if (sc.contains("step_size")) sched.step_size = sc.at("step_size").get<std::int64_t>();

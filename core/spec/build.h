@@ -41,6 +41,15 @@ DatasetOptions dataset_options(const DataSpec& data, std::vector<SpecIssue>& iss
 
 std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec);
 
+// The spec's /model/layers as a Sequential (validated spec; `rng` initialises the
+// parameters, `dropout_rng` is kept by Dropout layers), and its /optimizer over `params`:
+// the pieces build_experiment uses, for model kinds that wrap the layers (diffusion).
+std::shared_ptr<Sequential> build_layer_stack(const ExperimentSpec& spec, Rng& rng, Rng& dropout_rng);
+std::unique_ptr<Optimizer> build_optimizer(const NamedConfig& optimizer, const NamedParams& params);
+// /model/parameters into `model` (names and shapes checked first: SpecError at
+// /model/parameters/NAME, nothing loaded).
+void load_spec_parameters(const ExperimentSpec& spec, Module& model);
+
 // The batch `grad` and `check` use: the explicit batch, or the first batch_size
 // training examples.
 std::pair<Tensor, Tensor> reference_batch(const Experiment& exp);

@@ -110,7 +110,9 @@ void link_final_states(std::vector<LayerSpec>& layers, std::vector<SpecIssue>& i
       continue;
     }
     if (!prev->config.contains("hidden_size") || !prev->config.contains("bidirectional")) continue;  // reported there
-    l.config["hidden_size"] = prev->config.at("hidden_size");
+    // The width of h: an LSTM's proj_size when it has one.
+    const bool proj = prev->config.contains("proj_size") && prev->config.at("proj_size").get<std::int64_t>() > 0;
+    l.config["hidden_size"] = prev->config.at(proj ? "proj_size" : "hidden_size");
     l.config["bidirectional"] = prev->config.at("bidirectional");
   }
 }
@@ -121,7 +123,8 @@ const std::vector<std::string>& layer_types() {
     t.insert(t.end(), kActivations.begin(), kActivations.end());
     t.insert(t.end(), kRecurrent.begin(), kRecurrent.end());
     for (const char* s : {"last_step", "final_state", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
-                          "batch_norm2d", "dropout", "residual", "positional", "unflatten"})
+                          "batch_norm2d", "dropout", "residual", "positional", "layer_norm", "multihead_attention",
+                          "transformer_encoder_layer", "mean_pool", "unflatten"})
       t.emplace_back(s);
     return t;
   }();
@@ -153,9 +156,24 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["init"] = r.one_of("init", kInits, "default");
     parse_init_scale(r, c);
     if (t == "rnn") c["nonlinearity"] = r.one_of("nonlinearity", {"tanh", "relu"}, "tanh");
+    if (t == "gru") c["reset"] = r.one_of("reset", {"after", "before"}, "after");
     if (t == "lstm") {
       c["peephole"] = r.boolean("peephole", false);
+      c["coupled_input_forget"] = r.boolean("coupled_input_forget", false);
+      c["proj_size"] = r.integer("proj_size", 0, kMaxSize, 0);
       if (r.has("forget_bias")) c["forget_bias"] = r.number("forget_bias", -100, 100);
+      const auto flag = [&](const char* k) { return c.at(k).is_boolean() && c.at(k).get<bool>(); };
+      if (flag("coupled_input_forget") && flag("peephole"))
+        r.issue("coupled_input_forget", "coupled_input_forget and peephole cannot be combined (choose one)");
+      if (flag("coupled_input_forget") && c.contains("forget_bias"))
+        r.issue("forget_bias", "a coupled input-forget LSTM has no forget gate of its own (f = 1 - i), so forget_bias "
+                               "does not apply (remove it)");
+      const auto& hs = c.at("hidden_size");
+      const auto& ps = c.at("proj_size");
+      if (hs.is_number_integer() && ps.is_number_integer() && ps.get<std::int64_t>() > 0 &&
+          ps.get<std::int64_t>() >= hs.get<std::int64_t>())
+        r.issue("proj_size", "proj_size must be below hidden_size = " + std::to_string(hs.get<std::int64_t>()) +
+                                 " (as PyTorch), got " + std::to_string(ps.get<std::int64_t>()) + "; 0 means no projection");
     }
   } else if (t == "embedding") {
     c["num_embeddings"] = r.integer("num_embeddings", 1, 1 << 20);
@@ -205,6 +223,28 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["kind"] = r.one_of("kind", {"sinusoidal", "learned"}, "sinusoidal");
     c["max_len"] = r.integer("max_len", 1, 1 << 16);
     c["dim"] = r.integer("dim", 1, kMaxSize);
+  } else if (t == "layer_norm") {
+    c["normalized_shape"] = r.integer("normalized_shape", 1, kMaxSize);
+    c["eps"] = r.number("eps", 0, 1, 1e-5, /*open_lo=*/true);
+    c["elementwise_affine"] = r.boolean("elementwise_affine", true);
+  } else if (t == "multihead_attention" || t == "transformer_encoder_layer") {
+    const bool mha = t == "multihead_attention";
+    const char* width = mha ? "embed_dim" : "d_model";
+    const char* heads = mha ? "num_heads" : "nhead";
+    c[width] = r.integer(width, 1, kMaxSize);
+    c[heads] = r.integer(heads, 1, 64);
+    c["causal"] = r.boolean("causal", false);
+    c["dropout"] = r.number("dropout", 0, 0.99, 0.0);
+    if (!mha) {
+      c["dim_feedforward"] = r.integer("dim_feedforward", 1, kMaxSize, 2048);
+      c["activation"] = r.one_of("activation", {"relu", "gelu"}, "relu");
+      c["norm_first"] = r.boolean("norm_first", false);
+      c["layer_norm_eps"] = r.number("layer_norm_eps", 0, 1, 1e-5, /*open_lo=*/true);
+    }
+    if (c[width].get<std::int64_t>() > 0 && c[heads].get<std::int64_t>() > 0 &&
+        c[width].get<std::int64_t>() % c[heads].get<std::int64_t>() != 0)
+      r.issue(heads, std::string(width) + " = " + c[width].dump() + " must be divisible by " + heads + " = " + c[heads].dump() +
+                         " (each head gets " + width + " / " + heads + " columns); allowed " + heads + " values divide " + c[width].dump());
   } else if (t == "residual") {
     const auto* body = r.array("layers", true);
     if (depth > 8) r.issue("layers", "residual blocks nest at most 8 deep");
@@ -254,20 +294,27 @@ struct Inference {
       if (in[2] != i("input_size"))
         return fail(l, "input_size", t + " expects " + std::to_string(i("input_size")) + " features per step, but its input has shape " +
                                          to_string(in));
-      const std::int64_t G = t == "lstm" ? 4 : t == "gru" ? 3 : 1, H = i("hidden_size"), L = i("num_layers");
+      // value(): seq2seq's summaries build their LSTM configs without the variant fields.
+      const bool coupled = t == "lstm" && c.value("coupled_input_forget", false);
+      const std::int64_t G = t == "lstm" ? (coupled ? 3 : 4) : t == "gru" ? 3 : 1, H = i("hidden_size"), L = i("num_layers");
       const std::int64_t D = c.at("bidirectional").get<bool>() ? 2 : 1;
+      const std::int64_t proj = t == "lstm" ? c.value("proj_size", std::int64_t{0}) : 0;
+      const std::int64_t P = proj > 0 ? proj : H;  // the width of h
       const bool bias = c.at("bias").get<bool>();
       const bool peephole = t == "lstm" && c.at("peephole").get<bool>();
       std::int64_t n = 0;
       for (std::int64_t k = 0; k < L; ++k) {
-        const std::int64_t Ik = k == 0 ? in[2] : D * H;
-        n += D * (G * H * (Ik + H) + (bias ? 2 * G * H : 0) + (peephole ? 3 * H : 0));
+        const std::int64_t Ik = k == 0 ? in[2] : D * P;
+        n += D * (G * H * (Ik + P) + (bias ? 2 * G * H : 0) + (peephole ? 3 * H : 0) + (P != H ? P * H : 0));
       }
       s.parameters = n;
-      s.formula = "per layer and direction: G*H*(I_k + H)" + std::string(bias ? " + 2*G*H" : "") + (peephole ? " + 3*H" : "") +
-                  " with G = " + std::to_string(G) + ", H = " + std::to_string(H) + ", I_0 = " + std::to_string(in[2]) +
-                  (L > 1 ? ", I_k = D*H = " + std::to_string(D * H) : "") + "; weights are shared across time steps";
-      y = {in[0], in[1], D * H};
+      const std::string h = P != H ? "P" : "H";
+      s.formula = "per layer and direction: G*H*(I_k + " + h + ")" + std::string(bias ? " + 2*G*H" : "") +
+                  (peephole ? " + 3*H" : "") + (P != H ? " + P*H" : "") + " with G = " + std::to_string(G) +
+                  (coupled ? " (coupled input-forget gate: rows i, g, o)" : "") + ", H = " + std::to_string(H) +
+                  (P != H ? ", P = proj_size = " + std::to_string(P) : "") + ", I_0 = " + std::to_string(in[2]) +
+                  (L > 1 ? ", I_k = D*" + h + " = " + std::to_string(D * P) : "") + "; weights are shared across time steps";
+      y = {in[0], in[1], D * P};
     } else if (t == "last_step") {
       if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
       y = {in[0], in[2]};
@@ -329,6 +376,32 @@ struct Inference {
         s.parameters = i("max_len") * i("dim");
         s.formula = "max_len*dim";
       }
+    } else if (t == "layer_norm") {
+      if (in.empty() || in.back() != i("normalized_shape"))
+        return fail(l, "normalized_shape", "layer_norm normalises the last dimension, normalized_shape = " + std::to_string(i("normalized_shape")) +
+                                               ", but its input has shape " + to_string(in));
+      if (c.at("elementwise_affine").get<bool>()) {
+        s.parameters = 2 * i("normalized_shape");
+        s.formula = "weight and bias: 2*normalized_shape";
+      }
+    } else if (t == "multihead_attention" || t == "transformer_encoder_layer") {
+      const bool mha = t == "multihead_attention";
+      const char* width = mha ? "embed_dim" : "d_model";
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      const std::int64_t E = i(width);
+      if (in[2] != E) return fail(l, width, t + " expects " + std::to_string(E) + " features per step, but its input has shape " + to_string(in));
+      s.parameters = 4 * E * E + 4 * E;
+      s.formula = "in_proj_weight 3E*E + in_proj_bias 3E + out_proj E*E + E, E = " + std::to_string(E);
+      if (!mha) {
+        const std::int64_t F = i("dim_feedforward");
+        s.parameters += 2 * E * F + F + E + 4 * E;
+        s.formula = "self_attn 4E*E + 4E, linear1 F*E + F, linear2 E*F + E, norm1 and norm2 2E each; E = " + std::to_string(E) +
+                    ", F = " + std::to_string(F);
+      }
+    } else if (t == "mean_pool") {
+      if (!need_rank(l, in, 3, "[batch, time, features]")) return std::nullopt;
+      y = {in[0], in[2]};
+      s.formula = "no parameters; the mean over time (the same for every order of the steps)";
     } else if (t == "residual") {
       Shape h = in;
       std::int64_t n = 0;

@@ -1,5 +1,5 @@
-// The model kinds beside "sequential": an encoder-decoder with attention ("seq2seq") and
-// a generator/critic pair ("gan"). Fields, defaults and ranges; the trainers check the
+// The model kinds beside "sequential": an encoder-decoder with attention ("seq2seq"), a
+// generator/critic pair ("gan") and a DDPM on 2-D points ("diffusion"). Fields, defaults and ranges; the trainers check the
 // combinations again when they are built.
 #include "spec/spec_internal.h"
 
@@ -71,6 +71,35 @@ void parse_gan_model(Reader& r, nlohmann::json& c, std::vector<SpecIssue>& issue
   c["gp_lambda"] = r.number("gp_lambda", 0, 1e4, 10.0);
   c["generator_optimizer"] = player_optimizer(r, "generator_optimizer", issues);
   c["discriminator_optimizer"] = player_optimizer(r, "discriminator_optimizer", issues);
+}
+
+// The DDPM's fields. The linear schedule's defaults are Ho et al.'s 1e-4 .. 0.02 for
+// T = 1000, scaled by 1000 / T (as improved-diffusion does) so abar_T stays near 0 for
+// short chains, and capped below 1.
+void parse_diffusion_model(Reader& r, nlohmann::json& c) {
+  const std::int64_t T = r.integer("timesteps", 2, 1000, 100);
+  c["timesteps"] = T;
+  c["beta_schedule"] = r.one_of("beta_schedule", {"linear", "cosine"}, "linear");
+  if (c["beta_schedule"] == "linear") {
+    const double scale = 1000.0 / static_cast<double>(T);
+    const double start = r.number("beta_start", 0, 1, std::min(1e-4 * scale, 0.999), true);
+    const double end = r.number("beta_end", 0, 1, std::min(0.02 * scale, 0.999), true);
+    if (start >= 1) r.issue("beta_start", "must be below 1, found " + format_g(start));
+    if (end >= 1) r.issue("beta_end", "must be below 1, found " + format_g(end));
+    else if (start > end)
+      r.issue("beta_end", "must be at least beta_start (" + format_g(start) + "), found " + format_g(end));
+    c["beta_start"] = start;
+    c["beta_end"] = end;
+  } else {
+    for (const char* key : {"beta_start", "beta_end"})
+      if (r.raw(key))
+        r.issue(key, "the cosine schedule derives beta_t from abar_t (Nichol & Dhariwal 2021) and takes no " +
+                         std::string(key) + "; remove it or use \"beta_schedule\": \"linear\"");
+  }
+  const std::int64_t E = r.integer("time_embed_dim", 2, 1024, 16);
+  if (E % 2 != 0) r.issue("time_embed_dim", "must be even (half sines, half cosines), found " + std::to_string(E));
+  c["time_embed_dim"] = E;
+  c["variance"] = r.one_of("variance", {"posterior", "beta"}, "posterior");
 }
 
 GRADLAB_END

@@ -170,17 +170,21 @@ void parse_model(Reader& top, ExperimentSpec& spec, std::vector<SpecIssue>& issu
   const auto* j = top.object("model", true);
   if (!j) return;
   Reader r(*j, top.at("model"), issues);
-  spec.kind = r.one_of("kind", {"sequential", "seq2seq", "gan"}, "sequential");
+  spec.kind = r.one_of("kind", {"sequential", "seq2seq", "gan", "diffusion"}, "sequential");
   if (spec.kind == "seq2seq") {
     parse_seq2seq_model(r, spec.kind_config);
   } else if (spec.kind == "gan") {
     parse_gan_model(r, spec.kind_config, issues);
-  } else if (const auto* layers = r.array("layers", true)) {
-    if (layers->empty()) r.issue("layers", "the model needs at least one layer");
-    for (std::size_t i = 0; i < layers->size(); ++i)
-      spec.layers.push_back(parse_layer((*layers)[i], r.at("layers") + "/" + std::to_string(i), issues));
+  } else {
+    // A diffusion model's layers are its noise network's hidden part (an empty list: one Linear).
+    if (spec.kind == "diffusion") parse_diffusion_model(r, spec.kind_config);
+    if (const auto* layers = r.array("layers", true)) {
+      if (layers->empty() && spec.kind == "sequential") r.issue("layers", "the model needs at least one layer");
+      for (std::size_t i = 0; i < layers->size(); ++i)
+        spec.layers.push_back(parse_layer((*layers)[i], r.at("layers") + "/" + std::to_string(i), issues));
+    }
   }
-  if (spec.kind == "sequential") {
+  if (spec.kind == "sequential" || spec.kind == "diffusion") {
     spec.init = r.one_of("init", init_names(), "default");
     if (spec.init == "default") spec.init.clear();
     parse_init_scale(r, spec.init_scale);
@@ -332,7 +336,10 @@ void check_gate_clamps(const ExperimentSpec& spec, std::vector<SpecIssue>& issue
                                                         spec.kind + " model has none"});
     return;
   }
-  const std::vector<std::string> gates = rec->type == "lstm" ? std::vector<std::string>{"i", "f", "g", "o"}
+  // A coupled input-forget LSTM has no f of its own (f = 1 - i).
+  const bool coupled = rec->type == "lstm" && rec->config.value("coupled_input_forget", false);
+  const std::vector<std::string> gates = coupled ? std::vector<std::string>{"i", "g", "o"}
+                                         : rec->type == "lstm" ? std::vector<std::string>{"i", "f", "g", "o"}
                                          : rec->type == "gru" ? std::vector<std::string>{"r", "z"}
                                                               : std::vector<std::string>{};
   const int layers = rec->config.contains("num_layers") ? rec->config.at("num_layers").get<int>() : 1;
@@ -343,7 +350,8 @@ void check_gate_clamps(const ExperimentSpec& spec, std::vector<SpecIssue>& issue
     if (std::find(gates.begin(), gates.end(), c.gate) == gates.end()) {
       issues.push_back({at(i, "gate"), "the first recurrent layer (" + rec->pointer + ") is " + rec->type + ", whose gates are " +
                                            (gates.empty() ? std::string("none (an rnn has no gates)") : join(gates)) +
-                                           "; found '" + c.gate + "'"});
+                                           "; found '" + c.gate + "'" +
+                                           (coupled && c.gate == "f" ? " (with coupled_input_forget f = 1 - i: clamp i to 1 - value)" : "")});
       continue;
     }
     const double lo = rec->type == "lstm" && c.gate == "g" ? -1 : 0;
@@ -375,7 +383,7 @@ void check_loss_is_scalar(const ExperimentSpec& spec, std::vector<SpecIssue>& is
 
 // Shapes: the model against the explicit batch (datasets are checked when built).
 void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
-  if (!spec.data.has_batch() || spec.layers.empty()) return;
+  if (!spec.data.has_batch() || spec.layers.empty() || spec.kind != "sequential") return;
   const std::size_t before = issues.size();
   auto summary = summarize_layers(spec.layers, spec.data.inputs.shape(), issues);
   if (issues.size() != before || summary.empty()) return;
@@ -414,12 +422,18 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
   // Seq2seq and GAN models bring their own objectives.
   parse_loss(top, spec.loss, issues, spec.kind == "sequential");
   if (spec.kind != "sequential" && top.has("loss"))
-    top.issue("loss", "a " + spec.kind + " model defines its own loss; remove /loss (GAN losses are chosen with /model/loss)");
+    top.issue("loss", "a " + spec.kind + " model defines its own loss; remove /loss (GAN losses are chosen with /model/loss" +
+                          std::string(spec.kind == "diffusion" ? "; a diffusion model trains on the noise-prediction loss" : "") + ")");
   parse_optimizer(top, spec.optimizer, issues);
   if (spec.kind == "gan" && top.has("optimizer"))
     top.issue("optimizer", "a gan model has one optimizer per player: use /model/generator_optimizer and "
                            "/model/discriminator_optimizer instead of /optimizer");
   parse_training(top, spec.training, issues);
+  if (spec.kind == "diffusion" && spec.json.contains("training") && spec.json["training"].is_object())
+    for (const char* key : {"l1", "l2", "l1_mode", "clip_grad_value", "tbptt", "schedule"})
+      if (spec.json["training"].contains(key))
+        issues.push_back({std::string("/training/") + key, "a diffusion model does not use this field; its training takes steps, "
+                                                            "batch_size, clip_grad_norm, log_every and eval_every"});
   check_gate_clamps(spec, issues);
   if (const auto* insp = top.object("inspection", false)) {
     Reader r(*insp, top.at("inspection"), issues);
@@ -443,6 +457,13 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
       sr.integer("resolution", 5, 201, 41);
       sr.finish();
       spec.inspection.surface = *surface;
+    }
+    if (r.has("diffusion_t")) {
+      spec.inspection.diffusion_t = r.integer("diffusion_t", 0, 1000);
+      if (spec.kind != "diffusion") r.issue("diffusion_t", "only a diffusion model has steps t; this model is " + spec.kind);
+      else if (spec.kind_config.contains("timesteps") && spec.inspection.diffusion_t > spec.kind_config["timesteps"].get<std::int64_t>())
+        r.issue("diffusion_t", "must be from 0 to timesteps (" + spec.kind_config["timesteps"].dump() + "), found " +
+                                   std::to_string(spec.inspection.diffusion_t));
     }
     r.finish();
   }

@@ -99,6 +99,9 @@ struct InspectionSpec {
   // The loss_surface snapshot's window: {"x": [lo, hi], "y": [lo, hi], "resolution": N},
   // each optional (null: fitted around the path).
   nlohmann::json surface;
+  // The step t of the diffusion snapshots diffusion_forward and diffusion_posterior
+  // (0..T; -1: T / 2).
+  std::int64_t diffusion_t = -1;
   // The feature_maps snapshot's example: its index in the test split (the training split
   // when there is no test split).
   std::int64_t example = 0;
@@ -109,8 +112,9 @@ struct ExperimentSpec {
   std::string name;
   std::uint64_t seed = 0;
   DataSpec data;
-  // "sequential" (layers + loss), "seq2seq" (encoder-decoder with attention) or "gan";
-  // the last two keep their validated fields in kind_config (docs/spec.md).
+  // "sequential" (layers + loss), "seq2seq" (encoder-decoder with attention), "gan" or
+  // "diffusion" (layers: its noise network's hidden part); the last three keep their
+  // validated fields in kind_config (docs/spec.md).
   std::string kind = "sequential";
   nlohmann::json kind_config = nlohmann::json::object();
   std::vector<LayerSpec> layers;

@@ -22,5 +22,6 @@ void link_final_states(std::vector<LayerSpec>& layers, std::vector<SpecIssue>& i
 // The fields of model kinds other than "sequential", read from the model object.
 void parse_seq2seq_model(Reader& model, nlohmann::json& config);
 void parse_gan_model(Reader& model, nlohmann::json& config, std::vector<SpecIssue>& issues);
+void parse_diffusion_model(Reader& model, nlohmann::json& config);
 
 GRADLAB_END

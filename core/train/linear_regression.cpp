@@ -61,6 +61,16 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
   return fit;
 }
 
+LeastSquaresCost least_squares_cost(std::int64_t N, std::int64_t F, std::int64_t O, bool fit_bias, std::int64_t ridge_rows) {
+  const double n = static_cast<double>(N), f = static_cast<double>(F), o = static_cast<double>(O);
+  const double c = f + (fit_bias ? 1 : 0), m = n + static_cast<double>(ridge_rows);
+  LeastSquaresCost cost;
+  cost.normal_equations = 2 * n * c * c + 2 * n * c * o + c * c * c / 3 + 2 * c * c * o;
+  cost.qr = 2 * m * c * c - 2 * c * c * c / 3 + 4 * m * c * o + c * c * o;
+  cost.gradient_step = 4 * n * f * o + (fit_bias ? 2 * n * o : 0) + 2 * c * o;
+  return cost;
+}
+
 Tensor polynomial_features(const Tensor& x, int degree) {
   if (!x.defined() || x.rank() != 2 || x.dim(1) != 1)
     throw std::invalid_argument("polynomial_features: x must be [N, 1], got " +

@@ -48,6 +48,23 @@ struct LeastSquaresFit {
 // naming the rank and the number of columns.
 LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastSquaresOptions& options = {});
 
+// What the closed form and one gradient-descent step cost, counted in floating-point
+// operations (a multiply-add is 2) for N samples, F features, O outputs, C = F + 1 columns
+// with a bias (else F), R ridge rows. Lower-order terms (column pivoting's norm updates,
+// the loss's elementwise work) are left out; each count says what it includes.
+struct LeastSquaresCost {
+  // The textbook normal equations: form A^T A (2 N C^2, symmetry not used) and A^T Y
+  // (2 N C O), factor A^T A by Cholesky (C^3 / 3), two triangular solves (2 C^2 O).
+  double normal_equations = 0;
+  // What fit_least_squares does: Householder QR of the (N + R) x C design (2 M C^2 - 2 C^3 / 3
+  // with M = N + R), Q^T applied to Y (4 M C O), one triangular solve (C^2 O).
+  double qr = 0;
+  // One full-batch gradient step of a Linear layer under MSE: forward x W^T + b (2 N F O +
+  // N O), dL/dW = dY^T x (2 N F O), dL/db (N O), the update (2 C O).
+  double gradient_step = 0;
+};
+LeastSquaresCost least_squares_cost(std::int64_t N, std::int64_t F, std::int64_t O, bool fit_bias, std::int64_t ridge_rows = 0);
+
 // x [N, 1] -> [N, degree]: the columns x, x^2, ..., x^degree (a polynomial fit is linear in them).
 Tensor polynomial_features(const Tensor& x, int degree);
 

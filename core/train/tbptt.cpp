@@ -63,7 +63,7 @@ TruncatedBptt::TruncatedBptt(Layer& model, std::int64_t k) : stack_(find_recurre
     throw std::invalid_argument("truncated BPTT (tbptt) needs a recurrent layer that runs forward in time; a bidirectional " +
                                 stack_.recurrent->type_name() + " reads the future of each chunk, which is cut off");
   // The head must keep the time axis: [B, k, D*H] -> [B, k, ...].
-  Shape shape{1, k, o.hidden_size};
+  Shape shape{1, k, stack_.recurrent->output_size()};
   for (std::size_t i = 0; i < stack_.head.size(); ++i) {
     Shape next = stack_.head[i]->output_shape(shape);
     if (next.size() < 3 || next[1] != k)
@@ -147,12 +147,15 @@ void TruncatedBptt::set_state(const State& state, const Tensor& x, const Tensor&
     throw std::invalid_argument("truncated BPTT state: next_start " + std::to_string(state.next_start) + " is outside 0.." +
                                 std::to_string(x.dim(1)));
   const RecurrentOptions& o = stack_.recurrent->options();
-  const Shape carried = {static_cast<std::int64_t>(o.num_layers) * (o.bidirectional ? 2 : 1),
-                         static_cast<std::int64_t>(state.rows.size()), o.hidden_size};
-  for (const Tensor* t : {&state.h, &state.c})
+  const std::int64_t LD = static_cast<std::int64_t>(o.num_layers) * (o.bidirectional ? 2 : 1),
+                     rows = static_cast<std::int64_t>(state.rows.size());
+  const Shape carried_h = {LD, rows, stack_.recurrent->output_size()}, carried_c = {LD, rows, o.hidden_size};
+  for (const Tensor* t : {&state.h, &state.c}) {
+    const Shape& carried = t == &state.h ? carried_h : carried_c;  // h is P-dim with a projection
     if (t->defined() && t->shape() != carried)
       throw std::invalid_argument("truncated BPTT state: carried state of shape " + to_string(t->shape()) + ", expected " +
                                   to_string(carried));
+  }
   batch_ = Batch{take_rows(x, state.rows), take_rows(y, state.rows), state.rows};
   next_start_ = state.next_start;
   h_ = state.h.defined() ? state.h.clone() : Tensor();

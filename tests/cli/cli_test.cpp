@@ -61,7 +61,7 @@ TEST(Cli, BadArgumentsAreOneLineAndExitTwo) {
 }
 
 TEST(Cli, InvalidSpecListsPointersAndExitsTwo) {
-  const std::string path = std::filesystem::temp_directory_path() / "gradlab_cli_bad_spec.json";
+  const std::string path = gradlab::test::scratch("gradlab_cli_bad_spec.json");
   std::ofstream(path) << R"({"version": 1, "data": {"dataset": "xor"}, "model": {"layers": [{"type": "linear", "in": 2}]},
                              "loss": {"type": "mse"}, "optimizer": {"lr": -1}})";
   auto r = run("params " + path);
@@ -125,7 +125,7 @@ TEST(Cli, CheckFailureExitsOneWithATable) {
 }
 
 TEST(Cli, RunWritesMetricsAndACheckpoint) {
-  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_run";
+  const auto dir = gradlab::test::scratch("gradlab_cli_run");
   std::filesystem::remove_all(dir);
   auto r = run("run " + example("xor.json") + " --steps 50 --seed 4 --out " + dir.string());
   ASSERT_EQ(r.code, 0) << r.out;
@@ -227,9 +227,9 @@ TEST(Cli, GradAndInspectUnderAGateClamp) {
 }
 
 TEST(Cli, InspectATrainedCheckpointWithSnapshotsWrittenByRun) {
-  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_snapshots";
+  const auto dir = gradlab::test::scratch("gradlab_cli_snapshots");
   std::filesystem::remove_all(dir);
-  const std::string spec_path = (std::filesystem::temp_directory_path() / "gradlab_cli_snapshots.json").string();
+  const std::string spec_path = gradlab::test::scratch("gradlab_cli_snapshots.json").string();
   auto spec = nlohmann::json::parse(std::ifstream(example("xor.json")));
   spec["inspection"] = {{"snapshots", {"field", "params"}}, {"every", 20}};
   std::ofstream(spec_path) << spec.dump();
@@ -249,7 +249,7 @@ TEST(Cli, InspectATrainedCheckpointWithSnapshotsWrittenByRun) {
 
 TEST(Cli, RunOnATerminalDrawsAProgressBar) {
   // util-linux `script` (Debian's essential bsdutils) gives the command a pseudo-terminal.
-  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_tty";
+  const auto dir = gradlab::test::scratch("gradlab_cli_tty");
   auto r = shell("script -qec '" + std::string(GRADLAB_CLI) + " run " + example("xor.json") +
                " --steps 40 --out " + dir.string() + "' /dev/null");
   ASSERT_EQ(r.code, 0) << r.out;
@@ -260,12 +260,12 @@ TEST(Cli, RunOnATerminalDrawsAProgressBar) {
 }
 
 TEST(Cli, RunThatDivergesStopsWithExitOneAndNamesWhere) {
-  const std::string path = std::filesystem::temp_directory_path() / "gradlab_cli_diverge.json";
+  const std::string path = gradlab::test::scratch("gradlab_cli_diverge.json");
   auto spec = nlohmann::json::parse(std::ifstream(example("tiny-chain-rule.json")));
   spec["optimizer"]["lr"] = 1000;
   spec["training"]["steps"] = 1000;
   std::ofstream(path) << spec.dump();
-  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_diverge_out";
+  const auto dir = gradlab::test::scratch("gradlab_cli_diverge_out");
   auto r = run("run " + path + " --out " + dir.string());
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "training stopped")) << r.out;
@@ -279,7 +279,7 @@ TEST(Cli, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
   auto r = run("params /dev/zero");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_TRUE(contains(r.out, "'/dev/zero': it is not a regular file")) << r.out;
-  const auto fifo = std::filesystem::temp_directory_path() / "gradlab_cli_fifo.json";
+  const auto fifo = gradlab::test::scratch("gradlab_cli_fifo.json");
   std::filesystem::remove(fifo);
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   r = run("grad " + fifo.string());  // would block forever if it were opened
@@ -287,7 +287,7 @@ TEST(Cli, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
   EXPECT_TRUE(contains(r.out, "not a regular file (a device, FIFO or socket)")) << r.out;
   std::filesystem::remove(fifo);
   // A sparse file one byte over the limit: refused by its size, nothing read.
-  const auto big = std::filesystem::temp_directory_path() / "gradlab_cli_big.json";
+  const auto big = gradlab::test::scratch("gradlab_cli_big.json");
   std::ofstream(big) << "{}";
   std::filesystem::resize_file(big, (std::uintmax_t(1) << 30) + 1);
   r = run("params " + big.string());
@@ -300,7 +300,7 @@ TEST(Cli, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
 }
 
 TEST(Cli, DeeplyNestedSpecIsOneErrorWithItsPlace) {
-  const auto path = std::filesystem::temp_directory_path() / "gradlab_cli_deep.json";
+  const auto path = gradlab::test::scratch("gradlab_cli_deep.json");
   std::ofstream(path) << "{\"version\": 1, \"data\": " << std::string(70'000, '[') << std::string(70'000, ']') << "}";
   for (const char* cmd : {"params ", "grad ", "check ", "run ", "lesson ", "grad --seed 3 "}) {
     auto r = run(cmd + path.string());
@@ -316,7 +316,7 @@ TEST(Cli, DeeplyNestedSpecIsOneErrorWithItsPlace) {
 }
 
 TEST(Cli, CheckpointErrorsNameTheCheckpointFileAndThePointerInsideIt) {
-  const auto dir = std::filesystem::temp_directory_path() / "gradlab_cli_ckpt_errors";
+  const auto dir = gradlab::test::scratch("gradlab_cli_ckpt_errors");
   std::filesystem::remove_all(dir);
   auto r = run("run " + example("tiny-chain-rule.json") + " --steps 2 --out " + dir.string());
   ASSERT_EQ(r.code, 0) << r.out;

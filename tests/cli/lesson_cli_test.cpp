@@ -51,7 +51,7 @@ std::string doc_example() {
 }
 
 fs::path temp_file(const std::string& name, const std::string& text) {
-  const fs::path p = fs::temp_directory_path() / name;
+  const fs::path p = gradlab::test::scratch(name);
   std::ofstream(p) << text;
   return p;
 }
@@ -114,7 +114,7 @@ TEST(Course, EveryShippedLessonIsFormatTwoAndListed) {
 }
 
 TEST(CliSweep, OneRowPerVariantAndFilesEqualSingleRuns) {
-  const fs::path dir = fs::temp_directory_path() / "gradlab_sweep";
+  const fs::path dir = gradlab::test::scratch("gradlab_sweep");
   fs::remove_all(dir);
   const std::string xor_spec = std::string(GRADLAB_SOURCE_DIR) + "/examples/xor.json";
   auto r = run("sweep " + xor_spec + " --set /optimizer/lr=0.01,0.1,1 --steps 60 --out " + (dir / "sweep").string());
@@ -137,7 +137,7 @@ TEST(CliSweep, OneRowPerVariantAndFilesEqualSingleRuns) {
 }
 
 TEST(CliSweep, AGridAndBadPointersOrValuesNamedBeforeTraining) {
-  const fs::path dir = fs::temp_directory_path() / "gradlab_sweep_grid";
+  const fs::path dir = gradlab::test::scratch("gradlab_sweep_grid");
   fs::remove_all(dir);
   const std::string xor_spec = std::string(GRADLAB_SOURCE_DIR) + "/examples/xor.json";
   auto r = run("sweep " + xor_spec + " --set /optimizer/lr=0.1,0.3 --set /model/layers/1/type=\"tanh\",relu --steps 5 --out " + dir.string());

@@ -47,8 +47,8 @@ TEST(Catalog, ListsEveryFamilyOnceWithSeedAndTestFraction) {
   for (const char* n :
        {"circle",   "xor",      "gaussians",  "spiral",    "moons",     "sine",           "polynomial",
         "plane",    "csv",      "points",     "copy",      "reverse",   "delayed_recall", "adding",
-        "parity",   "timing",   "lookahead",  "char_lm",   "next_word", "dates",          "number_words",
-        "gan_ring", "gan_grid", "gan_spiral", "gan_moons", "gan_points", "shapes", "digits"})
+        "parity",   "timing",   "lookahead",  "order",     "char_lm",   "next_word", "dates",          "number_words",
+        "gan_ring", "gan_grid", "gan_spiral", "gan_moons", "gan_points", "hyperplane", "shapes", "digits"})
     EXPECT_EQ(names.count(n), 1u) << n;
   EXPECT_EQ(dataset_catalog()[0].option("seq_len"), nullptr);  // circle reads no seq_len
 }

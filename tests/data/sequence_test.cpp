@@ -1,5 +1,6 @@
 // Sequence tasks: shapes [N, T, F], and the truth each task promises (copy/reverse answers,
-// recall lag, the adding problem's markers and baseline, running parity, spike timing, lookahead).
+// recall lag, the adding problem's markers and baseline, running parity, spike timing, lookahead,
+// order's label and its tokens that say nothing about it).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -176,6 +177,47 @@ TEST(Sequence, ShapesFollowSeqLen) {
     const Dataset d = make_dataset("adding", seq(10, t));
     EXPECT_EQ(d.x_test.shape(), (Shape{2, t, 2}));
   }
+}
+
+TEST(Sequence, OrderLabelsAWithBAndTheTokensAloneSayNothing) {
+  DatasetOptions o = seq(2000, 7, 3);
+  o.num_symbols = 5;
+  o.test_fraction = 0;
+  const Dataset d = make_dataset("order", o);
+  EXPECT_EQ(d.task, task::sequence_classification);
+  ASSERT_EQ(d.x_train.shape(), (Shape{2000, 7, 5}));
+  ASSERT_EQ(d.y_train.shape(), (Shape{2000}));
+  EXPECT_EQ(d.num_classes, 2);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"A", "B", "a", "b", "c"}));
+  std::int64_t ones = 0;
+  std::vector<std::int64_t> a_at(7, 0);
+  // Token counts per label: a bag-of-tokens model sees the same counts for either label.
+  std::vector<std::vector<double>> counts(2, std::vector<double>(5, 0));
+  std::vector<double> per_label(2, 0);
+  for (std::int64_t i = 0; i < 2000; ++i) {
+    int a = -1, b = -1;
+    const int label = static_cast<int>(d.y_train[i]);
+    per_label[static_cast<std::size_t>(label)]++;
+    for (std::int64_t t = 0; t < 7; ++t) {
+      const int s = symbol_at(d.x_train, i, t, 5);
+      ASSERT_GE(s, 0);
+      if (s == 0) a = static_cast<int>(t);
+      if (s == 1) b = static_cast<int>(t);
+      counts[static_cast<std::size_t>(label)][static_cast<std::size_t>(s)]++;
+    }
+    ASSERT_GE(a, 0);
+    ASSERT_GE(b, 0);
+    EXPECT_EQ(label, a < b ? 1 : 0);
+    ones += label;
+    a_at[static_cast<std::size_t>(a)]++;
+  }
+  EXPECT_NEAR(static_cast<double>(ones) / 2000, 0.5, 0.05);
+  for (int t = 0; t < 7; ++t) EXPECT_GT(a_at[static_cast<std::size_t>(t)], 200) << "A at every position";
+  for (int s = 0; s < 5; ++s)  // exactly one A and one B per sequence; fillers at the same rate
+    EXPECT_NEAR(counts[0][static_cast<std::size_t>(s)] / per_label[0], counts[1][static_cast<std::size_t>(s)] / per_label[1], 0.1) << s;
+  // Deterministic from the seed.
+  const Dataset again = make_dataset("order", o);
+  for (std::int64_t k = 0; k < d.x_train.numel(); ++k) ASSERT_EQ(d.x_train[k], again.x_train[k]);
 }
 
 }  // namespace

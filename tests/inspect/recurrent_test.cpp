@@ -268,7 +268,16 @@ struct JacobianCase {
   bool bidirectional;
   int layer, direction, batch_element;
   std::vector<std::string> clamp;  // gates clamped (to 1 for sigmoid gates)
+  bool coupled = false;            // LSTM: coupled_input_forget (f = 1 - i)
+  bool reset_before = false;       // GRU: the 2014 reset-before form
 };
+
+RecurrentOptions jacobian_options(const JacobianCase& c, std::int64_t I, std::int64_t H, int layers, bool bidirectional) {
+  RecurrentOptions o = opts(c.kind, I, H, layers, bidirectional, c.peephole);
+  o.coupled_input_forget = c.coupled;
+  o.reset_before = c.reset_before;
+  return o;
+}
 
 class StepJacobianFd : public ::testing::TestWithParam<JacobianCase> {};
 
@@ -279,7 +288,7 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
   const std::int64_t B = 2, T = 4, I = 3, H = 3;
   const bool lstm = c.kind == CellKind::Lstm;
   Rng rng(31);
-  Recurrent m(opts(c.kind, I, H, c.layers, c.bidirectional, c.peephole), rng);
+  Recurrent m(jacobian_options(c, I, H, c.layers, c.bidirectional), rng);
   for (const auto& g : c.clamp) m.clamp_gate(g, 1.0);
   const int D = m.num_directions();
   const std::int64_t LD = c.layers * D;
@@ -297,7 +306,7 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
 
   // The copy: layer input width I for layer 0, D*H above.
   const std::int64_t I_k = c.layer == 0 ? I : D * H;
-  Recurrent cell(opts(c.kind, I_k, H, 1, false, c.peephole), rng);
+  Recurrent cell(jacobian_options(c, I_k, H, 1, false), rng);
   const std::string suffix = "_l" + std::to_string(c.layer) + (c.direction == 1 ? "_reverse" : "");
   std::vector<std::pair<std::string, Tensor>> state;
   for (auto& [n, v] : cell.named_parameters())
@@ -372,7 +381,13 @@ INSTANTIATE_TEST_SUITE_P(Cells, StepJacobianFd,
                                            JacobianCase{CellKind::Gru, false, 2, true, 1, 1, 1, {}},
                                            JacobianCase{CellKind::RnnTanh, false, 1, true, 0, 1, 0, {}},
                                            JacobianCase{CellKind::Lstm, true, 1, false, 0, 0, 0, {"f", "o"}},
-                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"z"}}),
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"z"}},
+                                           JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 0, {}, true},
+                                           JacobianCase{CellKind::Lstm, false, 2, true, 1, 1, 1, {}, true},
+                                           JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 0, {"i"}, true},
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {}, false, true},
+                                           JacobianCase{CellKind::Gru, false, 2, true, 1, 1, 1, {}, false, true},
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"r"}, false, true}),
                          [](const ::testing::TestParamInfo<JacobianCase>& info) {
                            const JacobianCase& c = info.param;
                            std::string name = std::string(to_string(c.kind)) + (c.peephole ? "_peephole" : "") + "_L" +
@@ -380,6 +395,8 @@ INSTANTIATE_TEST_SUITE_P(Cells, StepJacobianFd,
                                               std::to_string(c.layer) + std::to_string(c.direction) + "_b" +
                                               std::to_string(c.batch_element);
                            for (const auto& g : c.clamp) name += "_clamp" + g;
+                           if (c.coupled) name += "_coupled";
+                           if (c.reset_before) name += "_reset_before";
                            return name;
                          });
 

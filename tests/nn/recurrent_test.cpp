@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "support/check.h"
+#include "support/recurrent.h"
 
 namespace gradlab {
 namespace {
@@ -32,34 +33,10 @@ RecurrentOptions opts(CellKind kind, int layers = 1, bool bidirectional = false,
   return o;
 }
 
-// The loss every comparison uses: every output, h_n and c_n element with its own weight.
-Var loss_of(const RecurrentOutput& r) {
-  Var loss = weighted_sum(r.output) + weighted_sum(r.h_n);
-  if (r.c_n.defined()) loss = loss + weighted_sum(r.c_n);
-  return loss;
-}
-
-struct RunResult {
-  Tensor output, h_n, c_n;
-  double loss = 0;
-  std::vector<std::pair<std::string, Tensor>> grads;  // every parameter, then "x", "h0", "c0"
-};
-
-RunResult run(Recurrent& m, Var& x, Var h0 = Var(), Var c0 = Var()) {
-  m.zero_grad();
-  x.zero_grad();
-  if (h0.defined()) h0.zero_grad();
-  if (c0.defined()) c0.zero_grad();
-  RecurrentOutput r = m.forward_full(x, h0, c0);
-  Var loss = loss_of(r);
-  loss.backward();
-  RunResult out{r.output.value(), r.h_n.value(), r.c_n.defined() ? r.c_n.value() : Tensor(), loss.item(), {}};
-  for (auto& [n, v] : m.named_parameters()) out.grads.emplace_back(n, v.grad());
-  out.grads.emplace_back("x", x.grad());
-  if (h0.defined()) out.grads.emplace_back("h0", h0.grad());
-  if (c0.defined()) out.grads.emplace_back("c0", c0.grad());
-  return out;
-}
+// The loss every comparison uses, and one forward/backward collecting every gradient.
+Var loss_of(const RecurrentOutput& r) { return test::recurrent_loss(r); }
+using RunResult = test::RecurrentRun;
+RunResult run(Recurrent& m, Var& x, Var h0 = Var(), Var c0 = Var()) { return test::run_recurrent(m, x, h0, c0); }
 
 // ---- 1 + 2: gradient checks and fused == unfused, for every kind and layout -------------
 
@@ -76,54 +53,17 @@ class RecurrentAll : public ::testing::TestWithParam<Config> {
 TEST_P(RecurrentAll, GradcheckBothPaths) {
   Rng rng(11);
   Recurrent m(options(), rng);
-  Var x = test::random_var(rng, {B, T, I});
-  const bool lstm = m.options().kind == CellKind::Lstm;
-  const std::int64_t LD = m.options().num_layers * m.num_directions();
-  // Non-zero initial states, so their gradients and h0's role in dW_hh are checked too.
-  Var h0 = test::random_var(rng, {LD, B, H});
-  Var c0 = lstm ? test::random_var(rng, {LD, B, H}) : Var();
-  std::vector<Var> inputs = m.parameters();
-  inputs.push_back(x);
-  inputs.push_back(h0);
-  if (lstm) inputs.push_back(c0);
   // In float, a step of 1e-2 across stacked relus often straddles a kink; 1e-4 rarely does
   // (and rounding still leaves it well inside the loose float tolerance).
   GradCheckOptions check = test::default_gradcheck_options();
   if (!kDouble && m.options().kind == CellKind::RnnRelu) check.eps = 1e-4;
-  for (bool fused : {true, false}) {
-    SCOPED_TRACE(fused ? "fused" : "unfused");
-    m.set_fused(fused);
-    EXPECT_GRADCHECK([&] { return loss_of(m.forward_full(x, h0, c0)); }, inputs, check);
-    // Zero initial states take another branch (no h0 input at all).
-    EXPECT_GRADCHECK([&] { return loss_of(m.forward_full(x)); }, m.parameters(), check);
-  }
+  test::expect_gradcheck_both_paths(m, rng, B, T, check);
 }
 
 TEST_P(RecurrentAll, FusedAndUnfusedAgree) {
   Rng rng(12);
   Recurrent m(options(), rng);
-  Var x = test::random_var(rng, {B, T, I});
-  const std::int64_t LD = m.options().num_layers * m.num_directions();
-  Var h0 = test::random_var(rng, {LD, B, H});
-  Var c0 = m.options().kind == CellKind::Lstm ? test::random_var(rng, {LD, B, H}) : Var();
-  m.set_fused(true);
-  RunResult a = run(m, x, h0, c0);
-  m.set_fused(false);
-  RunResult b = run(m, x, h0, c0);
-  const double tol = kDouble ? 1e-12 : 1e-5;
-  EXPECT_EQ(a.output.shape(), (Shape{B, T, m.num_directions() * H}));
-  EXPECT_EQ(a.h_n.shape(), (Shape{LD, B, H}));
-  EXPECT_LE(max_abs_diff(a.output, b.output), tol);
-  EXPECT_LE(max_abs_diff(a.h_n, b.h_n), tol);
-  if (a.c_n.defined()) {
-    EXPECT_LE(max_abs_diff(a.c_n, b.c_n), tol);
-  }
-  EXPECT_NEAR(a.loss, b.loss, tol * 10);
-  ASSERT_EQ(a.grads.size(), b.grads.size());
-  for (std::size_t k = 0; k < a.grads.size(); ++k) {
-    ASSERT_TRUE(a.grads[k].second.defined()) << a.grads[k].first;
-    EXPECT_LE(max_abs_diff(a.grads[k].second, b.grads[k].second), tol * 10) << a.grads[k].first;
-  }
+  test::expect_fused_matches_unfused(m, rng, B, T);
 }
 
 std::string config_name(const ::testing::TestParamInfo<Config>& info) {
@@ -275,21 +215,12 @@ TEST(Recurrent, ForgetGateClampedToZero) {
     }
     // No gradient reaches the f rows [H, 2H) of any weight or bias, nor the f peephole.
     for (auto& [name, grad] : r.grads) {
-      if (name == "x") continue;
-      if (name.rfind("weight_peephole_f", 0) == 0) {
-        for (std::int64_t k = 0; k < grad.numel(); ++k) EXPECT_EQ(grad[k], Scalar(0)) << name;
-        continue;
-      }
-      if (name.rfind("weight_peephole", 0) == 0) continue;
-      const std::int64_t cols = grad.rank() == 2 ? grad.dim(1) : 1;
-      double f_rows = 0, other_rows = 0;
+      if (name.rfind("weight_peephole_f", 0) != 0) continue;
       for (std::int64_t k = 0; k < grad.numel(); ++k) {
-        const std::int64_t row = k / cols;
-        (row >= H && row < 2 * H ? f_rows : other_rows) += std::fabs(grad[k]);
+        EXPECT_EQ(grad[k], Scalar(0)) << name;
       }
-      EXPECT_EQ(f_rows, 0.0) << name;
-      EXPECT_GT(other_rows, 0.0) << name;
     }
+    test::expect_gate_rows_without_gradient(r, H, 2 * H);
     m.clear_clamps();
     EXPECT_NEAR(run(m, x).loss, unclamped, 1e-12);
   }

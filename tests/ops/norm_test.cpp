@@ -1,6 +1,6 @@
 // batch_norm: hand-worked training and eval values, PyTorch's running-statistics update,
 // gradients (through the batch statistics) against finite differences, first and second
-// order, and the errors.
+// order, and the errors. layer_norm: per-row statistics, its gradient and its errors.
 #include "ops/norm.h"
 
 #include <cmath>
@@ -171,6 +171,24 @@ TEST(BatchNormErrors, ShapesThatDoNotFitAreNamed) {
   expect_invalid([&] { batch_norm(x, g3, g3, rm, rv, true, 1.5); }, {"batch_norm", "momentum must be in [0, 1]"});
   // One value per channel is fine in eval (no batch statistics are taken).
   EXPECT_NO_THROW(batch_norm(Var(Tensor({1, 3})), g3, g3, rm, rv, false));
+}
+
+TEST(LayerNorm, NormalisesEachRowAndItsGradientsPass) {
+  // Row (0, 2, 4): mean 2, biased var 8/3; weight (1, 2, 3), bias (0, 0, 1).
+  Var w(Tensor::from({3}, {1, 2, 3}), true), b(Tensor::from({3}, {0, 0, 1}), true);
+  const double s = 1.0 / std::sqrt(8.0 / 3 + 1e-5);
+  expect_values(layer_norm(Var(Tensor::from({1, 3}, {0, 2, 4})), w, b).value(), {-2 * s, 0, 6 * s + 1}, 1e-6);
+  Rng rng(5);
+  Var x = random_var(rng, {2, 3, 4}), g = random_var(rng, {4}), beta = random_var(rng, {4});
+  EXPECT_TRUE(test::gradcheck_passes([&] { return weighted_sum(layer_norm(x, g, beta)); }, {x, g, beta}));
+  // Twice differentiable (it is built from ops): the gradient of a gradient norm.
+  EXPECT_TRUE(test::gradcheck_passes(
+      [&] {
+        Var y = weighted_sum(layer_norm(x, g, beta));
+        return sum(square(grad({y}, {x}, {}, /*create_graph=*/true)[0]));
+      },
+      {x, g}));
+  expect_invalid([&] { layer_norm(x, Var(Tensor({3})), Var()); }, {"layer_norm", "weight must be [D] = [4]"});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "support/files.h"
 #include "tensor/rng.h"
+#include "train/linear_regression.h"
 
 namespace gradlab {
 namespace {
@@ -225,6 +226,27 @@ TEST(NormalEquation, RidgeFollowsL2AndTheLossScale) {
   Session ls(spec.dump());
   const json plain = ls.snapshot("normal_equation");
   EXPECT_GT(std::fabs(plain["closed_form"]["weight"]["data"][0].get<double>() - closed["weight"]["data"][0].get<double>()), 1e-3);
+}
+
+TEST(NormalEquation, CostIsCountedAndTimedWithoutTouchingTheModel) {
+  auto spec = json::parse(test::example("plane-normal-equation.json"));
+  spec["data"] = {{"dataset", "hyperplane"}, {"options", {{"n_samples", 500}, {"n_features", 40}}}};
+  spec["model"]["layers"][0]["in"] = 40;
+  Session s(spec.dump());
+  const json before = s.snapshot("params");
+  const json j = s.snapshot("normal_equation");
+  const json& cost = j["cost"];
+  EXPECT_EQ(cost["samples"].get<int>(), 400);
+  EXPECT_EQ(cost["features"].get<int>(), 40);
+  const LeastSquaresCost expected = least_squares_cost(400, 40, 1, true);
+  EXPECT_DOUBLE_EQ(cost["flops"]["normal_equations"].get<double>(), expected.normal_equations);
+  EXPECT_DOUBLE_EQ(cost["flops"]["gradient_step"].get<double>(), expected.gradient_step);
+  EXPECT_DOUBLE_EQ(cost["flops"]["normal_equations_per_step"].get<double>(), expected.normal_equations / expected.gradient_step);
+  EXPECT_GT(cost["seconds"]["closed_form"].get<double>(), 0);
+  EXPECT_GT(cost["seconds"]["gradient_step"].get<double>(), 0);
+  EXPECT_TRUE(cost["formulas"]["normal_equations"].is_string());
+  // The timed step ran on copies: the model's weights and (absent) gradients are unchanged.
+  EXPECT_EQ(s.snapshot("params"), before);
 }
 
 TEST(FinalStateSession, BidirectionalLstmGradientsCheckAndTrain) {

@@ -140,6 +140,32 @@ TEST(SpecErrors, PeepholeOnlyForLstm) {
   d["model"]["layers"][0] = {{"type", "gru"}, {"input_size", 2}, {"hidden_size", 4}, {"peephole", true}};
   expect_issue(d, "/model/layers/0/peephole", {"unknown field"});
 }
+TEST(SpecErrors, RecurrentVariantFields) {
+  auto d = valid();
+  auto lstm = [](json extra) {
+    json l = {{"type", "lstm"}, {"input_size", 2}, {"hidden_size", 4}};
+    l.update(extra);
+    return l;
+  };
+  d["model"]["layers"][0] = lstm({{"proj_size", 4}});
+  expect_issue(d, "/model/layers/0/proj_size", {"below hidden_size = 4", "got 4", "0 means no projection"});
+  d["model"]["layers"][0] = lstm({{"proj_size", -1}});
+  expect_issue(d, "/model/layers/0/proj_size", {"from 0"});
+  d["model"]["layers"][0] = lstm({{"coupled_input_forget", true}, {"peephole", true}});
+  expect_issue(d, "/model/layers/0/coupled_input_forget", {"peephole", "cannot be combined"});
+  d["model"]["layers"][0] = lstm({{"coupled_input_forget", true}, {"forget_bias", 1.0}});
+  expect_issue(d, "/model/layers/0/forget_bias", {"f = 1 - i", "remove it"});
+  d["model"]["layers"][0] = lstm({{"coupled_input_forget", true}});
+  d["training"]["clamp"] = {{"gate", "f"}, {"value", 0}};
+  expect_issue(d, "/training/clamp/gate", {"whose gates are i, g, o", "clamp i to 1 - value"});
+  d["training"].erase("clamp");
+  d["model"]["layers"][0] = {{"type", "gru"}, {"input_size", 2}, {"hidden_size", 4}, {"reset", "first"}};
+  expect_issue(d, "/model/layers/0/reset", {"after, before"});
+  d["model"]["layers"][0] = {{"type", "gru"}, {"input_size", 2}, {"hidden_size", 4}, {"proj_size", 2}};
+  expect_issue(d, "/model/layers/0/proj_size", {"unknown field"});
+  d["model"]["layers"][0] = {{"type", "rnn"}, {"input_size", 2}, {"hidden_size", 4}, {"coupled_input_forget", true}};
+  expect_issue(d, "/model/layers/0/coupled_input_forget", {"unknown field"});
+}
 TEST(SpecErrors, DropoutProbability) {
   auto d = valid();
   d["model"]["layers"][1] = {{"type", "dropout"}, {"p", 1.5}};
@@ -256,6 +282,58 @@ TEST(SpecSummary, RecurrentCountIsIndependentOfSequenceLength) {
   EXPECT_EQ(t10[0].parameters, expected_rnn);
   EXPECT_EQ(t5[2].parameters, 128 * 10 + 10);
   EXPECT_NE(t5[0].formula.find("shared across time"), std::string::npos);
+}
+
+// The same numbers and text as web/test/unit/editor_recurrent_variants.test.ts.
+TEST(SpecSummary, RecurrentVariantCountsAndFormulas) {
+  auto d = valid();
+  d["data"] = {{"dataset", "adding"}};
+  d["loss"] = {{"type", "mse"}};
+  auto summary_of = [&](json layer, std::int64_t I) {
+    d["model"]["layers"] = json::array({layer});
+    ExperimentSpec s = parse_spec(d);
+    std::vector<SpecIssue> issues;
+    auto out = summarize_layers(s.layers, {1, 5, I}, issues);
+    EXPECT_TRUE(issues.empty());
+    return out.at(0);
+  };
+  const LayerSummary standard = summary_of({{"type", "lstm"}, {"input_size", 2}, {"hidden_size", 32}}, 2);
+  const LayerSummary coupled =
+      summary_of({{"type", "lstm"}, {"input_size", 2}, {"hidden_size", 32}, {"coupled_input_forget", true}}, 2);
+  EXPECT_EQ(standard.parameters, 4608);
+  EXPECT_EQ(coupled.parameters, 3456);
+  EXPECT_EQ(coupled.formula,
+            "per layer and direction: G*H*(I_k + H) + 2*G*H with G = 3 (coupled input-forget gate: rows i, g, o), H = "
+            "32, I_0 = 2; weights are shared across time steps");
+  const LayerSummary proj = summary_of({{"type", "lstm"},
+                                        {"input_size", 3},
+                                        {"hidden_size", 4},
+                                        {"proj_size", 2},
+                                        {"num_layers", 2},
+                                        {"bidirectional", true}},
+                                       3);
+  EXPECT_EQ(proj.parameters, 512);
+  EXPECT_EQ(proj.output, (Shape{1, 5, 4}));
+  EXPECT_EQ(proj.formula,
+            "per layer and direction: G*H*(I_k + P) + 2*G*H + P*H with G = 4, H = 4, P = proj_size = 2, I_0 = 3, I_k = "
+            "D*P = 4; weights are shared across time steps");
+  const LayerSummary before = summary_of({{"type", "gru"}, {"input_size", 2}, {"hidden_size", 32}, {"reset", "before"}}, 2);
+  EXPECT_EQ(before.parameters, 3456);
+}
+
+// final_state after an LSTM with a projection reads the P-wide h_n.
+TEST(SpecSummary, FinalStateAfterAProjection) {
+  auto d = valid();
+  d["data"] = {{"dataset", "adding"}};
+  d["loss"] = {{"type", "mse"}};
+  d["model"]["layers"] = json::array({{{"type", "lstm"}, {"input_size", 2}, {"hidden_size", 8}, {"proj_size", 3}, {"bidirectional", true}},
+                                      {{"type", "final_state"}},
+                                      {{"type", "linear"}, {"in", 6}, {"out", 1}}});
+  ExperimentSpec s = parse_spec(d);
+  std::vector<SpecIssue> issues;
+  auto out = summarize_layers(s.layers, {4, 5, 2}, issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  EXPECT_EQ(out[1].output, (Shape{4, 6}));
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace gradlab::test {
@@ -23,6 +25,13 @@ inline ShellResult shell(const std::string& command) {
   while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe)) out += buf.data();
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A path under the system's temporary directory that no other test process uses: the
+// process id goes into the name, so two ctest runs at once (two build trees, or -j) do not
+// overwrite each other's files.
+inline std::filesystem::path scratch(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("gradlab-" + std::to_string(::getpid()) + "-" + name);
 }
 
 }  // namespace gradlab::test

@@ -63,6 +63,97 @@ TEST(LinearRegression, PlaneNormalEquationRecoversTheCoefficients) {
   EXPECT_FALSE(fit.rank_deficient);
 }
 
+TEST(LinearRegression, HyperplaneHasTheAskedFeaturesAndIsExactlyLinearWithoutNoise) {
+  DatasetOptions o;
+  o.seed = 2;
+  o.n_samples = 300;
+  o.n_features = 20;
+  o.noise = 0;
+  const Dataset d = make_dataset("hyperplane", o);
+  ASSERT_EQ(d.x_train.shape(), (Shape{240, 20}));
+  ASSERT_EQ(d.y_train.shape(), (Shape{240, 1}));
+  EXPECT_EQ(d.feature_names.size(), 20u);
+  const LeastSquaresFit fit = fit_least_squares(d.x_train, d.y_train);
+  EXPECT_LT(fit.mse, kFloat ? 1e-9 : 1e-20);  // y = w . x exactly, up to the inputs' rounding
+  EXPECT_LT(std::fabs(fit.bias[0]), 1e-4);
+  double w_norm = 0;
+  for (std::int64_t f = 0; f < 20; ++f) w_norm += fit.weight[f] * fit.weight[f];
+  EXPECT_GT(w_norm, 5.0);  // 20 weights from N(0, 1): about 20
+  // The same seed makes the same tensors; too many values are refused with both options named.
+  EXPECT_EQ(max_abs_diff(make_dataset("hyperplane", o).x_train, d.x_train), 0.0);
+  o.n_samples = 100000;
+  o.n_features = 2048;
+  try {
+    make_dataset("hyperplane", o);
+    ADD_FAILURE() << "204.8 million input values were accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("n_features = 2048"), std::string::npos) << e.what();
+  }
+}
+
+// The closed form's counted cost against a count of the operations a plain implementation
+// of the normal equations performs: A^T A, A^T y, Cholesky, two triangular solves.
+TEST(LinearRegression, CostCountsMatchAnInstrumentedNormalEquationSolve) {
+  for (const auto& [N, F] : {std::pair<int, int>{50, 3}, {200, 30}, {400, 60}}) {
+    const int C = F + 1;
+    Rng rng(static_cast<std::uint64_t>(N));
+    std::vector<double> A(static_cast<std::size_t>(N * C)), y(static_cast<std::size_t>(N));
+    for (int n = 0; n < N; ++n) {
+      for (int c = 0; c < F; ++c) A[n * C + c] = rng.uniform(-1, 1);
+      A[n * C + F] = 1;
+      y[n] = rng.uniform(-1, 1);
+    }
+    double ops = 0;
+    std::vector<double> G(static_cast<std::size_t>(C * C), 0), b(static_cast<std::size_t>(C), 0);
+    for (int i = 0; i < C; ++i)
+      for (int j = 0; j < C; ++j)
+        for (int n = 0; n < N; ++n) G[i * C + j] += A[n * C + i] * A[n * C + j], ops += 2;
+    for (int i = 0; i < C; ++i)
+      for (int n = 0; n < N; ++n) b[i] += A[n * C + i] * y[n], ops += 2;
+    std::vector<double> L(static_cast<std::size_t>(C * C), 0);  // Cholesky, G = L L^T
+    for (int j = 0; j < C; ++j) {
+      double s = G[j * C + j];
+      for (int k = 0; k < j; ++k) s -= L[j * C + k] * L[j * C + k], ops += 2;
+      L[j * C + j] = std::sqrt(s);
+      for (int i = j + 1; i < C; ++i) {
+        double t = G[i * C + j];
+        for (int k = 0; k < j; ++k) t -= L[i * C + k] * L[j * C + k], ops += 2;
+        L[i * C + j] = t / L[j * C + j], ops += 1;
+      }
+    }
+    std::vector<double> z(static_cast<std::size_t>(C)), beta(static_cast<std::size_t>(C));
+    for (int i = 0; i < C; ++i) {  // L z = b, then L^T beta = z
+      double t = b[i];
+      for (int k = 0; k < i; ++k) t -= L[i * C + k] * z[k], ops += 2;
+      z[i] = t / L[i * C + i], ops += 1;
+    }
+    for (int i = C - 1; i >= 0; --i) {
+      double t = z[i];
+      for (int k = i + 1; k < C; ++k) t -= L[k * C + i] * beta[k], ops += 2;
+      beta[i] = t / L[i * C + i], ops += 1;
+    }
+    const LeastSquaresCost cost = least_squares_cost(N, F, 1, true);
+    // Leading terms only: the count differs by O(C^2) (the Cholesky's square roots, divisions).
+    EXPECT_NEAR(cost.normal_equations / ops, 1.0, 0.03) << "N " << N << " F " << F << ": " << cost.normal_equations << " vs " << ops;
+    // And the instrumented solve is a least-squares solve: the same beta as gradlab's QR.
+    Tensor x({N, F}), t({N, 1});
+    for (int n = 0; n < N; ++n) {
+      for (int c = 0; c < F; ++c) x[n * F + c] = static_cast<Scalar>(A[n * C + c]);
+      t[n] = static_cast<Scalar>(y[n]);
+    }
+    const LeastSquaresFit fit = fit_least_squares(x, t);
+    EXPECT_NEAR(fit.weight[0], beta[0], kFloat ? 1e-3 : 1e-9);
+    EXPECT_NEAR(fit.bias[0], beta[F], kFloat ? 1e-3 : 1e-9);
+  }
+  // A gradient step: 2 N F O for x W^T, 2 N F O for dL/dW, plus the bias and the update.
+  EXPECT_DOUBLE_EQ(least_squares_cost(800, 64, 1, true).gradient_step, 4.0 * 800 * 64 + 2 * 800 + 2 * 65);
+  // Linear in N, about quadratic in F while F << N.
+  const double base = least_squares_cost(800, 64, 1, true).normal_equations;
+  EXPECT_NEAR(least_squares_cost(3200, 64, 1, true).normal_equations / base, 4.0, 0.1);
+  EXPECT_NEAR(least_squares_cost(800, 256, 1, true).normal_equations / base, 16.0, 1.0);
+  EXPECT_GT(least_squares_cost(800, 64, 1, true, 65).qr, least_squares_cost(800, 64, 1, true).qr);  // ridge rows
+}
+
 TEST(LinearRegression, GradientDescentOnThePlaneConvergesToTheNormalEquation) {
   DatasetOptions o;
   o.seed = 4;

@@ -54,6 +54,14 @@ const badCalls = [
   ['unknown gate', () => lstm.clampGate('q', 0), /LSTM: unknown gate 'q' \(allowed: i, f, g, o\)/],
   ['clamp of a layer that does not exist', () => lstm.clampGate('f', 0, 5), /LSTM: clamp_gate layer 5 is out of range/],
   ['clamp value outside the gate\'s range', () => lstm.clampGate('f', 2), /clamp value 2\.0+ for gate 'f' is outside its range \[0, 1\]/],
+  ['clamp of a fractional layer (the binding\'s own check)', () => lstm.clampGate('f', 0, 0.5), /clampGate: layer must be a whole number from -1 \(all\) to 1000000, got 0\.5/],
+  ['clamp of layer NaN', () => lstm.clampGate('f', 0, NaN), /clampGate: layer must be a whole number .* got null/],
+  ['clamp of layer 2^40', () => lstm.clampGate('f', 0, 2 ** 40), /clampGate: layer must be a whole number .* got 1099511627776/],
+  ['clamp of direction 1.5', () => lstm.clampGate('f', 0, 0, 1.5), /clampGate: direction must be a whole number from -1 \(all\) to 1, got 1\.5/],
+  ['clamp value NaN', () => lstm.clampGate('f', NaN), /clampGate: value must be a finite number, got null/],
+  ['gradient check with eps 0', () => mlp.checkGradients({ eps: 0 }), /checkGradients: eps must be a number from 1e-12 to 0\.1, got 0/],
+  ['gradient check with eps 1e30', () => mlp.checkGradients({ eps: 1e30 }), /checkGradients: eps must be a number from 1e-12 to 0\.1, got 1e\+30/],
+  ['gradient check with tolerance NaN', () => mlp.checkGradients({ tolerance: NaN }), /checkGradients: tolerance must be a number from 1e-12 to 1, got null/],
   ['unknown split', () => mlp.evaluate('validation'), /evaluate: unknown split 'validation' \(allowed: train, test\)/],
   ['checkpoint that is not JSON', () => mlp.loadCheckpoint('checkpoint?'), /the checkpoint is not valid JSON/],
   ['checkpoint without format', () => mlp.loadCheckpoint('{}'), /\/format: not a gradlab checkpoint/],
@@ -85,6 +93,15 @@ test(`${badCalls.length} bad calls each throw an Error with the core's message; 
     assert.ok(Number.isFinite(good.step().loss), `${what}: a good call after it`);
     good.delete();
   }
+});
+
+test('validate never throws: undefined, null, a number are each an invalid spec with a reason', () => {
+  for (const bad of [undefined, null, 42, '']) {
+    const r = gradlab.validate(bad);
+    assert.equal(r.ok, false, `validate(${String(bad)})`);
+    assert.ok(r.issues.length > 0 && r.issues[0].message.length > 0, `validate(${String(bad)}) says why`);
+  }
+  assert.equal(gradlab.validate(xor).ok, true);
 });
 
 test('SpecError carries every issue with its JSON pointer', () => {

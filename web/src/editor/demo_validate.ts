@@ -22,6 +22,29 @@ function batchShape(v: JsonValue | undefined): number[] | null {
   return shape.length ? shape : null;
 }
 
+/**
+ * A recurrent layer's output width (D*P), parameter count and formula, as core/spec/layer_spec.cpp:
+ * per layer and direction G*H*(I_k + P) + 2*G*H (bias) + 3*H (peephole) + P*H (proj_size), with
+ * G = 4 (LSTM), 3 (coupled input-forget LSTM: rows i, g, o; GRU), 1 (RNN) and P = proj_size or H.
+ * Returns the problem's message when proj_size is not below hidden_size.
+ */
+export function recurrentSummary(t: string, l: JsonObject, inputSize: number): { width: number; parameters: number; formula: string } | string {
+  const num = (k: string, d: number): number => (typeof l[k] === 'number' ? (l[k] as number) : d);
+  const coupled = t === 'lstm' && l['coupled_input_forget'] === true;
+  const G = t === 'lstm' ? (coupled ? 3 : 4) : t === 'gru' ? 3 : 1, H = num('hidden_size', 0), L = num('num_layers', 1), D = l['bidirectional'] === true ? 2 : 1;
+  const proj = t === 'lstm' ? num('proj_size', 0) : 0;
+  if (proj > 0 && proj >= H) return `proj_size must be below hidden_size = ${H} (as PyTorch), got ${proj}; 0 means no projection`;
+  const P = proj > 0 ? proj : H, hname = proj > 0 ? 'P' : 'H';
+  const b = l['bias'] !== false, ph = t === 'lstm' && l['peephole'] === true;
+  let c = 0;
+  for (let k = 0; k < L; k++) c += D * (G * H * ((k === 0 ? inputSize : D * P) + P) + (b ? 2 * G * H : 0) + (ph ? 3 * H : 0) + (proj > 0 ? P * H : 0));
+  const formula =
+    `per layer and direction: G*H*(I_k + ${hname})${b ? ' + 2*G*H' : ''}${ph ? ' + 3*H' : ''}${proj > 0 ? ' + P*H' : ''} with G = ${G}` +
+    `${coupled ? ' (coupled input-forget gate: rows i, g, o)' : ''}, H = ${H}${proj > 0 ? `, P = proj_size = ${P}` : ''}, I_0 = ${inputSize}` +
+    `${L > 1 ? `, I_k = D*${hname} = ${D * P}` : ''}; weights are shared across time steps`;
+  return { width: D * P, parameters: c, formula };
+}
+
 export async function demoValidate(text: string): Promise<Validation> {
   await new Promise((r) => setTimeout(r, 15)); // like a round trip to the worker
   const issues: SpecIssue[] = [];
@@ -92,11 +115,9 @@ export async function demoValidate(text: string): Promise<Validation> {
           } else if (t === 'rnn' || t === 'lstm' || t === 'gru') {
             if (h.length !== 3) { issues.push({ pointer: p, message: `${t} expects inputs [batch, time, features], but its input has shape [${h.join(', ')}]` }); h = null; return; }
             if (h[2] !== n('input_size')) { issues.push({ pointer: `${p}/input_size`, message: `${t} expects ${n('input_size')} features per step, but its input has shape [${h.join(', ')}]` }); h = null; return; }
-            const G = t === 'lstm' ? 4 : t === 'gru' ? 3 : 1, H = n('hidden_size'), L = typeof l['num_layers'] === 'number' ? l['num_layers'] : 1, D = l['bidirectional'] === true ? 2 : 1;
-            const b = l['bias'] !== false, ph = t === 'lstm' && l['peephole'] === true;
-            let c = 0;
-            for (let k = 0; k < L; k++) c += D * (G * H * ((k === 0 ? h[2]! : D * H) + H) + (b ? 2 * G * H : 0) + (ph ? 3 * H : 0));
-            s = { ...s, output: [h[0]!, h[1]!, D * H], parameters: c, formula: `per layer and direction: G*H*(I_k + H)${b ? ' + 2*G*H' : ''}${ph ? ' + 3*H' : ''} with G = ${G}, H = ${H}, I_0 = ${h[2]}${L > 1 ? `, I_k = D*H = ${D * H}` : ''}; weights are shared across time steps` };
+            const s2 = recurrentSummary(t, l, h[2]!);
+            if (typeof s2 === 'string') { issues.push({ pointer: `${p}/proj_size`, message: s2 }); h = null; return; }
+            s = { ...s, output: [h[0]!, h[1]!, s2.width], parameters: s2.parameters, formula: s2.formula };
           } else if (t === 'last_step') {
             if (h.length !== 3) { issues.push({ pointer: p, message: `last_step expects inputs [batch, time, features], but its input has shape [${h.join(', ')}]` }); h = null; return; }
             s = { ...s, output: [h[0]!, h[2]!] };

@@ -223,7 +223,7 @@ export class NetworkForm {
         ),
       );
     } else {
-      modelBox.append(el('p', { class: 'gl-note' }, `This model kind (${form.kind}) has no form: edit it in the JSON view. The kinds are sequential, seq2seq and gan.`));
+      modelBox.append(el('p', { class: 'gl-note' }, `This model kind (${form.kind}) has no form: edit it in the JSON view. The kinds are sequential, seq2seq, gan and diffusion.`));
     }
     if (form.kind !== 'sequential' && form.fields.length) fieldset.append(this.fieldGrid(form.fields, issues, (f, value) => this.edit((s) => setModelField(s, f.def.path, value), `f:${f.pointer}`)));
     const notes: Child[] = [];

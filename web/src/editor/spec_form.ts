@@ -74,10 +74,19 @@ export const LAYER_TYPES: readonly LayerTypeDef[] = [
     summary: 'long short-term memory: gates i, f, g, o and a cell state',
     fields: recurrent([
       f('peephole', 'peephole connections', 'bool', { default: false, help: 'gates also look at the cell state' }),
+      f('coupled_input_forget', 'coupled input-forget gate', 'bool', { default: false, help: 'f = 1 − i: gate rows i, g, o only, ¾ of the gate parameters (not in PyTorch)' }),
+      f('proj_size', 'projection size', 'int', { min: 0, max: MAX_SIZE, default: 0, help: "PyTorch's proj_size: h_t = W_hr(o ⊙ tanh c_t) has this many features (0: none; below hidden size)" }),
       f('forget_bias', 'forget-gate bias', 'number', { min: -100, max: 100, defaultText: "PyTorch's init", help: 'a positive value (like 1) helps remember for longer' }),
     ]),
   },
-  { type: 'gru', group: 'recurrent', summary: 'gated recurrent unit: gates r, z, n', fields: recurrent([]) },
+  {
+    type: 'gru',
+    group: 'recurrent',
+    summary: 'gated recurrent unit: gates r, z, n',
+    fields: recurrent([
+      f('reset', 'reset gate placement', 'enum', { options: ['after', 'before'], default: 'after', help: "after: PyTorch's n = tanh(W_in x + r ⊙ (W_hn h + b_hn)); before: the 2014 original, W_hn (r ⊙ h)" }),
+    ]),
+  },
   { type: 'last_step', group: 'sequence', summary: 'keeps only the last time step: [B, T, H] → [B, H]', fields: [] },
   { type: 'embedding', group: 'sequence', summary: 'a learned vector for each token id', fields: [f('num_embeddings', 'vocabulary size', 'int', { min: 1, max: 1 << 20 }), size('embedding_dim', 'embedding size', 'output')] },
   {

@@ -28,7 +28,7 @@ import { describeError, type SessionInfo } from '../engine/protocol';
 import type { Metrics, Snapshot } from '../engine/types';
 import { splitLesson, type Lesson } from '../state/lessons';
 import { CurvesView } from '../ui/curves-view';
-import { AttentionView, GanView, GatesView, GradThroughTime } from '../ui/inside';
+import { AttentionView, GanView, GatesView, GradThroughTime, SelfAttentionView } from '../ui/inside';
 import { FieldPlot } from '../viz/field-plot';
 import { LessonPanel } from '../ui/lesson-panel';
 import { lessonSheet } from './styles';
@@ -42,6 +42,7 @@ const VIEW_SNAPSHOTS: Record<string, string[]> = {
   'grad-through-time': ['recurrent'],
   gates: ['recurrent'],
   attention: ['attention'],
+  'self-attention': ['self_attention'],
   gan: ['samples', 'critic_field', 'coverage'],
 };
 const VIEW_TITLE: Record<string, string> = {
@@ -49,10 +50,11 @@ const VIEW_TITLE: Record<string, string> = {
   'grad-through-time': 'Gradient through time',
   gates: 'Gate activations',
   attention: 'Attention',
+  'self-attention': 'Self-attention per head',
   gan: 'Real and generated points',
 };
 /** When the lesson names no view: the most telling one the experiment offers. */
-const VIEW_PREFERENCE = ['attention', 'gan', 'grad-through-time', 'field'];
+const VIEW_PREFERENCE = ['attention', 'self-attention', 'gan', 'grad-through-time', 'field'];
 
 /** The directory the engine files are served from: engine/ next to gradlab-lesson.js. */
 function defaultEngineBase(): string {
@@ -88,6 +90,8 @@ function makeView(name: string, host: HTMLElement, client: EngineClient): MainVi
       return single(new GatesView(host, { clampControl: false }));
     case 'attention':
       return single(new AttentionView(host));
+    case 'self-attention':
+      return single(new SelfAttentionView(host));
     case 'gan': {
       const view = new GanView(host, {
         onStep: (player) => void client.call('stepPlayer', { player }).catch(() => {}),

@@ -26,6 +26,8 @@ export class EngineClient {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private readonly listeners = new Set<Listener>();
   flavour = '';
+  /** where start() loaded the engine from ('' for a client made around a given worker) */
+  engineBase = '';
   features: EngineFeatures = { validate: false, datasets: false, update: false, sample: false, data: false, stepPlayer: false, lessons: false };
 
   constructor(private readonly worker: WorkerLike) {
@@ -45,7 +47,18 @@ export class EngineClient {
     const { flavour: loaded, features } = await client.call('init', { engineBase, flavour });
     client.flavour = loaded;
     client.features = features;
+    client.engineBase = engineBase;
     return client;
+  }
+
+  /**
+   * Another engine in its own worker, loaded like this one (same module and flavour): for
+   * variants trained side by side on separate cores.
+   */
+  spawn(): Promise<EngineClient> {
+    if (!this.engineBase) return Promise.reject(new Error('this engine client was not started by EngineClient.start: it cannot spawn another'));
+    const flavour = this.flavour === 'simd' || this.flavour === 'scalar' ? this.flavour : 'auto';
+    return EngineClient.start(this.engineBase, flavour);
   }
 
   call<K extends CommandName>(cmd: K, params: Commands[K]['params']): Promise<Commands[K]['result']> {

@@ -15,8 +15,9 @@ import {
   type WorkerEvent,
   type WorkerMessage,
 } from './protocol';
-import type { Metrics } from './types';
+import type { Metrics, Snapshot } from './types';
 import { trimSnapshot } from './shape';
+import { WEIGHTS_SNAPSHOT, weightsSnapshot } from './weights';
 import { LessonRunner } from './lesson-runner';
 
 const CHUNK_MS = 16;
@@ -165,7 +166,7 @@ class EngineWorker {
       this.postSnapshots(true);
       return null;
     },
-    snapshot: ({ name }) => this.needSession().snapshot(name),
+    snapshot: ({ name }) => this.snapshotOf(this.needSession(), name),
     clamp: ({ gate, value }) => {
       const s = this.needSession();
       if (gate === null) {
@@ -275,7 +276,7 @@ class EngineWorker {
     } catch {
       // specText is the engine's own JSON; keep the default
     }
-    return { step: s.stepsDone(), plannedSteps: s.plannedSteps(), snapshotNames: s.snapshotNames(), params: s.params(), hasTestSplit };
+    return { step: s.stepsDone(), plannedSteps: s.plannedSteps(), snapshotNames: [...s.snapshotNames(), WEIGHTS_SNAPSHOT], params: s.params(), hasTestSplit };
   }
 
   /** n steps; measures the time per step for chunk sizing; posts the metrics. */
@@ -372,7 +373,7 @@ class EngineWorker {
       if (!force && now - last < Math.max(SNAPSHOT_MS, 10 * cost)) continue;
       try {
         const t0 = performance.now();
-        const data = trimSnapshot(name, s.snapshot(name));
+        const data = trimSnapshot(name, this.snapshotOf(s, name));
         const t1 = performance.now();
         this.snapshotCost.set(name, 0.5 * cost + 0.5 * (t1 - t0));
         this.snapshotAt.set(name, t1);
@@ -381,6 +382,12 @@ class EngineWorker {
         this.post({ kind: 'error', error: toEngineError(e) });
       }
     }
+  }
+
+  /** An engine snapshot, or the worker's own `weights` (parameter values; src/engine/weights.ts). */
+  private snapshotOf(s: EngineSession, name: string): Snapshot {
+    if (name !== WEIGHTS_SNAPSHOT) return s.snapshot(name);
+    return weightsSnapshot(s.specText(), s.params().parameters, s.parameters()) as unknown as Snapshot;
   }
 
   private stop(): void {

@@ -52,6 +52,9 @@ interface Needs {
   lastStep: boolean;
   residual: boolean;
   positional: boolean;
+  selfAttention: boolean;
+  encoderLayer: boolean;
+  meanPool: boolean;
 }
 
 function layerCode(l: Layer, needs: Needs, indent: string): string {
@@ -66,6 +69,12 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
       if (l.type === 'lstm' && l.peephole === true) {
         throw new Error('a peephole LSTM has no PyTorch module (PyTorch\'s nn.LSTM has no peepholes), so it cannot be exported');
       }
+      if (l.type === 'lstm' && l.coupled_input_forget === true) {
+        throw new Error('a coupled input-forget LSTM (f = 1 - i) has no PyTorch module (nn.LSTM has a forget gate of its own), so it cannot be exported');
+      }
+      if (l.type === 'gru' && l.reset === 'before') {
+        throw new Error('a reset-before GRU has no PyTorch module (nn.GRU applies r after W_hn), so it cannot be exported');
+      }
       const cls = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' }[l.type];
       needs.recurrent.add(cls);
       const args = [`${l.input_size}`, `${l.hidden_size}`, 'batch_first=True'];
@@ -73,6 +82,7 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
       if (bool(l.bidirectional, false)) args.push('bidirectional=True');
       if (!bool(l.bias, true)) args.push('bias=False');
       if (l.type === 'rnn' && l.nonlinearity === 'relu') args.push("nonlinearity='relu'");
+      if (l.type === 'lstm' && num(l.proj_size, 0) > 0) args.push(`proj_size=${l.proj_size}`);
       return `${cls}Outputs(${args.join(', ')})`;
     }
     case 'last_step':
@@ -101,6 +111,22 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
       return `nn.BatchNorm${l.type === 'batch_norm1d' ? '1d' : '2d'}(${l.num_features}, eps=${py(num(l.eps, 1e-5))}, momentum=${py(num(l.momentum, 0.1))})`;
     case 'dropout':
       return `nn.Dropout(${py(num(l.p, 0.5))})`;
+    case 'layer_norm':
+      return `nn.LayerNorm(${l.normalized_shape}, eps=${py(num(l.eps, 1e-5))}${bool(l.elementwise_affine, true) ? '' : ', elementwise_affine=False'})`;
+    case 'multihead_attention':
+      needs.selfAttention = true;
+      return `SelfAttention(${l.embed_dim}, ${l.num_heads}, dropout=${py(num(l.dropout, 0))}${bool(l.causal, false) ? ', causal=True' : ''})`;
+    case 'transformer_encoder_layer': {
+      needs.encoderLayer = true;
+      const args = [`${l.d_model}`, `${l.nhead}`, `dim_feedforward=${num(l.dim_feedforward, 2048)}`, `dropout=${py(num(l.dropout, 0))}`];
+      args.push(`activation=${py(typeof l.activation === 'string' ? l.activation : 'relu')}`, `layer_norm_eps=${py(num(l.layer_norm_eps, 1e-5))}`);
+      if (bool(l.norm_first, false)) args.push('norm_first=True');
+      if (bool(l.causal, false)) args.push('causal=True');
+      return `EncoderLayer(${args.join(', ')})`;
+    }
+    case 'mean_pool':
+      needs.meanPool = true;
+      return 'MeanPool()';
     case 'residual': {
       needs.residual = true;
       const inner = Array.isArray(l.layers) ? (l.layers as Layer[]) : [];
@@ -149,6 +175,40 @@ const HELPERS: Record<string, string> = {
     def forward(self, x):
         code = self.weight if self.kind == "learned" else self.pe
         return x + code[: x.shape[1]]
+`,
+};
+
+// The causal mask both attention helpers use (nn.Transformer.generate_square_subsequent_mask).
+const CAUSAL_MASK = `def causal_mask(T):
+    """-inf above the diagonal: step i attends to steps 0..i only."""
+    return torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
+`;
+
+const ATTENTION_HELPERS: Record<string, string> = {
+  selfAttention: `class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention(batch_first=True) as self-attention in nn.Sequential: query = key = value = x
+    (a subclass, so the state_dict names are nn.MultiheadAttention's: in_proj_weight, out_proj.weight, ...)."""
+    def __init__(self, embed_dim, num_heads, dropout=0.0, causal=False):
+        super().__init__(embed_dim, num_heads, dropout=dropout, batch_first=True)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = causal_mask(x.shape[1]) if self.causal else None
+        return super().forward(x, x, x, attn_mask=mask, need_weights=False)[0]
+`,
+  encoderLayer: `class EncoderLayer(nn.TransformerEncoderLayer):
+    """nn.TransformerEncoderLayer(batch_first=True); causal=True passes the square subsequent mask."""
+    def __init__(self, d_model, nhead, causal=False, **kwargs):
+        super().__init__(d_model, nhead, batch_first=True, **kwargs)
+        self.causal = causal
+
+    def forward(self, x):
+        return super().forward(x, src_mask=causal_mask(x.shape[1]) if self.causal else None)
+`,
+  meanPool: `class MeanPool(nn.Module):
+    """[B, T, H] -> [B, H]: the mean over time."""
+    def forward(self, x):
+        return x.mean(dim=1)
 `,
 };
 
@@ -203,6 +263,34 @@ function ganCode(model: Record<string, unknown>): string {
 }
 
 /**
+ * A DDPM's noise network (core/train/diffusion.h): the spec's layers on [x_t, embed(t)], then
+ * `out` = Linear(H, 2), H read from the out.weight given.
+ */
+function diffusionCode(model: Record<string, unknown>, seq: string, params: Record<string, NamedTensor>): string {
+  const E = num(model.time_embed_dim, 16);
+  const H = params['out.weight']?.shape[1] ?? E + 2;
+  return `class Model(nn.Module):
+    """eps_theta of a DDPM on 2-D points: the noise in x_t [B, 2] at steps t [B] (1..T)."""
+    def __init__(self):
+        super().__init__()
+        self.layers = ${seq}
+        self.out = nn.Linear(${H}, 2)
+
+    @staticmethod
+    def time_embedding(t, dim=${E}):
+        """[sin(t w_i)..., cos(t w_i)...] with w_i = 10000^(-i / (dim / 2)) (improved-diffusion's)."""
+        import math
+        half = dim // 2
+        w = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+        a = t.float()[:, None] * w[None, :]
+        return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+    def forward(self, x_t, t):
+        return self.out(self.layers(torch.cat([x_t, self.time_embedding(t)], dim=1)))
+`;
+}
+
+/**
  * The Python file. `params` maps PyTorch names to tensors (row-major), in model order.
  * Throws an Error in plain words for a model PyTorch has no module for.
  */
@@ -226,24 +314,26 @@ from torch import nn
     throw new Error('seq2seq models cannot be exported to PyTorch yet (only their checkpoint); layer lists and GANs can');
   } else {
     const layers = (Array.isArray(model.layers) ? model.layers : []) as Layer[];
-    const needs: Needs = { recurrent: new Set(), lastStep: false, residual: false, positional: false };
+    const needs: Needs = { recurrent: new Set(), lastStep: false, residual: false, positional: false, selfAttention: false, encoderLayer: false, meanPool: false };
     const seq = sequential(layers, needs, '        ').trimStart();
     const helpers = [
       ...[...needs.recurrent].sort().map(recurrentHelper),
       ...(needs.lastStep ? [HELPERS.lastStep!] : []),
       ...(needs.residual ? [HELPERS.residual!] : []),
       ...(needs.positional ? [HELPERS.positional!] : []),
+      ...(needs.selfAttention || needs.encoderLayer ? [CAUSAL_MASK] : []),
+      ...(['selfAttention', 'encoderLayer', 'meanPool'] as const).filter((k) => needs[k]).map((k) => ATTENTION_HELPERS[k]!),
     ];
     body = `${helpers.map((h) => h + '\n').join('\n')}
-class Model(nn.Module):
+${kind === 'diffusion' ? diffusionCode(model, seq, params) : `class Model(nn.Module):
     def __init__(self):
         super().__init__()
         self.layers = ${seq}
 
     def forward(self, x):
         return self.layers(x)
-`;
-    usage = '';
+`}`;
+    usage = kind === 'diffusion' ? '    print(model(torch.randn(3, 2), torch.tensor([1, 2, 3])))' : '';
   }
   const hasBuffers = JSON.stringify(model).includes('batch_norm');
   return `${header}

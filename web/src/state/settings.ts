@@ -16,7 +16,7 @@ export interface SettingDef {
   max?: number;
   /** where in the spec the setting lives; absent for page-only settings */
   pointer?: string;
-  /** which spec kinds show it: 'sequential' | 'seq2seq' | 'gan' (all if absent) */
+  /** which spec kinds show it: 'sequential' | 'seq2seq' | 'gan' | 'diffusion' (all if absent) */
   kinds?: readonly SpecKind[];
   /** the engine can change it in a running session (session.update), so no reset */
   live?: boolean;
@@ -24,7 +24,7 @@ export interface SettingDef {
   optimizers?: readonly Optimizer[];
 }
 
-export type SpecKind = 'sequential' | 'seq2seq' | 'gan';
+export type SpecKind = 'sequential' | 'seq2seq' | 'gan' | 'diffusion';
 export type SettingValue = number | boolean | string;
 export type Settings = Record<string, SettingValue | null>;
 
@@ -42,7 +42,7 @@ export const OPTIMIZER_FIELDS: Readonly<Record<Optimizer, readonly string[]>> = 
   rmsprop: ['type', 'lr', 'alpha', 'eps', 'momentum', 'centered', 'weight_decay'],
   adagrad: ['type', 'lr', 'lr_decay', 'initial_accumulator_value', 'eps', 'weight_decay'],
 };
-const NOT_GAN: readonly SpecKind[] = ['sequential', 'seq2seq'];
+const NOT_GAN: readonly SpecKind[] = ['sequential', 'seq2seq', 'diffusion'];
 
 export const SETTINGS: readonly SettingDef[] = [
   { name: 'lesson', type: 'string', default: 'xor', label: 'Lesson' },
@@ -99,7 +99,7 @@ export function parseSetting(def: SettingDef, text: string): { value: SettingVal
 
 export function specKind(spec: unknown): SpecKind {
   const kind = getPointer(spec, '/model/kind');
-  return kind === 'seq2seq' || kind === 'gan' ? kind : 'sequential';
+  return kind === 'seq2seq' || kind === 'gan' || kind === 'diffusion' ? kind : 'sequential';
 }
 
 /** The spec's optimizer type (the engine's default, SGD, when it names none). */

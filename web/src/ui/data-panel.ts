@@ -12,6 +12,7 @@ const FALLBACK: DatasetInfo[] = [
   ...['sine', 'polynomial', 'plane'].map((name) => ({ name, task: 'regression', options: [] })),
   ...['copy', 'reverse', 'delayed_recall', 'parity', 'timing', 'lookahead'].map((name) => ({ name, task: 'sequence', options: [] })),
   { name: 'adding', task: 'sequence_regression', options: [] },
+  { name: 'order', task: 'sequence_classification', options: [] },
   ...['char_lm', 'next_word'].map((name) => ({ name, task: 'language_model', options: [] })),
   ...['dates', 'number_words'].map((name) => ({ name, task: 'seq2seq', options: [] })),
   ...['gan_ring', 'gan_grid', 'gan_spiral', 'gan_moons', 'gan_points'].map((name) => ({ name, task: 'gan', options: [] })),

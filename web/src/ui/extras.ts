@@ -1,11 +1,14 @@
 // Per-experiment tools beside the views: the gradient check (GradcheckView, the engine's
-// session.checkGradients through the worker) and text samples with a temperature slider for
-// language models (TextSamplesView, session.sample through the worker). Each part shows
-// only when the experiment supports it.
+// session.checkGradients through the worker), text samples with a temperature slider for
+// language models (TextSamplesView, session.sample through the worker), and variants side
+// by side (ComparePanel, one extra worker per variant). Each part shows only when the
+// experiment supports it.
 import type { EngineClient } from '../engine/client';
 import { engineErrorOf } from '../engine/client';
 import { describeError, type EngineFeatures, type SessionInfo } from '../engine/protocol';
 import { specKind } from '../state/settings';
+import type { ClientFactory } from '../engine/compare';
+import { ComparePanel } from './compare-panel';
 import { clear, h, InlineError } from './dom';
 import { GradcheckView } from './inside/gradcheck';
 import { TextSamplesView, type SampleRequest } from './inside/text-samples';
@@ -16,7 +19,15 @@ export class ExtrasPanel {
   /** draws a fresh text sample (language models), e.g. when training pauses */
   private sampleNow: (() => void) | null = null;
 
-  constructor(host: HTMLElement, private readonly client: EngineClient, private readonly temperature: () => number) {
+  constructor(
+    host: HTMLElement,
+    private readonly client: EngineClient,
+    private readonly temperature: () => number,
+    /** starts another engine worker (variants side by side); none: no compare card */
+    private readonly spawn: ClientFactory | null = null,
+    /** the experiment as it is now (settings changed live included) */
+    private readonly currentSpec: (() => Record<string, unknown>) | null = null,
+  ) {
     this.root = h('div', { class: 'extras' });
     host.append(this.root);
   }
@@ -30,6 +41,7 @@ export class ExtrasPanel {
     const dataset = String((spec.data as Record<string, unknown> | undefined)?.dataset ?? '');
     if (dataset === 'char_lm' || dataset === 'next_word') this.root.append(this.samples(features, dataset));
     if (kind === 'sequential') this.root.append(this.gradcheck(info));
+    if (kind !== 'gan' && this.spawn) this.root.append(this.compare(spec, this.spawn));
   }
 
   /** Training paused: show what the model writes now. */
@@ -73,6 +85,13 @@ export class ExtrasPanel {
     });
     if (info.params.total > 20000) body.append(h('p', { class: 'muted small', text: 'This model is large: the check can take a while.' }));
     this.views.push(view);
+    return card;
+  }
+
+  private compare(spec: Record<string, unknown>, spawn: ClientFactory): HTMLElement {
+    const { card, body } = this.card('Compare variants');
+    card.id = 'compare-card';
+    this.views.push(new ComparePanel(body, this.currentSpec ?? (() => spec), spawn));
     return card;
   }
 

@@ -1,7 +1,7 @@
 // Which views a session gets and how snapshots reach them. Views are classes in src/viz
 // and src/ui/inside (constructor(host, options), update(data), dispose()), each loaded
-// lazily in its own chunk when an experiment first shows it; a view without a class (the
-// normal equation) gets a simple table in its place.
+// lazily in its own chunk when an experiment first shows it; a view without a class gets a
+// simple stand-in (FallbackView) in its place.
 import type { Snapshot } from '../engine/types';
 import { LineChart } from '../viz/line-chart';
 import { Heatmap } from '../viz/heatmap';
@@ -32,7 +32,9 @@ export interface ViewDef {
 export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'field', title: 'Decision field', snapshots: ['field'], load: () => import('../viz/field-plot').then((m) => m.FieldPlot) },
   { name: 'gan', title: 'Generator and critic', snapshots: ['samples', 'critic_field', 'coverage'], load: () => import('./inside/gan').then((m) => m.GanView) },
+  { name: 'diffusion', title: 'Diffusion: the bound and samples', snapshots: ['elbo', 'diffusion_samples'], load: () => import('./inside/diffusion').then((m) => m.DiffusionView) },
   { name: 'attention', title: 'Attention map', snapshots: ['attention'], load: () => import('./inside/attention').then((m) => m.AttentionView) },
+  { name: 'self-attention', title: 'Self-attention per head', snapshots: ['self_attention'], load: () => import('./inside/self-attention').then((m) => m.SelfAttentionView) },
   { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], load: () => import('./inside/predictions').then((m) => m.PredictionsView) },
   { name: 'image-grid', title: 'Test images: true → predicted', snapshots: ['image_predictions'], load: () => import('./inside/images').then((m) => m.ImageGridView) },
   { name: 'filters', title: 'First conv layer’s filters', snapshots: ['filters'], load: () => import('./inside/images').then((m) => m.FiltersView) },
@@ -43,7 +45,8 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'layer-gradients', title: 'Gradient per layer ‖dL/dW_l‖, ‖dL/da_l‖', snapshots: ['layers'], stepped: true, load: () => import('./inside/layer-gradients').then((m) => m.LayerGradientsView) },
   { name: 'loss-surface', title: 'Loss surface and the optimiser’s path', snapshots: ['loss_surface'], stepped: true, load: () => import('./inside/loss-surface').then((m) => m.LossSurfaceView) },
   { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
-  { name: 'normal-equation', title: 'Normal equation', snapshots: ['normal_equation'] },
+  { name: 'normal-equation', title: 'Normal equation: closed form, descent, cost', snapshots: ['normal_equation'], load: () => import('./inside/normal-equation').then((m) => m.NormalEquationView) },
+  { name: 'network-diagram', title: 'Network diagram', snapshots: ['weights'], stepped: true, load: () => import('./inside/network-diagram').then((m) => m.NetworkDiagramView) },
 ];
 
 async function findClass(def: ViewDef): Promise<ViewClass | null> {

@@ -85,7 +85,7 @@ export class Workspace {
       }
       return undefined;
     });
-    this.extras = new ExtrasPanel(el.extras, client, () => this.settings.temperature as number);
+    this.extras = new ExtrasPanel(el.extras, client, () => this.settings.temperature as number, client.engineBase ? () => client.spawn() : null, () => this.effectiveSpec());
     this.lessonPanel = new LessonPanel(el.lessonText, client, { reveal: (view) => this.revealView(view) });
 
     client.on((e) => {

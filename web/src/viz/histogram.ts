@@ -22,6 +22,8 @@ export interface HistogramOptions {
   color?: string; // CSS colour or var(--name); default --accent
   height?: number;
   label?: string;
+  /** the hover's second line for a bar's height (default "N values") */
+  describe?: (count: number) => string;
 }
 
 export class Histogram {
@@ -107,7 +109,7 @@ export class Histogram {
     while (i < counts.length - 1 && edges[i + 1]! <= v) i++;
     this.tooltip.show(p.x, p.y, [
       `[${formatNumber(edges[i]!)}, ${formatNumber(edges[i + 1]!)}${i === counts.length - 1 ? ']' : ')'}`,
-      `${counts[i]} values`,
+      this.options.describe ? this.options.describe(counts[i]!) : `${counts[i]} values`,
     ]);
   }
 }

@@ -39,6 +39,7 @@ describe('lessons', () => {
         const names = s.snapshotNames();
         if (info.views.includes('grad-through-time') || info.views.includes('gates')) expect(names).toContain('recurrent');
         if (info.views.includes('attention')) expect(names).toContain('attention');
+        if (info.views.includes('self-attention')) expect(names).toContain('self_attention');
         if (info.views.includes('field')) expect(names).toContain('field');
         if (id === 'xor') {
           s.train(298);

@@ -7,6 +7,28 @@ function tensor(shape: number[], start = 0) {
 }
 
 describe('Export to PyTorch', () => {
+  it('writes a diffusion model as eps_theta(x_t, t) with its time embedding and out layer', () => {
+    const spec = {
+      name: 'ddpm',
+      model: { kind: 'diffusion', time_embed_dim: 4, layers: [{ type: 'linear', in: 6, out: 8 }, { type: 'relu' }] },
+    };
+    const text = pytorchExport(spec, {
+      'layers.0.weight': tensor([8, 6]),
+      'layers.0.bias': tensor([8]),
+      'out.weight': tensor([2, 8]),
+      'out.bias': tensor([2]),
+    });
+    expect(text).toContain(`        self.layers = nn.Sequential(
+            nn.Linear(6, 8),
+            nn.ReLU(),
+        )
+        self.out = nn.Linear(8, 2)`);
+    expect(text).toContain('def time_embedding(t, dim=4):');
+    expect(text).toContain('return self.out(self.layers(torch.cat([x_t, self.time_embedding(t)], dim=1)))');
+    expect(text).toContain('"out.weight": torch.tensor([');
+    expect(text).toContain('model.load_state_dict(STATE_DICT, strict=True)');
+  });
+
   it('writes the xor MLP with state_dict names and the weights', () => {
     const spec = {
       name: 'xor',
@@ -52,9 +74,44 @@ describe('Export to PyTorch', () => {
     expect(text).toContain('.reshape(16, 4),');
   });
 
+  it('writes the Transformer layers as nn.LayerNorm, nn.MultiheadAttention and nn.TransformerEncoderLayer subclasses', () => {
+    const spec = {
+      name: 'order transformer',
+      model: {
+        layers: [
+          { type: 'linear', in: 4, out: 8 },
+          { type: 'layer_norm', normalized_shape: 8 },
+          { type: 'multihead_attention', embed_dim: 8, num_heads: 2, causal: true },
+          { type: 'transformer_encoder_layer', d_model: 8, nhead: 2, dim_feedforward: 16, activation: 'gelu', norm_first: true },
+          { type: 'mean_pool' },
+          { type: 'linear', in: 8, out: 2 },
+        ],
+      },
+    };
+    const text = pytorchExport(spec, { 'layers.2.in_proj_weight': tensor([24, 8]), 'layers.3.self_attn.in_proj_weight': tensor([24, 8]) });
+    expect(text).toContain('nn.LayerNorm(8, eps=0.00001),');
+    expect(text).toContain('SelfAttention(8, 2, dropout=0, causal=True),');
+    expect(text).toContain("EncoderLayer(8, 2, dim_feedforward=16, dropout=0, activation=\"gelu\", layer_norm_eps=0.00001, norm_first=True),");
+    expect(text).toContain('MeanPool(),');
+    expect(text).toContain('class SelfAttention(nn.MultiheadAttention):');
+    expect(text).toContain('class EncoderLayer(nn.TransformerEncoderLayer):');
+    expect(text).toContain('def causal_mask(T):');
+    expect(text).toContain('return x.mean(dim=1)');
+    expect(text).toContain('"layers.3.self_attn.in_proj_weight": torch.tensor([');
+  });
+
   it('refuses what PyTorch has no module for, in plain words', () => {
     const peephole = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, peephole: true }] } };
     expect(() => pytorchExport(peephole, {})).toThrow(/peephole LSTM has no PyTorch module/);
+    const coupled = { model: { layers: [{ type: 'lstm', input_size: 1, hidden_size: 2, coupled_input_forget: true }] } };
+    expect(() => pytorchExport(coupled, {})).toThrow(/coupled input-forget LSTM .* has no PyTorch module/);
+    const before = { model: { layers: [{ type: 'gru', input_size: 1, hidden_size: 2, reset: 'before' }] } };
+    expect(() => pytorchExport(before, {})).toThrow(/reset-before GRU has no PyTorch module/);
+  });
+
+  it("passes an LSTM's proj_size on to nn.LSTM", () => {
+    const spec = { model: { layers: [{ type: 'lstm', input_size: 3, hidden_size: 4, proj_size: 2 }, { type: 'last_step' }] } };
+    expect(pytorchExport(spec, {})).toContain('LSTMOutputs(3, 4, batch_first=True, proj_size=2)');
   });
 
   it('prints floats that read back as the same float32', () => {

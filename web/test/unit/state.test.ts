@@ -51,6 +51,11 @@ describe('settings table', () => {
     const gan = { version: 1, model: { kind: 'gan' }, data: { dataset: 'gan_ring' } };
     expect(settingsFor(gan).map((d) => d.name)).toEqual(expect.arrayContaining(['gLr', 'dLr', 'seed', 'batch']));
     expect(settingsFor(gan).map((d) => d.name)).not.toContain('lr');
+    // a diffusion model takes the optimizer and clip_grad_norm, not L1/L2 or truncated BPTT
+    const ddpm = { version: 1, model: { kind: 'diffusion', layers: [] }, optimizer: { type: 'adam', lr: 0.003 } };
+    const names = settingsFor(ddpm).map((d) => d.name);
+    expect(names).toEqual(expect.arrayContaining(['lr', 'optimizer', 'clip', 'batch']));
+    for (const n of ['l1', 'l2', 'tbptt', 'gLr']) expect(names).not.toContain(n);
   });
 
   it('a new optimizer type keeps only the fields that type has', () => {

@@ -16,6 +16,7 @@ import {
   jacobianModel,
   predictionsModel,
   pushNorms,
+  selfAttentionModel,
   type AttentionSnapshot,
   type CoverageSnapshot,
   type CriticFieldSnapshot,
@@ -24,6 +25,7 @@ import {
   type ParameterStatsJson,
   type PredictionsSnapshot,
   type RecurrentSnapshot,
+  type SelfAttentionSnapshot,
   type StepJacobianJson,
 } from '../../src/ui/inside/models';
 
@@ -384,5 +386,51 @@ describe('predictionsModel', () => {
   it('one-hot inputs read as their index', () => {
     expect(cellText([0, 0, 1, 0])).toBe('2');
     expect(cellText([0.5, 1])).toBe('0.50,1');
+  });
+});
+
+describe('selfAttentionModel', () => {
+  // Fake data in the engine's shape: one layer, two heads, T = 3, the second head causal-like.
+  const map = (rows: number[][]) => ({
+    batch_element: 0,
+    Tq: rows.length,
+    Tk: rows[0]!.length,
+    weights: { shape: [rows.length, rows[0]!.length], data: rows.flat() },
+    source_tokens: ['A', 'a', 'B'],
+    target_tokens: ['A', 'a', 'B'],
+  });
+  const snapshot: SelfAttentionSnapshot = {
+    split: 'test',
+    index: 0,
+    tokens: ['A', 'a', 'B'],
+    layers: [
+      {
+        name: 'layers.2.self_attn',
+        causal: false,
+        num_heads: 2,
+        heads: [map([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.6, 0.2, 0.2]]), map([[1, 0, 0], [0.5, 0.5, 0], [0.25, 0.25, 0.5]])],
+      },
+    ],
+  };
+  const m = selfAttentionModel(snapshot);
+  it('has every head as [T x T] with the tokens on both axes', () => {
+    expect(m.tokens).toEqual(['A', 'a', 'B']);
+    expect(m.layers).toHaveLength(1);
+    expect(m.layers[0]!.heads).toHaveLength(2);
+    for (const h of m.layers[0]!.heads) {
+      expect(h.weights.map((r) => r.length)).toEqual([3, 3, 3]);
+      expect(h.source_tokens).toEqual(['A', 'a', 'B']);
+      expect(h.target_tokens).toEqual(['A', 'a', 'B']);
+      for (const s of h.row_sums) expect(s).toBeCloseTo(1, 12);
+    }
+  });
+  it('finds the most-attended key of each row per head', () => {
+    expect(m.layers[0]!.heads[0]!.argmax).toEqual([2, 2, 0]);
+    expect(m.layers[0]!.heads[1]!.argmax).toEqual([0, 0, 2]);
+  });
+  it('labels positions when the snapshot has no tokens', () => {
+    const n = selfAttentionModel({ ...snapshot, tokens: [] });
+    expect(n.tokens).toEqual(['0', '1', '2']);
+    expect(n.layers[0]!.heads[0]!.source_tokens).toEqual(['0', '1', '2']);
   });
 });

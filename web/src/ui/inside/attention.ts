@@ -8,7 +8,7 @@
 //   const v = new AttentionView(host);
 //   v.update(await client.snapshot('attention'));
 
-import { Heatmap } from '../../viz/heatmap';
+import { Heatmap, type HeatmapData } from '../../viz/heatmap';
 import { formatNumber } from '../../viz/scales';
 import { attentionModel, type AttentionModel, type AttentionSnapshot } from './models';
 import { el, setGradlabData, viewRoot } from './view';
@@ -50,15 +50,7 @@ export class AttentionView {
   update(snapshot: AttentionSnapshot): void {
     const m = attentionModel(snapshot);
     this.model = m;
-    this.map.update({
-      rows: m.weights.length,
-      cols: m.source_tokens.length,
-      values: m.weights.flat(),
-      rowLabels: m.target_tokens.map(visible),
-      colLabels: m.source_tokens.map(visible),
-      rowNotes: m.row_sums.map((s) => s.toFixed(3)),
-      marks: m.argmax.map((c, r) => [r, c] as [number, number]),
-    });
+    this.map.update(attentionHeatmap(m));
     setGradlabData(this.root, { weights: m.weights, source_tokens: m.source_tokens, target_tokens: m.target_tokens, row_sums: m.row_sums });
   }
 
@@ -66,6 +58,19 @@ export class AttentionView {
     this.map.dispose();
     this.root.remove();
   }
+}
+
+/** One attention map as a heatmap: tokens on both axes, each row's sum beside it, its argmax outlined. */
+export function attentionHeatmap(m: AttentionModel): HeatmapData {
+  return {
+    rows: m.weights.length,
+    cols: m.source_tokens.length,
+    values: m.weights.flat(),
+    rowLabels: m.target_tokens.map(visible),
+    colLabels: m.source_tokens.map(visible),
+    rowNotes: m.row_sums.map((s) => s.toFixed(3)),
+    marks: m.argmax.map((c, r) => [r, c] as [number, number]),
+  };
 }
 
 /** Whitespace tokens drawn visibly (a space would be an empty label). */

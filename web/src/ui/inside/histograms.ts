@@ -4,7 +4,9 @@
 // vanishing or exploding layers stand out. Input: the `params` snapshot (an array of
 // ParameterStats, core/inspect/params.h); pass `{params, step}` to put the history on training
 // steps (the workspace does: the worker knows each snapshot's step).
-// gradlabData: {parameters: [{name, shape, value_norm, grad_norm|null, ...}], history: NormHistory}.
+// A parameter picked in another view (a bubbling `gradlab-select-parameter` event with
+// {name}, e.g. a click in the network diagram) is outlined and scrolled to.
+// gradlabData: {parameters: [{name, shape, value_norm, grad_norm|null, ...}], history: NormHistory, selected: name | null}.
 //
 //   const v = new HistogramsView(host);
 //   v.update(await client.snapshot('params'));            // or v.update({params, step: 120})
@@ -33,6 +35,9 @@ export class HistogramsView {
   private history: NormHistory = emptyNormHistory();
   private updates = 0;
   private xLabel = 'training step';
+  private selected: string | null = null;
+  private readonly scope: Node;
+  private readonly onSelect = (e: Event): void => this.highlight((e as CustomEvent<{ name?: string }>).detail?.name ?? null);
 
   constructor(host: HTMLElement) {
     this.root = viewRoot(
@@ -49,7 +54,19 @@ export class HistogramsView {
     this.chart = new LineChart(this.root, { xLabel: 'training step', yLabel: '‖∂L/∂W‖₂', yScale: 'log', logToggle: true, height: 190 });
     this.grid = el('div', 'gl-grid');
     this.root.appendChild(this.grid);
-    setGradlabData(this.root, { parameters: [], history: this.history });
+    setGradlabData(this.root, { parameters: [], history: this.history, selected: null });
+    // the document, or the shadow root of <gradlab-lesson>: where the other views are
+    this.scope = this.root.getRootNode();
+    this.scope.addEventListener('gradlab-select-parameter', this.onSelect);
+  }
+
+  private highlight(name: string | null): void {
+    this.selected = name;
+    const card = this.cards.find((c) => c.root.dataset['param'] === name);
+    for (const c of this.cards) c.root.classList.toggle('gl-selected', c === card);
+    card?.root.scrollIntoView({ block: 'nearest' });
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+    if (data) data['selected'] = card ? name : null;
   }
 
   update(data: ParameterStatsJson[] | { params: ParameterStatsJson[]; step?: number }): void {
@@ -95,10 +112,12 @@ export class HistogramsView {
         grad_counts: p.has_grad ? p.grad.histogram.counts : null,
       })),
       history: this.history,
+      selected: this.cards.some((c) => c.root.dataset['param'] === this.selected) ? this.selected : null,
     });
   }
 
   dispose(): void {
+    this.scope.removeEventListener('gradlab-select-parameter', this.onSelect);
     this.chart.dispose();
     for (const c of this.cards) {
       c.value.dispose();
@@ -133,6 +152,7 @@ export class HistogramsView {
     this.cards = params.map((p, i) => {
       const root = el('div', 'gl-card');
       root.dataset['param'] = p.name;
+      root.classList.toggle('gl-selected', p.name === this.selected);
       const title = el('div', 'gl-card-title');
       const valueStats = el('div', 'gl-stats');
       const gradStats = el('div', 'gl-stats');

@@ -2,6 +2,7 @@
 // `update(snapshot)`, `dispose()`; each root has data-view="<name>" and `gradlabData`.
 // Pure data shaping (tested on engine fixtures) is in ./models. Styles: src/views.css.
 export { AttentionView } from './attention';
+export { DiffusionView } from './diffusion';
 export { GanView, type GanPlayer } from './gan';
 export { GatesView } from './gates';
 export { GradcheckView } from './gradcheck';
@@ -13,6 +14,9 @@ export * from './images-model';
 export { JacobianView } from './jacobian';
 export { LayerGradientsView } from './layer-gradients';
 export { LossSurfaceView } from './loss-surface';
+export { NormalEquationView, normalEquationModel, type NormalEquationModel } from './normal-equation';
 export { PredictionsView } from './predictions';
+export { SelfAttentionView } from './self-attention';
 export { TextSamplesView, type SampleRequest } from './text-samples';
 export * from './models';
+export * from './diffusion-model';

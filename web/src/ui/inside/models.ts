@@ -351,6 +351,35 @@ export function attentionModel(s: AttentionSnapshot): AttentionModel {
   return { weights, source_tokens: src, target_tokens: tgt, row_sums, argmax };
 }
 
+// ---- self_attention -----------------------------------------------------------------------
+
+/** The `self_attention` snapshot (core/session/self_attention.cpp): per layer, one map per head. */
+export interface SelfAttentionSnapshot {
+  split: string;
+  index: number;
+  tokens: string[]; // one per step, or [] (then positions)
+  target?: TensorJson;
+  output?: TensorJson;
+  layers: Array<{ name: string; causal: boolean; num_heads: number; heads: AttentionSnapshot[] }>;
+}
+
+export interface SelfAttentionModel {
+  tokens: string[]; // T labels (the tokens, or "0", "1", ...)
+  layers: Array<{ name: string; causal: boolean; heads: AttentionModel[] }>;
+}
+
+/** Every head as an AttentionModel [T x T] with the example's tokens on both axes. */
+export function selfAttentionModel(s: SelfAttentionSnapshot): SelfAttentionModel {
+  const layers = s.layers.map((l) => ({
+    name: l.name,
+    causal: l.causal,
+    heads: l.heads.map((h) => attentionModel({ ...h, source_tokens: s.tokens, target_tokens: s.tokens })),
+  }));
+  const T = layers[0]?.heads[0]?.source_tokens.length ?? s.tokens.length;
+  const tokens = s.tokens.length === T ? s.tokens.map(String) : Array.from({ length: T }, (_, i) => String(i));
+  return { tokens, layers };
+}
+
 // ---- gan ----------------------------------------------------------------------------------
 
 /** `samples` snapshot (gan runner). */

@@ -1,0 +1,268 @@
+// Variants side by side: K copies of one spec that differ in one field (a JSON pointer and
+// K values), each trained in its own engine worker so that a machine's cores share the
+// work, on the same data and seed. The page draws their curves overlaid and a table of
+// final figures (ui/compare-panel.ts). This file is the logic, with the workers behind a
+// factory so a test can hand in fakes.
+//
+//   const parsed = parseVariants(spec, '/optimizer/lr', '0.01, 0.1, 1');
+//   const run = new CompareRun(() => EngineClient.start(base), parsed.variants, 300, (s) => draw(s));
+//   await run.start();   // resolves when every variant is done, failed or stopped
+import { describeError, type Commands, type CommandName } from './protocol';
+import { engineErrorOf } from './client';
+import type { Metrics } from './types';
+import { getPointer, setPointer } from '../state/pointer';
+
+/** What CompareRun needs of an engine client (EngineClient has it). */
+export interface VariantClient {
+  call<K extends CommandName>(cmd: K, params: Commands[K]['params']): Promise<Commands[K]['result']>;
+  terminate(): void;
+}
+export type ClientFactory = () => Promise<VariantClient>;
+
+export const MAX_VARIANTS = 8;
+
+export interface Variant {
+  label: string;
+  value: unknown;
+  spec: Record<string, unknown>;
+}
+
+export type VariantStatus = 'waiting' | 'starting' | 'running' | 'done' | 'diverged' | 'failed' | 'stopped';
+
+export interface VariantState {
+  label: string;
+  status: VariantStatus;
+  /** training rows, oldest first (step, loss, ...) */
+  rows: Metrics[];
+  steps: number;
+  /** the held-out evaluation after the last step (null without a test split) */
+  test: Metrics | null;
+  /** why it failed or stopped early (a spec error names its JSON pointer) */
+  message: string;
+  /** the step whose loss or gradient stopped being finite (0: never) */
+  divergedAt: number;
+  /** seconds from this variant's start to its end */
+  seconds: number;
+}
+
+export interface CompareState {
+  variants: VariantState[];
+  steps: number;
+  /** all variants at once (one worker each) or one after another */
+  parallel: boolean;
+  /** seconds from start until every variant ended (0 while running) */
+  seconds: number;
+  running: boolean;
+}
+
+/**
+ * "0.01, 0.1, 1" at /optimizer/lr -> one variant per value, in order. Values are JSON
+ * (numbers, true/false, "quoted strings", [arrays]) or bare words taken as strings. Errors
+ * say what was wrong: a pointer that is not one, a field the spec has no parent for, no
+ * value, too many, a repeated one.
+ */
+export function parseVariants(base: Record<string, unknown>, pointer: string, text: string): { variants: Variant[] } | { error: string } {
+  if (!pointer.startsWith('/')) return { error: `the field must be a JSON pointer such as /optimizer/lr, found "${pointer}"` };
+  const parent = pointer.slice(0, pointer.lastIndexOf('/'));
+  const container = getPointer(base, parent);
+  if (typeof container !== 'object' || container === null) return { error: `${pointer}: the spec has nothing at ${parent || '/'} to put this field in` };
+  const parts = splitValues(text);
+  if (parts.length === 0) return { error: 'give at least one value, separated by commas (e.g. 0.01, 0.1, 1)' };
+  if (parts.length > MAX_VARIANTS) return { error: `${parts.length} values: at most ${MAX_VARIANTS} variants run side by side` };
+  const seen = new Set<string>();
+  const variants: Variant[] = [];
+  for (const part of parts) {
+    let value: unknown;
+    try {
+      value = JSON.parse(part);
+    } catch {
+      value = part;
+    }
+    const label = typeof value === 'string' ? value : JSON.stringify(value);
+    if (seen.has(label)) return { error: `the value ${label} is given twice` };
+    seen.add(label);
+    variants.push({ label, value, spec: setPointer(base, pointer, value) });
+  }
+  return { variants };
+}
+
+/** Splits at commas outside brackets and quotes ("[1, 2], 3" is two values). */
+function splitValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let cur = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' && text[i - 1] !== '\\') quoted = !quoted;
+    if (!quoted && (ch === '[' || ch === '{')) depth++;
+    if (!quoted && (ch === ']' || ch === '}')) depth--;
+    if (ch === ',' && depth === 0 && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export class CompareRun {
+  readonly state: CompareState;
+  private readonly clients: VariantClient[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly factory: ClientFactory,
+    private readonly variants: Variant[],
+    steps: number,
+    private readonly onUpdate: (s: CompareState) => void,
+    options: { parallel?: boolean; chunk?: number } = {},
+  ) {
+    this.chunk = Math.max(1, options.chunk ?? 25);
+    this.state = {
+      variants: variants.map((v) => ({ label: v.label, status: 'waiting', rows: [], steps: 0, test: null, message: '', divergedAt: 0, seconds: 0 })),
+      steps,
+      parallel: options.parallel ?? true,
+      seconds: 0,
+      running: false,
+    };
+  }
+  private readonly chunk: number;
+
+  /** Trains every variant; resolves when all have ended (never rejects). */
+  async start(): Promise<CompareState> {
+    const t0 = now();
+    this.state.running = true;
+    this.onUpdate(this.state);
+    if (this.state.parallel) await Promise.all(this.variants.map((v, i) => this.runOne(v, i)));
+    else for (let i = 0; i < this.variants.length; i++) await this.runOne(this.variants[i]!, i);
+    this.state.seconds = (now() - t0) / 1000;
+    this.state.running = false;
+    this.onUpdate(this.state);
+    return this.state;
+  }
+
+  /** Stops every variant where it is (their rows so far stay) and frees the workers. */
+  stop(): void {
+    this.stopped = true;
+    for (const c of this.clients) c.terminate();
+    this.clients.length = 0;
+    for (const v of this.state.variants)
+      if (v.status === 'waiting' || v.status === 'starting' || v.status === 'running') {
+        v.status = 'stopped';
+        v.message = `stopped after ${v.steps} steps`;
+      }
+    this.onUpdate(this.state);
+  }
+
+  private async runOne(variant: Variant, index: number): Promise<void> {
+    const s = this.state.variants[index]!;
+    if (this.stopped) return;
+    const t0 = now();
+    s.status = 'starting';
+    this.onUpdate(this.state);
+    let client: VariantClient | null = null;
+    try {
+      client = await this.factory();
+      if (this.stopped) {
+        client.terminate();
+        return;
+      }
+      this.clients.push(client);
+      const info = await client.call('create', { spec: JSON.stringify(variant.spec) });
+      s.status = 'running';
+      while (!this.stopped && s.steps < this.state.steps) {
+        const n = Math.min(this.chunk, this.state.steps - s.steps);
+        let rows: Metrics[];
+        try {
+          rows = await client.call('step', { n });
+        } catch (e) {
+          const err = engineErrorOf(e);
+          if (this.stopped) return;
+          if (err.name === 'NonFiniteError') {
+            s.status = 'diverged';
+            s.divergedAt = err.step ?? s.steps + 1;
+            s.message = describeError(err);
+            break;
+          }
+          throw e;
+        }
+        s.rows.push(...rows);
+        s.steps += rows.length;
+        this.onUpdate(this.state);
+        if (rows.length === 0) break;
+      }
+      if (this.stopped) return;
+      if (info.hasTestSplit) s.test = await client.call('evaluate', { split: 'test' });
+      if (s.status === 'running') s.status = 'done';
+    } catch (e) {
+      if (this.stopped) return;
+      s.status = 'failed';
+      s.message = describeError(engineErrorOf(e));
+    } finally {
+      s.seconds = (now() - t0) / 1000;
+      if (client) {
+        client.terminate();
+        const k = this.clients.indexOf(client);
+        if (k >= 0) this.clients.splice(k, 1);
+      }
+      if (!this.stopped) this.onUpdate(this.state);
+    }
+  }
+}
+
+/** The mean of a metric over a variant's last `n` rows with a finite value (null: none). */
+export function recentMean(rows: Metrics[], key: string, n = 10): number | null {
+  let sum = 0;
+  let count = 0;
+  for (let i = rows.length - 1; i >= 0 && count < n; i--) {
+    const v = rows[i]![key];
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      sum += v;
+      count++;
+    }
+  }
+  return count > 0 ? sum / count : null;
+}
+
+/** The last finite value of a metric in a variant's rows (null when there is none). */
+export function lastValue(rows: Metrics[], key: string): number | null {
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const v = rows[i]![key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/** Fields worth comparing for a spec, with the spec's current value (absent: undefined). */
+export function compareFields(spec: Record<string, unknown>): Array<{ pointer: string; label: string; current: unknown }> {
+  const fields: Array<[string, string]> = [
+    ['/optimizer/lr', 'learning rate'],
+    ['/optimizer/momentum', 'momentum'],
+    ['/optimizer/type', 'optimizer'],
+    ['/training/batch_size', 'batch size'],
+    ['/training/l1', 'L1 weight'],
+    ['/training/l2', 'L2 weight'],
+    ['/training/clip_grad_norm', 'clip gradient norm'],
+    ['/seed', 'seed'],
+  ];
+  return fields
+    .filter(([p]) => p !== '/optimizer/momentum' || (getPointer(spec, '/optimizer/type') ?? 'sgd') === 'sgd')
+    .map(([pointer, label]) => ({ pointer, label, current: getPointer(spec, pointer) }));
+}
+
+/** Three values around a current number (x/10, x, x*10), or a sensible default. */
+export function suggestValues(pointer: string, current: unknown): string {
+  if (pointer === '/optimizer/type') return 'sgd, adam, rmsprop';
+  if (pointer === '/optimizer/momentum') return '0, 0.5, 0.9';
+  if (pointer === '/seed') return '0, 1, 2';
+  if (typeof current === 'number' && current > 0) {
+    if (Number.isInteger(current) && pointer.endsWith('batch_size')) return [Math.max(1, current / 4), current, current * 4].map(Math.round).join(', ');
+    return [current / 10, current, current * 10].map((v) => Number(v.toPrecision(3))).join(', ');
+  }
+  if (pointer.endsWith('/l1') || pointer.endsWith('/l2')) return '0, 0.001, 0.01';
+  if (pointer.endsWith('clip_grad_norm')) return '0.5, 1, 5';
+  return '';
+}

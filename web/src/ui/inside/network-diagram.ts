@@ -1,0 +1,640 @@
+// NetworkDiagramView (data-view "network-diagram"): the network as TensorFlow Playground
+// draws it. Runs of Linear layers are columns of units joined by one edge per weight, blue
+// for a negative weight and red for a positive one, wider for a larger |w|; a unit's fill is
+// its bias. Recurrent layers are a cell with its loop (unrolled over a few steps on demand),
+// embeddings, attention and the rest are blocks, a GAN is its generator and critic. Large
+// layers show their first units and how many more there are. Input: the worker's `weights`
+// snapshot (src/engine/weights.ts); it redraws on every snapshot, so it is live while training.
+// Hover, or focus and the arrow keys, read a unit, an edge or a block out; Page Down / Up
+// walk a unit's incoming weights; a click pins the read-out and emits `gradlab-select-parameter`
+// ({name, index}) for other views.
+// gradlabData: {kind, step, edges: [{param, row, col, weight, sign, color, width}], weight_count,
+// edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected}.
+import type { WeightsSnapshot } from '../../engine/weights';
+import { formatNumber } from '../../viz/scales';
+import {
+  biasColor,
+  buildDiagram,
+  edgeColor,
+  edgeWidth,
+  mlpStages,
+  type BlockStage,
+  type Column,
+  type Diagram,
+  type Edge,
+  type MlpStage,
+  type Stage,
+} from './network-diagram-model';
+import { el, emit, labelled, setGradlabData, viewRoot } from './view';
+import './network-diagram.css';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const UNIT_R = 10;
+const UNIT_GAP = 28;
+const COL_GAP = 120;
+const MIN_COL_GAP = 64; // a deep MLP's columns close up to this to fit the card
+const HEAD = 40; // column labels above the units
+const PAD = 44; // left and right of an MLP stage
+const BLOCK_W = 210;
+const SMALL_BLOCK_W = 120; // a block without parameters (last step, flatten, ...)
+const LINE_H = 15;
+const CHAR_W = 6.2; // px per character of the 11 px block text, for wrapping
+const LOOP_SPACE = 34; // above a recurrent cell, for its loop
+/** a diagram narrower than this share of its natural width scrolls instead */
+const MIN_SCALE = 0.75;
+const STAGE_GAP = 46;
+const ROW_TITLE = 22;
+/** steps an unrolled recurrent layer is drawn over */
+export const UNROLL_STEPS = 4;
+const CELL_W = 92;
+
+const HINT = 'Hover over a unit, an edge or a block, or focus the diagram and use the arrow keys (Page Down / Up: a unit’s incoming weights).';
+
+type Key = { kind: 'unit'; stage: number; column: number; unit: number } | { kind: 'edge'; stage: number; edge: number } | { kind: 'block'; stage: number };
+
+interface Placed {
+  stage: Stage;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** MLP: each column's x and its units' y */
+  colX: number[];
+  unitY: number[][];
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  parent?.appendChild(e);
+  return e;
+}
+
+function text(parent: Element, x: number, y: number, s: string, cls: string, anchor = 'middle'): SVGTextElement {
+  const t = svg('text', { x, y, class: cls, 'text-anchor': anchor }, parent);
+  t.textContent = s;
+  return t;
+}
+
+function keyString(k: Key): string {
+  return k.kind === 'unit' ? `u:${k.stage}:${k.column}:${k.unit}` : k.kind === 'edge' ? `e:${k.stage}:${k.edge}` : `b:${k.stage}`;
+}
+
+function parseKey(s: string | null | undefined): Key | null {
+  if (!s) return null;
+  const [kind, ...n] = s.split(':');
+  const v = n.map(Number);
+  if (kind === 'u' && v.length === 3) return { kind: 'unit', stage: v[0]!, column: v[1]!, unit: v[2]! };
+  if (kind === 'e' && v.length === 2) return { kind: 'edge', stage: v[0]!, edge: v[1]! };
+  if (kind === 'b' && v.length === 1) return { kind: 'block', stage: v[0]! };
+  return null;
+}
+
+function blockWidth(s: BlockStage, unrolled: boolean): number {
+  if (s.recurrent && unrolled) return UNROLL_STEPS * CELL_W + 40;
+  return s.params.length > 0 ? BLOCK_W : SMALL_BLOCK_W;
+}
+
+/** Words into lines of at most `chars` characters. */
+export function wrap(line: string, chars: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of line.split(' ')) {
+    if (cur && cur.length + 1 + word.length > chars) {
+      out.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** A parameter's short name in a block: weight_hh_l0 -> W_hh, bias -> b, ..._reverse -> (rev). */
+export function shortName(name: string): string {
+  const last = name.split('.').pop() ?? name;
+  const rev = last.endsWith('_reverse') ? ' rev' : '';
+  const base = last.replace(/_reverse$/, '').replace(/_l0$/, '');
+  const m = /^(weight|bias)(?:_(.*))?$/.exec(base);
+  return m ? `${m[1] === 'weight' ? 'W' : 'b'}${m[2] ? `_${m[2]}` : ''}${rev}` : base + rev;
+}
+
+/** The text lines a folded block draws under its title. */
+function blockLines(s: BlockStage, w: number): string[] {
+  const chars = Math.floor((w - 12) / CHAR_W);
+  return s.lines.flatMap((l) => wrap(l, chars)).slice(0, 4);
+}
+
+function blockHeight(s: BlockStage, unrolled: boolean): number {
+  if (s.recurrent && unrolled) return 150;
+  const lines = blockLines(s, blockWidth(s, unrolled)).length + (s.params.length > 0 ? 1 : 0);
+  return 30 + LINE_H * lines + 8 + (s.recurrent ? LOOP_SPACE : 0);
+}
+
+function mlpHeight(s: MlpStage): number {
+  return Math.max(...s.columns.map((c) => c.units.length * UNIT_GAP + (c.more > 0 ? 22 : 0)));
+}
+
+/** Structure only (what is drawn, not the values): a change rebuilds the SVG. */
+function signature(d: Diagram, unrolled: boolean): string {
+  const stage = (s: Stage): string =>
+    s.kind === 'mlp' ? `m${s.columns.map((c) => `${c.label}/${c.size}/${c.units.length}/${c.activation}`).join(',')}` : `b${s.type}/${s.title}/${s.lines.length}`;
+  return `${d.kind}|${unrolled}|${d.rows.map((r) => `${r.title}:${r.stages.map(stage).join(';')}`).join('|')}`;
+}
+
+export class NetworkDiagramView {
+  readonly root: HTMLDivElement;
+  private readonly frame: HTMLDivElement;
+  private readonly readout: HTMLParagraphElement;
+  private readonly unroll: HTMLInputElement;
+  private readonly unrollRow: HTMLDivElement;
+  private readonly status: HTMLParagraphElement;
+  private svgEl: SVGSVGElement | null = null;
+  private diagram: Diagram | null = null;
+  private stages: Stage[] = [];
+  private placed: Placed[] = [];
+  private sig = '';
+  private step: number | null = null;
+  private updates = 0;
+  /** drawn elements by key (edges, units, blocks' value lines) */
+  private edgeEls: SVGLineElement[][] = [];
+  private unitEls: SVGCircleElement[][][] = [];
+  private blockValueEls: SVGTextElement[][] = [];
+  private focusRing: SVGGElement | null = null;
+  private current: Key | null = null;
+  private pinned = false;
+  private keyboard = false;
+
+  constructor(host: HTMLElement, private readonly options: { onSelect?: (d: { name: string; index: number[] }) => void } = {}) {
+    this.root = viewRoot(
+      host,
+      'network-diagram',
+      'The network: each Linear layer’s weights as edges between units (blue negative, red positive, wider for a larger |w|), each unit filled by its bias; other layers as blocks. Live while training.',
+    ).root;
+    this.status = el('p', 'gl-nd-status');
+    this.unroll = el('input');
+    this.unroll.type = 'checkbox';
+    this.unroll.addEventListener('change', () => this.redraw(true));
+    this.unrollRow = el('div', 'gl-row');
+    this.unrollRow.appendChild(labelled(`Unroll the recurrent layer over ${UNROLL_STEPS} steps`, this.unroll));
+    this.unrollRow.hidden = true;
+    this.frame = el('div', 'gl-nd-frame');
+    this.readout = el('p', 'gl-readout', HINT);
+    this.readout.id = `gl-nd-readout-${Math.random().toString(36).slice(2, 9)}`;
+    this.readout.setAttribute('aria-live', 'polite');
+    this.root.append(this.status, this.unrollRow, this.frame, this.readout);
+    setGradlabData(this.root, { kind: null, step: null, edges: [], weight_count: 0, edges_drawn: 0, columns: [], units: [], blocks: [], unrolled: false, selected: null, updates: 0 });
+  }
+
+  update(data: WeightsSnapshot | { weights: WeightsSnapshot; step?: number }): void {
+    const snap = 'weights' in data ? data.weights : data;
+    this.step = 'weights' in data && typeof data.step === 'number' ? data.step : null;
+    this.diagram = buildDiagram(snap);
+    this.updates++;
+    this.redraw(false);
+  }
+
+  dispose(): void {
+    this.root.remove();
+  }
+
+  private redraw(force: boolean): void {
+    const d = this.diagram;
+    if (!d) return;
+    const unrolled = this.unroll.checked;
+    this.stages = d.rows.flatMap((r) => r.stages);
+    this.unrollRow.hidden = !this.stages.some((s) => s.kind === 'block' && s.recurrent);
+    const sig = signature(d, unrolled);
+    if (force || sig !== this.sig || !this.svgEl) {
+      this.sig = sig;
+      this.build(d, unrolled);
+    }
+    this.paint();
+    this.publish(unrolled);
+    if (this.current) this.show(this.current, false);
+  }
+
+  /** Lays the diagram out and creates its elements (values are set by paint()). */
+  private build(d: Diagram, unrolled: boolean): void {
+    const root = svg('svg', { class: 'gl-nd-svg', tabindex: 0, role: 'group', 'aria-describedby': this.readout.id });
+    root.setAttribute('aria-label', 'Network diagram. Arrow keys move between units and blocks; Page Down and Page Up step through a unit’s incoming weights; Enter pins the read-out.');
+    const defs = svg('defs', {}, root);
+    const marker = svg('marker', { id: `${this.readout.id}-arrow`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'gl-nd-arrowhead' }, marker);
+    const arrow = `url(#${this.readout.id}-arrow)`;
+    this.placed = [];
+    this.edgeEls = [];
+    this.unitEls = [];
+    this.blockValueEls = [];
+    let y = 8;
+    let width = 0;
+    let index = 0;
+    // a row wider than the card can show at MIN_SCALE goes on in a new line below
+    const room = Math.max(520, ((this.frame.clientWidth || 600) - 8) / MIN_SCALE); // 8: the frame's padding
+    const colGap = (s: MlpStage): number => Math.max(MIN_COL_GAP, Math.min(COL_GAP, (room - 16 - 2 * PAD) / Math.max(1, s.columns.length - 1)));
+    const stageW = (s: Stage): number => (s.kind === 'mlp' ? (s.columns.length - 1) * colGap(s) + 2 * PAD : blockWidth(s, unrolled));
+    const stageH = (s: Stage): number => (s.kind === 'mlp' ? mlpHeight(s) + HEAD : blockHeight(s, unrolled));
+    for (const row of d.rows) {
+      if (row.title) {
+        text(root, 8, y + 14, row.title, 'gl-nd-row-title', 'start');
+        y += ROW_TITLE;
+      }
+      const lines: Stage[][] = [[]];
+      let used = 8;
+      for (const s of row.stages) {
+        const w = stageW(s) + STAGE_GAP;
+        if (used + w > room && lines[lines.length - 1]!.length > 0) {
+          lines.push([]);
+          used = 8 + STAGE_GAP;
+        }
+        lines[lines.length - 1]!.push(s);
+        used += w;
+      }
+      lines.forEach((line, li) => {
+        const rowH = Math.max(60, ...line.map(stageH));
+        let x = li > 0 ? 8 + STAGE_GAP : 8;
+        line.forEach((s) => {
+          const w = stageW(s);
+          const p: Placed = { stage: s, x, y, w, h: rowH, colX: [], unitY: [] };
+          if (index > 0 && s !== row.stages[0]) svg('line', { x1: x - STAGE_GAP + 4, y1: y + rowH / 2, x2: x - 4, y2: y + rowH / 2, class: 'gl-nd-flow', 'marker-end': arrow }, root);
+          if (s.kind === 'mlp') this.buildMlp(root, p, s, index, colGap(s));
+          else this.buildBlock(root, p, s, index, unrolled, arrow);
+          this.placed.push(p);
+          index++;
+          x += w + STAGE_GAP;
+        });
+        width = Math.max(width, x - STAGE_GAP + 8);
+        y += rowH + 16;
+      });
+    }
+    this.focusRing = svg('g', { class: 'gl-nd-focus' }, root);
+    root.setAttribute('viewBox', `0 0 ${width} ${y}`);
+    root.setAttribute('width', String(width));
+    root.setAttribute('height', String(y));
+    // scaled down to the card's width, but not below MIN_SCALE (then it scrolls)
+    root.style.minWidth = `${Math.round(width * MIN_SCALE)}px`;
+    root.addEventListener('pointermove', (e) => this.hover(e));
+    root.addEventListener('pointerleave', () => {
+      if (!this.pinned && !this.keyboard) this.show(null, false);
+    });
+    root.addEventListener('click', (e) => this.click(e));
+    root.addEventListener('keydown', (e) => this.key(e));
+    root.addEventListener('focus', () => {
+      this.keyboard = true;
+      if (!this.current) this.show(this.firstKey(), false);
+    });
+    root.addEventListener('blur', () => {
+      this.keyboard = false;
+      if (!this.pinned) this.show(null, false);
+    });
+    this.svgEl?.remove();
+    this.svgEl = root;
+    this.frame.appendChild(root);
+    if (this.current && !this.exists(this.current)) {
+      this.current = null;
+      this.pinned = false;
+    }
+  }
+
+  private buildMlp(root: SVGSVGElement, p: Placed, s: MlpStage, index: number, gap: number): void {
+    const g = svg('g', { class: 'gl-nd-mlp' }, root);
+    const top = p.y + HEAD;
+    const bodyH = p.h - HEAD;
+    s.columns.forEach((c, ci) => {
+      const cx = p.x + PAD + ci * gap;
+      p.colX.push(cx);
+      const colH = c.units.length * UNIT_GAP + (c.more > 0 ? 22 : 0);
+      const y0 = top + (bodyH - colH) / 2 + UNIT_GAP / 2;
+      p.unitY.push(c.units.map((_, i) => y0 + i * UNIT_GAP));
+      // closed-up columns (a deep MLP) use short labels: "h3", "16 · σ"
+      const narrow = gap < 100;
+      const act = c.activation && narrow ? c.activation.replace('sigmoid', 'σ').replace('leaky_relu', 'lrelu') : c.activation;
+      text(g, cx, p.y + 14, narrow ? c.label.replace(/^hidden /, 'h') : c.label, 'gl-nd-col-title');
+      text(g, cx, p.y + 28, `${c.size}${act ? ` · ${act}` : ''}`, 'gl-nd-col-sub');
+      if (c.more > 0) text(g, cx, y0 + c.units.length * UNIT_GAP - 4, `… ${c.more} more`, 'gl-nd-more');
+    });
+    // edges under the units; a wide transparent twin on top of each makes thin ones easy to hover
+    const edges = svg('g', { class: 'gl-nd-edges' }, g);
+    const hits = svg('g', { class: 'gl-nd-hits' }, g);
+    const els: SVGLineElement[] = [];
+    s.edges.forEach((e, ei) => {
+      const x1 = p.colX[e.from]!;
+      const x2 = p.colX[e.from + 1]!;
+      const y1 = p.unitY[e.from]![e.col]!;
+      const y2 = p.unitY[e.from + 1]![e.row]!;
+      els.push(svg('line', { x1: x1 + UNIT_R, y1, x2: x2 - UNIT_R, y2, class: 'gl-nd-edge' }, edges));
+      svg('line', { x1: x1 + UNIT_R, y1, x2: x2 - UNIT_R, y2, class: 'gl-nd-hit', 'data-key': keyString({ kind: 'edge', stage: index, edge: ei }) }, hits);
+    });
+    this.edgeEls[index] = els;
+    const units = svg('g', { class: 'gl-nd-units' }, g);
+    this.unitEls[index] = s.columns.map((c, ci) =>
+      c.units.map((_, ui) =>
+        svg('circle', { cx: p.colX[ci]!, cy: p.unitY[ci]![ui]!, r: UNIT_R, class: 'gl-nd-unit', 'data-key': keyString({ kind: 'unit', stage: index, column: ci, unit: ui }) }, units),
+      ),
+    );
+  }
+
+  private buildBlock(root: SVGSVGElement, p: Placed, s: BlockStage, index: number, unrolled: boolean, arrow: string): void {
+    const g = svg('g', { class: `gl-nd-block gl-nd-block-${s.type}`, 'data-key': keyString({ kind: 'block', stage: index }) }, root);
+    const loopSpace = s.recurrent ? LOOP_SPACE : 0;
+    const boxH = blockHeight(s, false) - loopSpace;
+    const by = s.recurrent && unrolled ? p.y + (p.h - 130) / 2 + 16 : p.y + (p.h - boxH - loopSpace) / 2 + loopSpace;
+    const values: SVGTextElement[] = [];
+    if (s.recurrent && unrolled) {
+      // the same cell at steps 1..N: x_t in from below, h_t on to the next step
+      text(g, p.x + p.w / 2, by - 16, `${s.title} unrolled: the same weights at every step`, 'gl-nd-block-title');
+      for (let t = 0; t < UNROLL_STEPS; t++) {
+        const cx = p.x + 20 + t * CELL_W;
+        svg('rect', { x: cx, y: by, width: CELL_W - 26, height: 56, rx: 8, class: 'gl-nd-box' }, g);
+        text(g, cx + (CELL_W - 26) / 2, by + 24, s.recurrent.cell.toUpperCase(), 'gl-nd-block-title');
+        text(g, cx + (CELL_W - 26) / 2, by + 42, `h_${t + 1}`, 'gl-nd-block-line');
+        svg('line', { x1: cx + (CELL_W - 26) / 2, y1: by + 84, x2: cx + (CELL_W - 26) / 2, y2: by + 58, class: 'gl-nd-flow', 'marker-end': arrow }, g);
+        text(g, cx + (CELL_W - 26) / 2, by + 98, `x_${t + 1}`, 'gl-nd-block-line');
+        if (t > 0) svg('line', { x1: cx - 26, y1: by + 28, x2: cx - 2, y2: by + 28, class: 'gl-nd-flow', 'marker-end': arrow }, g);
+      }
+      svg('line', { x1: p.x + 2, y1: by + 28, x2: p.x + 18, y2: by + 28, class: 'gl-nd-flow', 'marker-end': arrow }, g);
+      text(g, p.x + 4, by + 18, 'h_0', 'gl-nd-block-line', 'start');
+      values.push(text(g, p.x + p.w / 2, by + 122, '', 'gl-nd-block-line'));
+    } else {
+      svg('rect', { x: p.x, y: by, width: p.w, height: boxH, rx: 10, class: 'gl-nd-box' }, g);
+      text(g, p.x + p.w / 2, by + 20, s.title, 'gl-nd-block-title');
+      const lines = blockLines(s, p.w);
+      lines.forEach((line, i) => text(g, p.x + p.w / 2, by + 38 + i * LINE_H, line, 'gl-nd-block-line'));
+      if (s.params.length > 0) values.push(text(g, p.x + p.w / 2, by + 38 + lines.length * LINE_H, '', 'gl-nd-block-line gl-nd-block-value'));
+      if (s.recurrent) {
+        // the loop: h_t leaves the cell's top right and comes back as h_{t-1} at its top left
+        const l = p.x + p.w * 0.3;
+        const r = p.x + p.w * 0.7;
+        svg('path', { d: `M${r},${by} C${r},${by - 34} ${l},${by - 34} ${l},${by - 2}`, class: 'gl-nd-loop', 'marker-end': arrow }, g);
+        text(g, r + 8, by - 14, 'h_{t−1} through W_hh', 'gl-nd-block-line', 'start');
+      }
+    }
+    this.blockValueEls[index] = values;
+  }
+
+  /** Sets the values: edge colours and widths, bias fills, blocks' norms. */
+  private paint(): void {
+    this.stages.forEach((s, i) => {
+      if (s.kind === 'mlp') {
+        const els = this.edgeEls[i] ?? [];
+        s.edges.forEach((e, ei) => {
+          const line = els[ei];
+          if (!line) return;
+          line.setAttribute('stroke', edgeColor(e.weight, s.maxAbs));
+          line.setAttribute('stroke-width', edgeWidth(e.weight, s.maxAbs).toFixed(2));
+          line.setAttribute('stroke-opacity', (0.35 + 0.65 * Math.min(1, Math.abs(e.weight) / (s.maxAbs || 1))).toFixed(2));
+        });
+        s.columns.forEach((c, ci) =>
+          c.units.forEach((u, ui) => {
+            const fill = biasColor(u.bias, s.maxAbsBias);
+            const circle = this.unitEls[i]?.[ci]?.[ui];
+            if (!circle) return;
+            if (fill) circle.setAttribute('fill', fill);
+            else circle.removeAttribute('fill');
+            circle.classList.toggle('gl-nd-nobias', fill === null);
+          }),
+        );
+      } else {
+        const v = this.blockValueEls[i]?.[0];
+        if (v) v.textContent = s.params.slice(0, 2).map((p) => `‖${shortName(p.name)}‖ ${formatNumber(p.norm)}`).join(' · ');
+      }
+    });
+    const stages = this.diagram ? mlpStages(this.diagram) : [];
+    const weights = stages.reduce((n, s) => n + s.weightCount, 0);
+    const drawn = stages.reduce((n, s) => n + s.edges.length, 0);
+    const bits = [this.step !== null ? `training step ${this.step}` : `update ${this.updates}`];
+    if (weights > 0) bits.push(drawn === weights ? `${weights} weights, one edge each` : `${drawn} of ${weights} weights drawn (large layers show their first units)`);
+    this.status.textContent = bits.join(' · ');
+  }
+
+  private publish(unrolled: boolean): void {
+    const edges: unknown[] = [];
+    const columns: unknown[] = [];
+    const units: unknown[] = [];
+    const blocks: unknown[] = [];
+    let weightCount = 0;
+    this.stages.forEach((s, i) => {
+      if (s.kind === 'mlp') {
+        weightCount += s.weightCount;
+        for (const e of s.edges) edges.push({ stage: i, param: e.param, row: e.row, col: e.col, weight: e.weight, sign: Math.sign(e.weight), color: edgeColor(e.weight, s.maxAbs), width: edgeWidth(e.weight, s.maxAbs) });
+        s.columns.forEach((c, ci) => {
+          columns.push({ stage: i, label: c.label, size: c.size, shown: c.units.length, more: c.more, activation: c.activation });
+          for (const u of c.units) units.push({ stage: i, column: ci, index: u.index, bias: u.bias, bias_param: c.biasParam, fill: biasColor(u.bias, s.maxAbsBias) });
+        });
+      } else {
+        blocks.push({ stage: i, type: s.type, title: s.title, recurrent: s.recurrent !== null, steps_drawn: s.recurrent ? (unrolled ? UNROLL_STEPS : 1) : null, params: s.params });
+      }
+    });
+    setGradlabData(this.root, {
+      kind: this.diagram?.kind ?? null,
+      step: this.step,
+      rows: this.diagram?.rows.map((r) => ({ title: r.title, stages: r.stages.map((s) => (s.kind === 'mlp' ? 'mlp' : s.type)) })) ?? [],
+      edges,
+      weight_count: weightCount,
+      edges_drawn: edges.length,
+      columns,
+      units,
+      blocks,
+      unrolled,
+      selected: this.current ? { key: keyString(this.current), pinned: this.pinned, text: this.readout.textContent } : null,
+      updates: this.updates,
+    });
+  }
+
+  // --- read-outs ---------------------------------------------------------------------
+
+  private columnLabel(s: MlpStage, c: Column): string {
+    return c.label + (s.title ? ` (${s.title.split(':')[0]})` : '');
+  }
+
+  describe(k: Key): string {
+    const s = this.stages[k.stage];
+    if (!s) return HINT;
+    if (k.kind === 'block' && s.kind === 'block') {
+      const params = s.params.map((p) => `${p.name} [${p.shape.join('×')}] ‖·‖ ${formatNumber(p.norm)}`).join('; ');
+      return `${s.title}: ${s.lines.join('; ')}${params ? `. Parameters: ${params}` : ''}`;
+    }
+    if (s.kind !== 'mlp') return HINT;
+    if (k.kind === 'unit') {
+      const c = s.columns[k.column];
+      const u = c?.units[k.unit];
+      if (!c || !u) return HINT;
+      if (k.column === 0) return `${this.columnLabel(s, c)}, unit ${u.index + 1} of ${c.size}`;
+      const act = c.activation ? `, then ${c.activation}` : '';
+      const bias = c.biasParam && u.bias !== null ? `bias ${c.biasParam}[${u.index}] = ${formatNumber(u.bias, 4)}` : 'no bias';
+      return `${this.columnLabel(s, c)}, unit ${u.index + 1} of ${c.size}${act}: ${bias}; ${s.columns[k.column - 1]!.units.length} incoming weights (Page Down)`;
+    }
+    if (k.kind === 'edge') {
+      const e = s.edges[k.edge];
+      if (!e) return HINT;
+      const a = s.columns[e.from]!;
+      const b = s.columns[e.from + 1]!;
+      return `${e.param}[${e.row}, ${e.col}] = ${formatNumber(e.weight, 4)} (${e.weight < 0 ? 'negative: blue' : e.weight > 0 ? 'positive: red' : 'zero'}): ${a.label} unit ${e.col + 1} → ${b.label} unit ${e.row + 1}`;
+    }
+    return HINT;
+  }
+
+  private exists(k: Key): boolean {
+    const s = this.stages[k.stage];
+    if (!s) return false;
+    if (k.kind === 'block') return s.kind === 'block';
+    if (s.kind !== 'mlp') return false;
+    if (k.kind === 'edge') return k.edge < s.edges.length;
+    return k.unit < (s.columns[k.column]?.units.length ?? 0);
+  }
+
+  private show(k: Key | null, announce: boolean): void {
+    this.current = k && this.exists(k) ? k : null;
+    const ring = this.focusRing;
+    ring?.replaceChildren();
+    const cur = this.current;
+    this.readout.textContent = cur ? this.describe(cur) : HINT;
+    if (cur && ring) {
+      const p = this.placed[cur.stage]!;
+      if (cur.kind === 'unit') svg('circle', { cx: p.colX[cur.column]!, cy: p.unitY[cur.column]![cur.unit]!, r: UNIT_R + 4, class: 'gl-nd-ring' }, ring);
+      else if (cur.kind === 'edge') {
+        const e = (p.stage as MlpStage).edges[cur.edge]!;
+        svg('line', { x1: p.colX[e.from]! + UNIT_R, y1: p.unitY[e.from]![e.col]!, x2: p.colX[e.from + 1]! - UNIT_R, y2: p.unitY[e.from + 1]![e.row]!, class: 'gl-nd-ring' }, ring);
+      } else svg('rect', { x: p.x - 4, y: p.y - 4, width: p.w + 8, height: p.h + 8, rx: 12, class: 'gl-nd-ring' }, ring);
+    }
+    if (announce) this.publish(this.unroll.checked);
+    else {
+      const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+      if (data) data['selected'] = cur ? { key: keyString(cur), pinned: this.pinned, text: this.readout.textContent } : null;
+    }
+  }
+
+  private hover(e: PointerEvent): void {
+    if (this.pinned) return;
+    const target = (e.target as Element | null)?.closest?.('[data-key]');
+    const k = parseKey(target?.getAttribute('data-key'));
+    if (k) this.show(k, false);
+    else if (!this.keyboard) this.show(null, false);
+  }
+
+  private click(e: MouseEvent): void {
+    const target = (e.target as Element | null)?.closest?.('[data-key]');
+    const k = parseKey(target?.getAttribute('data-key'));
+    if (!k) {
+      this.pinned = false;
+      this.show(null, false);
+      return;
+    }
+    const same = this.current && keyString(this.current) === keyString(k);
+    this.pinned = !(same && this.pinned);
+    this.show(k, false);
+    if (this.pinned) this.select(k);
+  }
+
+  /** Tells other views which parameter (and element) was picked. */
+  private select(k: Key): void {
+    const s = this.stages[k.stage];
+    if (!s) return;
+    let detail: { name: string; index: number[] } | null = null;
+    if (s.kind === 'mlp' && k.kind === 'edge') {
+      const e = s.edges[k.edge]!;
+      detail = { name: e.param, index: [e.row, e.col] };
+    } else if (s.kind === 'mlp' && k.kind === 'unit') {
+      const c = s.columns[k.column]!;
+      if (c.biasParam) detail = { name: c.biasParam, index: [c.units[k.unit]!.index] };
+    } else if (s.kind === 'block' && s.params[0]) detail = { name: s.params[0].name, index: [] };
+    if (detail) emit(this.root, 'select-parameter', detail, this.options.onSelect);
+  }
+
+  /** Groups for the arrow keys: each MLP column (its units), each block. */
+  private groups(): Key[][] {
+    const out: Key[][] = [];
+    this.stages.forEach((s, i) => {
+      if (s.kind === 'mlp') s.columns.forEach((c, ci) => out.push(c.units.map((_, ui) => ({ kind: 'unit', stage: i, column: ci, unit: ui }))));
+      else out.push([{ kind: 'block', stage: i }]);
+    });
+    return out.filter((g) => g.length > 0);
+  }
+
+  private firstKey(): Key | null {
+    return this.groups()[0]?.[0] ?? null;
+  }
+
+  private key(e: KeyboardEvent): void {
+    const groups = this.groups();
+    if (groups.length === 0) return;
+    let cur = this.current;
+    // an edge's position for moving on: its output unit
+    if (cur?.kind === 'edge') {
+      const s = this.stages[cur.stage] as MlpStage;
+      const edge = s.edges[cur.edge]!;
+      if (e.key !== 'PageDown' && e.key !== 'PageUp') cur = { kind: 'unit', stage: cur.stage, column: edge.from + 1, unit: s.columns[edge.from + 1]!.units.findIndex((u) => u.index === edge.row) };
+    }
+    const gi = cur ? groups.findIndex((g) => g.some((k) => keyString(k) === keyString(cur!))) : -1;
+    const pos = gi >= 0 ? groups[gi]!.findIndex((k) => keyString(k) === keyString(cur!)) : 0;
+    let next: Key | null = null;
+    const at = (g: number, p: number): Key => {
+      const grp = groups[Math.max(0, Math.min(groups.length - 1, g))]!;
+      return grp[Math.max(0, Math.min(grp.length - 1, p))]!;
+    };
+    switch (e.key) {
+      case 'ArrowRight':
+        next = at(gi + 1, pos);
+        break;
+      case 'ArrowLeft':
+        next = at(Math.max(0, gi - 1), pos);
+        break;
+      case 'ArrowDown':
+        next = at(Math.max(0, gi), pos + 1);
+        break;
+      case 'ArrowUp':
+        next = at(Math.max(0, gi), pos - 1);
+        break;
+      case 'Home':
+        next = at(0, 0);
+        break;
+      case 'End':
+        next = at(groups.length - 1, 0);
+        break;
+      case 'PageDown':
+      case 'PageUp':
+        next = this.nextEdge(this.current, e.key === 'PageDown' ? 1 : -1);
+        break;
+      case 'Enter':
+        if (this.current) {
+          this.pinned = !this.pinned;
+          if (this.pinned) this.select(this.current);
+          this.show(this.current, false);
+        }
+        e.preventDefault();
+        return;
+      case 'Escape':
+        this.pinned = false;
+        this.show(null, false);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    if (next) this.show(next, false);
+  }
+
+  /** The next (dir 1) or previous incoming edge of the current unit, or after the current edge. */
+  private nextEdge(cur: Key | null, dir: number): Key | null {
+    if (!cur || cur.kind === 'block') return cur;
+    const s = this.stages[cur.stage];
+    if (!s || s.kind !== 'mlp') return cur;
+    let column: number;
+    let row: number;
+    let from = -1;
+    if (cur.kind === 'unit') {
+      if (cur.column === 0) return cur;
+      column = cur.column;
+      row = s.columns[column]!.units[cur.unit]!.index;
+    } else {
+      const e = s.edges[cur.edge]!;
+      column = e.from + 1;
+      row = e.row;
+      from = cur.edge;
+    }
+    const incoming = s.edges.map((e, i) => [e, i] as [Edge, number]).filter(([e]) => e.from === column - 1 && e.row === row).map(([, i]) => i);
+    if (incoming.length === 0) return cur;
+    const at = incoming.indexOf(from);
+    const n = at < 0 ? (dir > 0 ? 0 : incoming.length - 1) : (at + dir + incoming.length) % incoming.length;
+    return { kind: 'edge', stage: cur.stage, edge: incoming[n]! };
+  }
+}

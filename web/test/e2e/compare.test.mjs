@@ -1,0 +1,76 @@
+// Variants side by side in the page (issue 9, "compare mode"): on the XOR lesson the
+// Compare card trains three learning rates, each in its own engine worker, overlays their
+// losses, and fills the table; the figures are the engine's (a variant equals a fresh run of
+// the same spec), a bad value is an error naming the field, and a diverging learning rate
+// ends alone. Then the same three one after another, to report the parallel speed-up the
+// page measured (a diagnostic: the machine may be busy, so it is not asserted).
+import { test } from 'node:test';
+import { assert, useBrowser, openPage, openApp, viewData, screenshot, trainSteps } from './helpers.mjs';
+
+const env = useBrowser();
+
+async function runCompare(page, values, { steps = 150, parallel = true } = {}) {
+  const card = page.locator('#compare-card');
+  await card.scrollIntoViewIfNeeded();
+  await page.locator('#compare-field').selectOption('/optimizer/lr');
+  await page.locator('#compare-values').fill(values);
+  await page.locator('#compare-steps').fill(String(steps));
+  await page.locator('#compare-parallel').setChecked(parallel);
+  await page.locator('#compare-run').click();
+  return viewData(page, 'compare', (d) => d.state && !d.state.running && d.state.variants.length === values.split(',').length, { timeout: 90_000 });
+}
+
+test('compare: three learning rates in three workers, overlaid, with their final figures', { timeout: 240_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=xor');
+  await page.locator('#compare-card').waitFor();
+
+  // A bad value names what was wrong, and nothing starts.
+  await page.locator('#compare-field').selectOption('/optimizer/lr');
+  await page.locator('#compare-values').fill('0.1, 0.1');
+  await page.locator('#compare-run').click();
+  await page.getByText('the value 0.1 is given twice').waitFor();
+
+  const d = await runCompare(page, '0.03, 0.3, 60');
+  const byLabel = Object.fromEntries(d.state.variants.map((v) => [v.label, v]));
+  assert.deepEqual(d.state.variants.map((v) => v.label), ['0.03', '0.3', '60']);
+  for (const label of ['0.03', '0.3']) {
+    assert.equal(byLabel[label].status, 'done', `${label}: ${byLabel[label].message}`);
+    assert.equal(byLabel[label].steps, 150);
+    assert.equal(byLabel[label].rows.length, 150);
+    assert.ok(byLabel[label].test && Number.isFinite(byLabel[label].test.accuracy), `${label}: a test evaluation`);
+  }
+  const last = (v) => v.rows[v.rows.length - 1].loss;
+  assert.ok(last(byLabel['0.3']) < last(byLabel['0.03']), `lr 0.3 ends lower than 0.03 after 150 steps (${last(byLabel['0.3'])} vs ${last(byLabel['0.03'])})`);
+  assert.ok(byLabel['0.3'].test.accuracy > 0.9, `lr 0.3 solves XOR (test accuracy ${byLabel['0.3'].test.accuracy})`);
+  // lr 60 with momentum 0.9 either diverges (and says at which step) or ends far worse.
+  const wild = byLabel['60'];
+  assert.ok(wild.status === 'diverged' ? wild.divergedAt > 0 : last(wild) > last(byLabel['0.3']), `lr 60: ${wild.status} ${wild.message}`);
+  // The table has one row per variant with its status; the chart one series per variant.
+  assert.equal(await page.locator('.compare-table tbody tr').count(), 3);
+  assert.equal(await page.locator('.compare-table tbody tr[data-variant="0.3"]').getAttribute('data-status'), 'done');
+  assert.equal(await page.locator('#compare-card .gl-legend').getByText('0.03', { exact: true }).count(), 1);
+  await screenshot(page, 'compare-lr', page.locator('#compare-card'));
+
+  // The variant is the engine's own run: the page's session (lr 0.3, the lesson's) trained
+  // 150 steps on the same seed gives the same losses.
+  await trainSteps(page, 150);
+  const curves = await viewData(page, 'curves', (c) => c.train.length >= 150);
+  assert.deepEqual(
+    curves.train.slice(0, 150).map((r) => r.loss),
+    byLabel['0.3'].rows.map((r) => r.loss),
+    'the lr 0.3 variant equals the main session at lr 0.3',
+  );
+
+  // One after another gives the same numbers; then in parallel again (both with the module
+  // compiled and cached by now) for the speed-up the page measured. A diagnostic only: the
+  // machine may be busy, and CI's has 2 cores.
+  const sequential = await runCompare(page, '0.03, 0.3, 60', { parallel: false });
+  assert.deepEqual(
+    sequential.state.variants.map((v) => v.rows.map((r) => r.loss)),
+    d.state.variants.map((v) => v.rows.map((r) => r.loss)),
+    'one after another gives the same numbers as in parallel',
+  );
+  const again = await runCompare(page, '0.03, 0.3, 60');
+  t.diagnostic(`3 variants x 150 steps: ${again.state.seconds.toFixed(2)} s in parallel, ${sequential.state.seconds.toFixed(2)} s one after another (speed-up ${(sequential.state.seconds / again.state.seconds).toFixed(2)}x on this machine)`);
+});

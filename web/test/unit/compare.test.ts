@@ -1,0 +1,159 @@
+// Variants side by side (src/engine/compare.ts) with fake engine clients: the variants'
+// specs, errors that name what was wrong, one client per variant running at the same time
+// (or one after another), divergence and failure per variant, and stopping.
+import { describe, expect, it } from 'vitest';
+import { CompareRun, compareFields, lastValue, parseVariants, recentMean, suggestValues, type VariantClient } from '../../src/engine/compare';
+import { EngineCallError } from '../../src/engine/client';
+import type { Metrics } from '../../src/engine/types';
+
+const base = { version: 1, optimizer: { type: 'sgd', lr: 0.1 }, training: { steps: 100 }, model: { layers: [{ type: 'linear', in: 2, out: 1 }] } };
+
+describe('parseVariants', () => {
+  it('makes one spec per value at the pointer, the base left alone', () => {
+    const r = parseVariants(base, '/optimizer/lr', '0.01, 0.1,1');
+    if ('error' in r) throw new Error(r.error);
+    expect(r.variants.map((v) => v.label)).toEqual(['0.01', '0.1', '1']);
+    expect(r.variants.map((v) => (v.spec.optimizer as { lr: number }).lr)).toEqual([0.01, 0.1, 1]);
+    expect(base.optimizer.lr).toBe(0.1);
+  });
+  it('reads JSON values and bare words, and commas inside brackets', () => {
+    const r = parseVariants(base, '/optimizer/type', 'sgd, "adam", rmsprop');
+    if ('error' in r) throw new Error(r.error);
+    expect(r.variants.map((v) => v.value)).toEqual(['sgd', 'adam', 'rmsprop']);
+    const a = parseVariants(base, '/training/l1', '[1, 2], true');
+    if ('error' in a) throw new Error(a.error);
+    expect(a.variants.map((v) => v.value)).toEqual([[1, 2], true]);
+    const layer = parseVariants(base, '/model/layers/0/out', '1, 4');
+    if ('error' in layer) throw new Error(layer.error);
+    expect((layer.variants[1]!.spec.model as { layers: Array<{ out: number }> }).layers[0]!.out).toBe(4);
+  });
+  it('says what is wrong', () => {
+    const err = (p: string, t: string) => {
+      const r = parseVariants(base, p, t);
+      return 'error' in r ? r.error : '';
+    };
+    expect(err('optimizer/lr', '1')).toMatch(/JSON pointer/);
+    expect(err('/nothing/here/lr', '1')).toMatch(/\/nothing\/here/);
+    expect(err('/optimizer/lr', ' , ')).toMatch(/at least one value/);
+    expect(err('/optimizer/lr', '1,2,3,4,5,6,7,8,9')).toMatch(/at most 8/);
+    expect(err('/optimizer/lr', '0.1, 0.1')).toMatch(/twice/);
+  });
+});
+
+describe('suggestions', () => {
+  it('offers the fields a spec has and values around the current one', () => {
+    const f = compareFields(base);
+    expect(f.find((x) => x.pointer === '/optimizer/lr')?.current).toBe(0.1);
+    expect(f.some((x) => x.pointer === '/optimizer/momentum')).toBe(true);
+    expect(compareFields({ optimizer: { type: 'adam' } }).some((x) => x.pointer === '/optimizer/momentum')).toBe(false);
+    expect(suggestValues('/optimizer/lr', 0.1)).toBe('0.01, 0.1, 1');
+    expect(suggestValues('/training/batch_size', 32)).toBe('8, 32, 128');
+    expect(suggestValues('/training/l1', undefined)).toBe('0, 0.001, 0.01');
+  });
+});
+
+/** A fake engine: trains by counting; lr >= 1 "diverges" at step 7; a spec with lr < 0 fails to build. */
+function fakeFactory(log: { live: number; maxLive: number; made: number; terminated: number }, stepDelay = 1) {
+  return async (): Promise<VariantClient> => {
+    log.made++;
+    let lr = 0;
+    let step = 0;
+    let alive = true;
+    const client = {
+      async call(cmd: string, params: Record<string, unknown>): Promise<unknown> {
+        await new Promise((r) => setTimeout(r, stepDelay));
+        if (cmd === 'create') {
+          lr = (JSON.parse(params.spec as string) as typeof base).optimizer.lr;
+          if (lr < 0) throw new EngineCallError({ name: 'SpecError', message: 'invalid spec', issues: [{ pointer: '/optimizer/lr', message: 'must be positive' }] });
+          log.live++;
+          log.maxLive = Math.max(log.maxLive, log.live);
+          return { step: 0, plannedSteps: 100, snapshotNames: [], params: { total: 3 }, hasTestSplit: true };
+        }
+        if (cmd === 'step') {
+          const rows: Metrics[] = [];
+          for (let i = 0; i < (params.n as number); i++) {
+            step++;
+            if (lr >= 1 && step === 7) throw new EngineCallError({ name: 'NonFiniteError', message: 'the loss is not finite', step: 7 });
+            rows.push({ step, loss: 1 / (1 + lr * step) });
+          }
+          return rows;
+        }
+        if (cmd === 'evaluate') return { loss: 1 / (1 + lr * step), accuracy: 0.5 };
+        throw new Error(`unexpected ${cmd}`);
+      },
+      terminate() {
+        if (alive) {
+          alive = false;
+          log.terminated++;
+          if (lr >= 0) log.live--;
+        }
+      },
+    };
+    return client as unknown as VariantClient;
+  };
+}
+
+describe('CompareRun', () => {
+  it('trains every variant in its own client, all at once, and frees them', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.01, 0.1, 0.5');
+    if ('error' in r) throw new Error(r.error);
+    let updates = 0;
+    const state = await new CompareRun(fakeFactory(log), r.variants, 60, () => updates++, { chunk: 25 }).start();
+    expect(log.made).toBe(3);
+    expect(log.maxLive).toBe(3);
+    expect(log.terminated).toBe(3);
+    expect(state.running).toBe(false);
+    expect(updates).toBeGreaterThan(3);
+    for (const v of state.variants) {
+      expect(v.status).toBe('done');
+      expect(v.steps).toBe(60);
+      expect(v.rows.map((x) => x.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      expect(v.test?.accuracy).toBe(0.5);
+    }
+    expect(lastValue(state.variants[2]!.rows, 'loss')).toBeCloseTo(1 / (1 + 0.5 * 60), 12);
+    const tail = state.variants[2]!.rows.slice(-10).map((x) => x.loss as number);
+    expect(recentMean(state.variants[2]!.rows, 'loss')).toBeCloseTo(tail.reduce((a, b) => a + b, 0) / 10, 12);
+    expect(recentMean([{ loss: null }, { loss: 2 }], 'loss')).toBe(2);
+    expect(recentMean([], 'loss')).toBeNull();
+  });
+
+  it('one after another when asked: never two workers alive', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.01, 0.1');
+    if ('error' in r) throw new Error(r.error);
+    const state = await new CompareRun(fakeFactory(log), r.variants, 30, () => {}, { parallel: false }).start();
+    expect(log.maxLive).toBe(1);
+    expect(state.variants.every((v) => v.status === 'done')).toBe(true);
+  });
+
+  it('a diverging or failing variant ends alone, saying where and why', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.1, 2, -1');
+    if ('error' in r) throw new Error(r.error);
+    const state = await new CompareRun(fakeFactory(log), r.variants, 20, () => {}, { chunk: 5 }).start();
+    const [ok, diverged, failed] = state.variants;
+    expect(ok!.status).toBe('done');
+    expect(ok!.steps).toBe(20);
+    expect(diverged!.status).toBe('diverged');
+    expect(diverged!.divergedAt).toBe(7);
+    expect(diverged!.steps).toBe(5);
+    expect(failed!.status).toBe('failed');
+    expect(failed!.message).toContain('/optimizer/lr');
+    expect(log.terminated).toBe(3);
+  });
+
+  it('stop ends every variant where it is and frees every worker', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.01, 0.1');
+    if ('error' in r) throw new Error(r.error);
+    const run = new CompareRun(fakeFactory(log, 5), r.variants, 100000, () => {}, { chunk: 10 });
+    const done = run.start();
+    await new Promise((res) => setTimeout(res, 60));
+    run.stop();
+    const state = await done;
+    expect(state.variants.every((v) => v.status === 'stopped')).toBe(true);
+    expect(state.variants.every((v) => v.steps < 100000)).toBe(true);
+    expect(log.terminated).toBe(log.made);
+  });
+});
