@@ -333,7 +333,7 @@ std::string summary(const gradlab::Metrics& m) {
   for (const auto& [key, label] : std::vector<std::pair<const char*, const char*>>{
            {"loss", "loss"}, {"accuracy", "acc"}, {"perplexity", "ppl"}, {"token_accuracy", "token acc"},
            {"sequence_accuracy", "seq acc"}, {"d_loss", "D loss"}, {"g_loss", "G loss"}, {"modes_covered", "modes"},
-           {"high_quality_fraction", "high-quality"}})
+           {"high_quality_fraction", "high-quality"}, {"nll_bound", "NLL bound (nats)"}})
     if (!std::isnan(num(m, key))) out += std::string("  ") + label + " " + fmt(num(m, key), 4);
   return out;
 }

@@ -41,17 +41,25 @@ AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector
   m.target_tokens = labels(std::move(target_tokens), Tq, "target");
   m.weights = Tensor({Tq, Tk});
   const Scalar* w = weights.data() + static_cast<std::int64_t>(batch_element) * Tq * Tk;
+  double spread_sum = 0;
   for (std::int64_t q = 0; q < Tq; ++q) {
-    double sum = 0;
+    double sum = 0, entropy = 0;
     std::int64_t best = 0;
     for (std::int64_t k = 0; k < Tk; ++k) {
+      const double p = w[q * Tk + k];
       m.weights[q * Tk + k] = w[q * Tk + k];
-      sum += w[q * Tk + k];
+      sum += p;
+      if (p > 0) entropy -= p * std::log(p);
       if (w[q * Tk + k] > w[q * Tk + best]) best = k;
     }
     m.row_sums.push_back(sum);
     m.argmax.push_back(best);
+    m.row_max.push_back(w[q * Tk + best]);
+    m.row_entropy.push_back(entropy);
+    m.row_spread.push_back(std::exp(entropy));
+    spread_sum += std::exp(entropy);
   }
+  m.mean_spread = Tq > 0 ? spread_sum / static_cast<double>(Tq) : 0;
   return m;
 }
 
@@ -83,7 +91,11 @@ nlohmann::json to_json(const AttentionMap& m) {
           {"source_tokens", m.source_tokens},
           {"target_tokens", m.target_tokens},
           {"row_sums", m.row_sums},
-          {"argmax", m.argmax}};
+          {"argmax", m.argmax},
+          {"row_max", m.row_max},
+          {"row_entropy", m.row_entropy},
+          {"row_spread", m.row_spread},
+          {"mean_spread", m.mean_spread}};
 }
 
 namespace {

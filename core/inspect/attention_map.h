@@ -6,6 +6,7 @@
 //   AttentionMap m = attention_map(a.weights.value(), /*batch_element=*/0,
 //                                  {"le", "chat", "<eos>"}, {"the", "cat", "<eos>"});
 //   m.row_sums;   // [Tq], each 1 up to rounding
+//   m.row_spread; // [Tq], exp(entropy): 1 = one source (one-hot), k = spread evenly over k
 //
 // Self-attention (MultiheadAttention, alone or inside a TransformerEncoderLayer): after a
 // forward, self_attention_maps(model, 0, tokens) gives every such layer's per-head maps
@@ -29,6 +30,11 @@ struct AttentionMap {
   std::vector<std::string> target_tokens;  // [Tq] query labels
   std::vector<double> row_sums;            // [Tq] sum_k weights[q, k]
   std::vector<std::int64_t> argmax;        // [Tq] the key each query attends to most
+  // How spread each row is: its largest weight, its entropy H = -sum_k w log w (nats), and
+  // exp(H), the effective number of sources: 1 for a one-hot row, k for a row uniform over
+  // k keys, between for shades. mean_spread is exp(H) averaged over the rows.
+  std::vector<double> row_max, row_entropy, row_spread;  // [Tq] each
+  double mean_spread = 0;
 };
 
 // weights [B, Tq, Tk] (Attention's output weights). Token lists must have Tk (source) and

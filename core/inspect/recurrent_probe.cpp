@@ -88,11 +88,12 @@ std::vector<double> top(std::vector<double> values, int k) {
   return values;
 }
 
-// Rows k*H .. (k+1)*H of a [G*H, H] weight (gate k's block).
-Mat gate_block(const Tensor& w, int k, std::int64_t H) {
-  Mat m(H, H);
+// Rows k*H .. (k+1)*H of a [G*H, C] weight (gate k's block; C = H, or P for an LSTM's W_hh
+// with a projection).
+Mat gate_block(const Tensor& w, int k, std::int64_t H, std::int64_t C) {
+  Mat m(H, C);
   for (std::int64_t i = 0; i < H; ++i)
-    for (std::int64_t j = 0; j < H; ++j) m(i, j) = w[(k * H + i) * H + j];
+    for (std::int64_t j = 0; j < C; ++j) m(i, j) = w[(k * H + i) * C + j];
   return m;
 }
 
@@ -142,6 +143,10 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
                                 " is out of range (allowed: 0.." + std::to_string(p.B - 1) + ", or -1 for none)");
   p.batch_element = options.batch_element;
   p.thresholds = options.thresholds;
+  if (kind == CellKind::Lstm)
+    p.clampable = layer.options().coupled_input_forget ? std::vector<std::string>{"i", "g", "o"}
+                                                       : std::vector<std::string>{"i", "f", "g", "o"};
+  if (kind == CellKind::Gru) p.clampable = {"r", "z"};
   for (const auto& s : trace.streams) {
     RecurrentStreamProbe sp;
     sp.layer = s.layer;
@@ -187,26 +192,26 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   if (options.direction < 0 || options.direction >= D)
     throw std::invalid_argument("step_jacobians: direction " + std::to_string(options.direction) +
                                 " is out of range (allowed: 0.." + std::to_string(D - 1) + ")");
-  if (ro.proj_size > 0)
-    throw std::invalid_argument("step_jacobians: an LSTM with proj_size (h_t = W_hr (o tanh c_t)) is not supported yet");
   const RecurrentTrace::Stream& s = trace.at(options.layer, options.direction);
-  const std::int64_t T = s.h.dim(0), B = s.h.dim(1), H = s.h.dim(2);
+  // P: the width of h (proj_size with a projection, else H).
+  const std::int64_t T = s.h.dim(0), B = s.h.dim(1), P = s.h.dim(2), H = ro.hidden_size;
   if (options.batch_element < 0 || options.batch_element >= B)
     throw std::invalid_argument("step_jacobians: batch_element " + std::to_string(options.batch_element) +
                                 " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
   const bool lstm = kind == CellKind::Lstm, gru = kind == CellKind::Gru;
-  const std::int64_t max_k = lstm ? 2 * H : H;
+  const std::int64_t max_k = lstm ? P + H : H;
   if (options.top_k < 0 || options.top_k > max_k)
     throw std::invalid_argument("step_jacobians: top_k " + std::to_string(options.top_k) +
                                 " is out of range (allowed: 0.." + std::to_string(max_k) + ", 0 meaning all)");
-  const Shape state_shape{static_cast<std::int64_t>(ro.num_layers) * D, B, H};
-  auto check_state = [&](const Tensor& st, const char* name) {
+  auto check_state = [&](const Tensor& st, const char* name, std::int64_t width) {
+    const Shape state_shape{static_cast<std::int64_t>(ro.num_layers) * D, B, width};
     if (st.defined() && st.shape() != state_shape)
       throw std::invalid_argument(std::string("step_jacobians: ") + name + " has shape " + to_string(st.shape()) +
-                                  "; expected [L*D, B, H] = " + to_string(state_shape));
+                                  "; expected [L*D, B, " + (width == P && P != H ? "P" : "H") +
+                                  "] = " + to_string(state_shape));
   };
-  check_state(options.h0, "h0");
-  check_state(options.c0, "c0");
+  check_state(options.h0, "h0", P);
+  check_state(options.c0, "c0", H);
   if (options.c0.defined() && !lstm)
     throw std::invalid_argument("step_jacobians: c0 is for LSTM only (kind is " + std::string(to_string(kind)) + ")");
   const std::vector<std::string> clampable = lstm && ro.coupled_input_forget ? std::vector<std::string>{"i", "g", "o"}
@@ -239,19 +244,19 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   for (std::int64_t t = 0; t < T; ++t) {
     const bool first = options.direction == 0 ? t == 0 : t == T - 1;
     const std::int64_t prev = options.direction == 0 ? t - 1 : t + 1;
-    const Vec h_prev = first ? initial(options.h0, row, b, B, H) : at_step(s.h, prev, b);
+    const Vec h_prev = first ? initial(options.h0, row, b, B, P) : at_step(s.h, prev, b);
     Mat hh;
     if (kind == CellKind::RnnTanh || kind == CellKind::RnnRelu) {
       const Vec h = at_step(s.h, t, b);
       const Vec d = kind == CellKind::RnnTanh ? Vec((ones - h.cwiseProduct(h)).eval())
                                               : Vec(h.unaryExpr([](double v) { return v > 0 ? 1.0 : 0.0; }));
-      hh = d.asDiagonal() * gate_block(w_hh, 0, H);
+      hh = d.asDiagonal() * gate_block(w_hh, 0, H, P);
     } else if (gru) {
       const Vec r = at_step(s.gate("r"), t, b), z = at_step(s.gate("z"), t, b), n = at_step(s.gate("n"), t, b);
       const Vec sr = clamped("r") ? Vec::Zero(H) : Vec(r.cwiseProduct(ones - r));
       const Vec sz = clamped("z") ? Vec::Zero(H) : Vec(z.cwiseProduct(ones - z));
       const Vec sn = ones - n.cwiseProduct(n);
-      const Mat W_r = gate_block(w_hh, 0, H), W_z = gate_block(w_hh, 1, H), W_n = gate_block(w_hh, 2, H);
+      const Mat W_r = gate_block(w_hh, 0, H, P), W_z = gate_block(w_hh, 1, H, P), W_n = gate_block(w_hh, 2, H, P);
       Vec a_hn = W_n * h_prev;  // W_hn h_{t-1} + b_hn: what r scales
       if (ro.bias) {
         const Tensor& b_hh = layer.parameter("bias_hh" + suffix).value();
@@ -280,21 +285,26 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
       // Weight rows i, f, g, o; coupled: i, g, o with f = 1 - i (df = -di).
       const bool coupled = ro.coupled_input_forget;
       const int row_g = coupled ? 1 : 2, row_o = coupled ? 2 : 3;
-      const Mat di_dh = si.asDiagonal() * gate_block(w_hh, 0, H);
-      const Mat df_dh = coupled ? Mat(-di_dh) : Mat(sf.asDiagonal() * gate_block(w_hh, 1, H));
-      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, row_g, H);
+      const Mat di_dh = si.asDiagonal() * gate_block(w_hh, 0, H, P);
+      const Mat df_dh = coupled ? Mat(-di_dh) : Mat(sf.asDiagonal() * gate_block(w_hh, 1, H, P));
+      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, row_g, H, P);
       const Vec di_dc = si.cwiseProduct(p_i), df_dc = sf.cwiseProduct(p_f);  // diagonal
       // c_t = f c_{t-1} + i g
       const Mat dc_dh = Mat(c_prev.asDiagonal() * df_dh) + Mat(g.asDiagonal() * di_dh) + Mat(i.asDiagonal() * dg_dh);
       const Mat dc_dc = Mat((f + c_prev.cwiseProduct(df_dc) + g.cwiseProduct(di_dc)).asDiagonal());
       // o = s(W_o h_{t-1} + p_o c_t + ...), h_t = o tanh(c_t)
-      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, row_o, H) + Mat(p_o.asDiagonal() * dc_dh));
+      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, row_o, H, P) + Mat(p_o.asDiagonal() * dc_dh));
       const Mat do_dc = Mat(so.cwiseProduct(p_o).asDiagonal()) * dc_dc;
       const Vec tc = c.unaryExpr([](double v) { return std::tanh(v); });
       const Vec dtc = o.cwiseProduct(ones - tc.cwiseProduct(tc));
       hh = Mat(tc.asDiagonal() * do_dh) + Mat(dtc.asDiagonal() * dc_dh);
-      const Mat hc = Mat(tc.asDiagonal() * do_dc) + Mat(dtc.asDiagonal() * dc_dc);
-      Mat full(2 * H, 2 * H);
+      Mat hc = Mat(tc.asDiagonal() * do_dc) + Mat(dtc.asDiagonal() * dc_dc);
+      if (ro.proj_size > 0) {  // h_t = W_hr (o tanh c_t)
+        const Mat W_hr = gate_block(layer.parameter("weight_hr" + suffix).value(), 0, P, H);
+        hh = W_hr * hh;
+        hc = W_hr * hc;
+      }
+      Mat full(P + H, P + H);
       full << hh, hc, dc_dh, dc_dc;
       full_at[static_cast<std::size_t>(t)] = full;
     }
@@ -377,7 +387,8 @@ nlohmann::json to_json(const RecurrentProbe& p) {
            {{"sigmoid_low", p.thresholds.sigmoid_low},
             {"sigmoid_high", p.thresholds.sigmoid_high},
             {"tanh_abs", p.thresholds.tanh_abs}}},
-          {"streams", std::move(streams)}};
+          {"streams", std::move(streams)},
+          {"clampable", p.clampable}};
 }
 
 namespace {

@@ -72,6 +72,9 @@ struct RecurrentProbe {
   int batch_element = -1;
   SaturationThresholds thresholds;
   std::vector<RecurrentStreamProbe> streams;  // layer * D + direction
+  // The gates Recurrent::clamp_gate takes: LSTM i, f, g, o (coupled input-forget: i, g, o,
+  // since f = 1 - i); GRU r, z; none for RNN.
+  std::vector<std::string> clampable;
 };
 
 // Throws std::invalid_argument when the layer has no trace (tracing off or no forward
@@ -92,8 +95,9 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
 //         state's gradient grows or shrinks per step; the h->h block alone understates it.
 //         (One full step can have a singular value a little above 1 even when the cell
 //         decays, because h_t also reads c_{t-1}; products over many steps show the trend.)
-//         A coupled input-forget LSTM has df = -di. An LSTM with proj_size is not supported
-//         (std::invalid_argument).
+//         A coupled input-forget LSTM has df = -di. With proj_size P the state is [h (P), c (H)]
+//         and h_t = W_hr (o tanh c_t), so the h rows are W_hr times the unprojected ones
+//         (hh [P, P], full [P+H, P+H]).
 // The input x_t (for layer k > 0, the lower layer's output) is held fixed. A clamped gate
 // is a constant, so its derivative is 0: list the clamps in `clamped_gates` (the layer
 // does not expose them). At the first step the previous state is h0/c0 ([L*D, B, H], as

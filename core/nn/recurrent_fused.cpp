@@ -93,16 +93,15 @@ Var join_directions(const std::vector<Var>& packs, std::int64_t T, std::int64_t 
 // out[k] = the B*W values of packs[k] from offsets[k]:  N packs -> [N, B, W] (h_n and c_n).
 Var gather_rows(const std::vector<Var>& packs, const std::vector<std::int64_t>& offsets, std::int64_t B, std::int64_t W) {
   const std::int64_t N = static_cast<std::int64_t>(packs.size()), BH = B * W;
-  const std::vector<std::int64_t>& rows = offsets;
   Tensor y({N, B, W});
   for (std::int64_t k = 0; k < N; ++k)
-    copy(y.data() + k * BH, packs[static_cast<std::size_t>(k)].value().data() + rows[static_cast<std::size_t>(k)], BH);
-  return record("recurrent_fused_gather", packs, std::move(y), [rows, N, BH](Grads& g, const Var& dy) {
+    copy(y.data() + k * BH, packs[static_cast<std::size_t>(k)].value().data() + offsets[static_cast<std::size_t>(k)], BH);
+  return record("recurrent_fused_gather", packs, std::move(y), [offsets, N, BH](Grads& g, const Var& dy) {
     g.require_first_order();
     for (std::int64_t k = 0; k < N; ++k) {
       if (!g.needs(static_cast<int>(k))) continue;
       Tensor dp(g.input(static_cast<int>(k)).shape());
-      copy(dp.data() + rows[static_cast<std::size_t>(k)], dy.value().data() + k * BH, BH);
+      copy(dp.data() + offsets[static_cast<std::size_t>(k)], dy.value().data() + k * BH, BH);
       g.accumulate(static_cast<int>(k), std::move(dp));
     }
   });
@@ -148,6 +147,16 @@ struct StreamSaved {
   Tensor peep;   // peephole LSTM: [3, H] (i, f, o)
 };
 
+// Every row of out [B, N] = bias [N], or 0 without one.
+void fill_rows(std::int64_t B, std::int64_t N, const Scalar* bias, Scalar* out) {
+  for (std::int64_t b = 0; b < B; ++b) {
+    if (bias)
+      copy(out + b * N, bias, N);
+    else
+      std::fill(out + b * N, out + (b + 1) * N, Scalar(0));
+  }
+}
+
 // Coupled LSTM, pre [B, 3H] (i, g, o) -> pre4 [B, 4H] (i, -i, g, o): s(-a) = 1 - s(a), so the
 // LSTM kernel's f is 1 - i.
 void expand_coupled(std::int64_t B, std::int64_t H, const Scalar* pre, Scalar* pre4) {
@@ -177,12 +186,7 @@ void gru_reset_before_forward(std::int64_t B, std::int64_t H, const Scalar* W_hh
                               const kernels::GateClamps* clamps, const Scalar* h_prev, Scalar* g, Scalar* gh,
                               Scalar* rh, Scalar* h) {
   const std::int64_t GH = 3 * H;
-  for (std::int64_t b = 0; b < B; ++b) {
-    if (b_hh)
-      copy(gh + b * GH, b_hh, GH);
-    else
-      std::fill(gh + b * GH, gh + (b + 1) * GH, Scalar(0));
-  }
+  fill_rows(B, GH, b_hh, gh);
   kernels::gemm(false, true, B, 2 * H, H, Scalar(1), h_prev, H, W_hh, H, Scalar(1), gh, GH);  // rows r, z
   const bool cr = clamps && clamps->on[0], cz = clamps && clamps->on[1];
   for (std::int64_t b = 0; b < B; ++b)
@@ -440,12 +444,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
     if (gru && s.reset_before) {
       gru_reset_before_forward(B, H, W_hh, b_hh, clamps, h_prev, a_t, gh.data(), hn.data() + t * BH, h_t);
     } else if (gru) {
-      for (std::int64_t b = 0; b < B; ++b) {
-        if (b_hh)
-          copy(gh.data() + b * GH, b_hh, GH);
-        else
-          std::fill(gh.data() + b * GH, gh.data() + (b + 1) * GH, Scalar(0));
-      }
+      fill_rows(B, GH, b_hh, gh.data());
       kernels::gemm(false, true, B, GH, H, Scalar(1), h_prev, H, W_hh, H, Scalar(1), gh.data(), GH);
       kernels::gru_cell_forward(B, H, a_t, gh.data(), h_prev, clamps, a_t, hn.data() + t * BH, h_t);
     } else {

@@ -185,6 +185,26 @@ TEST(AttentionMap, MaskedKeysGetZeroAndPositionLabelsByDefault) {
   }
 }
 
+TEST(AttentionMap, SpreadOfEachRowByHand) {
+  // Row 0 one-hot, row 1 even over 2 keys, row 2 even over 4, row 3 shades (0.7, 0.1, 0.1, 0.1).
+  const Tensor w = Tensor::from({1, 4, 4}, {0, 1, 0, 0, 0.5, 0, 0.5, 0, 0.25, 0.25, 0.25, 0.25, 0.7, 0.1, 0.1, 0.1});
+  const AttentionMap m = attention_map(w, 0);
+  const double h3 = -(0.7 * std::log(0.7) + 3 * 0.1 * std::log(0.1));
+  ASSERT_EQ(m.row_spread.size(), 4u);
+  EXPECT_NEAR(m.row_entropy[0], 0, kTol);
+  EXPECT_NEAR(m.row_spread[0], 1, kTol);
+  EXPECT_NEAR(m.row_entropy[1], std::log(2.0), kTol);
+  EXPECT_NEAR(m.row_spread[1], 2, kTol);
+  EXPECT_NEAR(m.row_spread[2], 4, kTol);
+  EXPECT_NEAR(m.row_entropy[3], h3, 1e-6);
+  EXPECT_NEAR(m.row_spread[3], std::exp(h3), 1e-6);  // about 2.56: between one source and four
+  EXPECT_NEAR(m.row_max[3], 0.7, 1e-6);
+  EXPECT_NEAR(m.mean_spread, (1 + 2 + 4 + std::exp(h3)) / 4, 1e-6);
+  const nlohmann::json j = to_json(m);
+  EXPECT_NEAR(j.at("row_spread").at(1).get<double>(), 2, kTol);
+  EXPECT_NEAR(j.at("mean_spread").get<double>(), m.mean_spread, 1e-12);
+}
+
 TEST(AttentionMap, ErrorsNameWhatDoesNotFit) {
   const Tensor w = Tensor::full({2, 3, 4}, 0.25);
   EXPECT_THROW(attention_map(Tensor::ones({3, 4}), 0), std::invalid_argument);

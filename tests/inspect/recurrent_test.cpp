@@ -270,12 +270,14 @@ struct JacobianCase {
   std::vector<std::string> clamp;  // gates clamped (to 1 for sigmoid gates)
   bool coupled = false;            // LSTM: coupled_input_forget (f = 1 - i)
   bool reset_before = false;       // GRU: the 2014 reset-before form
+  std::int64_t proj = 0;           // LSTM: proj_size
 };
 
 RecurrentOptions jacobian_options(const JacobianCase& c, std::int64_t I, std::int64_t H, int layers, bool bidirectional) {
   RecurrentOptions o = opts(c.kind, I, H, layers, bidirectional, c.peephole);
   o.coupled_input_forget = c.coupled;
   o.reset_before = c.reset_before;
+  o.proj_size = c.proj;
   return o;
 }
 
@@ -285,7 +287,7 @@ class StepJacobianFd : public ::testing::TestWithParam<JacobianCase> {};
 // (same weights), run from the traced previous state with one element of it nudged.
 TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
   const JacobianCase c = GetParam();
-  const std::int64_t B = 2, T = 4, I = 3, H = 3;
+  const std::int64_t B = 2, T = 4, I = 3, H = 3, P = c.proj > 0 ? c.proj : H;  // P: the width of h
   const bool lstm = c.kind == CellKind::Lstm;
   Rng rng(31);
   Recurrent m(jacobian_options(c, I, H, c.layers, c.bidirectional), rng);
@@ -293,7 +295,7 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
   const int D = m.num_directions();
   const std::int64_t LD = c.layers * D;
   const Tensor x = rng.normal_tensor({B, T, I}, 0, 1);
-  const Tensor h0 = rng.normal_tensor({LD, B, H}, 0, 0.5), c0 = rng.normal_tensor({LD, B, H}, 0, 0.5);
+  const Tensor h0 = rng.normal_tensor({LD, B, P}, 0, 0.5), c0 = rng.normal_tensor({LD, B, H}, 0, 0.5);
   m.set_trace(true);
   m.forward_full(Var(x), Var(h0), lstm ? Var(c0) : Var());
   const std::vector<StepJacobian> js = step_jacobians(m, {.layer = c.layer,
@@ -304,8 +306,8 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
                                                           .clamped_gates = c.clamp});
   ASSERT_EQ(js.size(), static_cast<std::size_t>(T));
 
-  // The copy: layer input width I for layer 0, D*H above.
-  const std::int64_t I_k = c.layer == 0 ? I : D * H;
+  // The copy: layer input width I for layer 0, D*P above.
+  const std::int64_t I_k = c.layer == 0 ? I : D * P;
   Recurrent cell(jacobian_options(c, I_k, H, 1, false), rng);
   const std::string suffix = "_l" + std::to_string(c.layer) + (c.direction == 1 ? "_reverse" : "");
   std::vector<std::pair<std::string, Tensor>> state;
@@ -317,7 +319,7 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
   const RecurrentTrace::Stream& s = m.trace().at(c.layer, c.direction);
   const std::int64_t row = c.layer * D + c.direction;
   const double eps = kDouble ? 1e-6 : 1e-2, tol = kDouble ? 1e-7 : 2e-2;
-  const std::int64_t S = lstm ? 2 * H : H;  // state size: [h; c] for LSTM
+  const std::int64_t S = lstm ? P + H : H;  // state size: [h; c] for LSTM
   const std::int64_t b = c.batch_element;
   for (std::int64_t t = 0; t < T; ++t) {
     // x_t [B, 1, I_k]
@@ -325,24 +327,22 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
     for (std::int64_t bb = 0; bb < B; ++bb)
       for (std::int64_t k = 0; k < I_k; ++k)
         x_t[bb * I_k + k] =
-            c.layer == 0 ? x.at({bb, t, k}) : m.trace().at(0, static_cast<int>(k / H)).h.at({t, bb, k % H});
+            c.layer == 0 ? x.at({bb, t, k}) : m.trace().at(0, static_cast<int>(k / P)).h.at({t, bb, k % P});
     const bool first = c.direction == 0 ? t == 0 : t == T - 1;
     const std::int64_t prev = c.direction == 0 ? t - 1 : t + 1;
-    Tensor h_prev({1, B, H}), c_prev({1, B, H});
-    for (std::int64_t k = 0; k < B * H; ++k) {
-      h_prev[k] = first ? h0[row * B * H + k] : s.h[prev * B * H + k];
-      if (lstm) c_prev[k] = first ? c0[row * B * H + k] : s.c[prev * B * H + k];
-    }
+    Tensor h_prev({1, B, P}), c_prev({1, B, H});
+    for (std::int64_t k = 0; k < B * P; ++k) h_prev[k] = first ? h0[row * B * P + k] : s.h[prev * B * P + k];
+    for (std::int64_t k = 0; k < B * H && lstm; ++k) c_prev[k] = first ? c0[row * B * H + k] : s.c[prev * B * H + k];
     auto run = [&](std::int64_t which, double delta) {  // the new state [h; c] of element b
       Tensor hp = h_prev.clone(), cp = c_prev.clone();
-      if (which < H)
-        hp[b * H + which] += static_cast<Scalar>(delta);
+      if (which < P)
+        hp[b * P + which] += static_cast<Scalar>(delta);
       else
-        cp[b * H + which - H] += static_cast<Scalar>(delta);
+        cp[b * H + which - P] += static_cast<Scalar>(delta);
       NoGradGuard no_grad;
       const RecurrentOutput o = cell.forward_full(Var(x_t), Var(hp), lstm ? Var(cp) : Var());
       std::vector<double> out;
-      for (std::int64_t j = 0; j < H; ++j) out.push_back(o.h_n.value()[b * H + j]);
+      for (std::int64_t j = 0; j < P; ++j) out.push_back(o.h_n.value()[b * P + j]);
       if (lstm)
         for (std::int64_t j = 0; j < H; ++j) out.push_back(o.c_n.value()[b * H + j]);
       return out;
@@ -351,7 +351,7 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
     ASSERT_EQ(analytic.shape(), (Shape{S, S}));
     // The traced forward state must be what the copy computes (it checks the harness).
     const std::vector<double> base = run(0, 0);
-    for (std::int64_t j = 0; j < H; ++j) EXPECT_NEAR(base[j], s.h.at({t, b, j}), kDouble ? 1e-12 : 1e-5);
+    for (std::int64_t j = 0; j < P; ++j) EXPECT_NEAR(base[j], s.h.at({t, b, j}), kDouble ? 1e-12 : 1e-5);
     double worst = 0;
     for (std::int64_t col = 0; col < S; ++col) {
       const std::vector<double> up = run(col, eps), down = run(col, -eps);
@@ -360,8 +360,8 @@ TEST_P(StepJacobianFd, MatchesFiniteDifferencesOfOneStep) {
     }
     EXPECT_LT(worst, tol) << "t = " << t;
     if (lstm) {  // the h->h block is the top-left of the full Jacobian
-      for (std::int64_t r = 0; r < H; ++r)
-        for (std::int64_t col = 0; col < H; ++col) EXPECT_EQ(js[t].hh[r * H + col], js[t].full[r * S + col]);
+      for (std::int64_t r = 0; r < P; ++r)
+        for (std::int64_t col = 0; col < P; ++col) EXPECT_EQ(js[t].hh[r * P + col], js[t].full[r * S + col]);
     }
     // Singular values: largest first, the largest equal to the spectral norm of the matrix.
     const auto& sv = lstm ? js[t].full_singular_values : js[t].hh_singular_values;
@@ -387,7 +387,10 @@ INSTANTIATE_TEST_SUITE_P(Cells, StepJacobianFd,
                                            JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 0, {"i"}, true},
                                            JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {}, false, true},
                                            JacobianCase{CellKind::Gru, false, 2, true, 1, 1, 1, {}, false, true},
-                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"r"}, false, true}),
+                                           JacobianCase{CellKind::Gru, false, 1, false, 0, 0, 0, {"r"}, false, true},
+                                           JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 0, {}, false, false, 2},
+                                           JacobianCase{CellKind::Lstm, true, 2, true, 1, 1, 1, {}, false, false, 2},
+                                           JacobianCase{CellKind::Lstm, false, 1, false, 0, 0, 1, {}, true, false, 1}),
                          [](const ::testing::TestParamInfo<JacobianCase>& info) {
                            const JacobianCase& c = info.param;
                            std::string name = std::string(to_string(c.kind)) + (c.peephole ? "_peephole" : "") + "_L" +
@@ -397,6 +400,7 @@ INSTANTIATE_TEST_SUITE_P(Cells, StepJacobianFd,
                            for (const auto& g : c.clamp) name += "_clamp" + g;
                            if (c.coupled) name += "_coupled";
                            if (c.reset_before) name += "_reset_before";
+                           if (c.proj > 0) name += "_proj" + std::to_string(c.proj);
                            return name;
                          });
 

@@ -17,7 +17,7 @@ import {
 } from './protocol';
 import type { Metrics, Snapshot } from './types';
 import { trimSnapshot } from './shape';
-import { WEIGHTS_SNAPSHOT, weightsSnapshot } from './weights';
+import { UNIT_FIELDS_SNAPSHOT, WEIGHTS_SNAPSHOT, unitFieldLayer, unitFieldLayers, unitFieldSpec, weightsSnapshot } from './weights';
 import { LessonRunner } from './lesson-runner';
 
 const CHUNK_MS = 16;
@@ -276,7 +276,7 @@ class EngineWorker {
     } catch {
       // specText is the engine's own JSON; keep the default
     }
-    return { step: s.stepsDone(), plannedSteps: s.plannedSteps(), snapshotNames: [...s.snapshotNames(), WEIGHTS_SNAPSHOT], params: s.params(), hasTestSplit };
+    return { step: s.stepsDone(), plannedSteps: s.plannedSteps(), snapshotNames: this.snapshotNames(s), params: s.params(), hasTestSplit };
   }
 
   /** n steps; measures the time per step for chunk sizing; posts the metrics. */
@@ -384,10 +384,38 @@ class EngineWorker {
     }
   }
 
-  /** An engine snapshot, or the worker's own `weights` (parameter values; src/engine/weights.ts). */
+  /** The engine's snapshots and the worker's own (src/engine/weights.ts). */
+  private snapshotNames(s: EngineSession): string[] {
+    const names = [...s.snapshotNames(), WEIGHTS_SNAPSHOT];
+    if (names.includes('field') && unitFieldLayers(s.specText()).length > 0) names.push(UNIT_FIELDS_SNAPSHOT);
+    return names;
+  }
+
+  /** An engine snapshot, or the worker's own: `weights` (parameter values), `unit_fields` (src/engine/weights.ts). */
   private snapshotOf(s: EngineSession, name: string): Snapshot {
-    if (name !== WEIGHTS_SNAPSHOT) return s.snapshot(name);
-    return weightsSnapshot(s.specText(), s.params().parameters, s.parameters()) as unknown as Snapshot;
+    if (name === WEIGHTS_SNAPSHOT) return weightsSnapshot(s.specText(), s.params().parameters, s.parameters()) as unknown as Snapshot;
+    if (name !== UNIT_FIELDS_SNAPSHOT) return s.snapshot(name);
+    const mod = this.need();
+    const text = s.specText();
+    const values = s.parameters();
+    const params = s.params().parameters;
+    let grid: Record<string, number> | null = null;
+    const layers = unitFieldLayers(text).flatMap((k) => {
+      let cut: EngineSession | null = null;
+      try {
+        cut = new mod.Session(unitFieldSpec(text, k, values, params));
+        const field = cut.snapshot('field') as { grid: Record<string, number>; values: { shape: number[]; data: number[] } };
+        grid = field.grid;
+        const layer = unitFieldLayer(k, field);
+        return layer.units.length > 0 ? [layer] : [];
+      } catch {
+        // a model the cut cannot be made for (the engine refuses its spec): no thumbnails for it
+        return [];
+      } finally {
+        cut?.delete();
+      }
+    });
+    return { step: s.stepsDone(), grid, layers } as unknown as Snapshot;
   }
 
   private stop(): void {

@@ -27,6 +27,11 @@ export interface ViewDef {
    * being the training step the worker took the snapshot at
    */
   stepped?: boolean;
+  /**
+   * snapshots the view also reads when the experiment offers them (subscribed while the view
+   * is shown; a stepped view gets them beside its own, when they have arrived)
+   */
+  optional?: string[];
 }
 
 export const VIEW_DEFS: readonly ViewDef[] = [
@@ -46,7 +51,7 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'loss-surface', title: 'Loss surface and the optimiser’s path', snapshots: ['loss_surface'], stepped: true, load: () => import('./inside/loss-surface').then((m) => m.LossSurfaceView) },
   { name: 'graph', title: 'Computation graph', snapshots: ['graph'], load: () => import('./inside/graph').then((m) => m.GraphView) },
   { name: 'normal-equation', title: 'Normal equation: closed form, descent, cost', snapshots: ['normal_equation'], load: () => import('./inside/normal-equation').then((m) => m.NormalEquationView) },
-  { name: 'network-diagram', title: 'Network diagram', snapshots: ['weights'], stepped: true, load: () => import('./inside/network-diagram').then((m) => m.NetworkDiagramView) },
+  { name: 'network-diagram', title: 'Network diagram', snapshots: ['weights'], optional: ['unit_fields'], stepped: true, load: () => import('./inside/network-diagram').then((m) => m.NetworkDiagramView) },
 ];
 
 async function findClass(def: ViewDef): Promise<ViewClass | null> {
@@ -138,6 +143,8 @@ export class ViewManager {
   private frame = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private available: ViewDef[] = [];
+  /** the snapshots the experiment offers */
+  private offered: string[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -154,6 +161,7 @@ export class ViewManager {
   }
 
   configure(snapshotNames: string[], lessonViews: string[]): void {
+    this.offered = [...snapshotNames];
     for (const c of this.cards) c.dispose();
     this.cards = [];
     this.latest.clear();
@@ -183,7 +191,7 @@ export class ViewManager {
   onSnapshot(name: string, data: Snapshot, step: number): void {
     this.latest.set(name, data);
     this.latestStep.set(name, step);
-    for (const c of this.cards) if (c.def.snapshots.includes(name)) c.dirty = true;
+    for (const c of this.cards) if (c.def.snapshots.includes(name) || c.def.optional?.includes(name)) c.dirty = true;
     this.schedule();
   }
 
@@ -219,7 +227,8 @@ export class ViewManager {
       try {
         if (card.def.stepped) {
           const step = Math.max(...snaps.map((s) => this.latestStep.get(s) ?? 0));
-          card.update({ ...Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])), step });
+          const extra = (card.def.optional ?? []).filter((s) => this.latest.has(s));
+          card.update({ ...Object.fromEntries([...snaps, ...extra].map((s) => [s, this.latest.get(s)])), step });
         } else if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
         else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])));
       } catch (e) {
@@ -260,7 +269,7 @@ export class ViewManager {
 
   private subscribe(): void {
     const names = new Set<string>();
-    for (const c of this.cards) for (const s of c.def.snapshots) names.add(s);
+    for (const c of this.cards) for (const s of [...c.def.snapshots, ...(c.def.optional ?? []).filter((o) => this.offered.includes(o))]) names.add(s);
     this.onSubscriptions([...names]);
   }
 }

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { assert, useBrowser, openPage, openApp, viewData, readView, stepCount, trainSteps, screenshot, poll } from './helpers.mjs';
 import { TASK_CPU_BUDGET_MS, describeLongest, report, traceMainThread } from './main-thread-cpu.mjs';
 
-const env = useBrowser();
+const env = useBrowser({ csp: true }); // the last test runs under the strict policy
 const VIEWPORT = { width: 1366, height: 768 };
 
 async function openDiagram(page) {
@@ -85,6 +85,32 @@ test('network diagram: XOR has one edge per weight, coloured by the weight’s s
   assert.equal(moved.length, weightCount, 'every drawn weight was updated by training');
   assert.ok(flipped.length >= 1, 'some weight changed sign during training (its edge must change colour)');
   for (const e of flipped) assert.notEqual(colourSign(e.color), colourSign(before.get(`${e.param}[${e.row},${e.col}]`).color), `${e.param}[${e.row},${e.col}] changed colour with its sign`);
+  // each hidden and output unit's activation over the plane (the engine's field of the model cut after its layer)
+  const f = await viewData(page, 'network-diagram', (v) => v.unit_fields?.step === 150 && v.unit_fields.layers?.length === 2 && v.thumbnails === 10, { timeout: 30_000 });
+  const params = await checkpointParameters(page);
+  const W0 = params['layers.0.weight'].data;
+  const b0 = params['layers.0.bias'].data;
+  const W2 = params['layers.2.weight'].data;
+  const b2 = params['layers.2.bias'].data;
+  const { grid } = f.unit_fields;
+  let worst = 0;
+  for (const layer of f.unit_fields.layers) {
+    for (const [iy, ix] of [[0, 0], [layer.ny - 1, layer.nx - 1], [7, 12]]) {
+      const gx = ix * layer.stride;
+      const gy = iy * layer.stride;
+      const x = gx === layer.grid_nx - 1 ? grid.x_max : grid.x_min + ((grid.x_max - grid.x_min) * gx) / (layer.grid_nx - 1);
+      const y = gy === layer.grid_ny - 1 ? grid.y_max : grid.y_min + ((grid.y_max - grid.y_min) * gy) / (layer.grid_ny - 1);
+      const hidden = [...Array(8).keys()].map((j) => Math.tanh(W0[2 * j] * x + W0[2 * j + 1] * y + b0[j]));
+      for (const u of layer.units) {
+        const want = layer.layer === 0 ? hidden[u.index] : hidden.reduce((a, h, j) => a + W2[8 * u.index + j] * h, b2[u.index]);
+        const got = u.values[iy * layer.nx + ix];
+        worst = Math.max(worst, Math.abs(got - want));
+        assert.ok(Math.abs(got - want) < 1e-4, `layer ${layer.layer} unit ${u.index} at (${x}, ${y}): ${got} vs ${want} computed from the checkpoint`);
+      }
+    }
+  }
+  t.diagnostic(`unit fields: ${f.thumbnails} thumbnails, layers ${f.unit_fields.layers.map((l) => `${l.layer}: ${l.units.length} units ${l.nx}x${l.ny}`).join(', ')}; largest difference from tanh(Wx+b) by hand ${worst.toExponential(2)}`);
+  assert.equal(f.units.filter((u) => u.field).length, 10, 'the 8 hidden and 2 output units have fields, the inputs none');
   const widest = d1.edges.reduce((a, b) => (Math.abs(b.weight) > Math.abs(a.weight) ? b : a));
   const thinnest = d1.edges.reduce((a, b) => (Math.abs(b.weight) < Math.abs(a.weight) ? b : a));
   assert.ok(widest.width > thinnest.width, `width grows with |w| (${widest.width} for ${widest.weight}, ${thinnest.width} for ${thinnest.weight})`);
@@ -126,7 +152,7 @@ test('network diagram: XOR has one edge per weight, coloured by the weight’s s
     window.__picked = [];
     document.addEventListener('gradlab-select-parameter', (e) => window.__picked.push(e.detail));
   });
-  const unit = card.locator('circle[data-key="u:0:2:0"]');
+  const unit = card.locator('[data-key="u:0:2:0"]').last(); // the thumbnail on top of the circle
   await unit.click();
   const picked = await page.evaluate(() => window.__picked);
   assert.deepEqual(picked, [{ name: 'layers.2.bias', index: [0] }], 'clicking an output unit selects its bias');
@@ -173,6 +199,16 @@ test('network diagram: an RNN is a cell with its loop, unrolled on demand; a lar
   const k = (await readView(page, 'network-diagram')).selected;
   assert.equal(k.key, 'b:0');
   assert.match(k.text, /^RNN cell: 2 → 32; h_t = tanh\(W_ih x_t \+ W_hh h_\{t−1\} \+ b\)\. Parameters: layers\.0\.weight_ih_l0 \[32×2\]/);
+
+  // an LSTM (forget-gate lesson): its cell names the gates; in the dark theme
+  await page.locator('select#lesson').selectOption('lstm-forget');
+  await page.locator('select#theme').selectOption('dark');
+  await poll(async () => (await page.locator('select#add-view option[value="network-diagram"]').count()) > 0, { message: 'the diagram on offer for lstm-forget' });
+  const lstmCard = await openDiagram(page);
+  const l = await viewData(page, 'network-diagram', (v) => v.blocks?.[0]?.type === 'lstm');
+  assert.equal(l.blocks[0].title, 'LSTM cell');
+  assert.deepEqual(l.blocks[0].params.map((p) => p.shape), [[128, 2], [128, 32], [128], [128]], 'four gates of 32: W_ih [4·32, 2], W_hh [4·32, 32]');
+  await screenshot(page, 'network-diagram-lstm-dark', lstmCard);
   await page.assertClean();
 });
 
@@ -249,3 +285,13 @@ for (const lesson of ['xor', 'gan-ring']) {
     await page.assertClean();
   });
 }
+
+test('network diagram: draws under the strict Content-Security-Policy (thumbnails are data: images)', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await openApp(page, env, 'lesson=xor', { base: env.cspUrl });
+  await openDiagram(page);
+  await trainSteps(page, 5);
+  const d = await viewData(page, 'network-diagram', (v) => v.unit_fields?.step === 5 && v.thumbnails === 10);
+  assert.equal(d.edges.length, 32);
+  await page.assertClean('the diagram under the strict CSP');
+});

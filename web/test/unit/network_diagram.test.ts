@@ -2,7 +2,7 @@
 // diagram built from it (src/ui/inside/network-diagram-model.ts). The browser test
 // (test/e2e/network-diagram.test.mjs) checks the drawn view against the engine.
 import { describe, expect, it } from 'vitest';
-import { paramHead, weightsSnapshot, WEIGHTS_HEAD, type ParamHead } from '../../src/engine/weights';
+import { paramHead, unitFieldLayer, unitFieldLayers, unitFieldSpec, weightsSnapshot, UNIT_FIELD_MAX_LAYERS, WEIGHTS_HEAD, type ParamHead } from '../../src/engine/weights';
 import { buildDiagram, edgeRgb, edgeWidth, mlpStages, MAX_UNITS, SUMMARY_UNITS, type BlockStage, type MlpStage } from '../../src/ui/inside/network-diagram-model';
 
 const seq = (n: number, f: (i: number) => number = (i) => i): number[] => Array.from({ length: n }, (_, i) => f(i));
@@ -103,6 +103,16 @@ describe('diagram', () => {
     expect(d.rows.flatMap((r) => r.stages.flatMap((s) => (s.kind === 'block' ? s.params.map((p) => p.name) : []))).sort()).toEqual(ps.map((p) => p.name).sort());
   });
 
+  it('diffusion: the layer list on [x_t, embed(t)], then out predicts the noise', () => {
+    const d = buildDiagram({
+      model: { kind: 'diffusion', time_embed_dim: 4, layers: [{ type: 'linear', in: 6, out: 16 }, { type: 'relu' }] },
+      parameters: [param('layers.0.weight', [16, 6]), param('layers.0.bias', [16]), param('out.weight', [2, 16]), param('out.bias', [2])],
+    });
+    const [s] = mlpStages(d);
+    expect(s!.columns.map((c) => [c.label, c.size, c.activation])).toEqual([['[x_t, embed(t)]', 6, null], ['hidden 1', 16, 'relu'], ['noise ε̂', 2, null]]);
+    expect(s!.weightCount).toBe(6 * 16 + 16 * 2);
+  });
+
   it('edge colour: blue for w < 0, red for w > 0 (never the white middle); width grows with |w|', () => {
     for (const w of [-2, -1e-9, 1e-9, 0.3, 2]) {
       const [r, , b] = edgeRgb(w, 2);
@@ -111,5 +121,55 @@ describe('diagram', () => {
     }
     expect(edgeWidth(2, 2)).toBeGreaterThan(edgeWidth(0.5, 2));
     expect(edgeWidth(-2, 2)).toBe(edgeWidth(2, 2));
+  });
+});
+
+describe('unit fields', () => {
+  const spec = (layers: unknown[], extra: Record<string, unknown> = {}): string => JSON.stringify({ version: 1, data: { dataset: 'xor' }, model: { layers }, loss: { type: 'cross_entropy' }, inspection: { snapshots: ['field'] }, ...extra });
+  const mlp = [{ type: 'linear', in: 2, out: 3 }, { type: 'tanh' }, { type: 'linear', in: 3, out: 2 }];
+
+  it('one per Linear layer before any other kind of layer, at most UNIT_FIELD_MAX_LAYERS', () => {
+    expect(unitFieldLayers(spec(mlp))).toEqual([0, 2]);
+    expect(unitFieldLayers(spec([{ type: 'linear', in: 2, out: 3 }, { type: 'batch_norm1d', num_features: 3 }, { type: 'linear', in: 3, out: 2 }]))).toEqual([0]);
+    expect(unitFieldLayers(spec([{ type: 'rnn', input_size: 2, hidden_size: 3 }]))).toEqual([]);
+    const deep = Array.from({ length: 6 }, () => [{ type: 'linear', in: 2, out: 2 }, { type: 'relu' }]).flat();
+    expect(unitFieldLayers(spec(deep))).toEqual([0, 2, 4].slice(0, UNIT_FIELD_MAX_LAYERS));
+    expect(unitFieldLayers(JSON.stringify({ model: { kind: 'gan' } }))).toEqual([]);
+    expect(unitFieldLayers('not json')).toEqual([]);
+  });
+
+  it('the cut model: layers up to the Linear layer and its activation, parameters pinned, same data, no inspection', () => {
+    const params = [
+      { name: 'layers.0.weight', shape: [3, 2], count: 6 },
+      { name: 'layers.0.bias', shape: [3], count: 3 },
+      { name: 'layers.2.weight', shape: [2, 3], count: 6 },
+      { name: 'layers.2.bias', shape: [2], count: 2 },
+    ];
+    const values = Object.fromEntries(params.map((p, k) => [p.name, new Float32Array(p.count).map((_, i) => k + i / 8)]));
+    const cut = JSON.parse(unitFieldSpec(spec(mlp), 0, values, params));
+    expect(cut.model.layers).toEqual(mlp.slice(0, 2));
+    expect(Object.keys(cut.model.parameters)).toEqual(['layers.0.weight', 'layers.0.bias']);
+    expect(cut.model.parameters['layers.0.weight']).toEqual({ shape: [3, 2], data: Array.from(values['layers.0.weight']!) });
+    expect(cut.data).toEqual({ dataset: 'xor' });
+    expect(cut.inspection).toBeUndefined();
+    expect(cut.loss).toEqual({ type: 'mse' });
+    const whole = JSON.parse(unitFieldSpec(spec(mlp), 2, values, params));
+    expect(whole.model.layers).toEqual(mlp);
+    expect(Object.keys(whole.model.parameters)).toEqual(params.map((p) => p.name));
+  });
+
+  it('a field [ny, nx, C] becomes per-unit thumbnails of every stride-th point', () => {
+    const [ny, nx, c] = [5, 4, 2];
+    const data = Array.from({ length: ny * nx * c }, (_, i) => i); // unit u at (y, x) = (y*nx + x)*c + u
+    const f = unitFieldLayer(2, { values: { shape: [ny, nx, c], data } }, 2);
+    expect([f.layer, f.nx, f.ny, f.stride, f.grid_nx, f.grid_ny]).toEqual([2, 2, 3, 2, nx, ny]);
+    expect(f.units.map((u) => u.index)).toEqual([0, 1]);
+    const at = (y: number, x: number, u: number): number => (y * nx + x) * c + u;
+    expect(f.units[1]!.values).toEqual([at(0, 0, 1), at(0, 2, 1), at(2, 0, 1), at(2, 2, 1), at(4, 0, 1), at(4, 2, 1)]);
+    expect([f.units[1]!.min, f.units[1]!.max]).toEqual([at(0, 0, 1), at(4, 2, 1)]);
+  });
+
+  it('a field along a line (1-D inputs) gives no thumbnails', () => {
+    expect(unitFieldLayer(0, { values: { shape: [50, 3], data: new Array(150).fill(0) } }).units).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attentionModel,
+  effectiveSources,
   cellText,
   emptyNormHistory,
   ganLossLines,
@@ -53,6 +54,17 @@ describe('attentionModel', () => {
   });
   it('argmax agrees with the engine', () => {
     expect(m.argmax).toEqual(s.argmax);
+  });
+  it('each row has its effective number of sources, exp(entropy), between 1 and the key count', () => {
+    expect(m.spread.length).toBe(s.Tq);
+    for (const v of m.spread) {
+      expect(v).toBeGreaterThanOrEqual(1 - 1e-9);
+      expect(v).toBeLessThanOrEqual(s.Tk + 1e-9);
+    }
+    expect(effectiveSources([0, 1, 0])).toBeCloseTo(1, 12);
+    expect(effectiveSources([0.5, 0.5, 0])).toBeCloseTo(2, 12);
+    expect(effectiveSources([0.25, 0.25, 0.25, 0.25])).toBeCloseTo(4, 12);
+    expect(effectiveSources([0.7, 0.1, 0.1, 0.1])).toBeCloseTo(Math.exp(-(0.7 * Math.log(0.7) + 0.3 * Math.log(0.1))), 12);
   });
   it('takes nested arrays too and labels positions when tokens are missing', () => {
     const n = attentionModel({ batch_element: 0, Tq: 2, Tk: 2, weights: [[0.25, 0.75], [1, 0]], source_tokens: [], target_tokens: [] });
@@ -125,6 +137,11 @@ describe('gateModel', () => {
       }
     }
     expect(m.gates[2]!.diverging).toBe(true); // g is tanh
+  });
+  it("a coupled input-forget LSTM offers the clamps its snapshot lists (f = 1 - i has none of its own)", () => {
+    const s = { ...fixture<RecurrentSnapshot>('lstm-small.recurrent.json'), clampable: ['i', 'g', 'o'] };
+    expect(gateModel(s).clampable).toEqual(['i', 'g', 'o']);
+    expect(gateModel(s).gates.map((g) => g.name)).toEqual(['i', 'f', 'g', 'o']); // f is still shown
   });
   it('a clamped forget gate shows the clamp value everywhere', () => {
     const m = gateModel(fixture<RecurrentSnapshot>('lstm-small.recurrent-clamp-f0.json'));

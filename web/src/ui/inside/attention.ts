@@ -1,9 +1,10 @@
 // AttentionView (data-view "attention"): the attention weights of one translated example as
 // a [target x source] heatmap, target tokens down the side (what the decoder was writing),
 // source tokens along the bottom (what it could look at), each row's sum beside it (a
-// softmax row sums to 1), the most-attended source token outlined, and a line that reads the
+// softmax row sums to 1) with its effective number of sources exp(entropy) (1: one-hot, k:
+// even over k tokens), the most-attended source token outlined, and a line that reads the
 // weight under the pointer in words. Input: the `attention` snapshot (attention_map.h).
-// gradlabData (contract): {weights: number[][], source_tokens, target_tokens, row_sums}.
+// gradlabData (contract): {weights: number[][], source_tokens, target_tokens, row_sums, spread}.
 //
 //   const v = new AttentionView(host);
 //   v.update(await client.snapshot('attention'));
@@ -31,7 +32,7 @@ export class AttentionView {
       domain: [0, 1],
       xLabel: 'source (input) token',
       yLabel: 'target (output) token',
-      notesLabel: 'row sum',
+      notesLabel: 'sum · sources',
       valueName: 'attention weight',
       label: 'attention weights',
       onHover: (cell) => {
@@ -44,14 +45,14 @@ export class AttentionView {
       },
     });
     this.root.appendChild(this.readout);
-    setGradlabData(this.root, { weights: [], source_tokens: [], target_tokens: [], row_sums: [] });
+    setGradlabData(this.root, { weights: [], source_tokens: [], target_tokens: [], row_sums: [], spread: [] });
   }
 
   update(snapshot: AttentionSnapshot): void {
     const m = attentionModel(snapshot);
     this.model = m;
     this.map.update(attentionHeatmap(m));
-    setGradlabData(this.root, { weights: m.weights, source_tokens: m.source_tokens, target_tokens: m.target_tokens, row_sums: m.row_sums });
+    setGradlabData(this.root, { weights: m.weights, source_tokens: m.source_tokens, target_tokens: m.target_tokens, row_sums: m.row_sums, spread: m.spread });
   }
 
   dispose(): void {
@@ -68,7 +69,7 @@ export function attentionHeatmap(m: AttentionModel): HeatmapData {
     values: m.weights.flat(),
     rowLabels: m.target_tokens.map(visible),
     colLabels: m.source_tokens.map(visible),
-    rowNotes: m.row_sums.map((s) => s.toFixed(3)),
+    rowNotes: m.row_sums.map((s, r) => `${s.toFixed(3)} · ${(m.spread[r] ?? 0).toFixed(1)}`),
     marks: m.argmax.map((c, r) => [r, c] as [number, number]),
   };
 }

@@ -142,6 +142,8 @@ export interface RecurrentSnapshot {
   batch_element: number | null;
   streams: RecurrentStreamJson[];
   thresholds?: { sigmoid_low: number; sigmoid_high: number; tanh_abs: number };
+  /** The gates the layer's clamp takes (a coupled input-forget LSTM: i g o); older cores omit it. */
+  clampable?: string[];
 }
 
 export function streamLabel(layer: number, direction: number, bidirectional: boolean): string {
@@ -264,7 +266,7 @@ export function gateModel(s: RecurrentSnapshot, streamIndex = 0): GateModel {
     T: s.T,
     H: s.H,
     gates,
-    clampable: clampableGates(s.kind),
+    clampable: s.clampable ?? clampableGates(s.kind),
   };
 }
 
@@ -338,6 +340,15 @@ export interface AttentionModel {
   target_tokens: string[];
   row_sums: number[];
   argmax: number[];
+  /** each row's effective number of sources, exp(entropy): 1 one-hot, k even over k keys */
+  spread: number[];
+}
+
+/** exp(-sum w log w) of one row of weights: how many keys it effectively draws on. */
+export function effectiveSources(row: readonly number[]): number {
+  let h = 0;
+  for (const w of row) if (w > 0) h -= w * Math.log(w);
+  return Math.exp(h);
 }
 
 export function attentionModel(s: AttentionSnapshot): AttentionModel {
@@ -348,7 +359,7 @@ export function attentionModel(s: AttentionSnapshot): AttentionModel {
   const tgt = s.target_tokens?.length === weights.length ? s.target_tokens.map(String) : pos(weights.length);
   const row_sums = weights.map((r) => r.reduce((a, b) => a + b, 0));
   const argmax = weights.map((r) => r.reduce((best, v, i) => (v > r[best]! ? i : best), 0));
-  return { weights, source_tokens: src, target_tokens: tgt, row_sums, argmax };
+  return { weights, source_tokens: src, target_tokens: tgt, row_sums, argmax, spread: weights.map(effectiveSources) };
 }
 
 // ---- self_attention -----------------------------------------------------------------------

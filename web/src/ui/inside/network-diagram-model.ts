@@ -24,6 +24,8 @@ export interface Column {
   units: Unit[]; // the ones drawn
   more: number; // size - units drawn
   biasParam: string | null;
+  /** the index in model.layers of the Linear layer that makes this column (null: input, GAN) */
+  layer: number | null;
 }
 
 export interface Edge {
@@ -112,11 +114,11 @@ export function headValue(p: ParamHead | undefined, row: number, col: number): n
   return p.head[row * p.cols + col] ?? null;
 }
 
-function column(label: string, size: number, activation: string | null, bias: ParamHead | undefined): Column {
+function column(label: string, size: number, activation: string | null, bias: ParamHead | undefined, layer: number | null = null): Column {
   const n = shownCount(size);
   const units: Unit[] = [];
   for (let i = 0; i < n; i++) units.push({ index: i, bias: bias ? headValue(bias, 0, i) : null });
-  return { label, size, activation, units, more: size - n, biasParam: bias?.name ?? null };
+  return { label, size, activation, units, more: size - n, biasParam: bias?.name ?? null, layer };
 }
 
 /** Builds MLP stages from Linear layers in order; the caller says where each one's weight and bias live. */
@@ -125,7 +127,7 @@ class MlpBuilder {
   constructor(private readonly title: string) {}
 
   /** A Linear layer [out, in]; `inputLabel` names the first column when this starts a run. */
-  linear(weight: ParamHead, bias: ParamHead | undefined, inputLabel: string, outputLabel: string): void {
+  linear(weight: ParamHead, bias: ParamHead | undefined, inputLabel: string, outputLabel: string, layer: number | null = null): void {
     const [out, inp] = [weight.shape[0] ?? 0, weight.shape[1] ?? 0];
     if (!this.stage) {
       this.stage = { kind: 'mlp', title: this.title, columns: [column(inputLabel, inp, null, undefined)], edges: [], weightCount: 0, maxAbs: 0, maxAbsBias: 0 };
@@ -133,7 +135,7 @@ class MlpBuilder {
     const s = this.stage;
     const from = s.columns.length - 1;
     const prev = s.columns[from]!;
-    const next = column(outputLabel, out, null, bias);
+    const next = column(outputLabel, out, null, bias, layer);
     s.columns.push(next);
     for (const u of next.units) {
       for (const v of prev.units) s.edges.push({ param: weight.name, from, row: u.index, col: v.index, weight: headValue(weight, u.index, v.index) ?? NaN });
@@ -199,11 +201,15 @@ function plainBlock(type: string, layer: Record<string, unknown>, params: ParamH
   return { kind: 'block', type, title: type.replace(/_/g, ' '), lines, params: blockParams(params), recurrent: null };
 }
 
-function sequential(model: Record<string, unknown>, byName: Map<string, ParamHead>, all: ParamHead[]): DiagramRow {
+/**
+ * The layer list as stages. `tail`: a Linear layer after the list (a diffusion model's `out`),
+ * with the label of its output; `input`: the first column's label.
+ */
+function sequential(model: Record<string, unknown>, byName: Map<string, ParamHead>, all: ParamHead[], tail?: { name: string; label: string }, input = 'input'): DiagramRow {
   const layers = Array.isArray(model['layers']) ? (model['layers'] as Array<Record<string, unknown>>) : [];
   const stages: Stage[] = [];
   const mlp = new MlpBuilder('');
-  let lastBlock = 'input';
+  let lastBlock = input;
   const flush = (): void => {
     const s = mlp.close();
     if (s) stages.push(s);
@@ -217,8 +223,8 @@ function sequential(model: Record<string, unknown>, byName: Map<string, ParamHea
     const weight = byName.get(`${prefix}weight`);
     if (type === 'linear' && weight && weight.shape.length === 2) {
       linearSeen++;
-      const label = linearSeen === linearTotal && i >= layers.length - 2 ? 'output' : `hidden ${linearSeen}`;
-      mlp.linear(weight, byName.get(`${prefix}bias`), lastBlock, label);
+      const label = !tail && linearSeen === linearTotal && i >= layers.length - 2 ? 'output' : `hidden ${linearSeen}`;
+      mlp.linear(weight, byName.get(`${prefix}bias`), lastBlock, label, i);
       return;
     }
     if (ACTIVATIONS.has(type) && mlp.open) {
@@ -233,6 +239,8 @@ function sequential(model: Record<string, unknown>, byName: Map<string, ParamHea
     stages.push(RECURRENT.has(type) ? recurrentBlock(type, layer, own) : plainBlock(type, layer, own));
     lastBlock = `from ${type.replace(/_/g, ' ')}`;
   });
+  const out = tail ? byName.get(`${tail.name}.weight`) : undefined;
+  if (tail && out && out.shape.length === 2) mlp.linear(out, byName.get(`${tail.name}.bias`), lastBlock, tail.label);
   flush();
   return { title: null, stages };
 }
@@ -317,6 +325,8 @@ export function buildDiagram(snap: WeightsSnapshot): Diagram {
     };
   }
   if (kind === 'seq2seq') return { kind, rows: seq2seq(model, all) };
+  // a DDPM: the layer list sees [x_t, embed(t)], then Linear `out` predicts the noise
+  if (kind === 'diffusion') return { kind, rows: [sequential(model, byName, all, { name: 'out', label: 'noise ε̂' }, '[x_t, embed(t)]')] };
   if (kind === 'sequential') return { kind, rows: [sequential(model, byName, all)] };
   // an unknown kind: one block per module, honestly labelled
   return { kind, rows: [{ title: null, stages: modules(all).map((g) => plainBlock(g.path, {}, g.params)) }] };

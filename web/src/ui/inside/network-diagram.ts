@@ -5,13 +5,15 @@
 // embeddings, attention and the rest are blocks, a GAN is its generator and critic. Large
 // layers show their first units and how many more there are. Input: the worker's `weights`
 // snapshot (src/engine/weights.ts); it redraws on every snapshot, so it is live while training.
+// With 2-D data the worker's `unit_fields` arrive too: each unit of the first Linear layers
+// then shows its activation over the plane (a thumbnail), ringed by its bias.
 // Hover, or focus and the arrow keys, read a unit, an edge or a block out; Page Down / Up
 // walk a unit's incoming weights; a click pins the read-out and emits `gradlab-select-parameter`
 // ({name, index}) for other views.
 // gradlabData: {kind, step, edges: [{param, row, col, weight, sign, color, width}], weight_count,
-// edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected}.
-import type { WeightsSnapshot } from '../../engine/weights';
-import { formatNumber } from '../../viz/scales';
+// edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected, unit_fields, thumbnails}.
+import type { UnitFieldLayer, UnitFieldsSnapshot, WeightsSnapshot } from '../../engine/weights';
+import { diverging, formatNumber } from '../../viz/scales';
 import {
   biasColor,
   buildDiagram,
@@ -29,17 +31,18 @@ import { el, emit, labelled, setGradlabData, viewRoot } from './view';
 import './network-diagram.css';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const UNIT_R = 10;
-const UNIT_GAP = 28;
+// units: radius and spacing; with activation thumbnails (2-D data) larger, the bias a ring round the thumbnail
+const PLAIN_UNITS = { r: 10, gap: 28, thumb: 0 };
+const FIELD_UNITS = { r: 14, gap: 34, thumb: 18 };
 const COL_GAP = 120;
 const MIN_COL_GAP = 64; // a deep MLP's columns close up to this to fit the card
 const HEAD = 40; // column labels above the units
 const PAD = 44; // left and right of an MLP stage
-const BLOCK_W = 210;
+const BLOCK_W = 190;
 const SMALL_BLOCK_W = 120; // a block without parameters (last step, flatten, ...)
 const LINE_H = 15;
 const CHAR_W = 6.2; // px per character of the 11 px block text, for wrapping
-const LOOP_SPACE = 34; // above a recurrent cell, for its loop
+const LOOP_SPACE = 48; // above a recurrent cell, for its loop and its label
 /** a diagram narrower than this share of its natural width scrolls instead */
 const MIN_SCALE = 0.75;
 const STAGE_GAP = 46;
@@ -130,8 +133,8 @@ function blockHeight(s: BlockStage, unrolled: boolean): number {
   return 30 + LINE_H * lines + 8 + (s.recurrent ? LOOP_SPACE : 0);
 }
 
-function mlpHeight(s: MlpStage): number {
-  return Math.max(...s.columns.map((c) => c.units.length * UNIT_GAP + (c.more > 0 ? 22 : 0)));
+function mlpHeight(s: MlpStage, gap: number): number {
+  return Math.max(...s.columns.map((c) => c.units.length * gap + (c.more > 0 ? 22 : 0)));
 }
 
 /** Structure only (what is drawn, not the values): a change rebuilds the SVG. */
@@ -158,6 +161,13 @@ export class NetworkDiagramView {
   /** drawn elements by key (edges, units, blocks' value lines) */
   private edgeEls: SVGLineElement[][] = [];
   private unitEls: SVGCircleElement[][][] = [];
+  /** per MLP stage, column, unit: the activation thumbnail (hidden until a field arrives) */
+  private thumbEls: Array<Array<Array<SVGImageElement | null>>> = [];
+  private fields: UnitFieldsSnapshot | null = null;
+  private fieldsDrawn: UnitFieldsSnapshot | null = null;
+  private thumbCanvas: HTMLCanvasElement | null = null;
+  /** unit sizes of the current layout */
+  private u = PLAIN_UNITS;
   private blockValueEls: SVGTextElement[][] = [];
   private focusRing: SVGGElement | null = null;
   private current: Key | null = null;
@@ -168,7 +178,7 @@ export class NetworkDiagramView {
     this.root = viewRoot(
       host,
       'network-diagram',
-      'The network: each Linear layer’s weights as edges between units (blue negative, red positive, wider for a larger |w|), each unit filled by its bias; other layers as blocks. Live while training.',
+      'The network: each Linear layer’s weights as edges between units (blue negative, red positive, wider for a larger |w|), each unit filled by its bias (on 2-D data: showing its activation over the plane); other layers as blocks. Live while training.',
     ).root;
     this.status = el('p', 'gl-nd-status');
     this.unroll = el('input');
@@ -185,8 +195,9 @@ export class NetworkDiagramView {
     setGradlabData(this.root, { kind: null, step: null, edges: [], weight_count: 0, edges_drawn: 0, columns: [], units: [], blocks: [], unrolled: false, selected: null, updates: 0 });
   }
 
-  update(data: WeightsSnapshot | { weights: WeightsSnapshot; step?: number }): void {
+  update(data: WeightsSnapshot | { weights: WeightsSnapshot; unit_fields?: UnitFieldsSnapshot; step?: number }): void {
     const snap = 'weights' in data ? data.weights : data;
+    this.fields = 'weights' in data ? (data.unit_fields ?? null) : null;
     this.step = 'weights' in data && typeof data.step === 'number' ? data.step : null;
     this.diagram = buildDiagram(snap);
     this.updates++;
@@ -203,14 +214,14 @@ export class NetworkDiagramView {
     const unrolled = this.unroll.checked;
     this.stages = d.rows.flatMap((r) => r.stages);
     this.unrollRow.hidden = !this.stages.some((s) => s.kind === 'block' && s.recurrent);
-    const sig = signature(d, unrolled);
+    const sig = `${signature(d, unrolled)}|${this.fields !== null}`;
     if (force || sig !== this.sig || !this.svgEl) {
       this.sig = sig;
       this.build(d, unrolled);
     }
     this.paint();
     this.publish(unrolled);
-    if (this.current) this.show(this.current, false);
+    if (this.current) this.show(this.current);
   }
 
   /** Lays the diagram out and creates its elements (values are set by paint()). */
@@ -224,6 +235,9 @@ export class NetworkDiagramView {
     this.placed = [];
     this.edgeEls = [];
     this.unitEls = [];
+    this.thumbEls = [];
+    this.fieldsDrawn = null;
+    this.u = this.fields ? FIELD_UNITS : PLAIN_UNITS;
     this.blockValueEls = [];
     let y = 8;
     let width = 0;
@@ -232,7 +246,7 @@ export class NetworkDiagramView {
     const room = Math.max(520, ((this.frame.clientWidth || 600) - 8) / MIN_SCALE); // 8: the frame's padding
     const colGap = (s: MlpStage): number => Math.max(MIN_COL_GAP, Math.min(COL_GAP, (room - 16 - 2 * PAD) / Math.max(1, s.columns.length - 1)));
     const stageW = (s: Stage): number => (s.kind === 'mlp' ? (s.columns.length - 1) * colGap(s) + 2 * PAD : blockWidth(s, unrolled));
-    const stageH = (s: Stage): number => (s.kind === 'mlp' ? mlpHeight(s) + HEAD : blockHeight(s, unrolled));
+    const stageH = (s: Stage): number => (s.kind === 'mlp' ? mlpHeight(s, this.u.gap) + HEAD : blockHeight(s, unrolled));
     for (const row of d.rows) {
       if (row.title) {
         text(root, 8, y + 14, row.title, 'gl-nd-row-title', 'start');
@@ -274,17 +288,17 @@ export class NetworkDiagramView {
     root.style.minWidth = `${Math.round(width * MIN_SCALE)}px`;
     root.addEventListener('pointermove', (e) => this.hover(e));
     root.addEventListener('pointerleave', () => {
-      if (!this.pinned && !this.keyboard) this.show(null, false);
+      if (!this.pinned && !this.keyboard) this.show(null);
     });
     root.addEventListener('click', (e) => this.click(e));
     root.addEventListener('keydown', (e) => this.key(e));
     root.addEventListener('focus', () => {
       this.keyboard = true;
-      if (!this.current) this.show(this.firstKey(), false);
+      if (!this.current) this.show(this.firstKey());
     });
     root.addEventListener('blur', () => {
       this.keyboard = false;
-      if (!this.pinned) this.show(null, false);
+      if (!this.pinned) this.show(null);
     });
     this.svgEl?.remove();
     this.svgEl = root;
@@ -302,15 +316,15 @@ export class NetworkDiagramView {
     s.columns.forEach((c, ci) => {
       const cx = p.x + PAD + ci * gap;
       p.colX.push(cx);
-      const colH = c.units.length * UNIT_GAP + (c.more > 0 ? 22 : 0);
-      const y0 = top + (bodyH - colH) / 2 + UNIT_GAP / 2;
-      p.unitY.push(c.units.map((_, i) => y0 + i * UNIT_GAP));
+      const colH = c.units.length * this.u.gap + (c.more > 0 ? 22 : 0);
+      const y0 = top + (bodyH - colH) / 2 + this.u.gap / 2;
+      p.unitY.push(c.units.map((_, i) => y0 + i * this.u.gap));
       // closed-up columns (a deep MLP) use short labels: "h3", "16 · σ"
       const narrow = gap < 100;
       const act = c.activation && narrow ? c.activation.replace('sigmoid', 'σ').replace('leaky_relu', 'lrelu') : c.activation;
       text(g, cx, p.y + 14, narrow ? c.label.replace(/^hidden /, 'h') : c.label, 'gl-nd-col-title');
       text(g, cx, p.y + 28, `${c.size}${act ? ` · ${act}` : ''}`, 'gl-nd-col-sub');
-      if (c.more > 0) text(g, cx, y0 + c.units.length * UNIT_GAP - 4, `… ${c.more} more`, 'gl-nd-more');
+      if (c.more > 0) text(g, cx, y0 + c.units.length * this.u.gap - 4, `… ${c.more} more`, 'gl-nd-more');
     });
     // edges under the units; a wide transparent twin on top of each makes thin ones easy to hover
     const edges = svg('g', { class: 'gl-nd-edges' }, g);
@@ -321,15 +335,25 @@ export class NetworkDiagramView {
       const x2 = p.colX[e.from + 1]!;
       const y1 = p.unitY[e.from]![e.col]!;
       const y2 = p.unitY[e.from + 1]![e.row]!;
-      els.push(svg('line', { x1: x1 + UNIT_R, y1, x2: x2 - UNIT_R, y2, class: 'gl-nd-edge' }, edges));
-      svg('line', { x1: x1 + UNIT_R, y1, x2: x2 - UNIT_R, y2, class: 'gl-nd-hit', 'data-key': keyString({ kind: 'edge', stage: index, edge: ei }) }, hits);
+      els.push(svg('line', { x1: x1 + this.u.r, y1, x2: x2 - this.u.r, y2, class: 'gl-nd-edge' }, edges));
+      svg('line', { x1: x1 + this.u.r, y1, x2: x2 - this.u.r, y2, class: 'gl-nd-hit', 'data-key': keyString({ kind: 'edge', stage: index, edge: ei }) }, hits);
     });
     this.edgeEls[index] = els;
     const units = svg('g', { class: 'gl-nd-units' }, g);
     this.unitEls[index] = s.columns.map((c, ci) =>
       c.units.map((_, ui) =>
-        svg('circle', { cx: p.colX[ci]!, cy: p.unitY[ci]![ui]!, r: UNIT_R, class: 'gl-nd-unit', 'data-key': keyString({ kind: 'unit', stage: index, column: ci, unit: ui }) }, units),
+        svg('circle', { cx: p.colX[ci]!, cy: p.unitY[ci]![ui]!, r: this.u.r, class: 'gl-nd-unit', 'data-key': keyString({ kind: 'unit', stage: index, column: ci, unit: ui }) }, units),
       ),
+    );
+    // a unit's activation over the plane, on top of its circle (its bias stays as the ring)
+    this.thumbEls[index] = s.columns.map((c, ci) =>
+      c.units.map((_, ui) => {
+        if (c.layer === null || this.u.thumb === 0) return null;
+        const t = this.u.thumb / 2;
+        const img = svg('image', { x: p.colX[ci]! - t, y: p.unitY[ci]![ui]! - t, width: this.u.thumb, height: this.u.thumb, class: 'gl-nd-thumb', visibility: 'hidden', 'data-key': keyString({ kind: 'unit', stage: index, column: ci, unit: ui }) }, units);
+        img.setAttribute('preserveAspectRatio', 'none');
+        return img;
+      }),
     );
   }
 
@@ -365,7 +389,7 @@ export class NetworkDiagramView {
         const l = p.x + p.w * 0.3;
         const r = p.x + p.w * 0.7;
         svg('path', { d: `M${r},${by} C${r},${by - 34} ${l},${by - 34} ${l},${by - 2}`, class: 'gl-nd-loop', 'marker-end': arrow }, g);
-        text(g, r + 8, by - 14, 'h_{t−1} through W_hh', 'gl-nd-block-line', 'start');
+        text(g, p.x + p.w / 2, by - 36, 'h_{t−1} back through W_hh', 'gl-nd-block-line');
       }
     }
     this.blockValueEls[index] = values;
@@ -398,12 +422,65 @@ export class NetworkDiagramView {
         if (v) v.textContent = s.params.slice(0, 2).map((p) => `‖${shortName(p.name)}‖ ${formatNumber(p.norm)}`).join(' · ');
       }
     });
+    this.paintFields();
     const stages = this.diagram ? mlpStages(this.diagram) : [];
     const weights = stages.reduce((n, s) => n + s.weightCount, 0);
     const drawn = stages.reduce((n, s) => n + s.edges.length, 0);
     const bits = [this.step !== null ? `training step ${this.step}` : `update ${this.updates}`];
+    const n = this.fields?.layers.length ?? 0;
+    if (n > 0) bits.push(`${n === 1 ? 'the first layer’s units show' : `the first ${n} layers’ units show`} their activation over the plane`);
     if (weights > 0) bits.push(drawn === weights ? `${weights} weights, one edge each` : `${drawn} of ${weights} weights drawn (large layers show their first units)`);
     this.status.textContent = bits.join(' · ');
+  }
+
+  /** The field of the Linear layer `layer`, or null. */
+  private fieldOf(layer: number | null): UnitFieldLayer | null {
+    return layer === null ? null : (this.fields?.layers.find((l) => l.layer === layer) ?? null);
+  }
+
+  /** Each unit's activation over the plane as its thumbnail (diverging: blue < 0 < red, per unit's own range). */
+  private paintFields(): void {
+    if (this.fields === this.fieldsDrawn) return;
+    this.fieldsDrawn = this.fields;
+    this.stages.forEach((s, i) => {
+      if (s.kind !== 'mlp') return;
+      s.columns.forEach((c, ci) => {
+        const f = this.fieldOf(c.layer);
+        c.units.forEach((u, ui) => {
+          const img = this.thumbEls[i]?.[ci]?.[ui];
+          if (!img) return;
+          const unit = f?.units.find((x) => x.index === u.index);
+          if (!f || !unit) {
+            img.setAttribute('visibility', 'hidden');
+            return;
+          }
+          // a sigmoid's output is centred on 0.5 (white), anything else on 0, blue below, red above
+          const centre = c.activation?.includes('sigmoid') ? 0.5 : 0;
+          img.setAttribute('href', this.thumbnail(f, unit.values, centre, centre === 0.5 ? 0.5 : Math.max(Math.abs(unit.min), Math.abs(unit.max))));
+          img.setAttribute('visibility', 'visible');
+        });
+      });
+    });
+  }
+
+  private thumbnail(f: UnitFieldLayer, values: number[], centre: number, maxAbs: number): string {
+    const canvas = (this.thumbCanvas ??= document.createElement('canvas'));
+    canvas.width = f.nx;
+    canvas.height = f.ny;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return '';
+    const img = ctx.createImageData(f.nx, f.ny);
+    for (let y = 0; y < f.ny; y++)
+      for (let x = 0; x < f.nx; x++) {
+        const [r, g, b] = diverging((values[y * f.nx + x] ?? centre) - centre, maxAbs);
+        const o = ((f.ny - 1 - y) * f.nx + x) * 4; // row 0 is y_min: at the bottom
+        img.data[o] = r;
+        img.data[o + 1] = g;
+        img.data[o + 2] = b;
+        img.data[o + 3] = 255;
+      }
+    ctx.putImageData(img, 0, 0);
+    return canvas.toDataURL('image/png');
   }
 
   private publish(unrolled: boolean): void {
@@ -418,7 +495,11 @@ export class NetworkDiagramView {
         for (const e of s.edges) edges.push({ stage: i, param: e.param, row: e.row, col: e.col, weight: e.weight, sign: Math.sign(e.weight), color: edgeColor(e.weight, s.maxAbs), width: edgeWidth(e.weight, s.maxAbs) });
         s.columns.forEach((c, ci) => {
           columns.push({ stage: i, label: c.label, size: c.size, shown: c.units.length, more: c.more, activation: c.activation });
-          for (const u of c.units) units.push({ stage: i, column: ci, index: u.index, bias: u.bias, bias_param: c.biasParam, fill: biasColor(u.bias, s.maxAbsBias) });
+          const f = this.fieldOf(c.layer);
+          for (const u of c.units) {
+            const field = f?.units.find((x) => x.index === u.index);
+            units.push({ stage: i, column: ci, index: u.index, bias: u.bias, bias_param: c.biasParam, fill: biasColor(u.bias, s.maxAbsBias), layer: c.layer, field: field ? { min: field.min, max: field.max } : null });
+          }
         });
       } else {
         blocks.push({ stage: i, type: s.type, title: s.title, recurrent: s.recurrent !== null, steps_drawn: s.recurrent ? (unrolled ? UNROLL_STEPS : 1) : null, params: s.params });
@@ -436,6 +517,8 @@ export class NetworkDiagramView {
       blocks,
       unrolled,
       selected: this.current ? { key: keyString(this.current), pinned: this.pinned, text: this.readout.textContent } : null,
+      unit_fields: this.fields,
+      thumbnails: this.thumbEls.flat(2).filter((t) => t?.getAttribute('visibility') === 'visible').length,
       updates: this.updates,
     });
   }
@@ -461,7 +544,9 @@ export class NetworkDiagramView {
       if (k.column === 0) return `${this.columnLabel(s, c)}, unit ${u.index + 1} of ${c.size}`;
       const act = c.activation ? `, then ${c.activation}` : '';
       const bias = c.biasParam && u.bias !== null ? `bias ${c.biasParam}[${u.index}] = ${formatNumber(u.bias, 4)}` : 'no bias';
-      return `${this.columnLabel(s, c)}, unit ${u.index + 1} of ${c.size}${act}: ${bias}; ${s.columns[k.column - 1]!.units.length} incoming weights (Page Down)`;
+      const field = this.fieldOf(c.layer)?.units.find((x) => x.index === u.index);
+      const range = field ? `; over the plane from ${formatNumber(field.min)} to ${formatNumber(field.max)}` : '';
+      return `${this.columnLabel(s, c)}, unit ${u.index + 1} of ${c.size}${act}: ${bias}${range}; ${s.columns[k.column - 1]!.units.length} incoming weights (Page Down)`;
     }
     if (k.kind === 'edge') {
       const e = s.edges[k.edge];
@@ -482,7 +567,7 @@ export class NetworkDiagramView {
     return k.unit < (s.columns[k.column]?.units.length ?? 0);
   }
 
-  private show(k: Key | null, announce: boolean): void {
+  private show(k: Key | null): void {
     this.current = k && this.exists(k) ? k : null;
     const ring = this.focusRing;
     ring?.replaceChildren();
@@ -490,25 +575,22 @@ export class NetworkDiagramView {
     this.readout.textContent = cur ? this.describe(cur) : HINT;
     if (cur && ring) {
       const p = this.placed[cur.stage]!;
-      if (cur.kind === 'unit') svg('circle', { cx: p.colX[cur.column]!, cy: p.unitY[cur.column]![cur.unit]!, r: UNIT_R + 4, class: 'gl-nd-ring' }, ring);
+      if (cur.kind === 'unit') svg('circle', { cx: p.colX[cur.column]!, cy: p.unitY[cur.column]![cur.unit]!, r: this.u.r + 4, class: 'gl-nd-ring' }, ring);
       else if (cur.kind === 'edge') {
         const e = (p.stage as MlpStage).edges[cur.edge]!;
-        svg('line', { x1: p.colX[e.from]! + UNIT_R, y1: p.unitY[e.from]![e.col]!, x2: p.colX[e.from + 1]! - UNIT_R, y2: p.unitY[e.from + 1]![e.row]!, class: 'gl-nd-ring' }, ring);
+        svg('line', { x1: p.colX[e.from]! + this.u.r, y1: p.unitY[e.from]![e.col]!, x2: p.colX[e.from + 1]! - this.u.r, y2: p.unitY[e.from + 1]![e.row]!, class: 'gl-nd-ring' }, ring);
       } else svg('rect', { x: p.x - 4, y: p.y - 4, width: p.w + 8, height: p.h + 8, rx: 12, class: 'gl-nd-ring' }, ring);
     }
-    if (announce) this.publish(this.unroll.checked);
-    else {
-      const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
-      if (data) data['selected'] = cur ? { key: keyString(cur), pinned: this.pinned, text: this.readout.textContent } : null;
-    }
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+    if (data) data['selected'] = cur ? { key: keyString(cur), pinned: this.pinned, text: this.readout.textContent } : null;
   }
 
   private hover(e: PointerEvent): void {
     if (this.pinned) return;
     const target = (e.target as Element | null)?.closest?.('[data-key]');
     const k = parseKey(target?.getAttribute('data-key'));
-    if (k) this.show(k, false);
-    else if (!this.keyboard) this.show(null, false);
+    if (k) this.show(k);
+    else if (!this.keyboard) this.show(null);
   }
 
   private click(e: MouseEvent): void {
@@ -516,12 +598,12 @@ export class NetworkDiagramView {
     const k = parseKey(target?.getAttribute('data-key'));
     if (!k) {
       this.pinned = false;
-      this.show(null, false);
+      this.show(null);
       return;
     }
     const same = this.current && keyString(this.current) === keyString(k);
     this.pinned = !(same && this.pinned);
-    this.show(k, false);
+    this.show(k);
     if (this.pinned) this.select(k);
   }
 
@@ -598,19 +680,19 @@ export class NetworkDiagramView {
         if (this.current) {
           this.pinned = !this.pinned;
           if (this.pinned) this.select(this.current);
-          this.show(this.current, false);
+          this.show(this.current);
         }
         e.preventDefault();
         return;
       case 'Escape':
         this.pinned = false;
-        this.show(null, false);
+        this.show(null);
         return;
       default:
         return;
     }
     e.preventDefault();
-    if (next) this.show(next, false);
+    if (next) this.show(next);
   }
 
   /** The next (dir 1) or previous incoming edge of the current unit, or after the current edge. */

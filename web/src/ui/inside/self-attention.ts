@@ -1,8 +1,9 @@
 // SelfAttentionView (data-view "self-attention"): every head of every self-attention layer
 // (multihead_attention, or the one inside transformer_encoder_layer) as a [T x T] heatmap for
 // one example, its tokens on both axes: row i = query step i, column j = key step j, each row
-// a softmax (its sum beside it), the most-attended step outlined. Input: the `self_attention`
-// snapshot. gradlabData (contract): {tokens, layers: [{name, causal, heads: [{weights, row_sums}]}]}.
+// a softmax (its sum beside it, with its effective number of sources exp(entropy)), the
+// most-attended step outlined. Input: the `self_attention` snapshot. gradlabData
+// (contract): {tokens, layers: [{name, causal, heads: [{weights, row_sums, spread}]}]}.
 //
 //   const v = new SelfAttentionView(host);
 //   v.update(await client.snapshot('self_attention'));
@@ -24,7 +25,7 @@ export class SelfAttentionView {
     this.root = viewRoot(
       host,
       'self-attention',
-      'Each head of each self-attention layer for one example: row = the step that is attending (query), column = the step it reads (key); each row is a softmax over the steps (it sums to 1). Outlined: the step with the most weight. Without positions, permuting the steps would only permute rows and columns.',
+      'Each head of each self-attention layer for one example: row = the step that is attending (query), column = the step it reads (key); each row is a softmax over the steps (it sums to 1). Beside each row: its sum and its effective number of sources, exp(entropy): 1 for a one-hot row, k for a row spread evenly over k steps. Outlined: the step with the most weight. Without positions, permuting the steps would only permute rows and columns.',
     ).root;
     this.grid = el('div', 'gl-head-grid');
     this.readout = el('p', 'gl-readout', 'Point at a cell to read its weight.');
@@ -40,7 +41,7 @@ export class SelfAttentionView {
     heads.forEach(({ h }, k) => this.maps[k]!.update(attentionHeatmap(h)));
     setGradlabData(this.root, {
       tokens: m.tokens,
-      layers: m.layers.map((l) => ({ name: l.name, causal: l.causal, heads: l.heads.map((h) => ({ weights: h.weights, row_sums: h.row_sums })) })),
+      layers: m.layers.map((l) => ({ name: l.name, causal: l.causal, heads: l.heads.map((h) => ({ weights: h.weights, row_sums: h.row_sums, spread: h.spread })) })),
     });
   }
 
@@ -61,7 +62,7 @@ export class SelfAttentionView {
         domain: [0, 1],
         xLabel: 'key step',
         yLabel: 'query step',
-        notesLabel: 'row sum',
+        notesLabel: 'sum · sources',
         valueName: 'attention weight',
         label: `attention weights, ${title}`,
         onHover: (hover) => {
