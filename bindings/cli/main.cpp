@@ -121,6 +121,14 @@ snapshots this experiment offers, for example:
   self_attention  (multihead_attention / transformer_encoder_layer) every head's
               attention map [T x T] of the first test example, with its tokens
   samples, critic_field, coverage   (gan)
+  filters     (conv2d) the first conv layer's weight [O, C, k, k] and bias
+  feature_maps  (image inputs) one test example (/inspection/example) and every
+              image-shaped layer output [C, H, W] for it
+  image_predictions  (image inputs) the first 64 test images with predicted and
+              true labels
+  conv_as_linear  (conv2d) the first conv layer as a sparse, tied Linear matrix M:
+              non-zero fraction, max |conv(x) - Mx - b| and max |dW - sum of the
+              tied entries' gradients| on the grad batch
   elbo        (diffusion) the bound on -log p(x_0) on the test split, nats per point:
               every term L_0, L_1 ... L_{T-1}, L_T, their sum, and the schedule
   diffusion_forward    (diffusion) test points x_0 and their noised x_t at

@@ -172,6 +172,21 @@ std::vector<DatasetInfo> build_catalog() {
                     {n_samples(1000),
                      number("noise", 0.05, 0.001, 1, "std of the jitter around each point"),
                      {"points", "points", 1, 100000, 0, true, {}, "the mode centres (labels are ignored)"}}));
+  // Images: x [N, 1, H, H].
+  for (const char* name : {"shapes", "digits"}) {
+    const bool digits = std::string(name) == "digits";
+    c.push_back(entry(
+        name, task::classification, "images",
+        digits ? "Digits 0-9 from a built-in 5x7 font, one per image at a random size, stroke and position, with pixel noise."
+               : "Ten shapes (square, circle, triangle, plus, x, horizontal bar, vertical bar, disc, diagonal, L corner), "
+                 "one per image at a random size, stroke and position, with pixel noise.",
+        {n_samples(1000, 20000), number("noise", 0.1, 0, 1, "std of Gaussian noise added to each pixel (objects are 0.7 to 1 on 0)"),
+         integer("image_size", 16, 12, 64, "H = W, the image side in pixels"),
+         integer("shift", 0, 0, 32,
+                 "s pixels: training objects are centred at H/2 - s/2, test objects at H/2 + s/2 on both axes (plus a "
+                 "jitter of up to max(1, H/16) pixels), so the test split sits s pixels right and down of training; "
+                 "at most image_size / 2")}));
+  }
   return c;
 }
 
@@ -181,7 +196,7 @@ const std::vector<std::string>& all_option_names() {
       "seed",      "test_fraction", "n_samples", "noise",    "num_classes",   "seq_len",
       "lag",       "num_symbols",   "n_context", "degree",   "max_value",     "num_modes",
       "grid_size", "coefficients",  "points",    "csv_text", "target_column", "csv_task", "context_order",
-      "n_features"};
+      "n_features", "image_size", "shift"};
   return names;
 }
 
@@ -203,6 +218,8 @@ constexpr IntField kIntFields[] = {
     {"num_modes", &DatasetOptions::num_modes, &Resolved::num_modes},
     {"grid_size", &DatasetOptions::grid_size, &Resolved::grid_size},
     {"n_features", &DatasetOptions::n_features, &Resolved::n_features},
+    {"image_size", &DatasetOptions::image_size, &Resolved::image_size},
+    {"shift", &DatasetOptions::shift, &Resolved::shift},
 };
 
 std::optional<double> numeric(const DatasetOptions& o, const std::string& name) {
@@ -298,6 +315,15 @@ void check_consistency(const DatasetInfo& info, const DatasetOptions& o, const R
          " make " + format_number(static_cast<double>(r.n_samples) * r.n_features) + " input values (allowed: at most " +
          format_number(kMaxInputValues) + ")");
   if (n == "char_lm") data_detail::check_text_options(r);
+  if (f == "images") {
+    if (2 * r.shift > r.image_size)
+      fail("option shift = " + std::to_string(r.shift) + " is more than half of image_size = " + std::to_string(r.image_size) +
+           " (allowed: 0 to " + std::to_string(r.image_size / 2) + ")");
+    const double values = static_cast<double>(r.n_samples) * r.image_size * r.image_size;
+    if (values > kMaxInputValues)
+      fail("options n_samples = " + std::to_string(r.n_samples) + " and image_size = " + std::to_string(r.image_size) +
+           " make " + format_number(values) + " pixels (allowed: at most " + format_number(kMaxInputValues) + ")");
+  }
   if (f == "translation") {
     const std::int64_t universe = data_detail::translation_universe(r);
     if (r.n_samples > universe)
@@ -419,6 +445,8 @@ Dataset make_dataset(const std::string& name, const DatasetOptions& options) {
     d = data_detail::make_text(r);
   else if (info.family == "translation")
     d = data_detail::make_translation(r);
+  else if (info.family == "images")
+    d = data_detail::make_images(r);
   else
     d = data_detail::make_gan(r);
   d.name = name;

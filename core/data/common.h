@@ -21,6 +21,7 @@ struct Resolved {
   double test_fraction = 0.2;
   int n_samples = 0, num_classes = 0, seq_len = 0, lag = 0, num_symbols = 0, n_context = 0;
   int degree = 0, max_value = 0, num_modes = 0, grid_size = 0, n_features = 0;
+  int image_size = 0, shift = 0;
   double noise = 0;
   std::vector<double> coefficients;
   std::vector<Point> points;
@@ -34,6 +35,7 @@ Dataset make_sequence(const Resolved& r);
 Dataset make_text(const Resolved& r);
 Dataset make_translation(const Resolved& r);
 Dataset make_gan(const Resolved& r);
+Dataset make_images(const Resolved& r);
 
 // Cross-option checks that need the family's own knowledge (called by validate_options).
 void check_text_options(const Resolved& r);            // char_lm windows fit the corpus

@@ -26,6 +26,8 @@
 //   gan                 gan_ring gan_grid gan_spiral gan_moons gan_points
 //                       x [N, 2] real samples, y [N] the component that drew each sample,
 //                       modes [M, 2] the centres (ring, grid, points; undefined otherwise)
+//   images              shapes digits                x [N, 1, H, H] grey images, y [N] in 0..9
+//                       (images.cpp says exactly how they are drawn and what `shift` moves)
 // dataset_catalog() says, per name, what each option means there and its allowed range.
 #pragma once
 
@@ -92,6 +94,8 @@ struct DatasetOptions {
   std::optional<int> num_modes;      // gan_ring: the number of Gaussians on the ring
   std::optional<int> grid_size;      // gan_grid: grid_size x grid_size Gaussians
   std::optional<int> n_features;     // hyperplane: the number of input features F
+  std::optional<int> image_size;     // shapes, digits: H = W in pixels
+  std::optional<int> shift;          // shapes, digits: pixels the test objects sit right and down of training's
   std::vector<double> coefficients;  // polynomial c0 + c1 x + ...; plane c0 + c1 x1 + c2 x2
   std::vector<Point> points;         // points, gan_points
   std::string csv_text;              // csv: the file's text (header row first)
@@ -119,7 +123,7 @@ struct OptionSpec {
 struct DatasetInfo {
   std::string name;
   std::string task;    // one of task::*; "" for csv, whose task depends on its options
-  std::string family;  // "two_d", "user", "sequence", "text", "translation", "gan"
+  std::string family;  // "two_d", "user", "sequence", "text", "translation", "gan", "images"
   std::string description;
   std::vector<OptionSpec> options;                          // includes seed and test_fraction
   const OptionSpec* option(const std::string& name) const;  // nullptr if not read

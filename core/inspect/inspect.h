@@ -7,9 +7,11 @@
 //   field.h             decision boundaries and GAN critic fields on a 2-D grid
 //   graph.h             the computation graph of a tiny scalar network (chain rule view)
 //   gradcheck_report.h  finite-difference gradient check per parameter
+//   conv_linear.h       a conv layer as its dense, sparse, tied Linear matrix
 #pragma once
 
 #include "inspect/attention_map.h"
+#include "inspect/conv_linear.h"
 #include "inspect/field.h"
 #include "inspect/gradcheck_report.h"
 #include "inspect/graph.h"

@@ -104,4 +104,47 @@ Shape Flatten::output_shape(const Shape& in) const {
 
 Var Flatten::forward(const Var& x) { return reshape(x, output_shape(x.shape())); }
 
+Unflatten::Unflatten(int dim, std::vector<std::int64_t> unflattened_size) : dim_(dim), sizes_(std::move(unflattened_size)) {
+  if (sizes_.empty()) throw std::invalid_argument(describe() + ": unflattened_size needs at least one size");
+  int inferred = 0;
+  for (std::int64_t s : sizes_) {
+    if (s == -1) ++inferred;
+    else if (s < 1) throw std::invalid_argument(describe() + ": sizes must be positive, or -1 once (inferred)");
+  }
+  if (inferred > 1) throw std::invalid_argument(describe() + ": at most one size may be -1");
+}
+
+std::string Unflatten::describe() const {
+  std::string s = "Unflatten(dim=" + std::to_string(dim_) + ", unflattened_size=(";
+  for (std::size_t i = 0; i < sizes_.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes_[i]);
+  return s + (sizes_.size() == 1 ? ",))" : "))");
+}
+
+Shape Unflatten::output_shape(const Shape& in) const {
+  const int rank = static_cast<int>(in.size());
+  const int d = dim_ < 0 ? dim_ + rank : dim_;
+  if (d < 1 || d >= rank)
+    throw std::invalid_argument(describe() + ": dim " + std::to_string(dim_) + " for an input of shape " + to_string(in) +
+                                " (allowed: 1 to " + std::to_string(rank - 1) + ", or -" + std::to_string(rank - 1) +
+                                " to -1; the batch dimension 0 stays)");
+  std::int64_t known = 1;
+  for (std::int64_t s : sizes_)
+    if (s != -1) known *= s;
+  std::vector<std::int64_t> sizes = sizes_;
+  for (std::int64_t& s : sizes)
+    if (s == -1) s = known > 0 && in[d] % known == 0 ? in[d] / known : -1;
+  std::int64_t product = 1;
+  for (std::int64_t s : sizes) product *= s;
+  if (product != in[d])
+    throw std::invalid_argument(describe() + ": the sizes multiply to " + (product < 0 ? std::string("no whole number") : std::to_string(product)) +
+                                " but dimension " + std::to_string(d) + " of the input " + to_string(in) + " is " +
+                                std::to_string(in[d]) + " (allowed: sizes whose product is " + std::to_string(in[d]) + ")");
+  Shape out(in.begin(), in.begin() + d);
+  out.insert(out.end(), sizes.begin(), sizes.end());
+  out.insert(out.end(), in.begin() + d + 1, in.end());
+  return out;
+}
+
+Var Unflatten::forward(const Var& x) { return reshape(x, output_shape(x.shape())); }
+
 GRADLAB_END

@@ -1,5 +1,6 @@
 // Convolutional layers with PyTorch's names, shapes and default initialisation: Conv2d,
-// MaxPool2d, AvgPool2d, and Flatten to hand their output to a Linear.
+// MaxPool2d, AvgPool2d, Flatten to hand their output to a Linear, and Unflatten to make
+// flat rows (CSV, a Linear's output) into images.
 //
 //   auto net = std::make_shared<Sequential>();
 //   net->add(std::make_shared<Conv2d>(1, 8, /*kernel=*/3, /*stride=*/1, /*padding=*/1, rng));
@@ -28,6 +29,8 @@ class Conv2d : public Layer {
   Shape output_shape(const Shape& in) const override;
   const Var& weight() const { return weight_; }
   const Var& bias() const { return bias_; }  // undefined without bias
+  Size2 stride() const { return stride_; }
+  Size2 padding() const { return padding_; }
   std::string describe() const;               // "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
 
  private:
@@ -67,6 +70,22 @@ class Flatten : public Layer {
   std::string type_name() const override { return "Flatten"; }
   Var forward(const Var& x) override;
   Shape output_shape(const Shape& in) const override;
+};
+
+// PyTorch's nn.Unflatten(dim, unflattened_size): dimension `dim` (negative counts from the
+// end; never the batch dimension 0) becomes the sizes given, whose product must equal it;
+// one size may be -1 (inferred). [N, 256] with (1, {1, 16, 16}) -> [N, 1, 16, 16].
+class Unflatten : public Layer {
+ public:
+  Unflatten(int dim, std::vector<std::int64_t> unflattened_size);
+  std::string type_name() const override { return "Unflatten"; }
+  Var forward(const Var& x) override;
+  Shape output_shape(const Shape& in) const override;
+  std::string describe() const;  // "Unflatten(dim=1, unflattened_size=(1, 16, 16))"
+
+ private:
+  int dim_;
+  std::vector<std::int64_t> sizes_;
 };
 
 GRADLAB_END

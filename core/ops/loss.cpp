@@ -103,6 +103,19 @@ Var mse_loss(const Var& pred, const Var& target, Reduction reduction) {
   return reduce(square(pred - target), reduction);
 }
 
+// loss = (pred - target)^2 with pred stretched to target's shape, reduced; the subtraction's
+// backward sums the gradient back over the stretched dimensions.
+Var mse_loss_broadcast(const Var& pred, const Var& target, Reduction reduction) {
+  const Shape& p = pred.shape();
+  const Shape& t = target.shape();
+  bool ok = p.size() == t.size();
+  for (std::size_t d = 0; ok && d < p.size(); ++d) ok = p[d] == t[d] || p[d] == 1;
+  if (!ok)
+    throw std::invalid_argument("mse_loss (broadcast): pred of shape " + to_string(p) + " does not broadcast to target of shape " +
+                                to_string(t) + " (allowed: the same rank, each dimension of pred either 1 or target's)");
+  return reduce(square(pred - target), reduction);
+}
+
 // loss[r] = -log_probs[r, target[r]], reduced
 Var nll_loss(const Var& log_probs, const Tensor& targets, Reduction reduction) {
   const auto idx = class_indices("nll_loss", "log_probs", log_probs.shape(), targets);

@@ -27,6 +27,13 @@ const char* to_string(Reduction r);
 // (pred - target)^2, pred and target of the same shape (any). None keeps that shape.
 Var mse_loss(const Var& pred, const Var& target, Reduction reduction = Reduction::Mean);
 
+// (pred - target)^2 with pred broadcast against target (NumPy rules: pred's dimensions are
+// 1 or target's), so the per-element losses have target's shape: a [N, 1, 1, 1] output
+// against [N, 1, 32, 32] targets is one number compared with every pixel. With Sum,
+// dL/dpred = 2 * sum over the stretched dimensions of (pred - target). Any other pair of
+// shapes (target stretched too, different ranks) throws std::invalid_argument.
+Var mse_loss_broadcast(const Var& pred, const Var& target, Reduction reduction = Reduction::Mean);
+
 // -log_softmax(logits)[target] per item. logits [N, C] or [N, T, C] (classes on the last
 // axis, unlike PyTorch's [N, C, T]), targets [N] or [N, T]. None -> [N] or [N, T].
 // Max-subtracted (finite for logits of 1e4), differentiable twice and more.

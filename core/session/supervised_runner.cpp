@@ -215,6 +215,14 @@ std::vector<std::string> SupervisedRunner::snapshot_names() const {
   if (is_linear_regression()) names.push_back("normal_equation");
   if (has_two_parameters()) names.push_back("loss_surface");
   if (self_attention_available()) names.push_back("self_attention");
+  if (has_conv()) {
+    names.push_back("filters");
+    names.push_back("conv_as_linear");
+  }
+  if (has_images()) {
+    names.push_back("feature_maps");
+    names.push_back("image_predictions");
+  }
   return names;
 }
 
@@ -302,6 +310,10 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "predictions") return predictions();
   if (what == "graph") return graph_snapshot(x, y);
   if (what == "self_attention") return self_attention_snapshot();
+  if (what == "filters") return filters_snapshot();
+  if (what == "conv_as_linear") return conv_as_linear_snapshot();
+  if (what == "feature_maps") return feature_maps_snapshot();
+  if (what == "image_predictions") return image_predictions_snapshot();
   throw std::invalid_argument("no snapshot named '" + what + "'");
 }
 
@@ -413,8 +425,7 @@ bool is_bias(const std::string& name) {
 
 // Per top-level layer, input to output, on the grad batch: ||dL/dW_l|| over the layer's
 // weights (and its biases apart) and ||dL/da_l||, the gradient reaching its output.
-nlohmann::json SupervisedRunner::layers_snapshot() {
-  Sequential& seq = exp_->model->layers();
+nlohmann::json SupervisedRunner::traced_grad_pass(const std::function<nlohmann::json(const SupervisedTrainer::Pass&)>& read) {
   const TrainingStateGuard keep(*exp_->model, {&exp_->dropout_rng});
   struct Untrace {  // leave no outputs (or the graph they hold) and no gradients behind
     SpecModel& model;
@@ -423,8 +434,16 @@ nlohmann::json SupervisedRunner::layers_snapshot() {
       model.zero_grad();
     }
   } untrace{*exp_->model};
-  seq.set_trace(true);
-  const SupervisedTrainer::Pass pass = grad_pass();
+  exp_->model->layers().set_trace(true);
+  return read(grad_pass());
+}
+
+nlohmann::json SupervisedRunner::layers_snapshot() {
+  return traced_grad_pass([this](const SupervisedTrainer::Pass& pass) { return layers_json(pass); });
+}
+
+nlohmann::json SupervisedRunner::layers_json(const SupervisedTrainer::Pass& pass) {
+  Sequential& seq = exp_->model->layers();
   const auto& outputs = seq.outputs();
   nlohmann::json layers = nlohmann::json::array();
   for (std::size_t l = 0; l < seq.size(); ++l) {

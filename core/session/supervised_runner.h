@@ -1,6 +1,7 @@
 // The supervised experiment (a Sequential model, a loss, one optimizer) as a Runner.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "session/runner.h"
@@ -40,6 +41,10 @@ class SupervisedRunner : public Runner {
   bool token_inputs() const;  // the first layer is an embedding: inputs are ids, no gradient
   SupervisedTrainer::Pass grad_pass();
   nlohmann::json layers_snapshot();
+  nlohmann::json layers_json(const SupervisedTrainer::Pass& pass);
+  // One forward/backward on the grad batch with every layer's output kept (Sequential's
+  // trace), read by `read`; training state, traces and gradients are left as they were.
+  nlohmann::json traced_grad_pass(const std::function<nlohmann::json(const SupervisedTrainer::Pass&)>& read);
   nlohmann::json graph_snapshot(const Tensor& x, const Tensor& y);
   bool is_linear_regression() const;
   nlohmann::json tbptt_json() const;
@@ -55,6 +60,13 @@ class SupervisedRunner : public Runner {
   // The self_attention snapshot (self_attention.cpp): per-head maps of every MultiheadAttention.
   bool self_attention_available() const;
   nlohmann::json self_attention_snapshot();
+  // Image snapshots (image_snapshots.cpp): a top-level conv2d layer; inputs [N, C, H, W].
+  bool has_conv() const;
+  bool has_images() const;
+  nlohmann::json filters_snapshot();
+  nlohmann::json feature_maps_snapshot();
+  nlohmann::json image_predictions_snapshot();
+  nlohmann::json conv_as_linear_snapshot();
   std::unique_ptr<Experiment> exp_;
   std::int64_t clipped_steps_ = 0;  // for the fraction of steps clipped
   // The two parameters' values at step 0 and after every step since (two-parameter models

@@ -45,6 +45,8 @@ void set_option(DatasetOptions& o, const OptionSpec& spec, const nlohmann::json&
     else if (n == "num_modes") o.num_modes = i;
     else if (n == "grid_size") o.grid_size = i;
     else if (n == "n_features") o.n_features = i;
+    else if (n == "image_size") o.image_size = i;
+    else if (n == "shift") o.shift = i;
     else issues.push_back({ptr, "option '" + n + "' is not supported by the spec reader"});
   } else if (spec.type == "numbers") {
     if (!v.is_array()) return bad("an array of numbers");
@@ -172,6 +174,8 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     else layer = std::make_shared<SinusoidalPositionalEncoding>(i("max_len"), i("dim"));
   } else if (t == "flatten") {
     layer = std::make_shared<Flatten>();
+  } else if (t == "unflatten") {
+    layer = std::make_shared<Unflatten>(static_cast<int>(i("dim")), c.at("unflattened_size").get<std::vector<std::int64_t>>());
   } else if (t == "conv2d") {
     layer = std::make_shared<Conv2d>(i("in_channels"), i("out_channels"), Size2(i("kernel_size")), Size2(i("stride")),
                                      Size2(i("padding")), rng, c.at("bias").get<bool>());
@@ -304,6 +308,7 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   objective.reduction = spec.loss.reduction;
   objective.seed = spec.loss.seed;
   objective.scale = spec.loss.scale;
+  objective.broadcast = spec.loss.broadcast;
   TrainConfig tc;
   tc.batch_size = spec.training.batch_size;
   tc.clip_grad_norm = spec.training.clip_grad_norm;

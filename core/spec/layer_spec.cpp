@@ -2,6 +2,7 @@
 // parameter counts, all without building a layer.
 #include <cmath>
 
+#include "nn/conv.h"
 #include "nn/init.h"
 #include "spec/spec.h"
 #include "spec/spec_internal.h"
@@ -123,7 +124,7 @@ const std::vector<std::string>& layer_types() {
     t.insert(t.end(), kRecurrent.begin(), kRecurrent.end());
     for (const char* s : {"last_step", "final_state", "embedding", "flatten", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm1d",
                           "batch_norm2d", "dropout", "residual", "positional", "layer_norm", "multihead_attention",
-                          "transformer_encoder_layer", "mean_pool"})
+                          "transformer_encoder_layer", "mean_pool", "unflatten"})
       t.emplace_back(s);
     return t;
   }();
@@ -186,6 +187,28 @@ LayerSpec parse_layer(const nlohmann::json& j, const std::string& pointer, std::
     c["bias"] = r.boolean("bias", true);
     c["init"] = r.one_of("init", kInits, "default");
     parse_init_scale(r, c);
+  } else if (t == "unflatten") {
+    c["dim"] = r.integer("dim", -8, 8, 1);
+    const auto* sizes = r.array("unflattened_size", true);
+    if (sizes) {
+      nlohmann::json list = nlohmann::json::array();
+      int inferred = 0;
+      for (const auto& s : *sizes) {
+        const bool ok = s.is_number_integer() && (s.get<std::int64_t>() == -1 || (s.get<std::int64_t>() >= 1 && s.get<std::int64_t>() <= kMaxSize));
+        if (!ok) {
+          r.issue("unflattened_size", "expected sizes from 1 to " + std::to_string(kMaxSize) + " (or -1 once, inferred), found " + describe(*sizes));
+          list = nullptr;
+          break;
+        }
+        inferred += s.get<std::int64_t>() == -1;
+        list.push_back(s);
+      }
+      if (list.is_array() && (sizes->empty() || sizes->size() > 6 || inferred > 1)) {
+        r.issue("unflattened_size", "expected 1 to 6 sizes with at most one -1, found " + describe(*sizes));
+        list = nullptr;
+      }
+      if (list.is_array()) c["unflattened_size"] = list;
+    }
   } else if (t == "max_pool2d" || t == "avg_pool2d") {
     c["kernel_size"] = r.integer("kernel_size", 1, 64);
     c["stride"] = r.integer("stride", 1, 64, c["kernel_size"].get<std::int64_t>());
@@ -313,6 +336,14 @@ struct Inference {
     } else if (t == "flatten") {
       if (in.size() < 2) return fail(l, "", "flatten expects [batch, ...], got " + to_string(in));
       y = {in[0], numel(in) / std::max<std::int64_t>(in[0], 1)};
+    } else if (t == "unflatten") {
+      if (!c.contains("unflattened_size")) return std::nullopt;  // reported by the parser
+      try {
+        y = Unflatten(static_cast<int>(i("dim")), c.at("unflattened_size").get<std::vector<std::int64_t>>()).output_shape(in);
+      } catch (const std::invalid_argument& e) {
+        const std::int64_t d = i("dim") < 0 ? i("dim") + static_cast<std::int64_t>(in.size()) : i("dim");
+        return fail(l, d < 1 || d >= static_cast<std::int64_t>(in.size()) ? "dim" : "unflattened_size", e.what());
+      }
     } else if (t == "conv2d" || t == "max_pool2d" || t == "avg_pool2d") {
       if (!need_rank(l, in, 4, "[batch, channels, height, width]")) return std::nullopt;
       const std::int64_t k = i("kernel_size"), st = i("stride"), p = i("padding");

@@ -211,6 +211,9 @@ void parse_loss(Reader& top, LossSpec& loss, std::vector<SpecIssue>& issues, boo
   loss.reduction = r.one_of("reduction", {"mean", "sum", "none"}, "mean");
   if (const auto* seed = r.raw("seed")) loss.seed = tensor_from_json(*seed, r.at("seed"), issues);
   loss.scale = r.number("scale", 0, 1e6, 1.0, /*open_lo=*/true);
+  loss.broadcast = r.boolean("broadcast", false);
+  if (loss.broadcast && loss.type != "mse" && !loss.type.empty())
+    r.issue("broadcast", "broadcasting the output against the targets is an option of type \"mse\" only, found type \"" + loss.type + "\"");
   r.finish();
 }
 
@@ -386,6 +389,14 @@ void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
   if (issues.size() != before || summary.empty()) return;
   check_model_size(summary, issues);
   const Shape& out = summary.back().output;
+  if (spec.loss.broadcast) {
+    const Shape& t = spec.data.targets.shape();
+    bool fits = out.size() == t.size();
+    for (std::size_t d = 0; fits && d < t.size(); ++d) fits = out[d] == t[d] || out[d] == 1;
+    if (!fits)
+      issues.push_back({"/loss/broadcast", "the model's output " + to_string(out) + " does not broadcast to the targets " +
+                                               to_string(t) + " (allowed: the same rank, each output dimension 1 or the target's)"});
+  }
   if (spec.loss.type == "output" && !spec.loss.seed.defined() && numel(out) != 1)
     issues.push_back({"/loss/type", "with type \"output\" the objective is the model's output, which has shape " + to_string(out) +
                                         ", " + kJacobianHint + ", or use a loss that reduces to one number"});
@@ -432,6 +443,7 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
         else issues.push_back({r.at("snapshots") + "/" + std::to_string(i), "expected a snapshot name, found " + describe((*names)[i])});
       }
     spec.inspection.every = r.integer("every", 0, 1 << 30, 0);
+    spec.inspection.example = r.integer("example", 0, 1 << 30, 0);
     if (const auto* surface = r.object("surface", false)) {
       Reader sr(*surface, r.at("surface"), issues);
       for (const char* axis : {"x", "y"})

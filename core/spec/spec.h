@@ -62,6 +62,7 @@ struct LossSpec {
   std::string reduction = "mean";
   Tensor seed;                // optional seed gradient for a non-scalar objective
   double scale = 1;           // the loss is scale * (the loss above): 0.5 for L = 1/2 (a - y)^2
+  bool broadcast = false;     // mse: the output is broadcast against targets of a larger shape
 };
 
 struct NamedConfig {
@@ -101,6 +102,9 @@ struct InspectionSpec {
   // The step t of the diffusion snapshots diffusion_forward and diffusion_posterior
   // (0..T; -1: T / 2).
   std::int64_t diffusion_t = -1;
+  // The feature_maps snapshot's example: its index in the test split (the training split
+  // when there is no test split).
+  std::int64_t example = 0;
 };
 
 struct ExperimentSpec {

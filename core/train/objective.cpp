@@ -18,6 +18,7 @@ Var Objective::loss(const Var& output, const Tensor& targets) const {
 Var Objective::unscaled_loss(const Var& output, const Tensor& targets) const {
   const Reduction r = parse_reduction(reduction);
   if (type == "mse") {
+    if (broadcast) return mse_loss_broadcast(output, Var(targets), r);
     if (output.shape() != targets.shape() && numel(output.shape()) == targets.numel())
       return mse_loss(output, Var(targets.reshape(output.shape())), r);  // [N] targets for [N, 1] outputs
     return mse_loss(output, Var(targets), r);

@@ -13,6 +13,7 @@ struct Objective {
   std::string reduction = "mean";
   Tensor seed;  // seed gradient when the objective is not one number
   double scale = 1;  // the loss is multiplied by this (0.5: L = 1/2 (a - y)^2 for backprop by hand)
+  bool broadcast = false;  // mse only: the output is broadcast against larger targets (mse_loss_broadcast)
 
   // The loss Var, times `scale` (one number unless reduction is "none" or type is "output").
   Var loss(const Var& output, const Tensor& targets) const;

@@ -48,7 +48,7 @@ TEST(Catalog, ListsEveryFamilyOnceWithSeedAndTestFraction) {
        {"circle",   "xor",      "gaussians",  "spiral",    "moons",     "sine",           "polynomial",
         "plane",    "csv",      "points",     "copy",      "reverse",   "delayed_recall", "adding",
         "parity",   "timing",   "lookahead",  "order",     "char_lm",   "next_word", "dates",          "number_words",
-        "gan_ring", "gan_grid", "gan_spiral", "gan_moons", "gan_points", "hyperplane"})
+        "gan_ring", "gan_grid", "gan_spiral", "gan_moons", "gan_points", "hyperplane", "shapes", "digits"})
     EXPECT_EQ(names.count(n), 1u) << n;
   EXPECT_EQ(dataset_catalog()[0].option("seq_len"), nullptr);  // circle reads no seq_len
 }
@@ -92,7 +92,9 @@ TEST(Catalog, EveryDatasetIsConsistentWithItsMetadata) {
     a[0] = b[0] = 0;
     EXPECT_EQ(a, b);
     const bool token_inputs = !d.vocab.empty();
-    if (!token_inputs) {
+    if (d.x_train.rank() == 4) {  // images: the features a flattened image has
+      EXPECT_EQ(numel(d.x_train.shape()) / d.x_train.dim(0), d.input_size);
+    } else if (!token_inputs) {
       EXPECT_EQ(d.x_train.dim(-1), d.input_size);
     } else {
       EXPECT_EQ(static_cast<std::int64_t>(d.vocab.size()), d.input_size);

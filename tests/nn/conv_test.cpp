@@ -1,4 +1,4 @@
-// Conv2d, MaxPool2d, AvgPool2d, Flatten as layers: PyTorch names, shapes and init,
+// Conv2d, MaxPool2d, AvgPool2d, Flatten, Unflatten as layers: PyTorch names, shapes and init,
 // hand-worked forwards through loaded weights, output_shape and its errors, and a small
 // CNN (Conv2d -> ReLU -> MaxPool2d -> Flatten -> Linear) counted and gradient-checked.
 #include "nn/conv.h"
@@ -98,6 +98,42 @@ TEST(FlattenLayer, KeepsTheBatchAndRowMajorOrder) {
   EXPECT_EQ(y.shape(), (Shape{2, 4}));
   EXPECT_EQ(y.value().to_vector(), (std::vector<Scalar>{1, 2, 3, 4, 5, 6, 7, 8}));
   expect_invalid([&] { flatten.output_shape({5}); }, {"Flatten", "at least 2 dimensions", "got [5]"});
+}
+
+TEST(UnflattenLayer, SplitsOneDimensionAsPytorch) {
+  Unflatten images(1, {1, 4, 4});
+  EXPECT_EQ(images.output_shape({3, 16}), (Shape{3, 1, 4, 4}));
+  EXPECT_EQ(images.describe(), "Unflatten(dim=1, unflattened_size=(1, 4, 4))");
+  EXPECT_EQ(Unflatten(-1, {2, -1}).output_shape({5, 3, 12}), (Shape{5, 3, 2, 6}));  // -1 inferred, negative dim
+  EXPECT_EQ(Unflatten(1, {6}).describe(), "Unflatten(dim=1, unflattened_size=(6,))");
+  // Row-major: [N, 8] -> [N, 2, 2, 2] keeps every number in place, as torch.unflatten.
+  Var x(Tensor::from({2, 8}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}));
+  Var y = Unflatten(1, {2, 2, 2}).forward(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 2, 2, 2}));
+  EXPECT_EQ(y.value().to_vector(), x.value().to_vector());
+  // Flatten undoes it.
+  EXPECT_EQ(Flatten().forward(y).value().to_vector(), x.value().to_vector());
+  expect_invalid([&] { images.output_shape({3, 15}); }, {"Unflatten(dim=1, unflattened_size=(1, 4, 4))", "multiply to 16", "is 15"});
+  expect_invalid([&] { Unflatten(0, {3}).output_shape({3, 4}); }, {"dim 0", "batch dimension"});
+  expect_invalid([&] { Unflatten(2, {2, 2}).output_shape({3, 4}); }, {"dim 2", "allowed: 1 to 1"});
+  expect_invalid([&] { Unflatten(1, {-1, -1}); }, {"at most one size may be -1"});
+  expect_invalid([&] { Unflatten(1, {0, 4}); }, {"sizes must be positive"});
+  expect_invalid([&] { Unflatten(1, {5, -1}).output_shape({2, 12}); }, {"no whole number"});
+}
+
+TEST(UnflattenLayer, FlatRowsIntoAConvPassGradcheck) {
+  // [N, 36] rows -> [N, 1, 6, 6] images -> conv -> flatten: the gradient reaches the flat input.
+  Rng rng(8);
+  Sequential net;
+  net.add(std::make_shared<Unflatten>(1, std::vector<std::int64_t>{1, 6, 6}));
+  net.add(std::make_shared<Conv2d>(1, 2, 3, 1, 1, rng));
+  net.add(std::make_shared<Activation>("tanh"));
+  net.add(std::make_shared<Flatten>());
+  EXPECT_EQ(net.output_shape({2, 36}), (Shape{2, 72}));
+  Var x(rng.uniform_tensor({2, 36}, -1, 1), true);
+  std::vector<Var> inputs = net.parameters();
+  inputs.push_back(x);
+  EXPECT_TRUE(test::gradcheck_passes([&] { return test::weighted_sum(net.forward(x)); }, inputs));
 }
 
 std::shared_ptr<Sequential> small_cnn(Rng& rng) {

@@ -1,4 +1,4 @@
-// Losses: mse_loss, cross_entropy, nll_loss, bce_with_logits, l1/l2 penalties, and the
+// Losses: mse_loss (and broadcast against a larger target, Q19), cross_entropy, nll_loss, bce_with_logits, l1/l2 penalties, and the
 // Reduction names. Forward values by hand, gradients against finite differences (first
 // and second order), large-logit stability, errors.
 #include "ops/ops.h"
@@ -163,6 +163,44 @@ TEST(LossSecondOrder, GradientPenaltiesThroughEachLoss) {
   EXPECT_GRADCHECK(penalty([&](const Var& h) { return nll_loss(log_softmax(h), labels, Reduction::Sum); }), {w, b});
   EXPECT_GRADCHECK(penalty([&](const Var& h) { return bce_with_logits(h, bits); }), {w, b});
   EXPECT_GRADCHECK(penalty([&](const Var& h) { return l2_penalty({tanh(h)}); }), {w, b});
+}
+
+// COURSE.md Q19: a 32x32 kernel on a 32x32 image gives one number yhat = sum(W * X); with
+// the loss summed against a 32x32 target Y (yhat broadcast), L = sum_ij (yhat - Y_ij)^2, so
+// dL/dyhat = 2 (N^2 yhat - sum Y) and dL/dW = 2 X (N^2 yhat - sum Y), N = 32.
+TEST(MseBroadcast, Q19KernelGradientByHand) {
+  constexpr std::int64_t N = 32;
+  Rng rng(19);
+  const Var X(rng.uniform_tensor({1, 1, N, N}, 0, 1));
+  const Var W(rng.uniform_tensor({1, 1, N, N}, -0.05, 0.05), true);
+  const Tensor Y = rng.uniform_tensor({1, 1, N, N}, 0, 1);
+  const Var yhat = conv2d(X, W);  // [1, 1, 1, 1]
+  ASSERT_EQ(yhat.shape(), (Shape{1, 1, 1, 1}));
+  const Var L = mse_loss_broadcast(yhat, Var(Y), Reduction::Sum);
+  double sum_y = 0, by_hand = 0;
+  for (std::int64_t k = 0; k < Y.numel(); ++k) sum_y += Y[k];
+  const double y1 = yhat.value()[0];
+  for (std::int64_t k = 0; k < Y.numel(); ++k) by_hand += (y1 - Y[k]) * (y1 - Y[k]);
+  EXPECT_NEAR(L.item(), by_hand, 1e-5 * by_hand);
+  L.backward();
+  const double factor = 2 * (N * N * y1 - sum_y);
+  const double tol = sizeof(Scalar) == 8 ? 1e-10 : 1e-3;
+  for (std::int64_t k = 0; k < W.numel(); ++k)
+    ASSERT_NEAR(W.grad()[k], X.value()[k] * factor, tol * std::fabs(factor)) << "dL/dW at flat index " << k;
+  // The mean divides by the N^2 target pixels; without broadcasting the shapes are refused.
+  EXPECT_NEAR(mse_loss_broadcast(yhat, Var(Y)).item(), by_hand / (N * N), 1e-5 * by_hand / (N * N));
+  EXPECT_NE(message_of([&] { mse_loss(yhat, Var(Y)); }).find("differ"), std::string::npos);
+}
+
+TEST(MseBroadcast, GradcheckAndShapeErrors) {
+  Rng rng(7);
+  Var pred = random_var(rng, {3, 1, 2});
+  Var target = random_var(rng, {3, 4, 2});
+  for (Reduction r : {Reduction::Sum, Reduction::Mean})
+    EXPECT_TRUE(test::gradcheck_passes([&] { return mse_loss_broadcast(pred, target, r); }, {pred, target}));
+  EXPECT_EQ(mse_loss_broadcast(pred, target, Reduction::None).shape(), (Shape{3, 4, 2}));
+  test::expect_invalid([&] { mse_loss_broadcast(target, pred); }, {"pred of shape [3, 4, 2]", "target of shape [3, 1, 2]", "either 1 or target's"});
+  test::expect_invalid([&] { mse_loss_broadcast(Var(Tensor({3, 4})), pred); }, {"the same rank"});
 }
 
 TEST(LossErrors, ShapesAndTargetsAreNamed) {

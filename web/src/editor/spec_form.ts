@@ -122,6 +122,15 @@ export const LAYER_TYPES: readonly LayerTypeDef[] = [
     }),
   ),
   { type: 'flatten', group: 'conv', summary: '[N, ...] → [N, product of the rest]', fields: [] },
+  {
+    type: 'unflatten',
+    group: 'conv',
+    summary: 'one dimension split into sizes: [N, 256] → [N, 1, 16, 16] (nn.Unflatten)',
+    fields: [
+      f('dim', 'dimension', 'int', { min: -8, max: 8, default: 1, help: 'never the batch dimension 0; negative counts from the end' }),
+      f('unflattened_size', 'sizes', 'widths', { min: 1, max: 65536, help: 'their product must be that dimension, e.g. 1, 16, 16' }),
+    ],
+  },
   ...(['batch_norm1d', 'batch_norm2d'] as const).map(
     (type): LayerTypeDef => ({
       type,

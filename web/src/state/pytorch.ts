@@ -102,6 +102,10 @@ function layerCode(l: Layer, needs: Needs, indent: string): string {
     }
     case 'flatten':
       return 'nn.Flatten()';
+    case 'unflatten': {
+      const sizes = Array.isArray(l.unflattened_size) ? (l.unflattened_size as number[]) : [];
+      return `nn.Unflatten(${num(l.dim, 1)}, (${sizes.join(', ')}${sizes.length === 1 ? ',' : ''}))`;
+    }
     case 'batch_norm1d':
     case 'batch_norm2d':
       return `nn.BatchNorm${l.type === 'batch_norm1d' ? '1d' : '2d'}(${l.num_features}, eps=${py(num(l.eps, 1e-5))}, momentum=${py(num(l.momentum, 0.1))})`;

@@ -16,6 +16,7 @@ const FALLBACK: DatasetInfo[] = [
   ...['char_lm', 'next_word'].map((name) => ({ name, task: 'language_model', options: [] })),
   ...['dates', 'number_words'].map((name) => ({ name, task: 'seq2seq', options: [] })),
   ...['gan_ring', 'gan_grid', 'gan_spiral', 'gan_moons', 'gan_points'].map((name) => ({ name, task: 'gan', options: [] })),
+  ...['shapes', 'digits'].map((name) => ({ name, task: 'classification', options: [] })),
   { name: 'csv', task: 'user', options: [] },
   { name: 'points', task: 'classification', options: [] },
 ];

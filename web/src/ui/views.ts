@@ -41,6 +41,8 @@ export const VIEW_DEFS: readonly ViewDef[] = [
   { name: 'attention', title: 'Attention map', snapshots: ['attention'], load: () => import('./inside/attention').then((m) => m.AttentionView) },
   { name: 'self-attention', title: 'Self-attention per head', snapshots: ['self_attention'], load: () => import('./inside/self-attention').then((m) => m.SelfAttentionView) },
   { name: 'predictions', title: 'Predictions', snapshots: ['predictions'], load: () => import('./inside/predictions').then((m) => m.PredictionsView) },
+  { name: 'image-grid', title: 'Test images: true → predicted', snapshots: ['image_predictions'], load: () => import('./inside/images').then((m) => m.ImageGridView) },
+  { name: 'filters', title: 'First conv layer’s filters', snapshots: ['filters'], load: () => import('./inside/images').then((m) => m.FiltersView) },
   { name: 'grad-through-time', title: 'Gradient through time ‖dL/dh_t‖', snapshots: ['recurrent'], load: () => import('./inside/grad-through-time').then((m) => m.GradThroughTime) },
   { name: 'gates', title: 'Gate activations', snapshots: ['recurrent'], load: () => import('./inside/gates').then((m) => m.GatesView) },
   { name: 'jacobian', title: 'Step Jacobian dh_t/dh_{t-1}', snapshots: ['jacobian'], load: () => import('./inside/jacobian').then((m) => m.JacobianView) },

@@ -110,7 +110,7 @@ describe('spec -> form -> spec', () => {
 
   it('has a field list for every layer type the core accepts', () => {
     expect(LAYER_TYPES.map((t) => t.type).sort()).toEqual(
-      ['linear', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'gelu', 'softmax', 'log_softmax', 'rnn', 'lstm', 'gru', 'last_step', 'embedding', 'flatten', 'conv2d', 'max_pool2d', 'avg_pool2d', 'batch_norm1d', 'batch_norm2d', 'dropout', 'residual', 'positional'].sort(),
+      ['linear', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'gelu', 'softmax', 'log_softmax', 'rnn', 'lstm', 'gru', 'last_step', 'embedding', 'flatten', 'unflatten', 'conv2d', 'max_pool2d', 'avg_pool2d', 'batch_norm1d', 'batch_norm2d', 'dropout', 'residual', 'positional'].sort(),
     );
   });
 });

@@ -9,6 +9,8 @@ export { GradcheckView } from './gradcheck';
 export { GradThroughTime, GradThroughTimeView } from './grad-through-time';
 export { GraphView } from './graph';
 export { HistogramsView } from './histograms';
+export { FiltersView, ImageGridView } from './images';
+export * from './images-model';
 export { JacobianView } from './jacobian';
 export { LayerGradientsView } from './layer-gradients';
 export { LossSurfaceView } from './loss-surface';

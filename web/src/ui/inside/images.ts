@@ -1,0 +1,102 @@
+// ImageGridView (data-view "image-grid"): test images as small grey tiles, each captioned
+// with its true label and the model's prediction, wrong ones marked (red, ✗). FiltersView
+// (data-view "filters"): the first conv layer's kernels, one tile per filter and input
+// channel, blue < 0 < red on one scale. Inputs: the `image_predictions` and `filters`
+// snapshots; the numbers drawn are in ./images-model (gradlabData is that model).
+//
+//   const grid = new ImageGridView(host);
+//   grid.update(await client.snapshot('image_predictions'));
+
+import { diverging, rgbCss, formatNumber } from '../../viz/scales';
+import { filtersModel, imageGridModel, type FiltersSnapshot, type ImagePredictionsSnapshot } from './images-model';
+import { el, setGradlabData, viewRoot } from './view';
+
+/** A canvas of w x h cells drawn `cell` px each by `colour(i)` (row-major). */
+function tileCanvas(w: number, h: number, cell: number, colour: (i: number) => string, label: string): HTMLCanvasElement {
+  const canvas = el('canvas', 'gl-tile');
+  canvas.width = w * cell;
+  canvas.height = h * cell;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  const ctx = canvas.getContext('2d');
+  if (ctx)
+    for (let i = 0; i < w * h; i++) {
+      ctx.fillStyle = colour(i);
+      ctx.fillRect((i % w) * cell, Math.floor(i / w) * cell, cell, cell);
+    }
+  return canvas;
+}
+
+/** What both image views share: a caption over a wrapping grid of captioned tiles. */
+abstract class TileGridView {
+  readonly root: HTMLDivElement;
+  protected readonly caption: HTMLParagraphElement;
+  protected readonly grid: HTMLDivElement;
+
+  constructor(host: HTMLElement, name: string) {
+    const v = viewRoot(host, name, ' ');
+    this.root = v.root;
+    this.caption = v.caption;
+    this.grid = el('div', 'gl-image-grid');
+    this.root.appendChild(this.grid);
+    setGradlabData(this.root, { tiles: [] });
+  }
+
+  /** A figure with a w x h tile drawn `cell` px per value and a caption under it. */
+  protected figure(w: number, h: number, cell: number, colour: (i: number) => string, label: string, text: string, wrong = false): HTMLElement {
+    const fig = el('figure', wrong ? 'gl-image gl-wrong' : 'gl-image');
+    fig.append(tileCanvas(w, h, cell, colour, label), el('figcaption', undefined, text));
+    return fig;
+  }
+
+  dispose(): void {
+    this.root.remove();
+  }
+}
+
+export class ImageGridView extends TileGridView {
+  constructor(host: HTMLElement, private readonly options: { maxImages?: number; pixel?: number } = {}) {
+    super(host, 'image-grid');
+  }
+
+  update(snapshot: ImagePredictionsSnapshot): void {
+    const m = imageGridModel(snapshot, this.options.maxImages ?? 64);
+    const pixel = this.options.pixel ?? Math.max(2, Math.round(48 / Math.max(1, m.tiles[0]?.width ?? 16)));
+    const split = m.split === 'train' ? 'training' : 'test';
+    this.caption.textContent =
+      m.accuracy === null
+        ? `First ${split} images with their labels.`
+        : `First ${split} images: true label, then the prediction (✗ when wrong). ${m.wrong} of ${m.tiles.length} wrong, accuracy ${formatNumber(m.accuracy)}.`;
+    this.grid.replaceChildren(
+      ...m.tiles.map((t) => {
+        const grey = (i: number) => {
+          const g = Math.round(255 * (t.pixels[i] ?? 0));
+          return `rgb(${g}, ${g}, ${g})`;
+        };
+        const text = t.predicted === null ? t.target : `${t.target} → ${t.predicted}${t.correct ? '' : ' ✗'}`;
+        return this.figure(t.width, t.height, pixel, grey, `image ${t.index}: ${t.target}`, text, t.correct === false);
+      }),
+    );
+    setGradlabData(this.root, m);
+  }
+}
+
+export class FiltersView extends TileGridView {
+  constructor(host: HTMLElement, private readonly options: { cell?: number } = {}) {
+    super(host, 'filters');
+  }
+
+  update(snapshot: FiltersSnapshot): void {
+    const m = filtersModel(snapshot);
+    const cell = this.options.cell ?? 10;
+    this.caption.textContent = `${m.description}: each kernel, blue < 0 < red, ±${formatNumber(m.scale)} at full colour.`;
+    this.grid.replaceChildren(
+      ...m.tiles.map((t) => {
+        const colour = (i: number) => rgbCss(diverging(t.values[i] ?? 0, 1));
+        const text = t.channel > 0 ? `${t.filter}.${t.channel}` : String(t.filter);
+        return this.figure(t.width, t.height, cell, colour, `filter ${t.filter}, channel ${t.channel}`, text);
+      }),
+    );
+    setGradlabData(this.root, m);
+  }
+}
