@@ -21,7 +21,10 @@ for entry in index:
     rows.append(f"| `{entry['id']}` | {lesson.get('chapter', '')} | {entry['title']} | {answers} |")
 
 answered = 48 - len(pending)
-if pending:
+if len(pending) == 1:
+    tail = (f"{answered} of the 48 questions have a lesson; `web/public/lessons/pending.json` lists the\n"
+            "other one with what it waits for.")
+elif pending:
     tail = (f"{answered} of the 48 questions have a lesson; `web/public/lessons/pending.json` lists the\n"
             f"other {len(pending)} with what each waits for.")
 else:
