@@ -1,13 +1,12 @@
 // The browser flavour's download budget: gradlab-<flavour>.wasm + .mjs gzipped at level 9
-// (what a static server with gzip sends). The target is 400 KiB (issues 10 and 14); the
-// course's engine work of 2026-12-06 (lesson measurement in the page, the layers,
-// loss_surface and unrolled-graph snapshots, gradient paths through time, the input limits)
-// took it to 443.7 KiB measured; a second pass that day (docs/wasm.md, "Where the bytes are,
-// 2026-12-06") took 4.7 KiB off it (440.7 KiB) with flags, the bindings and Eigen's SVD: what is left is
-// spread over the session runners, the recurrent layer, nlohmann::json and Eigen. The
-// budget below holds it with some room for the model families being added, so that growth
-// stays visible; bringing it back to 400 KiB is open work. Levers and measured numbers:
-// docs/wasm.md, "Sizes".
+// (what a static server with gzip sends). The target is 400 KiB (issues 10 and 14); it is
+// not met. The course's engine work of 2026-12-06 took the pair to 443.7 KiB, a size pass
+// the same day to 440.7 KiB, and the four model families that landed after it (the
+// Transformer layers, diffusion, image datasets with conv snapshots, the LSTM/GRU variants)
+// to 499.7 KiB measured (511,717 bytes: +142 KB of code raw, +15 KB of data). The budget
+// below is that with 4 KiB of room, so that any further growth fails here and is seen;
+// bringing it back to 400 KiB is open work (docs/wasm.md, "Sizes": what is left is spread
+// over the session runners, nlohmann::json, Eigen and the layers, not in flags).
 // Skipped when the browser flavour is not built.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,7 +15,7 @@ import zlib from 'node:zlib';
 
 import { webModulePath } from '../load.mjs';
 
-const BUDGET = 452 * 1024;
+const BUDGET = 504 * 1024;
 const mjs = webModulePath();
 const wasm = mjs.replace(/\.mjs$/, '.wasm');
 const built = fs.existsSync(mjs) && fs.existsSync(wasm);
