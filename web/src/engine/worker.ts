@@ -367,7 +367,11 @@ class EngineWorker {
     if (!force && now - this.lastSnapshot < SNAPSHOT_MS) return;
     this.lastSnapshot = now;
     const step = s.stepsDone();
+    const offered = this.offeredNames(s);
     for (const name of this.subscriptions) {
+      // A subscription the current experiment does not offer (a lesson step restarted it as
+      // another kind of model, before the page re-subscribes) waits instead of failing.
+      if (!offered.includes(name)) continue;
       const cost = this.snapshotCost.get(name) ?? 0;
       const last = this.snapshotAt.get(name) ?? -Infinity;
       if (!force && now - last < Math.max(SNAPSHOT_MS, 10 * cost)) continue;
@@ -382,6 +386,13 @@ class EngineWorker {
         this.post({ kind: 'error', error: toEngineError(e) });
       }
     }
+  }
+
+  /** snapshotNames of the session, computed once per session object. */
+  private offered: { session: EngineSession; names: string[] } | null = null;
+  private offeredNames(s: EngineSession): string[] {
+    if (this.offered?.session !== s) this.offered = { session: s, names: this.snapshotNames(s) };
+    return this.offered.names;
   }
 
   /** The engine's snapshots and the worker's own (src/engine/weights.ts). */

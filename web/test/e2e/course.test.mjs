@@ -120,6 +120,11 @@ for (const { id } of index) {
     console.log(`# ${id}: ${steps.length} steps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await panel.locator('.lesson-done').waitFor({ state: 'visible', timeout: 5_000 });
     await viewportShot(page, `course-${id}`);
+    // No error in the message bar either (a view's snapshot that a restarted experiment no
+    // longer offers once stopped training with "no snapshot named ...").
+    const bar = page.locator('#message');
+    const shown = (await bar.isVisible()) ? ((await bar.textContent()) ?? '') : '';
+    assert.ok(!/stopped|no snapshot named|error/i.test(shown), `${id}: the message bar says "${shown}"`);
     // The course page now counts the lesson as completed (localStorage).
     await openCourse(page);
     assert.equal(await page.locator(`li.course-lesson[data-lesson="${id}"]`).getAttribute('data-complete'), 'true', `${id} is marked completed`);
