@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseLessonIndex, splitLesson } from '../../src/state/lessons';
+import { setPointer } from '../../src/state/pointer';
 import { VIEW_NAMES } from './view-names';
 
 const dir = new URL('../../public/lessons/', import.meta.url);
@@ -36,7 +37,21 @@ describe('lessons', () => {
       const s = new g.Session(JSON.stringify(spec));
       try {
         expect(s.train(2)).toHaveLength(2);
+        // A lesson's views may come from the spec it starts with or from the experiment one
+        // of its steps restarts with (restart_with; null removes a field).
         const names = s.snapshotNames();
+        let restarted: Record<string, unknown> = spec;
+        const doc = JSON.parse(readFileSync(new URL(`${id}.json`, dir), 'utf8')) as { lesson?: { steps?: Array<{ do?: Array<Record<string, unknown>> }> } };
+        for (const step of doc.lesson?.steps ?? []) {
+          for (const action of step.do ?? []) {
+            const edits = action['restart_with'] as Record<string, unknown> | undefined;
+            if (!edits) continue;
+            for (const [pointer, value] of Object.entries(edits)) restarted = setPointer(restarted, pointer, value === null ? undefined : value);
+            const r = new g.Session(JSON.stringify(restarted));
+            names.push(...r.snapshotNames());
+            r.delete();
+          }
+        }
         if (info.views.includes('grad-through-time') || info.views.includes('gates')) expect(names).toContain('recurrent');
         if (info.views.includes('attention')) expect(names).toContain('attention');
         if (info.views.includes('self-attention')) expect(names).toContain('self_attention');
