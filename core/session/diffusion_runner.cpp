@@ -39,7 +39,8 @@ std::vector<LayerSummary> diffusion_layers(const ExperimentSpec& spec, const Dat
     return summary;
   }
   *hidden = out[1];
-  summary.push_back({"/model/out", "linear", {B, 2}, out[1] * 2 + 2, "out*in + out = 2*" + std::to_string(out[1]) + " + 2"});
+  summary.push_back({"/model/out", "linear", {B, 2}, out[1] * 2 + 2, "out*in + out = 2*" + std::to_string(out[1]) + " + 2",
+                     2.0 * static_cast<double>(B), 2.0 * static_cast<double>(B)});
   check_model_size(summary, issues);
   return summary;
 }

@@ -1,4 +1,5 @@
 #include "session/session.h"
+#include "session/validate.h"
 
 #include <cmath>
 #include <map>
@@ -19,6 +20,11 @@ constexpr int kCheckpointVersion = 1;
 constexpr const char* kCheckpointFormat = "gradlab-checkpoint";
 
 std::unique_ptr<Runner> make_runner(const ExperimentSpec& spec) {
+  // Every limit validate_spec checks, before a runner allocates anything.
+  std::vector<SpecIssue> issues;
+  Shape input;
+  check_model(spec, input, issues);
+  if (!issues.empty()) throw SpecError(issues);
   if (spec.kind == "seq2seq") return make_seq2seq_runner(spec);
   if (spec.kind == "gan") return make_gan_runner(spec);
   if (spec.kind == "diffusion") return make_diffusion_runner(spec);

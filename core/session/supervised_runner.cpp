@@ -23,6 +23,9 @@ bool SupervisedRunner::is_language_model() const {
 }
 
 nlohmann::json SupervisedRunner::step() {
+  if (exp_->model->num_parameters() == 0)
+    throw SpecError("/model/layers", "the model has no parameters, so a training step has nothing to change (gradlab grad "
+                                     "still shows the gradient with respect to the inputs); add a layer with weights, such as linear");
   const bool track = has_two_parameters();
   if (track && path_.empty()) {
     path_.push_back(two_parameter_values());

@@ -64,6 +64,10 @@ std::vector<LayerSummary> seq2seq_layers(const ExperimentSpec& spec, const Datas
     attn.formula = "query_proj and key_proj: 2*A*Hd, v: A = 2*" + std::to_string(A) + "*" + std::to_string(Hd) + " + " + std::to_string(A);
   }
   attn.type = "attention (" + kind + ")";
+  // scores and weights [B, T, S], the context [B, T, Hd] (additive: its [B, T, S, A] tanh layer too)
+  const double scores = static_cast<double>(B) * static_cast<double>(T) * static_cast<double>(S);
+  attn.largest = std::max(kind == "additive" ? scores * static_cast<double>(A) : scores, static_cast<double>(B * T * Hd));
+  attn.kept = 2 * scores + static_cast<double>(B * T * Hd) + (kind == "additive" ? 2 * scores * static_cast<double>(A) : 0.0);
   out.push_back(attn);
   if (!piece(layer("linear", "/model/decoder/combine", {{"in", 2 * Hd}, {"out", Hd}, {"bias", false}}), {B, T, 2 * Hd}, out, issues)) return out;
   piece(layer("linear", "/model/decoder/out", {{"in", Hd}, {"out", Vt}, {"bias", true}}), {B, T, Hd}, out, issues);
@@ -89,7 +93,70 @@ void gan_player(const std::string& name, std::int64_t in, std::int64_t out_dim, 
   out.insert(out.end(), s.begin(), s.end());
 }
 
+
+// All N examples the spec's data holds (train + test): an explicit batch's rows, a
+// dataset's n_samples (given or its default), else the rows the dataset made.
+std::int64_t example_count(const ExperimentSpec& spec, const Dataset& d) {
+  if (spec.data.has_batch()) return spec.data.inputs.dim(0);
+  for (const auto& info : dataset_catalog())
+    if (info.name == spec.data.dataset && info.option("n_samples"))
+      return spec.data.options.contains("n_samples") ? spec.data.options.at("n_samples").get<std::int64_t>()
+                                                     : static_cast<std::int64_t>(info.option("n_samples")->default_value);
+  return (d.x_train.defined() ? d.x_train.dim(0) : 0) + (d.x_test.defined() && d.x_test.rank() > 0 ? d.x_test.dim(0) : 0);
+}
+
 }  // namespace
+
+std::vector<LayerSummary> check_model(const ExperimentSpec& spec, Shape& input, std::vector<SpecIssue>& issues) {
+  std::vector<LayerSummary> layers;
+  Dataset d;
+  if (spec.kind == "sequential") {
+    if (spec.data.has_batch()) {
+      d.x_train = spec.data.inputs;
+      input = spec.data.inputs.shape();
+    } else {
+      d = spec_dataset(spec, nullptr, kValidateRows);
+      input = d.x_train.shape();
+      input[0] = std::min<std::int64_t>(input[0], spec.training.batch_size);
+    }
+    layers = summarize_layers(spec.layers, input, issues);
+    if (issues.empty()) check_model_size(layers, issues);
+    if (issues.empty()) check_token_inputs(spec.layers, d, spec.data.has_batch() ? "/data/batch/inputs" : "/data", issues);
+  } else {
+    d = spec.kind == "diffusion" ? diffusion_dataset(spec, kValidateRows)
+                                 : spec_dataset(spec, spec.kind == "gan" ? task::gan : task::seq2seq, kValidateRows);
+    if (spec.kind == "seq2seq") {
+      layers = seq2seq_layers(spec, d, input, issues);
+    } else if (spec.kind == "diffusion") {
+      std::int64_t hidden = 0;
+      layers = diffusion_layers(spec, d, issues, &hidden);
+      input = {std::min<std::int64_t>(spec.training.batch_size, d.x_train.dim(0)), 2 + spec.kind_config.at("time_embed_dim").get<std::int64_t>()};
+    } else {
+      const auto& c = spec.kind_config;
+      const std::int64_t B = spec.training.batch_size, Z = c.at("noise_dim"), D = d.x_train.dim(1);
+      input = {B, Z};
+      const double slope = c.at("leaky_relu_slope");
+      gan_player("generator", Z, D, c.at("generator_hidden"), c.at("generator_activation"), slope, B, layers, issues);
+      gan_player("discriminator", D, 1, c.at("discriminator_hidden"), c.at("discriminator_activation"), slope, B, layers, issues);
+    }
+    std::int64_t total = 0;  // (diffusion_layers checks its own)
+    for (const auto& s : layers) total += s.parameters;
+    if (issues.empty() && total > kMaxParameters)
+      issues.push_back({"/model", "the model would have " + std::to_string(total) + " parameters; at most " +
+                                      std::to_string(kMaxParameters) + " are allowed (gradlab trains small networks)"});
+  }
+  if (issues.empty() && !input.empty()) {
+    const std::string eval_pointer = spec.data.has_batch() ? "/data/batch/inputs"
+                                     : spec.data.options.contains("n_samples") ? "/data/options/n_samples"
+                                                                               : "/data/dataset";
+    const std::int64_t n = example_count(spec, d);
+    // a step's batch is batch_size rows, or all of them when there are fewer (train + test:
+    // an upper bound on the training split the Session will see)
+    check_activation_memory(layers, input[0], std::min<std::int64_t>(spec.training.batch_size, std::max<std::int64_t>(n, 1)), n,
+                            eval_pointer, issues);
+  }
+  return layers;
+}
 
 nlohmann::json validate_spec(const std::string& text) {
   std::vector<SpecIssue> issues;
@@ -98,41 +165,8 @@ nlohmann::json validate_spec(const std::string& text) {
   bool input_known = false;
   try {
     const ExperimentSpec spec = parse_spec(text);
-    if (spec.kind == "sequential") {
-      if (spec.data.has_batch()) {
-        input = spec.data.inputs.shape();
-      } else {
-        input = spec_dataset(spec, nullptr, kValidateRows).x_train.shape();
-        input[0] = std::min<std::int64_t>(input[0], spec.training.batch_size);
-      }
-      input_known = true;
-      layers = summarize_layers(spec.layers, input, issues);
-      if (issues.empty()) check_model_size(layers, issues);
-    } else {
-      const Dataset d = spec.kind == "diffusion" ? diffusion_dataset(spec, kValidateRows)
-                                                 : spec_dataset(spec, spec.kind == "gan" ? task::gan : task::seq2seq, kValidateRows);
-      if (spec.kind == "seq2seq") {
-        layers = seq2seq_layers(spec, d, input, issues);
-      } else if (spec.kind == "diffusion") {
-        std::int64_t hidden = 0;
-        layers = diffusion_layers(spec, d, issues, &hidden);
-        input = {std::min<std::int64_t>(spec.training.batch_size, d.x_train.dim(0)),
-                 2 + spec.kind_config.at("time_embed_dim").get<std::int64_t>()};
-      } else {
-        const auto& c = spec.kind_config;
-        const std::int64_t B = spec.training.batch_size, Z = c.at("noise_dim"), D = d.x_train.dim(1);
-        input = {B, Z};
-        const double slope = c.at("leaky_relu_slope");
-        gan_player("generator", Z, D, c.at("generator_hidden"), c.at("generator_activation"), slope, B, layers, issues);
-        gan_player("discriminator", D, 1, c.at("discriminator_hidden"), c.at("discriminator_activation"), slope, B, layers, issues);
-      }
-      input_known = true;
-      std::int64_t total = 0;
-      for (const auto& s : layers) total += s.parameters;
-      if (issues.empty() && total > kMaxParameters)
-        issues.push_back({"/model", "the model would have " + std::to_string(total) + " parameters; at most " +
-                                        std::to_string(kMaxParameters) + " are allowed (gradlab trains small networks)"});
-    }
+    layers = check_model(spec, input, issues);
+    input_known = !input.empty();
   } catch (const SpecError& e) {
     issues.insert(issues.end(), e.issues().begin(), e.issues().end());
   } catch (const std::exception& e) {

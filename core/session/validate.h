@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "spec/spec.h"
 #include "tensor/scalar.h"
 
 GRADLAB_BEGIN
@@ -25,6 +26,13 @@ GRADLAB_BEGIN
 // the data (sequential), the source ids [B, S] (seq2seq) or the noise [B, Z] (gan); null
 // when it is not known. total_parameters sums the layers.
 nlohmann::json validate_spec(const std::string& text);
+
+// The model a parsed spec describes, summarised against its data (made capped, as above)
+// with every limit checked: the parameter count, a first embedding's rows against the
+// token ids, and the activation memory of a training step and of an evaluation pass
+// (spec.h). validate_spec and the Session both call it, so they refuse the same specs with
+// the same words. `input` gets the model's input shape (empty if the data could not be made).
+std::vector<LayerSummary> check_model(const ExperimentSpec& spec, Shape& input, std::vector<SpecIssue>& issues);
 
 // Every built-in dataset: {"name", "task" ("auto" for csv: it follows csv_task or the
 // target column), "family", "description", "options": [{"name", "type", "default", "min",

@@ -1,4 +1,5 @@
 #include "spec/build.h"
+#include "spec/spec_internal.h"
 #include "tensor/strings.h"
 
 #include <cmath>
@@ -264,6 +265,37 @@ std::unique_ptr<Optimizer> build_optimizer(const NamedConfig& optimizer, const N
   return make_optimizer(optimizer.type, config, params);
 }
 
+void check_token_inputs(const std::vector<LayerSpec>& layers, const Dataset& data, const std::string& inputs_pointer,
+                        std::vector<SpecIssue>& issues) {
+  if (layers.empty() || layers.front().type != "embedding") return;
+  const LayerSpec& emb = layers.front();
+  const std::int64_t rows = emb.config.at("num_embeddings").get<std::int64_t>();
+  double largest = -1;
+  for (const Tensor* x : {&data.x_train, &data.x_test}) {
+    if (!x->defined()) continue;
+    const std::int64_t n = x->numel();
+    const Scalar* v = x->data();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double id = v[i];
+      if (!(id >= 0) || id != std::floor(id)) {
+        issues.push_back({inputs_pointer, "the first layer is an embedding, so the inputs must be token ids (whole numbers >= 0); "
+                                          "found " + format_g(id) + " at flat position " + std::to_string(i)});
+        return;
+      }
+      largest = std::max(largest, id);
+    }
+  }
+  const bool vocab = !data.vocab.empty();
+  const std::int64_t needed = vocab ? static_cast<std::int64_t>(data.vocab.size()) : static_cast<std::int64_t>(largest) + 1;
+  if (rows >= needed) return;
+  issues.push_back({emb.pointer + "/num_embeddings",
+                    vocab ? "is " + std::to_string(rows) + ", but the '" + data.name + "' dataset's vocabulary has " + std::to_string(needed) +
+                                " tokens (ids 0.." + std::to_string(needed - 1) + "); num_embeddings must be at least " +
+                                std::to_string(needed) + ", one row per token"
+                          : "is " + std::to_string(rows) + ", but the inputs hold token id " + std::to_string(needed - 1) +
+                                "; num_embeddings must be at least " + std::to_string(needed) + ", one row per id"});
+}
+
 std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   auto exp = std::make_unique<Experiment>();
   std::vector<SpecIssue> issues;
@@ -284,6 +316,8 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   in[0] = std::min<std::int64_t>(in[0], spec.training.batch_size);
   const auto summary = summarize_layers(spec.layers, in, issues);
   if (issues.empty()) check_model_size(summary, issues);
+  // (an explicit batch's seed was checked against its exact shape when parsed)
+  if (issues.empty() && !summary.empty() && !spec.data.has_batch()) check_loss_seed(spec.loss, summary.back().output, false, issues);
   if (!issues.empty()) throw SpecError(issues);
 
   // The model, then explicit parameter values (names and shapes checked first).

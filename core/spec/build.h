@@ -41,6 +41,14 @@ DatasetOptions dataset_options(const DataSpec& data, std::vector<SpecIssue>& iss
 
 std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec);
 
+// A first `embedding` layer must have a row for every token id the data can hold: the
+// dataset's whole vocabulary when it has one (a test or later batch may hold any token),
+// else the largest id in the inputs + 1 (an explicit batch). Ids must be whole numbers
+// >= 0. Issues at the layer's num_embeddings (or at /data/batch/inputs for a bad id). Called by
+// check_model (session/validate.h), which validate and the Session share.
+void check_token_inputs(const std::vector<LayerSpec>& layers, const Dataset& data, const std::string& inputs_pointer,
+                        std::vector<SpecIssue>& issues);
+
 // The spec's /model/layers as a Sequential (validated spec; `rng` initialises the
 // parameters, `dropout_rng` is kept by Dropout layers), and its /optimizer over `params`:
 // the pieces build_experiment uses, for model kinds that wrap the layers (diffusion).

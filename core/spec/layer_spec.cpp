@@ -1,6 +1,8 @@
 // Layer entries of a spec: their fields, defaults and ranges, and shape inference with
 // parameter counts, all without building a layer.
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "nn/conv.h"
 #include "nn/init.h"
@@ -280,6 +282,7 @@ struct Inference {
     LayerSummary s{l.pointer, l.type, {}, 0, "no parameters"};
     Shape y = in;
     const std::string& t = l.type;
+    double inner_kept = 0, inner_largest = 0;  // a residual block's layers
     if (t.empty()) return std::nullopt;  // its type was already reported
     if (t == "linear") {
       if (in.empty() || in.back() != i("in"))
@@ -410,14 +413,71 @@ struct Inference {
         if (!next) return std::nullopt;
         h = *next;
         n += out.back().parameters;
+        inner_kept += out.back().kept;
+        inner_largest = std::max(inner_largest, out.back().largest);
       }
       if (h != in) return fail(l, "layers", "a residual block must keep its input's shape " + to_string(in) + ", but its layers give " + to_string(h));
       s.parameters = n;
       s.formula = "sum of the inner layers";
     }
     s.output = y;
+    estimate_activations(l, in, inner_kept, inner_largest, s);
     out.push_back(s);
     return y;
+  }
+
+  // LayerSummary::kept and ::largest for a layer that summarised without a problem: what
+  // its forward pass stores for backward, in elements, from the shapes (see spec.h).
+  static void estimate_activations(const LayerSpec& l, const Shape& in, double inner_kept, double inner_largest, LayerSummary& s) {
+    const auto& c = l.config;
+    auto i = [&](const char* k) { return static_cast<double>(c.at(k).get<std::int64_t>()); };
+    auto elements = [](const Shape& shape) {
+      double n = 1;
+      for (auto d : shape) n *= static_cast<double>(d);
+      return n;
+    };
+    const double y = elements(s.output);
+    const std::string& t = l.type;
+    double kept = y, largest = y;
+    if (is_one_of(t, kRecurrent)) {
+      // per step, layer and direction: the gates (G*H) and the cell's values (LSTM: c,
+      // tanh(c), h; GRU: the candidate and h; RNN: h), plus each layer's input projection
+      // for all steps at once [B, T, G*H]
+      const double B = static_cast<double>(in[0]), T = static_cast<double>(in[1]), H = i("hidden_size");
+      const double G = t == "lstm" ? 4 : t == "gru" ? 3 : 1, cell = t == "lstm" ? 3 : t == "gru" ? 2 : 1;
+      const double D = c.at("bidirectional").get<bool>() ? 2 : 1;
+      kept = y + i("num_layers") * D * B * T * ((G + cell) * H + G * H);
+      largest = std::max(y, B * T * G * H);
+    } else if (t == "conv2d") {
+      const double k = i("kernel_size");
+      const double cols = static_cast<double>(in[0]) * static_cast<double>(in[1]) * k * k * static_cast<double>(s.output[2]) *
+                          static_cast<double>(s.output[3]);  // im2col
+      kept = y + cols;
+      largest = std::max(y, cols);
+    } else if (t == "max_pool2d" || t == "dropout") {
+      kept = 2 * y;  // the output and the argmax indices / the mask
+    } else if (t == "batch_norm1d" || t == "batch_norm2d") {
+      kept = 3 * y;  // centred input, normalised input, output
+    } else if (t == "layer_norm") {
+      kept = 5 * y;  // built from differentiable ops: mean, centred, variance, normalised, output
+    } else if (t == "multihead_attention" || t == "transformer_encoder_layer") {
+      const bool mha = t == "multihead_attention";
+      const double B = static_cast<double>(in[0]), T = static_cast<double>(in[1]), E = static_cast<double>(in[2]);
+      const double heads = i(mha ? "num_heads" : "nhead");
+      const double scores = B * heads * T * T;  // scores and their softmax, per head
+      kept = 5 * B * T * E + 2 * scores;          // q, k, v, context, output
+      largest = std::max({y, scores, 3 * B * T * E});
+      if (!mha) {
+        const double F = i("dim_feedforward");
+        kept += 13 * B * T * E + 2 * B * T * F;  // two norms, two residual sums, linear1 and its activation, linear2
+        largest = std::max(largest, B * T * F);
+      }
+    } else if (t == "residual") {
+      kept = inner_kept + y;
+      largest = std::max(inner_largest, y);
+    }
+    s.kept = kept;
+    s.largest = largest;
   }
 };
 }  // namespace
@@ -447,6 +507,46 @@ std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers,
     top.push_back(inf.out.back());  // a residual's own summary comes after its inner ones
   }
   return top;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  char text[48];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : bytes < 10 ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+  return text;
+}
+
+void check_activation_memory(const std::vector<LayerSummary>& summary, std::int64_t summary_rows, std::int64_t batch_rows,
+                             std::int64_t eval_rows, const std::string& eval_pointer, std::vector<SpecIssue>& issues) {
+  if (summary.empty() || summary_rows <= 0) return;
+  const double bytes = sizeof(Scalar), per_row = 1.0 / static_cast<double>(summary_rows);
+  double kept = 0;
+  const LayerSummary* most = &summary.front();
+  const LayerSummary* widest = &summary.front();
+  for (const auto& s : summary) {
+    kept += s.kept;
+    if (s.kept > most->kept) most = &s;
+    if (s.largest > widest->largest) widest = &s;
+  }
+  const double step = kept * per_row * static_cast<double>(batch_rows) * bytes;
+  if (step > kMaxStepActivationBytes)
+    issues.push_back({"/training/batch_size",
+                      "one training step on batches of " + std::to_string(batch_rows) + " would keep about " + format_bytes(step) +
+                          " of activations for backward (the most at " + most->pointer + ", " + most->type + ": " +
+                          format_bytes(most->kept * per_row * static_cast<double>(batch_rows) * bytes) + "); at most " +
+                          format_bytes(kMaxStepActivationBytes) +
+                          " are allowed (the browser's engine has 1 GiB, and backward needs about as much again): use a smaller "
+                          "batch_size or smaller layers"});
+  const double eval = widest->largest * per_row * static_cast<double>(eval_rows) * bytes;
+  if (eval > kMaxEvalTensorBytes)
+    issues.push_back({eval_pointer, "evaluating all " + std::to_string(eval_rows) + " examples in one pass would make a tensor of about " +
+                                        format_bytes(eval) + " at " + widest->pointer + " (" + widest->type + "); at most " +
+                                        format_bytes(kMaxEvalTensorBytes) + " are allowed: use fewer examples or smaller layers"});
 }
 
 void check_model_size(const std::vector<LayerSummary>& summary, std::vector<SpecIssue>& issues) {

@@ -381,6 +381,26 @@ void check_loss_is_scalar(const ExperimentSpec& spec, std::vector<SpecIssue>& is
                                              kJacobianHint + ", or use reduction \"mean\" or \"sum\""});
 }
 
+}  // namespace
+
+void check_loss_seed(const LossSpec& loss, const Shape& out, bool batch_known, std::vector<SpecIssue>& issues) {
+  if (!loss.seed.defined()) return;
+  const bool output = loss.type == "output";
+  const Shape want = output ? out : Shape{};
+  const Shape& got = loss.seed.shape();
+  bool fits = got.size() == want.size();
+  for (std::size_t d = batch_known ? 0 : 1; fits && d < want.size(); ++d) fits = got[d] == want[d];
+  if (!fits)
+    issues.push_back({"/loss/seed", "has shape " + to_string(got) + ", but " +
+                                        (output ? "the objective is the model's output, of shape " + to_string(want) +
+                                                      (batch_known ? std::string() : std::string(" (the first dimension is the batch)"))
+                                                : "the " + loss.type + " loss with reduction \"" + loss.reduction +
+                                                      "\" is one number, shape []") +
+                                        "; the seed multiplies the objective elementwise, so it must have the objective's shape"});
+}
+
+namespace {
+
 // Shapes: the model against the explicit batch (datasets are checked when built).
 void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
   if (!spec.data.has_batch() || spec.layers.empty() || spec.kind != "sequential") return;
@@ -397,6 +417,7 @@ void check_batch_shapes(ExperimentSpec& spec, std::vector<SpecIssue>& issues) {
       issues.push_back({"/loss/broadcast", "the model's output " + to_string(out) + " does not broadcast to the targets " +
                                                to_string(t) + " (allowed: the same rank, each output dimension 1 or the target's)"});
   }
+  check_loss_seed(spec.loss, out, true, issues);
   if (spec.loss.type == "output" && !spec.loss.seed.defined() && numel(out) != 1)
     issues.push_back({"/loss/type", "with type \"output\" the objective is the model's output, which has shape " + to_string(out) +
                                         ", " + kJacobianHint + ", or use a loss that reduces to one number"});

@@ -139,6 +139,11 @@ struct LayerSummary {
   Shape output;
   std::int64_t parameters = 0;
   std::string formula;  // e.g. "out*in + out = 8*2 + 8"
+  // An estimate, in elements, of what one forward pass on this input keeps for backward
+  // (the output and the layer's internal values: gates per step, attention weights
+  // [heads, T, T], im2col columns...), and of its largest single tensor. Doubles: the
+  // products of dimensions under their caps can exceed 64 bits.
+  double kept = 0, largest = 0;
 };
 std::vector<LayerSummary> summarize_layers(const std::vector<LayerSpec>& layers, const Shape& in,
                                            std::vector<SpecIssue>& issues);
@@ -154,6 +159,23 @@ inline constexpr std::int64_t kMaxParameters = 20'000'000;
 inline constexpr std::int64_t kMaxLayers = 1024;
 // Records an issue at /model/layers when the summarised layers exceed kMaxParameters.
 void check_model_size(const std::vector<LayerSummary>& summary, std::vector<SpecIssue>& issues);
+
+// Activation memory. The parameter cap alone lets a small model meet a huge batch (65536
+// rows through a 65536-wide layer is 2^32 floats): natively a bad_alloc mid-step, in the
+// browser a corrupted heap. The wasm engine has 1 GiB in all, and backward needs about as
+// much again as the forward pass keeps (the gradients of what it kept), so:
+//  - one training step may keep at most kMaxStepActivationBytes (summary's `kept` at
+//    `batch_rows`, the spec's batch_size: the same number in validate and the Session);
+//  - evaluation runs a whole split in one forward pass (no tape: only a layer's input and
+//    output live at once), so the largest tensor at `eval_rows` (all N examples, train +
+//    test, an upper bound on either split) may be at most kMaxEvalTensorBytes.
+// The summary must be for inputs of `summary_rows` rows (its estimates scale linearly).
+inline constexpr double kMaxStepActivationBytes = 512.0 * 1024 * 1024;
+inline constexpr double kMaxEvalTensorBytes = 256.0 * 1024 * 1024;
+void check_activation_memory(const std::vector<LayerSummary>& summary, std::int64_t summary_rows, std::int64_t batch_rows,
+                             std::int64_t eval_rows, const std::string& eval_pointer, std::vector<SpecIssue>& issues);
+// "1.5 GiB", "384 MiB", "12 KiB": a byte count for messages.
+std::string format_bytes(double bytes);
 
 // Names accepted for layer "type".
 const std::vector<std::string>& layer_types();

@@ -24,4 +24,9 @@ void parse_seq2seq_model(Reader& model, nlohmann::json& config);
 void parse_gan_model(Reader& model, nlohmann::json& config, std::vector<SpecIssue>& issues);
 void parse_diffusion_model(Reader& model, nlohmann::json& config);
 
+// /loss/seed against the objective it multiplies: one number ([]) for a loss, the model's
+// output shape `out` for loss type "output" (its first, batch dimension compared only when
+// `batch_known`: an explicit batch). An issue at /loss/seed otherwise.
+void check_loss_seed(const LossSpec& loss, const Shape& out, bool batch_known, std::vector<SpecIssue>& issues);
+
 GRADLAB_END

@@ -120,6 +120,61 @@ TEST(Validate, ModelsThatAreTooBigAreRefusedWithoutAllocating) {
   EXPECT_GT(r["total_parameters"].get<std::int64_t>(), kMaxParameters);
 }
 
+// An embedding smaller than the data's vocabulary used to fail at the first step with the
+// op's message ("index ... out of range") and no place; now validate and the Session refuse
+// it at the layer's num_embeddings, with the same words.
+TEST(Validate, AnEmbeddingSmallerThanTheVocabularyIsRefusedAtItsNumEmbeddings) {
+  const auto next_word = [](int rows) {
+    return json{{"version", 1}, {"seed", 1},
+                {"data", {{"dataset", "next_word"}, {"options", {{"n_context", 2}}}}},
+                {"model", {{"layers", json::array({{{"type", "embedding"}, {"num_embeddings", rows}, {"embedding_dim", 4}},
+                                                   {{"type", "flatten"}},
+                                                   {{"type", "linear"}, {"in", 8}, {"out", 371}}})}}},
+                {"loss", {{"type", "cross_entropy"}}}, {"optimizer", {{"type", "sgd"}, {"lr", 0.1}}},
+                {"training", {{"steps", 1}, {"batch_size", 8}}}};
+  };
+  const std::int64_t vocab = make_dataset("next_word", [] { DatasetOptions o; o.n_context = 2; return o; }()).vocab.size();
+  ASSERT_GT(vocab, 5);
+  const json small = next_word(5);
+  const json r = validate_spec(small.dump());
+  ASSERT_FALSE(r["ok"].get<bool>());
+  ASSERT_EQ(r["issues"].size(), 1u);
+  EXPECT_EQ(r["issues"][0]["pointer"], "/model/layers/0/num_embeddings");
+  const std::string message = r["issues"][0]["message"];
+  EXPECT_NE(message.find("vocabulary has " + std::to_string(vocab) + " tokens"), std::string::npos) << message;
+  try {
+    Session session(small.dump());
+    FAIL() << "expected a SpecError";
+  } catch (const SpecError& e) {
+    ASSERT_EQ(e.issues().size(), 1u);
+    EXPECT_EQ(e.issues()[0].pointer, "/model/layers/0/num_embeddings");
+    EXPECT_EQ(e.issues()[0].message, message);  // the same words in validate and the Session
+  }
+  // One row per token is enough, and trains.
+  const json enough = next_word(static_cast<int>(vocab));
+  EXPECT_TRUE(validate_spec(enough.dump())["ok"].get<bool>()) << validate_spec(enough.dump()).dump();
+  Session fits(enough.dump());
+  EXPECT_TRUE(fits.step()["loss"].is_number());
+
+  // An explicit batch: the largest id decides, and an id that is not a whole number >= 0 is
+  // an error at /data/batch/inputs.
+  json batch = enough;
+  batch["data"] = {{"batch", {{"inputs", json::array({json::array({0, 7}), json::array({3, 2})})}, {"targets", json::array({1, 2})}}}};
+  batch["model"]["layers"][0]["num_embeddings"] = 7;
+  const json b = validate_spec(batch.dump());
+  ASSERT_FALSE(b["ok"].get<bool>());
+  EXPECT_EQ(b["issues"][0]["pointer"], "/model/layers/0/num_embeddings");
+  EXPECT_NE(b["issues"][0]["message"].get<std::string>().find("token id 7; num_embeddings must be at least 8"), std::string::npos)
+      << b.dump();
+  batch["model"]["layers"][0]["num_embeddings"] = 8;
+  EXPECT_TRUE(validate_spec(batch.dump())["ok"].get<bool>()) << validate_spec(batch.dump()).dump();
+  batch["data"]["batch"]["inputs"][1][0] = 1.5;
+  const json f = validate_spec(batch.dump());
+  ASSERT_FALSE(f["ok"].get<bool>());
+  EXPECT_EQ(f["issues"][0]["pointer"], "/data/batch/inputs");
+  EXPECT_NE(f["issues"][0]["message"].get<std::string>().find("found 1.5"), std::string::npos) << f.dump();
+}
+
 TEST(Datasets, CatalogListsEveryDatasetWithTypedOptions) {
   const json d = datasets_json();
   ASSERT_GT(d.size(), 20u);
