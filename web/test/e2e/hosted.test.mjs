@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assert, useBrowser, openPage, poll, waitReady, stepCount, screenshot, STRICT_CSP_TEXT } from './helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
+import { writePrecache } from '../../scripts/precache.mjs';
 
 const env = useBrowser();
 const VIEWPORT = { width: 1366, height: 768 };
@@ -141,6 +142,53 @@ test('offline: after the first load the service worker serves the site; with the
   await screenshot(page, 'hosted-offline-course-lesson');
   assert.deepEqual(fromNetwork, [], 'nothing came from the network');
   await page.assertClean('the offline site');
+});
+
+test('offline control: with service workers blocked, the same cut makes the reload fail (so the test above means something)', { timeout: 60_000 }, async (t) => {
+  const server = await hostedServer(t);
+  const context = await env.browser.newContext({ serviceWorkers: 'block', viewport: VIEWPORT });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(server.url, { waitUntil: 'load' });
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => navigator.serviceWorker?.controller ?? null), null, 'no service worker');
+  await context.setOffline(true);
+  await server.close();
+  const error = await page.reload({ waitUntil: 'load' }).then(() => null, (e) => e);
+  console.log(`# without the service worker, offline: ${error?.message.split('\n')[0]}`);
+  assert.ok(error && /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED/.test(error.message), 'the reload failed');
+});
+
+test('a new deploy replaces the cache: an edited lesson and a new sw.js give one new cache and the new lesson', { timeout: 90_000 }, async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-deploy-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  fs.cpSync(env.root, root, { recursive: true });
+  const server = await startServer({ root, prefix: PREFIX });
+  t.after(() => server.close());
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await page.goto(`${server.url}#lesson=xor`, { waitUntil: 'load' });
+  await page.locator('html[data-offline="ready"]').waitFor({ state: 'attached', timeout: 60_000 });
+  const first = await page.locator('html').getAttribute('data-offline-version');
+  // Deploy: a lesson changes, the build writes a new list and version into sw.js.
+  const file = path.join(root, 'lessons/xor.json');
+  const lesson = JSON.parse(fs.readFileSync(file, 'utf8'));
+  lesson.lesson.title = 'XOR, deployed again';
+  fs.writeFileSync(file, JSON.stringify(lesson));
+  const { version } = writePrecache(root);
+  assert.notEqual(version, first, 'the new deploy has a new version');
+  await page.reload({ waitUntil: 'load' }); // the browser checks sw.js on navigation
+  const names = await poll(
+    async () => {
+      const n = await page.evaluate(() => caches.keys());
+      return n.length === 1 && n[0] === `gradlab-${version}` ? n : null;
+    },
+    { timeout: 60_000, message: `only the cache gradlab-${version}` },
+  );
+  console.log(`# deploy: cache gradlab-${first} replaced by ${names.join(', ')}`);
+  await page.reload({ waitUntil: 'load' });
+  await waitReady(page);
+  await poll(async () => /deployed again/.test(await page.locator('#lesson-text').innerText()), { timeout: 20_000, message: 'the new lesson title shown' });
+  await page.assertClean('the page after a new deploy');
 });
 
 /** The CSP a course page needs to embed <gradlab-lesson> from `hosted` (README of web/src/embed). */
