@@ -18,10 +18,10 @@ export function importerSource(url: string): string {
   return `import ${JSON.stringify(url)};\n`;
 }
 
-/** Whether `url` can be given to `new Worker` on this page as it is. */
-export function startsHere(url: string | URL, pageOrigin: string = self.location.origin): boolean {
-  const u = new URL(String(url), self.location.href);
-  return u.origin === pageOrigin || u.protocol === 'blob:' || u.protocol === 'data:';
+/** Whether `url` can be given to `new Worker` as it is on the page at `page`. */
+export function startsHere(url: string | URL, page: string = self.location.href): boolean {
+  const u = new URL(String(url), page);
+  return u.origin === new URL(page).origin || u.protocol === 'blob:' || u.protocol === 'data:';
 }
 
 /**
