@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, useBrowser, openPage, poll, waitReady, stepCount, screenshot, STRICT_CSP_TEXT } from './helpers.mjs';
+import { assert, useBrowser, openPage, poll, waitReady, stepCount, screenshot, STRICT_CSP_TEXT, WEB } from './helpers.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { writePrecache } from '../../scripts/precache.mjs';
 
@@ -191,13 +191,24 @@ test('a new deploy replaces the cache: an edited lesson and a new sw.js give one
   await page.assertClean('the page after a new deploy');
 });
 
-/** The CSP a course page needs to embed <gradlab-lesson> from `hosted` (README of web/src/embed). */
+/**
+ * The CSP a course page needs to embed <gradlab-lesson> from `hosted`: read from the code
+ * block of web/src/embed/README.md (HOSTED replaced by the origin), so the documented
+ * policy is the tested one; default-src 'self' for everything it does not name.
+ */
 function embeddingCsp(hosted) {
-  const origin = new URL(hosted).origin;
-  return (
-    `default-src 'self'; script-src 'self' ${origin} 'wasm-unsafe-eval'; worker-src blob: ${origin}; ` +
-    `connect-src 'self' ${origin}; style-src 'self'; img-src 'self' data: blob:`
-  );
+  const readme = fs.readFileSync(path.join(WEB, 'src/embed/README.md'), 'utf8');
+  const block = /must allow, with\n`HOSTED`[\s\S]*?```\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'web/src/embed/README.md documents the course page\'s CSP in a code block');
+  const directives = block[1]
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .join(' ')
+    .split(';')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  assert.deepEqual(directives.map((d) => d.split(/\s+/)[0]), ['script-src', 'worker-src', 'connect-src', 'style-src', 'img-src']);
+  return ["default-src 'self'", ...directives].join('; ').replaceAll('HOSTED', new URL(hosted).origin);
 }
 
 /** A course page on another origin: one script tag from the hosted site, one element. */
