@@ -105,7 +105,7 @@ test('offline: after the first load the service worker serves the site; with the
   await page.locator('html[data-offline="ready"]').waitFor({ state: 'attached', timeout: 60_000 });
   const status = await page.evaluate(async () => {
     const names = await caches.keys();
-    const cache = await caches.open(names.find((n) => n.startsWith('gradlab-')));
+    const cache = await caches.open(names.find((n) => n.startsWith('gradlab:')));
     const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);
     return { names, keys, controlled: navigator.serviceWorker.controller !== null, scope: (await navigator.serviceWorker.ready).scope };
   });
@@ -114,7 +114,7 @@ test('offline: after the first load the service worker serves the site; with the
   const version = await page.locator('html').getAttribute('data-offline-version');
   console.log(`# offline: cache ${status.names.join(', ')} holds ${status.keys.length} files (manifest: ${manifest.files.length - 1} + './'), scope ${status.scope}`);
   assert.equal(version, manifest.version, 'the active service worker is this build\'s');
-  assert.deepEqual(status.names, [`gradlab-${manifest.version}`], 'one cache, named after the build\'s version');
+  assert.deepEqual(status.names, [`gradlab:${PREFIX}:${manifest.version}`], 'one cache, named after the scope and the build\'s version');
   assert.equal(status.scope, server.url, 'the worker\'s scope is the sub-path');
   assert.equal(status.controlled, true, 'the page is controlled after the first load');
   const lessonFiles = fs.readdirSync(path.join(env.root, 'lessons')).filter((f) => f.endsWith('.json'));
@@ -159,36 +159,44 @@ test('offline control: with service workers blocked, the same cut makes the relo
   assert.ok(error && /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED/.test(error.message), 'the reload failed');
 });
 
-test('a new deploy replaces the cache: an edited lesson and a new sw.js give one new cache and the new lesson', { timeout: 90_000 }, async (t) => {
+test('new deploys replace the cache: the edited lesson shows, and the previous version\'s cache stays one deploy longer for pages opened from it', { timeout: 120_000 }, async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-deploy-'));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.cpSync(env.root, root, { recursive: true });
+  // Version 1 has a chunk that later versions do not (as a rebuilt view gets a new hash).
+  const oldChunk = 'assets/old-view-AbCd1234.js';
+  fs.writeFileSync(path.join(root, oldChunk), 'export const version = 1;\n');
+  const versions = [writePrecache(root).version];
   const server = await startServer({ root, prefix: PREFIX });
   t.after(() => server.close());
-  const page = await openPage(t, env, { viewport: VIEWPORT });
+  const page = await openPage(t, env, { viewport: VIEWPORT, allowErrors: /Failed to load resource.*404/ });
   await page.goto(`${server.url}#lesson=xor`, { waitUntil: 'load' });
   await page.locator('html[data-offline="ready"]').waitFor({ state: 'attached', timeout: 60_000 });
-  const first = await page.locator('html').getAttribute('data-offline-version');
-  // Deploy: a lesson changes, the build writes a new list and version into sw.js.
-  const file = path.join(root, 'lessons/xor.json');
-  const lesson = JSON.parse(fs.readFileSync(file, 'utf8'));
-  lesson.lesson.title = 'XOR, deployed again';
-  fs.writeFileSync(file, JSON.stringify(lesson));
-  const { version } = writePrecache(root);
-  assert.notEqual(version, first, 'the new deploy has a new version');
-  await page.reload({ waitUntil: 'load' }); // the browser checks sw.js on navigation
-  const names = await poll(
-    async () => {
-      const n = await page.evaluate(() => caches.keys());
-      return n.length === 1 && n[0] === `gradlab-${version}` ? n : null;
-    },
-    { timeout: 60_000, message: `only the cache gradlab-${version}` },
-  );
-  console.log(`# deploy: cache gradlab-${first} replaced by ${names.join(', ')}`);
+  assert.equal(await page.locator('html').getAttribute('data-offline-version'), versions[0]);
+  const cacheNames = () => page.evaluate(() => caches.keys());
+  const oldChunkStatus = () => page.evaluate((u) => fetch(u).then((r) => r.status), new URL(oldChunk, server.url).href);
+  /** Deploy: the lesson's title changes, `drop` leaves the server, sw.js gets the new list. */
+  const deploy = async (title, drop) => {
+    const file = path.join(root, 'lessons/xor.json');
+    const lesson = JSON.parse(fs.readFileSync(file, 'utf8'));
+    lesson.lesson.title = title;
+    fs.writeFileSync(file, JSON.stringify(lesson));
+    if (drop) fs.rmSync(path.join(root, drop));
+    versions.push(writePrecache(root).version);
+    await page.reload({ waitUntil: 'load' }); // the browser checks sw.js on navigation
+    const want = versions.slice(-2).map((v) => `gradlab:${PREFIX}:${v}`);
+    return poll(async () => ((await cacheNames()).join() === want.join() ? want : null), { timeout: 60_000, message: `the caches ${want.join(', ')}` });
+  };
+  const after2 = await deploy('XOR, deployed again', oldChunk);
+  assert.equal((await fetch(new URL(oldChunk, server.url))).status, 404, 'the server no longer has the old chunk');
+  assert.equal(await oldChunkStatus(), 200, 'a page of version 1 still loads its chunk, from the kept cache');
+  const after3 = await deploy('XOR, a third time');
+  console.log(`# deploys: ${versions.join(' -> ')}; caches after the 2nd: ${after2.join(', ')}; after the 3rd: ${after3.join(', ')}`);
+  assert.equal(await oldChunkStatus(), 404, 'two deploys later the old chunk is gone with version 1\'s cache');
   await page.reload({ waitUntil: 'load' });
   await waitReady(page);
-  await poll(async () => /deployed again/.test(await page.locator('#lesson-text').innerText()), { timeout: 20_000, message: 'the new lesson title shown' });
-  await page.assertClean('the page after a new deploy');
+  await poll(async () => /a third time/.test(await page.locator('#lesson-text').innerText()), { timeout: 20_000, message: 'the newest lesson title shown' });
+  await page.assertClean('the page after two deploys');
 });
 
 /**
