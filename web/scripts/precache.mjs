@@ -68,13 +68,23 @@ export function writePrecache(dist) {
 /** A Vite plugin: after a production build, write the precache manifest into dist/sw.js. */
 export function precachePlugin() {
   let outDir = 'dist';
+  // A failed build leaves no list: dist/sw.js then still holds the placeholder, and
+  // scripts/up-to-date.mjs never takes a half-written dist/ for a finished one.
+  let failed = false;
   return {
     name: 'gradlab-precache',
     apply: 'build',
     configResolved(config) {
       outDir = path.resolve(config.root, config.build.outDir);
     },
+    buildEnd(error) {
+      if (error) failed = true;
+    },
+    renderError() {
+      failed = true;
+    },
     closeBundle() {
+      if (failed) return;
       const { version, files, bytes } = writePrecache(outDir);
       console.log(`precache: ${files.length} files (${(bytes / 1024).toFixed(0)} KiB) in ${SW_FILE}, version ${version}`);
     },

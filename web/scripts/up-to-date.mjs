@@ -3,8 +3,8 @@
 // `npm run build` when nothing changed. The inputs: the pages, src/, public/ (but
 // public/engine/, which the build copies), the build's config and scripts, the installed
 // packages, examples/*.json (bundled by src/editor/demo.ts) and the built engine
-// (build/wasm*/bindings/wasm/). The build is complete when dist/sw.js exists: the build
-// writes its precache list into it last (scripts/precache.mjs).
+// (build/wasm*/bindings/wasm/). The build is complete when dist/sw.js holds its precache
+// list: a build writes it last, and only when it succeeded (scripts/precache.mjs).
 //
 //   node scripts/up-to-date.mjs    # exit 0: up to date; exit 1: needs a build (says why)
 import fs from 'node:fs';
@@ -41,7 +41,7 @@ export function buildInputs(web = WEB) {
  */
 export function staleReason(web = WEB) {
   const stamp = path.join(web, 'dist/sw.js');
-  if (!fs.existsSync(stamp)) return 'dist/ has no complete build yet';
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8').includes("{ version: 'dev', files: [] }")) return 'dist/ has no complete build yet';
   const built = fs.statSync(stamp).mtimeMs;
   const engine = path.resolve(web, '../build/wasm/bindings/wasm/gradlab-simd.wasm');
   if (!fs.existsSync(engine)) return 'the engine is not built (build/wasm/bindings/wasm/gradlab-simd.wasm)';

@@ -61,8 +61,11 @@ describe('up-to-date', () => {
     expect(buildInputs(web).some((f) => f.file.includes('public/engine'))).toBe(false);
   });
 
-  it('an incomplete build (no dist/sw.js) or no engine needs a build', () => {
+  it('an incomplete build (no dist/sw.js, or one without its list) or no engine needs a build', () => {
     let web = builtRepo();
+    writeFileSync(join(web, 'dist/sw.js'), "const PRECACHE = /* precache */ { version: 'dev', files: [] } /* /precache */;");
+    utimesSync(join(web, 'dist/sw.js'), 2000, 2000);
+    expect(staleReason(web)).toBe('dist/ has no complete build yet'); // copied, the list never written
     rmSync(join(web, 'dist/sw.js'));
     expect(staleReason(web)).toBe('dist/ has no complete build yet');
     rmSync(repo, { recursive: true, force: true });
