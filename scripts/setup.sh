@@ -38,7 +38,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ] || [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "setup: installing ${packages[*]}" >&2
+    echo "setup: installing ${packages[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   fi
@@ -55,8 +55,17 @@ if [ "$want_web" = 1 ]; then
     echo "setup: the web app needs node >= 20.19, found $(node --version)" >&2
     exit 1
   fi
-  if [ "${CI:-}" = "true" ] || [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
-    echo "setup: npm ci in web/" >&2
+  # npm ci only when the installed packages (npm's node_modules/.package-lock.json) are not
+  # the lock file's: comparing versions, not file times, so a fresh checkout or a git worktree
+  # whose node_modules is a link to a shared install does not reinstall (npm ci empties it).
+  if [ "${CI:-}" = "true" ] || ! node -e '
+    const fs = require("fs");
+    const lock = JSON.parse(fs.readFileSync("web/package-lock.json", "utf8")).packages;
+    const have = JSON.parse(fs.readFileSync("web/node_modules/.package-lock.json", "utf8")).packages;
+    const stale = Object.keys(lock).filter((k) => k && !lock[k].optional && have[k]?.version !== lock[k].version)
+      .concat(Object.keys(have).filter((k) => lock[k]?.version !== have[k].version));
+    process.exit(stale.length ? 1 : 0);' 2>/dev/null; then
+    echo "setup: npm ci in web/"
     (cd web && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { precachePlugin } from './scripts/precache.mjs';
 
 const here = import.meta.dirname;
 const inputs: Record<string, string> = { index: resolve(here, 'index.html'), course: resolve(here, 'course.html') };
@@ -13,6 +14,8 @@ if (existsSync(resolve(here, 'src/embed/lesson.ts'))) inputs['gradlab-lesson'] =
 
 export default defineConfig({
   base: './',
+  // public/sw.js (the offline service worker) gets the list of every built file.
+  plugins: [precachePlugin()],
   build: {
     outDir: 'dist',
     target: 'es2022',

@@ -45,9 +45,11 @@ function copyWithRetry(from, to, tries = 5) {
 
 function present(flavour) {
   return flavour.files.every((f) => {
-    for (let i = 0; i < 5; i++) {
+    // A required file may be mid-rebuild: wait for it; an optional flavour is there or not.
+    const tries = flavour.required ? 5 : 1;
+    for (let i = 0; i < tries; i++) {
       if (fs.existsSync(path.join(flavour.dir, f))) return true;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      if (i < tries - 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
     return false;
   });
@@ -65,7 +67,7 @@ for (const flavour of flavours) {
       );
       process.exit(1);
     }
-    console.warn(`copy-engine: no ${flavour.name} engine (optional; build it with: ${flavour.build})`);
+    console.log(`copy-engine: the ${flavour.name} engine (optional, for browsers without wasm SIMD) is not built; build it with: ${flavour.build}`);
     continue;
   }
   for (const f of flavour.files) copyWithRetry(path.join(flavour.dir, f), path.join(out, f));

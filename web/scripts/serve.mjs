@@ -2,12 +2,16 @@
 // A dependency-free static file server for the built app (dist/), used by `npm run serve`
 // and by the end-to-end tests (test/e2e/helpers.mjs imports startServer()).
 //
-//   node scripts/serve.mjs <dir> [--port N] [--host H] [--csp]
+//   node scripts/serve.mjs <dir> [--port N] [--host H] [--csp] [--base /gradlab/] [--cors]
 //
 // --port 0 (the default) picks a free port. The first line printed is the URL, e.g.
 // `http://127.0.0.1:41234/`, so a script can read it. With --csp every HTML response
 // carries the strict Content-Security-Policy a course site might use (STRICT_CSP below);
 // no COOP/COEP or other special headers are ever sent: the app must not need them.
+// --base serves <dir> under a sub-path only (as GitHub Pages serves a project site under
+// /REPO/; anything outside it is a 404). --cors adds `Access-Control-Allow-Origin: *` to
+// every response, as GitHub Pages does, so a page of another origin can load the
+// <gradlab-lesson> element, its worker, the engine and the lessons.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,21 +50,38 @@ export function mimeType(file) {
   return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
+/** A sub-path as '/name/' (leading and trailing slash); '' or '/' is the root, '/'. */
+export function normalizePrefix(prefix) {
+  const parts = String(prefix ?? '').split('/').filter(Boolean);
+  for (const part of parts) {
+    if (part === '.' || part === '..' || /[?#%\\]/.test(part)) throw new Error(`bad base path: ${prefix}`);
+  }
+  return parts.length ? `/${parts.join('/')}/` : '/';
+}
+
 /**
- * Serve `root` on `host:port` (port 0: a free one).
- * @param {{root: string, port?: number, host?: string, csp?: boolean|string, log?: boolean}} options
+ * Serve `root` on `host:port` (port 0: a free one), under the sub-path `prefix` ('/' by
+ * default; e.g. '/gradlab/'). `cors`: send `Access-Control-Allow-Origin: *` everywhere.
+ * @param {{root: string, port?: number, host?: string, csp?: boolean|string, log?: boolean, prefix?: string, cors?: boolean}} options
  * @returns {Promise<{url: string, port: number, server: http.Server, close: () => Promise<void>}>}
  */
-export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, log = false }) {
+export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, log = false, prefix = '/', cors = false }) {
   const base = path.resolve(root);
   if (!fs.existsSync(base) || !fs.statSync(base).isDirectory()) {
     return Promise.reject(new Error(`serve: ${base} is not a directory (run \`npm run build\` first?)`));
   }
   const policy = csp === true ? STRICT_CSP : typeof csp === 'string' ? csp : null;
+  let sub;
+  try {
+    sub = normalizePrefix(prefix);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const common = cors ? { 'Access-Control-Allow-Origin': '*' } : {};
 
   const server = http.createServer((req, res) => {
     const send = (status, body, headers = {}) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...common, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
       if (log) console.log(`${status} ${req.method} ${req.url}`);
     };
@@ -79,6 +100,17 @@ export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, l
       send(400, 'bad request\n');
       return;
     }
+    if (sub !== '/') {
+      if (pathname === sub.slice(0, -1)) {
+        send(301, '', { Location: sub });
+        return;
+      }
+      if (!pathname.startsWith(sub)) {
+        send(404, `not found: ${pathname} (this server serves ${sub} only)\n`);
+        return;
+      }
+      pathname = pathname.slice(sub.length - 1);
+    }
     let file = path.join(base, pathname);
     // Never leave the root (path.join has already resolved any `..`).
     if (file !== base && !file.startsWith(base + path.sep)) {
@@ -88,7 +120,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, l
     fs.stat(file, (err, stat) => {
       if (!err && stat.isDirectory()) {
         if (!pathname.endsWith('/')) {
-          send(301, '', { Location: pathname + '/' });
+          send(301, '', { Location: sub.slice(0, -1) + pathname + '/' });
           return;
         }
         file = path.join(file, 'index.html');
@@ -100,6 +132,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, l
         }
         const type = mimeType(file);
         const headers = {
+          ...common,
           'Content-Type': type,
           'Content-Length': stat2.size,
           'Cache-Control': 'no-cache',
@@ -126,7 +159,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, l
       const actual = typeof address === 'object' && address ? address.port : port;
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       resolve({
-        url: `http://${shown}:${actual}/`,
+        url: `http://${shown}:${actual}${sub}`,
         port: actual,
         server,
         close: () =>
@@ -140,7 +173,7 @@ export function startServer({ root, port = 0, host = '127.0.0.1', csp = false, l
 }
 
 function usage() {
-  return 'usage: node scripts/serve.mjs <dir> [--port N] [--host H] [--csp] [--log]';
+  return 'usage: node scripts/serve.mjs <dir> [--port N] [--host H] [--csp] [--base /PATH/] [--cors] [--log]';
 }
 
 async function main(argv) {
@@ -149,6 +182,8 @@ async function main(argv) {
   let host = '127.0.0.1';
   let csp = false;
   let log = false;
+  let prefix = '/';
+  let cors = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--port' || arg === '-p') {
@@ -163,6 +198,12 @@ async function main(argv) {
       csp = true;
     } else if (arg === '--log') {
       log = true;
+    } else if (arg === '--base') {
+      prefix = argv[++i];
+    } else if (arg.startsWith('--base=')) {
+      prefix = arg.slice(7);
+    } else if (arg === '--cors') {
+      cors = true;
     } else if (arg === '--help' || arg === '-h') {
       console.log(usage());
       return;
@@ -175,10 +216,12 @@ async function main(argv) {
     }
   }
   if (root === null) throw new Error(usage());
-  const { url } = await startServer({ root, port, host, csp, log });
-  // First line: the URL alone (tests and scripts read it).
+  const { url } = await startServer({ root, port, host, csp, log, prefix, cors });
+  // First line: the URL alone (tests and scripts read it); then what is served, on stdout
+  // too: stderr is for real errors.
   console.log(url);
-  console.error(`serving ${path.resolve(root)}${csp ? ' with a strict Content-Security-Policy' : ''}; Ctrl-C stops`);
+  const notes = [csp ? 'a strict Content-Security-Policy' : '', cors ? 'Access-Control-Allow-Origin: *' : ''].filter(Boolean);
+  console.log(`serving ${path.resolve(root)}${notes.length ? ` with ${notes.join(' and ')}` : ''}; Ctrl-C stops`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

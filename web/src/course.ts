@@ -5,6 +5,7 @@ import './ui/course-page.css';
 import { courseLesson, loadProgress, type CourseLesson } from './state/course';
 import { parseLessonIndex } from './state/lessons';
 import { renderCourse } from './ui/course-page';
+import './offline/register';
 
 async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, document.baseURI));

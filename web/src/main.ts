@@ -5,6 +5,7 @@ import './ui/lesson-panel.css';
 import { EngineClient } from './engine/client';
 import { Workspace, applyTheme, type WorkspaceElements } from './ui/workspace';
 import { NetworkEditor } from './editor/network_editor';
+import './offline/register';
 
 function byId<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);

@@ -14,6 +14,7 @@ import { parseHash } from '../state/url';
 import { applySettings, type Settings } from '../state/settings';
 import { splitLesson, type Lesson } from '../state/lessons';
 import { GradlabLessonElement, PANELS, type PanelName } from './lesson';
+import '../offline/register';
 
 const LESSON_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Panels of the main page this page never shows: their hide flags are accepted and ignored. */

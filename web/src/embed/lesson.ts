@@ -9,14 +9,15 @@
 // explanation, play / pause / step / reset, the loss curve and the lesson's main view.
 // Training runs in a Web Worker; the element only draws, on animation frames.
 //
-// Same origin: the script, its worker, the engine files (engine/ next to the script) and
-// the lesson JSON must be served from the course page's origin (browsers only start
-// module workers from the page's origin). To embed from another origin use the iframe
-// page, embed.html (embed.ts). Nothing here needs special server headers or a relaxed
-// Content-Security-Policy: no inline scripts or styles, no eval.
+// Any origin: served from the course page's origin it needs nothing special (no inline
+// scripts or styles, no eval). Loaded from the hosted page on another origin, the worker
+// starts through a same-origin blob: module (engine/module-worker.ts) and the script, the
+// engine and the lesson JSON arrive by CORS (GitHub Pages sends Access-Control-Allow-Origin:
+// *); the course page's CSP must allow them (README.md here). The iframe page, embed.html
+// (embed.ts), is the other way to embed from any origin.
 //
 // Attributes:
-//   src     the lesson JSON, relative to the page (a URL of the same origin)
+//   src     the lesson JSON, relative to the page or absolute (another origin answers by CORS)
 //   hide    comma list of parts to hide: title, explanation, controls, curves, view
 //   speed   1..5, the worker's pace (5: as fast as it goes; default 5)
 //   engine-base  where gradlab-simd.mjs/.wasm live (default: engine/ next to the script)

@@ -2,6 +2,7 @@
 // It never trains; everything runs in the worker (worker.ts).
 import { isReply, isWorkerEvent, type CommandName, type Commands, type EngineFeatures, type Request, type WorkerEvent } from './protocol';
 import type { EngineError } from './types';
+import { startModuleWorker } from './module-worker';
 
 /** A rejected command: the engine's error as data, plus a JS Error for stack traces. */
 export class EngineCallError extends Error {
@@ -42,7 +43,8 @@ export class EngineClient {
 
   /** Starts the worker (bundled by Vite) and loads the engine from engineBase. */
   static async start(engineBase: string, flavour: 'auto' | 'simd' | 'scalar' = 'auto'): Promise<EngineClient> {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'gradlab-engine' });
+    // Worker is PortableWorker here: it also starts when this script came from another origin.
+    const worker = startModuleWorker((Worker) => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'gradlab-engine' }));
     const client = new EngineClient(worker);
     const { flavour: loaded, features } = await client.call('init', { engineBase, flavour });
     client.flavour = loaded;

@@ -84,3 +84,40 @@ test('serve.mjs CLI prints the URL as its first line (port 0)', { timeout: 15_00
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-security-policy'), STRICT_CSP);
 });
+
+test('serve.mjs --base: the site under a sub-path only, as GitHub Pages serves /gradlab/', async (t) => {
+  const dir = tempSite();
+  const server = await startServer({ root: dir, prefix: 'gradlab' });
+  t.after(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/gradlab\/$/, 'the URL names the sub-path');
+  const get = (p, init) => fetch(new URL(p, server.url), init);
+  assert.equal((await get('/gradlab/')).status, 200);
+  assert.equal((await get('/gradlab/engine/gradlab-simd.wasm')).headers.get('content-type'), 'application/wasm');
+  assert.equal((await get('/index.html')).status, 404, 'nothing outside the sub-path');
+  assert.equal((await get('/engine/gradlab-simd.mjs')).status, 404);
+  const bare = await get('/gradlab', { redirect: 'manual' });
+  assert.deepEqual([bare.status, bare.headers.get('location')], [301, '/gradlab/']);
+  const dirRedirect = await get('/gradlab/engine', { redirect: 'manual' });
+  assert.deepEqual([dirRedirect.status, dirRedirect.headers.get('location')], [301, '/gradlab/engine/'], 'a directory redirects inside the sub-path');
+  for (const p of ['/gradlab/..%2f..%2fetc%2fpasswd', '/gradlab/%2e%2e/%2e%2e/etc/passwd']) {
+    assert.ok([403, 404].includes((await get(p)).status), `${p} stays inside the root`);
+  }
+  assert.equal((await get('/gradlab/')).headers.get('access-control-allow-origin'), null, 'no CORS header without --cors');
+  await assert.rejects(startServer({ root: dir, prefix: '/a/../b/' }), /bad base path/);
+});
+
+test('serve.mjs --cors: Access-Control-Allow-Origin: * on every response, as GitHub Pages', async (t) => {
+  const dir = tempSite();
+  const server = await startServer({ root: dir, cors: true, csp: true });
+  t.after(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  for (const p of ['', 'engine/gradlab-simd.mjs', 'engine/gradlab-simd.wasm', 'lesson.json', 'missing.js']) {
+    const res = await fetch(new URL(p, server.url), { headers: { Origin: 'http://course.example' } });
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', `/${p} (${res.status})`);
+  }
+});
