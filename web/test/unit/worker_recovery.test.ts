@@ -35,8 +35,9 @@ function call(cmd: string, params: unknown = {}): Promise<unknown> {
   });
 }
 
-function events<K extends string>(kind: K): Array<Extract<Posted, { kind: K }>> {
-  return posted.filter((m) => m.kind === kind) as Array<Extract<Posted, { kind: K }>>;
+/** The worker's events of a kind, posted from index `from` of `posted` on. */
+function events<K extends string>(kind: K, from = 0): Array<Extract<Posted, { kind: K }>> {
+  return posted.slice(from).filter((m) => m.kind === kind) as Array<Extract<Posted, { kind: K }>>;
 }
 
 beforeAll(async () => {
@@ -49,7 +50,7 @@ beforeAll(async () => {
   (globalThis as unknown as { self: unknown }).self = { postMessage: (m: Posted) => posted.push(m), onmessage: null };
   await import('../../src/engine/worker');
   await call('init', { engineBase: pathToFileURL(dir).href + '/', flavour: 'simd' });
-});
+}, 30_000);
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -80,10 +81,11 @@ describe('the worker after a trap', () => {
     const clean = (await call('step', { n: 50 })) as Array<{ step: number; loss: number }>;
     expect(after.map((r) => r.loss)).toEqual(clean.slice(40).map((r) => r.loss));
     expect(clean.every((r) => Number.isFinite(r.loss))).toBe(true);
-  });
+  }, 30_000);
 
   it('a trap while playing: restored to the last kept step, playing again', async () => {
     await call('create', { spec: JSON.stringify(XOR) });
+    const mark = posted.length;
     await call('setSpeed', { speed: 5 });
     await call('play');
     const until = async (f: () => boolean): Promise<void> => {
@@ -95,7 +97,7 @@ describe('the worker after a trap', () => {
     };
     const status = (): number => events('status').at(-1)?.step ?? 0;
     // a last good state past step 0 (kept every 250 ms of training, posted every 2 s)
-    await until(() => status() >= 300 && events('checkpoint').some((e) => e.step > 0));
+    await until(() => status() >= 300 && events('checkpoint', mark).some((e) => e.step > 0));
     const before = events('recovered').length;
     await call('testTrap');
     await until(() => events('recovered').length > before);
@@ -113,5 +115,5 @@ describe('the worker after a trap', () => {
     await call('create', { spec: JSON.stringify(XOR) });
     const clean = (await call('step', { n })) as Array<{ step: number; loss: number }>;
     expect(lastRows.get(n)).toBe(clean[n - 1]!.loss);
-  });
+  }, 30_000);
 });
