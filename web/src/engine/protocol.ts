@@ -144,7 +144,7 @@ export type WorkerEvent =
   /** a lesson step's training: `done` of `total` steps of its current train action */
   | { kind: 'lessonProgress'; index: number; done: number; total: number }
   /**
-   * the last good state of the main session (taken every few seconds of training, on pause
+   * the last good state of the main session (posted every second of training, on pause
    * and after steps): the engine's checkpoint (null when it is larger than
    * MAX_CHECKPOINT_CHARS; `chars` says how large) at `step`, and the engine's spec
    */

@@ -34,8 +34,11 @@ const SPEEDS = [2, 8, 30, 120, Infinity];
  * cost, so keeping them takes at most ~5% of the time (XOR's takes about 1 ms).
  */
 const CHECKPOINT_MS = 250;
-/** Least time between two checkpoints posted to the page, which keeps them in IndexedDB (ms). */
-const POST_CHECKPOINT_MS = 2000;
+/**
+ * Least time between two checkpoints posted to the page, which keeps them in IndexedDB (ms):
+ * a reload while playing resumes from at most this long ago (paused, from the very step).
+ */
+const POST_CHECKPOINT_MS = 1000;
 /** a checkpoint this cheap (ms) is also taken after each Step, not only every CHECKPOINT_MS */
 const CHEAP_CHECKPOINT_MS = 50;
 

@@ -1,11 +1,12 @@
 // Keeps the running session's progress in the browser (runs.ts): each checkpoint the
-// worker posts (every few seconds of training, on pause, after steps) is saved under the
+// worker posts (every second of training, on pause, after steps) is saved under the
 // lesson with the curves' history and the views shown, and a saved run is restored into a
 // session made from the same spec: on reload, or when the student comes back to a lesson.
 // A checkpoint over MAX_CHECKPOINT_CHARS is not kept across reloads (the page says so
 // once) but stays in memory for coming back to the lesson.
 import { MAX_CHECKPOINT_CHARS, describeError, type SessionInfo, type WorkerEvent } from '../engine/protocol';
 import { engineErrorOf, type EngineClient } from '../engine/client';
+import type { EngineError } from '../engine/types';
 import { ago, RunHistory, tooLargeNote, type RunStore, type SavedRun } from './runs';
 
 /** What the keeper asks of the page. */
@@ -138,14 +139,19 @@ export class RunKeeper {
       return { info };
     } catch (e) {
       this.forget(run.lesson);
-      const why = describeError(engineErrorOf(e));
       return {
         refused:
           `The run of this lesson kept in this browser (step ${run.step}, saved ${ago(Date.now() - run.savedAt)}) ` +
-          `was trained with other settings, so training starts at step 0 (${why}).`,
+          `was trained with other settings, so training starts at step 0 (${whyRefused(engineErrorOf(e))}).`,
       };
     }
   }
+}
+
+/** What differs, from the engine's refusal: its fields ("/spec/optimizer/lr" is the spec's /optimizer/lr). */
+function whyRefused(err: EngineError): string {
+  const fields = [...new Set((err.issues ?? []).map((i) => i.pointer.replace(/^\/spec(?=\/)/, '')).filter((p) => p !== ''))];
+  return fields.length > 0 ? `it differs in ${fields.join(', ')}` : describeError(err);
 }
 
 /**

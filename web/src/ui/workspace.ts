@@ -506,6 +506,7 @@ export class Workspace {
           err.show('');
           this.curves.clear();
           this.keeper.history.clear();
+          void this.keeper.saveNow();
           this.setStepNow(info.step);
           this.msg.note(`Checkpoint loaded: continuing from step ${info.step}.`);
         } catch (e) {

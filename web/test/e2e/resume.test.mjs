@@ -105,6 +105,36 @@ test('reload in the middle of training resumes XOR at the same step with the sam
   await reloadResumes(t, 'xor', { play: true, steps: 150, more: 20 });
 });
 
+test('reload while playing resumes at the last kept step (kept every second of training) with its loss', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env);
+  await openApp(page, env, 'lesson=xor');
+  await page.locator('#play').click();
+  await waitForStep(page, 200, { timeout: 45_000 });
+  await poll(async () => Number(await page.locator('html').getAttribute('data-saved-step')) > 0, { message: 'a run kept while playing' });
+  const savedBefore = Number(await page.locator('html').getAttribute('data-saved-step'));
+  const curvesBefore = await viewData(page, 'curves');
+  const shown = Math.max(...curvesBefore.train.map((r) => r.step));
+  await page.reload({ waitUntil: 'load' });
+  await waitReady(page);
+  await poll(async () => Number(await page.locator('html').getAttribute('data-restored-step')) > 0, { timeout: 20_000, message: 'a restored step' });
+  const restored = Number(await page.locator('html').getAttribute('data-restored-step'));
+  t.diagnostic(`kept at ${savedBefore} when read, ${shown} steps done, restored at ${restored}`);
+  assert.ok(restored >= savedBefore, `not older than the last kept step read before the reload (${restored} >= ${savedBefore})`);
+  // (a later save may land during the reload; none can be past the steps done)
+  assert.ok(restored <= shown + 200, `not past what was trained (${restored})`);
+  assert.equal(await stepCount(page), restored, 'the step counter shows it');
+  assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'false', 'the restored run waits for Play');
+  const after = await trainRow(page, restored);
+  const ref = await openPage(t, env);
+  await openApp(ref, env, 'lesson=xor');
+  await trainSteps(ref, restored);
+  const reference = await trainRow(ref, restored);
+  t.diagnostic(`loss at step ${restored}: ${after.loss} restored, ${reference.loss} in a run without a reload`);
+  assert.equal(after.loss, reference.loss, 'the loss at that step is the run’s, exactly');
+  await page.assertClean('reload while playing');
+  await ref.assertClean('reference run');
+});
+
 test('reload resumes a recurrent lesson (rnn-gradients)', { timeout: 120_000 }, async (t) => {
   await reloadResumes(t, 'rnn-gradients', { play: false, steps: 25, more: 5 });
 });
@@ -162,7 +192,7 @@ test('a kept run trained with other settings gives way to a fresh run, with a no
   t.diagnostic(`note: ${note}`);
   assert.match(note, /step 30/, 'the note says which run');
   assert.match(note, /starts at step 0/, 'the note says training starts over');
-  assert.match(note, /optimizer\/lr/, 'the note names what differs');
+  assert.match(note, /it differs in \/optimizer\/lr\)/, 'the note names what differs');
   assert.equal(await stepCount(page), 0, 'a fresh run at step 0');
   await trainSteps(page, 5);
   assert.equal((await trainRow(page, 5)).lr, 0.05, 'with the link’s learning rate');

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_HISTORY_ROWS, MAX_RUNS, MemoryRunStore, RunHistory, ago, isSavedRun, runsToEvict, thinRows, tooLargeNote, type SavedRun } from '../../src/state/runs';
 import { RunKeeper, stepOf } from '../../src/state/keeper';
+import { EngineCallError } from '../../src/engine/client';
 import { MAX_CHECKPOINT_CHARS, isTrap, recoveryMessage, type WorkerEvent } from '../../src/engine/protocol';
 
 const row = (step: number, loss = 1 / step): { step: number; loss: number } => ({ step, loss });
@@ -143,6 +144,19 @@ describe('the run keeper', () => {
     const refusing = fakeClient(() => {
       throw Object.assign(new Error('invalid spec'), { name: 'SpecError' });
     });
+    const engineRefusing = fakeClient(() => {
+      throw new EngineCallError({
+        name: 'SpecError',
+        message: 'invalid spec',
+        issues: [
+          { pointer: '/spec/optimizer/lr', message: 'the checkpoint was trained with 0.3' },
+          { pointer: '/spec/seed', message: 'the checkpoint was trained with 1' },
+        ],
+      });
+    });
+    const k3 = new RunKeeper(engineRefusing.client, store, { hash: () => '', views: () => [], note: () => {} });
+    const r3 = await k3.restore(run('xor', Date.now(), 30));
+    expect('refused' in r3 && r3.refused).toMatch(/starts at step 0 \(it differs in \/optimizer\/lr, \/seed\)\.$/);
     const k2 = new RunKeeper(refusing.client, store, { hash: () => '', views: () => [], note: () => {} });
     const r2 = await k2.restore(run('xor', Date.now(), 30));
     expect('refused' in r2 && r2.refused).toMatch(/step 30, saved just now\) was trained with other settings, so training starts at step 0 \(invalid spec\)/);
