@@ -168,17 +168,27 @@ class EngineWorker {
       const good = this.lastGood;
       const error = toEngineError(trap.error);
       const { create, url } = this.factory!;
-      this.module = await create({ locateFile: (f: string) => new URL(f, url).href });
-      let restoredTo = 0;
-      if (good) {
+      const restore = async (checkpoint: string | null): Promise<EngineSession | null> => {
+        this.module = await create({ locateFile: (f: string) => new URL(f, url).href });
+        if (!good) return null;
         const s = new this.module.Session(good.spec);
-        if (good.checkpoint !== null) s.loadCheckpoint(good.checkpoint);
+        if (checkpoint !== null) s.loadCheckpoint(checkpoint);
         if (this.clamp) s.clampGate(this.clamp.gate, this.clamp.value);
-        this.session = s;
-        restoredTo = s.stepsDone();
-        this.stepNow = restoredTo;
+        return s;
+      };
+      try {
+        this.session = await restore(good?.checkpoint ?? null);
+      } catch (e) {
+        // the last good checkpoint does not load (or traps again): the same experiment from
+        // step 0, in another fresh instance
+        if (!good || good.checkpoint === null) throw e;
+        this.session = await restore(null);
+        this.lastGood = { spec: good.spec, checkpoint: null, step: 0 };
+      } finally {
+        this.trap = null;
       }
-      this.trap = null;
+      const restoredTo = this.session ? this.session.stepsDone() : 0;
+      this.stepNow = restoredTo;
       const text = recoveryMessage(trap.step, restoredTo, error);
       if (this.session) {
         this.post({ kind: 'recovered', failedAt: trap.step, restoredTo, error, playing: wasPlaying, info: this.info() });

@@ -83,6 +83,25 @@ describe('the worker after a trap', () => {
     expect(clean.every((r) => Number.isFinite(r.loss))).toBe(true);
   }, 30_000);
 
+  it('a trap in a command that makes a new session keeps the running one', async () => {
+    await call('create', { spec: JSON.stringify(XOR) });
+    await call('step', { n: 7 });
+    await call('testTrap');
+    const other = { ...XOR, seed: 99 };
+    const err = await call('create', { spec: JSON.stringify(other) }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.name).toBe('EngineRestarted');
+    expect(err?.message).toMatch(/at step 7 \(memory access out of bounds\); it was restarted from step 7\.$/);
+    // the running experiment is back (seed 1 at step 7), and a new one can be made now
+    expect(JSON.parse((await call('exportCheckpoint')) as string)).toMatchObject({ step: 7, spec: { seed: 1 } });
+    const info = (await call('create', { spec: JSON.stringify(other) })) as { step: number };
+    expect(info.step).toBe(0);
+    const rows = (await call('step', { n: 3 })) as Array<{ loss: number }>;
+    expect(rows.every((r) => Number.isFinite(r.loss))).toBe(true);
+  }, 30_000);
+
   it('a trap while playing: restored to the last kept step, playing again', async () => {
     await call('create', { spec: JSON.stringify(XOR) });
     const mark = posted.length;
