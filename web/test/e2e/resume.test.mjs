@@ -50,9 +50,10 @@ async function messageText(page) {
  * checkpoints are identical text), the same losses in the curves; then `more` steps give
  * the losses a run that never reloaded gives.
  */
-async function reloadResumes(t, lesson, { play, steps, more }) {
+async function reloadResumes(t, lesson, { play, steps, more, openView }) {
   const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
   await openApp(page, env, `lesson=${lesson}`);
+  if (openView) await page.locator('select#add-view').selectOption(openView);
   if (play) {
     await page.locator('#play').click();
     await waitForStep(page, steps, { timeout: 45_000 });
@@ -82,6 +83,16 @@ async function reloadResumes(t, lesson, { play, steps, more }) {
   const checkpointAfter = await engineCheckpoint(page);
   assert.equal(checkpointAfter.length, checkpointBefore.length, 'the engine state has the same size');
   assert.ok(checkpointAfter === checkpointBefore, 'the engine state after the reload is the one before (parameters, optimizer slots, batch order, RNG)');
+  if (openView === 'network-diagram') {
+    // the view opened before the reload is back, drawing the restored weights
+    const params = JSON.parse(checkpointAfter).parameters;
+    const diagram = await viewData(page, 'network-diagram', (d) => d.step === step && d.edges.length > 0);
+    for (const e of diagram.edges) {
+      const p = params[e.param];
+      assert.equal(Math.fround(e.weight), Math.fround(p.data[e.row * p.shape[1] + e.col]), `${e.param}[${e.row}, ${e.col}] drawn with its restored value`);
+    }
+    t.diagnostic(`network-diagram back at step ${diagram.step} with ${diagram.edges.length} edges of the restored weights`);
+  }
   await screenshot(page, `resume-${lesson}-restored`);
 
   await trainSteps(page, more);
@@ -102,7 +113,7 @@ async function reloadResumes(t, lesson, { play, steps, more }) {
 }
 
 test('reload in the middle of training resumes XOR at the same step with the same loss', { timeout: 120_000 }, async (t) => {
-  await reloadResumes(t, 'xor', { play: true, steps: 150, more: 20 });
+  await reloadResumes(t, 'xor', { play: true, steps: 150, more: 20, openView: 'network-diagram' });
 });
 
 test('reload while playing resumes at the last kept step (kept every second of training) with its loss', { timeout: 90_000 }, async (t) => {
