@@ -11,7 +11,7 @@ import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
 import { RunKeeper } from '../state/keeper';
 import { ago, browserRunStore, type SavedRun } from '../state/runs';
-import { pytorchExport, safeFileName } from '../state/pytorch';
+import { checkpointBuffers, exportNeedsBuffers, pytorchExport, safeFileName } from '../state/pytorch';
 import { TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
 import { DataPanel, type DataBlock } from './data-panel';
@@ -515,13 +515,18 @@ export class Workspace {
       });
     });
     torchBtn.addEventListener('click', () =>
-      void this.client.call('parameters', {}).then(
-        (params) => {
+      void Promise.all([
+        this.client.call('parameters', {}),
+        // batch norm's running statistics live in the checkpoint, not among the parameters
+        exportNeedsBuffers(this.effectiveSpec()) ? this.client.call('exportCheckpoint', {}) : Promise.resolve(null),
+      ]).then(
+        ([params, checkpoint]) => {
           try {
             const named = Object.fromEntries(
               (this.info?.params.parameters ?? []).map((p) => [p.name, { shape: p.shape, data: params[p.name] ?? new Float32Array(p.count) }]),
             );
-            downloadText(`${safeFileName(this.name())}.py`, pytorchExport(this.effectiveSpec(), named), 'text/x-python');
+            const buffers = checkpoint === null ? {} : checkpointBuffers(checkpoint);
+            downloadText(`${safeFileName(this.name())}.py`, pytorchExport(this.effectiveSpec(), named, buffers), 'text/x-python');
             err.show('');
           } catch (e) {
             err.show((e as Error).message);
