@@ -40,6 +40,8 @@ export interface EngineModule {
   validate?(specText: string): Validation;
   datasets?(): DatasetInfo[];
   checkLessonFile?(lesson: string): { steps: number };
+  /** emscripten's runtime: sets the wasm stack pointer (used only by the test-only testTrap) */
+  stackRestore?(pointer: number): void;
 }
 
 export type CreateGradlab = (overrides?: Record<string, unknown>) => Promise<EngineModule>;

@@ -32,6 +32,8 @@ export interface LessonHost {
   yieldNow(): Promise<void>;
   /** ms of wall time for one chunk of training */
   chunkMs: number;
+  /** an error a step turned into its outcome (the worker looks for traps of the instance) */
+  noticeError?(e: unknown): void;
 }
 
 interface Run {
@@ -84,6 +86,12 @@ export class LessonRunner {
 
   /** Another command changed the main session: the next step replays from the start. */
   touch(): void {
+    this.touched = true;
+  }
+
+  /** Drops the run without freeing anything (its sessions lived in an engine instance that trapped). */
+  forget(): void {
+    this.state = null;
     this.touched = true;
   }
 
@@ -155,6 +163,7 @@ export class LessonRunner {
         await this.act(st, step.actions[a]!, where, index, notes);
       } catch (e) {
         if (e instanceof Interrupted) throw e;
+        this.host.noticeError?.(e);
         return outcome(`${where}: ${message(e)}`);
       }
     }
@@ -172,6 +181,7 @@ export class LessonRunner {
       st.recorded = r.recorded;
       return outcome(undefined, r.expectations);
     } catch (e) {
+      this.host.noticeError?.(e);
       return outcome(message(e));
     }
   }

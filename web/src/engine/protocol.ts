@@ -107,6 +107,13 @@ export interface Commands {
   stepPlayer: { params: { player: 'discriminator' | 'generator' | 'both' }; result: Metrics[] };
   /** run step `index` of the lesson file (its JSON text); trains in chunks like play */
   lessonStep: { params: { lesson: string; index: number }; result: LessonStepResult };
+  /**
+   * TEST-ONLY (browser tests of the trap recovery): breaks the engine instance for real by
+   * moving the wasm stack pointer to address 0, so the next engine call that uses the stack
+   * traps with "memory access out of bounds" (a WebAssembly.RuntimeError), as a corrupted
+   * instance would. The page never sends it; it exists so the recovery can be tested.
+   */
+  testTrap: { params: Record<string, never>; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -135,7 +142,33 @@ export type WorkerEvent =
    */
   | { kind: 'lessonSession'; spec: Record<string, unknown>; info: SessionInfo | null }
   /** a lesson step's training: `done` of `total` steps of its current train action */
-  | { kind: 'lessonProgress'; index: number; done: number; total: number };
+  | { kind: 'lessonProgress'; index: number; done: number; total: number }
+  /**
+   * the last good state of the main session (posted every second of training, on pause
+   * and after steps): the engine's checkpoint (null when it is larger than
+   * MAX_CHECKPOINT_CHARS; `chars` says how large) at `step`, and the engine's spec
+   */
+  | { kind: 'checkpoint'; step: number; chars: number; text: string | null; spec: string }
+  /**
+   * the engine trapped (a WebAssembly.RuntimeError or a stack overflow) at `failedAt`: the
+   * worker made a fresh instance and restored the last good state, at `restoredTo`
+   */
+  | { kind: 'recovered'; failedAt: number; restoredTo: number; error: EngineError; playing: boolean; info: SessionInfo };
+
+/** The largest checkpoint (JSON characters) the worker posts to the page for keeping. */
+export const MAX_CHECKPOINT_CHARS = 4_000_000;
+
+/** A trap of the wasm instance (its memory or stack may be corrupt), not an engine error. */
+export function isTrap(e: unknown): boolean {
+  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return true;
+  return e instanceof RangeError && /call stack|stack overflow|too much recursion/i.test(e.message);
+}
+
+/** The page's words for a recovery. */
+export function recoveryMessage(failedAt: number, restoredTo: number, error: EngineError): string {
+  const from = restoredTo === 0 ? 'from the start (step 0)' : `from step ${restoredTo}`;
+  return `The engine stopped with an internal error at step ${failedAt} (${error.message}); it was restarted ${from}.`;
+}
 
 export type WorkerMessage = Reply | WorkerEvent;
 
@@ -147,7 +180,7 @@ export function isReply(m: unknown): m is Reply {
   return isObject(m) && m.kind === 'reply' && typeof m.id === 'number' && typeof m.ok === 'boolean';
 }
 
-const EVENT_KINDS = new Set(['metrics', 'evaluation', 'snapshot', 'status', 'error', 'lessonSession', 'lessonProgress']);
+const EVENT_KINDS = new Set(['metrics', 'evaluation', 'snapshot', 'status', 'error', 'lessonSession', 'lessonProgress', 'checkpoint', 'recovered']);
 export function isWorkerEvent(m: unknown): m is WorkerEvent {
   return isObject(m) && typeof m.kind === 'string' && EVENT_KINDS.has(m.kind);
 }

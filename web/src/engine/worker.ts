@@ -4,7 +4,10 @@
 // every so often and the subscribed snapshots at most every ~100 ms.
 import { engineUrl, simdSupported, type CreateGradlab, type EngineModule, type EngineSession } from './engine-api';
 import {
+  MAX_CHECKPOINT_CHARS,
   isRequest,
+  isTrap,
+  recoveryMessage,
   toEngineError,
   type Commands,
   type CommandName,
@@ -25,6 +28,28 @@ const SNAPSHOT_MS = 100;
 const EVAL_MS = 400;
 /** speed 1..5: steps per second (Infinity: as fast as the chunks go) */
 const SPEEDS = [2, 8, 30, 120, Infinity];
+/**
+ * Least time between two "last good" checkpoints while training (ms), for the trap
+ * recovery; a costly one (a large model's checkpoint takes ~300 ms) waits 20 times its
+ * cost, so keeping them takes at most ~5% of the time (XOR's takes about 1 ms).
+ */
+const CHECKPOINT_MS = 250;
+/**
+ * Least time between two checkpoints posted to the page, which keeps them in IndexedDB (ms):
+ * a reload while playing resumes from at most this long ago (paused, from the very step).
+ */
+const POST_CHECKPOINT_MS = 1000;
+/** a checkpoint this cheap (ms) is also taken after each Step, not only every CHECKPOINT_MS */
+const CHEAP_CHECKPOINT_MS = 50;
+
+/** What a fresh engine instance restores after a trap: the main session's last good state. */
+interface LastGood {
+  /** the engine's own spec (after live updates) */
+  spec: string;
+  /** null: the session at step 0, as `new Session(spec)` makes it */
+  checkpoint: string | null;
+  step: number;
+}
 
 /** Commands that change the main session: a lesson run in progress must start over. */
 const CHANGES_SESSION = new Set<CommandName>(['create', 'play', 'step', 'clamp', 'update', 'importCheckpoint', 'reset', 'stepPlayer']);
@@ -33,7 +58,18 @@ type Handler<K extends CommandName> = (params: Commands[K]['params']) => Command
 
 class EngineWorker {
   private module: EngineModule | null = null;
+  /** how init loaded the module: a trap re-instantiates it from here */
+  private factory: { create: CreateGradlab; url: string } | null = null;
   private session: EngineSession | null = null;
+  private lastGood: LastGood | null = null;
+  private checkpointAt = -Infinity;
+  private checkpointPostedAt = -Infinity;
+  private checkpointCost = 0;
+  /** the main session's step as of its last successful engine call (a trapped call cannot say) */
+  private stepNow = 0;
+  /** a trap noticed (the instance is broken until recover() replaces it) */
+  private trap: { error: unknown; step: number } | null = null;
+  private recovering: Promise<void> | null = null;
   private playing = false;
   private speed = 5;
   private msPerStep = 2;
@@ -61,6 +97,7 @@ class EngineWorker {
         this.session?.delete();
         this.session = session;
         this.clamp = null;
+        this.freshState();
         this.post({ kind: 'lessonSession', spec, info: this.info() });
         this.postSnapshots(true);
       },
@@ -69,23 +106,144 @@ class EngineWorker {
       afterChunk: (final) => {
         if (final || performance.now() - this.lastEval >= Math.max(EVAL_MS, 10 * this.evalCost)) this.evaluateAndPost();
         this.postSnapshots(final);
+        this.keepCheckpoint(final ? 'cheap' : 'due');
         this.status();
       },
       progress: (index, done, total) => this.post({ kind: 'lessonProgress', index, done, total }),
       yieldNow: () => new Promise((resolve) => setTimeout(resolve, 0)),
       chunkMs: CHUNK_MS,
+      noticeError: (e) => this.noticeTrap(e),
     });
   }
 
   async handle(req: Request): Promise<void> {
+    if (this.recovering) await this.recovering;
     if (CHANGES_SESSION.has(req.cmd)) this.lesson.touch();
     try {
       const handler = this.handlers[req.cmd] as Handler<typeof req.cmd>;
       const result = await handler(req.params as never);
+      if (this.trap) {
+        // a step of a lesson ran into it and reported it as its outcome: the step's numbers
+        // came from a broken instance
+        throw Object.assign(new Error(await this.recover()), { name: 'EngineRestarted' });
+      }
       const transfer = req.cmd === 'parameters' ? Object.values(result as Record<string, Float32Array>).map((a) => a.buffer) : [];
       this.post({ kind: 'reply', id: req.id, ok: true, result }, transfer);
     } catch (e) {
-      this.post({ kind: 'reply', id: req.id, ok: false, error: toEngineError(e) });
+      let error = toEngineError(e);
+      if (this.noticeTrap(e)) {
+        try {
+          error = { name: 'EngineRestarted', message: await this.recover() };
+        } catch (r) {
+          error = toEngineError(r);
+        }
+      }
+      this.post({ kind: 'reply', id: req.id, ok: false, error });
+    }
+  }
+
+  /** Records a trap of the instance (the first one counts); true when `e` is one. */
+  private noticeTrap(e: unknown): boolean {
+    if (!isTrap(e)) return false;
+    this.trap ??= { error: e, step: this.stepNow };
+    return true;
+  }
+
+  /**
+   * After a trap: a fresh instance of the module (the old one's memory may be corrupt, so
+   * nothing of it is used or freed), the main session rebuilt from the last good state,
+   * the page told in plain words, and training resumed if it was playing. Returns the
+   * message. Commands that arrive meanwhile wait for it.
+   */
+  private recover(): Promise<string> {
+    const trap = this.trap!;
+    const run = async (): Promise<string> => {
+      const wasPlaying = this.playing;
+      this.playing = false;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.session = null;
+      this.offered = null;
+      this.lesson.forget();
+      const good = this.lastGood;
+      const error = toEngineError(trap.error);
+      const { create, url } = this.factory!;
+      const restore = async (checkpoint: string | null): Promise<EngineSession | null> => {
+        this.module = await create({ locateFile: (f: string) => new URL(f, url).href });
+        if (!good) return null;
+        const s = new this.module.Session(good.spec);
+        if (checkpoint !== null) s.loadCheckpoint(checkpoint);
+        if (this.clamp) s.clampGate(this.clamp.gate, this.clamp.value);
+        return s;
+      };
+      try {
+        this.session = await restore(good?.checkpoint ?? null);
+      } catch (e) {
+        // the last good checkpoint does not load (or traps again): the same experiment from
+        // step 0, in another fresh instance
+        if (!good || good.checkpoint === null) throw e;
+        this.session = await restore(null);
+        this.lastGood = { spec: good.spec, checkpoint: null, step: 0 };
+      } finally {
+        this.trap = null;
+      }
+      const restoredTo = this.session ? this.session.stepsDone() : 0;
+      this.stepNow = restoredTo;
+      const text = recoveryMessage(trap.step, restoredTo, error);
+      if (this.session) {
+        this.post({ kind: 'recovered', failedAt: trap.step, restoredTo, error, playing: wasPlaying, info: this.info() });
+        this.postSnapshots(true);
+        if (wasPlaying) this.handlers.play({});
+        else this.status();
+      }
+      return text;
+    };
+    const p = run().finally(() => {
+      this.recovering = null;
+    });
+    this.recovering = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  /** A new main session at step 0: it is its own last good state (no checkpoint needed). */
+  private freshState(): void {
+    const s = this.needSession();
+    this.stepNow = s.stepsDone();
+    this.lastGood = { spec: s.specText(), checkpoint: null, step: this.stepNow };
+    this.checkpointAt = performance.now();
+  }
+
+  /**
+   * Takes the main session's checkpoint as its last good state: 'due' every CHECKPOINT_MS
+   * (or 20 times its cost) while training; 'cheap' also now when it costs little (after a
+   * Step); 'always' now (a pause, a live change of the spec). Posts it to the page (which
+   * keeps it in the browser) every POST_CHECKPOINT_MS, and at once unless 'due'.
+   */
+  private keepCheckpoint(when: 'due' | 'cheap' | 'always'): void {
+    const s = this.session;
+    if (!s || this.trap) return;
+    const now = performance.now();
+    const force = when !== 'due';
+    const due = now - this.checkpointAt >= Math.max(CHECKPOINT_MS, 20 * this.checkpointCost);
+    if (!due && when === 'due') return;
+    if (!due && when === 'cheap' && this.checkpointCost > CHEAP_CHECKPOINT_MS) return;
+    try {
+      const step = s.stepsDone();
+      const spec = s.specText();
+      if (!force && this.lastGood && this.lastGood.step === step && this.lastGood.spec === spec) return;
+      const text = s.checkpoint();
+      this.checkpointCost = performance.now() - now;
+      this.checkpointAt = performance.now();
+      this.lastGood = { spec, checkpoint: text, step };
+      if (force || this.checkpointAt - this.checkpointPostedAt >= POST_CHECKPOINT_MS) {
+        this.checkpointPostedAt = this.checkpointAt;
+        this.post({ kind: 'checkpoint', step, chars: text.length, text: text.length <= MAX_CHECKPOINT_CHARS ? text : null, spec });
+      }
+    } catch (e) {
+      this.noticeTrap(e);
     }
   }
 
@@ -106,6 +264,7 @@ class EngineWorker {
         );
       }
       this.module = await mod.default({ locateFile: (f: string) => new URL(f, url).href });
+      this.factory = { create: mod.default, url };
       return { flavour: this.module.flavour(), features: this.features() };
     },
     create: ({ spec }) => {
@@ -115,6 +274,7 @@ class EngineWorker {
       this.session?.delete();
       this.session = next;
       this.clamp = null;
+      this.freshState();
       return this.info();
     },
     validate: ({ spec }) => {
@@ -153,6 +313,7 @@ class EngineWorker {
       const rows = this.train(Math.max(1, Math.floor(n)));
       if (this.evalCost < 150 || n >= 50) this.evaluateAndPost();
       this.postSnapshots(true);
+      this.keepCheckpoint('cheap');
       this.status();
       return rows;
     },
@@ -185,6 +346,7 @@ class EngineWorker {
       if (typeof s.update !== 'function') return { applied: false, pointers: [], unsupported: true };
       try {
         s.update(spec);
+        this.keepCheckpoint('always');
         return { applied: true, pointers: [] };
       } catch (e) {
         const err = e as { name?: string; pointers?: unknown };
@@ -199,6 +361,8 @@ class EngineWorker {
       const s = this.needSession();
       this.stop();
       s.loadCheckpoint(text);
+      this.stepNow = s.stepsDone();
+      this.lastGood = { spec: s.specText(), checkpoint: text, step: this.stepNow };
       this.postSnapshots(true);
       return this.info();
     },
@@ -207,6 +371,7 @@ class EngineWorker {
       this.stop();
       s.reset();
       if (this.clamp) s.clampGate(this.clamp.gate, this.clamp.value);
+      this.freshState();
       this.postSnapshots(true);
       return this.info();
     },
@@ -234,12 +399,19 @@ class EngineWorker {
         this.post({ kind: 'metrics', rows });
       }
       this.postSnapshots(true);
+      this.keepCheckpoint('cheap');
       this.status();
       return rows;
     },
     lessonStep: ({ lesson, index }) => {
       this.stop();
       return this.lesson.runStep(lesson, index);
+    },
+    testTrap: () => {
+      const mod = this.need();
+      if (typeof mod.stackRestore !== 'function') throw new Error('this engine build does not export stackRestore');
+      mod.stackRestore(0);
+      return null;
     },
   };
 
@@ -287,12 +459,14 @@ class EngineWorker {
     try {
       rows = s.train(n);
     } catch (e) {
+      this.noticeTrap(e);
       const err = e as { metrics?: Metrics[] };
       if (Array.isArray(err.metrics) && err.metrics.length > 0) this.post({ kind: 'metrics', rows: err.metrics });
       throw e;
     }
     const dt = (performance.now() - t0) / n;
     this.msPerStep = 0.7 * this.msPerStep + 0.3 * Math.max(0.01, dt);
+    this.stepNow = s.stepsDone();
     this.post({ kind: 'metrics', rows });
     return rows;
   }
@@ -320,6 +494,10 @@ class EngineWorker {
       try {
         this.train(n);
       } catch (e) {
+        if (this.trap) {
+          void this.recover().catch((r: unknown) => this.post({ kind: 'error', error: toEngineError(r) }));
+          return;
+        }
         this.stop();
         this.post({ kind: 'error', error: toEngineError(e) });
         this.postSnapshots(true);
@@ -329,7 +507,12 @@ class EngineWorker {
       const later = performance.now();
       if (later - this.lastEval >= Math.max(EVAL_MS, 10 * this.evalCost)) this.evaluateAndPost();
       this.postSnapshots(false);
+      this.keepCheckpoint('due');
       this.status();
+    }
+    if (this.trap) {
+      void this.recover().catch((r: unknown) => this.post({ kind: 'error', error: toEngineError(r) }));
+      return;
     }
     const wait = rate === Infinity ? 0 : Math.max(4, 1000 / rate - 1);
     this.schedule(wait);
@@ -351,7 +534,7 @@ class EngineWorker {
       this.evalCost = performance.now() - t0;
       this.lastEval = performance.now();
     } catch (e) {
-      this.post({ kind: 'error', error: toEngineError(e) });
+      if (!this.noticeTrap(e)) this.post({ kind: 'error', error: toEngineError(e) });
     }
   }
 
@@ -383,6 +566,7 @@ class EngineWorker {
         this.snapshotAt.set(name, t1);
         this.post({ kind: 'snapshot', name, step, data });
       } catch (e) {
+        if (this.noticeTrap(e)) return;
         this.post({ kind: 'error', error: toEngineError(e) });
       }
     }
@@ -434,8 +618,9 @@ class EngineWorker {
     this.playing = false;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    if (was) {
+    if (was && !this.trap) {
       this.evaluateAndPost();
+      this.keepCheckpoint('always');
       this.status();
     }
   }
@@ -444,7 +629,7 @@ class EngineWorker {
     const event: WorkerEvent = {
       kind: 'status',
       playing: this.playing,
-      step: this.session ? this.session.stepsDone() : 0,
+      step: this.session && !this.trap ? this.session.stepsDone() : this.stepNow,
       stepsPerSecond: this.playing ? this.stepsPerSecond : 0,
     };
     this.post(event);

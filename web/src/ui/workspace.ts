@@ -3,12 +3,14 @@
 // flow between them: what a change does to the running session (live update or a fresh
 // session with a note), and what goes into the URL.
 import { EngineClient, engineErrorOf } from '../engine/client';
-import { describeError, type SessionInfo } from '../engine/protocol';
+import { describeError, recoveryMessage, type SessionInfo } from '../engine/protocol';
 import type { Metrics, Validation } from '../engine/types';
 import { parseLessonIndex, splitLesson, type Lesson, type LessonIndexEntry } from '../state/lessons';
 import { applySettings, restartNote, settingDef, settingsFor, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
 import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
+import { RunKeeper } from '../state/keeper';
+import { ago, browserRunStore, type SavedRun } from '../state/runs';
 import { checkpointBuffers, exportNeedsBuffers, pytorchExport, safeFileName } from '../state/pytorch';
 import { TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
@@ -59,9 +61,17 @@ export class Workspace {
   private info: SessionInfo | null = null;
   private generation = 0;
   private wasPlaying = false;
+  /** the run kept in the browser (state/keeper.ts) */
+  private readonly keeper: RunKeeper;
 
   constructor(private readonly client: EngineClient, private readonly el: WorkspaceElements) {
     this.msg = new MessageBar(el.message);
+    this.keeper = new RunKeeper(client, browserRunStore(), {
+      hash: () => this.currentHash(),
+      views: () => this.views.names(),
+      note: (text) => this.msg.note(text, 12_000),
+      saved: (step) => (document.documentElement.dataset.savedStep = String(step)),
+    });
     this.controls = new TrainingControls(el.controls, {
       play: () => void this.run(() => this.client.call('play', {})),
       pause: () => void this.run(() => this.client.call('pause', {})),
@@ -113,10 +123,24 @@ export class Workspace {
         case 'lessonSession':
           this.adoptLessonSession(e.spec, e.info);
           break;
+        case 'recovered':
+          // the worker restarted the engine after a trap, from the last good state
+          this.msg.error(recoveryMessage(e.failedAt, e.restoredTo, e.error));
+          this.info = e.info;
+          this.curves.truncate(e.restoredTo);
+          this.scheduleCurves();
+          this.setStepNow(e.restoredTo);
+          this.controls.setPlaying(e.playing);
+          break;
       }
     });
 
-    el.lesson.addEventListener('change', () => void this.loadLesson(el.lesson.value, null, true));
+    el.lesson.addEventListener('change', () => void this.switchLesson(el.lesson.value));
+    // the tab hidden (another tab, the window closed, a reload): keep the latest state
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') void this.keeper.saveNow();
+    });
+    window.addEventListener('pagehide', () => void this.keeper.saveNow());
     el.share.addEventListener('click', () => void this.share());
     el.theme.addEventListener('change', () => {
       this.settings.theme = el.theme.value;
@@ -176,6 +200,48 @@ export class Workspace {
       this.baseSpec = this.lesson.spec;
       await this.createSession();
     }
+    if (ok) await this.restoreRun(id);
+  }
+
+  /**
+   * Another lesson from the menu: the current run is kept first; the lesson's own run, when
+   * one is kept, comes back with the settings it ran with, else the lesson starts fresh.
+   */
+  private async switchLesson(id: string): Promise<void> {
+    await this.keeper.saveNow();
+    const run = await this.keeper.find(id);
+    const parsed = run ? parseHash(run.hash) : null;
+    if (!parsed || parsed.errors.length > 0) return this.loadLesson(id, null, true);
+    for (const key of Object.keys(this.settings)) if (settingDef(key)?.pointer) this.settings[key] = parsed.state.settings[key] ?? null;
+    return this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false);
+  }
+
+  /** The session just made for lesson `id` continues the run kept for it, when there is one. */
+  private async restoreRun(id: string): Promise<void> {
+    const run = await this.keeper.find(id);
+    if (!run || this.settings.lesson !== id) return;
+    const gen = this.generation;
+    if (run.views.length > 0 && this.info) this.views.configure(this.info.snapshotNames, run.views);
+    const r = await this.keeper.restore(run);
+    if (gen !== this.generation) return;
+    if ('refused' in r) {
+      this.msg.note(r.refused, 15_000);
+      return;
+    }
+    this.showRestored(run, r.info);
+  }
+
+  /** The panels show a restored run: its step, its curves and the views' histories. */
+  private showRestored(run: SavedRun, info: SessionInfo): void {
+    this.info = info;
+    this.curves.clear();
+    this.curves.addTrain(run.train);
+    for (const row of run.test) this.curves.addTest(row);
+    this.curves.redraw();
+    this.views.onMetrics(run.train);
+    this.setStepNow(info.step);
+    document.documentElement.dataset.restoredStep = String(info.step);
+    this.msg.note(`Your run of this lesson continues at step ${info.step} (kept in this browser, saved ${ago(Date.now() - run.savedAt)}). Reset starts it over.`);
   }
 
   private lastError = '';
@@ -187,6 +253,8 @@ export class Workspace {
   /** A fresh session from the effective spec; the panels follow it. */
   private async createSession(note?: string): Promise<boolean> {
     const gen = ++this.generation;
+    // a restart the student asked for (a note says why): the kept run is over
+    if (note) this.keeper.forget(String(this.settings.lesson));
     const spec = this.effectiveSpec();
     const text = JSON.stringify(spec, null, 2);
     this.controls.setEnabled(false);
@@ -210,6 +278,7 @@ export class Workspace {
   private followSession(spec: Record<string, unknown>, info: SessionInfo, lessonViews: string[] = this.lesson?.info.views ?? []): void {
     this.info = info;
     this.curves.clear();
+    this.keeper.sessionStarted(String(this.settings.lesson));
     this.setStepNow(info.step);
     this.controls.setPlaying(false);
     const own = settingsFromSpec(spec);
@@ -381,6 +450,8 @@ export class Workspace {
       const info = await this.client.call('reset', {});
       this.info = info;
       this.curves.clear();
+      this.keeper.sessionStarted(String(this.settings.lesson));
+      this.keeper.forget(String(this.settings.lesson));
       this.setStepNow(info.step);
     });
   }
@@ -434,6 +505,8 @@ export class Workspace {
           const info = await this.client.call('importCheckpoint', { text });
           err.show('');
           this.curves.clear();
+          this.keeper.history.clear();
+          void this.keeper.saveNow();
           this.setStepNow(info.step);
           this.msg.note(`Checkpoint loaded: continuing from step ${info.step}.`);
         } catch (e) {
@@ -490,12 +563,16 @@ export class Workspace {
 
   /** The hash of the current workspace, saved to localStorage and put in the address. */
   private persist(): string {
-    const hash = serializeHash({ settings: this.shownSettings(), spec: this.custom ? this.baseSpec : null });
+    const hash = this.currentHash();
     saveWorkspace(hash);
     if (location.hash !== hash) history.replaceState(null, '', hash);
     // a link shown earlier is a link to what is on screen now, not to a previous lesson
     if (!this.el.shareUrl.hidden && this.el.shareUrl.value !== location.href) this.el.shareUrl.value = location.href;
     return hash;
+  }
+
+  private currentHash(): string {
+    return serializeHash({ settings: this.shownSettings(), spec: this.custom ? this.baseSpec : null });
   }
 
   /**
