@@ -88,8 +88,7 @@ export class GraphView {
         class: `gl-g-node gl-g-${n.kind}`,
         tabindex: 0,
         'data-node': n.id,
-        role: 'button',
-        'aria-label': `${n.label} (${n.op}) = ${numbers(n.value, 4)}; ∂L/∂ ${n.grad ? numbers(n.grad, 4) : 'none'}`,
+        role: 'button', // named by its texts and <title>
       });
       g.appendChild(svg('rect', { x: n.x - hw, y: n.y - hh, width: L.nodeWidth, height: L.nodeHeight, rx: 6 }));
       const title = n.label.length > 20 ? `${n.label.slice(0, 19)}…` : n.label;
