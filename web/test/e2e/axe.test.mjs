@@ -1,6 +1,6 @@
 // Accessibility: axe-core (the npm package, injected into the page) finds no serious or
-// critical violation on the course page and on every lesson of lessons/index.json, in the
-// light and the dark theme. Each lesson is opened at its first step (its views as the
+// critical violation on the course page, on every lesson of lessons/index.json and in the
+// <gradlab-lesson> element (a course page, embed.html), in the light and the dark theme. Each lesson is opened at its first step (its views as the
 // lesson sets them up) and checked once its views have drawn, without training. Every
 // violation found is printed with its rule, impact, element and lesson before the assertion,
 // so one run lists all of them.
@@ -83,6 +83,24 @@ test('axe: the course page, light and dark', { timeout: 60_000 }, async (t) => {
     bad.push(...report(t, `course page (${scheme})`, await axe(page)));
   }
   assert.deepEqual(bad, [], 'no serious or critical axe violation on the course page');
+  await page.assertClean();
+});
+
+test('axe: <gradlab-lesson> on a course page and embed.html, light and dark', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT, contextOptions: { bypassCSP: true } });
+  const bad = [];
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const file of ['course-page.html', 'embed.html#lesson=xor']) {
+      await page.goto('about:blank');
+      await page.goto(new URL(file, env.url).href, { waitUntil: 'load' });
+      const play = page.locator('gradlab-lesson #play');
+      await poll(async () => (await play.count()) > 0 && !(await play.isDisabled()), { timeout: 30_000, message: 'the element ready' });
+      await viewsDrawn(page);
+      bad.push(...report(t, `${file} (${scheme})`, await axe(page)));
+    }
+  }
+  assert.deepEqual(bad, [], 'no serious or critical axe violation in the element');
   await page.assertClean();
 });
 
