@@ -126,3 +126,23 @@ test('attention cells and graph nodes read out by keyboard', { timeout: 120_000 
   t.diagnostic(`graph: ${n0} | ${n1}`);
   await page.assertClean();
 });
+
+test("the network diagram's table lists every drawn weight and bias with the diagram's values", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await openApp(page, env, 'lesson=xor');
+  await page.locator('select#add-view').selectOption('network-diagram');
+  await trainSteps(page, 10);
+  const d = await viewData(page, 'network-diagram', (v) => v.step === 10 && v.edges.length > 0);
+  const view = page.locator('[data-view="network-diagram"]');
+  await view.locator('.gl-table-toggle').click();
+  const rows = await view.locator('.gl-data-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.dataset.value ?? c.textContent)));
+  const weights = new Map(d.edges.map((e) => [`${e.param}[${e.row}, ${e.col}]`, e.weight]));
+  const biases = new Map(d.units.filter((u) => u.bias_param).map((u) => [`${u.bias_param}[${u.index}]`, u.bias]));
+  assert.equal(rows.length, weights.size + biases.size, `a row per edge (${weights.size}) and per bias (${biases.size})`);
+  for (const [name, what, value] of rows) {
+    const want = what === 'weight' ? weights.get(name) : biases.get(name);
+    assert.equal(Number(value), want, `${name}: table = diagram`);
+  }
+  t.diagnostic(`network diagram table: ${weights.size} weights and ${biases.size} biases equal the diagram's`);
+  await page.assertClean();
+});
