@@ -174,7 +174,7 @@ export class NetworkForm {
           { class: 'gl-banner gl-banner-error', role: 'status' },
           el('p', {}, el('strong', {}, 'The JSON is not readable: '), view.broken),
           el('p', {}, 'The form shows the last valid model and is read-only until the JSON is fixed.'),
-          view.canRevert ? this.button('Discard the JSON edits', 'Go back to the last valid spec', 'revert', () => this.options.onRevert()) : null,
+          view.canRevert ? this.button('Discard the JSON edits', 'Discard the JSON edits: go back to the last valid spec', 'revert', () => this.options.onRevert()) : null,
         ),
       );
     } else if (v && !v.ok) {
@@ -184,7 +184,7 @@ export class NetworkForm {
           'div',
           { class: 'gl-banner gl-banner-warn', role: 'status' },
           el('p', {}, el('strong', {}, n === 1 ? '1 problem. ' : `${n} problems. `), 'Each is shown next to the field it is about. Until they are fixed, the playground keeps the last valid spec.'),
-          view.canRevert ? this.button('Undo all changes since the last valid spec', 'Go back to the last valid spec', 'revert', () => this.options.onRevert()) : null,
+          view.canRevert ? this.button('Undo all changes since the last valid spec', 'Undo all changes since the last valid spec', 'revert', () => this.options.onRevert()) : null,
         ),
       );
     }
@@ -454,7 +454,7 @@ export class NetworkForm {
     for (let i = layers.length - 2; i >= 0; i--) pos.append(el('option', { value: String(i + 1) }, `after layer ${[...parent, i].map((x) => x + 1).join('.')}`));
     if (layers.length) pos.append(el('option', { value: '0' }, 'at the start'));
     const where = parent.length ? `inside layer ${parent.map((i) => i + 1).join('.')}` : '';
-    const add = this.button('Add layer', `Add a layer ${where}`.trim(), `add:${key}`, () => {
+    const add = this.button('Add layer', `Add layer ${where}`.trim(), `add:${key}`, () => {
       const at = Number(pos.value);
       const pointer = `/model/layers/${[...parent, at].join('/layers/')}`;
       this.edit((s, o) => addLayer(s, parent, at, type.value, o), `type:${pointer}`);

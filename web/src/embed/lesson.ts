@@ -32,6 +32,7 @@ import { CurvesView } from '../ui/curves-view';
 import { AttentionView, GanView, GatesView, GradThroughTime, SelfAttentionView } from '../ui/inside';
 import { FieldPlot } from '../viz/field-plot';
 import { LessonPanel } from '../ui/lesson-panel';
+import { spaceIsTaken } from '../ui/controls';
 import { lessonSheet } from './styles';
 
 export const PANELS = ['title', 'explanation', 'controls', 'curves', 'view'] as const;
@@ -187,6 +188,24 @@ export class GradlabLessonElement extends HTMLElement {
   private lastDraw = 0;
   private loadToken = 0;
   private connected = false;
+  /** the student's last click or focus was in this element: Space is its play key */
+  private engaged = false;
+  private readonly onPointer = (e: Event): void => {
+    this.engaged = e.composedPath().includes(this);
+  };
+  /**
+   * Space toggles play while the student works in this lesson (focus or the last click
+   * inside it), except where Space already means something; elsewhere on the course page
+   * Space scrolls as usual, and of several lessons only the one in use answers.
+   */
+  private readonly onKey = (e: KeyboardEvent): void => {
+    if (e.key !== ' ' || e.repeat || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) return;
+    const path = e.composedPath();
+    if (!path.includes(this) && !this.engaged) return;
+    if (spaceIsTaken(path[0])) return;
+    e.preventDefault();
+    if (!this.els.play.disabled) void this.togglePlay();
+  };
 
   constructor() {
     super();
@@ -196,7 +215,7 @@ export class GradlabLessonElement extends HTMLElement {
     const title = h('h2', { class: 'title', part: 'title' });
     const explanation = h('div', { class: 'explanation', part: 'explanation' });
     const controls = h('div', { class: 'controls', part: 'controls', role: 'toolbar', 'aria-label': 'Training' });
-    const play = h('button', { id: 'play', type: 'button', 'aria-pressed': 'false', title: 'Train continuously' }, 'Play');
+    const play = h('button', { id: 'play', type: 'button', 'aria-pressed': 'false', title: 'Train continuously (Space)', 'aria-keyshortcuts': 'Space' }, 'Play');
     const step = h('button', { id: 'step', type: 'button', title: 'One training step' }, 'Step');
     const reset = h('button', { id: 'reset', type: 'button', title: 'Back to step 0 (same initial weights)' }, 'Reset');
     const counter = h('span', { id: 'step-counter', class: 'counter', 'data-step': '0' }, 'step 0');
@@ -224,6 +243,9 @@ export class GradlabLessonElement extends HTMLElement {
 
   connectedCallback(): void {
     this.connected = true;
+    this.ownerDocument.addEventListener('pointerdown', this.onPointer, true);
+    this.ownerDocument.addEventListener('focusin', this.onPointer, true);
+    this.ownerDocument.addEventListener('keydown', this.onKey);
     this.applyHide();
     const src = this.getAttribute('src');
     if (src && !this.lesson) void this.loadSrc(src);
@@ -231,6 +253,9 @@ export class GradlabLessonElement extends HTMLElement {
 
   disconnectedCallback(): void {
     this.connected = false;
+    this.ownerDocument.removeEventListener('pointerdown', this.onPointer, true);
+    this.ownerDocument.removeEventListener('focusin', this.onPointer, true);
+    this.ownerDocument.removeEventListener('keydown', this.onKey);
     // Stop training when removed; a re-attached element starts its lesson again.
     this.unsubscribe?.();
     this.unsubscribe = null;

@@ -16,6 +16,7 @@ export const LESSON_CSS = `
   --grid: #e3e3e3;
   --danger: #b3261e;
   --panel: #f7f7f8;
+  --on-accent: #ffffff; /* text on an accent background: 4.5:1 or more in both themes */
   display: block;
   box-sizing: border-box;
   max-width: 960px;
@@ -36,6 +37,7 @@ export const LESSON_CSS = `
     --grid: #33363b;
     --danger: #f28b82;
     --panel: #1e2126;
+    --on-accent: #0b1620;
   }
 }
 :host([theme=dark]) {
@@ -46,6 +48,7 @@ export const LESSON_CSS = `
   --grid: #33363b;
   --danger: #f28b82;
   --panel: #1e2126;
+  --on-accent: #0b1620;
 }
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: border-box; }

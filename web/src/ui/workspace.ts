@@ -485,7 +485,7 @@ export class Workspace {
 
   private buildFileButtons(): void {
     const exportBtn = button('Save checkpoint', { id: 'checkpoint-export' });
-    const importInput = h('input', { type: 'file', id: 'checkpoint-import', accept: '.json,application/json', class: 'visually-hidden' });
+    const importInput = h('input', { type: 'file', id: 'checkpoint-import', accept: '.json,application/json', class: 'visually-hidden', 'aria-label': 'Checkpoint file to load', tabindex: '-1' });
     const importBtn = button('Load checkpoint…');
     const torchBtn = button('Export to PyTorch', { id: 'export-pytorch' });
     const err = new InlineError(this.el.files);

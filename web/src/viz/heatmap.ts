@@ -9,7 +9,7 @@
 
 import { drawColorBar } from './axes';
 import { diverging, extent, formatNumber, maxAbs, rgbCss, textOn, viridis, type Rgb } from './scales';
-import { el, Surface, Tooltip, type Theme } from './surface';
+import { DataTable, el, KeyCursor, Surface, Tooltip, type Theme } from './surface';
 
 export interface HeatmapData {
   rows: number;
@@ -58,13 +58,16 @@ export class Heatmap {
   private layout: Layout | null = null;
   private image: HTMLCanvasElement | null = null;
   private scratch: HTMLCanvasElement | null = null;
+  readonly cursor: KeyCursor;
+  readonly table: DataTable;
 
   constructor(host: HTMLElement, private readonly options: HeatmapOptions = {}) {
     this.root = el('div', 'gl-heatmap');
     host.appendChild(this.root);
+    const what = options.label ?? 'heatmap';
     this.surface = new Surface(this.root, (ctx, w, h, t) => this.draw(ctx, w, h, t), {
       height: 120,
-      label: options.label ?? 'heatmap',
+      label: what,
     });
     this.tooltip = new Tooltip(this.surface);
     this.surface.canvas.addEventListener('pointermove', (e) => this.hover(e));
@@ -72,12 +75,36 @@ export class Heatmap {
       this.tooltip.hide();
       this.options.onHover?.(null);
     });
+    this.cursor = new KeyCursor(this.surface, this.tooltip, {
+      grid: () => ({ rows: this.data.rows, cols: this.data.cols }),
+      read: (row, col) => {
+        const L = this.layout;
+        const v = this.data.values[row * this.data.cols + col];
+        const cell = { row, col, value: v === undefined ? null : v };
+        return { x: L ? L.left + (col + 0.5) * L.cw : 0, y: L ? L.top + (row + 0.5) * L.ch : 0, lines: this.cellLines(cell) };
+      },
+      onMove: (cell) => this.options.onHover?.(cell ? { ...cell, value: this.data.values[cell.row * this.data.cols + cell.col] ?? null } : null),
+    });
+    const o = this.options;
+    this.table = new DataTable(() => {
+      const { rows, cols, values, rowLabels, colLabels } = this.data;
+      return {
+        caption: what,
+        head: [`${o.yLabel ?? 'row'} ↓ / ${o.xLabel ?? 'column'} →`, ...Array.from({ length: cols }, (_, c) => colLabels?.[c] ?? String(c))],
+        rows: Array.from({ length: rows }, (_, r) => [rowLabels?.[r] ?? String(r), ...Array.from({ length: cols }, (_, c) => values[r * cols + c] ?? null)]),
+      };
+    }, what);
+    const row = el('div', 'gl-table-row');
+    row.appendChild(this.table.toggle);
+    this.root.append(row, this.table.box);
   }
 
   update(data: HeatmapData): void {
     this.data = data;
     this.image = null;
     this.surface.requestDraw();
+    this.table.refresh();
+    this.cursor.refresh();
   }
 
   /** Switches the colour scale (and fixed domain, or undefined for the data's range). */
@@ -283,13 +310,17 @@ export class Heatmap {
       this.tooltip.hide();
       return;
     }
+    this.tooltip.show(p.x, p.y, this.cellLines(cell));
+  }
+
+  private cellLines(cell: HeatmapCell): string[] {
     const rl = this.data.rowLabels?.[cell.row];
     const cl = this.data.colLabels?.[cell.col];
-    this.tooltip.show(p.x, p.y, [
+    return [
       `${this.options.yLabel ?? 'row'}: ${rl !== undefined ? `${rl} (${cell.row})` : cell.row}`,
       `${this.options.xLabel ?? 'column'}: ${cl !== undefined ? `${cl} (${cell.col})` : cell.col}`,
       `${this.options.valueName ?? 'value'}: ${formatNumber(cell.value, 4)}`,
-    ]);
+    ];
   }
 }
 

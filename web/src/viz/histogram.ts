@@ -7,7 +7,7 @@
 
 import { drawAxes, plotBox, type Box } from './axes';
 import { formatNumber, linearScale, type AxisScale } from './scales';
-import { el, Surface, Tooltip, type Theme } from './surface';
+import { DataTable, el, KeyCursor, Surface, Tooltip, type CursorRead, type Theme } from './surface';
 
 export interface HistogramData {
   edges: ArrayLike<number>; // bins + 1, ascending
@@ -31,23 +31,41 @@ export class Histogram {
   private readonly surface: Surface;
   private readonly tooltip: Tooltip;
   private data: HistogramData = { edges: [], counts: [] };
-  private last: { box: Box; x: AxisScale } | null = null;
+  private last: { box: Box; x: AxisScale; y: AxisScale } | null = null;
+  readonly cursor: KeyCursor;
+  readonly table: DataTable;
 
   constructor(host: HTMLElement, private readonly options: HistogramOptions = {}) {
     this.root = el('div', 'gl-histogram');
     host.appendChild(this.root);
+    const what = options.label ?? 'histogram';
     this.surface = new Surface(this.root, (ctx, w, h, t) => this.draw(ctx, w, h, t), {
       height: options.height ?? 140,
-      label: options.label ?? 'histogram',
+      label: what,
     });
     this.tooltip = new Tooltip(this.surface);
     this.surface.canvas.addEventListener('pointermove', (e) => this.hover(e));
     this.surface.canvas.addEventListener('pointerleave', () => this.tooltip.hide());
+    this.cursor = new KeyCursor(this.surface, this.tooltip, { grid: () => ({ rows: 1, cols: this.data.counts.length }), read: (_r, i) => this.readBin(i) });
+    this.table = new DataTable(
+      () => ({
+        caption: what,
+        head: ['from', 'to', this.options.yLabel ?? 'count'],
+        rows: Array.from(this.data.counts, (c, i) => [this.data.edges[i] ?? null, this.data.edges[i + 1] ?? null, c]),
+        note: (this.data.below ?? 0) + (this.data.above ?? 0) > 0 ? `${this.data.below ?? 0} below the range, ${this.data.above ?? 0} above it.` : undefined,
+      }),
+      what,
+    );
+    const row = el('div', 'gl-table-row');
+    row.appendChild(this.table.toggle);
+    this.root.append(row, this.table.box);
   }
 
   update(data: HistogramData): void {
     this.data = data;
     this.surface.requestDraw();
+    this.table.refresh();
+    this.cursor.refresh();
   }
 
   dispose(): void {
@@ -92,7 +110,7 @@ export class Histogram {
       ctx.textBaseline = 'top';
       ctx.fillText(`${out} outside the range`, box.right, box.top);
     }
-    this.last = { box, x };
+    this.last = { box, x, y };
   }
 
   private hover(e: PointerEvent): void {
@@ -107,10 +125,23 @@ export class Histogram {
     const v = x.invert(p.x);
     let i = 0;
     while (i < counts.length - 1 && edges[i + 1]! <= v) i++;
-    this.tooltip.show(p.x, p.y, [
+    this.tooltip.show(p.x, p.y, this.binLines(i));
+  }
+
+  private binLines(i: number): string[] {
+    const { edges, counts } = this.data;
+    return [
       `[${formatNumber(edges[i]!)}, ${formatNumber(edges[i + 1]!)}${i === counts.length - 1 ? ']' : ')'}`,
       this.options.describe ? this.options.describe(counts[i]!) : `${counts[i]} values`,
-    ]);
+    ];
+  }
+
+  /** The keyboard cursor on bin i: its range and count, over the bar's top. */
+  private readBin(i: number): CursorRead | null {
+    const { edges, counts } = this.data;
+    if (i >= counts.length || edges.length !== counts.length + 1) return null;
+    const L = this.last;
+    return { x: L ? L.x((edges[i]! + edges[i + 1]!) / 2) : 0, y: L ? Math.max(L.box.top, L.y(counts[i]!) - 4) : 0, lines: this.binLines(i) };
   }
 }
 

@@ -9,7 +9,7 @@
 
 import { drawAxes, formatPow10, plotBox, type Box } from './axes';
 import { classColor, extent, formatNumber, linearScale, logExtent, logScale, type AxisScale } from './scales';
-import { el, Surface, Tooltip, type Theme } from './surface';
+import { DataTable, el, KeyCursor, Surface, Tooltip, type CursorRead, type TableContent, type Theme } from './surface';
 
 export interface Series {
   name: string;
@@ -49,6 +49,10 @@ export class LineChart {
   private legendKey = '';
   /** the student ticked or unticked "log y": no automatic switch after that */
   private scaleChosen = false;
+  readonly cursor: KeyCursor;
+  readonly table: DataTable;
+  /** every x of every series, ascending, without repeats (the keyboard cursor's positions) */
+  private xs: number[] | null = null;
 
   constructor(host: HTMLElement, private readonly options: LineChartOptions = {}) {
     this.root = el('div', 'gl-chart');
@@ -70,24 +74,39 @@ export class LineChart {
       head.appendChild(label);
       this.logBox = box;
     }
+    const what = options.title ?? options.yLabel ?? 'line chart';
+    this.table = new DataTable(() => this.tableContent(), what);
+    head.appendChild(this.table.toggle);
     this.root.appendChild(head);
     host.appendChild(this.root);
     this.surface = new Surface(this.root, (ctx, w, h, t) => this.draw(ctx, w, h, t), {
       height: options.height ?? 200,
-      label: options.title ?? options.yLabel ?? 'line chart',
+      label: what,
     });
     this.tooltip = new Tooltip(this.surface);
+    this.root.appendChild(this.table.box);
     const c = this.surface.canvas;
     c.addEventListener('pointermove', (e) => this.hover(e));
     c.addEventListener('pointerleave', () => {
+      if (document.activeElement === c) return this.cursor.refresh();
       this.hoverX = null;
       this.tooltip.hide();
       this.surface.requestDraw();
+    });
+    this.cursor = new KeyCursor(this.surface, this.tooltip, {
+      grid: () => ({ rows: 1, cols: this.allX().length }),
+      read: (_row, col) => this.readX(this.allX()[col]!),
+      start: 'last',
+      onMove: (cell) => {
+        this.hoverX = cell ? (this.allX()[cell.col] ?? null) : null;
+        this.surface.requestDraw();
+      },
     });
   }
 
   update(series: Series[]): void {
     this.series = series;
+    this.xs = null;
     // the legend is DOM: rebuilt only when its entries change, not on every data update
     const key = series.map((s, i) => (s.legend === false ? '' : `${s.name}|${s.color ?? classColor(i)}|${s.dash ? 1 : 0}`)).join('\n');
     if (key !== this.legendKey) {
@@ -105,6 +124,8 @@ export class LineChart {
       );
     }
     this.surface.requestDraw();
+    this.table.refresh();
+    this.cursor.refresh();
   }
 
   setYScale(kind: 'linear' | 'log', redraw = true): void {
@@ -236,15 +257,69 @@ export class LineChart {
     }
     if (best === null) return;
     this.hoverX = best;
+    this.tooltip.show(p.x, p.y, this.linesAt(best));
+    this.surface.requestDraw();
+  }
+
+  /** The read-out at x: its label and every series' value there. */
+  private linesAt(xv: number): string[] {
     const fmt = this.options.xFormat ?? ((v: number) => `${this.options.xLabel ?? 'x'} ${formatNumber(v)}`);
-    const lines = [fmt(best)];
+    const lines = [fmt(xv)];
     for (const s of this.series) {
       if (s.hover === false) continue;
-      const i = nearestIndex(s.x, best);
-      if (i >= 0 && s.x[i] === best) lines.push(`${s.name}: ${formatNumber(s.y[i] ?? null, 4)}`);
+      const i = nearestIndex(s.x, xv);
+      if (i >= 0 && s.x[i] === xv) lines.push(`${s.name}: ${formatNumber(s.y[i] ?? null, 4)}`);
     }
-    this.tooltip.show(p.x, p.y, lines);
-    this.surface.requestDraw();
+    return lines;
+  }
+
+  /** The keyboard cursor's read-out at x, placed at the first value drawn there. */
+  private readX(xv: number | undefined): CursorRead | null {
+    if (xv === undefined) return null;
+    const lines = this.linesAt(xv);
+    if (!this.last) return { x: 0, y: 0, lines };
+    const { box, x, y } = this.last;
+    let py = (box.top + box.bottom) / 2;
+    for (const s of this.series) {
+      const i = nearestIndex(s.x, xv);
+      const v = i >= 0 && s.x[i] === xv ? s.y[i] : null;
+      if (v !== null && v !== undefined && Number.isFinite(v) && (this.yScaleKind !== 'log' || v > 0)) {
+        py = Math.min(box.bottom, Math.max(box.top, y(v)));
+        break;
+      }
+    }
+    return { x: x(xv), y: py, lines };
+  }
+
+  /** Every x of the series, ascending, once each. */
+  private allX(): number[] {
+    if (this.xs) return this.xs;
+    const set = new Set<number>();
+    for (const s of this.series) for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.x[i]!)) set.add(s.x[i]!);
+    this.xs = [...set].sort((a, b) => a - b);
+    return this.xs;
+  }
+
+  /** The table: a row per x (at most 1000: long runs show evenly spaced rows and the last), a column per series. */
+  private tableContent(): TableContent {
+    const xs = this.allX();
+    const MAX = 1000;
+    const stride = Math.ceil(xs.length / MAX);
+    const picked = stride > 1 ? xs.filter((_, i) => i % stride === 0 || i === xs.length - 1) : xs;
+    const shown = this.series.filter((s) => s.hover !== false);
+    const rows = picked.map((xv) => [
+      xv,
+      ...shown.map((s) => {
+        const i = nearestIndex(s.x, xv);
+        return i >= 0 && s.x[i] === xv ? (s.y[i] ?? null) : null;
+      }),
+    ]);
+    return {
+      caption: this.options.title ?? this.options.yLabel ?? 'line chart',
+      head: [this.options.xLabel ?? 'x', ...shown.map((s) => s.name)],
+      rows,
+      note: stride > 1 ? `${xs.length} points: every ${stride}th row shown, and the last.` : undefined,
+    };
   }
 }
 

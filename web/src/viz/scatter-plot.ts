@@ -11,7 +11,7 @@
 
 import { drawAxes, drawColorBar, plotBox, type Box } from './axes';
 import { extent, formatNumber, linearScale, rgbCss, type AxisScale, type Rgb } from './scales';
-import { el, Surface, Tooltip, type Theme } from './surface';
+import { DataTable, el, KeyCursor, Surface, Tooltip, type CursorRead, type TableCell, type Theme } from './surface';
 
 export interface PointLayer {
   name: string;
@@ -78,6 +78,8 @@ export class ScatterPlot {
   private last: { box: Box; x: AxisScale; y: AxisScale } | null = null;
   private image: HTMLCanvasElement | null = null;
   private scratch: HTMLCanvasElement | null = null;
+  readonly cursor: KeyCursor;
+  readonly table: DataTable;
 
   constructor(host: HTMLElement, private readonly options: ScatterOptions = {}) {
     this.root = el('div', 'gl-scatter');
@@ -92,6 +94,16 @@ export class ScatterPlot {
     this.tooltip = new Tooltip(this.surface);
     this.surface.canvas.addEventListener('pointermove', (e) => this.hover(e));
     this.surface.canvas.addEventListener('pointerleave', () => this.tooltip.hide());
+    // the keyboard walks the background's grid (or a 21 x 21 grid over the plot), row 0 at the top
+    this.cursor = new KeyCursor(this.surface, this.tooltip, {
+      grid: () => (this.last ? { rows: this.data.background?.ny ?? 21, cols: this.data.background?.nx ?? 21 } : { rows: 0, cols: 0 }),
+      read: (row, col) => this.readCell(row, col),
+    });
+    const what = options.label ?? 'scatter plot';
+    this.table = new DataTable(() => this.tableContent(what), what);
+    const row = el('div', 'gl-table-row');
+    row.appendChild(this.table.toggle);
+    this.root.append(row, this.table.box);
   }
 
   update(data: ScatterData): void {
@@ -104,6 +116,8 @@ export class ScatterPlot {
       this.renderLegend(data);
     }
     this.surface.requestDraw();
+    this.table.refresh();
+    this.cursor.refresh();
   }
 
   private legendKey = '';
@@ -351,13 +365,19 @@ export class ScatterPlot {
   private hover(e: PointerEvent): void {
     if (!this.last) return;
     const p = this.surface.pointer(e);
-    const { box, x, y } = this.last;
+    const { box } = this.last;
     if (p.x < box.left || p.x > box.right || p.y < box.top || p.y > box.bottom) {
       this.tooltip.hide();
       return;
     }
-    const dx = x.invert(p.x);
-    const dy = y.invert(p.y);
+    this.tooltip.show(p.x, p.y, this.linesAt(p.x, p.y));
+  }
+
+  /** What hover reads at a canvas point: the position, the field's value, the nearest point. */
+  private linesAt(px: number, py: number): string[] {
+    const { x, y } = this.last!;
+    const dx = x.invert(px);
+    const dy = y.invert(py);
     const lines = [`(${formatNumber(dx)}, ${formatNumber(dy)})`];
     const bg = this.data.background;
     if (bg) {
@@ -368,10 +388,45 @@ export class ScatterPlot {
     let best: { d: number; name: string; px: number; py: number } | null = null;
     for (const l of this.data.layers)
       for (let i = 0; i + 1 < l.xy.length; i += 2) {
-        const dd = Math.hypot(x(l.xy[i]!) - p.x, y(l.xy[i + 1]!) - p.y);
+        const dd = Math.hypot(x(l.xy[i]!) - px, y(l.xy[i + 1]!) - py);
         if (dd < 8 && (!best || dd < best.d)) best = { d: dd, name: l.name, px: l.xy[i]!, py: l.xy[i + 1]! };
       }
     if (best) lines.push(`${best.name} point (${formatNumber(best.px)}, ${formatNumber(best.py)})`);
-    this.tooltip.show(p.x, p.y, lines);
+    return lines;
+  }
+
+  /** The keyboard cursor at a grid cell: the background's grid point, or a point of a 21 x 21 grid. */
+  private readCell(row: number, col: number): CursorRead | null {
+    if (!this.last) return null;
+    const { box, x, y } = this.last;
+    const bg = this.data.background;
+    let px: number;
+    let py: number;
+    if (bg) {
+      const j = bg.ny - 1 - row;
+      px = x(bg.xRange[0] + (col / Math.max(1, bg.nx - 1)) * (bg.xRange[1] - bg.xRange[0]));
+      py = y(bg.yRange[0] + (j / Math.max(1, bg.ny - 1)) * (bg.yRange[1] - bg.yRange[0]));
+    } else {
+      px = box.left + (col / 20) * box.width;
+      py = box.top + (row / 20) * box.height;
+    }
+    return { x: px, y: py, lines: this.linesAt(px, py) };
+  }
+
+  /** The table: every point of every layer (at most 1000 rows). */
+  private tableContent(what: string) {
+    const rows: TableCell[][] = [];
+    let total = 0;
+    for (const l of this.data.layers)
+      for (let i = 0; i + 1 < l.xy.length; i += 2) {
+        total++;
+        if (rows.length < 1000) rows.push([l.name, l.xy[i]!, l.xy[i + 1]!]);
+      }
+    return {
+      caption: what,
+      head: ['points', this.options.xLabel ?? 'x', this.options.yLabel ?? 'y'],
+      rows,
+      note: total > rows.length ? `${total} points: the first ${rows.length} shown.` : undefined,
+    };
   }
 }

@@ -254,3 +254,204 @@ export class Tooltip {
     this.box.hidden = true;
   }
 }
+
+/** Where the keyboard cursor's read-out goes: a point on the canvas (CSS px) and its lines. */
+export interface CursorRead {
+  x: number;
+  y: number;
+  lines: string[];
+}
+
+export interface KeyCursorOptions {
+  /** the positions the arrow keys move over (row 0 at the top; 1 row for a 1-D chart) */
+  grid: () => { rows: number; cols: number };
+  /** what to show at a position; null: nothing there */
+  read: (row: number, col: number) => CursorRead | null;
+  /** where focus starts: the first column (default) or the last (the latest step of a curve) */
+  start?: 'first' | 'last';
+  /** the cursor moved (null: it left, on blur), to mark it in the drawing */
+  onMove?: (cell: { row: number; col: number } | null) => void;
+}
+
+let cursorIds = 0;
+
+/**
+ * The keyboard twin of a plot's hover read-out: the canvas takes focus, ← → (and ↑ ↓ on a
+ * 2-D grid), Home, End, Page Up and Page Down move a cursor, the tooltip shows what hover
+ * would show there, and a polite live region says it (screen readers announce each move).
+ */
+export class KeyCursor {
+  readonly readout: HTMLParagraphElement;
+  row = 0;
+  col = 0;
+  private placed = false;
+  private active = false;
+
+  constructor(
+    surface: Surface,
+    private readonly tooltip: Tooltip,
+    private readonly options: KeyCursorOptions,
+  ) {
+    const c = surface.canvas;
+    c.tabIndex = 0;
+    this.readout = el('p', 'gl-sr-only gl-cursor-readout');
+    this.readout.id = `gl-cursor-${++cursorIds}`;
+    this.readout.setAttribute('aria-live', 'polite');
+    surface.wrap.appendChild(this.readout);
+    c.setAttribute('aria-describedby', this.readout.id);
+    c.setAttribute('aria-keyshortcuts', 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End PageUp PageDown');
+    c.setAttribute('aria-roledescription', 'chart: arrow keys read the values');
+    c.addEventListener('focus', () => {
+      this.active = true;
+      if (!this.placed) {
+        const { rows, cols } = options.grid();
+        this.row = 0;
+        this.col = options.start === 'last' ? cols - 1 : 0;
+        this.placed = rows > 0 && cols > 0;
+      }
+      this.show(true);
+    });
+    c.addEventListener('blur', () => {
+      this.active = false;
+      this.tooltip.hide();
+      options.onMove?.(null);
+    });
+    c.addEventListener('keydown', (e) => this.key(e));
+  }
+
+  /** The data changed: the tooltip follows the cursor (the live region speaks on keys only). */
+  refresh(): void {
+    if (this.active) this.show(false);
+  }
+
+  private key(e: KeyboardEvent): void {
+    const { rows, cols } = this.options.grid();
+    if (rows <= 0 || cols <= 0) return;
+    const page = Math.max(1, Math.round(cols / 10));
+    const moves: Record<string, () => void> = {
+      ArrowLeft: () => (this.col -= 1),
+      ArrowRight: () => (this.col += 1),
+      ArrowUp: () => (this.row -= 1),
+      ArrowDown: () => (this.row += 1),
+      Home: () => (this.col = 0),
+      End: () => (this.col = cols - 1),
+      PageUp: () => (this.col -= page),
+      PageDown: () => (this.col += page),
+    };
+    const move = moves[e.key];
+    if (!move || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    move();
+    this.placed = true;
+    this.show(true);
+  }
+
+  private show(speak: boolean): void {
+    const { rows, cols } = this.options.grid();
+    if (rows <= 0 || cols <= 0) {
+      this.tooltip.hide();
+      if (speak) this.readout.textContent = 'no data yet';
+      return;
+    }
+    this.row = Math.min(rows - 1, Math.max(0, this.row));
+    this.col = Math.min(cols - 1, Math.max(0, this.col));
+    const r = this.options.read(this.row, this.col);
+    this.options.onMove?.({ row: this.row, col: this.col });
+    if (!r) {
+      this.tooltip.hide();
+      if (speak) this.readout.textContent = 'no value here';
+      return;
+    }
+    this.tooltip.show(r.x, r.y, r.lines);
+    if (speak) this.readout.textContent = r.lines.join('; ');
+  }
+}
+
+/** A cell of a data table: a number (formatted to 6 significant digits) or text. */
+export type TableCell = number | string | null;
+
+export interface TableContent {
+  caption: string;
+  head: string[];
+  rows: TableCell[][];
+  /** said under the table, e.g. that long series show every k-th row */
+  note?: string;
+}
+
+/**
+ * A chart's numbers as a table on demand: a "Table" toggle (aria-expanded) and, when open, a
+ * scrolling table built from `content()`, rebuilt on refresh() only while open. Numbers keep
+ * 6 significant digits; `data-value` holds the full number for tests.
+ */
+export class DataTable {
+  readonly toggle: HTMLButtonElement;
+  readonly box: HTMLDivElement;
+
+  constructor(private readonly content: () => TableContent, what = 'chart') {
+    this.box = el('div', 'gl-data-table');
+    this.box.id = `gl-table-${++cursorIds}`;
+    this.box.hidden = true;
+    this.toggle = el('button', 'gl-table-toggle', 'Table');
+    this.toggle.type = 'button';
+    this.toggle.setAttribute('aria-expanded', 'false');
+    this.toggle.setAttribute('aria-controls', this.box.id);
+    this.toggle.setAttribute('aria-label', `Table: the ${what}'s numbers`);
+    this.toggle.title = `Show the ${what}'s numbers as a table`;
+    this.toggle.addEventListener('click', () => {
+      this.box.hidden = !this.box.hidden;
+      this.toggle.setAttribute('aria-expanded', String(!this.box.hidden));
+      this.built = 0;
+      this.refresh();
+    });
+  }
+
+  get open(): boolean {
+    return !this.box.hidden;
+  }
+
+  private built = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Rebuilds the open table, at most once a second while the data streams in (training). */
+  refresh(): void {
+    if (this.box.hidden || this.timer !== null) return;
+    const wait = this.built + 1000 - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.refresh();
+      }, wait);
+      return;
+    }
+    this.built = performance.now();
+    const c = this.content();
+    const table = el('table', 'gl-table');
+    table.appendChild(el('caption', 'gl-sr-only', c.caption));
+    const head = el('tr');
+    for (const h of c.head) {
+      const th = el('th', undefined, h);
+      th.scope = 'col';
+      head.appendChild(th);
+    }
+    table.appendChild(el('thead')).appendChild(head);
+    const body = table.appendChild(el('tbody'));
+    for (const row of c.rows) {
+      const tr = body.appendChild(el('tr'));
+      row.forEach((v, i) => {
+        const cell = el(i === 0 ? 'th' : 'td', typeof v === 'number' ? 'gl-num' : undefined, cellText(v));
+        if (i === 0) (cell as HTMLTableCellElement).scope = 'row';
+        if (typeof v === 'number') cell.dataset.value = String(v);
+        tr.appendChild(cell);
+      });
+    }
+    this.box.replaceChildren(table, ...(c.note ? [el('p', 'gl-muted', c.note)] : []));
+  }
+}
+
+function cellText(v: TableCell): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  return String(Number(v.toPrecision(6)));
+}

@@ -126,10 +126,11 @@ export function useBrowser({ csp = false } = {}) {
  * matches them).
  * @param {import('node:test').TestContext} t
  * @param {ReturnType<typeof useBrowser>} env
- * @param {{allowErrors?: RegExp, viewport?: {width: number, height: number}}} [options]
+ * @param {{allowErrors?: RegExp, viewport?: {width: number, height: number}, contextOptions?: object}} [options]
+ *   contextOptions: more playwright context options (e.g. `{bypassCSP: true}` to inject a test library)
  */
-export async function openPage(t, env, { allowErrors, viewport = { width: 1280, height: 900 } } = {}) {
-  const context = await env.browser.newContext({ viewport });
+export async function openPage(t, env, { allowErrors, viewport = { width: 1280, height: 900 }, contextOptions = {} } = {}) {
+  const context = await env.browser.newContext({ ...contextOptions, viewport });
   const page = await context.newPage();
   const problems = { console: [], page: [], csp: [], dialogs: [], requests: [] };
   page.on('console', (msg) => {

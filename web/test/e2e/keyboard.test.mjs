@@ -41,10 +41,7 @@ test('Space toggles play outside text fields, editors, selects and buttons', { t
   await pressed(page, false);
   // on a chart too (a canvas is not a control)
   await page.locator('#curves canvas').first().click();
-  await page.keyboard.press('Space');
-  await pressed(page, true);
-  await page.keyboard.press('Space');
-  await pressed(page, false);
+  await spacePlaysAndPauses(page, page.locator('#play'));
   assert.deepEqual(await playCommands(page), ['play', 'pause', 'play', 'pause']);
 
   // where Space is taken, it does what it does there and does not touch play
@@ -70,5 +67,59 @@ test('Space toggles play outside text fields, editors, selects and buttons', { t
   assert.ok((await commands(page)).includes('step'), 'Space on the focused Step button stepped');
   assert.equal(await page.locator('#play').getAttribute('aria-pressed'), 'false');
   t.diagnostic(`commands: ${(await commands(page)).join(' ')}`);
+  await page.assertClean();
+});
+
+/** aria-pressed of a play button, polled until it is `value`. */
+async function pressedOn(play, value) {
+  await poll(async () => (await play.getAttribute('aria-pressed')) === String(value), { timeout: 15_000, message: `#play aria-pressed=${value}` });
+}
+
+/** Space, then Space again: `play` goes pressed, then not. */
+async function spacePlaysAndPauses(page, play) {
+  await page.keyboard.press('Space');
+  await pressedOn(play, true);
+  await page.keyboard.press('Space');
+  await pressedOn(play, false);
+}
+
+test("<gradlab-lesson> on a course page: Space plays the lesson in use, elsewhere it stays the page's", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await page.goto(`${env.url}course-page.html`);
+  const lesson = page.locator('gradlab-lesson');
+  const play = lesson.locator('#play');
+  await poll(async () => (await play.count()) > 0 && !(await play.isDisabled()), { timeout: 30_000, message: 'the element ready' });
+  assert.match((await play.getAttribute('title')) ?? '', /space/i, "the element's Play tooltip promises Space");
+
+  // a click on the lesson's text (not a control), then Space: play; Space again: pause
+  await lesson.locator('.title').click();
+  const start = await stepCount(lesson);
+  await page.keyboard.press('Space');
+  await pressedOn(play, true);
+  await waitForStep(page, start + 5, { root: lesson });
+  await page.keyboard.press('Space');
+  await pressedOn(play, false);
+  // on its chart too
+  await lesson.locator('canvas').first().click();
+  await spacePlaysAndPauses(page, play);
+
+  // after a click on the course's own text, Space is the page's again (no play)
+  await page.locator('h1').click();
+  const steps = await stepCount(lesson);
+  await page.keyboard.press('Space');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await play.getAttribute('aria-pressed'), 'false', 'Space outside the lesson does not play it');
+  assert.equal(await stepCount(lesson), steps, 'no steps ran');
+  await page.assertClean();
+});
+
+test('embed.html: Space plays and pauses', { timeout: 60_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await page.goto(`${env.url}embed.html#lesson=xor`);
+  const lesson = page.locator('gradlab-lesson');
+  const play = lesson.locator('#play');
+  await poll(async () => (await play.count()) > 0 && !(await play.isDisabled()), { timeout: 30_000, message: 'the element ready' });
+  await lesson.locator('.title').click();
+  await spacePlaysAndPauses(page, play);
   await page.assertClean();
 });

@@ -48,7 +48,8 @@ export class GraphView {
     const row = el('div', 'gl-row');
     row.appendChild(labelled('Fold reshapes into arrows', this.hide));
     this.scroller = el('div', 'gl-graph-box');
-    this.readout = el('p', 'gl-readout', 'Point at a box.');
+    this.readout = el('p', 'gl-readout', 'Point at a box, or Tab to one (← → move between boxes).');
+    this.readout.setAttribute('aria-live', 'polite');
     this.root.append(row, this.scroller, this.readout);
     setGradlabData(this.root, null);
   }
@@ -58,7 +59,7 @@ export class GraphView {
     const L = graphLayout(snapshot, { hideReshapes: this.hide.checked });
     this.layout = L;
     // scales down to the card's width, but not below 90% (then the box scrolls sideways)
-    const root = svg('svg', { width: '100%', viewBox: `0 0 ${L.width} ${L.height}`, role: 'img', 'aria-label': 'computation graph' });
+    const root = svg('svg', { width: '100%', viewBox: `0 0 ${L.width} ${L.height}`, role: 'group', 'aria-label': 'computation graph' });
     root.style.minWidth = `${Math.round(L.width * 0.9)}px`;
     root.style.maxWidth = `${L.width}px`;
     const defs = svg('defs', {});
@@ -81,8 +82,14 @@ export class GraphView {
         root.appendChild(label);
       }
     }
+    const nodes: SVGGElement[] = [];
     for (const n of L.nodes) {
-      const g = svg('g', { class: `gl-g-node gl-g-${n.kind}`, tabindex: 0, 'data-node': n.id });
+      const g = svg('g', {
+        class: `gl-g-node gl-g-${n.kind}`,
+        tabindex: 0,
+        'data-node': n.id,
+        role: 'button', // named by its texts and <title>
+      });
       g.appendChild(svg('rect', { x: n.x - hw, y: n.y - hh, width: L.nodeWidth, height: L.nodeHeight, rx: 6 }));
       const title = n.label.length > 20 ? `${n.label.slice(0, 19)}…` : n.label;
       g.appendChild(svg('text', { x: n.x, y: n.y - hh + 15, 'text-anchor': 'middle', class: 'gl-g-title' }, title));
@@ -94,6 +101,14 @@ export class GraphView {
       const show = (): void => this.explain(n);
       g.addEventListener('pointerenter', show);
       g.addEventListener('focus', show);
+      g.addEventListener('keydown', (e) => {
+        const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
+        const sibling = step ? nodes[nodes.indexOf(g) + step] : undefined;
+        if (!step) return;
+        e.preventDefault();
+        sibling?.focus();
+      });
+      nodes.push(g);
       root.appendChild(g);
     }
     this.scroller.replaceChildren(root);

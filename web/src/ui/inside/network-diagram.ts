@@ -14,6 +14,7 @@
 // edges_drawn, columns: [...], units: [...], blocks: [...], unrolled, selected, unit_fields, thumbnails}.
 import type { UnitFieldLayer, UnitFieldsSnapshot, WeightsSnapshot } from '../../engine/weights';
 import { diverging, formatNumber } from '../../viz/scales';
+import { DataTable, type TableCell } from '../../viz/surface';
 import {
   biasColor,
   buildDiagram,
@@ -173,6 +174,8 @@ export class NetworkDiagramView {
   private current: Key | null = null;
   private pinned = false;
   private keyboard = false;
+  /** the drawn weights, biases and blocks' norms as a table on demand */
+  private readonly table = new DataTable(() => this.tableContent(), 'network diagram');
 
   constructor(host: HTMLElement, private readonly options: { onSelect?: (d: { name: string; index: number[] }) => void } = {}) {
     this.root = viewRoot(
@@ -191,7 +194,9 @@ export class NetworkDiagramView {
     this.readout = el('p', 'gl-readout', HINT);
     this.readout.id = `gl-nd-readout-${Math.random().toString(36).slice(2, 9)}`;
     this.readout.setAttribute('aria-live', 'polite');
-    this.root.append(this.status, this.unrollRow, this.frame, this.readout);
+    const tableRow = el('div', 'gl-table-row');
+    tableRow.appendChild(this.table.toggle);
+    this.root.append(this.status, this.unrollRow, this.frame, this.readout, tableRow, this.table.box);
     setGradlabData(this.root, { kind: null, step: null, edges: [], weight_count: 0, edges_drawn: 0, columns: [], units: [], blocks: [], unrolled: false, selected: null, updates: 0 });
   }
 
@@ -221,7 +226,20 @@ export class NetworkDiagramView {
     }
     this.paint();
     this.publish(unrolled);
+    this.table.refresh();
     if (this.current) this.show(this.current);
+  }
+
+  /** A row per drawn edge (its weight), per drawn unit (its bias) and per block parameter (its norm). */
+  private tableContent() {
+    const rows: TableCell[][] = [];
+    for (const s of this.stages) {
+      if (s.kind === 'mlp') {
+        for (const e of s.edges) rows.push([`${e.param}[${e.row}, ${e.col}]`, 'weight', e.weight]);
+        for (const c of s.columns) if (c.biasParam) for (const u of c.units) rows.push([`${c.biasParam}[${u.index}]`, 'bias', u.bias]);
+      } else for (const p of s.params) rows.push([`${p.name} [${p.shape.join('×')}]`, `‖·‖ (${s.title})`, p.norm]);
+    }
+    return { caption: 'network diagram', head: ['parameter', 'what', 'value'], rows };
   }
 
   /** Lays the diagram out and creates its elements (values are set by paint()). */

@@ -131,7 +131,7 @@ export class NormalEquationView {
     const f = (v: number | null) => (v === null ? '—' : formatNumber(v));
     const rows = m.rows.map((r) => [r.name, f(r.closed), f(r.descent), f(r.difference)]);
     rows.push(['training MSE', f(m.mse.closed), f(m.mse.descent), f(m.mse.closed !== null && m.mse.descent !== null ? m.mse.descent - m.mse.closed : null)]);
-    this.weights.replaceChildren(table(['', 'closed form', 'gradient descent', 'difference'], rows, [1, 2, 3]));
+    this.weights.replaceChildren(table(['quantity', 'closed form', 'gradient descent', 'difference'], rows, [1, 2, 3]));
     if (m.hidden > 0) this.weights.appendChild(el('p', 'muted small', `… and ${m.hidden} more weights (${m.hidden + SHOWN_WEIGHTS} in all).`));
     if (m.cost) {
       const c = m.cost;
@@ -139,7 +139,7 @@ export class NormalEquationView {
       this.cost.replaceChildren(
         el('p', 'gl-caption', `Cost with N = ${c.samples} training samples and d = ${c.features} features (operations counted; time measured on this machine, which moves with its load):`),
         table(
-          ['', 'operations', 'time', 'counted as'],
+          ['method', 'operations', 'time', 'counted as'],
           [
             ['closed form (normal equations)', formatCount(c.flops.closed), formatSeconds(c.seconds.closed), formula(c.formulas.closed)],
             ['one gradient step (full batch)', formatCount(c.flops.step), formatSeconds(c.seconds.step), formula(c.formulas.step)],
