@@ -25,7 +25,7 @@
 // Inside the shadow root the element keeps the app's test hooks (#play, #step, #reset,
 // #step-counter[data-step], #message, [data-view] with gradlabData).
 import { EngineClient, engineErrorOf } from '../engine/client';
-import { describeError, type SessionInfo } from '../engine/protocol';
+import { describeError, recoveryMessage, type SessionInfo } from '../engine/protocol';
 import type { Metrics, Snapshot } from '../engine/types';
 import { splitLesson, type Lesson } from '../state/lessons';
 import { CurvesView } from '../ui/curves-view';
@@ -366,6 +366,12 @@ export class GradlabLessonElement extends HTMLElement {
               break;
             case 'error':
               this.showMessage(describeError(e.error));
+              break;
+            case 'recovered':
+              // the worker restarted the engine after a trap, from the last good state
+              this.step = e.restoredTo;
+              this.playing = e.playing;
+              this.showMessage(recoveryMessage(e.failedAt, e.restoredTo, e.error));
               break;
             case 'lessonSession':
               // a lesson step started a new session (restart_with, reset, a fresh run)

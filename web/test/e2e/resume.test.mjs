@@ -291,3 +291,31 @@ test('a trap of the engine: the worker restarts it from the last good state and 
   await page.assertClean('after the trap');
   await ref.assertClean('reference');
 });
+
+test('a trap inside <gradlab-lesson>: the element restarts the engine and says so', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await page.context().addInitScript(() => {
+    const Base = window.Worker;
+    window.__gradlabWorkers = [];
+    window.Worker = class extends Base {
+      constructor(...args) {
+        super(...args);
+        window.__gradlabWorkers.push(this);
+      }
+    };
+  });
+  await page.goto(`${env.url}embed.html#lesson=xor`);
+  const lesson = page.locator('gradlab-lesson');
+  const play = lesson.locator('#play');
+  await poll(async () => (await play.count()) > 0 && !(await play.isDisabled()), { timeout: 30_000, message: 'the element ready' });
+  await play.click();
+  await page.waitForTimeout(1500); // a few hundred steps, and a last good checkpoint of them
+  await page.evaluate(() => window.__gradlabWorkers[0].postMessage({ kind: 'request', id: 1e9, cmd: 'testTrap', params: {} }));
+  const message = lesson.locator('#message');
+  await poll(async () => /internal error/.test((await message.textContent()) ?? ''), { timeout: 15_000, message: 'the element says what happened' });
+  const text = (await message.textContent()) ?? '';
+  t.diagnostic(`message: ${text}`);
+  assert.match(text, /The engine stopped with an internal error at step \d+ \(.*memory access out of bounds.*\); it was restarted from step \d+\./);
+  assert.equal(await message.isVisible(), true, 'the message is shown');
+  await screenshot(page, 'resume-trap-element');
+});
