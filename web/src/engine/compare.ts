@@ -11,6 +11,8 @@ import { describeError, type Commands, type CommandName } from './protocol';
 import { engineErrorOf } from './client';
 import type { Metrics } from './types';
 import { getPointer, setPointer } from '../state/pointer';
+import { layerGradientModel, valueAt, type LayersSnapshot } from '../ui/inside/layer-gradients-model';
+import { gradNormSeries, type RecurrentSnapshot } from '../ui/inside/models';
 
 /** What CompareRun needs of an engine client (EngineClient has it). */
 export interface VariantClient {
@@ -43,7 +45,15 @@ export interface VariantState {
   divergedAt: number;
   /** seconds from this variant's start to its end */
   seconds: number;
+  /** the overlaid views' snapshots, asked of the variant's worker after its last step (null: not offered) */
+  layers: LayersSnapshot | null;
+  recurrent: RecurrentSnapshot | null;
+  /** the training step the snapshots were taken at */
+  snapshotStep: number;
 }
+
+/** The snapshots CompareRun asks each variant for at the end of its run, when its model offers them. */
+export const OVERLAY_SNAPSHOTS = ['layers', 'recurrent'] as const;
 
 export interface CompareState {
   variants: VariantState[];
@@ -122,7 +132,19 @@ export class CompareRun {
   ) {
     this.chunk = Math.max(1, options.chunk ?? 25);
     this.state = {
-      variants: variants.map((v) => ({ label: v.label, status: 'waiting', rows: [], steps: 0, test: null, message: '', divergedAt: 0, seconds: 0 })),
+      variants: variants.map((v) => ({
+        label: v.label,
+        status: 'waiting',
+        rows: [],
+        steps: 0,
+        test: null,
+        message: '',
+        divergedAt: 0,
+        seconds: 0,
+        layers: null,
+        recurrent: null,
+        snapshotStep: 0,
+      })),
       steps,
       parallel: options.parallel ?? true,
       seconds: 0,
@@ -196,7 +218,18 @@ export class CompareRun {
       }
       if (this.stopped) return;
       if (info.hasTestSplit) s.test = await client.call('evaluate', { split: 'test' });
-      if (s.status === 'running') s.status = 'done';
+      if (s.status === 'running') {
+        // the views that overlay variants: one forward/backward on a batch, after the last step
+        for (const name of OVERLAY_SNAPSHOTS) {
+          if (!info.snapshotNames.includes(name) || this.stopped) continue;
+          const snap = await client.call('snapshot', { name });
+          if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
+          else s.recurrent = snap as unknown as RecurrentSnapshot;
+          s.snapshotStep = s.steps;
+        }
+        if (this.stopped) return;
+        s.status = 'done';
+      }
     } catch (e) {
       if (this.stopped) return;
       s.status = 'failed';
@@ -211,6 +244,64 @@ export class CompareRun {
       if (!this.stopped) this.onUpdate(this.state);
     }
   }
+}
+
+/** One overlaid line: a variant's colour index, its name in the legend, and its points. */
+export interface OverlaySeries {
+  variant: number;
+  name: string;
+  x: number[];
+  y: (number | null)[];
+  /** a second quantity of the same variant (‖dL/da‖, ‖dL/dc_t‖, another stream): drawn dashed */
+  dashed: boolean;
+}
+
+/**
+ * The per-layer gradient chart with variants overlaid: for each variant that has a `layers`
+ * snapshot, ‖dL/dW_l‖ (solid) at the positions of the layers with weights and ‖dL/da_l‖
+ * (dashed) at every position 0 (input) ... L-1; values a log axis cannot show (zero,
+ * missing) are null gaps.
+ * `labels` are the layer labels of the deepest variant.
+ */
+export function layerOverlay(state: CompareState): { labels: string[]; series: OverlaySeries[] } {
+  let labels: string[] = [];
+  const series: OverlaySeries[] = [];
+  state.variants.forEach((v, i) => {
+    if (!v.layers) return;
+    const m = layerGradientModel(v.layers);
+    if (m.labels.length > labels.length) labels = m.labels;
+    const noWeights = new Set(m.noWeights);
+    for (const s of m.series) {
+      // ‖dL/dW‖ only where a layer has weights (the line runs past activations, as in the view)
+      const x = m.labels.map((_, p) => p).filter((p) => s.key === 'output_grad' || !noWeights.has(p));
+      const y = x.map((p) => valueAt(s, p));
+      series.push({ variant: i, name: `${v.label} · ${s.key === 'weight_grad' ? '‖∂L/∂W‖' : '‖∂L/∂a‖'}`, x, y, dashed: s.key === 'output_grad' });
+    }
+  });
+  return { labels, series };
+}
+
+/**
+ * The gradient-through-time chart with variants overlaid: ‖dL/dh_t‖ over t for each variant
+ * with a `recurrent` snapshot, one line per variant (a second stream, e.g. a bidirectional
+ * layer's backward direction or a second layer, dashed and named).
+ */
+export function gradTimeOverlay(state: CompareState): OverlaySeries[] {
+  const out: OverlaySeries[] = [];
+  state.variants.forEach((v, i) => {
+    if (!v.recurrent) return;
+    const m = gradNormSeries(v.recurrent);
+    m.norms.forEach((row, k) => {
+      out.push({
+        variant: i,
+        name: m.norms.length > 1 ? `${v.label} · ${m.labels[k]!}` : v.label,
+        x: row.map((_, t) => t),
+        y: row.map((val) => (val > 0 ? val : null)),
+        dashed: k > 0,
+      });
+    });
+  });
+  return out;
 }
 
 /** The mean of a metric over a variant's last `n` rows with a finite value (null: none). */
