@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { demoValidate } from '../../src/editor/demo_validate';
 import { addLayer, setLayerField, setModelField, type JsonObject } from '../../src/editor/spec_form';
 import type { Validation } from '../../src/engine/types';
 
@@ -44,6 +45,11 @@ describe.skipIf(!existsSync(enginePath))('new layers in the form, checked by the
       expect(s.parameters, `${type}: ${s.formula}`).toBe(count);
       expect(s.output).toEqual(v.layers[0]!.output); // keeps the shape
       expect(v.total_parameters).toBe(v0.total_parameters + count);
+      // the editor demo page's stand-in validator gives the same counts and shapes
+      const demo = await demoValidate(JSON.stringify({ ...spec, data: { batch: { inputs: { shape: [16, 6, 4] } } } }));
+      expect(demo.issues, type).toEqual([]);
+      expect(demo.layers.map((l) => l.parameters)).toEqual(v.layers.map((l) => l.parameters));
+      expect(demo.layers.map((l) => l.output.length)).toEqual(v.layers.map((l) => l.output.length));
     }
     // mean_pool: no parameters, [B, T, E] -> [B, E]
     const pool = v0.layers[1]!;
