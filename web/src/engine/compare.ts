@@ -1,8 +1,10 @@
 // Variants side by side: K copies of one spec that differ in one field (a JSON pointer and
 // K values), each trained in its own engine worker so that a machine's cores share the
 // work, on the same data and seed. The page draws their curves overlaid and a table of
-// final figures (ui/compare-panel.ts). This file is the logic, with the workers behind a
-// factory so a test can hand in fakes.
+// final figures (ui/compare-panel.ts). Each variant's worker is also asked for the `layers`
+// and `recurrent` snapshots its model offers (about four times a run and after its last
+// step), which layerOverlay() and gradTimeOverlay() turn into one line per variant. This
+// file is the logic, with the workers behind a factory so a test can hand in fakes.
 //
 //   const parsed = parseVariants(spec, '/optimizer/lr', '0.01, 0.1, 1');
 //   const run = new CompareRun(() => EngineClient.start(base), parsed.variants, 300, (s) => draw(s));
@@ -45,7 +47,7 @@ export interface VariantState {
   divergedAt: number;
   /** seconds from this variant's start to its end */
   seconds: number;
-  /** the overlaid views' snapshots, asked of the variant's worker after its last step (null: not offered) */
+  /** the overlaid views' snapshots, asked of the variant's worker every `snapshotEvery` steps and after its last step (null: not offered, or none yet) */
   layers: LayersSnapshot | null;
   recurrent: RecurrentSnapshot | null;
   /** the training step the snapshots were taken at */
@@ -128,9 +130,11 @@ export class CompareRun {
     private readonly variants: Variant[],
     steps: number,
     private readonly onUpdate: (s: CompareState) => void,
-    options: { parallel?: boolean; chunk?: number } = {},
+    options: { parallel?: boolean; chunk?: number; snapshotEvery?: number } = {},
   ) {
     this.chunk = Math.max(1, options.chunk ?? 25);
+    // by default the overlaid views refresh about four times a run (0: only at the end)
+    this.snapshotEvery = options.snapshotEvery ?? Math.max(this.chunk, Math.ceil(steps / 4));
     this.state = {
       variants: variants.map((v) => ({
         label: v.label,
@@ -152,6 +156,7 @@ export class CompareRun {
     };
   }
   private readonly chunk: number;
+  private readonly snapshotEvery: number;
 
   /** Trains every variant; resolves when all have ended (never rejects). */
   async start(): Promise<CompareState> {
@@ -177,6 +182,17 @@ export class CompareRun {
         v.message = `stopped after ${v.steps} steps`;
       }
     this.onUpdate(this.state);
+  }
+
+  /** The views that overlay variants: the snapshots the model offers (one forward/backward on a batch each). */
+  private async snapshots(client: VariantClient, offered: string[], s: VariantState): Promise<void> {
+    for (const name of OVERLAY_SNAPSHOTS) {
+      if (!offered.includes(name) || this.stopped) continue;
+      const snap = await client.call('snapshot', { name });
+      if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
+      else s.recurrent = snap as unknown as RecurrentSnapshot;
+      s.snapshotStep = s.steps;
+    }
   }
 
   private async runOne(variant: Variant, index: number): Promise<void> {
@@ -213,20 +229,14 @@ export class CompareRun {
         }
         s.rows.push(...rows);
         s.steps += rows.length;
+        if (this.snapshotEvery > 0 && s.steps < this.state.steps && s.steps - s.snapshotStep >= this.snapshotEvery) await this.snapshots(client, info.snapshotNames, s);
         this.onUpdate(this.state);
         if (rows.length === 0) break;
       }
       if (this.stopped) return;
       if (info.hasTestSplit) s.test = await client.call('evaluate', { split: 'test' });
       if (s.status === 'running') {
-        // the views that overlay variants: one forward/backward on a batch, after the last step
-        for (const name of OVERLAY_SNAPSHOTS) {
-          if (!info.snapshotNames.includes(name) || this.stopped) continue;
-          const snap = await client.call('snapshot', { name });
-          if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
-          else s.recurrent = snap as unknown as RecurrentSnapshot;
-          s.snapshotStep = s.steps;
-        }
+        await this.snapshots(client, info.snapshotNames, s);
         if (this.stopped) return;
         s.status = 'done';
       }
@@ -269,13 +279,14 @@ export function layerOverlay(state: CompareState): { labels: string[]; series: O
   state.variants.forEach((v, i) => {
     if (!v.layers) return;
     const m = layerGradientModel(v.layers);
+    const label = labelAt(v);
     if (m.labels.length > labels.length) labels = m.labels;
     const noWeights = new Set(m.noWeights);
     for (const s of m.series) {
       // ‖dL/dW‖ only where a layer has weights (the line runs past activations, as in the view)
       const x = m.labels.map((_, p) => p).filter((p) => s.key === 'output_grad' || !noWeights.has(p));
       const y = x.map((p) => valueAt(s, p));
-      series.push({ variant: i, name: `${v.label} · ${s.key === 'weight_grad' ? '‖∂L/∂W‖' : '‖∂L/∂a‖'}`, x, y, dashed: s.key === 'output_grad' });
+      series.push({ variant: i, name: `${label} · ${s.key === 'weight_grad' ? '‖∂L/∂W‖' : '‖∂L/∂a‖'}`, x, y, dashed: s.key === 'output_grad' });
     }
   });
   return { labels, series };
@@ -294,7 +305,7 @@ export function gradTimeOverlay(state: CompareState): OverlaySeries[] {
     m.norms.forEach((row, k) => {
       out.push({
         variant: i,
-        name: m.norms.length > 1 ? `${v.label} · ${m.labels[k]!}` : v.label,
+        name: m.norms.length > 1 ? `${labelAt(v)} · ${m.labels[k]!}` : labelAt(v),
         x: row.map((_, t) => t),
         y: row.map((val) => (val > 0 ? val : null)),
         dashed: k > 0,
@@ -302,6 +313,11 @@ export function gradTimeOverlay(state: CompareState): OverlaySeries[] {
     });
   });
   return out;
+}
+
+/** A variant's name in the overlaid views, with the step of its snapshot when that is not its latest step (a variant still running, or one that diverged after it). */
+function labelAt(v: VariantState): string {
+  return v.snapshotStep < v.steps || v.status === 'diverged' ? `${v.label} (step ${v.snapshotStep})` : v.label;
 }
 
 /** The mean of a metric over a variant's last `n` rows with a finite value (null: none). */

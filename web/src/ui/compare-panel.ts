@@ -2,10 +2,11 @@
 // weight, batch size, ... or any JSON pointer) and a few values; each variant trains in its
 // own engine worker (engine/compare.ts), so they run in parallel on a machine's cores. The
 // loss curves are overlaid, one colour per variant, and a table gives each variant's final
-// figures and how long it took. When a variant ends, its worker is asked for the `layers` and
-// `recurrent` snapshots its model offers, and the per-layer gradient norms and ‖dL/dh_t‖ are
-// overlaid too, in the same colours. gradlabData on the root: {state, pointer, layers:
-// {labels, series}, gradTime: series} (series as engine/compare.ts OverlaySeries).
+// figures and how long it took. About four times a run and when a variant ends, its worker
+// is asked for the `layers` and `recurrent` snapshots its model offers, and the per-layer
+// gradient norms and ‖dL/dh_t‖ are overlaid too, in the same colours. gradlabData on the
+// root: {state, pointer, layers: {labels, series}, gradTime: series} (series as
+// engine/compare.ts OverlaySeries).
 import {
   CompareRun,
   compareFields,
@@ -158,7 +159,7 @@ export class ComparePanel {
         yLabel: 'gradient norm',
         yScale: 'log',
         height: 190,
-        title: 'Per-layer gradients after the last step: ‖∂L/∂W‖ solid, ‖∂L/∂a‖ dashed',
+        title: 'Per-layer gradients, each variant’s latest snapshot: ‖∂L/∂W‖ solid, ‖∂L/∂a‖ dashed',
         xFormat: (p) => `layer ${this.layerLabels[Math.round(p)] ?? p}`,
       });
       this.layerChart.root.dataset.overlay = 'layer-gradients';
@@ -173,7 +174,7 @@ export class ComparePanel {
         yScale: 'log',
         logToggle: true,
         height: 190,
-        title: 'Gradient through time after the last step, ‖∂L/∂hₜ‖',
+        title: 'Gradient through time, each variant’s latest snapshot, ‖∂L/∂hₜ‖',
         xFormat: (t) => `t = ${t}`,
       });
       this.timeChart.root.dataset.overlay = 'grad-through-time';

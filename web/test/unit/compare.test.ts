@@ -202,8 +202,13 @@ describe('overlaid views (per-layer gradients, gradient through time)', () => {
     const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
     const r = parseVariants(base, '/optimizer/lr', '0.1, 0.5');
     if ('error' in r) throw new Error(r.error);
-    const state = await new CompareRun(fakeFactory(log, 1, ['layers', 'recurrent']), r.variants, 40, () => {}, { chunk: 15 }).start();
+    const seen: Array<[number, number]> = []; // [variant 0's step, the step of its snapshot] at each update
+    const state = await new CompareRun(fakeFactory(log, 1, ['layers', 'recurrent']), r.variants, 40, (st) => seen.push([st.variants[0]!.steps, st.variants[0]!.snapshotStep]), {
+      chunk: 15,
+      snapshotEvery: 0,
+    }).start();
     expect(log.snapshots).toBe(4);
+    expect(seen.every(([, at]) => at === 0 || at === 40)).toBe(true); // snapshotEvery 0: only after the last step
     state.variants.forEach((v, i) => {
       const lr = [0.1, 0.5][i]!;
       expect(v.snapshotStep).toBe(40);
@@ -233,6 +238,21 @@ describe('overlaid views (per-layer gradients, gradient through time)', () => {
     time[1]!.y.forEach((y, t) => expect(y).toBeCloseTo(0.5 ** (3 - t) * 0.4, 12));
   });
 
+  it('refreshes the snapshots during a run, every snapshotEvery steps (by default about four times a run)', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.5');
+    if ('error' in r) throw new Error(r.error);
+    const taken: Array<[number, number]> = [];
+    await new CompareRun(fakeFactory(log, 1, ['layers']), r.variants, 100, (st) => {
+      const v = st.variants[0]!;
+      if (v.layers && taken[taken.length - 1]?.[0] !== v.snapshotStep) taken.push([v.snapshotStep, v.layers.loss as number]);
+    }, { chunk: 10 }).start();
+    // every 25 steps (100 / 4), then after the last step; each is the worker's snapshot at that step
+    expect(taken.map(([at]) => at)).toEqual([30, 60, 90, 100]);
+    for (const [at, loss] of taken) expect(loss).toBeCloseTo(1 / (1 + 0.5 * at), 12);
+    expect(log.snapshots).toBe(4);
+  });
+
   it('asks for nothing a model does not offer, and a diverged or failed variant brings no snapshot', async () => {
     const none = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
     const r = parseVariants(base, '/optimizer/lr', '0.1, 0.2');
@@ -246,11 +266,15 @@ describe('overlaid views (per-layer gradients, gradient through time)', () => {
     const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
     const mixed = parseVariants(base, '/optimizer/lr', '0.1, 2, -1');
     if ('error' in mixed) throw new Error(mixed.error);
-    const state = await new CompareRun(fakeFactory(log, 1, ['layers']), mixed.variants, 20, () => {}, { chunk: 5 }).start();
+    const state = await new CompareRun(fakeFactory(log, 1, ['layers']), mixed.variants, 20, () => {}, { chunk: 5, snapshotEvery: 0 }).start();
     expect(state.variants.map((v) => v.status)).toEqual(['done', 'diverged', 'failed']);
     expect(log.snapshots).toBe(1);
     expect(state.variants.map((v) => v.layers !== null)).toEqual([true, false, false]);
     expect(layerOverlay(state).series.map((s) => s.variant)).toEqual([0, 0]);
+    // with snapshots during the run, a diverged variant keeps its last one, named with its step
+    const periodic = await new CompareRun(fakeFactory(log, 1, ['layers']), mixed.variants, 20, () => {}, { chunk: 5, snapshotEvery: 5 }).start();
+    expect(periodic.variants[1]!.snapshotStep).toBe(5);
+    expect(layerOverlay(periodic).series.map((s) => s.name)).toEqual(['0.1 · ‖∂L/∂W‖', '0.1 · ‖∂L/∂a‖', '2 (step 5) · ‖∂L/∂W‖', '2 (step 5) · ‖∂L/∂a‖']);
   });
 
   it('a bidirectional or stacked recurrent model: one named line per stream, the later ones dashed', () => {
