@@ -1,7 +1,10 @@
 // gradlab vs TensorFlow.js, one run: gradlab-wasm (node and headless Chromium), gradlab native,
 // tfjs 4.22 (wasm SIMD single thread, and cpu) in node and tfjs-wasm in Chromium.
 // Prints tables and writes build/bench-results.json. Run through run.sh (which builds).
-//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--out FILE]
+// Also: K variants of one spec trained all at once in K workers against one after another in
+// one worker (node worker_threads and Chromium Web Workers; lib/variants.mjs); `--only
+// variants` measures that alone (about a minute) into build/bench-results-variants.json.
+//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--only variants] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,12 +19,16 @@ import { gradlabStep } from './lib/sessions.mjs';
 import { serve } from './lib/server.mjs';
 import { STEP_PLAN, benchSteps } from './lib/steps.mjs';
 import { tfGemm, tfStep } from './lib/tfjs.mjs';
+import { benchVariantsNode } from './lib/variants-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
-const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1]) : path.join(root, 'build/bench-results.json');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+if (only !== null && only !== 'variants') throw new Error(`--only: the figure that runs alone is "variants", found "${only}"`);
+const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1])
+  : path.join(root, only ? `build/bench-results-${only}.json` : 'build/bench-results.json');
 const builtDir = path.join(root, 'build/wasm/bindings/wasm');
 const moduleDir = path.join(root, 'build/bench-compare/module');  // a snapshot: others rebuild build/wasm meanwhile
 const gemmWasm = path.join(root, 'build/bench-wasm/gemm_bench.wasm');
@@ -29,6 +36,14 @@ const nativeBin = path.join(root, 'build/native-bench/tests/bench/compare_native
 const TOL = 1e-4;  // max |a - b| / max |b| allowed between implementations
 const log = (m) => process.stderr.write(`[compare] ${m}\n`);
 const strip = (rows) => rows.map(({ C, ...r }) => r);
+// table helpers
+const f = (x, d = 1) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
+const pad = (s, w) => String(s).padStart(w);
+const line = (cells, widths) => '| ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join(' | ') + ' |';
+const table = (head, rows) => {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  return [line(head, w), '|' + w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|') + '|', ...rows.map((r) => line(r, w))].join('\n');
+};
 
 const cpuModel = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown';
 const results = {
@@ -59,6 +74,91 @@ const failures = [];
   }
   results.module = { source: path.relative(root, builtDir), built: new Date(Math.max(...stamp())).toISOString() };
   log(`Session module snapshot (built ${results.module.built}) -> ${path.relative(root, moduleDir)}`);
+}
+
+// ---- K variants in parallel against one after another (lib/variants.mjs)
+const VARIANT_PLAN = { spec: 'examples/adding-lstm.json', ks: [2, 4], steps: 100, reps: 3 };
+const VARIANT_TARGET = 0.6;  // K = 2 on 2 cores: parallel time <= 0.6 of one after another
+const variantSpecText = fs.readFileSync(path.join(root, VARIANT_PLAN.spec), 'utf8');
+const launchChromium = () => chromiumOf().then((chromium) => chromium.launch({
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+}));
+async function chromiumOf() { return (await import('playwright-core')).chromium; }
+const variantsNode = () => {
+  log(`variants (node worker_threads): ${VARIANT_PLAN.spec}, K = ${VARIANT_PLAN.ks.join(', ')}, ${VARIANT_PLAN.steps} steps each`);
+  return benchVariantsNode(path.join(moduleDir, 'gradlab-simd-node.cjs'), variantSpecText, { ...VARIANT_PLAN, log: (m) => log(`  ${m}`) });
+};
+async function variantsChromium(browser, base) {
+  log(`variants (Chromium module workers, variants.html): ${VARIANT_PLAN.spec}`);
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(`  page: ${m.text()}`); });
+    const q = `spec=/${VARIANT_PLAN.spec}&steps=${VARIANT_PLAN.steps}&reps=${VARIANT_PLAN.reps}&ks=${VARIANT_PLAN.ks.join(',')}`;
+    await page.goto(`${base}/tests/bench/compare/web/variants.html?${q}`);
+    await page.waitForFunction(() => window.__variants, null, { timeout: 20 * 60 * 1000, polling: 500 });
+    const r = await page.evaluate(() => window.__variants);
+    if (r.error) throw new Error(`variants.html: ${r.error}`);
+    return r;
+  } finally {
+    await ctx.close();
+  }
+}
+/** Target rows (parallel / one after another, lower is better) and cross-check failures. */
+function variantTargets(v, targets, failures) {
+  for (const [where, r] of [['node worker_threads', v.node], ['Chromium workers', v.chromium]]) {
+    if (!r) continue;
+    for (const m of r.mismatch) failures.push(`variants (${where}): ${m}`);
+    const row = r.rows.find((x) => x.K === 2);
+    if (row) targets.push({ target: `2 variants in parallel (${where}) <= ${VARIANT_TARGET} of one after another`, value: row.ratio, best: row.ratio_best,
+      met: row.ratio <= VARIANT_TARGET, met_best: row.ratio_best <= VARIANT_TARGET });
+  }
+}
+function variantTable(v, f, table) {
+  const rows = [];
+  for (const [where, r] of [['node', v.node], ['chromium', v.chromium]])
+    for (const x of r?.rows ?? []) rows.push([`${where} K=${x.K}`, f(x.sequential_ms, 0), f(x.parallel_ms, 0), f(x.ratio, 2), f(x.ratio_best, 2), f(1 / x.K, 2),
+      x.sequential_cores == null ? '-' : `${f(x.sequential_cores, 2)} / ${f(x.parallel_cores, 2)}`]);
+  return `K variants (${VARIANT_PLAN.spec}, learning rates lr, lr/2, 2 lr, lr/4; ${VARIANT_PLAN.steps} steps each, sessions created in the timing), ms, median of ${VARIANT_PLAN.reps} alternating rounds; ` +
+    `every variant's last loss is the same both ways (checked)\n` +
+    table(['where', 'one after another (1 worker)', 'all at once (K workers)', 'parallel / sequential', 'fastest rounds', 'ideal on K cores', 'cores busy (seq / par)'], rows) +
+    '\n"cores busy" = the process\'s CPU time / wall time (node only): on a loaded machine the time ratio cannot reach 1/K, the cores busy say whether the variants ran at the same time';
+}
+
+if (only === 'variants') {
+  results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
+  if (!flag('--no-browser')) {
+    const { server, port } = await serve(root);
+    const browser = await launchChromium();
+    results.machine.chromium = browser.version();
+    try {
+      results.variants.chromium = await variantsChromium(browser, `http://127.0.0.1:${port}`);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }
+  results.machine.loadavg_end = os.loadavg();
+  const targets = [];
+  variantTargets(results.variants, targets, failures);
+  results.targets = targets;
+  const out = [`gradlab variants in parallel, ${results.date}`,
+    `machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`,
+    '', variantTable(results.variants, f, table), '\nTargets',
+    table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO']))];
+  console.log(out.join('\n'));
+  results.table = out.join('\n');
+  results.failures = failures;
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
+  log(`results: ${outFile}`);
+  if (failures.length) {
+    console.error('\nCROSS-CHECK FAILED:\n' + failures.join('\n'));
+    process.exit(1);
+  }
+  process.exit(0);
 }
 
 // ---- specs (the same objects for wasm; files for native)
@@ -95,6 +195,7 @@ results.node = {
     gemm: strip(g1.tfjs_wasm), steps: s1.tfjs_wasm },
 };
 const tfRuns = { wasm: g1.tfjs_wasm };
+results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
 if (!flag('--no-tfjs-cpu')) {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -123,14 +224,9 @@ for (const r of results.native.gemm) delete r.sample;
 
 // ---- Chromium
 if (!flag('--no-browser')) {
-  const { chromium } = await import('playwright-core');
   const { server, port } = await serve(root);
   const base = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   results.machine.chromium = browser.version();
   try {
     log('Chromium: gradlab wasm and tfjs-wasm (bench.html)');
@@ -160,6 +256,7 @@ if (!flag('--no-browser')) {
     }
     const med = (k) => median(runs.map((x) => x[k]));
     results.cold_start = { runs, median: Object.fromEntries(Object.keys(runs[0]).filter((k) => k.endsWith('_ms')).map((k) => [k, med(k)])) };
+    results.variants.chromium = await variantsChromium(browser, base);
   } finally {
     await browser.close();
     server.close();
@@ -230,6 +327,7 @@ for (const m of ['lstm', 'gru']) {
     target(`${M} step wasm (Chromium) >= 60% of its GEMM n=128 NN rate`, (g, k) => (k === 'ms' ? s.gradlab_wasm_chromium.of_gemm128 : s.gradlab_wasm_chromium.of_gemm128_best), 0.6);
   target(`${M} step native >= 60% of native GEMM n=128 NN rate (reference)`, (g, k) => (k === 'ms' ? s.gradlab_native.of_gemm128 : s.gradlab_native.of_gemm128_best), 0.6);
 }
+variantTargets(results.variants, targets, failures);
 results.recurrent = steps;
 results.targets = targets;
 results.failures = failures;
@@ -237,13 +335,6 @@ fs.mkdirSync(path.dirname(outFile), { recursive: true });
 fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
 
 // ---- tables
-const f = (x, d = 1) => (x == null || !Number.isFinite(x) ? '-' : x.toFixed(d));
-const pad = (s, w) => String(s).padStart(w);
-const line = (cells, widths) => '| ' + cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : pad(c, widths[i]))).join(' | ') + ' |';
-const table = (head, rows) => {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  return [line(head, w), '|' + w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|') + '|', ...rows.map((r) => line(r, w))].join('\n');
-};
 const out = [];
 out.push(`gradlab vs TensorFlow.js ${results.node.tfjs_wasm.version}, ${results.date}`);
 out.push(`machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`);
@@ -280,6 +371,7 @@ if (results.cold_start) {
   out.push(`Chromium, page load -> first finished training step (xor.json, module worker, fresh context, local server), median of ${results.cold_start.runs.length}: ` +
     `${f(m.first_step_ms, 0)} ms (worker started ${f(m.worker_started_ms, 0)}, module imported ${f(m.module_imported_ms, 0)}, instance ready ${f(m.instance_ready_ms, 0)}, session ${f(m.session_created_ms, 0)}, step done ${f(m.step_done_ms, 0)})`);
 }
+out.push('\n' + variantTable(results.variants, f, table));
 out.push('\nTargets');
 out.push(table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO'])));
 console.log(out.join('\n'));

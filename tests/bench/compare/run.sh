@@ -1,6 +1,8 @@
 #!/bin/sh
 # gradlab vs TensorFlow.js in one run (see README.md here). From anywhere:
-#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu]
+#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu] [--only variants]
+# (--only variants: only K variants in parallel against one after another, about a minute;
+# it skips the GEMM module and the native program, and writes build/bench-results-variants.json)
 # Builds what it needs (npm ci; the bench-only GEMM wasm module into build/bench-wasm; the
 # native program with the native-bench preset into build/native-bench), reads the gradlab
 # Session modules from build/wasm/bindings/wasm (cmake --preset wasm && cmake --build
@@ -17,6 +19,8 @@ for f in gradlab-simd.mjs gradlab-simd.wasm gradlab-simd-node.cjs gradlab-simd-n
 done
 
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+
+case " $* " in *" --only "*) cd "$root" && exec node "$here/compare.mjs" "$@" ;; esac
 
 echo "[run.sh] bench GEMM module (em++ -O3 -msimd128) -> build/bench-wasm/gemm_bench.wasm" >&2
 mkdir -p "$root/build/bench-wasm"

@@ -126,6 +126,21 @@ export async function demoValidate(text: string): Promise<Validation> {
           } else if (t === 'batch_norm1d') {
             if (h[1] !== n('num_features')) { issues.push({ pointer: `${p}/num_features`, message: `batch_norm1d expects ${n('num_features')} features, got shape [${h.join(', ')}]` }); h = null; return; }
             s = { ...s, parameters: 2 * n('num_features'), formula: 'weight and bias: 2*num_features (running statistics are buffers, not parameters)' };
+          } else if (t === 'final_state' || t === 'mean_pool') {
+            if (h.length !== 3) { issues.push({ pointer: p, message: `${t} expects inputs [batch, time, features], but its input has shape [${h.join(', ')}]` }); h = null; return; }
+            s = { ...s, output: [h[0]!, h[2]!] };
+          } else if (t === 'layer_norm' || t === 'multihead_attention' || t === 'transformer_encoder_layer') {
+            const key = t === 'layer_norm' ? 'normalized_shape' : t === 'multihead_attention' ? 'embed_dim' : 'd_model';
+            const E = n(key);
+            if (h[h.length - 1] !== E) { issues.push({ pointer: `${p}/${key}`, message: `${t} expects ${key} = ${E} features, but its input has shape [${h.join(', ')}]` }); h = null; return; }
+            const F = typeof l['dim_feedforward'] === 'number' ? n('dim_feedforward') : 2048;
+            const affine = l['elementwise_affine'] !== false;
+            s =
+              t === 'layer_norm'
+                ? { ...s, parameters: affine ? 2 * E : 0, formula: affine ? 'weight and bias: 2*normalized_shape' : 'no parameters' }
+                : t === 'multihead_attention'
+                  ? { ...s, parameters: 4 * E * E + 4 * E, formula: `in_proj_weight 3E*E + in_proj_bias 3E + out_proj E*E + E, E = ${E}` }
+                  : { ...s, parameters: 4 * E * E + 4 * E + 2 * F * E + F + E + 4 * E, formula: `self_attn 4E*E + 4E, linear1 F*E + F, linear2 E*F + E, norm1 and norm2 2E each; E = ${E}, F = ${F}` };
           } else if (t === 'flatten') {
             s = { ...s, output: [h[0]!, h.slice(1).reduce((a, b) => a * b, 1)] };
           }

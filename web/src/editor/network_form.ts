@@ -298,7 +298,7 @@ export class NetworkForm {
     const typeId = this.id();
     const select = el('select', { id: typeId, 'data-focus': `type:${p}` });
     const groups = new Map<string, HTMLOptGroupElement>();
-    const groupNames: Record<string, string> = { dense: 'dense', activation: 'activations', recurrent: 'recurrent', sequence: 'sequences and tokens', conv: 'images', regularise: 'normalise and regularise', block: 'blocks' };
+    const groupNames: Record<string, string> = { dense: 'dense', activation: 'activations', recurrent: 'recurrent', sequence: 'sequences and tokens', attention: 'attention (Transformer)', conv: 'images', regularise: 'normalise and regularise', block: 'blocks' };
     for (const t of LAYER_TYPES) {
       let g = groups.get(t.group);
       if (!g) {

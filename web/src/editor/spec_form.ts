@@ -28,11 +28,13 @@ export interface FieldDef {
   help?: string;
   /** 'input': must equal the width flowing in; 'output': sets the width flowing out. */
   role?: 'input' | 'output';
+  /** An init scale field: shown only while the initialisation in force is one of these (or the field is set). */
+  forInits?: readonly string[];
 }
 
 export interface LayerTypeDef {
   type: string;
-  group: 'dense' | 'activation' | 'recurrent' | 'sequence' | 'conv' | 'regularise' | 'block';
+  group: 'dense' | 'activation' | 'recurrent' | 'sequence' | 'attention' | 'conv' | 'regularise' | 'block';
   summary: string;
   fields: readonly FieldDef[];
 }
@@ -45,6 +47,23 @@ const ROLE_HELP = { input: 'must equal the features coming in', output: 'the fea
 const size = (key: string, label: string, role?: 'input' | 'output', help?: string): FieldDef =>
   f(key, label, 'int', { min: 1, max: MAX_SIZE, ...(role ? { role } : {}), ...(help ?? (role && ROLE_HELP[role]) ? { help: help ?? ROLE_HELP[role!] } : {}) });
 const init = f('init', 'weight initialisation', 'enum', { options: INITS, default: 'default', help: "default: PyTorch's for this layer; biases keep theirs" });
+const KAIMING = ['kaiming_uniform', 'kaiming_normal'] as const;
+/** The scale fields each initialiser takes (torch.nn.init's arguments; core/spec/layer_spec.cpp scale_fields_of). */
+export const INIT_SCALE_FIELDS: readonly FieldDef[] = [
+  f('init_std', 'init standard deviation', 'number', { min: 0, max: 100, default: 0.1, forInits: ['normal'], help: 'normal: N(0, std²); 0 gives all-zero weights' }),
+  f('init_bound', 'init bound', 'number', { min: 0, max: 100, default: 0.1, forInits: ['uniform'], help: 'uniform: U(−bound, bound); 0 gives all-zero weights' }),
+  f('init_gain', 'init gain', 'number', { min: 0, max: 100, default: 1, forInits: ['xavier_uniform', 'xavier_normal', 'orthogonal'], help: 'scales the Xavier range, or the orthogonal matrix (W Wᵀ = gain² I)' }),
+  f('init_a', 'init negative slope a', 'number', { min: 0, max: 100, default: 0, forInits: KAIMING, help: 'the leaky relu slope in the Kaiming gain √(2/(1+a²)); only with the leaky_relu nonlinearity' }),
+  f('init_mode', 'init fan mode', 'enum', { options: ['fan_in', 'fan_out'], default: 'fan_in', forInits: KAIMING, help: 'fan_in keeps the forward pass’s variance, fan_out the backward pass’s' }),
+  f('init_nonlinearity', 'init gain for', 'enum', {
+    options: ['leaky_relu', 'linear', 'conv1d', 'conv2d', 'conv3d', 'sigmoid', 'tanh', 'relu', 'selu'],
+    default: 'leaky_relu',
+    forInits: KAIMING,
+    help: 'the activation after this layer: gain 1, 5/3 (tanh), √2 (relu), √(2/(1+a²)) (leaky_relu), 3/4 (selu)',
+  }),
+];
+const INIT_KEYS = new Set(INIT_SCALE_FIELDS.map((d) => d.path[0]!));
+const withInit = [init, ...INIT_SCALE_FIELDS];
 const bias = f('bias', 'bias', 'bool', { default: true, help: 'learn an additive bias' });
 const recurrent = (extra: FieldDef[]): FieldDef[] => [
   size('input_size', 'input size (features per step)', 'input'),
@@ -53,13 +72,13 @@ const recurrent = (extra: FieldDef[]): FieldDef[] => [
   f('bidirectional', 'bidirectional', 'bool', { default: false, help: 'a second pass backwards in time; doubles the output features' }),
   bias,
   ...extra,
-  init,
+  ...withInit,
 ];
 const activation = (type: string, summary: string): LayerTypeDef => ({ type, group: 'activation', summary, fields: [] });
 
 /** Every layer type the core accepts, in the order the "add layer" menu lists them. */
 export const LAYER_TYPES: readonly LayerTypeDef[] = [
-  { type: 'linear', group: 'dense', summary: 'y = x·Wᵀ + b on the last dimension', fields: [size('in', 'in (input features)', 'input'), size('out', 'out (output features)', 'output'), bias, init] },
+  { type: 'linear', group: 'dense', summary: 'y = x·Wᵀ + b on the last dimension', fields: [size('in', 'in (input features)', 'input'), size('out', 'out (output features)', 'output'), bias, ...withInit] },
   activation('tanh', 'squashes each value into (-1, 1)'),
   activation('sigmoid', 'squashes each value into (0, 1)'),
   activation('relu', 'max(0, x) for each value'),
@@ -88,12 +107,55 @@ export const LAYER_TYPES: readonly LayerTypeDef[] = [
     ]),
   },
   { type: 'last_step', group: 'sequence', summary: 'keeps only the last time step: [B, T, H] → [B, H]', fields: [] },
+  {
+    type: 'final_state',
+    group: 'sequence',
+    summary: 'the final hidden states h_n of the recurrent layer before it: [B, T, D·H] → [B, D·H] (both directions: forward at t = T−1, backward at t = 0)',
+    fields: [],
+  },
+  { type: 'mean_pool', group: 'sequence', summary: 'the mean over the time steps: [B, T, H] → [B, H] (x.mean(dim=1))', fields: [] },
   { type: 'embedding', group: 'sequence', summary: 'a learned vector for each token id', fields: [f('num_embeddings', 'vocabulary size', 'int', { min: 1, max: 1 << 20 }), size('embedding_dim', 'embedding size', 'output')] },
   {
     type: 'positional',
     group: 'sequence',
     summary: 'adds position information to each time step',
     fields: [f('kind', 'kind', 'enum', { options: ['sinusoidal', 'learned'], default: 'sinusoidal' }), f('max_len', 'longest sequence', 'int', { min: 1, max: 1 << 16 }), size('dim', 'dimension', 'input')],
+  },
+  {
+    type: 'layer_norm',
+    group: 'attention',
+    summary: 'normalises each position over its last dimension, then a learned scale and shift (nn.LayerNorm)',
+    fields: [
+      size('normalized_shape', 'normalised size D', 'input'),
+      f('eps', 'eps', 'number', { min: 0, max: 1, default: 1e-5 }),
+      f('elementwise_affine', 'learned scale and shift', 'bool', { default: true, help: 'weight [D] (ones) and bias [D] (zeros)' }),
+    ],
+  },
+  {
+    type: 'multihead_attention',
+    group: 'attention',
+    summary: 'self-attention: every step attends over the steps, query = key = value = input (nn.MultiheadAttention)',
+    fields: [
+      size('embed_dim', 'embedding size E', 'input'),
+      f('num_heads', 'heads', 'int', { min: 1, max: 64, help: 'must divide E; each head gets E / heads columns' }),
+      f('causal', 'causal', 'bool', { default: false, help: 'a step attends only to itself and earlier steps' }),
+      f('dropout', 'attention dropout', 'number', { min: 0, max: 0.99, default: 0 }),
+    ],
+  },
+  {
+    type: 'transformer_encoder_layer',
+    group: 'attention',
+    summary: 'self-attention then a feed-forward block, each with a residual connection and layer norm (nn.TransformerEncoderLayer)',
+    fields: [
+      size('d_model', 'model size E', 'input'),
+      f('nhead', 'heads', 'int', { min: 1, max: 64, help: 'must divide E' }),
+      f('dim_feedforward', 'feed-forward size', 'int', { min: 1, max: MAX_SIZE, default: 2048 }),
+      f('activation', 'feed-forward activation', 'enum', { options: ['relu', 'gelu'], default: 'relu' }),
+      f('norm_first', 'layer norm first', 'bool', { default: false, help: 'pre-norm: x + f(norm(x)) instead of norm(x + f(x))' }),
+      f('dropout', 'dropout', 'number', { min: 0, max: 0.99, default: 0, help: 'PyTorch’s default is 0.1' }),
+      f('layer_norm_eps', 'layer norm eps', 'number', { min: 0, max: 1, default: 1e-5 }),
+      f('causal', 'causal', 'bool', { default: false, help: 'a step attends only to itself and earlier steps' }),
+    ],
   },
   {
     type: 'conv2d',
@@ -106,7 +168,7 @@ export const LAYER_TYPES: readonly LayerTypeDef[] = [
       f('stride', 'stride', 'int', { min: 1, max: 64, default: 1 }),
       f('padding', 'padding', 'int', { min: 0, max: 64, default: 0 }),
       bias,
-      init,
+      ...withInit,
     ],
   },
   ...(['max_pool2d', 'avg_pool2d'] as const).map(
@@ -157,7 +219,10 @@ const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
 /** The model-level fields of each model kind. */
 export const MODEL_FIELDS: Record<'sequential' | 'seq2seq' | 'gan', readonly FieldDef[]> = {
-  sequential: [{ ...init, label: 'weight initialisation (all layers)', help: 'default: PyTorch’s per layer; a layer’s own init wins' }],
+  sequential: [
+    { ...init, label: 'weight initialisation (all layers)', help: 'default: PyTorch’s per layer; a layer’s own init wins' },
+    ...INIT_SCALE_FIELDS.map((d) => ({ ...d, help: `${d.help} (every layer without its own init; a layer's own field wins)` })),
+  ],
   seq2seq: [
     f('cell', 'recurrent cell', 'enum', { options: ['gru', 'lstm'], default: 'gru' }),
     f('bidirectional', 'bidirectional encoder', 'bool', { default: true }),
@@ -245,18 +310,32 @@ export function modelKind(model: JsonObject): string {
   return k === undefined ? 'sequential' : typeof k === 'string' ? k : JSON.stringify(k);
 }
 
-function layerForm(layer: JsonValue, path: number[]): LayerForm {
+/** The initialisation a layer's weights get: its own, or (none or "default") the model's. */
+function initInForce(own: JsonValue | undefined, model: JsonValue | undefined): string {
+  if (typeof own === 'string' && own !== 'default') return own;
+  return typeof model === 'string' ? model : 'default';
+}
+
+/** A field the form shows: not an init scale field, or one the init in force takes, or one that is set. */
+function isShown(d: FieldDef, value: JsonValue | undefined, init: string): boolean {
+  return !d.forInits || d.forInits.includes(init) || value !== undefined;
+}
+
+function layerForm(layer: JsonValue, path: number[], modelInit: JsonValue | undefined): LayerForm {
   const pointer = formatPointer(['model', 'layers', ...path.flatMap((i, n) => (n === 0 ? [i] : ['layers', i]))]);
   const o = isObject(layer) ? layer : {};
   const type = o['type'];
   const def = typeof type === 'string' ? layerTypeDef(type) : undefined;
-  const fields = (def?.fields ?? []).map((d) => ({ def: d, pointer: `${pointer}/${d.path[0]!}`, value: getPath(o, d.path) }));
+  const init = initInForce(o['init'], modelInit);
+  const fields = (def?.fields ?? [])
+    .map((d) => ({ def: d, pointer: `${pointer}/${d.path[0]!}`, value: getPath(o, d.path) }))
+    .filter((fs) => isShown(fs.def, fs.value, init));
   const shown = new Set(['type', ...(def?.fields ?? []).map((d) => d.path[0]!)]);
   let body: LayerForm[] | null = null;
   if (type === 'residual') {
     shown.add('layers');
     const inner = o['layers'];
-    body = Array.isArray(inner) ? inner.map((l, i) => layerForm(l, [...path, i])) : [];
+    body = Array.isArray(inner) ? inner.map((l, i) => layerForm(l, [...path, i], modelInit)) : [];
   }
   return { path, pointer, type, def, fields, otherKeys: Object.keys(o).filter((k) => !shown.has(k)), body };
 }
@@ -272,14 +351,17 @@ export function specToForm(spec: JsonValue): FormResult {
   if (kind !== 'sequential' && kind !== 'seq2seq' && kind !== 'gan')
     return { ok: true, form: { kind, layers: [], fields: [], otherKeys: Object.keys(model), pinned } };
   const defs = MODEL_FIELDS[kind];
-  const fields = defs.map((d) => ({ def: d, pointer: formatPointer(['model', ...d.path]), value: getPath(model, d.path) }));
+  const modelInit = initInForce(model['init'], undefined);
+  const fields = defs
+    .map((d) => ({ def: d, pointer: formatPointer(['model', ...d.path]), value: getPath(model, d.path) }))
+    .filter((fs) => isShown(fs.def, fs.value, modelInit));
   const shown = new Set(['kind', ...defs.map((d) => d.path[0]!)]);
   let layers: LayerForm[] = [];
   if (kind === 'sequential') {
     shown.add('layers');
     const list = model['layers'];
     if (list !== undefined && !Array.isArray(list)) return { ok: false, reason: '"model.layers" is not a list' };
-    layers = (list ?? []).map((l, i) => layerForm(l, [i]));
+    layers = (list ?? []).map((l, i) => layerForm(l, [i], model['init']));
   }
   return { ok: true, form: { kind, layers, fields, otherKeys: Object.keys(model).filter((k) => !shown.has(k)), pinned } };
 }
@@ -444,6 +526,12 @@ export function newLayer(type: string, w: number | null): JsonObject {
       return { type, num_embeddings: 16, embedding_dim: n };
     case 'positional':
       return { type, max_len: 64, dim: n };
+    case 'layer_norm':
+      return { type, normalized_shape: n };
+    case 'multihead_attention':
+      return { type, embed_dim: n, num_heads: headsFor(n) };
+    case 'transformer_encoder_layer':
+      return { type, d_model: n, nhead: headsFor(n), dim_feedforward: 4 * n };
     case 'conv2d':
       return { type, in_channels: w ?? 1, out_channels: n, kernel_size: 3, padding: 1 };
     case 'max_pool2d':
@@ -457,6 +545,11 @@ export function newLayer(type: string, w: number | null): JsonObject {
     default:
       return { type };
   }
+}
+
+/** Heads for a new attention layer of width n: 2 when n is even (to show two maps), else 1. */
+function headsFor(n: number): number {
+  return n % 2 === 0 ? 2 : 1;
 }
 
 /** Inserts a new layer of `type` at `index` of the list `parent` (the model's: []). */
@@ -547,14 +640,35 @@ export function setLayerField(spec: JsonObject, path: LayerPath, key: string, va
   const win = widthBefore(list, index, first);
   const before = outputWidth(layer, win);
   setPathIn(layer, [key], value);
+  if (key === 'init') dropStaleScales(layer, initInForce(value, modelOf(s)['init']));
   if (outputWidth(layer, win) !== before) ripple(list, index + 1, index + 1, first);
   return s;
+}
+
+/** Removes the init scale fields `init` does not take (the core rejects them: an init_std beside xavier_normal). */
+function dropStaleScales(o: JsonObject, init: string): void {
+  for (const d of INIT_SCALE_FIELDS) if (o[d.path[0]!] !== undefined && !d.forInits!.includes(init)) delete o[d.path[0]!];
 }
 
 /** Sets (or removes) a model-level field (`path` below /model). */
 export function setModelField(spec: JsonObject, path: readonly string[], value: JsonValue | undefined): JsonObject {
   const s = clone(spec);
-  setPathIn(modelOf(s), path, value);
+  const model = modelOf(s);
+  setPathIn(model, path, value);
+  if (path.length === 1 && path[0] === 'init') {
+    // the model's scale fields follow its init; so do those of layers that take the model's init
+    const init = initInForce(value, undefined);
+    dropStaleScales(model, init);
+    const visit = (list: JsonValue | undefined): void => {
+      if (!Array.isArray(list)) return;
+      for (const l of list) {
+        if (!isObject(l)) continue;
+        if (initInForce(l['init'], value) === init && Object.keys(l).some((k) => INIT_KEYS.has(k))) dropStaleScales(l, init);
+        visit(l['layers']);
+      }
+    };
+    visit(model['layers']);
+  }
   return s;
 }
 

@@ -1,8 +1,10 @@
 // Variants side by side: K copies of one spec that differ in one field (a JSON pointer and
 // K values), each trained in its own engine worker so that a machine's cores share the
 // work, on the same data and seed. The page draws their curves overlaid and a table of
-// final figures (ui/compare-panel.ts). This file is the logic, with the workers behind a
-// factory so a test can hand in fakes.
+// final figures (ui/compare-panel.ts). Each variant's worker is also asked for the `layers`
+// and `recurrent` snapshots its model offers (about four times a run and after its last
+// step), which layerOverlay() and gradTimeOverlay() turn into one line per variant. This
+// file is the logic, with the workers behind a factory so a test can hand in fakes.
 //
 //   const parsed = parseVariants(spec, '/optimizer/lr', '0.01, 0.1, 1');
 //   const run = new CompareRun(() => EngineClient.start(base), parsed.variants, 300, (s) => draw(s));
@@ -11,6 +13,8 @@ import { describeError, type Commands, type CommandName } from './protocol';
 import { engineErrorOf } from './client';
 import type { Metrics } from './types';
 import { getPointer, setPointer } from '../state/pointer';
+import { layerGradientModel, valueAt, type LayersSnapshot } from '../ui/inside/layer-gradients-model';
+import { gradNormSeries, type RecurrentSnapshot } from '../ui/inside/models';
 
 /** What CompareRun needs of an engine client (EngineClient has it). */
 export interface VariantClient {
@@ -43,7 +47,15 @@ export interface VariantState {
   divergedAt: number;
   /** seconds from this variant's start to its end */
   seconds: number;
+  /** the overlaid views' snapshots, asked of the variant's worker every `snapshotEvery` steps and after its last step (null: not offered, or none yet) */
+  layers: LayersSnapshot | null;
+  recurrent: RecurrentSnapshot | null;
+  /** the training step the snapshots were taken at */
+  snapshotStep: number;
 }
+
+/** The snapshots CompareRun asks each variant for at the end of its run, when its model offers them. */
+export const OVERLAY_SNAPSHOTS = ['layers', 'recurrent'] as const;
 
 export interface CompareState {
   variants: VariantState[];
@@ -118,11 +130,25 @@ export class CompareRun {
     private readonly variants: Variant[],
     steps: number,
     private readonly onUpdate: (s: CompareState) => void,
-    options: { parallel?: boolean; chunk?: number } = {},
+    options: { parallel?: boolean; chunk?: number; snapshotEvery?: number } = {},
   ) {
     this.chunk = Math.max(1, options.chunk ?? 25);
+    // by default the overlaid views refresh about four times a run (0: only at the end)
+    this.snapshotEvery = options.snapshotEvery ?? Math.max(this.chunk, Math.ceil(steps / 4));
     this.state = {
-      variants: variants.map((v) => ({ label: v.label, status: 'waiting', rows: [], steps: 0, test: null, message: '', divergedAt: 0, seconds: 0 })),
+      variants: variants.map((v) => ({
+        label: v.label,
+        status: 'waiting',
+        rows: [],
+        steps: 0,
+        test: null,
+        message: '',
+        divergedAt: 0,
+        seconds: 0,
+        layers: null,
+        recurrent: null,
+        snapshotStep: 0,
+      })),
       steps,
       parallel: options.parallel ?? true,
       seconds: 0,
@@ -130,6 +156,7 @@ export class CompareRun {
     };
   }
   private readonly chunk: number;
+  private readonly snapshotEvery: number;
 
   /** Trains every variant; resolves when all have ended (never rejects). */
   async start(): Promise<CompareState> {
@@ -155,6 +182,17 @@ export class CompareRun {
         v.message = `stopped after ${v.steps} steps`;
       }
     this.onUpdate(this.state);
+  }
+
+  /** The views that overlay variants: the snapshots the model offers (one forward/backward on a batch each). */
+  private async snapshots(client: VariantClient, offered: string[], s: VariantState): Promise<void> {
+    for (const name of OVERLAY_SNAPSHOTS) {
+      if (!offered.includes(name) || this.stopped) continue;
+      const snap = await client.call('snapshot', { name });
+      if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
+      else s.recurrent = snap as unknown as RecurrentSnapshot;
+      s.snapshotStep = s.steps;
+    }
   }
 
   private async runOne(variant: Variant, index: number): Promise<void> {
@@ -191,12 +229,17 @@ export class CompareRun {
         }
         s.rows.push(...rows);
         s.steps += rows.length;
+        if (this.snapshotEvery > 0 && s.steps < this.state.steps && s.steps - s.snapshotStep >= this.snapshotEvery) await this.snapshots(client, info.snapshotNames, s);
         this.onUpdate(this.state);
         if (rows.length === 0) break;
       }
       if (this.stopped) return;
       if (info.hasTestSplit) s.test = await client.call('evaluate', { split: 'test' });
-      if (s.status === 'running') s.status = 'done';
+      if (s.status === 'running') {
+        await this.snapshots(client, info.snapshotNames, s);
+        if (this.stopped) return;
+        s.status = 'done';
+      }
     } catch (e) {
       if (this.stopped) return;
       s.status = 'failed';
@@ -211,6 +254,70 @@ export class CompareRun {
       if (!this.stopped) this.onUpdate(this.state);
     }
   }
+}
+
+/** One overlaid line: a variant's colour index, its name in the legend, and its points. */
+export interface OverlaySeries {
+  variant: number;
+  name: string;
+  x: number[];
+  y: (number | null)[];
+  /** a second quantity of the same variant (‖dL/da‖, ‖dL/dc_t‖, another stream): drawn dashed */
+  dashed: boolean;
+}
+
+/**
+ * The per-layer gradient chart with variants overlaid: for each variant that has a `layers`
+ * snapshot, ‖dL/dW_l‖ (solid) at the positions of the layers with weights and ‖dL/da_l‖
+ * (dashed) at every position 0 (input) ... L-1; values a log axis cannot show (zero,
+ * missing) are null gaps.
+ * `labels` are the layer labels of the deepest variant.
+ */
+export function layerOverlay(state: CompareState): { labels: string[]; series: OverlaySeries[] } {
+  let labels: string[] = [];
+  const series: OverlaySeries[] = [];
+  state.variants.forEach((v, i) => {
+    if (!v.layers) return;
+    const m = layerGradientModel(v.layers);
+    const label = labelAt(v);
+    if (m.labels.length > labels.length) labels = m.labels;
+    const noWeights = new Set(m.noWeights);
+    for (const s of m.series) {
+      // ‖dL/dW‖ only where a layer has weights (the line runs past activations, as in the view)
+      const x = m.labels.map((_, p) => p).filter((p) => s.key === 'output_grad' || !noWeights.has(p));
+      const y = x.map((p) => valueAt(s, p));
+      series.push({ variant: i, name: `${label} · ${s.key === 'weight_grad' ? '‖∂L/∂W‖' : '‖∂L/∂a‖'}`, x, y, dashed: s.key === 'output_grad' });
+    }
+  });
+  return { labels, series };
+}
+
+/**
+ * The gradient-through-time chart with variants overlaid: ‖dL/dh_t‖ over t for each variant
+ * with a `recurrent` snapshot, one line per variant (a second stream, e.g. a bidirectional
+ * layer's backward direction or a second layer, dashed and named).
+ */
+export function gradTimeOverlay(state: CompareState): OverlaySeries[] {
+  const out: OverlaySeries[] = [];
+  state.variants.forEach((v, i) => {
+    if (!v.recurrent) return;
+    const m = gradNormSeries(v.recurrent);
+    m.norms.forEach((row, k) => {
+      out.push({
+        variant: i,
+        name: m.norms.length > 1 ? `${labelAt(v)} · ${m.labels[k]!}` : labelAt(v),
+        x: row.map((_, t) => t),
+        y: row.map((val) => (val > 0 ? val : null)),
+        dashed: k > 0,
+      });
+    });
+  });
+  return out;
+}
+
+/** A variant's name in the overlaid views, with the step of its snapshot when that is not its latest step (a variant still running, or one that diverged after it). */
+function labelAt(v: VariantState): string {
+  return v.snapshotStep < v.steps || v.status === 'diverged' ? `${v.label} (step ${v.snapshotStep})` : v.label;
 }
 
 /** The mean of a metric over a variant's last `n` rows with a finite value (null: none). */

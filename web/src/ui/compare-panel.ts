@@ -2,8 +2,23 @@
 // weight, batch size, ... or any JSON pointer) and a few values; each variant trains in its
 // own engine worker (engine/compare.ts), so they run in parallel on a machine's cores. The
 // loss curves are overlaid, one colour per variant, and a table gives each variant's final
-// figures and how long it took. gradlabData on the root: {state, pointer}.
-import { CompareRun, compareFields, parseVariants, recentMean, suggestValues, type ClientFactory, type CompareState } from '../engine/compare';
+// figures and how long it took. About four times a run and when a variant ends, its worker
+// is asked for the `layers` and `recurrent` snapshots its model offers, and the per-layer
+// gradient norms and ‖dL/dh_t‖ are overlaid too, in the same colours. gradlabData on the
+// root: {state, pointer, layers: {labels, series}, gradTime: series} (series as
+// engine/compare.ts OverlaySeries).
+import {
+  CompareRun,
+  compareFields,
+  gradTimeOverlay,
+  layerOverlay,
+  parseVariants,
+  recentMean,
+  suggestValues,
+  type ClientFactory,
+  type CompareState,
+  type OverlaySeries,
+} from '../engine/compare';
 import { LineChart } from '../viz/line-chart';
 import { classColor, formatNumber } from '../viz/scales';
 import { Column } from './curves-view';
@@ -24,6 +39,11 @@ export class ComparePanel {
   private readonly table: HTMLTableSectionElement;
   private chart: LineChart | null = null;
   private readonly chartHost: HTMLDivElement;
+  /** the overlaid per-layer gradients and ‖dL/dh_t‖, made when a variant brings their snapshot */
+  private layerChart: LineChart | null = null;
+  private timeChart: LineChart | null = null;
+  private layerLabels: string[] = [];
+  private readonly overlayHost: HTMLDivElement;
   private run: CompareRun | null = null;
   private frame = 0;
 
@@ -42,6 +62,7 @@ export class ComparePanel {
     this.runButton = h('button', { id: 'compare-run', type: 'button', text: 'Run side by side' });
     this.status = h('p', { class: 'muted small', role: 'status' });
     this.chartHost = h('div');
+    this.overlayHost = h('div', { class: 'compare-overlays' });
     const table = h('table', { class: 'gl-table compare-table' });
     const head = h('tr');
     for (const t of ['variant', 'steps', 'train loss (last 10 steps)', 'test loss', 'test accuracy', 'time', 'status']) head.append(h('th', { text: t }));
@@ -66,7 +87,7 @@ export class ComparePanel {
       form,
     );
     this.error = new InlineError(this.root);
-    this.root.append(this.status, this.chartHost, table);
+    this.root.append(this.status, this.chartHost, this.overlayHost, table);
     host.append(this.root);
 
     this.field.addEventListener('change', () => this.fieldChanged());
@@ -130,6 +151,36 @@ export class ComparePanel {
       return { name: v.label, x: col.x, y: col.smooth, color: classColor(i) };
     });
     this.chart.update(series);
+    const layers = layerOverlay(state);
+    this.layerLabels = layers.labels;
+    if (layers.series.length > 0) {
+      this.layerChart ??= new LineChart(this.overlayHost, {
+        xLabel: 'layer (input → output)',
+        yLabel: 'gradient norm',
+        yScale: 'log',
+        height: 190,
+        title: 'Per-layer gradients, each variant’s latest snapshot: ‖∂L/∂W‖ solid, ‖∂L/∂a‖ dashed',
+        xFormat: (p) => `layer ${this.layerLabels[Math.round(p)] ?? p}`,
+      });
+      this.layerChart.root.dataset.overlay = 'layer-gradients';
+      this.layerChart.update(layers.series.map(overlayLine));
+    }
+    if (this.layerChart) this.layerChart.root.hidden = layers.series.length === 0; // a new run: until its variants end
+    const time = gradTimeOverlay(state);
+    if (time.length > 0) {
+      this.timeChart ??= new LineChart(this.overlayHost, {
+        xLabel: 'time step t',
+        yLabel: '‖∂L/∂hₜ‖₂',
+        yScale: 'log',
+        logToggle: true,
+        height: 190,
+        title: 'Gradient through time, each variant’s latest snapshot, ‖∂L/∂hₜ‖',
+        xFormat: (t) => `t = ${t}`,
+      });
+      this.timeChart.root.dataset.overlay = 'grad-through-time';
+      this.timeChart.update(time.map(overlayLine));
+    }
+    if (this.timeChart) this.timeChart.root.hidden = time.length === 0;
     const f = (x: number | null) => (x === null ? '—' : formatNumber(x));
     this.table.replaceChildren(
       ...state.variants.map((v, i) => {
@@ -156,12 +207,19 @@ export class ComparePanel {
     this.status.textContent = state.running
       ? `Training ${state.variants.length} variants ${state.parallel ? 'in parallel, one worker each' : 'one after another'}: ${done} of ${state.variants.length} finished.`
       : `${state.variants.length} variants, ${state.steps} steps each, took ${state.seconds.toFixed(1)} s ${state.parallel ? `in parallel (the variants' own times add up to ${summed.toFixed(1)} s)` : 'one after another'}.`;
-    this.root.gradlabData = { state, pointer: this.currentPointer() };
+    this.root.gradlabData = { state, pointer: this.currentPointer(), layers, gradTime: time };
   }
 
   dispose(): void {
     this.run?.stop();
     this.chart?.dispose();
+    this.layerChart?.dispose();
+    this.timeChart?.dispose();
     this.root.remove();
   }
+}
+
+/** An overlaid line in its variant's colour (the loss curves' colour), dashed for a second quantity. */
+function overlayLine(s: OverlaySeries): { name: string; x: number[]; y: (number | null)[]; color: string; dash?: number[]; points: boolean } {
+  return { name: s.name, x: s.x, y: s.y, color: classColor(s.variant), ...(s.dashed ? { dash: [6, 4] } : {}), points: s.x.length <= 30 };
 }

@@ -74,3 +74,58 @@ test('compare: three learning rates in three workers, overlaid, with their final
   const again = await runCompare(page, '0.03, 0.3, 60');
   t.diagnostic(`3 variants x 150 steps: ${again.state.seconds.toFixed(2)} s in parallel, ${sequential.state.seconds.toFixed(2)} s one after another (speed-up ${(sequential.state.seconds / again.state.seconds).toFixed(2)}x on this machine)`);
 });
+
+/** Runs the Compare card on any field (a JSON pointer typed in) and waits for every variant to end. */
+async function runComparePointer(page, pointer, values, steps) {
+  await page.locator('#compare-card').scrollIntoViewIfNeeded();
+  await page.locator('#compare-field').selectOption('__other__');
+  await page.locator('#compare-pointer').fill(pointer);
+  await page.locator('#compare-pointer').dispatchEvent('change');
+  await page.locator('#compare-values').fill(values);
+  await page.locator('#compare-steps').fill(String(steps));
+  await page.locator('#compare-run').click();
+  const n = values.split(',').length;
+  return viewData(page, 'compare', (d) => d.state && !d.state.running && d.state.variants.length === n, { timeout: 90_000 });
+}
+
+test('compare: two inits of the deep sigmoid MLP overlay their per-layer gradients, and two RNN learning rates their ‖dL/dh_t‖', { timeout: 240_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=deep-gradients');
+  await page.locator('#compare-card').waitFor();
+  const d = await runComparePointer(page, '/model/init', 'default, kaiming_normal', 20);
+  assert.deepEqual(d.state.variants.map((v) => [v.label, v.status, v.steps, v.snapshotStep]), [['default', 'done', 20, 20], ['kaiming_normal', 'done', 20, 20]]);
+  assert.equal(d.layers.labels.length, 19, 'the 19 layers on the x axis');
+  assert.deepEqual(d.layers.series.map((s) => [s.variant, s.dashed]), [[0, false], [0, true], [1, false], [1, true]], 'two series per variant: ‖dL/dW‖ and ‖dL/da‖');
+  d.state.variants.forEach((v, i) => {
+    assert.equal(v.layers.layers.length, 19);
+    const [w, a] = d.layers.series.filter((s) => s.variant === i);
+    // the drawn values are the variant's own `layers` snapshot, taken by its worker after its last step
+    const weighted = v.layers.layers.filter((l) => l.weight_grad_norm !== null);
+    assert.equal(weighted.length, 10, 'the ten linear layers have weights');
+    assert.deepEqual(w.x, weighted.map((l) => l.index), `${v.label}: ‖dL/dW‖ at the linear layers`);
+    assert.deepEqual(w.y, weighted.map((l) => l.weight_grad_norm), `${v.label}: ‖dL/dW‖ drawn = its snapshot`);
+    assert.deepEqual(a.y, v.layers.layers.map((l) => (l.output_grad_norm > 0 ? l.output_grad_norm : null)), `${v.label}: ‖dL/da‖ drawn = its snapshot`);
+  });
+  const ratio = (v) => v.layers.layers[18].weight_grad_norm / v.layers.layers[0].weight_grad_norm;
+  t.diagnostic(`‖dL/dW‖ last/first after 20 steps: default ${ratio(d.state.variants[0]).toExponential(2)}, kaiming_normal ${ratio(d.state.variants[1]).toExponential(2)}`);
+  assert.notDeepEqual(d.layers.series[0].y, d.layers.series[2].y, 'the two inits give different gradients');
+  const chart = page.locator('#compare-card [data-overlay="layer-gradients"]');
+  assert.ok(await chart.isVisible(), 'the overlaid per-layer chart is shown');
+  assert.equal(await chart.locator('.gl-legend').getByText('kaiming_normal · ‖∂L/∂W‖', { exact: true }).count(), 1, 'its legend names each variant');
+  assert.equal(await page.locator('#compare-card [data-overlay="grad-through-time"]').count(), 0, 'an MLP has no gradient through time');
+  await screenshot(page, 'compare-layer-gradients', page.locator('#compare-card'));
+
+  const rnn = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(rnn, env, 'lesson=rnn-gradients');
+  await rnn.locator('#compare-card').waitFor();
+  const r = await runComparePointer(rnn, '/optimizer/lr', '0.005, 0.05', 20);
+  assert.deepEqual(r.state.variants.map((v) => v.status), ['done', 'done']);
+  assert.equal(r.gradTime.length, 2, 'one ‖dL/dh_t‖ line per variant');
+  r.state.variants.forEach((v, i) => {
+    assert.equal(v.recurrent.T, 30);
+    assert.deepEqual(r.gradTime[i].y, v.recurrent.streams[0].grad_norm.map((x) => (x > 0 ? x : null)), `${v.label}: the drawn ‖dL/dh_t‖ = its recurrent snapshot`);
+  });
+  const time = rnn.locator('#compare-card [data-overlay="grad-through-time"]');
+  assert.ok(await time.isVisible(), 'the overlaid gradient-through-time chart is shown');
+  await screenshot(rnn, 'compare-grad-through-time', rnn.locator('#compare-card'));
+});

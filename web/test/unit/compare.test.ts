@@ -2,7 +2,17 @@
 // specs, errors that name what was wrong, one client per variant running at the same time
 // (or one after another), divergence and failure per variant, and stopping.
 import { describe, expect, it } from 'vitest';
-import { CompareRun, compareFields, lastValue, parseVariants, recentMean, suggestValues, type VariantClient } from '../../src/engine/compare';
+import {
+  CompareRun,
+  compareFields,
+  gradTimeOverlay,
+  lastValue,
+  layerOverlay,
+  parseVariants,
+  recentMean,
+  suggestValues,
+  type VariantClient,
+} from '../../src/engine/compare';
 import { EngineCallError } from '../../src/engine/client';
 import type { Metrics } from '../../src/engine/types';
 
@@ -52,8 +62,31 @@ describe('suggestions', () => {
   });
 });
 
-/** A fake engine: trains by counting; lr >= 1 "diverges" at step 7; a spec with lr < 0 fails to build. */
-function fakeFactory(log: { live: number; maxLive: number; made: number; terminated: number }, stepDelay = 1) {
+/** The fake's `layers` snapshot: three layers (linear, sigmoid, linear), gradients scaled by lr and the step. */
+function fakeLayers(lr: number, step: number) {
+  const layer = (index: number, type: string, w: number | null, a: number) => ({
+    index,
+    type,
+    parameters: w === null ? [] : [`${index}.weight`, `${index}.bias`],
+    weight_grad_norm: w,
+    bias_grad_norm: w,
+    weight_norm: w === null ? null : 1,
+    output_grad_norm: a,
+  });
+  return { loss: 1 / (1 + lr * step), batch_size: 4, layers: [layer(0, 'linear', lr * 1e-3, lr * 0.1), layer(1, 'sigmoid', null, lr * 0.2), layer(2, 'linear', lr, 0)] };
+}
+
+/** The fake's `recurrent` snapshot: one RNN stream over 4 steps, ‖dL/dh_t‖ = lr^(3-t) * step/100. */
+function fakeRecurrent(lr: number, step: number) {
+  const grad_norm = [0, 1, 2, 3].map((t) => lr ** (3 - t) * (step / 100));
+  return { kind: 'rnn_tanh', T: 4, B: 2, H: 3, batch_element: null, streams: [{ layer: 0, direction: 0, grad_norm, has_grad: true, gates: [] }] };
+}
+
+/**
+ * A fake engine: trains by counting; lr >= 1 "diverges" at step 7; a spec with lr < 0 fails to
+ * build; it offers the snapshots named in `snapshots` (log.snapshots counts the calls).
+ */
+function fakeFactory(log: { live: number; maxLive: number; made: number; terminated: number; snapshots?: number }, stepDelay = 1, snapshots: string[] = []) {
   return async (): Promise<VariantClient> => {
     log.made++;
     let lr = 0;
@@ -67,7 +100,7 @@ function fakeFactory(log: { live: number; maxLive: number; made: number; termina
           if (lr < 0) throw new EngineCallError({ name: 'SpecError', message: 'invalid spec', issues: [{ pointer: '/optimizer/lr', message: 'must be positive' }] });
           log.live++;
           log.maxLive = Math.max(log.maxLive, log.live);
-          return { step: 0, plannedSteps: 100, snapshotNames: [], params: { total: 3 }, hasTestSplit: true };
+          return { step: 0, plannedSteps: 100, snapshotNames: snapshots, params: { total: 3 }, hasTestSplit: true };
         }
         if (cmd === 'step') {
           const rows: Metrics[] = [];
@@ -79,6 +112,12 @@ function fakeFactory(log: { live: number; maxLive: number; made: number; termina
           return rows;
         }
         if (cmd === 'evaluate') return { loss: 1 / (1 + lr * step), accuracy: 0.5 };
+        if (cmd === 'snapshot') {
+          const name = params.name as string;
+          if (!snapshots.includes(name)) throw new EngineCallError({ name: 'EngineError', message: `no snapshot named ${name}` });
+          log.snapshots = (log.snapshots ?? 0) + 1;
+          return name === 'layers' ? fakeLayers(lr, step) : fakeRecurrent(lr, step);
+        }
         throw new Error(`unexpected ${cmd}`);
       },
       terminate() {
@@ -155,5 +194,98 @@ describe('CompareRun', () => {
     expect(state.variants.every((v) => v.status === 'stopped')).toBe(true);
     expect(state.variants.every((v) => v.steps < 100000)).toBe(true);
     expect(log.terminated).toBe(log.made);
+  });
+});
+
+describe('overlaid views (per-layer gradients, gradient through time)', () => {
+  it("asks each variant's worker for the snapshots its model offers, after its last step, and overlays them in the variant's colour", async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.1, 0.5');
+    if ('error' in r) throw new Error(r.error);
+    const seen: Array<[number, number]> = []; // [variant 0's step, the step of its snapshot] at each update
+    const state = await new CompareRun(fakeFactory(log, 1, ['layers', 'recurrent']), r.variants, 40, (st) => seen.push([st.variants[0]!.steps, st.variants[0]!.snapshotStep]), {
+      chunk: 15,
+      snapshotEvery: 0,
+    }).start();
+    expect(log.snapshots).toBe(4);
+    expect(seen.every(([, at]) => at === 0 || at === 40)).toBe(true); // snapshotEvery 0: only after the last step
+    state.variants.forEach((v, i) => {
+      const lr = [0.1, 0.5][i]!;
+      expect(v.snapshotStep).toBe(40);
+      expect(v.layers).toEqual(fakeLayers(lr, 40));
+      expect(v.recurrent).toEqual(fakeRecurrent(lr, 40));
+    });
+    const layers = layerOverlay(state);
+    expect(layers.labels).toEqual(['0 linear', '1 sigmoid', '2 linear']);
+    expect(layers.series.map((s) => [s.variant, s.name, s.dashed])).toEqual([
+      [0, '0.1 · ‖∂L/∂W‖', false],
+      [0, '0.1 · ‖∂L/∂a‖', true],
+      [1, '0.5 · ‖∂L/∂W‖', false],
+      [1, '0.5 · ‖∂L/∂a‖', true],
+    ]);
+    // the values are each variant's own snapshot; ‖dL/dW‖ skips the sigmoid (no weights), a zero is a gap
+    expect(layers.series[2]!.x).toEqual([0, 2]);
+    expect(layers.series[2]!.y).toEqual([0.5e-3, 0.5]);
+    expect(layers.series[3]!.x).toEqual([0, 1, 2]);
+    expect(layers.series[3]!.y).toEqual([0.05, 0.1, null]);
+    expect(layers.series[0]!.y).toEqual([0.1e-3, 0.1]);
+    const time = gradTimeOverlay(state);
+    expect(time.map((s) => [s.variant, s.name, s.dashed])).toEqual([
+      [0, '0.1', false],
+      [1, '0.5', false],
+    ]);
+    expect(time[1]!.x).toEqual([0, 1, 2, 3]);
+    time[1]!.y.forEach((y, t) => expect(y).toBeCloseTo(0.5 ** (3 - t) * 0.4, 12));
+  });
+
+  it('refreshes the snapshots during a run, every snapshotEvery steps (by default about four times a run)', async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.5');
+    if ('error' in r) throw new Error(r.error);
+    const taken: Array<[number, number]> = [];
+    await new CompareRun(fakeFactory(log, 1, ['layers']), r.variants, 100, (st) => {
+      const v = st.variants[0]!;
+      if (v.layers && taken[taken.length - 1]?.[0] !== v.snapshotStep) taken.push([v.snapshotStep, v.layers.loss as number]);
+    }, { chunk: 10 }).start();
+    // every 25 steps (100 / 4), then after the last step; each is the worker's snapshot at that step
+    expect(taken.map(([at]) => at)).toEqual([30, 60, 90, 100]);
+    for (const [at, loss] of taken) expect(loss).toBeCloseTo(1 / (1 + 0.5 * at), 12);
+    expect(log.snapshots).toBe(4);
+  });
+
+  it('asks for nothing a model does not offer, and a diverged or failed variant brings no snapshot', async () => {
+    const none = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
+    const r = parseVariants(base, '/optimizer/lr', '0.1, 0.2');
+    if ('error' in r) throw new Error(r.error);
+    const plain = await new CompareRun(fakeFactory(none), r.variants, 10, () => {}).start();
+    expect(none.snapshots).toBe(0);
+    expect(plain.variants.every((v) => v.layers === null && v.recurrent === null && v.status === 'done')).toBe(true);
+    expect(layerOverlay(plain)).toEqual({ labels: [], series: [] });
+    expect(gradTimeOverlay(plain)).toEqual([]);
+
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0, snapshots: 0 };
+    const mixed = parseVariants(base, '/optimizer/lr', '0.1, 2, -1');
+    if ('error' in mixed) throw new Error(mixed.error);
+    const state = await new CompareRun(fakeFactory(log, 1, ['layers']), mixed.variants, 20, () => {}, { chunk: 5, snapshotEvery: 0 }).start();
+    expect(state.variants.map((v) => v.status)).toEqual(['done', 'diverged', 'failed']);
+    expect(log.snapshots).toBe(1);
+    expect(state.variants.map((v) => v.layers !== null)).toEqual([true, false, false]);
+    expect(layerOverlay(state).series.map((s) => s.variant)).toEqual([0, 0]);
+    // with snapshots during the run, a diverged variant keeps its last one, named with its step
+    const periodic = await new CompareRun(fakeFactory(log, 1, ['layers']), mixed.variants, 20, () => {}, { chunk: 5, snapshotEvery: 5 }).start();
+    expect(periodic.variants[1]!.snapshotStep).toBe(5);
+    expect(layerOverlay(periodic).series.map((s) => s.name)).toEqual(['0.1 · ‖∂L/∂W‖', '0.1 · ‖∂L/∂a‖', '2 (step 5) · ‖∂L/∂W‖', '2 (step 5) · ‖∂L/∂a‖']);
+  });
+
+  it('a bidirectional or stacked recurrent model: one named line per stream, the later ones dashed', () => {
+    const rec = fakeRecurrent(0.5, 100);
+    const two = { ...rec, streams: [rec.streams[0]!, { ...rec.streams[0]!, direction: 1, grad_norm: [1, 0, 1, 1] }] };
+    const v = { label: 'lstm', status: 'done' as const, rows: [], steps: 100, test: null, message: '', divergedAt: 0, seconds: 1, layers: null, recurrent: two, snapshotStep: 100 };
+    const time = gradTimeOverlay({ variants: [v], steps: 100, parallel: true, seconds: 1, running: false });
+    expect(time.map((s) => [s.name, s.dashed])).toEqual([
+      ['lstm · layer 0 forward →', false],
+      ['lstm · layer 0 backward ←', true],
+    ]);
+    expect(time[1]!.y).toEqual([1, null, 1, 1]);
   });
 });

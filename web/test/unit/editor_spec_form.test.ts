@@ -108,10 +108,15 @@ describe('spec -> form -> spec', () => {
     expect(specToForm({ model: { layers: 3 } }).ok).toBe(false);
   });
 
-  it('has a field list for every layer type the core accepts', () => {
-    expect(LAYER_TYPES.map((t) => t.type).sort()).toEqual(
-      ['linear', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'gelu', 'softmax', 'log_softmax', 'rnn', 'lstm', 'gru', 'last_step', 'embedding', 'flatten', 'unflatten', 'conv2d', 'max_pool2d', 'avg_pool2d', 'batch_norm1d', 'batch_norm2d', 'dropout', 'residual', 'positional'].sort(),
-    );
+  it('has a field list for every layer type the core accepts (core/spec/layer_spec.cpp layer_types())', () => {
+    const cpp = Object.values(import.meta.glob<string>('../../../core/spec/layer_spec.cpp', { query: '?raw', import: 'default', eager: true }))[0]!;
+    const list = (name: string): string[] => [...cpp.match(new RegExp(`${name} = \\{([^}]*)\\}`))![1]!.matchAll(/"(\w+)"/g)].map((m) => m[1]!);
+    const body = cpp.slice(cpp.indexOf('layer_types()'), cpp.indexOf('return types;'));
+    const rest = [...body.slice(body.indexOf('for (const char* s')).matchAll(/"(\w+)"/g)].map((m) => m[1]!);
+    const core = ['linear', ...list('kActivations'), ...list('kRecurrent'), ...rest];
+    expect(core).toContain('transformer_encoder_layer');
+    expect(core.length).toBe(28);
+    expect(LAYER_TYPES.map((t) => t.type).sort()).toEqual(core.sort());
   });
 });
 
@@ -218,5 +223,148 @@ describe('edits', () => {
 
   it('adds the first layer to an empty model', () => {
     expect(layers(addLayer({ model: {} }, [], 0, 'linear', { inputWidth: 3 }))).toEqual([{ type: 'linear', in: 3, out: 3 }]);
+  });
+});
+
+describe('final_state, Transformer layers and init scales', () => {
+  const fieldsOf = (type: string): Array<[string | undefined, unknown]> =>
+    LAYER_TYPES.find((t) => t.type === type)!.fields.map((d) => [d.path[0], d.default]);
+
+  it('has the fields and defaults of docs/spec.md for the Transformer layers', () => {
+    expect(fieldsOf('layer_norm')).toEqual([
+      ['normalized_shape', undefined],
+      ['eps', 1e-5],
+      ['elementwise_affine', true],
+    ]);
+    expect(fieldsOf('multihead_attention')).toEqual([
+      ['embed_dim', undefined],
+      ['num_heads', undefined],
+      ['causal', false],
+      ['dropout', 0],
+    ]);
+    expect(fieldsOf('transformer_encoder_layer')).toEqual([
+      ['d_model', undefined],
+      ['nhead', undefined],
+      ['dim_feedforward', 2048],
+      ['activation', 'relu'],
+      ['norm_first', false],
+      ['dropout', 0],
+      ['layer_norm_eps', 1e-5],
+      ['causal', false],
+    ]);
+    expect(fieldsOf('final_state')).toEqual([]);
+    expect(fieldsOf('mean_pool')).toEqual([]);
+  });
+
+  it('reads the Transformer example into cards, and back unchanged', () => {
+    const spec = load('order-transformer.json');
+    const f = form(spec);
+    const types = f.layers.map((l) => l.type);
+    expect(types).toContain('transformer_encoder_layer');
+    expect(f.layers.every((l) => l.def !== undefined)).toBe(true);
+    const enc = f.layers.find((l) => l.type === 'transformer_encoder_layer')!;
+    expect(enc.otherKeys).toEqual([]);
+    expect(enc.fields.find((x) => x.def.path[0] === 'd_model')?.def.role).toBe('input');
+  });
+
+  it('adds Transformer layers that fit the features flowing in, with heads that divide them', () => {
+    const spec: JsonObject = { model: { layers: [{ type: 'embedding', num_embeddings: 10, embedding_dim: 6 }] } };
+    const add = (type: string) => (layers(addLayer(spec, [], 1, type)) as JsonObject[])[1];
+    expect(add('layer_norm')).toEqual({ type: 'layer_norm', normalized_shape: 6 });
+    expect(add('multihead_attention')).toEqual({ type: 'multihead_attention', embed_dim: 6, num_heads: 2 });
+    expect(add('transformer_encoder_layer')).toEqual({ type: 'transformer_encoder_layer', d_model: 6, nhead: 2, dim_feedforward: 24 });
+    expect(add('mean_pool')).toEqual({ type: 'mean_pool' });
+    // a width change upstream reaches the attention layer's input field, through a mean_pool too
+    const chain: JsonObject = {
+      model: {
+        layers: [
+          { type: 'embedding', num_embeddings: 10, embedding_dim: 6 },
+          { type: 'transformer_encoder_layer', d_model: 6, nhead: 2 },
+          { type: 'mean_pool' },
+          { type: 'linear', in: 6, out: 2 },
+        ],
+      },
+    };
+    expect(layers(setLayerField(chain, [0], 'embedding_dim', 8))).toEqual([
+      { type: 'embedding', num_embeddings: 10, embedding_dim: 8 },
+      { type: 'transformer_encoder_layer', d_model: 8, nhead: 2 },
+      { type: 'mean_pool' },
+      { type: 'linear', in: 8, out: 2 },
+    ]);
+  });
+
+  it('final_state after a bidirectional LSTM passes both directions on (2H features)', () => {
+    const spec: JsonObject = {
+      model: {
+        layers: [
+          { type: 'lstm', input_size: 4, hidden_size: 16, bidirectional: true },
+          { type: 'final_state' },
+          { type: 'linear', in: 32, out: 2 },
+        ],
+      },
+    };
+    expect(form(spec).layers[1]!.def?.group).toBe('sequence');
+    expect(layers(setLayerField(spec, [0], 'hidden_size', 8))).toEqual([
+      { type: 'lstm', input_size: 4, hidden_size: 8, bidirectional: true },
+      { type: 'final_state' },
+      { type: 'linear', in: 16, out: 2 },
+    ]);
+    // retyping last_step <-> final_state keeps the chain
+    expect((layers(setLayerType(spec, [1], 'last_step')) as JsonObject[])[1]).toEqual({ type: 'last_step' });
+  });
+
+  it("shows a layer's init scale fields for the init in force (its own, else the model's), and any that is set", () => {
+    const scales = (spec: JsonObject, i = 0) =>
+      form(spec)
+        .layers[i]!.fields.map((x) => x.def.path[0]!)
+        .filter((k) => k.startsWith('init_'));
+    const lin = (extra: JsonObject = {}, model: JsonObject = {}): JsonObject => ({ model: { ...model, layers: [{ type: 'linear', in: 2, out: 3, ...extra }] } });
+    expect(scales(lin())).toEqual([]);
+    expect(scales(lin({ init: 'normal' }))).toEqual(['init_std']);
+    expect(scales(lin({ init: 'uniform' }))).toEqual(['init_bound']);
+    expect(scales(lin({ init: 'orthogonal' }))).toEqual(['init_gain']);
+    expect(scales(lin({ init: 'kaiming_normal' }))).toEqual(['init_a', 'init_mode', 'init_nonlinearity']);
+    expect(scales(lin({}, { init: 'xavier_uniform' }))).toEqual(['init_gain']); // the model's init
+    expect(scales(lin({ init: 'normal' }, { init: 'xavier_uniform' }))).toEqual(['init_std']); // its own wins
+    expect(scales(lin({ init_std: 0.5 }))).toEqual(['init_std']); // set: shown (the core says why it is wrong)
+    const lstm: JsonObject = { model: { layers: [{ type: 'lstm', input_size: 2, hidden_size: 3, init: 'normal', init_std: 0.01 }] } };
+    expect(form(lstm).layers[0]!.fields.find((x) => x.def.path[0] === 'init_std')).toMatchObject({ pointer: '/model/layers/0/init_std', value: 0.01 });
+    expect(scales({ model: { layers: [{ type: 'conv2d', in_channels: 1, out_channels: 2, kernel_size: 3, init: 'uniform' }] } })).toEqual(['init_bound']);
+    // model-wide: the model's own scale fields for its init
+    const modelScales = (model: JsonObject) =>
+      form({ model: { layers: [], ...model } })
+        .fields.map((x) => x.def.path[0]!)
+        .filter((k) => k.startsWith('init'));
+    expect(modelScales({})).toEqual(['init']);
+    expect(modelScales({ init: 'xavier_normal', init_gain: 1.6667 })).toEqual(['init', 'init_gain']);
+    expect(form({ model: { init: 'xavier_normal', init_gain: 1.6667, layers: [] } }).fields[1]).toMatchObject({ pointer: '/model/init_gain', value: 1.6667 });
+  });
+
+  it('changing an init drops the scale fields the new one does not take (the core would refuse them)', () => {
+    const spec: JsonObject = {
+      model: {
+        init: 'normal',
+        init_std: 0.05,
+        layers: [
+          { type: 'linear', in: 2, out: 3, init_std: 0.2 },
+          { type: 'tanh' },
+          { type: 'linear', in: 3, out: 1, init: 'uniform', init_bound: 0.3 },
+        ],
+      },
+    };
+    const layer0 = (layers(setLayerField(spec, [0], 'init', 'xavier_normal')) as JsonObject[])[0];
+    expect(layer0).toEqual({ type: 'linear', in: 2, out: 3, init: 'xavier_normal' });
+    // back to the default: the layer takes the model's normal init again, its init_std stays valid
+    expect((layers(setLayerField(spec, [0], 'init', undefined)) as JsonObject[])[0]).toEqual({ type: 'linear', in: 2, out: 3, init_std: 0.2 });
+    // the model's init: its own init_std goes, and so does that of the layer that took it; the uniform layer keeps its bound
+    const m = setModelField(spec, ['init'], 'kaiming_uniform')['model'] as JsonObject;
+    expect(m['init_std']).toBeUndefined();
+    expect(m['init']).toBe('kaiming_uniform');
+    expect(m['layers']).toEqual([
+      { type: 'linear', in: 2, out: 3 },
+      { type: 'tanh' },
+      { type: 'linear', in: 3, out: 1, init: 'uniform', init_bound: 0.3 },
+    ]);
+    expect(spec['model']).toMatchObject({ init: 'normal', init_std: 0.05 }); // the argument is not changed
   });
 });
