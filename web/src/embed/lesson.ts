@@ -371,6 +371,10 @@ export class GradlabLessonElement extends HTMLElement {
               // the worker restarted the engine after a trap, from the last good state
               this.step = e.restoredTo;
               this.playing = e.playing;
+              // the steps after the restored one are trained again: drop them from the curves
+              this.pendingTrain = this.pendingTrain.filter((r) => typeof r.step !== 'number' || r.step <= e.restoredTo);
+              this.pendingTest = this.pendingTest.filter((r) => typeof r.step !== 'number' || r.step <= e.restoredTo);
+              this.curves.truncate(e.restoredTo);
               this.showMessage(recoveryMessage(e.failedAt, e.restoredTo, e.error));
               break;
             case 'lessonSession':
