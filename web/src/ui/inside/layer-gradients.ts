@@ -413,5 +413,5 @@ function times(r: number): string {
 }
 
 function expo(v: number | null): string {
-  return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v.toExponential(3) : formatNumber(v);
+  return formatNumber(v, 4);
 }
