@@ -5,6 +5,7 @@
 import { engineUrl, simdSupported, type CreateGradlab, type EngineModule, type EngineSession } from './engine-api';
 import {
   isRequest,
+  SPEED_STEPS_PER_SECOND,
   toEngineError,
   type Commands,
   type CommandName,
@@ -24,7 +25,7 @@ const CHUNK_MS = 16;
 const SNAPSHOT_MS = 100;
 const EVAL_MS = 400;
 /** speed 1..5: steps per second (Infinity: as fast as the chunks go) */
-const SPEEDS = [2, 8, 30, 120, Infinity];
+const SPEEDS = SPEED_STEPS_PER_SECOND;
 
 /** Commands that change the main session: a lesson run in progress must start over. */
 const CHANGES_SESSION = new Set<CommandName>(['create', 'play', 'step', 'clamp', 'update', 'importCheckpoint', 'reset', 'stepPlayer']);

@@ -10,7 +10,7 @@ import { applySettings, restartNote, settingDef, settingsFor, settingsFromSpec, 
 import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
 import { pytorchExport, safeFileName } from '../state/pytorch';
-import { TrainingControls } from './controls';
+import { RateMeter, TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
 import { DataPanel, type DataBlock } from './data-panel';
 import { button, downloadText, h, InlineError } from './dom';
@@ -534,11 +534,14 @@ export class Workspace {
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
   private statusShown = 0;
   private latestStatus: { playing: boolean; step: number; stepsPerSecond: number } | null = null;
+  private readonly rateMeter = new RateMeter();
   /**
    * Status arrives with every chunk (~60 a second): the counter shows the latest at most
    * every STATUS_MS (each change repaints and commits a frame); play/pause shows at once.
    */
   private showStatus(s: { playing: boolean; step: number; stepsPerSecond: number }): void {
+    if (s.playing) this.rateMeter.add(performance.now(), s.step);
+    else this.rateMeter.clear();
     const urgent = this.latestStatus === null ? false : s.playing !== this.latestStatus.playing;
     this.latestStatus = s;
     if (this.statusFrame !== 0 || (this.statusTimer !== null && !urgent)) return;
@@ -552,7 +555,7 @@ export class Workspace {
         const st = this.latestStatus;
         if (!st) return;
         this.controls.setPlaying(st.playing);
-        this.controls.setStep(st.step, st.stepsPerSecond);
+        this.controls.setStep(st.step, st.playing ? this.rateMeter.rate() : 0);
       });
     };
     const wait = urgent || !s.playing ? 0 : this.statusShown + STATUS_MS - performance.now();
