@@ -81,7 +81,13 @@ export class Workspace {
       if (name === 'predictions') return { maxExamples: 4 };
       if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
       if (name === 'gan') {
-        return { onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })) };
+        return {
+          onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })),
+          loss: () => {
+            const model = this.effectiveSpec()['model'] as Record<string, unknown> | undefined;
+            return typeof model?.['loss'] === 'string' ? model['loss'] : 'non_saturating'; // docs/spec.md's default
+          },
+        };
       }
       return undefined;
     });
