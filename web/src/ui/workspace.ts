@@ -13,7 +13,7 @@ import { pytorchExport, safeFileName } from '../state/pytorch';
 import { RateMeter, TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
 import { DataPanel, type DataBlock } from './data-panel';
-import { button, downloadText, h, InlineError } from './dom';
+import { button, downloadText, fitToSelected, h, InlineError } from './dom';
 import { MessageBar } from './message';
 import { SettingsPanel } from './settings-panel';
 import { ViewManager } from './views';
@@ -167,6 +167,7 @@ export class Workspace {
       return;
     }
     this.el.lesson.value = id;
+    fitToSelected(this.el.lesson);
     this.settings.lesson = id;
     if (fresh) {
       // a new lesson starts from its own settings (page settings stay)
