@@ -254,7 +254,10 @@ export function nodeValue(node: JsonNode): JsonValue {
   switch (node.kind) {
     case 'object': {
       const o: { [key: string]: JsonValue } = {};
-      for (const m of node.members) o[m.key] = nodeValue(m.value);
+      // defineProperty, not o[key] = ...: a key "__proto__" is an own member in JSON.parse's
+      // result, while assigning it would replace the object's prototype (found by property.test.ts)
+      for (const m of node.members)
+        Object.defineProperty(o, m.key, { value: nodeValue(m.value), enumerable: true, writable: true, configurable: true });
       return o;
     }
     case 'array':

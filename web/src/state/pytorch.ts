@@ -225,6 +225,10 @@ function recurrentHelper(cls: string): string {
 function weightsCode(params: Record<string, NamedTensor>, names: string[]): string {
   const lines = names.map((name) => {
     const t = params[name]!;
+    if (name.endsWith('num_batches_tracked')) {
+      // PyTorch keeps this counter as a 0-d int64 tensor
+      return `    ${JSON.stringify(name)}: torch.tensor(${Math.round(Number(t.data[0] ?? 0))}, dtype=torch.long),`;
+    }
     const values: string[] = [];
     for (let i = 0; i < t.data.length; i++) values.push(pyFloat(t.data[i]!));
     // wrap long rows so the file stays readable in an editor
@@ -294,10 +298,34 @@ function diffusionCode(model: Record<string, unknown>, seq: string, params: Reco
  * The Python file. `params` maps PyTorch names to tensors (row-major), in model order.
  * Throws an Error in plain words for a model PyTorch has no module for.
  */
-export function pytorchExport(spec: Record<string, unknown>, params: Record<string, NamedTensor>): string {
+/** Whether the model has buffers (batch norm's running statistics) that its export should carry. */
+export function exportNeedsBuffers(spec: Record<string, unknown>): boolean {
+  return JSON.stringify(spec.model ?? {}).includes('batch_norm');
+}
+
+/**
+ * The buffers of a checkpoint's text (`{"buffers": {name: {shape, data}}}`), for
+ * pytorchExport: batch norm's running_mean, running_var and num_batches_tracked.
+ */
+export function checkpointBuffers(checkpointText: string): Record<string, NamedTensor> {
+  const doc = JSON.parse(checkpointText) as { buffers?: Record<string, NamedTensor> };
+  return doc.buffers ?? {};
+}
+
+/**
+ * The .py text. `buffers` (running statistics) join the parameters in STATE_DICT, which
+ * then loads with strict=True; without them a batch-norm model loads with strict=False
+ * and its running statistics start fresh (the file says so).
+ */
+export function pytorchExport(
+  spec: Record<string, unknown>,
+  params: Record<string, NamedTensor>,
+  buffers: Record<string, NamedTensor> = {},
+): string {
   const model = (spec.model ?? {}) as Record<string, unknown>;
   const kind = typeof model.kind === 'string' ? model.kind : 'sequential';
   const name = typeof spec.name === 'string' && spec.name !== '' ? spec.name : 'gradlab model';
+  params = { ...params, ...buffers };
   const names = Object.keys(params);
   const header = `# ${name}: exported from gradlab with its trained weights.
 # The module names match gradlab's parameter names, so STATE_DICT loads with strict=True.
@@ -335,7 +363,7 @@ ${kind === 'diffusion' ? diffusionCode(model, seq, params) : `class Model(nn.Mod
 `}`;
     usage = kind === 'diffusion' ? '    print(model(torch.randn(3, 2), torch.tensor([1, 2, 3])))' : '';
   }
-  const hasBuffers = JSON.stringify(model).includes('batch_norm');
+  const missingBuffers = exportNeedsBuffers(spec) && Object.keys(buffers).length === 0;
   return `${header}
 
 ${body.trim()}
@@ -346,8 +374,8 @@ ${weightsCode(params, names)}
 
 def load_model():
     model = Model()
-    # ${hasBuffers ? 'batch norm running statistics are not in the export: they start fresh' : 'every parameter is in STATE_DICT'}
-    model.load_state_dict(STATE_DICT, strict=${hasBuffers ? 'False' : 'True'})
+    # ${missingBuffers ? 'batch norm running statistics are not in the export: they start fresh' : `every parameter${Object.keys(buffers).length ? ' and running statistic' : ''} is in STATE_DICT`}
+    model.load_state_dict(STATE_DICT, strict=${missingBuffers ? 'False' : 'True'})
     return model
 
 

@@ -9,7 +9,7 @@ import { parseLessonIndex, splitLesson, type Lesson, type LessonIndexEntry } fro
 import { applySettings, restartNote, settingDef, settingsFor, settingsFromSpec, type SettingValue, type Settings } from '../state/settings';
 import { parseHash, serializeHash } from '../state/url';
 import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
-import { pytorchExport, safeFileName } from '../state/pytorch';
+import { checkpointBuffers, exportNeedsBuffers, pytorchExport, safeFileName } from '../state/pytorch';
 import { RateMeter, TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
 import { DataPanel, type DataBlock } from './data-panel';
@@ -449,13 +449,18 @@ export class Workspace {
       });
     });
     torchBtn.addEventListener('click', () =>
-      void this.client.call('parameters', {}).then(
-        (params) => {
+      void Promise.all([
+        this.client.call('parameters', {}),
+        // batch norm's running statistics live in the checkpoint, not among the parameters
+        exportNeedsBuffers(this.effectiveSpec()) ? this.client.call('exportCheckpoint', {}) : Promise.resolve(null),
+      ]).then(
+        ([params, checkpoint]) => {
           try {
             const named = Object.fromEntries(
               (this.info?.params.parameters ?? []).map((p) => [p.name, { shape: p.shape, data: params[p.name] ?? new Float32Array(p.count) }]),
             );
-            downloadText(`${safeFileName(this.name())}.py`, pytorchExport(this.effectiveSpec(), named), 'text/x-python');
+            const buffers = checkpoint === null ? {} : checkpointBuffers(checkpoint);
+            downloadText(`${safeFileName(this.name())}.py`, pytorchExport(this.effectiveSpec(), named, buffers), 'text/x-python');
             err.show('');
           } catch (e) {
             err.show((e as Error).message);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pyFloat, pytorchExport } from '../../src/state/pytorch';
+import { checkpointBuffers, exportNeedsBuffers, pyFloat, pytorchExport } from '../../src/state/pytorch';
 
 function tensor(shape: number[], start = 0) {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -112,6 +112,32 @@ describe('Export to PyTorch', () => {
   it("passes an LSTM's proj_size on to nn.LSTM", () => {
     const spec = { model: { layers: [{ type: 'lstm', input_size: 3, hidden_size: 4, proj_size: 2 }, { type: 'last_step' }] } };
     expect(pytorchExport(spec, {})).toContain('LSTMOutputs(3, 4, batch_first=True, proj_size=2)');
+  });
+
+  it("carries batch norm's running statistics into STATE_DICT and loads strictly", () => {
+    const spec = { model: { layers: [{ type: 'linear', in: 2, out: 3 }, { type: 'batch_norm1d', num_features: 3 }, { type: 'tanh' }] } };
+    const params = { 'layers.0.weight': tensor([3, 2]), 'layers.0.bias': tensor([3]), 'layers.1.weight': tensor([3]), 'layers.1.bias': tensor([3]) };
+    // without the buffers the file says they start fresh and loads leniently
+    const bare = pytorchExport(spec, params);
+    expect(bare).toContain('batch norm running statistics are not in the export: they start fresh');
+    expect(bare).toContain('strict=False');
+    const checkpoint = JSON.stringify({
+      parameters: {},
+      buffers: {
+        'layers.1.running_mean': { shape: [3], data: [0.5, -0.25, 0.125] },
+        'layers.1.running_var': { shape: [3], data: [1.5, 0.75, 2] },
+        'layers.1.num_batches_tracked': { shape: [], data: [30] },
+      },
+    });
+    expect(exportNeedsBuffers(spec)).toBe(true);
+    const text = pytorchExport(spec, params, checkpointBuffers(checkpoint));
+    expect(text).toContain('"layers.1.running_mean": torch.tensor([\n        0.5, -0.25, 0.125\n    ], dtype=torch.float32).reshape(3,),');
+    expect(text).toContain('"layers.1.running_var": torch.tensor([\n        1.5, 0.75, 2\n    ], dtype=torch.float32).reshape(3,),');
+    // PyTorch keeps the counter as a 0-d int64 tensor; a float there fails load_state_dict's copy
+    expect(text).toContain('"layers.1.num_batches_tracked": torch.tensor(30, dtype=torch.long),');
+    expect(text).toContain('model.load_state_dict(STATE_DICT, strict=True)');
+    expect(text).not.toContain('start fresh');
+    expect(exportNeedsBuffers({ model: { layers: [{ type: 'linear', in: 2, out: 1 }] } })).toBe(false);
   });
 
   it('prints floats that read back as the same float32', () => {
