@@ -59,8 +59,14 @@ test('selection: a click in the network diagram selects the parameter in every p
     assert.equal(lg.selected_layer.position, want.layer, `${want.name} is in layer ${want.layer}`);
     assert.match(await page.locator('[data-view="layer-gradients"] .gl-readout').textContent(), new RegExp(`^${want.name.replace(/\./g, '\\.')}: Layer ${want.layer} linear`), 'the chart reads the picked layer out');
     await page.locator('[data-view="layer-gradients"] details summary').click();
-    const rows = await page.locator('[data-view="layer-gradients"] table tbody tr').evaluateAll((els) => els.map((e) => e.classList.contains('gl-selected')));
-    assert.deepEqual(rows, [0, 1, 2].map((p) => p === want.layer), 'the table marks the picked layer');
+    // the table is rendered on the details' toggle event, after the click
+    const marked = [0, 1, 2].map((p) => p === want.layer);
+    let rows = null;
+    await poll(async () => {
+      rows = await page.locator('[data-view="layer-gradients"] table tbody tr').evaluateAll((els) => els.map((e) => e.classList.contains('gl-selected')));
+      return JSON.stringify(rows) === JSON.stringify(marked);
+    }, { timeout: 5_000, message: `the table marks layer ${want.layer}` }).catch(() => {});
+    assert.deepEqual(rows, marked, 'the table marks the picked layer');
     await page.locator('[data-view="layer-gradients"] details summary').click();
     const g = await viewData(page, 'gradcheck', (v) => v.selected === want.name, { message: `gradcheck follows ${want.name}` });
     assert.equal(g.selected, want.name);
@@ -69,4 +75,22 @@ test('selection: a click in the network diagram selects the parameter in every p
   }
   await screenshot(page, 'selection-xor', page.locator('[data-card="layer-gradients"]'));
   await page.assertClean('selection');
+});
+
+test('selection: a conv block picked in the network diagram outlines its kernels in the filters view', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=cnn-vs-mlp');
+  const diagram = await addView(page, 'network-diagram');
+  await addView(page, 'filters');
+  const f0 = await viewData(page, 'filters', (v) => Array.isArray(v?.tiles) && v.tiles.length > 0, { message: 'the filters' });
+  const d = await viewData(page, 'network-diagram', (v) => Array.isArray(v?.stages) || v?.edges !== undefined, { message: 'the diagram' });
+  t.diagnostic(`filters: ${f0.tiles.length} tiles; diagram keys ${Object.keys(d).join(', ')}`);
+  await clickRedrawn(diagram.locator('.gl-nd-block[data-key^="b:"]').first()); // the first conv layer
+  const f = await viewData(page, 'filters', (v) => v.selected !== null && v.selected !== undefined, { message: 'filters follow the conv block' });
+  assert.equal(f.selected.name, 'layers.0.weight', 'the first block is the first conv layer: its weight');
+  assert.equal(f.selected.tiles, f0.tiles.length, 'every kernel of the layer outlined');
+  assert.equal(await page.locator('[data-view="filters"] figure.gl-selected').count(), f0.tiles.length);
+  t.diagnostic(`layers.0.weight: ${f.selected.tiles} kernels outlined`);
+  await screenshot(page, 'selection-filters', page.locator('[data-card="filters"]'));
+  await page.assertClean('selection (filters)');
 });
