@@ -55,6 +55,7 @@ test('selection: a click in the network diagram selects the parameter in every p
     const h = await viewData(page, 'histograms', (v) => v.selected === want.name, { message: `histograms follow ${want.name}` });
     assert.equal(h.selected, want.name);
     assert.deepEqual(await page.locator('[data-view="histograms"] .gl-card.gl-selected').evaluateAll((els) => els.map((e) => e.dataset.param)), [want.name], 'one histograms card outlined');
+    await page.mouse.move(1, 1); // no hover read-out on the chart (it would take the read-out's place)
     const lg = await viewData(page, 'layer-gradients', (v) => v.selected_layer?.parameter === want.name, { message: `layer-gradients follows ${want.name}` });
     assert.equal(lg.selected_layer.position, want.layer, `${want.name} is in layer ${want.layer}`);
     assert.match(await page.locator('[data-view="layer-gradients"] .gl-readout').textContent(), new RegExp(`^${want.name.replace(/\./g, '\\.')}: Layer ${want.layer} linear`), 'the chart reads the picked layer out');
