@@ -6,6 +6,7 @@ import { EngineClient } from './engine/client';
 import { Workspace, applyTheme, type WorkspaceElements } from './ui/workspace';
 import { NetworkEditor } from './editor/network_editor';
 import './offline/register';
+import { makeCollapsible } from './ui/collapse';
 
 function byId<T extends HTMLElement>(id: string): T {
   const e = document.getElementById(id);
@@ -15,6 +16,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 async function main(): Promise<void> {
   applyTheme('auto');
+  for (const card of document.querySelectorAll<HTMLElement>('.card[data-panel]')) makeCollapsible(card, card.dataset['panel']!);
   const message = byId('message');
   const elements: WorkspaceElements = {
     lesson: byId('lesson'),

@@ -227,3 +227,6 @@ export function describeError(e: EngineError): string {
   }
   return parts.join(' — ');
 }
+
+/** The speed slider's levels 1..5 as the steps per second the worker aims at (Infinity: as fast as it goes). */
+export const SPEED_STEPS_PER_SECOND: readonly number[] = [2, 8, 30, 120, Infinity];

@@ -8,6 +8,7 @@ import {
   isRequest,
   isTrap,
   recoveryMessage,
+  SPEED_STEPS_PER_SECOND,
   toEngineError,
   type Commands,
   type CommandName,
@@ -27,7 +28,7 @@ const CHUNK_MS = 16;
 const SNAPSHOT_MS = 100;
 const EVAL_MS = 400;
 /** speed 1..5: steps per second (Infinity: as fast as the chunks go) */
-const SPEEDS = [2, 8, 30, 120, Infinity];
+const SPEEDS = SPEED_STEPS_PER_SECOND;
 /**
  * Least time between two "last good" checkpoints while training (ms), for the trap
  * recovery; a costly one (a large model's checkpoint takes ~300 ms) waits 20 times its

@@ -3,6 +3,7 @@
 // no engine. The engine checks a lesson file (checkLessonFile) and measures its steps
 // (Session.measureStep); this file only reads what the page needs to show and to run them.
 import { setPointer } from './pointer';
+import { formatNumber } from '../viz/format';
 
 export type FieldEdits = Array<[pointer: string, value: unknown]>;
 
@@ -203,15 +204,11 @@ export function withFields<T extends Record<string, unknown>>(spec: T, fields: F
   return out;
 }
 
-/** A number for people: 4 significant digits, exponent form for the very small or large. */
+/** A number for people: 4 significant digits, exponent form for the very small or large (viz/format.ts). */
 export function formatValue(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return 'not measured';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (Number.isInteger(v) && a < 1e7) return String(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace('e+', 'e');
-  return String(Number(v.toPrecision(4)));
+  if (Number.isInteger(v) && Math.abs(v) < 1e7) return String(v);
+  return formatNumber(v, 4);
 }
 
 /** A step passed when it ran without error and every expectation held. */

@@ -20,7 +20,8 @@ import {
   type OverlaySeries,
 } from '../engine/compare';
 import { LineChart } from '../viz/line-chart';
-import { classColor, formatNumber } from '../viz/scales';
+import { classColor } from '../viz/scales';
+import { formatNumber, formatPercent, formatSeconds } from '../viz/format';
 import { Column } from './curves-view';
 import { h, InlineError } from './dom';
 
@@ -196,8 +197,8 @@ export class ComparePanel {
           h('td', { class: 'gl-num', text: String(v.steps) }),
           h('td', { class: 'gl-num', text: f(recentMean(v.rows, 'loss')) }),
           h('td', { class: 'gl-num', text: f(testLoss) }),
-          h('td', { class: 'gl-num', text: testAcc === null ? '—' : `${(testAcc * 100).toFixed(1)}%` }),
-          h('td', { class: 'gl-num', text: v.seconds > 0 ? `${v.seconds.toFixed(1)} s` : '' }),
+          h('td', { class: 'gl-num', text: testAcc === null ? '—' : formatPercent(testAcc) }),
+          h('td', { class: 'gl-num', text: v.seconds > 0 ? formatSeconds(v.seconds) : '' }),
           h('td', { class: v.status === 'failed' || v.status === 'diverged' ? 'gl-danger' : '', text: status }),
         );
       }),
@@ -206,7 +207,7 @@ export class ComparePanel {
     const summed = state.variants.reduce((a, v) => a + v.seconds, 0);
     this.status.textContent = state.running
       ? `Training ${state.variants.length} variants ${state.parallel ? 'in parallel, one worker each' : 'one after another'}: ${done} of ${state.variants.length} finished.`
-      : `${state.variants.length} variants, ${state.steps} steps each, took ${state.seconds.toFixed(1)} s ${state.parallel ? `in parallel (the variants' own times add up to ${summed.toFixed(1)} s)` : 'one after another'}.`;
+      : `${state.variants.length} variants, ${state.steps} steps each, took ${formatSeconds(state.seconds)} ${state.parallel ? `in parallel (the variants' own times add up to ${formatSeconds(summed)})` : 'one after another'}.`;
     this.root.gradlabData = { state, pointer: this.currentPointer(), layers, gradTime: time };
   }
 

@@ -3,6 +3,8 @@
 // from anywhere on the page except where Space already means something (typing, a
 // button, a select, the JSON editor).
 import { button, field, h } from './dom';
+import { SPEED_STEPS_PER_SECOND } from '../engine/protocol';
+import { formatNumber } from '../viz/format';
 
 export interface ControlsHandlers {
   play(): void;
@@ -13,7 +15,33 @@ export interface ControlsHandlers {
   speed(level: number): void;
 }
 
-const SPEED_NAMES = ['very slow', 'slow', 'medium', 'fast', 'full speed'];
+/** What each speed level does, in the words the slider shows: the worker's target rate. */
+export const SPEED_NAMES = SPEED_STEPS_PER_SECOND.map((r) => (Number.isFinite(r) ? `${r} steps/s` : 'no limit'));
+
+/**
+ * The training rate as measured from the step counts the worker reports: steps done over
+ * the wall time they took, across the last `windowMs` (at least two reports apart).
+ */
+export class RateMeter {
+  private readonly samples: Array<{ t: number; step: number }> = [];
+  constructor(private readonly windowMs = 1000) {}
+  add(t: number, step: number): void {
+    const last = this.samples[this.samples.length - 1];
+    if (last && (step < last.step || t < last.t)) this.samples.length = 0; // reset or a new run
+    this.samples.push({ t, step });
+    while (this.samples.length > 2 && t - this.samples[1]!.t >= this.windowMs) this.samples.shift();
+  }
+  clear(): void {
+    this.samples.length = 0;
+  }
+  /** Steps per second over the window, 0 until two reports at least 200 ms apart. */
+  rate(): number {
+    const a = this.samples[0];
+    const b = this.samples[this.samples.length - 1];
+    if (!a || !b || b.t - a.t < 200) return 0;
+    return ((b.step - a.step) * 1000) / (b.t - a.t);
+  }
+}
 
 export class TrainingControls {
   readonly root: HTMLDivElement;
@@ -34,10 +62,10 @@ export class TrainingControls {
     this.stepsInput = h('input', { id: 'train-steps', type: 'number', min: 1, max: 100000, step: 1, value: 100, class: 'narrow' });
     this.trainBtn = button('Train', { id: 'train-n', title: 'Train exactly this many steps' });
     this.resetBtn = button('Reset', { id: 'reset', title: 'Back to step 0 with fresh weights from the seed' });
-    this.speedInput = h('input', { id: 'speed', type: 'range', min: 1, max: 5, step: 1, value: 5 });
+    this.speedInput = h('input', { id: 'speed', type: 'range', min: 1, max: 5, step: 1, value: 5, title: 'How many training steps per second Play aims at; the rate under the step count is the measured one' });
     this.speedText = h('output', { for: 'speed', class: 'muted' }, SPEED_NAMES[4]!);
     this.counter = h('span', { id: 'step-counter', 'aria-live': 'off' }, '–');
-    this.rate = h('span', { class: 'muted rate' });
+    this.rate = h('span', { class: 'muted rate', title: 'Measured: training steps per second over the last second' });
 
     this.playBtn.addEventListener('click', () => this.toggle());
     host.ownerDocument.addEventListener('keydown', (e) => {
@@ -92,13 +120,18 @@ export class TrainingControls {
     this.playBtn.classList.toggle('playing', playing);
   }
 
+  /** `stepsPerSecond`: the measured rate (0 hides it). */
   setStep(step: number, stepsPerSecond = 0): void {
     // text updated in place, and only when it changes (this runs once per frame while playing)
     const text = STEP_FORMAT.format(step);
     if (this.counter.textContent !== text) this.counter.textContent = text;
     if (this.counter.dataset.step !== String(step)) this.counter.dataset.step = String(step);
-    const rate = stepsPerSecond > 0 ? `${Math.round(stepsPerSecond)} steps/s` : ''; // shown under the count
-    if (this.rate.textContent !== rate) this.rate.textContent = rate;
+    // shown under the count: the measured rate (RateMeter), not the target
+    const rate = stepsPerSecond > 0 ? `${formatNumber(stepsPerSecond, 2)} steps/s` : '';
+    if (this.rate.textContent !== rate) {
+      this.rate.textContent = rate;
+      this.rate.dataset.rate = String(stepsPerSecond);
+    }
   }
 
   setSpeed(level: number): void {

@@ -3,6 +3,7 @@
 // (dataset `points`). It edits the spec's `data` block and shows a small preview.
 import type { DatasetInfo, DatasetOption } from '../engine/types';
 import { button, clear, field, h, InlineError } from './dom';
+import { formatNumber } from '../viz/format';
 
 export type DataBlock = { dataset?: string; options?: Record<string, unknown>; batch?: unknown };
 
@@ -287,7 +288,9 @@ export function tokensOf(v: unknown, vocab: readonly string[] | undefined): stri
   return text.length > 60 ? text.slice(0, 57) + '…' : text;
 }
 
+/** An example's value as text: numbers through the one formatter (3 significant digits), arrays in brackets. */
 function short(v: unknown): string {
-  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x)) ?? '';
+  const text = (x: unknown): string => (typeof x === 'number' ? formatNumber(x) : Array.isArray(x) ? `[${x.map(text).join(', ')}]` : (JSON.stringify(x) ?? ''));
+  const s = text(v);
   return s.length > 60 ? s.slice(0, 57) + '…' : s;
 }

@@ -68,3 +68,21 @@ export class InlineError {
     this.el.hidden = text === '';
   }
 }
+
+/**
+ * A select as wide as its chosen option's text (the bar's CSS caps it at the room there is),
+ * with the whole text as its tooltip: a lesson's title is not cut where it fits.
+ */
+export function fitToSelected(select: HTMLSelectElement): void {
+  const text = select.selectedOptions[0]?.text ?? '';
+  select.title = text;
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return;
+  const cs = getComputedStyle(select);
+  ctx.font = cs.font;
+  const chrome = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) + parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth) + SELECT_ARROW_PX;
+  select.style.width = `${Math.ceil(ctx.measureText(text).width + chrome)}px`;
+}
+
+/** room a select's drop-down arrow takes (Chromium, Firefox) */
+const SELECT_ARROW_PX = 24;

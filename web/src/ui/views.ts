@@ -6,6 +6,7 @@ import type { Snapshot } from '../engine/types';
 import { LineChart } from '../viz/line-chart';
 import { Heatmap } from '../viz/heatmap';
 import { h } from './dom';
+import { makeCollapsible } from './collapse';
 
 export interface View {
   update(data: unknown): void;
@@ -89,6 +90,7 @@ class ViewCard {
     this.body = h('div', { class: 'card-body' });
     this.root = h('section', { class: 'card view-card', 'data-card': def.name }, h('header', {}, h('h3', { text: def.title }), close), this.body);
     host.append(this.root);
+    makeCollapsible(this.root, `view:${def.name}`);
     this.watch =
       typeof IntersectionObserver === 'function'
         ? new IntersectionObserver((entries) => {

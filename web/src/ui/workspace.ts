@@ -12,10 +12,10 @@ import { loadWorkspace, saveWorkspace, startingHash } from '../state/storage';
 import { RunKeeper } from '../state/keeper';
 import { ago, browserRunStore, type SavedRun } from '../state/runs';
 import { checkpointBuffers, exportNeedsBuffers, pytorchExport, safeFileName } from '../state/pytorch';
-import { TrainingControls } from './controls';
+import { RateMeter, TrainingControls } from './controls';
 import { CurvesView } from './curves-view';
 import { DataPanel, type DataBlock } from './data-panel';
-import { button, downloadText, h, InlineError } from './dom';
+import { button, downloadText, fitToSelected, h, InlineError } from './dom';
 import { MessageBar } from './message';
 import { SettingsPanel } from './settings-panel';
 import { ViewManager } from './views';
@@ -91,7 +91,13 @@ export class Workspace {
       if (name === 'predictions') return { maxExamples: 4 };
       if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
       if (name === 'gan') {
-        return { onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })) };
+        return {
+          onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })),
+          loss: () => {
+            const model = this.effectiveSpec()['model'] as Record<string, unknown> | undefined;
+            return typeof model?.['loss'] === 'string' ? model['loss'] : 'non_saturating'; // docs/spec.md's default
+          },
+        };
       }
       return undefined;
     });
@@ -185,6 +191,7 @@ export class Workspace {
       return;
     }
     this.el.lesson.value = id;
+    fitToSelected(this.el.lesson);
     this.settings.lesson = id;
     if (fresh) {
       // a new lesson starts from its own settings (page settings stay)
@@ -616,11 +623,14 @@ export class Workspace {
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
   private statusShown = 0;
   private latestStatus: { playing: boolean; step: number; stepsPerSecond: number } | null = null;
+  private readonly rateMeter = new RateMeter();
   /**
    * Status arrives with every chunk (~60 a second): the counter shows the latest at most
    * every STATUS_MS (each change repaints and commits a frame); play/pause shows at once.
    */
   private showStatus(s: { playing: boolean; step: number; stepsPerSecond: number }): void {
+    if (s.playing) this.rateMeter.add(performance.now(), s.step);
+    else this.rateMeter.clear();
     const urgent = this.latestStatus === null ? false : s.playing !== this.latestStatus.playing;
     this.latestStatus = s;
     if (this.statusFrame !== 0 || (this.statusTimer !== null && !urgent)) return;
@@ -634,7 +644,7 @@ export class Workspace {
         const st = this.latestStatus;
         if (!st) return;
         this.controls.setPlaying(st.playing);
-        this.controls.setStep(st.step, st.stepsPerSecond);
+        this.controls.setStep(st.step, st.playing ? this.rateMeter.rate() : 0);
       });
     };
     const wait = urgent || !s.playing ? 0 : this.statusShown + STATUS_MS - performance.now();

@@ -7,8 +7,9 @@
 //   const y = logScale([1e-4, 1], [box.bottom, box.top]);
 //   drawAxes(ctx, box, x, y, theme, {xLabel: 'step', yLabel: 'loss'});
 
-import { formatNumber, logTicks, niceTicks, type AxisScale } from './scales';
+import { logTicks, niceTicks, type AxisScale } from './scales';
 import type { Theme } from './surface';
+import { formatPow10, tickFormat } from './format';
 
 export interface Box {
   left: number;
@@ -45,43 +46,7 @@ export interface AxesOptions {
   yFormat?: (v: number) => string;
 }
 
-export function superscript(n: number): string {
-  const map: Record<string, string> = {
-    '-': '⁻',
-    '0': '⁰',
-    '1': '¹',
-    '2': '²',
-    '3': '³',
-    '4': '⁴',
-    '5': '⁵',
-    '6': '⁶',
-    '7': '⁷',
-    '8': '⁸',
-    '9': '⁹',
-  };
-  return String(n)
-    .split('')
-    .map((c) => map[c] ?? c)
-    .join('');
-}
-
-/** "10⁻³" for 1e-3; plain numbers for 0.1 .. 1000. */
-export function formatPow10(v: number): string {
-  const e = Math.round(Math.log10(v));
-  if (e >= -1 && e <= 3) return String(Math.pow(10, e));
-  return `10${superscript(e)}`;
-}
-
-/** Labels for evenly spaced ticks: as many decimals as the spacing needs, so that
- * neighbouring labels differ (0.4990, 0.4995, 0.5000 rather than 0.499, 0.5, 0.5). */
-export function tickFormat(ticks: number[]): (v: number) => string {
-  if (ticks.length < 2) return (v) => formatNumber(v);
-  const step = Math.abs(ticks[1]! - ticks[0]!);
-  const big = Math.max(...ticks.map(Math.abs));
-  if (!(step > 0) || big >= 1e5 || (step < 1e-3 && big < 1e-2)) return (v) => formatNumber(v, 3);
-  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-  return (v) => (Math.abs(v) < step * 1e-6 ? '0' : v.toFixed(decimals));
-}
+export { formatPow10, tickFormat } from './format';
 
 export function ticksFor(scale: AxisScale, count: number, integer = false): number[] {
   if (scale.log) return logTicks(scale.domain[0], scale.domain[1]);

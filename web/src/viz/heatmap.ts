@@ -10,6 +10,7 @@
 import { drawColorBar } from './axes';
 import { diverging, extent, formatNumber, maxAbs, rgbCss, textOn, viridis, type Rgb } from './scales';
 import { DataTable, el, KeyCursor, Surface, Tooltip, type Theme } from './surface';
+import { formatCompact } from './format';
 
 export interface HeatmapData {
   rows: number;
@@ -329,8 +330,7 @@ function rowNumbers(n: number): string[] {
 }
 
 function shortValue(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return '';
-  return Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2).replace(/^(-?)0\./, '$1.');
+  return formatCompact(v);
 }
 
 function clip(ctx: CanvasRenderingContext2D, s: string, maxW: number): string {

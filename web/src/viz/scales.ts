@@ -174,20 +174,7 @@ export function logTicks(lo: number, hi: number, maxTicks = 8): number[] {
   return out;
 }
 
-/** Short readable numbers: 3 significant digits, exponent form for very small or large values. */
-export function formatNumber(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined) return '—';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) {
-    const [m, e] = v.toExponential(digits - 1).split('e');
-    return `${String(Number(m))}e${Number(e)}`;
-  }
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toPrecision(digits)));
-}
+export { formatNumber } from './format';
 
 /** Maps a data interval onto a pixel interval; `log` needs a positive domain. */
 export interface AxisScale {

@@ -27,6 +27,7 @@ export interface ArrowLayer {
   name: string;
   origins: ArrayLike<number>; // flat [N * 2]
   vectors: ArrayLike<number>; // flat [N * 2], data units
+  /** a CSS colour, or 'fg': the theme's text colour over a halo of its background, visible on any field in either theme */
   color: string;
   /** Length in px of the longest arrow (vectors are scaled together so directions and
    * relative sizes stay true); default 28. */
@@ -136,7 +137,7 @@ export class ScatterPlot {
     }
     for (const a of data.arrows ?? []) {
       const item = el('span', 'gl-legend-item');
-      item.append(sw(a.color, 'gl-swatch'), document.createTextNode(`→ ${a.name}`));
+      item.append(sw(a.color === 'fg' ? 'var(--fg, #1a1a1a)' : a.color, 'gl-swatch'), document.createTextNode(`→ ${a.name}`));
       items.push(item);
     }
     if (data.curve) {
@@ -313,7 +314,7 @@ export class ScatterPlot {
         }
       }
     }
-    for (const a of d.arrows ?? []) this.drawArrows(ctx, a, x, y);
+    for (const a of d.arrows ?? []) this.drawArrows(ctx, a, x, y, theme);
     ctx.restore();
     if (bg?.legend) {
       const L = bg.legend;
@@ -329,7 +330,15 @@ export class ScatterPlot {
     }
   }
 
-  private drawArrows(ctx: CanvasRenderingContext2D, a: ArrowLayer, x: AxisScale, y: AxisScale): void {
+  private drawArrows(ctx: CanvasRenderingContext2D, a: ArrowLayer, x: AxisScale, y: AxisScale, theme: Theme): void {
+    if (a.color === 'fg') {
+      // a halo in the background colour first, then the arrows in the text colour
+      this.drawArrowPaths(ctx, a, x, y, theme.bg, 3.5);
+      this.drawArrowPaths(ctx, a, x, y, theme.fg, 1.25);
+    } else this.drawArrowPaths(ctx, a, x, y, a.color, 1.25);
+  }
+
+  private drawArrowPaths(ctx: CanvasRenderingContext2D, a: ArrowLayer, x: AxisScale, y: AxisScale, color: string, width: number): void {
     const n = Math.min(a.origins.length, a.vectors.length) >> 1;
     let longest = 0;
     const kx = x(1) - x(0);
@@ -337,9 +346,10 @@ export class ScatterPlot {
     for (let i = 0; i < n; i++) longest = Math.max(longest, Math.hypot(a.vectors[2 * i]! * kx, a.vectors[2 * i + 1]! * ky));
     if (!(longest > 0)) return;
     const s = (a.maxLength ?? 28) / longest;
-    ctx.strokeStyle = a.color;
-    ctx.fillStyle = a.color;
-    ctx.lineWidth = 1.25;
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
+    ctx.lineWidth = width;
+    ctx.lineJoin = 'round';
     for (let i = 0; i < n; i++) {
       const px = x(a.origins[2 * i]!);
       const py = y(a.origins[2 * i + 1]!);
@@ -359,6 +369,7 @@ export class ScatterPlot {
       ctx.lineTo(px + vx - head * Math.cos(ang + 0.45), py + vy - head * Math.sin(ang + 0.45));
       ctx.closePath();
       ctx.fill();
+      if (width > 2) ctx.stroke();
     }
   }
 

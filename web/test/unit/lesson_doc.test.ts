@@ -96,7 +96,7 @@ describe('small helpers', () => {
     expect(lessonSpec(example)).not.toHaveProperty('lesson');
     expect(formatValue(42)).toBe('42');
     expect(formatValue(0.123456)).toBe('0.1235');
-    expect(formatValue(2.6e-7)).toBe('2.60e-7');
+    expect(formatValue(2.6e-7)).toBe('2.6e-7');
     expect(formatValue(null)).toBe('not measured');
     expect(stepPassed({ expectations: [{ pass: true }] })).toBe(true);
     expect(stepPassed({ expectations: [{ pass: true }, { pass: false }] })).toBe(false);

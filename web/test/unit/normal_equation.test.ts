@@ -47,10 +47,10 @@ describe('formats', () => {
     expect(formatCount(6963991.67)).toBe('6.96 M');
     expect(formatCount(206530)).toBe('207 k');
     expect(formatCount(512)).toBe('512');
-    expect(formatCount(1.2e10)).toBe('12.0 G');
+    expect(formatCount(1.2e10)).toBe('12 G');
     expect(formatSeconds(0.00042)).toBe('420 µs');
     expect(formatSeconds(0.0123)).toBe('12.3 ms');
-    expect(formatSeconds(2.5)).toBe('2.50 s');
+    expect(formatSeconds(2.5)).toBe('2.5 s');
     expect(formatSeconds(null)).toBe('—');
   });
 });

@@ -402,7 +402,7 @@ describe('predictionsModel', () => {
   });
   it('one-hot inputs read as their index', () => {
     expect(cellText([0, 0, 1, 0])).toBe('2');
-    expect(cellText([0.5, 1])).toBe('0.50,1');
+    expect(cellText([0.5, 1])).toBe('0.5,1');
   });
 });
 

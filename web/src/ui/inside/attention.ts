@@ -69,7 +69,7 @@ export function attentionHeatmap(m: AttentionModel): HeatmapData {
     values: m.weights.flat(),
     rowLabels: m.target_tokens.map(visible),
     colLabels: m.source_tokens.map(visible),
-    rowNotes: m.row_sums.map((s, r) => `${s.toFixed(3)} · ${(m.spread[r] ?? 0).toFixed(1)}`),
+    rowNotes: m.row_sums.map((s, r) => `${formatNumber(s)} · ${formatNumber(m.spread[r] ?? 0, 2)}`),
     marks: m.argmax.map((c, r) => [r, c] as [number, number]),
   };
 }

@@ -9,12 +9,15 @@
 
 import { formatNumber } from '../../viz/scales';
 import { gradcheckModel } from './models';
-import { button, el, emit, setGradlabData, viewRoot } from './view';
+import { button, el, emit, onSelectParameter, setGradlabData, viewRoot } from './view';
 
 export class GradcheckView {
   readonly root: HTMLDivElement;
   private readonly summary: HTMLParagraphElement;
   private readonly body: HTMLTableSectionElement;
+  /** the parameter picked in another view (the network diagram): its row is marked */
+  private picked: string | null = null;
+  private readonly stopFollowing: () => void;
 
   constructor(host: HTMLElement, private readonly options: { onRun?: () => void } = {}) {
     this.root = viewRoot(
@@ -34,6 +37,22 @@ export class GradcheckView {
     table.append(head, this.body);
     this.root.append(row, this.summary, table);
     setGradlabData(this.root, null);
+    this.stopFollowing = onSelectParameter(this.root, (s) => {
+      this.picked = s?.name ?? null;
+      this.mark();
+    });
+  }
+
+  private mark(): void {
+    let found: HTMLTableRowElement | null = null;
+    for (const tr of this.body.rows) {
+      const on = tr.dataset['param'] === this.picked;
+      tr.classList.toggle('gl-selected', on);
+      if (on) found = tr;
+    }
+    found?.scrollIntoView({ block: 'nearest' });
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> | null }).gradlabData;
+    if (data) data['selected'] = found ? this.picked : null;
   }
 
   update(report: Record<string, unknown>): void {
@@ -41,6 +60,7 @@ export class GradcheckView {
     this.body.replaceChildren(
       ...m.rows.map((r) => {
         const tr = el('tr');
+        tr.dataset['param'] = r.name;
         const name = el('td');
         name.appendChild(el('code', undefined, r.name));
         const ok = el('td', r.ok ? 'gl-ok' : 'gl-danger', r.ok ? '✓ ok' : '✗ too large');
@@ -50,10 +70,12 @@ export class GradcheckView {
     );
     this.summary.textContent = `${m.ok ? 'All gradients agree' : 'Some gradients disagree'} (tolerance ${formatNumber(m.tolerance)}, ε = ${formatNumber(m.eps)}).`;
     this.summary.className = `gl-readout ${m.ok ? 'gl-ok' : 'gl-danger'}`;
-    setGradlabData(this.root, m);
+    setGradlabData(this.root, { ...m, selected: null });
+    this.mark();
   }
 
   dispose(): void {
+    this.stopFollowing();
     this.root.remove();
   }
 }

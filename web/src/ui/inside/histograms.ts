@@ -15,7 +15,7 @@ import { Histogram } from '../../viz/histogram';
 import { LineChart } from '../../viz/line-chart';
 import { classColor, formatNumber } from '../../viz/scales';
 import { emptyNormHistory, histogramEdges, pushNorms, type NormHistory, type ParameterStatsJson } from './models';
-import { el, labelled, setGradlabData, viewRoot } from './view';
+import { el, labelled, onSelectParameter, setGradlabData, viewRoot } from './view';
 
 interface Card {
   root: HTMLDivElement;
@@ -36,8 +36,7 @@ export class HistogramsView {
   private updates = 0;
   private xLabel = 'training step';
   private selected: string | null = null;
-  private readonly scope: Node;
-  private readonly onSelect = (e: Event): void => this.highlight((e as CustomEvent<{ name?: string }>).detail?.name ?? null);
+  private readonly stopFollowing: () => void;
 
   constructor(host: HTMLElement) {
     this.root = viewRoot(
@@ -55,9 +54,7 @@ export class HistogramsView {
     this.grid = el('div', 'gl-grid');
     this.root.appendChild(this.grid);
     setGradlabData(this.root, { parameters: [], history: this.history, selected: null });
-    // the document, or the shadow root of <gradlab-lesson>: where the other views are
-    this.scope = this.root.getRootNode();
-    this.scope.addEventListener('gradlab-select-parameter', this.onSelect);
+    this.stopFollowing = onSelectParameter(this.root, (s) => this.highlight(s?.name ?? null));
   }
 
   private highlight(name: string | null): void {
@@ -117,7 +114,7 @@ export class HistogramsView {
   }
 
   dispose(): void {
-    this.scope.removeEventListener('gradlab-select-parameter', this.onSelect);
+    this.stopFollowing();
     this.chart.dispose();
     for (const c of this.cards) {
       c.value.dispose();

@@ -9,7 +9,7 @@
 
 import { diverging, rgbCss, formatNumber } from '../../viz/scales';
 import { filtersModel, imageGridModel, type FiltersSnapshot, type ImagePredictionsSnapshot } from './images-model';
-import { el, setGradlabData, viewRoot } from './view';
+import { el, onSelectParameter, setGradlabData, viewRoot, type ParameterSelection } from './view';
 
 /** A canvas of w x h cells drawn `cell` px each by `colour(i)` (row-major). */
 function tileCanvas(w: number, h: number, cell: number, colour: (i: number) => string, label: string): HTMLCanvasElement {
@@ -82,8 +82,40 @@ export class ImageGridView extends TileGridView {
 }
 
 export class FiltersView extends TileGridView {
+  /** the parameter picked in another view (the network diagram): this layer's kernels are outlined */
+  private picked: ParameterSelection | null = null;
+  private layer = '';
+  private readonly stopFollowing: () => void;
+
   constructor(host: HTMLElement, private readonly options: { cell?: number } = {}) {
     super(host, 'filters');
+    this.stopFollowing = onSelectParameter(this.root, (s) => {
+      this.picked = s;
+      this.mark();
+    });
+  }
+
+  /** Outline the tiles of the picked weight (one kernel when an element [o, c, ...] is given) or bias ([o]: filter o). */
+  private mark(): void {
+    const p = this.picked;
+    const weight = p?.name === `${this.layer}.weight`;
+    const bias = p?.name === `${this.layer}.bias`;
+    let n = 0;
+    for (const fig of this.grid.querySelectorAll<HTMLElement>('figure')) {
+      const o = Number(fig.dataset['filter']);
+      const c = Number(fig.dataset['channel']);
+      const at = p?.index ?? [];
+      const on = (weight && (at.length < 2 || (at[0] === o && at[1] === c))) || (bias && (at.length < 1 || at[0] === o));
+      fig.classList.toggle('gl-selected', on);
+      if (on) n++;
+    }
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+    if (data) data['selected'] = n > 0 ? { name: p!.name, tiles: n } : null;
+  }
+
+  override dispose(): void {
+    this.stopFollowing();
+    super.dispose();
   }
 
   update(snapshot: FiltersSnapshot): void {
@@ -94,9 +126,14 @@ export class FiltersView extends TileGridView {
       ...m.tiles.map((t) => {
         const colour = (i: number) => rgbCss(diverging(t.values[i] ?? 0, 1));
         const text = t.channel > 0 ? `${t.filter}.${t.channel}` : String(t.filter);
-        return this.figure(t.width, t.height, cell, colour, `filter ${t.filter}, channel ${t.channel}`, text);
+        const fig = this.figure(t.width, t.height, cell, colour, `filter ${t.filter}, channel ${t.channel}`, text);
+        fig.dataset['filter'] = String(t.filter);
+        fig.dataset['channel'] = String(t.channel);
+        return fig;
       }),
     );
-    setGradlabData(this.root, m);
+    this.layer = snapshot.layer;
+    setGradlabData(this.root, { ...m, selected: null });
+    this.mark();
   }
 }

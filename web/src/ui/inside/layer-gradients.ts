@@ -22,7 +22,7 @@ import {
   type LayersSnapshot,
   type LayerSeriesKey,
 } from './layer-gradients-model';
-import { el, setGradlabData, viewRoot } from './view';
+import { el, onSelectParameter, setGradlabData, viewRoot, type ParameterSelection } from './view';
 
 const HINT = 'Hover over the chart, or focus it and use ← →, to read each layer’s values.';
 
@@ -44,6 +44,10 @@ export class LayerGradientsView {
   /** the layer read out (hover or keyboard), by position; null: none */
   private selected: number | null = null;
   private keyboard = false;
+  /** the parameter another view picked (the network diagram), and the layer that holds it */
+  private picked: ParameterSelection | null = null;
+  private pickedLayer: number | null = null;
+  private readonly stopFollowing: () => void;
   private last: { box: Box; slot: number; y: AxisScale } | null = null;
   private colors: Record<LayerSeriesKey, string> = { weight_grad: '#0072b2', output_grad: '#d55e00' };
 
@@ -101,7 +105,23 @@ export class LayerGradientsView {
     this.details.append(el('summary', undefined, 'Show the numbers as a table'), this.table);
     this.details.addEventListener('toggle', () => this.renderTable());
     this.root.append(this.readout, this.notes, this.details);
-    setGradlabData(this.root, { step: null, labels: [], layers: [], drawn: [], skipped: [], ratio: {} });
+    setGradlabData(this.root, { step: null, labels: [], layers: [], drawn: [], skipped: [], ratio: {}, selected_layer: null });
+    this.stopFollowing = onSelectParameter(this.root, (s) => {
+      this.picked = s;
+      this.follow();
+      this.surface.requestDraw();
+    });
+  }
+
+  /** The layer holding the picked parameter: outlined on the chart, read out, its table row marked. */
+  private follow(): void {
+    const name = this.picked?.name;
+    const p = name === undefined ? -1 : (this.snapshot.layers ?? []).findIndex((l) => (l.parameters ?? []).includes(name));
+    this.pickedLayer = p >= 0 ? p : null;
+    if (this.pickedLayer !== null && !this.keyboard) this.readout.textContent = `${name}: ${this.describe(this.pickedLayer)}`;
+    if (this.details.open) this.renderTable();
+    const data = (this.root as HTMLElement & { gradlabData?: Record<string, unknown> }).gradlabData;
+    if (data) data['selected_layer'] = this.pickedLayer === null ? null : { position: this.pickedLayer, parameter: name };
   }
 
   update(data: LayersSnapshot | { layers: LayersSnapshot; step?: number }): void {
@@ -138,10 +158,13 @@ export class LayerGradientsView {
       skipped: m.skipped,
       ratio: m.ratio,
       domain: m.domain,
+      selected_layer: null,
     });
+    this.follow();
   }
 
   dispose(): void {
+    this.stopFollowing();
     this.surface.dispose();
     this.root.remove();
   }
@@ -174,8 +197,9 @@ export class LayerGradientsView {
       th.scope = 'col';
       head.appendChild(th);
     }
-    const rows = (this.snapshot.layers ?? []).map((l) => {
+    const rows = (this.snapshot.layers ?? []).map((l, position) => {
       const tr = el('tr');
+      if (position === this.pickedLayer) tr.className = 'gl-selected';
       const cell = (text: string, num = false): void => {
         tr.appendChild(el('td', num ? 'gl-num' : undefined, text));
       };
@@ -219,6 +243,7 @@ export class LayerGradientsView {
     if (position === null) {
       this.tooltip.hide();
       this.readout.textContent = HINT;
+      this.follow();
     } else {
       this.readout.textContent = this.describe(position);
       this.placeTooltip();
@@ -313,6 +338,13 @@ export class LayerGradientsView {
       ctx.globalAlpha = 0.6;
       ctx.fillRect(box.left + this.selected * slot, box.top, slot, box.bottom - box.top);
       ctx.globalAlpha = 1;
+    }
+
+    // the layer of the parameter picked in another view: outlined in the accent colour
+    if (this.pickedLayer !== null && this.pickedLayer < n) {
+      ctx.strokeStyle = theme.accent;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(box.left + this.pickedLayer * slot + 1, box.top + 1, slot - 2, box.bottom - box.top - 2);
     }
 
     // layer labels under the axis
@@ -413,5 +445,5 @@ function times(r: number): string {
 }
 
 function expo(v: number | null): string {
-  return typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v.toExponential(3) : formatNumber(v);
+  return formatNumber(v, 4);
 }

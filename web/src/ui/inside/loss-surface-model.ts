@@ -6,6 +6,8 @@
 // Shape letters: NX, NY grid points along x (the first parameter) and y (the second);
 // P path points. The loss grid is [NY rows x NX columns]: row j is y = y[j], column i is x = x[i].
 
+import { formatNumber } from '../../viz/format';
+
 /** The `loss_surface` snapshot as the engine sends it (non-finite losses arrive as null). */
 export interface LossSurfaceSnapshot {
   parameters: [string, string] | string[];
@@ -306,8 +308,5 @@ export function directionText(m: LossSurfaceModel): string {
 
 /** Tick-free summary of a level for the legend: "0.01", "1.2e-3". */
 export function levelText(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-2) return v.toExponential(1).replace('e+', 'e');
-  return String(Number(v.toPrecision(2)));
+  return formatNumber(v, 2);
 }

@@ -4,6 +4,8 @@
 //
 // Shape letters: T time steps, H hidden units, Tq target (query) and Tk source (key) length.
 
+import { formatNumber } from '../../viz/format';
+
 export interface TensorJson {
   shape: number[];
   data: number[];
@@ -764,7 +766,7 @@ export interface PredictionExample {
 /** A position's value as a short string: a one-hot vector as its index, numbers rounded. */
 export function cellText(v: unknown): string {
   if (v === null || v === undefined) return '·';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : formatNumber(v, Math.abs(v) >= 10 ? 3 : 2);
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) {
     const flat = v.flat(Infinity) as unknown[];

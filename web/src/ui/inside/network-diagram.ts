@@ -422,8 +422,8 @@ export class NetworkDiagramView {
           const line = els[ei];
           if (!line) return;
           line.setAttribute('stroke', edgeColor(e.weight, s.maxAbs));
-          line.setAttribute('stroke-width', edgeWidth(e.weight, s.maxAbs).toFixed(2));
-          line.setAttribute('stroke-opacity', (0.35 + 0.65 * Math.min(1, Math.abs(e.weight) / (s.maxAbs || 1))).toFixed(2));
+          line.setAttribute('stroke-width', edgeWidth(e.weight, s.maxAbs).toFixed(2)); // format-ok: SVG attribute
+          line.setAttribute('stroke-opacity', (0.35 + 0.65 * Math.min(1, Math.abs(e.weight) / (s.maxAbs || 1))).toFixed(2));  // format-ok: SVG attribute
         });
         s.columns.forEach((c, ci) =>
           c.units.forEach((u, ui) => {

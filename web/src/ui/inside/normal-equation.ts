@@ -5,7 +5,7 @@
 // Input: the `normal_equation` snapshot (core/session/supervised_runner.cpp).
 // gradlabData: the NormalEquationModel below.
 
-import { formatNumber } from '../../viz/scales';
+import { formatNumber, formatSeconds } from '../../viz/format';
 import { el, setGradlabData, viewRoot } from './view';
 
 /** How many weights the table lists (a hyperplane can have thousands). */
@@ -73,15 +73,10 @@ export function normalEquationModel(s: Record<string, unknown>): NormalEquationM
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
   const units: Array<[number, string]> = [[1e9, ' G'], [1e6, ' M'], [1e3, ' k']];
-  for (const [size, unit] of units) if (Math.abs(n) >= size) return `${(n / size).toPrecision(3)}${unit}`;
+  for (const [size, unit] of units) if (Math.abs(n) >= size) return `${formatNumber(n / size)}${unit}`;
   return String(Math.round(n));
 }
-export function formatSeconds(s: number | null): string {
-  if (s === null) return '—';
-  if (s >= 1) return `${s.toPrecision(3)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toPrecision(3)} ms`;
-  return `${(s * 1e6).toPrecision(3)} µs`;
-}
+export { formatSeconds };
 
 function table(head: string[], rows: Array<Array<string | HTMLElement>>, numeric: number[]): HTMLTableElement {
   const t = el('table', 'gl-table');
@@ -143,7 +138,7 @@ export class NormalEquationView {
           [
             ['closed form (normal equations)', formatCount(c.flops.closed), formatSeconds(c.seconds.closed), formula(c.formulas.closed)],
             ['one gradient step (full batch)', formatCount(c.flops.step), formatSeconds(c.seconds.step), formula(c.formulas.step)],
-            ['one solve ÷ one step', `${c.flops.ratio.toPrecision(3)}×`, c.seconds.ratio === null ? '—' : `${c.seconds.ratio.toPrecision(3)}×`, ''],
+            ['one solve ÷ one step', `${formatNumber(c.flops.ratio)}×`, c.seconds.ratio === null ? '—' : `${formatNumber(c.seconds.ratio)}×`, ''],
           ],
           [1, 2],
         ),

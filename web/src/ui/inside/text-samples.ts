@@ -8,6 +8,7 @@
 //
 //   const v = new TextSamplesView(host, {onSample: async (o) => v.update(await client.sample(o))});
 
+import { formatNumber } from '../../viz/format';
 import type { TextSample } from './models';
 import { button, el, emit, labelled, setGradlabData, viewRoot } from './view';
 
@@ -51,7 +52,7 @@ export class TextSamplesView {
     this.temperature.value = '0.8';
     this.temperature.id = 'sample-temperature';
     this.tempOut = el('output', 'gl-readout', '0.80');
-    this.temperature.addEventListener('input', () => (this.tempOut.textContent = Number(this.temperature.value).toFixed(2)));
+    this.temperature.addEventListener('input', () => (this.tempOut.textContent = formatNumber(Number(this.temperature.value))));
     this.temperature.addEventListener('change', () => this.request(false));
     const row = el('div', 'gl-row');
     row.append(
@@ -76,7 +77,7 @@ export class TextSamplesView {
         const p = el('p', 'gl-samples');
         if (i > 0) p.classList.add('gl-muted');
         p.append(el('span', 'gl-prompt', s.prompt), document.createTextNode(s.text));
-        const meta = el('div', 'gl-stats', `temperature ${s.temperature.toFixed(2)}${i === 0 ? ' (latest)' : ''}`);
+        const meta = el('div', 'gl-stats', `temperature ${formatNumber(s.temperature)}${i === 0 ? ' (latest)' : ''}`);
         const wrap = el('div');
         wrap.append(meta, p);
         return wrap;

@@ -41,3 +41,38 @@ export function emit<T>(from: HTMLElement, name: string, detail: T, callback?: (
   if (callback) callback(detail);
   else from.dispatchEvent(new CustomEvent(`gradlab-${name}`, { detail, bubbles: true }));
 }
+
+/** What the network diagram (or any view) says was picked: a parameter and an element of it. */
+export interface ParameterSelection {
+  name: string;
+  index?: number[];
+}
+
+/**
+ * Follow the parameter another view picked (a bubbling `gradlab-select-parameter`), heard
+ * where the views live: the document, or the shadow root of <gradlab-lesson>. Returns the
+ * function that stops listening (call it from dispose()).
+ */
+export function onSelectParameter(root: HTMLElement, handler: (selection: ParameterSelection | null) => void): () => void {
+  const listener = (e: Event): void => {
+    const d = (e as CustomEvent<Partial<ParameterSelection> | null>).detail;
+    handler(d && typeof d.name === 'string' ? { name: d.name, ...(Array.isArray(d.index) ? { index: d.index } : {}) } : null);
+  };
+  // a view may be built before its card is in the page: listen once it is connected
+  let scope: Node | null = null;
+  let frame = 0;
+  const attach = (): void => {
+    frame = 0;
+    if (!root.isConnected) {
+      frame = requestAnimationFrame(attach);
+      return;
+    }
+    scope = root.getRootNode();
+    scope.addEventListener('gradlab-select-parameter', listener);
+  };
+  attach();
+  return () => {
+    if (frame) cancelAnimationFrame(frame);
+    scope?.removeEventListener('gradlab-select-parameter', listener);
+  };
+}
