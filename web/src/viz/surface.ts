@@ -7,6 +7,7 @@
 //   s.dispose();
 
 import '../views.css';
+import { formatNumber } from './format';
 
 export interface Theme {
   bg: string;
@@ -453,5 +454,5 @@ function cellText(v: TableCell): string {
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
-  return String(Number(v.toPrecision(6)));
+  return formatNumber(v, 6); // the full value is in the cell's data-value
 }
