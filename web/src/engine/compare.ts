@@ -15,6 +15,7 @@ import type { Metrics } from './types';
 import { getPointer, setPointer } from '../state/pointer';
 import { layerGradientModel, valueAt, type LayersSnapshot } from '../ui/inside/layer-gradients-model';
 import { gradNormSeries, type RecurrentSnapshot } from '../ui/inside/models';
+import type { LossSurfaceSnapshot } from '../ui/inside/loss-surface-model';
 
 /** What CompareRun needs of an engine client (EngineClient has it). */
 export interface VariantClient {
@@ -50,12 +51,14 @@ export interface VariantState {
   /** the overlaid views' snapshots, asked of the variant's worker every `snapshotEvery` steps and after its last step (null: not offered, or none yet) */
   layers: LayersSnapshot | null;
   recurrent: RecurrentSnapshot | null;
+  /** two-parameter models: the loss over the plane of the two and this variant's path through it */
+  lossSurface: LossSurfaceSnapshot | null;
   /** the training step the snapshots were taken at */
   snapshotStep: number;
 }
 
 /** The snapshots CompareRun asks each variant for at the end of its run, when its model offers them. */
-export const OVERLAY_SNAPSHOTS = ['layers', 'recurrent'] as const;
+export const OVERLAY_SNAPSHOTS = ['layers', 'recurrent', 'loss_surface'] as const;
 
 export interface CompareState {
   variants: VariantState[];
@@ -147,6 +150,7 @@ export class CompareRun {
         seconds: 0,
         layers: null,
         recurrent: null,
+        lossSurface: null,
         snapshotStep: 0,
       })),
       steps,
@@ -190,7 +194,8 @@ export class CompareRun {
       if (!offered.includes(name) || this.stopped) continue;
       const snap = await client.call('snapshot', { name });
       if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
-      else s.recurrent = snap as unknown as RecurrentSnapshot;
+      else if (name === 'recurrent') s.recurrent = snap as unknown as RecurrentSnapshot;
+      else s.lossSurface = snap as unknown as LossSurfaceSnapshot;
       s.snapshotStep = s.steps;
     }
   }
@@ -313,6 +318,29 @@ export function gradTimeOverlay(state: CompareState): OverlaySeries[] {
     });
   });
   return out;
+}
+
+/**
+ * The loss surface with every variant's optimiser path (two-parameter models): the first
+ * variant with a `loss_surface` snapshot gives the contours and its own path (`main`), the
+ * others' paths are drawn over it (`variants`), each with its variant's index for its colour.
+ * The variants share the model and data, so the surface is theirs too; a field that changes
+ * the loss itself (L2, the loss type) makes the contours the first variant's only (said in
+ * the panel's title). null: no variant has one.
+ */
+export function surfaceOverlay(state: CompareState): {
+  snapshot: LossSurfaceSnapshot;
+  main: { variant: number; label: string };
+  others: Array<{ variant: number; label: string; path: LossSurfaceSnapshot['path'] }>;
+} | null {
+  const withSurface = state.variants.map((v, i) => ({ v, i })).filter(({ v }) => v.lossSurface !== null);
+  const first = withSurface[0];
+  if (!first) return null;
+  return {
+    snapshot: first.v.lossSurface!,
+    main: { variant: first.i, label: labelAt(first.v) },
+    others: withSurface.slice(1).map(({ v, i }) => ({ variant: i, label: labelAt(v), path: v.lossSurface!.path })),
+  };
 }
 
 /** A variant's name in the overlaid views, with the step of its snapshot when that is not its latest step (a variant still running, or one that diverged after it). */

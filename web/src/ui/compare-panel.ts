@@ -13,6 +13,7 @@ import {
   gradTimeOverlay,
   layerOverlay,
   parseVariants,
+  surfaceOverlay,
   recentMean,
   suggestValues,
   type ClientFactory,
@@ -20,6 +21,7 @@ import {
   type OverlaySeries,
 } from '../engine/compare';
 import { LineChart } from '../viz/line-chart';
+import { LossSurfaceView } from './inside/loss-surface';
 import { classColor } from '../viz/scales';
 import { formatNumber, formatPercent, formatSeconds } from '../viz/format';
 import { Column } from './curves-view';
@@ -43,6 +45,7 @@ export class ComparePanel {
   /** the overlaid per-layer gradients and ‖dL/dh_t‖, made when a variant brings their snapshot */
   private layerChart: LineChart | null = null;
   private timeChart: LineChart | null = null;
+  private surfaceView: LossSurfaceView | null = null;
   private layerLabels: string[] = [];
   private readonly overlayHost: HTMLDivElement;
   private run: CompareRun | null = null;
@@ -182,6 +185,17 @@ export class ComparePanel {
       this.timeChart.update(time.map(overlayLine));
     }
     if (this.timeChart) this.timeChart.root.hidden = time.length === 0;
+    const surface = surfaceOverlay(state);
+    if (surface) {
+      this.surfaceView ??= new LossSurfaceView(this.overlayHost, { height: 300 });
+      this.surfaceView.root.dataset.overlay = 'loss-surface';
+      this.surfaceView.update({
+        loss_surface: surface.snapshot,
+        main: { label: surface.main.label, color: classColor(surface.main.variant) },
+        variants: surface.others.map((o) => ({ label: o.label, path: o.path, color: classColor(o.variant) })),
+      });
+    }
+    if (this.surfaceView) this.surfaceView.root.hidden = surface === null;
     const f = (x: number | null) => (x === null ? '—' : formatNumber(x));
     this.table.replaceChildren(
       ...state.variants.map((v, i) => {
@@ -208,7 +222,7 @@ export class ComparePanel {
     this.status.textContent = state.running
       ? `Training ${state.variants.length} variants ${state.parallel ? 'in parallel, one worker each' : 'one after another'}: ${done} of ${state.variants.length} finished.`
       : `${state.variants.length} variants, ${state.steps} steps each, took ${formatSeconds(state.seconds)} ${state.parallel ? `in parallel (the variants' own times add up to ${formatSeconds(summed)})` : 'one after another'}.`;
-    this.root.gradlabData = { state, pointer: this.currentPointer(), layers, gradTime: time };
+    this.root.gradlabData = { state, pointer: this.currentPointer(), layers, gradTime: time, surface };
   }
 
   dispose(): void {
@@ -216,6 +230,7 @@ export class ComparePanel {
     this.chart?.dispose();
     this.layerChart?.dispose();
     this.timeChart?.dispose();
+    this.surfaceView?.dispose();
     this.root.remove();
   }
 }

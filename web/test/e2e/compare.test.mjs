@@ -129,3 +129,30 @@ test('compare: two inits of the deep sigmoid MLP overlay their per-layer gradien
   assert.ok(await time.isVisible(), 'the overlaid gradient-through-time chart is shown');
   await screenshot(rnn, 'compare-grad-through-time', rnn.locator('#compare-card'));
 });
+
+test('compare: plain SGD against momentum on a two-parameter loss surface, both paths over one set of contours', { timeout: 180_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=loss-surface');
+  await page.locator('#compare-card').waitFor();
+  const d = await runComparePointer(page, '/optimizer/momentum', '0, 0.6', 30);
+  assert.deepEqual(d.state.variants.map((v) => [v.label, v.status, v.steps]), [['0', 'done', 30], ['0.6', 'done', 30]]);
+  // each path is the variant's own loss_surface snapshot, taken by its worker after its last step
+  const [plain, momentum] = d.state.variants;
+  assert.equal(d.surface.main.label, '0');
+  assert.deepEqual(d.surface.snapshot.path, plain.lossSurface.path, 'the contours and the first path: the first variant’s snapshot');
+  assert.equal(d.surface.others.length, 1);
+  assert.deepEqual(d.surface.others[0].path, momentum.lossSurface.path, 'the second path: the momentum variant’s own');
+  assert.equal(plain.lossSurface.path.x.length, 31, 'a point per step and the start');
+  assert.notDeepEqual(plain.lossSurface.path.x, momentum.lossSurface.path.x, 'momentum takes another path');
+  const [zx, zy] = plain.lossSurface.direction_changes;
+  const [mx, my] = momentum.lossSurface.direction_changes;
+  t.diagnostic(`direction changes (zig-zag) over 30 steps: plain SGD ${zx}, ${zy}; momentum 0.6 ${mx}, ${my}`);
+  // the view draws both, in the variants' colours, and names them
+  const view = page.locator('#compare-card [data-overlay="loss-surface"]');
+  assert.ok(await view.isVisible(), 'the overlaid loss surface is shown');
+  const drawn = await view.evaluate((el) => el.gradlabData);
+  assert.equal(drawn.main_label, '0');
+  assert.deepEqual(drawn.variants.map((v) => [v.label, v.points]), [['0.6', 31]]);
+  assert.equal(drawn.drawn_path_points, 31);
+  await screenshot(page, 'compare-loss-surface', page.locator('#compare-card'));
+});

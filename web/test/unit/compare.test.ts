@@ -11,6 +11,7 @@ import {
   parseVariants,
   recentMean,
   suggestValues,
+  surfaceOverlay,
   type VariantClient,
 } from '../../src/engine/compare';
 import { EngineCallError } from '../../src/engine/client';
@@ -82,6 +83,27 @@ function fakeRecurrent(lr: number, step: number) {
   return { kind: 'rnn_tanh', T: 4, B: 2, H: 3, batch_element: null, streams: [{ layer: 0, direction: 0, grad_norm, has_grad: true, gates: [] }] };
 }
 
+/** The fake's `loss_surface` snapshot: a fixed 3x3 grid, and a path of `step` points that depends on lr. */
+function fakeSurface(lr: number, step: number) {
+  const path = { x: [] as number[], y: [] as number[], loss: [] as number[], step: [] as number[] };
+  for (let k = 0; k <= step; k += Math.max(1, Math.floor(step / 5))) {
+    path.x.push(1 - lr * k * 0.01);
+    path.y.push(1 - lr * k * 0.02);
+    path.loss.push(1 / (1 + lr * k));
+    path.step.push(k);
+  }
+  return {
+    parameters: ['layers.0.weight', 'layers.0.bias'],
+    x: [-1, 0, 1],
+    y: [-1, 0, 1],
+    loss: { shape: [3, 3], data: [2, 1, 2, 1, 0.5, 1, 2, 1, 2] },
+    grid_min: { x: 0, y: 0, loss: 0.5 },
+    path,
+    path_points: path.x.length,
+    direction_changes: [0, 0],
+  };
+}
+
 /**
  * A fake engine: trains by counting; lr >= 1 "diverges" at step 7; a spec with lr < 0 fails to
  * build; it offers the snapshots named in `snapshots` (log.snapshots counts the calls).
@@ -116,7 +138,7 @@ function fakeFactory(log: { live: number; maxLive: number; made: number; termina
           const name = params.name as string;
           if (!snapshots.includes(name)) throw new EngineCallError({ name: 'EngineError', message: `no snapshot named ${name}` });
           log.snapshots = (log.snapshots ?? 0) + 1;
-          return name === 'layers' ? fakeLayers(lr, step) : fakeRecurrent(lr, step);
+          return name === 'layers' ? fakeLayers(lr, step) : name === 'recurrent' ? fakeRecurrent(lr, step) : fakeSurface(lr, step);
         }
         throw new Error(`unexpected ${cmd}`);
       },
@@ -280,12 +302,32 @@ describe('overlaid views (per-layer gradients, gradient through time)', () => {
   it('a bidirectional or stacked recurrent model: one named line per stream, the later ones dashed', () => {
     const rec = fakeRecurrent(0.5, 100);
     const two = { ...rec, streams: [rec.streams[0]!, { ...rec.streams[0]!, direction: 1, grad_norm: [1, 0, 1, 1] }] };
-    const v = { label: 'lstm', status: 'done' as const, rows: [], steps: 100, test: null, message: '', divergedAt: 0, seconds: 1, layers: null, recurrent: two, snapshotStep: 100 };
+    const v = { label: 'lstm', status: 'done' as const, rows: [], steps: 100, test: null, message: '', divergedAt: 0, seconds: 1, layers: null, recurrent: two, lossSurface: null, snapshotStep: 100 };
     const time = gradTimeOverlay({ variants: [v], steps: 100, parallel: true, seconds: 1, running: false });
     expect(time.map((s) => [s.name, s.dashed])).toEqual([
       ['lstm · layer 0 forward →', false],
       ['lstm · layer 0 backward ←', true],
     ]);
     expect(time[1]!.y).toEqual([1, null, 1, 1]);
+  });
+
+  it("a two-parameter model: the loss surface with each variant's own path, the first one's contours", async () => {
+    const log = { live: 0, maxLive: 0, made: 0, terminated: 0 };
+    const parsed = parseVariants(base, '/optimizer/lr', '0.1, 0.5, 2');
+    if ('error' in parsed) throw new Error(parsed.error);
+    const state = await new CompareRun(fakeFactory(log, 1, ['loss_surface']), parsed.variants, 20, () => {}, { chunk: 5 }).start();
+    expect(state.variants.map((v) => v.status)).toEqual(['done', 'done', 'diverged']);
+    const s = surfaceOverlay(state);
+    expect(s).not.toBeNull();
+    expect(s!.main).toEqual({ variant: 0, label: '0.1' });
+    expect(s!.snapshot).toEqual(fakeSurface(0.1, 20)); // the first variant's own snapshot after its last step
+    // the second variant's path is its own; the diverged one keeps its last snapshot, named with its step
+    expect(s!.others.map((o) => [o.variant, o.label])).toEqual([[1, '0.5'], [2, '2 (step 5)']]);
+    expect(s!.others[0]!.path).toEqual(fakeSurface(0.5, 20).path);
+    expect(s!.others[1]!.path).toEqual(fakeSurface(2, 5).path);
+    expect(s!.others[0]!.path).not.toEqual(s!.snapshot.path);
+    // a model without the snapshot: nothing to overlay
+    const none = await new CompareRun(fakeFactory(log, 1, []), parsed.variants, 10, () => {}, { chunk: 5 }).start();
+    expect(surfaceOverlay(none)).toBeNull();
   });
 });

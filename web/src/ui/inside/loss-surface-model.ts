@@ -58,6 +58,8 @@ export interface LossSurfaceModel {
 export interface VariantPath {
   label: string;
   path: SurfacePath;
+  /** its colour (default: the view's palette for variants) */
+  color?: string;
   directionChanges?: [number, number];
 }
 

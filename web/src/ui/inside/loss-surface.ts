@@ -38,6 +38,8 @@ export interface LossSurfaceInput {
   loss_surface: LossSurfaceSnapshot;
   step?: number;
   variants?: VariantPath[];
+  /** the name and colour of the snapshot's own path (the compare card: its first variant) */
+  main?: { label: string; color?: string };
 }
 
 export class LossSurfaceView {
@@ -52,6 +54,7 @@ export class LossSurfaceView {
   private readonly table: HTMLTableElement;
   private model: LossSurfaceModel | null = null;
   private variants: VariantPath[] = [];
+  private main: { label: string; color?: string } | null = null;
   private step: number | null = null;
   private selected: Selection = null;
   private keyboard = false;
@@ -108,6 +111,7 @@ export class LossSurfaceView {
     const snap = wrapped ? (data as LossSurfaceInput).loss_surface : (data as LossSurfaceSnapshot);
     this.step = wrapped && typeof (data as LossSurfaceInput).step === 'number' ? (data as LossSurfaceInput).step! : null;
     this.variants = wrapped ? ((data as LossSurfaceInput).variants ?? []) : [];
+    this.main = wrapped ? ((data as LossSurfaceInput).main ?? null) : null;
     const m = lossSurfaceModel(snap, this.model);
     this.model = m;
     if (this.selected?.kind === 'path' && this.selected.k >= m.path.x.length) this.selected = { kind: 'path', k: m.path.x.length - 1 };
@@ -143,6 +147,7 @@ export class LossSurfaceView {
       direction_changes: m.directionChanges,
       direction_text: this.zigzag.textContent,
       variants: this.variants.map((v, k) => ({ label: v.label, points: v.path.x.length, color: this.variantColor(k) })),
+      main_label: this.main?.label ?? null,
     });
   }
 
@@ -152,19 +157,22 @@ export class LossSurfaceView {
   }
 
   private variantColor(k: number): string {
+    const own = this.variants[k]?.color;
+    if (own) return own;
     // the main path is vermillion/orange; variants take the other Okabe-Ito colours
     const palette = [CLASS_COLORS[0]!, CLASS_COLORS[2]!, CLASS_COLORS[3]!, CLASS_COLORS[4]!, CLASS_COLORS[6]!];
     return palette[k % palette.length]!;
   }
 
   private pathColor(theme: Theme): string {
+    if (this.main?.color) return this.main.color;
     return theme.dark ? '#ff9e4a' : '#c4410b';
   }
 
   private renderLegend(): void {
     const m = this.model;
     if (!m) return;
-    const key = `${this.variants.map((v) => v.label).join('\u0000')}|${m.contours.length}|${m.contours[0]?.level}|${m.contours[m.contours.length - 1]?.level}`;
+    const key = `${this.main?.label ?? ''}|${this.variants.map((v) => v.label).join('\u0000')}|${m.contours.length}|${m.contours[0]?.level}|${m.contours[m.contours.length - 1]?.level}`;
     if (key === this.legendKey) return;
     this.legendKey = key;
     const item = (cls: string, text: string, color?: string): HTMLSpanElement => {
@@ -175,7 +183,7 @@ export class LossSurfaceView {
       return it;
     };
     const items: HTMLSpanElement[] = [];
-    items.push(item('gl-ls-path', this.variants.length > 0 ? 'this run’s path' : 'path, one point per step'));
+    items.push(item('gl-ls-path', this.main ? this.main.label : this.variants.length > 0 ? 'this run’s path' : 'path, one point per step', this.main?.color));
     for (const [k, v] of this.variants.entries()) items.push(item('gl-ls-variant', v.label, this.variantColor(k)));
     items.push(item('gl-ls-start', 'start'), item('gl-ls-now', 'now'), item('gl-ls-min', 'lowest grid point'));
     if (m.contours.length > 0)
