@@ -33,7 +33,7 @@ summary=()
 count() {
   passed=$((passed + $2))
   failed=$((failed + $3))
-  summary+=("$(printf '%-34s %5d passed, %d failed' "$1" "$2" "$3")")
+  summary+=("$(printf '%-46s %5d passed, %d failed' "$1" "$2" "$3")")
 }
 
 # step LABEL LOG CMD...: runs a build step, teeing its output; a failure counts as one failed test.
