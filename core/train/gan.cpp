@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
@@ -138,6 +139,29 @@ void check_finite(std::int64_t step, const char* player, double loss, const Modu
                              "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
                                  "' is not finite (element " + std::to_string(i) + ")" + hint);
   }
+}
+
+// After a player's loss or gradient went non-finite (`seen`, before anything was updated):
+// `replay` recomputes that loss and its backward on the same inputs in anomaly mode, which
+// names the op that first produced NaN/Inf and the parameter it came from, as supervised
+// runs report it. If the replay stays finite, `seen` is what the step saw.
+template <class Replay>
+[[noreturn]] void name_the_op(const NonFiniteError& seen, const char* player, Replay&& replay) {
+  try {
+    AnomalyModeGuard anomaly;
+    replay();
+  } catch (const NonFiniteOpError& e) {
+    const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
+    std::string what = e.what();
+    if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
+    throw NonFiniteError(seen.step(), where,
+                         "step " + std::to_string(seen.step()) + ": the " + player + "'s " +
+                             (seen.where().find(" loss") != std::string::npos ? "loss" : "gradient") +
+                             " became non-finite; replayed in anomaly mode, the first to go bad: " + what +
+                             ". Nothing was updated. Try a smaller learning rate.",
+                         e.op());
+  }
+  throw seen;
 }
 
 }  // namespace
@@ -366,9 +390,14 @@ GanMetrics GanTrainer::step_discriminator(const Tensor& real, const Tensor& z, c
   d_opt_->zero_grad();
   DTerms t = d_terms(real, z, alpha);
   m.d_loss = t.loss.item();
-  check_finite(m.critic_updates, "discriminator", m.d_loss, discriminator(), "discriminator.");
-  t.loss.backward();
-  check_finite(m.critic_updates, "discriminator", m.d_loss, discriminator(), "discriminator.");
+  try {
+    check_finite(m.critic_updates, "discriminator", m.d_loss, discriminator(), "discriminator.");
+    t.loss.backward();
+    check_finite(m.critic_updates, "discriminator", m.d_loss, discriminator(), "discriminator.");
+  } catch (const NonFiniteError& seen) {
+    d_opt_->zero_grad();
+    name_the_op(seen, "discriminator", [&] { d_terms(real, z, alpha).loss.backward(); });
+  }
   m.d_grad_norm = grad_norm(discriminator().parameters());
   d_opt_->step();
   if (options_.loss == "wgan") clamp_critic();
@@ -396,14 +425,22 @@ GanMetrics GanTrainer::step_generator(const Tensor& z) {
   check_noise(z, "z");
   g_opt_->zero_grad();
   Var loss;
-  {
-    FrozenParams frozen(discriminator());  // D only passes the gradient on to the fakes
-    loss = mean(g_loss_per_sample(discriminator().forward(generator().forward(Var(z)))));
-    m.g_loss = loss.item();
+  try {
+    {
+      FrozenParams frozen(discriminator());  // D only passes the gradient on to the fakes
+      loss = mean(g_loss_per_sample(discriminator().forward(generator().forward(Var(z)))));
+      m.g_loss = loss.item();
+      check_finite(m.step, "generator", m.g_loss, generator(), "generator.");
+      loss.backward();
+    }
     check_finite(m.step, "generator", m.g_loss, generator(), "generator.");
-    loss.backward();
+  } catch (const NonFiniteError& seen) {
+    g_opt_->zero_grad();
+    name_the_op(seen, "generator", [&] {
+      FrozenParams frozen(discriminator());
+      mean(g_loss_per_sample(discriminator().forward(generator().forward(Var(z))))).backward();
+    });
   }
-  check_finite(m.step, "generator", m.g_loss, generator(), "generator.");
   m.g_grad_norm = grad_norm(generator().parameters());
   g_opt_->step();
   g_steps_ = m.step;

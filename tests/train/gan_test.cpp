@@ -14,14 +14,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
 #include "support/check.h"
+#include "train/supervised.h"  // NonFiniteError
 
 namespace gradlab {
 namespace {
@@ -355,6 +358,30 @@ TEST(GanTraining, EachPlayerUpdatesOnlyItsOwnParameters) {
   EXPECT_TRUE(changed(g0, gan.generator()));
   EXPECT_FALSE(changed(d0, gan.discriminator()));
   for (const Var& p : gan.discriminator().parameters()) EXPECT_TRUE(p.requires_grad());  // unfrozen again
+}
+
+// A player whose loss overflows: the error names the op that first went non-finite (replayed
+// in anomaly mode), as a supervised run's does, and nothing is updated.
+TEST(GanTraining, ADivergingPlayerNamesTheOpAndUpdatesNothing) {
+  GanTrainer gan = one_layer_gan("minimax");
+  const Scalar big = std::numeric_limits<Scalar>::max() / 2;
+  // D(x) = big x1 + big x2: finite on the real points (big), infinite on the fake (1.5, 1.5)
+  for (auto& [name, p] : gan.model().named_parameters())
+    if (name == "discriminator.0.weight") std::fill_n(p.mutable_value().data(), 2, big);
+  std::vector<Tensor> before;
+  for (const Var& p : gan.model().parameters()) before.push_back(p.value().clone());
+  try {
+    gan.step_discriminator(kReal, kZ);
+    ADD_FAILURE() << "expected a NonFiniteError";
+  } catch (const NonFiniteError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("the discriminator's loss became non-finite; replayed in anomaly mode, the first to go bad:"), std::string::npos) << m;
+    EXPECT_FALSE(e.op().empty()) << m;
+    EXPECT_NE(m.find(e.op()), std::string::npos) << m;
+    EXPECT_EQ(e.step(), 1);
+  }
+  const auto after = gan.model().parameters();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(max_abs_diff(before[i], after[i].value()), 0) << "parameter " << i;
 }
 
 TEST(GanTraining, SameSeedSameSamplesAndLosses) {
