@@ -122,7 +122,11 @@ export async function installSlowDraw(context) {
         const ms = armed;
         armed = 0;
         const t0 = performance.now();
-        window.__gradlabSlowSink = spin(Math.round(perMs * ms));
+        // At least a fixed amount of work: calibrated on a busy machine, perMs comes out low
+        // (its 5 ms windows lose time to other processes), and the draw then used only 47 ms
+        // of CPU. 3e7 iterations are ~240 ms of CPU on this project's 2-core EPYC, about
+        // 100 ms on a machine 2.4x as fast.
+        window.__gradlabSlowSink = spin(Math.max(Math.round(perMs * ms), 3e7));
         window.__gradlabSlowDrawDone = performance.now() - t0;
       }
       return clear.apply(this, args);
