@@ -146,3 +146,27 @@ test("the network diagram's table lists every drawn weight and bias with the dia
   t.diagnostic(`network diagram table: ${weights.size} weights and ${biases.size} biases equal the diagram's`);
   await page.assertClean();
 });
+
+test("the unrolled graph writes a shared weight's gradient as the sum of its per-step contributions", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=unrolled-rnn');
+  const d = await viewData(page, 'graph', (x) => (x.shared?.length ?? 0) > 0, { timeout: 30_000 });
+  // the scalar RNN over four steps: W_ih, W_hh and the two biases, each used at every step
+  assert.ok(d.shared.length >= 2, `shared weights: ${d.shared.map((s) => s.name).join(', ')}`);
+  for (const s of d.shared) {
+    assert.equal(s.scalar, true, `${s.name} is one number`);
+    assert.ok(s.parts.length >= 4, `${s.name}: one contribution per step (${s.parts.length})`);
+    const sum = s.parts.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - s.engine) <= 1e-6 * Math.max(1, Math.abs(s.engine)), `${s.name}: the contributions add up to the engine's gradient (${sum} vs ${s.engine})`);
+  }
+  const lines = page.locator('[data-view="graph"] .gl-graph-sum');
+  assert.equal(await lines.count(), d.shared.length, 'one written sum per shared weight under the graph');
+  const first = await lines.first().textContent();
+  t.diagnostic(first);
+  assert.match(first, /^∂L\/∂\S+ = .+\(t=0\) .+\(t=3\) = .+; the engine's gradient: /);
+  // pointing at the shared leaf's box says the same
+  await page.locator(`[data-view="graph"] [data-node="${d.shared[0].node}"]`).focus();
+  assert.equal(await page.locator('[data-view="graph"] .gl-readout').textContent(), d.shared[0].text);
+  await screenshot(page, 'graph-shared-sums', page.locator('[data-view="graph"]'));
+  await page.assertClean();
+});

@@ -9,7 +9,7 @@
 //   v.update(await client.snapshot('graph'));
 
 import { formatNumber } from '../../viz/scales';
-import { graphLayout, type GraphLayout, type GraphSnapshot, type LaidNode } from './models';
+import { graphLayout, sharedLeafSums, type GraphLayout, type GraphSnapshot, type LaidNode, type SharedLeafSum } from './models';
 import { el, labelled, setGradlabData, viewRoot } from './view';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -32,6 +32,9 @@ export class GraphView {
   private readonly scroller: HTMLDivElement;
   private readonly readout: HTMLParagraphElement;
   private readonly hide: HTMLInputElement;
+  /** unrolled recurrent nets: each shared weight's gradient as the sum of its per-step uses */
+  private readonly shared: HTMLDivElement;
+  private sums: SharedLeafSum[] = [];
   private snapshot: GraphSnapshot | null = null;
   private layout: GraphLayout | null = null;
 
@@ -50,7 +53,8 @@ export class GraphView {
     this.scroller = el('div', 'gl-graph-box');
     this.readout = el('p', 'gl-readout', 'Point at a box, or Tab to one (← → move between boxes).');
     this.readout.setAttribute('aria-live', 'polite');
-    this.root.append(row, this.scroller, this.readout);
+    this.shared = el('div', 'gl-graph-shared');
+    this.root.append(row, this.scroller, this.readout, this.shared);
     setGradlabData(this.root, null);
   }
 
@@ -112,7 +116,17 @@ export class GraphView {
       root.appendChild(g);
     }
     this.scroller.replaceChildren(root);
+    this.sums = sharedLeafSums(snapshot);
+    this.shared.replaceChildren(
+      ...(this.sums.length === 0
+        ? []
+        : [
+            el('p', 'gl-muted', 'Shared weights: the same weight is used at every step, so backprop through time adds one contribution per use:'),
+            ...this.sums.map((s) => el('p', 'gl-graph-sum', s.text)),
+          ]),
+    );
     setGradlabData(this.root, {
+      shared: this.sums,
       nodes: L.nodes.map((n) => ({ id: n.id, label: n.label, op: n.op, kind: n.kind, x: n.x, y: n.y, value: n.value, grad: n.grad })),
       edges: L.edges,
       width: L.width,
@@ -136,6 +150,11 @@ export class GraphView {
     }
     if (!n.grad) {
       this.readout.textContent = `${n.label} = ${numbers(n.value)} is data, not a parameter: no gradient is needed for it.`;
+      return;
+    }
+    const shared = this.sums.find((s) => s.node === n.id);
+    if (shared) {
+      this.readout.textContent = shared.text;
       return;
     }
     const terms = uses.map((e) => {

@@ -528,11 +528,65 @@ export interface GraphEdgeJson {
   has_local?: boolean;
 }
 
+/** A weight used at every step of an unrolled recurrent net, with the gradient each use contributed. */
+export interface SharedLeafJson {
+  name: string;
+  node: number;
+  grad: TensorJson | null;
+  /** the sum of the contributions (equal to grad up to rounding: max_abs_difference) */
+  sum: TensorJson | null;
+  max_abs_difference: number;
+  contributions: Array<{ step: number; edge: number; to: number; grad: TensorJson | null }>;
+}
+
 /** The `graph` snapshot (core/inspect/graph.h ComputationGraph). */
 export interface GraphSnapshot {
   nodes: GraphNodeJson[];
   edges: GraphEdgeJson[];
   root: number;
+  /** recurrent nets unrolled in time: each shared weight's per-step contributions */
+  shared_leaves?: SharedLeafJson[];
+}
+
+/** One shared weight's gradient as the sum of its per-step contributions, in words. */
+export interface SharedLeafSum {
+  name: string;
+  node: number;
+  steps: number[];
+  /** per step: the contribution (a number for a one-element weight, else its norm ‖·‖) */
+  parts: number[];
+  total: number;
+  engine: number;
+  scalar: boolean;
+  text: string;
+}
+
+const norm = (v: number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+/**
+ * The sums the graph view writes under an unrolled graph: for a one-element weight,
+ * ∂L/∂w = c_1 + c_2 + ... = total (the engine's gradient beside it); for a larger weight,
+ * the norm of each step's contribution and of their sum (norms do not add up: the sum is
+ * of the tensors).
+ */
+export function sharedLeafSums(g: GraphSnapshot): SharedLeafSum[] {
+  return (g.shared_leaves ?? []).map((leaf) => {
+    const values = leaf.contributions.map((c) => (c.grad ? c.grad.data : []));
+    const scalar = values.every((v) => v.length === 1);
+    const parts = values.map((v) => (scalar ? v[0]! : norm(v)));
+    const sum = leaf.sum ? leaf.sum.data : [];
+    const engineValues = leaf.grad ? leaf.grad.data : [];
+    const total = scalar ? (sum[0] ?? NaN) : norm(sum);
+    const engine = scalar ? (engineValues[0] ?? NaN) : norm(engineValues);
+    const steps = leaf.contributions.map((c) => c.step);
+    const terms = parts.map((p, k) => `${formatNumber(p, 4)} (t=${steps[k]})`);
+    // a sum written as one: "a + b − c", not "a + b + -c"
+    const signed = parts.map((p, k) => (k === 0 ? terms[k]! : p < 0 ? `− ${formatNumber(-p, 4)} (t=${steps[k]})` : `+ ${terms[k]!}`));
+    const text = scalar
+      ? `∂L/∂${leaf.name} = ${signed.join(' ')} = ${formatNumber(total, 4)}; the engine's gradient: ${formatNumber(engine, 4)}`
+      : `∂L/∂${leaf.name} is the sum of ${parts.length} per-step tensors, of norms ${terms.join(', ')}; ‖sum‖ = ${formatNumber(total, 4)}, the engine's ‖gradient‖: ${formatNumber(engine, 4)}`;
+    return { name: leaf.name, node: leaf.node, steps, parts, total, engine, scalar, text };
+  });
 }
 
 export interface LaidNode {
