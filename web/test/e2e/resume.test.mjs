@@ -9,6 +9,20 @@ import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount,
 
 const env = useBrowser();
 
+/** Keeps hold of the page's engine workers (window.__gradlabWorkers), to send them the test-only testTrap command. */
+async function captureWorkers(page) {
+  await page.context().addInitScript(() => {
+    const Base = window.Worker;
+    window.__gradlabWorkers = [];
+    window.Worker = class extends Base {
+      constructor(...args) {
+        super(...args);
+        window.__gradlabWorkers.push(this);
+      }
+    };
+  });
+}
+
 /** The checkpoint "Save checkpoint" downloads: the engine's own state, as text. */
 async function engineCheckpoint(page) {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('#checkpoint-export').click()]);
@@ -235,17 +249,7 @@ test('a checkpoint too large to keep says so; the lesson still comes back within
 
 test('a trap of the engine: the worker restarts it from the last good state and says so', { timeout: 120_000 }, async (t) => {
   const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
-  // keep hold of the page's engine worker, to send it the test-only testTrap command
-  await page.context().addInitScript(() => {
-    const Base = window.Worker;
-    window.__gradlabWorkers = [];
-    window.Worker = class extends Base {
-      constructor(...args) {
-        super(...args);
-        window.__gradlabWorkers.push(this);
-      }
-    };
-  });
+  await captureWorkers(page);
   await openApp(page, env, 'lesson=xor');
   await page.locator('#play').click();
   await waitForStep(page, 300, { timeout: 45_000 });
@@ -294,16 +298,7 @@ test('a trap of the engine: the worker restarts it from the last good state and 
 
 test('a trap inside <gradlab-lesson>: the element restarts the engine and says so', { timeout: 90_000 }, async (t) => {
   const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
-  await page.context().addInitScript(() => {
-    const Base = window.Worker;
-    window.__gradlabWorkers = [];
-    window.Worker = class extends Base {
-      constructor(...args) {
-        super(...args);
-        window.__gradlabWorkers.push(this);
-      }
-    };
-  });
+  await captureWorkers(page);
   await page.goto(`${env.url}embed.html#lesson=xor`);
   const lesson = page.locator('gradlab-lesson');
   const play = lesson.locator('#play');
