@@ -27,7 +27,8 @@ function charLmSpec(vocab) {
     loss: { type: 'cross_entropy' }, optimizer: { type: 'adam', lr: 0.01 }, training: { steps: 10, batch_size: 16 },
   };
 }
-const probe = new gradlab.Session(charLmSpec(1));
+// (a first embedding must have a row per token of the vocabulary: 4096 covers any built-in text)
+const probe = new gradlab.Session(charLmSpec(4096));
 const charVocab = probe.data('train', 1).source_vocab;
 probe.delete();
 

@@ -3,8 +3,11 @@
 // not met. The course's engine work of 2026-12-06 took the pair to 443.7 KiB, a size pass
 // the same day to 440.7 KiB, and the four model families that landed after it (the
 // Transformer layers, diffusion, image datasets with conv snapshots, the LSTM/GRU variants)
-// to 499.7 KiB measured (511,717 bytes: +142 KB of code raw, +15 KB of data). The budget
-// below is that with 4 KiB of room, so that any further growth fails here and is seen;
+// to 499.7 KiB measured (511,717 bytes: +142 KB of code raw, +15 KB of data), and the
+// hardening of the next session (limits checked before allocating, errors mapped to spec
+// fields, a GAN divergence replayed in anomaly mode, the one-pass CSV header check) to
+// 505.1 KiB (517,268 bytes). The budget below is that with 3 KiB of room, so that any
+// further growth fails here and is seen;
 // bringing it back to 400 KiB is open work (docs/wasm.md, "Sizes": what is left is spread
 // over the session runners, nlohmann::json, Eigen and the layers, not in flags).
 // Skipped when the browser flavour is not built.
@@ -15,7 +18,7 @@ import zlib from 'node:zlib';
 
 import { webModulePath } from '../load.mjs';
 
-const BUDGET = 504 * 1024;
+const BUDGET = 508 * 1024;
 const mjs = webModulePath();
 const wasm = mjs.replace(/\.mjs$/, '.wasm');
 const built = fs.existsSync(mjs) && fs.existsSync(wasm);
