@@ -57,7 +57,7 @@ for (const lesson of ['xor', 'rnn-gradients']) {
       trained = await playFor(page, page, page.locator('#play'));
     });
     report(lesson, m, trained);
-    assert.ok(m.hasCpu, 'the trace reports thread CPU time (tdur) for every task');
+    assert.ok(m.hasCpu, 'the trace reports thread CPU time (tdur) for at least 90% of the tasks (the others count their wall time)');
     assert.ok(trained >= 20, `training ran while we watched (${trained} steps)`);
     assert.ok(m.longestCpu < TASK_CPU_BUDGET_MS, describeLongest(m));
     await page.assertClean(lesson);
