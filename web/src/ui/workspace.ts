@@ -63,6 +63,9 @@ export class Workspace {
   private wasPlaying = false;
   /** the run kept in the browser (state/keeper.ts) */
   private readonly keeper: RunKeeper;
+  /** the workspace's changes (lesson, setting, data, network), one after another */
+  private changes: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   constructor(private readonly client: EngineClient, private readonly el: WorkspaceElements) {
     this.msg = new MessageBar(el.message);
@@ -85,8 +88,8 @@ export class Workspace {
       },
     });
     this.curves = new CurvesView(el.curves);
-    this.data = new DataPanel(el.data, (block) => this.dataChanged(block));
-    this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.settingChanged(name, value));
+    this.data = new DataPanel(el.data, (block) => this.serial(() => this.dataChanged(block)));
+    this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.serial(() => this.settingChanged(name, value)));
     this.views = new ViewManager(el.views, el.viewPicker, (names) => void this.client.call('subscribe', { names }), (name) => {
       if (name === 'predictions') return { maxExamples: 4 };
       if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
@@ -141,7 +144,10 @@ export class Workspace {
       }
     });
 
-    el.lesson.addEventListener('change', () => void this.switchLesson(el.lesson.value));
+    el.lesson.addEventListener('change', () => {
+      const id = el.lesson.value;
+      void this.serial(() => this.switchLesson(id));
+    });
     // the tab hidden (another tab, the window closed, a reload): keep the latest state
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') void this.keeper.saveNow();
@@ -177,7 +183,23 @@ export class Workspace {
       if (this.lessons.length > 0) this.msg.error(`There is no lesson "${id}"; showing ${this.lessons[0]!.id}.`);
       id = this.lessons[0]?.id ?? 'xor';
     }
-    await this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false);
+    await this.serial(() => this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false));
+  }
+
+  /**
+   * Runs a change of the workspace after the ones before it have finished: a setting typed
+   * while a lesson is still loading applies to that lesson's session, instead of being
+   * overwritten by the lesson's own settings when its load completes. `data-busy` on the
+   * root element is set while changes are pending (tests wait for it).
+   */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    this.pending++;
+    document.documentElement.dataset.busy = '';
+    const done = this.changes.then(change);
+    this.changes = done.catch(() => undefined).then(() => {
+      if (--this.pending === 0) delete document.documentElement.dataset.busy;
+    });
+    return done;
   }
 
   /** Load a lesson (and optionally an edited spec and the current settings over it). */
@@ -383,6 +405,8 @@ export class Workspace {
       try {
         const r = await this.client.call('update', { spec: JSON.stringify(this.effectiveSpec()) });
         if (r.applied) {
+          // the panel may have been redrawn (a lesson loaded) since the student typed it
+          this.settingsPanel.setValue(name, value);
           this.settingsPanel.showError(name, '');
           this.showSpec(this.effectiveSpec());
           this.msg.note(`${def.label} is now ${value ?? 'the default'}: training goes on from step ${this.stepNow()}.`);
@@ -418,7 +442,11 @@ export class Workspace {
   }
 
   /** The network editor produced a valid spec. */
-  async specEdited(text: string): Promise<void> {
+  specEdited(text: string): Promise<void> {
+    return this.serial(() => this.networkEdited(text));
+  }
+
+  private async networkEdited(text: string): Promise<void> {
     let spec: Record<string, unknown>;
     try {
       spec = JSON.parse(text) as Record<string, unknown>;
