@@ -92,7 +92,12 @@ export class Workspace {
     this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.serial(() => this.settingChanged(name, value)));
     this.views = new ViewManager(el.views, el.viewPicker, (names) => void this.client.call('subscribe', { names }), (name) => {
       if (name === 'predictions') return { maxExamples: 4 };
-      if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
+      if (name === 'gates') {
+        return {
+          onClamp: (gate: string | null, value: number) => void this.serial(() => this.applyClamp(gate, value)),
+          clampNow: () => clampOf(this.effectiveSpec()),
+        };
+      }
       if (name === 'gan') {
         return {
           onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })),
@@ -498,6 +503,27 @@ export class Workspace {
       this.msg.error(`The clamp value must be from ${lo} to 1, found ${value}.`);
       return;
     }
+    if (this.client.features.update) {
+      // the clamp is part of the spec (/training/clamp): the Spec JSON, the URL, a kept run
+      // and an exported spec all carry it, and the running session takes it without a reset
+      const training = { ...((this.baseSpec['training'] as Record<string, unknown> | undefined) ?? {}) };
+      if (gate === null) delete training['clamp'];
+      else training['clamp'] = { gate, value };
+      const next = { ...this.baseSpec, training };
+      try {
+        const r = await this.client.call('update', { spec: JSON.stringify(applySettings(next, this.settings)) });
+        if (r.applied) {
+          this.baseSpec = next;
+          this.custom = JSON.stringify(next) !== JSON.stringify(this.lesson?.spec ?? null);
+          this.showSpec(this.effectiveSpec());
+          this.persist();
+          return;
+        }
+      } catch (e) {
+        this.msg.error(`The gate could not be clamped: ${describeError(engineErrorOf(e))}`);
+        return;
+      }
+    }
     try {
       await this.client.call('clamp', { gate, value });
     } catch (e) {
@@ -699,6 +725,13 @@ const REVEAL_FOLLOW_MS = 2000;
 const CURVES_MS = 150;
 /** least time between two updates of the step counter while training (ms) */
 const STATUS_MS = 100;
+
+/** The spec's gate clamp as the gates view's control shows it (one {gate, value}; the last of a list). */
+function clampOf(spec: Record<string, unknown>): { gate: string; value: number } | null {
+  const raw = (spec['training'] as Record<string, unknown> | undefined)?.['clamp'];
+  const c = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Record<string, unknown> | undefined;
+  return c && typeof c['gate'] === 'string' && typeof c['value'] === 'number' ? { gate: c['gate'], value: c['value'] } : null;
+}
 
 async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, document.baseURI));
