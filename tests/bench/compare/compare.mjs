@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
-import { FAMILY_CPU_PLAN, benchFamilies, familyDerived, familyFailures, familyTable } from './lib/families.mjs';
+import { FAMILY_CPU_PLAN, benchFamilies, familyDerived, familyFailures, familySpecs, familyTable } from './lib/families.mjs';
 import { VARIANTS, benchGemmInterleaved, gradlabSpecs, median, relDiff, rnnFlops, sampleIndex } from './lib/common.mjs';
 import { GEMM128_BATCH, gemm128Maker, gradlabGemm, loadGemmModule } from './lib/gemm.mjs';
 import { gradlabStep } from './lib/sessions.mjs';
@@ -109,6 +109,13 @@ async function loadTfWasm() {
   await tf.ready();
   return { tf, tfWasm };
 }
+// Figure 6 in node: the check, then gradlab and tfjs-wasm interleaved (lib/families.mjs).
+async function familiesNode(gradlab, tf) {
+  log('node: newer families (Transformer, diffusion), gradlab wasm (Session) and tfjs-wasm ops interleaved');
+  const r = await benchFamilies(gradlab, { tfjs_wasm: tf }, { log });
+  failures.push(...familyFailures(r.check, 'node'));
+  return r;
+}
 // A page in a fresh context: waits for window[key] (its results) and returns it; its
 // `[bench]` console lines go to the log.
 async function pageResult(browser, url, key) {
@@ -173,9 +180,7 @@ if (only) {
   } else {
     const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
     const { tf } = await loadTfWasm();
-    log('node: newer families (Transformer, diffusion), gradlab wasm (Session) and tfjs-wasm ops interleaved');
-    results.families = { node: await benchFamilies(gradlab, { tfjs_wasm: tf }, { log }) };
-    failures.push(...familyFailures(results.families.node.check, 'node'));
+    results.families = { node: await familiesNode(gradlab, tf) };
     await inBrowser(async (browser, base) => {
       log('Chromium: newer families (bench.html?only=families)');
       results.families.chromium = (await benchPage(browser, base, '?only=families')).families;
@@ -208,7 +213,7 @@ if (only) {
 const specs = gradlabSpecs();
 const specDir = path.join(root, 'build/bench-compare/specs');
 fs.mkdirSync(specDir, { recursive: true });
-for (const [k, v] of Object.entries(specs)) fs.writeFileSync(path.join(specDir, `${k}.json`), JSON.stringify(v));
+for (const [k, v] of Object.entries({ ...specs, ...familySpecs() })) fs.writeFileSync(path.join(specDir, `${k}.json`), JSON.stringify(v));
 
 // ---- native
 log('gradlab native (release)');
@@ -233,9 +238,7 @@ results.node = {
     gemm: strip(g1.tfjs_wasm), steps: s1.tfjs_wasm },
 };
 const tfRuns = { wasm: g1.tfjs_wasm };
-log('node: newer families (Transformer, diffusion), gradlab wasm (Session) and tfjs-wasm ops interleaved');
-results.families = { node: await benchFamilies(gradlab, { tfjs_wasm: tf }, { log }) };
-failures.push(...familyFailures(results.families.node.check, 'node'));
+results.families = { node: await familiesNode(gradlab, tf), native: results.native.steps };
 results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
 if (!flag('--no-tfjs-cpu')) {
   await tf.setBackend('cpu');
@@ -421,7 +424,7 @@ if (results.cold_start) {
 out.push('\n' + variantTable(results.variants, f, table));
 out.push('\n' + familyTable(results.families, results.families.derived, f, table));
 out.push('\nTargets');
-const tv = (t, x) => (t.unit === 'ms' ? `${f(x, 0)} ms` : f(x, 2));
+const tv = (t, x) => (t.unit === 'ms' && x != null ? `${f(x, 0)} ms` : f(x, 2));
 const met = (m) => (m == null ? 'not run' : m ? 'yes' : 'NO');
 out.push(table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, tv(t, t.value), met(t.met), tv(t, t.best), met(t.met_best)])));
 console.log(out.join('\n'));

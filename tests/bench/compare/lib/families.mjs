@@ -361,7 +361,8 @@ export function familyFailures(check, where) {
 export const FAMILY_CPU_PLAN = { transformer: { reps: 3, targetMs: 1, warmup: 1 }, diffusion: { reps: 3, targetMs: 100, warmup: 2 } };
 
 // Derived numbers: per model and place, ms, fastest batch, GFLOP/s (transformer) and
-// tfjs / gradlab. fam: {node: {check, steps: {gradlab, tfjs_wasm, tfjs_cpu?}}, chromium?: {...}}.
+// tfjs / gradlab. fam: {node: {check, steps: {gradlab, tfjs_wasm, tfjs_cpu?}}, chromium?: {...},
+// native?: {model: {ms, best}} (compare_native's steps)}.
 export function familyDerived(fam) {
   const d = {};
   for (const m of FAMILY_MODELS) {
@@ -369,7 +370,7 @@ export function familyDerived(fam) {
     const e = (st) => (st ? { ms: st.ms, best: st.best, last_loss: st.last_loss, ...(flops ? { gflops: flops / (st.ms * 1e6) } : {}) } : null);
     const r = d[m] = {
       gflop: flops ? flops / 1e9 : null,
-      gradlab_wasm_node: e(fam.node?.steps?.gradlab?.[m]), gradlab_wasm_chromium: e(fam.chromium?.steps?.gradlab?.[m]),
+      gradlab_wasm_node: e(fam.node?.steps?.gradlab?.[m]), gradlab_wasm_chromium: e(fam.chromium?.steps?.gradlab?.[m]), gradlab_native: e(fam.native?.[m]),
       tfjs_wasm_node: e(fam.node?.steps?.tfjs_wasm?.[m]), tfjs_cpu_node: e(fam.node?.steps?.tfjs_cpu?.[m]),
       tfjs_wasm_chromium: e(fam.chromium?.steps?.tfjs_wasm?.[m]),
     };
@@ -386,11 +387,11 @@ export function familyTable(fam, derived, f, table) {
   const x = (r) => (r ? `${f(r.median, 1)}x` : '-');
   const rows = FAMILY_MODELS.map((m) => {
     const r = derived[m];
-    return [FAMILY_LABELS[m], cell(r.gradlab_wasm_node), cell(r.gradlab_wasm_chromium), cell(r.tfjs_wasm_node), cell(r.tfjs_cpu_node), cell(r.tfjs_wasm_chromium),
+    return [FAMILY_LABELS[m], cell(r.gradlab_wasm_node), cell(r.gradlab_wasm_chromium), cell(r.gradlab_native), cell(r.tfjs_wasm_node), cell(r.tfjs_cpu_node), cell(r.tfjs_wasm_chromium),
       x(r.tfjs_wasm_over_gradlab_node), x(r.tfjs_wasm_over_gradlab_chromium)];
   });
   const lines = [`Newer families, one training step, ms (median; gradlab through the Session and tfjs ops interleaved); Transformer: (effective GFLOP/s = ${f(derived.transformer.gflop, 3)} GFLOP of GEMMs per step / time)`,
-    table(['model', 'gl wasm node', 'gl wasm chromium', 'tfjs-wasm node', 'tfjs-cpu node', 'tfjs-wasm chromium', 'tfjs-wasm / gl (node)', 'tfjs-wasm / gl (chromium)'], rows)];
+    table(['model', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-cpu node', 'tfjs-wasm chromium', 'tfjs-wasm / gl (node)', 'tfjs-wasm / gl (chromium)'], rows)];
   for (const [where, c] of [['node', fam.node?.check], ['chromium', fam.chromium?.check]]) {
     if (!c) continue;
     lines.push(`same model check (${where}, tfjs-wasm, same initial weights): Transformer first-step loss gradlab ${f(c.transformer.gradlab, 6)} / tfjs ${f(c.transformer.tfjs, 6)} (rel ${c.transformer.rel.toExponential(1)}), ` +
