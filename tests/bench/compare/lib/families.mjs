@@ -121,10 +121,36 @@ export function familySpecs() {
 
 // ---- tfjs, written as a user would -------------------------------------------------------
 
-// A trainable kernel [in, out] from gradlab's [out, in] weight, and a bias/vector.
-const kernel = (tf, w, out, inp) => tf.tidy(() => tf.variable(tf.tensor2d(w, [out, inp]).transpose()));
-const vector = (tf, w) => tf.variable(tf.tensor1d(w));
 const dense = (tf, x, W, b) => tf.add(tf.matMul(x, W), b);
+
+// tfjs variables copied from gradlab's parameters w ({name: Float32Array}). entries: [name,
+// shape in gradlab, kernel]: a kernel (a Linear's [out, in] weight) becomes tfjs's [in, out].
+// grads(lossFn): the loss and d loss / d each parameter at the current weights, in gradlab's
+// names and layout (no update).
+function copiedParameters(tf, w, entries) {
+  const vars = {};
+  for (const [name, shape, isKernel] of entries)
+    vars[name] = tf.tidy(() => tf.variable(isKernel ? tf.transpose(tf.tensor(w[name], shape)) : tf.tensor(w[name], shape)));
+  return {
+    vars,
+    list: Object.values(vars),
+    grads(lossFn) {
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(lossFn, Object.values(vars));
+        const out = {};
+        for (const [name, , isKernel] of entries) out[name] = (isKernel ? tf.transpose(grads[vars[name].name]) : grads[vars[name].name]).dataSync();
+        return { loss: value.dataSync()[0], grads: out };
+      });
+    },
+  };
+}
+
+// max over parameters of max |a - b| / max |b|: tfjs's gradients against gradlab's gradJson() ones.
+function gradDiff(tfGrads, gradlabGrads) {
+  let worst = 0;
+  for (const [name, v] of Object.entries(gradlabGrads)) worst = Math.max(worst, relDiff(tfGrads[name], v.data));
+  return worst;
+}
 
 function layerNorm(tf, x, g, b, eps = 1e-5) {
   const { mean, variance } = tf.moments(x, -1, true);
@@ -147,15 +173,22 @@ function tfTransformer(tf, w) {
   const { B, T, E, heads, F, V, lr } = TRANSFORMER;
   const dh = E / heads, N = B * T;
   const a = 'layers.2.';
+  const params = copiedParameters(tf, w, [
+    ['layers.0.weight', [V, E], false],  // the embedding table, used as [V, E]
+    [a + 'self_attn.in_proj_weight', [3 * E, E], true], [a + 'self_attn.in_proj_bias', [3 * E], false],
+    [a + 'self_attn.out_proj.weight', [E, E], true], [a + 'self_attn.out_proj.bias', [E], false],
+    [a + 'linear1.weight', [F, E], true], [a + 'linear1.bias', [F], false],
+    [a + 'linear2.weight', [E, F], true], [a + 'linear2.bias', [E], false],
+    [a + 'norm1.weight', [E], false], [a + 'norm1.bias', [E], false], [a + 'norm2.weight', [E], false], [a + 'norm2.bias', [E], false],
+    ['layers.3.weight', [V, E], true], ['layers.3.bias', [V], false],
+  ]);
+  const v = params.vars;
   const P = {
-    emb: tf.variable(tf.tensor2d(w['layers.0.weight'], [V, E])),
-    inW: kernel(tf, w[a + 'self_attn.in_proj_weight'], 3 * E, E), inB: vector(tf, w[a + 'self_attn.in_proj_bias']),
-    outW: kernel(tf, w[a + 'self_attn.out_proj.weight'], E, E), outB: vector(tf, w[a + 'self_attn.out_proj.bias']),
-    l1W: kernel(tf, w[a + 'linear1.weight'], F, E), l1B: vector(tf, w[a + 'linear1.bias']),
-    l2W: kernel(tf, w[a + 'linear2.weight'], E, F), l2B: vector(tf, w[a + 'linear2.bias']),
-    n1W: vector(tf, w[a + 'norm1.weight']), n1B: vector(tf, w[a + 'norm1.bias']),
-    n2W: vector(tf, w[a + 'norm2.weight']), n2B: vector(tf, w[a + 'norm2.bias']),
-    headW: kernel(tf, w['layers.3.weight'], V, E), headB: vector(tf, w['layers.3.bias']),
+    emb: v['layers.0.weight'], inW: v[a + 'self_attn.in_proj_weight'], inB: v[a + 'self_attn.in_proj_bias'],
+    outW: v[a + 'self_attn.out_proj.weight'], outB: v[a + 'self_attn.out_proj.bias'],
+    l1W: v[a + 'linear1.weight'], l1B: v[a + 'linear1.bias'], l2W: v[a + 'linear2.weight'], l2B: v[a + 'linear2.bias'],
+    n1W: v[a + 'norm1.weight'], n1B: v[a + 'norm1.bias'], n2W: v[a + 'norm2.weight'], n2B: v[a + 'norm2.bias'],
+    headW: v['layers.3.weight'], headB: v['layers.3.bias'],
   };
   const pe = tf.tensor3d(positionTable(T, E), [1, T, E]);
   const { x, y } = transformerData();
@@ -175,8 +208,9 @@ function tfTransformer(tf, w) {
     return tf.losses.softmaxCrossEntropy(labels, dense(tf, h2, P.headW, P.headB));  // mean over the B*T positions
   };
   const opt = tf.train.sgd(lr);
-  const vars = Object.values(P);
+  const vars = params.list;
   return {
+    grads: () => params.grads(loss),
     step() {
       const l = opt.minimize(loss, true, vars);
       const v = l.dataSync()[0];
@@ -204,15 +238,11 @@ function diffusionSchedule({ steps: T, betaStart, betaEnd } = DIFFUSION) {
 // training set [N, 2] (the same gan_ring points the Session trains on).
 function tfDiffusion(tf, w, points) {
   const { B, steps: T, E, hidden, lr } = DIFFUSION;
-  const Ws = [], bs = [], names = [];
-  hidden.forEach((h, k) => {
-    Ws.push(kernel(tf, w[`layers.${2 * k}.weight`], h, k ? hidden[k - 1] : 2 + E));
-    bs.push(vector(tf, w[`layers.${2 * k}.bias`]));
-    names.push(`layers.${2 * k}`);
-  });
-  Ws.push(kernel(tf, w['out.weight'], 2, hidden.at(-1)));
-  bs.push(vector(tf, w['out.bias']));
-  names.push('out');
+  // Linear k: layers.{2k} (the ReLUs are layers.{2k+1}), then out.
+  const names = [...hidden.map((_, k) => `layers.${2 * k}`), 'out'];
+  const sizes = [2 + E, ...hidden, 2];
+  const params = copiedParameters(tf, w, names.flatMap((n, k) => [[`${n}.weight`, [sizes[k + 1], sizes[k]], true], [`${n}.bias`, [sizes[k + 1]], false]]));
+  const Ws = names.map((n) => params.vars[`${n}.weight`]), bs = names.map((n) => params.vars[`${n}.bias`]);
   const { sa, s1 } = diffusionSchedule();
   const sqrtAbar = tf.tensor1d(sa), sqrtOneMinus = tf.tensor1d(s1);
   const freqs = tf.tensor2d(Float32Array.from({ length: E / 2 }, (_, i) => Math.exp((-Math.log(10000) * i) / (E / 2))), [1, E / 2]);
@@ -226,21 +256,13 @@ function tfDiffusion(tf, w, points) {
     return tf.mean(tf.square(tf.sub(eps, h)));
   };
   const opt = tf.train.adam(lr, 0.9, 0.999, 1e-8);
-  const vars = [...Ws, ...bs];
+  const vars = params.list;
   const N = points.length / 2;
   return {
     // The loss and gradients ({gradlab name: Float32Array}, gradlab's layout) at the current
     // weights for given x0 [B*2], t [B] (1..T) and eps [B*2]; no update.
     lossAt(x0, t, eps) {
-      return tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => lossOf(tf.tensor2d(x0, [t.length, 2]), tf.tensor1d(t, 'int32'), tf.tensor2d(eps, [t.length, 2])), vars);
-        const g = {};
-        names.forEach((n, k) => {
-          g[`${n}.weight`] = tf.transpose(grads[Ws[k].name]).dataSync();
-          g[`${n}.bias`] = grads[bs[k].name].dataSync();
-        });
-        return { loss: value.dataSync()[0], grads: g };
-      });
+      return tf.tidy(() => params.grads(() => lossOf(tf.tensor2d(x0, [t.length, 2]), tf.tensor1d(t, 'int32'), tf.tensor2d(eps, [t.length, 2]))));
     },
     // One training step: a random batch of the data, random t and noise.
     step() {
@@ -296,12 +318,12 @@ export function checkFamilies(tf, gradlab) {
   {
     const s = new gradlab.Session(JSON.stringify(specs.transformer));
     const m = tfTransformer(tf, s.parameters());
+    const gradRel = gradDiff(m.grads().grads, JSON.parse(s.gradJson()).gradients);
     const g = [s.step().loss, s.step().loss], t = [m.step(), m.step()];
     s.delete();
     m.dispose();
-    // The second loss follows one SGD update: it also checks the gradients.
-    out.transformer = { gradlab: g[0], tfjs: t[0], rel: rel(t[0], g[0]), gradlab_step2: g[1], tfjs_step2: t[1], rel_step2: rel(t[1], g[1]),
-      what: 'the losses of the first two steps (same weights, same batch; the second after one SGD update)' };
+    out.transformer = { gradlab: g[0], tfjs: t[0], rel: rel(t[0], g[0]), gradlab_step2: g[1], tfjs_step2: t[1], rel_step2: rel(t[1], g[1]), grad_rel: gradRel,
+      what: 'the losses of the first two steps (same weights, same batch; the second after one SGD update), and every parameter\'s gradient at the initial weights (max |a - b| / max |b|)' };
   }
   {
     const D = DIFFUSION, spec = specs.diffusion;
@@ -312,8 +334,7 @@ export function checkFamilies(tf, gradlab) {
     const t = Array.from({ length: D.B }, () => 1 + rng.below(D.steps));
     const eps = Float32Array.from({ length: 2 * D.B }, () => rng.normal());
     const g = JSON.parse(s.gradJson()), tl = m.lossAt(x0, t, eps);
-    let gradRel = 0;
-    for (const [name, v] of Object.entries(g.gradients)) gradRel = Math.max(gradRel, relDiff(tl.grads[name], v.data));
+    const gradRel = gradDiff(tl.grads, g.gradients);
     const first = { gradlab: s.step().loss, tfjs: m.step() };
     s.delete();
     m.dispose();
@@ -335,7 +356,7 @@ export async function benchFamilies(gradlab, tfs, { plan = FAMILY_PLAN, log = ()
   if (check) {
     out.check = checkFamilies(Object.values(tfs)[0], gradlab);
     log(`families: same model check: transformer loss ${out.check.transformer.gradlab} (gradlab) vs ${out.check.transformer.tfjs} (tfjs), rel ${out.check.transformer.rel.toExponential(1)}; ` +
-      `step 2 rel ${out.check.transformer.rel_step2.toExponential(1)}; diffusion loss ${out.check.diffusion.gradlab} vs ${out.check.diffusion.tfjs}, rel ${out.check.diffusion.rel.toExponential(1)}, gradients ${out.check.diffusion.grad_rel.toExponential(1)}`);
+      `step 2 rel ${out.check.transformer.rel_step2.toExponential(1)}, gradients ${out.check.transformer.grad_rel.toExponential(1)}; diffusion loss ${out.check.diffusion.gradlab} vs ${out.check.diffusion.tfjs}, rel ${out.check.diffusion.rel.toExponential(1)}, gradients ${out.check.diffusion.grad_rel.toExponential(1)}`);
   }
   const specs = familySpecs();
   const makers = {};
@@ -352,6 +373,7 @@ export function familyFailures(check, where) {
   const { transformer: t, diffusion: d } = check;
   if (!(t.rel <= FAMILY_TOL)) f.push(`${where}: transformer first-step loss gradlab ${t.gradlab} vs tfjs ${t.tfjs}, rel ${t.rel}`);
   if (!(t.rel_step2 <= FAMILY_TOL)) f.push(`${where}: transformer second-step loss gradlab ${t.gradlab_step2} vs tfjs ${t.tfjs_step2}, rel ${t.rel_step2}`);
+  if (!(t.grad_rel <= FAMILY_TOL)) f.push(`${where}: transformer gradients max rel diff ${t.grad_rel}`);
   if (!(d.rel <= FAMILY_TOL)) f.push(`${where}: diffusion loss gradlab ${d.gradlab} vs tfjs ${d.tfjs}, rel ${d.rel}`);
   if (!(d.grad_rel <= FAMILY_TOL)) f.push(`${where}: diffusion gradients max rel diff ${d.grad_rel}`);
   return f;
@@ -395,7 +417,7 @@ export function familyTable(fam, derived, f, table) {
   for (const [where, c] of [['node', fam.node?.check], ['chromium', fam.chromium?.check]]) {
     if (!c) continue;
     lines.push(`same model check (${where}, tfjs-wasm, same initial weights): Transformer first-step loss gradlab ${f(c.transformer.gradlab, 6)} / tfjs ${f(c.transformer.tfjs, 6)} (rel ${c.transformer.rel.toExponential(1)}), ` +
-      `second step ${f(c.transformer.gradlab_step2, 6)} / ${f(c.transformer.tfjs_step2, 6)} (rel ${c.transformer.rel_step2.toExponential(1)}); ` +
+      `second step ${f(c.transformer.gradlab_step2, 6)} / ${f(c.transformer.tfjs_step2, 6)} (rel ${c.transformer.rel_step2.toExponential(1)}), gradients max rel diff ${c.transformer.grad_rel.toExponential(1)}; ` +
       `diffusion loss on the grad batch ${f(c.diffusion.gradlab, 6)} / ${f(c.diffusion.tfjs, 6)} (rel ${c.diffusion.rel.toExponential(1)}), gradients max rel diff ${c.diffusion.grad_rel.toExponential(1)}; limit ${FAMILY_TOL}`);
   }
   return lines.join('\n');
