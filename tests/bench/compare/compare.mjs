@@ -22,7 +22,7 @@ import { GEMM128_BATCH, gemm128Maker, gradlabGemm, loadGemmModule } from './lib/
 import { gradlabStep } from './lib/sessions.mjs';
 import { serve } from './lib/server.mjs';
 import { STEP_PLAN, benchSteps } from './lib/steps.mjs';
-import { tfGemm, tfStep } from './lib/tfjs.mjs';
+import { nodeTfWasm, tfGemm, tfStep } from './lib/tfjs.mjs';
 import { benchVariantsNode } from './lib/variants-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -99,16 +99,7 @@ async function variantsChromium(browser, base) {
   const q = `spec=/${VARIANT_PLAN.spec}&steps=${VARIANT_PLAN.steps}&reps=${VARIANT_PLAN.reps}&ks=${VARIANT_PLAN.ks.join(',')}`;
   return pageResult(browser, `${base}/tests/bench/compare/web/variants.html?${q}`, '__variants');
 }
-// tfjs with its wasm backend (SIMD, one thread) in node.
-async function loadTfWasm() {
-  const tf = await import('@tensorflow/tfjs');
-  const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  tfWasm.setWasmPaths(path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
-  await tf.setBackend('wasm');
-  await tf.ready();
-  return { tf, tfWasm };
-}
+const loadTfWasm = () => nodeTfWasm(path.join(here, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'));
 // Figure 6 in node: the check, then gradlab and tfjs-wasm interleaved (lib/families.mjs).
 async function familiesNode(gradlab, tf) {
   log('node: newer families (Transformer, diffusion), gradlab wasm (Session) and tfjs-wasm ops interleaved');

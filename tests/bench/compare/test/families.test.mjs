@@ -10,16 +10,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { FAMILY_TOL, Pcg32, checkFamilies, familyFailures } from '../lib/families.mjs';
+import { nodeTfWasm } from '../lib/tfjs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../../..');
 const gradlab = await createRequire(import.meta.url)(path.join(root, 'build/wasm/bindings/wasm/gradlab-simd-node.cjs'))();
-const tf = await import('@tensorflow/tfjs');
-const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-tfWasm.setWasmPaths(path.join(here, '../node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
-await tf.setBackend('wasm');
-await tf.ready();
+const { tf } = await nodeTfWasm(path.join(here, '../node_modules/@tensorflow/tfjs-backend-wasm/dist'));
 
 // The module with one parameter of every new Session changed by `delta` (what tfjs copies).
 function perturbed(name, delta) {
