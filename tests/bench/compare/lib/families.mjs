@@ -5,7 +5,7 @@
 // Shared by node (compare.mjs) and the page (web/bench.html). Both sides start from the same
 // weights: the tfjs variables are copied from a gradlab Session's initial parameters
 // (PyTorch layout [out, in], transposed once into tfjs's [in, out] kernels as tf.layers keeps
-// them), and checkFamilies() compares the first losses.
+// them), and checkFamilies() compares their losses and gradients.
 import { lcgFill, relDiff } from './common.mjs';
 import { gradlabStep as gradlabFamilyStep } from './sessions.mjs';
 import { benchSteps } from './steps.mjs';
