@@ -147,46 +147,12 @@ function variantTable(v, f, table) {
     '\n"cores busy" = the process\'s CPU time / wall time (node only): on a loaded machine the time ratio cannot reach 1/K, the cores busy say whether the variants ran at the same time';
 }
 
-if (only) {
-  // One figure alone: variants (figure 5) or families (figure 6: Transformer and diffusion steps).
-  const inBrowser = async (run) => {
-    if (flag('--no-browser')) return;
-    const { server, port } = await serve(root);
-    const browser = await launchChromium();
-    results.machine.chromium = browser.version();
-    try {
-      await run(browser, `http://127.0.0.1:${port}`);
-    } finally {
-      await browser.close();
-      server.close();
-    }
-  };
-  const targets = [];
-  let body;
-  if (only === 'variants') {
-    results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
-    await inBrowser(async (browser, base) => { results.variants.chromium = await variantsChromium(browser, base); });
-    variantTargets(results.variants, targets, failures);
-    body = variantTable(results.variants, f, table);
-  } else {
-    const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
-    const { tf } = await loadTfWasm();
-    results.families = { node: await familiesNode(gradlab, tf) };
-    await inBrowser(async (browser, base) => {
-      log('Chromium: newer families (bench.html?only=families)');
-      results.families.chromium = (await benchPage(browser, base, '?only=families')).families;
-      failures.push(...familyFailures(results.families.chromium?.check, 'Chromium'));
-    });
-    results.families.derived = familyDerived(results.families);
-    body = familyTable(results.families, results.families.derived, f, table);
-  }
-  results.machine.loadavg_end = os.loadavg();
-  results.targets = targets;
-  const out = [`gradlab ${only === 'variants' ? 'variants in parallel' : 'newer families vs TensorFlow.js ops'}, ${results.date}`,
+// A figure run alone (--only): print its table and results.targets, write the JSON, exit (1 on a failed cross-check).
+function finishAlone(title, body) {
+  const out = [`${title}, ${results.date}`,
     `machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`,
-    '', body];
-  if (targets.length)
-    out.push('\nTargets', table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO'])));
+    '', body, '\nTargets',
+    table(['target', 'medians', 'met', 'fastest batches', 'met'], results.targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO']))];
   console.log(out.join('\n'));
   results.table = out.join('\n');
   results.failures = failures;
@@ -198,6 +164,49 @@ if (only) {
     process.exit(1);
   }
   process.exit(0);
+}
+
+if (only === 'variants') {
+  results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
+  if (!flag('--no-browser')) {
+    const { server, port } = await serve(root);
+    const browser = await launchChromium();
+    results.machine.chromium = browser.version();
+    try {
+      results.variants.chromium = await variantsChromium(browser, `http://127.0.0.1:${port}`);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }
+  results.machine.loadavg_end = os.loadavg();
+  const targets = [];
+  variantTargets(results.variants, targets, failures);
+  results.targets = targets;
+  finishAlone('gradlab variants in parallel', variantTable(results.variants, f, table));
+}
+
+// ---- the newer families alone (--only families): node, then Chromium (bench.html?only=families)
+if (only === 'families') {
+  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+  results.families = { node: await familiesNode(gradlab, (await loadTfWasm()).tf) };
+  if (!flag('--no-browser')) {
+    const { server, port } = await serve(root);
+    const browser = await launchChromium();
+    results.machine.chromium = browser.version();
+    try {
+      log('Chromium: newer families (bench.html?only=families)');
+      results.families.chromium = (await benchPage(browser, `http://127.0.0.1:${port}`, '?only=families')).families;
+      failures.push(...familyFailures(results.families.chromium?.check, 'Chromium'));
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }
+  results.machine.loadavg_end = os.loadavg();
+  results.families.derived = familyDerived(results.families);
+  results.targets = [];  // issue 14 sets no goal for these two steps
+  finishAlone('gradlab newer families vs TensorFlow.js ops', familyTable(results.families, results.families.derived, f, table));
 }
 
 // ---- specs (the same objects for wasm; files for native)
