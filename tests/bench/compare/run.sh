@@ -1,8 +1,9 @@
 #!/bin/sh
 # gradlab vs TensorFlow.js in one run (see README.md here). From anywhere:
-#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu] [--only variants]
+#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu] [--only variants|families]
 # (--only variants: only K variants in parallel against one after another, about a minute;
-# it skips the GEMM module and the native program, and writes build/bench-results-variants.json)
+# --only families: only the Transformer and diffusion steps, about two minutes; either skips
+# the GEMM module and the native program, and writes build/bench-results-<figure>.json)
 # Builds what it needs (npm ci; the bench-only GEMM wasm module into build/bench-wasm; the
 # native program with the native-bench preset into build/native-bench), reads the gradlab
 # Session modules from build/wasm/bindings/wasm (cmake --preset wasm && cmake --build
