@@ -47,7 +47,7 @@ describe('filtersModel', () => {
     const m = filtersModel(filters);
     expect(m.scale).toBe(2);
     expect(m.tiles).toHaveLength(4);
-    expect(m.tiles[1]).toEqual({ filter: 0, channel: 1, width: 2, height: 1, values: [0, 0.125], bias: 0.1 });
+    expect(m.tiles[1]).toEqual({ filter: 0, channel: 1, width: 2, height: 1, values: [0, 0.125], weights: [0, 0.25], bias: 0.1 });
     expect(m.tiles[2]!.values).toEqual([1, -1]);
     expect(m.tiles[3]!.bias).toBe(-0.1);
     expect(filtersModel(filters, 3).tiles).toHaveLength(3);
