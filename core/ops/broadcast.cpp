@@ -1,6 +1,8 @@
 #include "ops/broadcast.h"
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 GRADLAB_BEGIN
 
@@ -32,6 +34,13 @@ bool is_suffix(const Shape& small, const Shape& big) {
   if (small.size() > big.size()) return false;
   return std::equal(small.begin(), small.end(), big.end() - static_cast<std::ptrdiff_t>(small.size()));
 }
+
+// `small` is `big` with its last dimension 1 ([B, T, 1] against [B, T, E]: a per-row value,
+// as layer norm's mean and variance are).
+bool is_row_broadcast(const Shape& small, const Shape& big) {
+  return !big.empty() && small.size() == big.size() && small.back() == 1 &&
+         std::equal(small.begin(), small.end() - 1, big.begin());
+}
 }  // namespace
 
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
@@ -47,6 +56,21 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
     const std::int64_t row = b.numel();
     for (std::int64_t r = 0; r < out.numel(); r += row)
       kernel(out.data() + r, a.data() + r, b.data(), static_cast<std::size_t>(row));
+    return out;
+  }
+  // one operand a value per row of the other: the kernel over each row against that value
+  // repeated (exactly the scalar op's result for every element, as +, -, *, / round alike)
+  const bool a_rows = shape == b.shape() && is_row_broadcast(a.shape(), shape);
+  if ((shape == a.shape() && is_row_broadcast(b.shape(), shape)) || a_rows) {
+    const std::int64_t row = shape.back();
+    const Tensor& full = a_rows ? b : a;
+    const Scalar* per_row = (a_rows ? a : b).data();
+    std::vector<Scalar> repeated(static_cast<std::size_t>(row));
+    for (std::int64_t r = 0; r * row < out.numel(); ++r) {
+      std::fill(repeated.begin(), repeated.end(), per_row[r]);
+      const Scalar* x = full.data() + r * row;
+      kernel(out.data() + r * row, a_rows ? repeated.data() : x, a_rows ? x : repeated.data(), static_cast<std::size_t>(row));
+    }
     return out;
   }
   const auto sa = broadcast_strides(a.shape(), shape);
@@ -66,9 +90,28 @@ Tensor reduce_to_shape(const Tensor& t, const Shape& shape) {
   const std::vector<std::int64_t> st(t.shape().size(), 0);
   const Scalar* pt = t.data();
   Scalar* po = out.data();
-  // Accumulate in double for accuracy where many terms collapse into one.
+  // Accumulate in double for accuracy where many terms collapse into one. Every path adds
+  // each output's terms in the order of t's elements, so all give the same sums.
   std::vector<double> acc(static_cast<std::size_t>(out.numel()), 0.0);
-  for_each_broadcast(t.shape(), so, st, [&](std::int64_t k, std::int64_t io, std::int64_t) { acc[static_cast<std::size_t>(io)] += pt[k]; });
+  const std::int64_t n = t.numel();
+  const Shape kept = [&] {  // `shape` at t's rank (leading 1s)
+    Shape k(t.shape().size() - shape.size(), 1);
+    k.insert(k.end(), shape.begin(), shape.end());
+    return k;
+  }();
+  if (n > 0 && is_suffix(shape, t.shape()) && out.numel() > 0) {
+    // a bias's gradient: the sum of t's rows of out.numel() elements
+    const std::int64_t row = out.numel();
+    for (std::int64_t r = 0; r < n; r += row)
+      for (std::int64_t j = 0; j < row; ++j) acc[static_cast<std::size_t>(j)] += pt[r + j];
+  } else if (n > 0 && is_row_broadcast(kept, t.shape())) {
+    // a per-row value's gradient: each row of t summed
+    const std::int64_t row = t.shape().back();
+    for (std::int64_t r = 0; r * row < n; ++r)
+      for (std::int64_t j = 0; j < row; ++j) acc[static_cast<std::size_t>(r)] += pt[r * row + j];
+  } else {
+    for_each_broadcast(t.shape(), so, st, [&](std::int64_t k, std::int64_t io, std::int64_t) { acc[static_cast<std::size_t>(io)] += pt[k]; });
+  }
   for (std::int64_t i = 0; i < out.numel(); ++i) po[i] = static_cast<Scalar>(acc[static_cast<std::size_t>(i)]);
   return out;
 }
