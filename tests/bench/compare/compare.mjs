@@ -4,7 +4,9 @@
 // Also: K variants of one spec trained all at once in K workers against one after another in
 // one worker (node worker_threads and Chromium Web Workers; lib/variants.mjs); `--only
 // variants` measures that alone (about a minute) into build/bench-results-variants.json.
-//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--only variants] [--out FILE]
+// And onnxruntime-web (wasm, SIMD, one thread) against gradlab wasm: GEMM NN and the LSTM
+// forward (lib/ort.mjs, models/ from make_onnx.mjs); `--only ort` runs that alone.
+//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--no-ort] [--only variants|ort] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,13 +22,15 @@ import { serve } from './lib/server.mjs';
 import { STEP_PLAN, benchSteps } from './lib/steps.mjs';
 import { tfGemm, tfStep } from './lib/tfjs.mjs';
 import { benchVariantsNode } from './lib/variants-node.mjs';
+import { ortFailures, ortTables, ortTargets } from './lib/ort.mjs';
+import { ortChromium, ortNode } from './lib/ort-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-if (only !== null && only !== 'variants') throw new Error(`--only: the figure that runs alone is "variants", found "${only}"`);
+if (only !== null && only !== 'variants' && only !== 'ort') throw new Error(`--only: the figures that run alone are "variants" and "ort", found "${only}"`);
 const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1])
   : path.join(root, only ? `build/bench-results-${only}.json` : 'build/bench-results.json');
 const builtDir = path.join(root, 'build/wasm/bindings/wasm');
@@ -127,6 +131,25 @@ function variantTable(v, f, table) {
     '\n"cores busy" = the process\'s CPU time / wall time (node only): on a loaded machine the time ratio cannot reach 1/K, the cores busy say whether the variants ran at the same time';
 }
 
+// A figure run alone (--only): print its table and results.targets, write the JSON, exit (1 on a failed cross-check).
+function finishAlone(title, body) {
+  const out = [`${title}, ${results.date}`,
+    `machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`,
+    '', body, '\nTargets',
+    table(['target', 'medians', 'met', 'fastest batches', 'met'], results.targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO']))];
+  console.log(out.join('\n'));
+  results.table = out.join('\n');
+  results.failures = failures;
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
+  log(`results: ${outFile}`);
+  if (failures.length) {
+    console.error('\nCROSS-CHECK FAILED:\n' + failures.join('\n'));
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
 if (only === 'variants') {
   results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
   if (!flag('--no-browser')) {
@@ -144,21 +167,29 @@ if (only === 'variants') {
   const targets = [];
   variantTargets(results.variants, targets, failures);
   results.targets = targets;
-  const out = [`gradlab variants in parallel, ${results.date}`,
-    `machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`,
-    '', variantTable(results.variants, f, table), '\nTargets',
-    table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO']))];
-  console.log(out.join('\n'));
-  results.table = out.join('\n');
-  results.failures = failures;
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
-  log(`results: ${outFile}`);
-  if (failures.length) {
-    console.error('\nCROSS-CHECK FAILED:\n' + failures.join('\n'));
-    process.exit(1);
+  finishAlone('gradlab variants in parallel', variantTable(results.variants, f, table));
+}
+
+// ---- onnxruntime-web alone (--only ort): node, then Chromium (bench.html?only=ort)
+if (only === 'ort') {
+  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+  results.node = { ort: await ortNode(await loadGemmModule(fs.readFileSync(gemmWasm)), gradlab, gradlabSpecs().lstm, log) };
+  if (!flag('--no-browser')) {
+    const { server, port } = await serve(root);
+    const browser = await launchChromium();
+    results.machine.chromium = browser.version();
+    try {
+      results.chromium = { ort: await ortChromium(browser, `http://127.0.0.1:${port}`, log) };
+    } finally {
+      await browser.close();
+      server.close();
+    }
   }
-  process.exit(0);
+  results.machine.loadavg_end = os.loadavg();
+  const places = [['node', results.node.ort], ['Chromium', results.chromium?.ort]];
+  failures.push(...places.flatMap(([w, r]) => ortFailures(w, r, TOL)));
+  results.targets = ortTargets(places);
+  finishAlone('gradlab vs onnxruntime-web', ortTables(places, f, table));
 }
 
 // ---- specs (the same objects for wasm; files for native)
@@ -195,6 +226,7 @@ results.node = {
     gemm: strip(g1.tfjs_wasm), steps: s1.tfjs_wasm },
 };
 const tfRuns = { wasm: g1.tfjs_wasm };
+if (!flag('--no-ort')) results.node.ort = await ortNode(gemmModule, gradlab, specs.lstm, log);
 results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
 if (!flag('--no-tfjs-cpu')) {
   await tf.setBackend('cpu');
@@ -234,7 +266,7 @@ if (!flag('--no-browser')) {
     const page = await ctx.newPage();
     page.on('console', (m) => { if (m.text().startsWith('[bench]')) log(`  page: ${m.text()}`); });
     page.on('pageerror', (e) => log(`  page error: ${e}`));
-    await page.goto(`${base}/tests/bench/compare/web/bench.html`);
+    await page.goto(`${base}/tests/bench/compare/web/bench.html${flag('--no-ort') ? '?ort=0' : ''}`);
     await page.waitForFunction(() => window.__results, null, { timeout: 20 * 60 * 1000, polling: 1000 });
     const r = await page.evaluate(() => window.__results);
     if (r.error) throw new Error(`bench.html: ${r.error}`);
@@ -328,6 +360,9 @@ for (const m of ['lstm', 'gru']) {
   target(`${M} step native >= 60% of native GEMM n=128 NN rate (reference)`, (g, k) => (k === 'ms' ? s.gradlab_native.of_gemm128 : s.gradlab_native.of_gemm128_best), 0.6);
 }
 variantTargets(results.variants, targets, failures);
+const ortPlaces = [['node', results.node.ort], ['Chromium', C?.ort]];
+targets.push(...ortTargets(ortPlaces));
+failures.push(...ortPlaces.flatMap(([w, r]) => ortFailures(w, r, TOL)));
 results.recurrent = steps;
 results.targets = targets;
 results.failures = failures;
@@ -363,6 +398,7 @@ out.push(table(['model', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-
     return [label, us(results.node.gradlab.steps[m].ms), us(C?.gradlab?.steps?.[m]?.ms), us(results.native.steps[m].ms),
       us(results.node.tfjs_wasm.steps[m].ms), us(results.node.tfjs_cpu?.steps?.[m]?.ms), us(C?.tfjs_wasm?.steps?.[m]?.ms), f(tfBest / results.node.gradlab.steps[m].ms, 1) + 'x'];
   })));
+if (results.node.ort) out.push('\n' + ortTables(ortPlaces, f, table));
 out.push('\nCold start (browser module as built now)');
 out.push(table(['file', 'raw bytes', 'gzip -9 bytes'], Object.entries(results.sizes).map(([k, v]) => [k, v.raw.toLocaleString('en'), v.gzip9.toLocaleString('en')])
   .concat([['total', Object.values(results.sizes).reduce((a, v) => a + v.raw, 0).toLocaleString('en'), Object.values(results.sizes).reduce((a, v) => a + v.gzip9, 0).toLocaleString('en')]])));

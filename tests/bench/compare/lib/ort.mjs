@@ -1,0 +1,146 @@
+// onnxruntime-web (wasm backend, SIMD, one thread, no proxy worker: as tfjs-wasm runs) against
+// gradlab on the models of make_onnx.mjs (models/), interleaved: GEMM NN (a MatMul model) and
+// the LSTM benchmark's forward pass (ONNX LSTM op + Linear head + mean cross-entropy). Shared
+// by node (compare.mjs) and the page (web/bench.html). `ort` is the onnxruntime-web namespace.
+import { GEMM_SIZES, RNN, gemmInputs, interleaved, relDiff, rnnData, rounded } from './common.mjs';
+import { gradlabGemm } from './gemm.mjs';
+
+export const ORT_PLAN = { gemm: { reps: 9, targetMs: 50 }, lstm: { reps: 9, targetMs: 100, warmup: 2 } };
+
+/** wasm backend, one thread, no proxy worker; wasmPaths: where ort-wasm-simd-threaded.{mjs,wasm} are served (page). */
+export function configureOrt(ort, wasmPaths) {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+}
+const sessionOptions = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+
+// The LSTM forward's FLOPs (GEMMs only, as rnnFlops counts them): x W_ih^T, h W_hh^T per step, head h W^T.
+export function lstmForwardFlops({ B, T, I, H, V } = RNN) {
+  return 2 * T * B * (4 * H * I + 4 * H * H + H * V);
+}
+
+/** GEMM NN, n = GEMM_SIZES: gradlab's simd128 GEMM (bench module `ex`) and ORT's MatMul model,
+ *  interleaved per n; ORT's time is session.run({A, B}) with C read back (its output tensor).
+ *  load(name) -> model bytes. Returns {gradlab: rows, ort: rows, check: [{n, rel}]}; rows: {n, variant, ms, best, calls, gflops, gflops_best}. */
+export async function benchOrtGemm(ort, ex, load, { sizes = GEMM_SIZES, reps = ORT_PLAN.gemm.reps, targetMs = ORT_PLAN.gemm.targetMs } = {}) {
+  const out = { gradlab: [], ort: [], check: [] };
+  for (const n of sizes) {
+    const session = await ort.InferenceSession.create(await load(`matmul_${n}.onnx`), sessionOptions);
+    const { A, B } = gemmInputs(n);
+    const feeds = { A: new ort.Tensor('float32', A, [n, n]), B: new ort.Tensor('float32', B, [n, n]) };
+    let C = null;
+    const gl = gradlabGemm(ex);
+    gl.setup(n);
+    try {
+      const t = await interleaved({ gradlab: gl.call(0), ort: async () => { C = (await session.run(feeds)).C.data; } }, { reps, targetMs });
+      const flops = 2 * n * n * n;
+      for (const k of ['gradlab', 'ort'])
+        out[k].push({ n, variant: 'NN', ms: t[k].ms, best: t[k].best, calls: t[k].calls, gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6) });
+      out.check.push({ n, variant: 'NN', rel: relDiff(gl.result(), C) });
+    } finally {
+      gl.teardown();
+      await session.release();
+    }
+  }
+  return out;
+}
+
+/** The LSTM benchmark's forward, interleaved. gradlab: Session.evaluate('train') on spec
+ *  `spec` (gradlabSpecs().lstm: the explicit batch is the train split), i.e. the model's forward
+ *  under NoGradGuard (LSTM, Linear), the mean cross-entropy and the accuracy. ORT:
+ *  session.run({x, y}, ['loss']) on lstm_forward.onnx (gradlab's initial parameters), i.e. copy x
+ *  and y in, LSTM, Linear, log-softmax, mean NLL, copy the loss out. Cross-checks (once,
+ *  outside the timing): the logits of both (gradlab's from gradJson) and the losses. */
+export async function benchOrtLstm(ort, gradlab, spec, load, { reps = ORT_PLAN.lstm.reps, targetMs = ORT_PLAN.lstm.targetMs, warmup = ORT_PLAN.lstm.warmup } = {}) {
+  const { B, T, I } = RNN;
+  const session = await ort.InferenceSession.create(await load('lstm_forward.onnx'), sessionOptions);
+  const gl = new gradlab.Session(JSON.stringify(spec));
+  try {
+    const { x, y } = rnnData();
+    const feeds = { x: new ort.Tensor('float32', rounded(x), [B, T, I]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [B, T]) };
+    const ortOut = await session.run(feeds);
+    const glGrad = gl.gradJson();  // one forward/backward at the initial parameters, nothing updated
+    const glOut = typeof glGrad === 'string' ? JSON.parse(glGrad) : glGrad;
+    const check = {
+      logits_rel: relDiff(Float32Array.from(glOut.outputs.data), ortOut.logits.data),
+      loss_gradlab: gl.evaluate('train').loss,
+      loss_ort: ortOut.loss.data[0],
+    };
+    check.loss_rel = Math.abs(check.loss_gradlab - check.loss_ort) / Math.abs(check.loss_ort);
+    let glLoss = null, ortLoss = null;
+    const t = await interleaved({
+      gradlab: () => { glLoss = gl.evaluate('train').loss; },
+      ort: async () => { ortLoss = (await session.run(feeds, ['loss'])).loss.data[0]; },
+    }, { reps, targetMs, warmup });
+    const flops = lstmForwardFlops();
+    const row = (k, loss) => ({ ...t[k], gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6), last_loss: loss });
+    return { gflop: flops / 1e9, gradlab: row('gradlab', glLoss), ort: row('ort', ortLoss), check };
+  } finally {
+    gl.delete();
+    await session.release();
+  }
+}
+
+/** Both figures; returns what the JSON keeps under results.{node,chromium}.ort. */
+export async function benchOrt(ort, ex, gradlab, spec, load, log = () => {}) {
+  log(`onnxruntime-web ${ort.env.versions?.web ?? '?'}: GEMM NN (MatMul models), gradlab wasm and ORT interleaved`);
+  const gemm = await benchOrtGemm(ort, ex, load);
+  log('onnxruntime-web: LSTM forward, gradlab wasm (Session.evaluate) and ORT (lstm_forward.onnx) interleaved');
+  const lstm = await benchOrtLstm(ort, gradlab, spec, load);
+  return { version: ort.env.versions?.web ?? null, threads: ort.env.wasm.numThreads, proxy: ort.env.wasm.proxy, gemm, lstm_forward: lstm };
+}
+
+/** Cross-check failures (max rel diff above tol) of one place's results. */
+export function ortFailures(where, r, tol) {
+  const out = [];
+  if (!r) return out;
+  for (const c of r.gemm.check) if (!(c.rel <= tol)) out.push(`${where} ORT GEMM NN n=${c.n}: gradlab vs ORT max rel diff ${c.rel}`);
+  const c = r.lstm_forward.check;
+  if (!(c.logits_rel <= tol)) out.push(`${where} ORT LSTM forward: logits max rel diff ${c.logits_rel}`);
+  if (!(c.loss_rel <= tol)) out.push(`${where} ORT LSTM forward: loss ${c.loss_gradlab} (gradlab) vs ${c.loss_ort} (ORT)`);
+  return out;
+}
+
+/** Target rows: ratios gradlab / ORT (higher is better), each from medians and from the fastest batches. */
+export function ortTargets(places) {
+  const rows = [];
+  for (const [where, r] of places) {
+    if (!r) continue;
+    const g = (n, k) => r.gemm.gradlab.find((x) => x.n === n)[k] / r.gemm.ort.find((x) => x.n === n)[k];
+    const v = g(256, 'gflops'), b = g(256, 'gflops_best');
+    rows.push({ target: `GEMM NN n=256 wasm >= ORT-wasm MatMul (${where})`, value: v, best: b, met: v >= 1, met_best: b >= 1 });
+    const L = r.lstm_forward;
+    const lv = L.ort.ms / L.gradlab.ms, lb = L.ort.best / L.gradlab.best;
+    rows.push({ target: `LSTM forward wasm >= ORT-wasm forward (${where})`, value: lv, best: lb, met: lv >= 1, met_best: lb >= 1 });
+  }
+  return rows;
+}
+
+/** The printed tables (f: number formatter, table: markdown table helper of compare.mjs). */
+export function ortTables(places, f, table) {
+  const have = places.filter(([, r]) => r);
+  if (!have.length) return '';
+  const first = have[0][1];
+  const out = [`onnxruntime-web ${first.version} (wasm, SIMD, ${first.threads} thread, no proxy) against gradlab wasm, interleaved; ` +
+    'GEMM f32 NN square n, GFLOP/s (median of 9; ORT: session.run of a MatMul model, inputs in, C out)'];
+  const head = ['n op'], rows = first.gemm.gradlab.map((x) => [`${x.n} NN`]);
+  for (const [where, r] of have) {
+    head.push(`gl wasm ${where}`, `ORT ${where}`, `gl/ORT ${where}`, `max rel diff ${where}`);
+    r.gemm.gradlab.forEach((x, i) => {
+      const o = r.gemm.ort[i];
+      rows[i].push(f(x.gflops), f(o.gflops), f(x.gflops / o.gflops, 2) + 'x', r.gemm.check[i].rel.toExponential(1));
+    });
+  }
+  out.push(table(head, rows));
+  const L = first.lstm_forward;
+  out.push(`\nLSTM forward, ms (median of ${L.gradlab.reps}): B=32 T=50 I=64 H=128, Linear to 64, mean softmax cross-entropy; effective GFLOP/s = ${L.gflop.toFixed(3)} GFLOP of GEMMs / time. ` +
+    'gradlab: Session.evaluate(\'train\') (forward under no-grad, loss, accuracy); ORT: session.run({x, y}, [\'loss\']) of lstm_forward.onnx (LSTM op, MatMul, Add, LogSoftmax, GatherElements, ReduceMean; x and y copied in)');
+  out.push(table(['where', 'gl wasm', 'ORT', 'ORT / gl (speedup)', 'fastest batches ORT / gl', 'logits max rel diff', 'loss gl', 'loss ORT'],
+    have.map(([where, r]) => {
+      const l = r.lstm_forward;
+      return [where, `${f(l.gradlab.ms, 1)} (${f(l.gradlab.gflops, 1)})`, `${f(l.ort.ms, 1)} (${f(l.ort.gflops, 1)})`, f(l.ort.ms / l.gradlab.ms, 2) + 'x',
+        f(l.ort.best / l.gradlab.best, 2) + 'x', l.check.logits_rel.toExponential(1), l.check.loss_gradlab.toFixed(6), l.check.loss_ort.toFixed(6)];
+    })));
+  return out.join('\n');
+}
