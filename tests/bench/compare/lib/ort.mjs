@@ -2,7 +2,7 @@
 // gradlab on the models of make_onnx.mjs (models/), interleaved: GEMM NN (a MatMul model) and
 // the LSTM benchmark's forward pass (ONNX LSTM op + Linear head + mean cross-entropy). Shared
 // by node (compare.mjs) and the page (web/bench.html). `ort` is the onnxruntime-web namespace.
-import { GEMM_SIZES, RNN, gemmInputs, interleaved, relDiff, rnnData, rounded } from './common.mjs';
+import { GEMM_SIZES, RNN, gemmInputs, interleaved, median, relDiff, rnnData, rounded } from './common.mjs';
 import { gradlabGemm } from './gemm.mjs';
 
 export const ORT_PLAN = { gemm: { reps: 9, targetMs: 50 }, lstm: { reps: 9, targetMs: 100, warmup: 2 } };
@@ -69,12 +69,26 @@ export async function benchOrtLstm(ort, gradlab, spec, load, { reps = ORT_PLAN.l
     };
     check.loss_rel = Math.abs(check.loss_gradlab - check.loss_ort) / Math.abs(check.loss_ort);
     let glLoss = null, ortLoss = null;
+    // In node also the process's CPU time of every call (process.cpuUsage; both run on this
+    // thread, ORT with one thread and no proxy), which time spent waiting for a core does not inflate.
+    const cpu = { gradlab: [], ort: [] };
+    const cpuUsage = globalThis.process?.cpuUsage;
+    const cpuMs = (c) => (c.user + c.system) / 1000;
     const t = await interleaved({
-      gradlab: () => { glLoss = gl.evaluate('train').loss; },
-      ort: async () => { ortLoss = (await session.run(feeds, ['loss'])).loss.data[0]; },
+      gradlab: () => {
+        const c0 = cpuUsage?.();
+        glLoss = gl.evaluate('train').loss;
+        if (c0) cpu.gradlab.push(cpuMs(cpuUsage(c0)));
+      },
+      ort: async () => {
+        const c0 = cpuUsage?.();
+        ortLoss = (await session.run(feeds, ['loss'])).loss.data[0];
+        if (c0) cpu.ort.push(cpuMs(cpuUsage(c0)));
+      },
     }, { reps, targetMs, warmup });
     const flops = lstmForwardFlops();
-    const row = (k, loss) => ({ ...t[k], gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6), last_loss: loss });
+    const row = (k, loss) => ({ ...t[k], gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6), last_loss: loss,
+      cpu_ms: cpu[k].length ? median(cpu[k]) : null, cpu_calls: cpu[k].length });
     return { gflop: flops / 1e9, gradlab: row('gradlab', glLoss), ort: row('ort', ortLoss), check };
   } finally {
     gl.delete();
@@ -135,12 +149,14 @@ export function ortTables(places, f, table) {
   out.push(table(head, rows));
   const L = first.lstm_forward;
   out.push(`\nLSTM forward, ms (median of ${L.gradlab.reps}): B=32 T=50 I=64 H=128, Linear to 64, mean softmax cross-entropy; effective GFLOP/s = ${L.gflop.toFixed(3)} GFLOP of GEMMs / time. ` +
-    'gradlab: Session.evaluate(\'train\') (forward under no-grad, loss, accuracy); ORT: session.run({x, y}, [\'loss\']) of lstm_forward.onnx (LSTM op, MatMul, Add, LogSoftmax, GatherElements, ReduceMean; x and y copied in)');
-  out.push(table(['where', 'gl wasm', 'ORT', 'ORT / gl (speedup)', 'fastest batches ORT / gl', 'logits max rel diff', 'loss gl', 'loss ORT'],
+    'gradlab: Session.evaluate(\'train\') (forward under no-grad, loss, accuracy); ORT: session.run({x, y}, [\'loss\']) of lstm_forward.onnx (LSTM op, MatMul, Add, LogSoftmax, GatherElements, ReduceMean; x and y copied in); ' +
+    'CPU ms (node): median of the process\'s CPU time per call, which waiting for a core does not inflate');
+  out.push(table(['where', 'gl wasm', 'ORT', 'ORT / gl (speedup)', 'fastest batches ORT / gl', 'CPU ms gl / ORT (ORT / gl)', 'logits max rel diff', 'loss gl', 'loss ORT'],
     have.map(([where, r]) => {
       const l = r.lstm_forward;
       return [where, `${f(l.gradlab.ms, 1)} (${f(l.gradlab.gflops, 1)})`, `${f(l.ort.ms, 1)} (${f(l.ort.gflops, 1)})`, f(l.ort.ms / l.gradlab.ms, 2) + 'x',
-        f(l.ort.best / l.gradlab.best, 2) + 'x', l.check.logits_rel.toExponential(1), l.check.loss_gradlab.toFixed(6), l.check.loss_ort.toFixed(6)];
+        f(l.ort.best / l.gradlab.best, 2) + 'x',
+        l.gradlab.cpu_ms == null ? '-' : `${f(l.gradlab.cpu_ms, 1)} / ${f(l.ort.cpu_ms, 1)} (${f(l.ort.cpu_ms / l.gradlab.cpu_ms, 2)}x)`, l.check.logits_rel.toExponential(1), l.check.loss_gradlab.toFixed(6), l.check.loss_ort.toFixed(6)];
     })));
   return out.join('\n');
 }
