@@ -5,7 +5,7 @@
 import { GEMM_SIZES, RNN, gemmInputs, interleaved, median, relDiff, rnnData, rounded } from './common.mjs';
 import { gradlabGemm } from './gemm.mjs';
 
-export const ORT_PLAN = { gemm: { reps: 9, targetMs: 50 }, lstm: { reps: 9, targetMs: 100, warmup: 2 } };
+export const ORT_PLAN = { gemm: { reps: 9, targetMs: 50 }, lstm: { reps: 15, targetMs: 150, warmup: 2 } };
 
 /** wasm backend, one thread, no proxy worker; wasmPaths: where ort-wasm-simd-threaded.{mjs,wasm} are served (page). */
 export function configureOrt(ort, wasmPaths) {
@@ -137,7 +137,7 @@ export function ortTables(places, f, table) {
   if (!have.length) return '';
   const first = have[0][1];
   const out = [`onnxruntime-web ${first.version} (wasm, SIMD, ${first.threads} thread, no proxy) against gradlab wasm, interleaved; ` +
-    'GEMM f32 NN square n, GFLOP/s (median of 9; ORT: session.run of a MatMul model, inputs in, C out)'];
+    `GEMM f32 NN square n, GFLOP/s (median of ${ORT_PLAN.gemm.reps}; ORT: session.run of a MatMul model, inputs in, C out)`];
   const head = ['n op'], rows = first.gemm.gradlab.map((x) => [`${x.n} NN`]);
   for (const [where, r] of have) {
     head.push(`gl wasm ${where}`, `ORT ${where}`, `gl/ORT ${where}`, `max rel diff ${where}`);
