@@ -1,6 +1,6 @@
-// A minimal ONNX writer (protobuf wire format by hand, no dependencies) and the two graphs the
-// onnxruntime-web peer runs: a MatMul (GEMM NN) and the LSTM forward with its Linear head and
-// cross-entropy. Used by make_onnx.mjs; field numbers from onnx/onnx.proto.
+// A minimal ONNX writer (protobuf wire format by hand, no dependencies) and the graphs the
+// onnxruntime-web peer runs: MatMul (GEMM NN), Gemm (NT, TN, TT) and the LSTM forward with its
+// Linear head and cross-entropy. Used by make_onnx.mjs; field numbers from onnx/onnx.proto.
 
 // ---- protobuf wire format
 const WIRE = { varint: 0, bytes: 2, fixed32: 5 };
@@ -107,6 +107,20 @@ export function matmulModel(n) {
     outputs: [['C', DTYPE.float, [n, n]]],
   }, `GEMM NN, square n = ${n}: C = A B`);
 }
+
+/** C = op(A) op(B) through ONNX's Gemm op (transA, transB; alpha 1, no C input), for the
+ *  transposed variants (MatMul has no transposes): variant 'NT', 'TN' or 'TT'. */
+export function gemmModel(n, variant) {
+  return model({
+    name: `gemm_${variant}_${n}`,
+    nodes: [['Gemm', ['A', 'B'], ['C'], { transA: variant[0] === 'T' ? 1 : 0, transB: variant[1] === 'T' ? 1 : 0 }]],
+    inputs: [['A', DTYPE.float, [n, n]], ['B', DTYPE.float, [n, n]]],
+    outputs: [['C', DTYPE.float, [n, n]]],
+  }, `GEMM ${variant}, square n = ${n}: C = op(A) op(B)`);
+}
+
+/** The model file of GEMM variant v (NN: the MatMul model). */
+export const gemmModelName = (n, variant) => (variant === 'NN' ? `matmul_${n}.onnx` : `gemm_${variant}_${n}.onnx`);
 
 /** PyTorch's LSTM gate blocks (i, f, g, o) of a [4H, ...] array in ONNX's order (i, o, f, c). */
 export function torchToOnnxGates(a, H) {

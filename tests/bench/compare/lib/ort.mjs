@@ -1,9 +1,11 @@
 // onnxruntime-web (wasm backend, SIMD, one thread, no proxy worker: as tfjs-wasm runs) against
-// gradlab on the models of make_onnx.mjs (models/), interleaved: GEMM NN (a MatMul model) and
-// the LSTM benchmark's forward pass (ONNX LSTM op + Linear head + mean cross-entropy). Shared
+// gradlab on the models of make_onnx.mjs (models/), interleaved: GEMM (NN: a MatMul model) and
+// the LSTM benchmark's forward pass (ONNX LSTM op + Linear head + mean cross-entropy); the
+// transposed GEMM variants through ONNX's Gemm op (transA / transB). Shared
 // by node (compare.mjs) and the page (web/bench.html). `ort` is the onnxruntime-web namespace.
-import { GEMM_SIZES, RNN, gemmInputs, interleaved, median, relDiff, rnnData, rounded } from './common.mjs';
+import { GEMM_SIZES, RNN, VARIANTS, gemmInputs, interleaved, median, relDiff, rnnData, rounded } from './common.mjs';
 import { gradlabGemm } from './gemm.mjs';
+import { gemmModelName } from './onnx.mjs';
 
 export const ORT_PLAN = { gemm: { reps: 9, targetMs: 50 }, lstm: { reps: 15, targetMs: 150, warmup: 2 } };
 
@@ -20,27 +22,33 @@ export function lstmForwardFlops({ B, T, I, H, V } = RNN) {
   return 2 * T * B * (4 * H * I + 4 * H * H + H * V);
 }
 
-/** GEMM NN, n = GEMM_SIZES: gradlab's simd128 GEMM (bench module `ex`) and ORT's MatMul model,
- *  interleaved per n; ORT's time is session.run({A, B}) with C read back (its output tensor).
- *  load(name) -> model bytes. Returns {gradlab: rows, ort: rows, check: [{n, rel}]}; rows: {n, variant, ms, best, calls, gflops, gflops_best}. */
+/** GEMM, n = GEMM_SIZES, every transpose variant: gradlab's simd128 GEMM (bench module `ex`)
+ *  and ORT's model (NN: MatMul, else Gemm with transA / transB), interleaved per (n, variant);
+ *  ORT's time is session.run({A, B}) with C read back (its output tensor). load(name) -> model
+ *  bytes. Returns {gradlab: rows, ort: rows, check: [{n, variant, rel}]}; rows: {n, variant, ms, best, calls, gflops, gflops_best}. */
 export async function benchOrtGemm(ort, ex, load, { sizes = GEMM_SIZES, reps = ORT_PLAN.gemm.reps, targetMs = ORT_PLAN.gemm.targetMs } = {}) {
   const out = { gradlab: [], ort: [], check: [] };
   for (const n of sizes) {
-    const session = await ort.InferenceSession.create(await load(`matmul_${n}.onnx`), sessionOptions);
     const { A, B } = gemmInputs(n);
     const feeds = { A: new ort.Tensor('float32', A, [n, n]), B: new ort.Tensor('float32', B, [n, n]) };
-    let C = null;
     const gl = gradlabGemm(ex);
     gl.setup(n);
     try {
-      const t = await interleaved({ gradlab: gl.call(0), ort: async () => { C = (await session.run(feeds)).C.data; } }, { reps, targetMs });
-      const flops = 2 * n * n * n;
-      for (const k of ['gradlab', 'ort'])
-        out[k].push({ n, variant: 'NN', ms: t[k].ms, best: t[k].best, calls: t[k].calls, gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6) });
-      out.check.push({ n, variant: 'NN', rel: relDiff(gl.result(), C) });
+      for (const [v, variant] of VARIANTS.entries()) {
+        const session = await ort.InferenceSession.create(await load(gemmModelName(n, variant)), sessionOptions);
+        let C = null;
+        try {
+          const t = await interleaved({ gradlab: gl.call(v), ort: async () => { C = (await session.run(feeds)).C.data; } }, { reps, targetMs });
+          const flops = 2 * n * n * n;
+          for (const k of ['gradlab', 'ort'])
+            out[k].push({ n, variant, ms: t[k].ms, best: t[k].best, calls: t[k].calls, gflops: flops / (t[k].ms * 1e6), gflops_best: flops / (t[k].best * 1e6) });
+          out.check.push({ n, variant, rel: relDiff(gl.result(), C) });
+        } finally {
+          await session.release();
+        }
+      }
     } finally {
       gl.teardown();
-      await session.release();
     }
   }
   return out;
@@ -98,7 +106,7 @@ export async function benchOrtLstm(ort, gradlab, spec, load, { reps = ORT_PLAN.l
 
 /** Both figures; returns what the JSON keeps under results.{node,chromium}.ort. */
 export async function benchOrt(ort, ex, gradlab, spec, load, log = () => {}) {
-  log(`onnxruntime-web ${ort.env.versions?.web ?? '?'}: GEMM NN (MatMul models), gradlab wasm and ORT interleaved`);
+  log(`onnxruntime-web ${ort.env.versions?.web ?? '?'}: GEMM (MatMul / Gemm models), gradlab wasm and ORT interleaved`);
   const gemm = await benchOrtGemm(ort, ex, load);
   log('onnxruntime-web: LSTM forward, gradlab wasm (Session.evaluate) and ORT (lstm_forward.onnx) interleaved');
   const lstm = await benchOrtLstm(ort, gradlab, spec, load);
@@ -109,7 +117,7 @@ export async function benchOrt(ort, ex, gradlab, spec, load, log = () => {}) {
 export function ortFailures(where, r, tol) {
   const out = [];
   if (!r) return out;
-  for (const c of r.gemm.check) if (!(c.rel <= tol)) out.push(`${where} ORT GEMM NN n=${c.n}: gradlab vs ORT max rel diff ${c.rel}`);
+  for (const c of r.gemm.check) if (!(c.rel <= tol)) out.push(`${where} ORT GEMM ${c.variant} n=${c.n}: gradlab vs ORT max rel diff ${c.rel}`);
   const c = r.lstm_forward.check;
   if (!(c.logits_rel <= tol)) out.push(`${where} ORT LSTM forward: logits max rel diff ${c.logits_rel}`);
   if (!(c.loss_rel <= tol)) out.push(`${where} ORT LSTM forward: loss ${c.loss_gradlab} (gradlab) vs ${c.loss_ort} (ORT)`);
@@ -121,9 +129,12 @@ export function ortTargets(places) {
   const rows = [];
   for (const [where, r] of places) {
     if (!r) continue;
-    const g = (n, k) => r.gemm.gradlab.find((x) => x.n === n)[k] / r.gemm.ort.find((x) => x.n === n)[k];
-    const v = g(256, 'gflops'), b = g(256, 'gflops_best');
-    rows.push({ target: `GEMM NN n=256 wasm >= ORT-wasm MatMul (${where})`, value: v, best: b, met: v >= 1, met_best: b >= 1 });
+    const of = (rows, n, variant) => rows.find((x) => x.n === n && x.variant === variant);
+    for (const variant of VARIANTS) {
+      const g = (k) => of(r.gemm.gradlab, 256, variant)[k] / of(r.gemm.ort, 256, variant)[k];
+      const v = g('gflops'), b = g('gflops_best');
+      rows.push({ target: `GEMM ${variant} n=256 wasm >= ORT-wasm ${variant === 'NN' ? 'MatMul' : 'Gemm'} (${where})`, value: v, best: b, met: v >= 1, met_best: b >= 1 });
+    }
     const L = r.lstm_forward;
     const lv = L.ort.ms / L.gradlab.ms, lb = L.ort.best / L.gradlab.best;
     rows.push({ target: `LSTM forward wasm >= ORT-wasm forward (${where})`, value: lv, best: lb, met: lv >= 1, met_best: lb >= 1 });
@@ -137,8 +148,8 @@ export function ortTables(places, f, table) {
   if (!have.length) return '';
   const first = have[0][1];
   const out = [`onnxruntime-web ${first.version} (wasm, SIMD, ${first.threads} thread, no proxy) against gradlab wasm, interleaved; ` +
-    `GEMM f32 NN square n, GFLOP/s (median of ${ORT_PLAN.gemm.reps}; ORT: session.run of a MatMul model, inputs in, C out)`];
-  const head = ['n op'], rows = first.gemm.gradlab.map((x) => [`${x.n} NN`]);
+    `GEMM f32 square n, GFLOP/s (median of ${ORT_PLAN.gemm.reps}; ORT: session.run of a MatMul (NN) or Gemm (transA / transB) model, inputs in, C out)`];
+  const head = ['n op'], rows = first.gemm.gradlab.map((x) => [`${x.n} ${x.variant}`]);
   for (const [where, r] of have) {
     head.push(`gl wasm ${where}`, `ORT ${where}`, `gl/ORT ${where}`, `max rel diff ${where}`);
     r.gemm.gradlab.forEach((x, i) => {
