@@ -2,7 +2,8 @@
 // release build) and training steps through the Session, timed like the JS side (median of
 // repetitions). Prints one JSON object on stdout.
 //   compare_native <spec-dir> [gemm sizes...]
-// <spec-dir> holds the specs the JS driver wrote (lstm.json, gru.json, mlp.json, gan.json).
+// <spec-dir> holds the specs the JS driver wrote (lstm.json, gru.json, mlp.json, gan.json,
+// transformer.json, diffusion.json).
 // GEMM inputs come from the same 32-bit LCG as lib/common.mjs, so sampled entries of C can be
 // cross-checked against the wasm and TensorFlow.js results.
 #include <algorithm>
@@ -112,13 +113,14 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 50; ++i)
       gradlab::kernels::gemm(false, false, 128, 128, 128, 1.0f, A128.data(), 128, B128.data(), 128, 0.0f, C128.data(), 128);
   };
-  for (const char* model : {"lstm", "gru", "mlp", "gan"}) {
+  for (const char* model : {"lstm", "gru", "mlp", "gan", "transformer", "diffusion"}) {
     gradlab::Session s(read_file(dir + "/" + model + ".json"));
-    const bool big = std::string(model) == "lstm" || std::string(model) == "gru";
+    const std::string name = model;
+    const bool big = name == "lstm" || name == "gru" || name == "transformer";  // one step per batch
     for (int i = 0; i < 2; ++i) s.step();
     std::vector<double> per, per_gemm;
     const int reps = big ? 15 : 9;
-    const int calls = big ? 1 : (std::string(model) == "mlp" ? 2000 : 50);
+    const int calls = big ? 1 : (name == "mlp" ? 2000 : 50);
     double loss = 0;
     for (int r = 0; r < reps; ++r) {
       const auto t0 = Clock::now();

@@ -8,7 +8,7 @@
 import type { EngineSession } from './engine-api';
 import type { LessonStepOutcome, LessonStepResult } from './protocol';
 import type { Metrics } from './types';
-import { lessonSpec, parseLessonDoc, withFields, type LessonAction, type LessonDoc } from '../state/lesson-doc';
+import { lessonSpec, parseLessonDoc, withFields, type FieldEdits, type LessonAction, type LessonDoc } from '../state/lesson-doc';
 
 /** What the runner needs from the worker that owns the main session. */
 export interface LessonHost {
@@ -195,14 +195,34 @@ export class LessonRunner {
         if (st.variants.length > 0) notes.push(`trained each variant ${a.steps} steps`);
         return;
       }
-      case 'clamp':
-        for (const r of [st.main, ...st.variants.map((v) => v.run)]) r.session.clampGate(a.gate, a.value, a.layer, a.direction);
+      case 'clamp': {
+        // the main run's clamp goes into its spec (/training/clamp), as a "set" would: the
+        // page's Spec JSON, URL, gates control and kept run then carry it
+        const clamp: Record<string, unknown> = { gate: a.gate, value: a.value };
+        if (a.layer !== -1) clamp['layer'] = a.layer;
+        if (a.direction !== -1) clamp['direction'] = a.direction;
+        // clamps add up (a second gate joins the first; the same gate again replaces its value)
+        const training = st.spec['training'];
+        const prev = isRecord(training) ? training['clamp'] : undefined;
+        const same = (c: unknown): boolean =>
+          isRecord(c) && c['gate'] === a.gate && (c['layer'] ?? -1) === a.layer && (c['direction'] ?? -1) === a.direction;
+        const list = [...(prev === undefined || prev === null ? [] : Array.isArray(prev) ? prev : [prev])].filter((c) => !same(c));
+        list.push(clamp);
+        const value = list.length === 1 ? list[0] : list;
+        const fields: FieldEdits = isRecord(training) ? [['/training/clamp', value]] : [['/training', { clamp: value }]];
+        await this.act(st, { kind: 'set', fields }, where, index, []);
+        for (const v of st.variants) v.run.session.clampGate(a.gate, a.value, a.layer, a.direction);
         notes.push(`clamped gate ${a.gate} to ${a.value}`);
         return;
-      case 'clear_clamps':
-        for (const r of [st.main, ...st.variants.map((v) => v.run)]) r.session.clearClamps();
+      }
+      case 'clear_clamps': {
+        const training = st.spec['training'];
+        if (isRecord(training) && Object.hasOwn(training, 'clamp')) await this.act(st, { kind: 'set', fields: [['/training/clamp', null]] }, where, index, []);
+        else st.main.session.clearClamps();
+        for (const v of st.variants) v.run.session.clearClamps();
         notes.push('cleared the gate clamps');
         return;
+      }
       case 'set': {
         const next = withFields(st.spec, a.fields, `${where}/set`);
         const s = st.main.session;
@@ -328,4 +348,8 @@ function describeFields(fields: Array<[string, unknown]>): string {
       return `${p} = ${value.length > 60 ? `${value.slice(0, 57)}...` : value}`;
     })
     .join(', ');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

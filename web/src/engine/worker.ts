@@ -348,6 +348,8 @@ class EngineWorker {
       try {
         s.update(spec);
         this.keepCheckpoint('always');
+        // what the views show may have changed with it (a gate clamp)
+        this.postSnapshots(true);
         return { applied: true, pointers: [] };
       } catch (e) {
         const err = e as { name?: string; pointers?: unknown };

@@ -9,6 +9,7 @@ export class SettingsPanel {
   readonly root: HTMLFormElement;
   private readonly errors = new Map<string, InlineError>();
   private readonly controls = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  private readonly defs = new Map<string, SettingDef>();
 
   constructor(host: HTMLElement, private readonly onChange: (name: string, value: SettingValue) => void) {
     this.root = h('form', { class: 'settings', 'aria-label': 'Training settings' });
@@ -16,12 +17,32 @@ export class SettingsPanel {
     host.append(this.root);
   }
 
-  /** Rebuild the fields for a spec; values from the effective settings. */
+  /**
+   * The fields for a spec; values from the effective settings. When the spec has the same
+   * fields as before (a new lesson session, a new seed), the fields stay and only their
+   * values change: the field the student is in keeps the focus, the selection and the text
+   * typed there and not yet committed. A lesson or a session arriving meanwhile must not
+   * swallow what is being typed.
+   */
   render(spec: unknown, values: Settings): void {
+    const defs = settingsFor(spec);
+    const shown = [...this.defs.values()];
+    const same = shown.length > 0 && shown.length === defs.length && shown.every((d, i) => d === defs[i]);
+    if (same) {
+      for (const def of defs) {
+        const c = this.controls.get(def.name)!;
+        if (c === document.activeElement && c.dataset.draft !== undefined) continue;
+        this.setValue(def.name, values[def.name] ?? null);
+        this.errors.get(def.name)?.show('');
+        c.removeAttribute('aria-invalid');
+      }
+      return;
+    }
     clear(this.root);
     this.errors.clear();
     this.controls.clear();
-    for (const def of settingsFor(spec)) this.root.append(this.fieldFor(def, values[def.name] ?? null));
+    this.defs.clear();
+    for (const def of defs) this.root.append(this.fieldFor(def, values[def.name] ?? null));
   }
 
   private fieldFor(def: SettingDef, value: SettingValue | null): HTMLElement {
@@ -45,10 +66,14 @@ export class SettingsPanel {
       });
     }
     this.controls.set(def.name, control);
+    this.defs.set(def.name, def);
     const row = field(def.label, control, def.live ? undefined : 'changing this restarts training');
     const err = new InlineError(row);
     this.errors.set(def.name, err);
+    // typed but not committed yet (render keeps it)
+    control.addEventListener('input', () => (control.dataset.draft = ''));
     const commit = () => {
+      delete control.dataset.draft;
       const text = control.value.trim();
       if (text === '' && def.type !== 'enum') return;
       const parsed = parseSetting(def, text);
@@ -75,8 +100,12 @@ export class SettingsPanel {
   setValue(name: string, value: SettingValue | null): void {
     const control = this.controls.get(name);
     if (!control) return;
+    delete control.dataset.draft;
     if (control instanceof HTMLSelectElement) control.value = value === null ? (control.options[0]?.value ?? '') : String(value);
-    else control.value = value === null ? '' : String(value);
+    else {
+      control.value = value === null ? '' : String(value);
+      control.placeholder = value === null ? 'default' : '';
+    }
   }
 
   /** Show an engine error next to the setting it concerns. */
@@ -84,3 +113,4 @@ export class SettingsPanel {
     this.errors.get(name)?.show(text);
   }
 }
+

@@ -63,6 +63,9 @@ export class Workspace {
   private wasPlaying = false;
   /** the run kept in the browser (state/keeper.ts) */
   private readonly keeper: RunKeeper;
+  /** the workspace's changes (lesson, setting, data, network), one after another */
+  private changes: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   constructor(private readonly client: EngineClient, private readonly el: WorkspaceElements) {
     this.msg = new MessageBar(el.message);
@@ -85,11 +88,16 @@ export class Workspace {
       },
     });
     this.curves = new CurvesView(el.curves);
-    this.data = new DataPanel(el.data, (block) => this.dataChanged(block));
-    this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.settingChanged(name, value));
+    this.data = new DataPanel(el.data, (block) => this.serial(() => this.dataChanged(block)));
+    this.settingsPanel = new SettingsPanel(el.settings, (name, value) => this.serial(() => this.settingChanged(name, value)));
     this.views = new ViewManager(el.views, el.viewPicker, (names) => void this.client.call('subscribe', { names }), (name) => {
       if (name === 'predictions') return { maxExamples: 4 };
-      if (name === 'gates') return { onClamp: (gate: string | null, value: number) => void this.applyClamp(gate, value) };
+      if (name === 'gates') {
+        return {
+          onClamp: (gate: string | null, value: number) => void this.serial(() => this.applyClamp(gate, value)),
+          clampNow: () => clampOf(this.effectiveSpec()),
+        };
+      }
       if (name === 'gan') {
         return {
           onStep: (player: 'discriminator' | 'generator' | 'both') => void this.run(() => this.client.call('stepPlayer', { player })),
@@ -141,7 +149,10 @@ export class Workspace {
       }
     });
 
-    el.lesson.addEventListener('change', () => void this.switchLesson(el.lesson.value));
+    el.lesson.addEventListener('change', () => {
+      const id = el.lesson.value;
+      void this.serial(() => this.switchLesson(id));
+    });
     // the tab hidden (another tab, the window closed, a reload): keep the latest state
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') void this.keeper.saveNow();
@@ -177,7 +188,23 @@ export class Workspace {
       if (this.lessons.length > 0) this.msg.error(`There is no lesson "${id}"; showing ${this.lessons[0]!.id}.`);
       id = this.lessons[0]?.id ?? 'xor';
     }
-    await this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false);
+    await this.serial(() => this.loadLesson(id, parsed.state.spec as Record<string, unknown> | null, false));
+  }
+
+  /**
+   * Runs a change of the workspace after the ones before it have finished: a setting typed
+   * while a lesson is still loading applies to that lesson's session, instead of being
+   * overwritten by the lesson's own settings when its load completes. `data-busy` on the
+   * root element is set while changes are pending (tests wait for it).
+   */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    this.pending++;
+    document.documentElement.dataset.busy = '';
+    const done = this.changes.then(change);
+    this.changes = done.catch(() => undefined).then(() => {
+      if (--this.pending === 0) delete document.documentElement.dataset.busy;
+    });
+    return done;
   }
 
   /** Load a lesson (and optionally an edited spec and the current settings over it). */
@@ -383,6 +410,8 @@ export class Workspace {
       try {
         const r = await this.client.call('update', { spec: JSON.stringify(this.effectiveSpec()) });
         if (r.applied) {
+          // the panel may have been redrawn (a lesson loaded) since the student typed it
+          this.settingsPanel.setValue(name, value);
           this.settingsPanel.showError(name, '');
           this.showSpec(this.effectiveSpec());
           this.msg.note(`${def.label} is now ${value ?? 'the default'}: training goes on from step ${this.stepNow()}.`);
@@ -418,7 +447,11 @@ export class Workspace {
   }
 
   /** The network editor produced a valid spec. */
-  async specEdited(text: string): Promise<void> {
+  specEdited(text: string): Promise<void> {
+    return this.serial(() => this.networkEdited(text));
+  }
+
+  private async networkEdited(text: string): Promise<void> {
     let spec: Record<string, unknown>;
     try {
       spec = JSON.parse(text) as Record<string, unknown>;
@@ -469,6 +502,27 @@ export class Workspace {
     if (gate !== null && (!Number.isFinite(value) || value < lo || value > 1)) {
       this.msg.error(`The clamp value must be from ${lo} to 1, found ${value}.`);
       return;
+    }
+    if (this.client.features.update) {
+      // the clamp is part of the spec (/training/clamp): the Spec JSON, the URL, a kept run
+      // and an exported spec all carry it, and the running session takes it without a reset
+      const training = { ...((this.baseSpec['training'] as Record<string, unknown> | undefined) ?? {}) };
+      if (gate === null) delete training['clamp'];
+      else training['clamp'] = { gate, value };
+      const next = { ...this.baseSpec, training };
+      try {
+        const r = await this.client.call('update', { spec: JSON.stringify(applySettings(next, this.settings)) });
+        if (r.applied) {
+          this.baseSpec = next;
+          this.custom = JSON.stringify(next) !== JSON.stringify(this.lesson?.spec ?? null);
+          this.showSpec(this.effectiveSpec());
+          this.persist();
+          return;
+        }
+      } catch (e) {
+        this.msg.error(`The gate could not be clamped: ${describeError(engineErrorOf(e))}`);
+        return;
+      }
     }
     try {
       await this.client.call('clamp', { gate, value });
@@ -671,6 +725,13 @@ const REVEAL_FOLLOW_MS = 2000;
 const CURVES_MS = 150;
 /** least time between two updates of the step counter while training (ms) */
 const STATUS_MS = 100;
+
+/** The spec's gate clamp as the gates view's control shows it (one {gate, value}; the last of a list). */
+function clampOf(spec: Record<string, unknown>): { gate: string; value: number } | null {
+  const raw = (spec['training'] as Record<string, unknown> | undefined)?.['clamp'];
+  const c = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Record<string, unknown> | undefined;
+  return c && typeof c['gate'] === 'string' && typeof c['value'] === 'number' ? { gate: c['gate'], value: c['value'] } : null;
+}
 
 async function fetchJson(path: string): Promise<unknown> {
   const r = await fetch(new URL(path, document.baseURI));

@@ -250,6 +250,15 @@ export async function openApp(page, env, hash = '', { base } = {}) {
 export async function waitReady(page, { timeout = 30_000, root = page } = {}) {
   await root.locator('#play').first().waitFor({ state: 'visible', timeout });
   await root.locator('#step-counter[data-step]').first().waitFor({ state: 'attached', timeout });
+  if (root === page) await settled(page, { timeout });
+}
+
+/**
+ * Wait until the workspace has applied every change asked of it (lesson, settings, data,
+ * network): the playground sets `data-busy` on <html> while changes are pending.
+ */
+export async function settled(page, { timeout = 30_000 } = {}) {
+  await page.locator('html:not([data-busy])').waitFor({ state: 'attached', timeout });
 }
 
 /** The step count shown by #step-counter (data-step). */

@@ -1,8 +1,9 @@
 // Training settings change without a reset where that makes sense: a new learning rate is
 // taken by the running session (the step count goes on and the engine reports the new lr),
 // while a new seed starts a fresh session at step 0 and says why.
+import fs from 'node:fs';
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll, engineSpec, editorSpec, hashSettings } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll, engineSpec, editorSpec, hashSettings, settled } from './helpers.mjs';
 
 const env = useBrowser();
 
@@ -95,4 +96,75 @@ test('a change the engine refuses leaves the panel, the JSON, the URL and the en
   assert.equal(await stepCount(page), 5, 'the running session goes on');
   await trainSteps(page, 2);
   await page.assertClean();
+});
+
+for (const enterAfter of [false, true]) {
+  const how = enterAfter ? 'typed while another lesson loads and entered after it shows' : 'typed and entered while another lesson loads';
+  test(`a learning rate ${how} applies to that lesson`, { timeout: 90_000 }, async (t) => {
+    // no service worker: its cache would answer the lesson's fetch before the route can hold it
+    const page = await openPage(t, env, { contextOptions: { serviceWorkers: 'block' } });
+    await openApp(page, env, 'lesson=xor');
+    // hold the next lesson's file back, so the typing lands while the switch is under way
+    // (on a busy machine the load takes this long by itself)
+    let release;
+    const held = new Promise((r) => (release = r));
+    let asked = false;
+    await page.route('**/lessons/width.json', async (route) => {
+      asked = true;
+      await held;
+      await route.continue();
+    });
+    const lesson = page.locator('select#lesson');
+    assert.ok((await lesson.locator('option[value="width"]').count()) === 1, 'the width lesson is in the menu');
+    await lesson.selectOption('width');
+    const lr = page.getByLabel('Learning rate', { exact: true });
+    await lr.fill('0.07');
+    if (!enterAfter) await lr.press('Enter');
+    await poll(async () => asked, { timeout: 15_000, message: 'the page asked for the lesson (and the route holds it)' });
+    release();
+    await settled(page);
+    // the engine runs the new lesson's network (its spec's name) before anything is compared
+    const name = JSON.parse(fs.readFileSync(new URL('../../public/lessons/width.json', import.meta.url), 'utf8')).name;
+    let spec = null;
+    await poll(async () => (spec = await engineSpec(page)).name === name, { timeout: 20_000, message: `the engine runs "${name}"` });
+    if (enterAfter) {
+      // the new lesson's panel kept the text being typed, and the focus
+      assert.equal(await lr.inputValue(), '0.07', 'the field kept the typed text when the new panel was drawn');
+      await lr.press('Enter');
+      await settled(page);
+      spec = await engineSpec(page);
+    }
+    const hash = hashSettings(page);
+    t.diagnostic(`engine lr ${spec.optimizer?.lr}, hash lr ${hash.lr}, panel ${await lr.inputValue()}, lesson ${hash.lesson}`);
+    assert.equal(hash.lesson, 'width', 'the new lesson is on screen');
+    assert.equal(spec.optimizer?.lr, 0.07, 'the engine runs the new lesson with the typed learning rate');
+    assert.equal(hash.lr, '0.07', 'the URL carries it');
+    assert.equal(await lr.inputValue(), '0.07', 'the panel shows it');
+    assert.equal((await editorSpec(page)).optimizer?.lr, 0.07, 'the Spec JSON shows it');
+  });
+}
+
+test('a new session drawn while the student types in a setting keeps the field, its focus and the typed text', { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env);
+  await openApp(page, env, 'lesson=xor');
+  const lr = page.getByLabel('Learning rate', { exact: true });
+  await lr.click();
+  await lr.selectText();
+  await page.keyboard.type('0.0');
+  // the lesson starts over (a new session, the panel drawn again) while the focus stays in the field
+  await page.evaluate(() => {
+    const select = document.querySelector('select#lesson');
+    select.value = 'xor';
+    select.dispatchEvent(new Event('change'));
+  });
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'setting-lr', 'the learning rate field still has the focus');
+  await page.keyboard.type('7');
+  await page.keyboard.press('Enter');
+  await settled(page);
+  const spec = await engineSpec(page);
+  t.diagnostic(`field ${await lr.inputValue()}, engine lr ${spec.optimizer?.lr}, hash lr ${hashSettings(page).lr}`);
+  assert.equal(await lr.inputValue(), '0.07', 'the field has what was typed, before and after the new session');
+  assert.equal(spec.optimizer?.lr, 0.07, 'the engine runs it');
+  assert.equal(hashSettings(page).lr, '0.07', 'the URL carries it');
 });

@@ -170,3 +170,40 @@ test("the unrolled graph writes a shared weight's gradient as the sum of its per
   await screenshot(page, 'graph-shared-sums', page.locator('[data-view="graph"]'));
   await page.assertClean();
 });
+
+test("the image grid's and the filters' tables list what the tiles show", { timeout: 90_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: VIEWPORT });
+  await openApp(page, env, 'lesson=cnn-vs-mlp');
+  for (const name of ['image-grid', 'filters']) {
+    if ((await page.locator(`[data-card="${name}"]`).count()) === 0) await page.locator('select#add-view').selectOption(name);
+    await page.locator(`[data-card="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+  await trainSteps(page, 3);
+  const rowsOf = async (name) => {
+    const view = page.locator(`[data-view="${name}"]`);
+    await view.locator('.gl-table-toggle').click();
+    assert.equal(await view.locator('.gl-table-toggle').getAttribute('aria-expanded'), 'true');
+    return view.locator('.gl-data-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.dataset.value ?? c.textContent)));
+  };
+
+  const grid = await viewData(page, 'image-grid', (v) => v.tiles?.length > 0 && v.tiles.some((x) => x.predicted !== null));
+  const gridRows = await rowsOf('image-grid');
+  assert.equal(gridRows.length, grid.tiles.length, 'one row per image shown');
+  grid.tiles.forEach((x, i) => {
+    assert.deepEqual(gridRows[i].slice(0, 3), [String(x.index), x.target, x.predicted], `image ${x.index}: index, true label, prediction`);
+    assert.equal(gridRows[i][3], x.correct ? 'yes' : 'no ✗');
+  });
+  t.diagnostic(`image grid table: ${gridRows.length} rows, ${gridRows.filter((r) => r[3] !== 'yes').length} wrong`);
+
+  const f = await viewData(page, 'filters', (v) => v.tiles?.length > 0);
+  const fRows = await rowsOf('filters');
+  assert.equal(fRows.length, f.tiles.length, 'one row per kernel');
+  f.tiles.forEach((x, i) => {
+    assert.equal(fRows[i][0], `${x.filter}.${x.channel}`);
+    assert.equal(fRows[i].length, 2 + x.width * x.height, 'the bias and every weight of the kernel');
+    x.weights.forEach((w, k) => assert.equal(Number(fRows[i][2 + k]), w, `kernel ${x.filter}.${x.channel} weight ${k}`));
+  });
+  t.diagnostic(`filters table: ${fRows.length} kernels of ${f.tiles[0].height}x${f.tiles[0].width}`);
+  await screenshot(page, 'filters-table', page.locator('[data-card="filters"]'));
+  await page.assertClean();
+});

@@ -5,7 +5,7 @@
 // worker restarts the engine from its last good state and the page says what happened.
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll, waitReady, waitForStep, screenshot, resetTraining } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, stepCount, poll, waitReady, waitForStep, screenshot, resetTraining, settled, editorSpec } from './helpers.mjs';
 
 const env = useBrowser();
 
@@ -313,4 +313,47 @@ test('a trap inside <gradlab-lesson>: the element restarts the engine and says s
   assert.match(text, /The engine stopped with an internal error at step \d+ \(.*memory access out of bounds.*\); it was restarted from step \d+\./);
   assert.equal(await message.isVisible(), true, 'the message is shown');
   await screenshot(page, 'resume-trap-element');
+});
+
+test('a gate clamp is part of the run: the Spec JSON, the URL, a reload and a fresh run from the link keep it', { timeout: 150_000 }, async (t) => {
+  const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await openApp(page, env, 'lesson=lstm-forget');
+  const gate = page.locator('select#clamp-gate');
+  const value = page.locator('input#clamp-value');
+  await poll(async () => (await gate.locator('option[value="f"]').count()) === 1, { message: 'the clamp control offers f' });
+  await gate.selectOption('f');
+  await value.fill('0');
+  await value.dispatchEvent('change');
+  await settled(page);
+  const want = { gate: 'f', value: 0 };
+  const spec = JSON.parse(await engineCheckpoint(page)).spec;
+  assert.deepEqual(spec.training?.clamp, want, "the engine's spec has /training/clamp");
+  assert.deepEqual((await editorSpec(page)).training?.clamp, want, 'the Spec JSON shows it');
+  await trainSteps(page, 12);
+  const step = await waitSaved(page);
+  const before = await trainRow(page, step);
+  const link = page.url();
+
+  await reloadRestored(page, step);
+  assert.equal(await gate.inputValue(), 'f', 'the clamp control shows the restored clamp');
+  assert.equal(await value.inputValue(), '0');
+  assert.deepEqual(JSON.parse(await engineCheckpoint(page)).spec.training?.clamp, want, 'the restored session runs under the clamp');
+  await trainSteps(page, 8);
+  const continued = await trainRow(page, step + 8);
+
+  // the address opened in a fresh context: the same clamped run from step 0
+  const ref = await openPage(t, env);
+  await ref.goto(link, { waitUntil: 'load' });
+  await waitReady(ref);
+  await trainSteps(ref, step + 8);
+  assert.equal((await trainRow(ref, step)).loss, before.loss, 'the link reproduces the clamped run');
+  assert.equal((await trainRow(ref, step + 8)).loss, continued.loss, 'and the run continued after the reload');
+  t.diagnostic(`lstm-forget clamped f=0: loss ${before.loss} at step ${step}, ${continued.loss} at ${step + 8}, the same from the link`);
+
+  // lifting it is a spec change too
+  await gate.selectOption('none');
+  await settled(page);
+  assert.equal(JSON.parse(await engineCheckpoint(page)).spec.training?.clamp, undefined, 'no clamp after "none"');
+  await page.assertClean('clamp');
+  await ref.assertClean('clamp link');
 });

@@ -1,6 +1,6 @@
 // A shared URL restores the same settings and, after the same number of steps, the same loss.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, lastLoss, trainSteps, poll, screenshot } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, lastLoss, trainSteps, poll, screenshot, settled } from './helpers.mjs';
 
 const env = useBrowser();
 const N = 30;
@@ -36,11 +36,14 @@ test('a shared URL restores the settings and reproduces the loss in a fresh cont
   await lr.press('Enter');
   await seed.fill('7');
   await seed.press('Enter');
+  // the lesson's load, the live lr change and the new seed's session, in that order
+  await settled(page);
   await poll(async () => (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
     timeout: 15_000,
     message: 'a fresh session at step 0 after the settings changed',
   });
   const settings = await controlValues(page);
+  assert.equal(await lr.inputValue(), '0.07', 'the learning rate typed while the lesson loaded is the one shown');
   const loss1 = await lossAfter(page, N);
 
   await page.locator('#share').click();

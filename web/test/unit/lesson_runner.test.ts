@@ -138,8 +138,30 @@ describe('LessonRunner', () => {
       { label: 'big', steps: 2, loss: 4, divergedAt: 3 },
     ]);
     expect(o.notes).toContain('variant "big": training stopped: loss is not finite at step 3');
-    expect(h.main()!.clamps).toEqual(['f=0']);
+    // the main run's clamp is in its spec (the page's Spec JSON, URL and kept run carry it)
+    expect((h.main()!.spec['training'] as Record<string, unknown>)['clamp']).toEqual({ gate: 'f', value: 0 });
+    expect(h.changed.at(-1)).toMatchObject({ training: { clamp: { gate: 'f', value: 0 } } });
     expect(h.main()!.measured[0]!.variants).toEqual(['small:10:0', 'big:2:3']);
+  });
+
+  it('clamps add up in the spec, the same gate replaces its value, clear_clamps removes them', async () => {
+    const h = host();
+    const r = new LessonRunner(h);
+    const clampOf = () => (h.main()!.spec['training'] as Record<string, unknown> | undefined)?.['clamp'];
+    const text = lesson([
+      { title: 'z', text: 'x', do: [{ clamp: { gate: 'z', value: 0 } }] },
+      { title: 'r', text: 'x', do: [{ clamp: { gate: 'r', value: 0 } }, { clamp: { gate: 'z', value: 1 } }] },
+      { title: 'off', text: 'x', do: [{ clear_clamps: true }] },
+    ]);
+    expect((await r.runStep(text, 0)).outcomes[0]!.error).toBeUndefined();
+    expect(clampOf()).toEqual({ gate: 'z', value: 0 });
+    await r.runStep(text, 1);
+    expect(clampOf()).toEqual([
+      { gate: 'r', value: 0 },
+      { gate: 'z', value: 1 },
+    ]);
+    await r.runStep(text, 2);
+    expect(clampOf()).toBeUndefined();
   });
 
   it('set updates the running session; restart_with and reset start a new one; errors name the action', async () => {

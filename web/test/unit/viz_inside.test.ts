@@ -202,6 +202,18 @@ describe('params: histograms and norm history', () => {
     expect(h.x).toEqual([0]);
     expect(h.grad[0]![0]).toBeNull();
   });
+  it('an engine restored to an earlier step keeps the history up to it', () => {
+    const at = (k: number) => trained.map((q) => ({ ...q, value: { ...q.value, norm: q.value.norm + k } }));
+    let h = emptyNormHistory();
+    for (const s of [0, 100, 200, 300, 400]) h = pushNorms(h, s, at(s));
+    h = pushNorms(h, 250, at(1000)); // restored to step 250 after a trap at 400
+    expect(h.x).toEqual([0, 100, 200, 250]);
+    expect(h.value[0]).toEqual([0, 100, 200, 1000].map((k) => trained[0]!.value.norm + k));
+    expect(h.value.every((s) => s.length === h.x.length) && h.grad.every((s) => s.length === h.x.length)).toBe(true);
+    h = pushNorms(h, 200, at(2000)); // to a step it has: that point is the new one
+    expect(h.x).toEqual([0, 100, 200]);
+    expect(h.value[0]![2]).toBe(trained[0]!.value.norm + 2000);
+  });
   it('history stays bounded and keeps its first and last points', () => {
     let h = emptyNormHistory();
     for (let i = 0; i < 100; i++) {

@@ -124,20 +124,22 @@ export function ortFailures(where, r, tol) {
   return out;
 }
 
-/** Target rows: ratios gradlab / ORT (higher is better), each from medians and from the fastest batches. */
+/** Target rows: ratios gradlab / ORT (higher is better), each from medians and from the fastest
+ *  batches; a place not measured (e.g. --no-browser) keeps its rows with value null, met null. */
 export function ortTargets(places) {
   const rows = [];
+  const push = (target, value, best) => {
+    const ok = (x) => (Number.isFinite(x) ? x >= 1 : null);
+    rows.push({ target, value: Number.isFinite(value) ? value : null, best: Number.isFinite(best) ? best : null, met: ok(value), met_best: ok(best) });
+  };
   for (const [where, r] of places) {
-    if (!r) continue;
-    const of = (rows, n, variant) => rows.find((x) => x.n === n && x.variant === variant);
+    const of = (list, variant) => list?.find((x) => x.n === 256 && x.variant === variant);
     for (const variant of VARIANTS) {
-      const g = (k) => of(r.gemm.gradlab, 256, variant)[k] / of(r.gemm.ort, 256, variant)[k];
-      const v = g('gflops'), b = g('gflops_best');
-      rows.push({ target: `GEMM ${variant} n=256 wasm >= ORT-wasm ${variant === 'NN' ? 'MatMul' : 'Gemm'} (${where})`, value: v, best: b, met: v >= 1, met_best: b >= 1 });
+      const g = (k) => of(r?.gemm.gradlab, variant)?.[k] / of(r?.gemm.ort, variant)?.[k];
+      push(`GEMM ${variant} n=256 wasm >= ORT-wasm ${variant === 'NN' ? 'MatMul' : 'Gemm'} (${where})`, g('gflops'), g('gflops_best'));
     }
-    const L = r.lstm_forward;
-    const lv = L.ort.ms / L.gradlab.ms, lb = L.ort.best / L.gradlab.best;
-    rows.push({ target: `LSTM forward wasm >= ORT-wasm forward (${where})`, value: lv, best: lb, met: lv >= 1, met_best: lb >= 1 });
+    const L = r?.lstm_forward;
+    push(`LSTM forward wasm >= ORT-wasm forward (${where})`, L?.ort.ms / L?.gradlab.ms, L?.ort.best / L?.gradlab.best);
   }
   return rows;
 }

@@ -94,3 +94,14 @@ export function tfStep(tf, name) {
     dispose() { real.dispose(); ones.dispose(); zeros.dispose(); G.dispose(); D.dispose(); gOpt.dispose(); dOpt.dispose(); },
   };
 }
+
+// node only: tfjs with its wasm backend (SIMD, one thread); distDir: tfjs-backend-wasm's dist/.
+export async function nodeTfWasm(distDir) {
+  const tf = await import('@tensorflow/tfjs');
+  const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  tfWasm.setWasmPaths(distDir.endsWith('/') ? distDir : distDir + '/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  return { tf, tfWasm };
+}

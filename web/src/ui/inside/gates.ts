@@ -17,6 +17,8 @@ import { el, emit, labelled, setGradlabData, viewRoot } from './view';
 export interface GatesOptions {
   onClamp?: (gate: string | null, value: number) => void;
   clampControl?: boolean; // default true (for LSTM and GRU)
+  /** the clamp the session runs under now (its spec's /training/clamp), shown by the control */
+  clampNow?: () => { gate: string; value: number } | null;
 }
 
 export class GatesView {
@@ -83,7 +85,28 @@ export class GatesView {
     this.streamSelect.value = String(this.stream);
     this.controls.hidden = labels.length <= 1;
     this.syncClampControl(snapshot.kind);
+    this.showClampNow();
     this.draw(snapshot);
+  }
+
+  /** the session's clamp the control last showed (JSON), so only a change of it moves the control */
+  private clampShown: string | undefined;
+
+  /**
+   * The control shows the session's clamp when it changes (a run restored, a link opened, a
+   * lesson step), unless the student is at it; a snapshot that arrives before the workspace
+   * has the student's new clamp leaves the control alone.
+   */
+  private showClampNow(): void {
+    if (!this.options.clampNow || this.clampRow.contains(document.activeElement)) return;
+    const c = this.options.clampNow();
+    const key = JSON.stringify(c);
+    if (key === this.clampShown) return;
+    this.clampShown = key;
+    const gate = c && [...this.gateSelect.options].some((o) => o.value === c.gate) ? c.gate : 'none';
+    this.gateSelect.value = gate;
+    if (c && gate !== 'none') this.valueInput.value = String(c.value);
+    this.valueInput.disabled = gate === 'none';
   }
 
   /** The gate currently chosen in the clamp control (null = none). */

@@ -79,6 +79,7 @@ export interface FilterTile {
   width: number;
   height: number;
   values: number[]; // kh*kw in -1..1 (divided by the largest |w| of the layer)
+  weights: number[]; // the same kh*kw weights as the engine has them
   bias: number | null;
 }
 
@@ -102,6 +103,7 @@ export function filtersModel(s: FiltersSnapshot, maxTiles = 128): FiltersModel {
         channel: c,
         width: kw,
         height: kh,
+        weights: s.weight.data.slice(start, start + kh * kw),
         values: s.weight.data.slice(start, start + kh * kw).map((v) => v / scale),
         bias: s.bias ? (s.bias.data[o] ?? null) : null,
       });

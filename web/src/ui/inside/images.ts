@@ -9,6 +9,7 @@
 
 import { diverging, rgbCss, formatNumber } from '../../viz/scales';
 import { filtersModel, imageGridModel, type FiltersSnapshot, type ImagePredictionsSnapshot } from './images-model';
+import { DataTable, type TableContent } from '../../viz/surface';
 import { el, onSelectParameter, setGradlabData, viewRoot, type ParameterSelection } from './view';
 
 /** A canvas of w x h cells drawn `cell` px each by `colour(i)` (row-major). */
@@ -32,15 +33,22 @@ abstract class TileGridView {
   readonly root: HTMLDivElement;
   protected readonly caption: HTMLParagraphElement;
   protected readonly grid: HTMLDivElement;
+  /** the tiles' numbers as a table on demand (the text alternative of the pictures) */
+  protected readonly table: DataTable;
 
-  constructor(host: HTMLElement, name: string) {
+  constructor(host: HTMLElement, name: string, what: string) {
     const v = viewRoot(host, name, ' ');
     this.root = v.root;
     this.caption = v.caption;
     this.grid = el('div', 'gl-image-grid');
-    this.root.appendChild(this.grid);
+    this.table = new DataTable(() => this.tableContent(), what);
+    const tableRow = el('div', 'gl-table-row');
+    tableRow.appendChild(this.table.toggle);
+    this.root.append(this.grid, tableRow, this.table.box);
     setGradlabData(this.root, { tiles: [] });
   }
+
+  protected abstract tableContent(): TableContent;
 
   /** A figure with a w x h tile drawn `cell` px per value and a caption under it. */
   protected figure(w: number, h: number, cell: number, colour: (i: number) => string, label: string, text: string, wrong = false): HTMLElement {
@@ -55,8 +63,20 @@ abstract class TileGridView {
 }
 
 export class ImageGridView extends TileGridView {
+  private model: ReturnType<typeof imageGridModel> | null = null;
+
   constructor(host: HTMLElement, private readonly options: { maxImages?: number; pixel?: number } = {}) {
-    super(host, 'image-grid');
+    super(host, 'image-grid', 'image grid');
+  }
+
+  protected tableContent(): TableContent {
+    const tiles = this.model?.tiles ?? [];
+    const predicted = tiles.some((t) => t.predicted !== null);
+    return {
+      caption: 'The images shown: their index in the split, the true label' + (predicted ? ', the prediction and whether it is right' : ''),
+      head: predicted ? ['image', 'true label', 'prediction', 'right'] : ['image', 'true label'],
+      rows: tiles.map((t) => (predicted ? [t.index, t.target, t.predicted, t.correct === null ? null : t.correct ? 'yes' : 'no ✗'] : [t.index, t.target])),
+    };
   }
 
   update(snapshot: ImagePredictionsSnapshot): void {
@@ -77,6 +97,8 @@ export class ImageGridView extends TileGridView {
         return this.figure(t.width, t.height, pixel, grey, `image ${t.index}: ${t.target}`, text, t.correct === false);
       }),
     );
+    this.model = m;
+    this.table.refresh();
     setGradlabData(this.root, m);
   }
 }
@@ -87,8 +109,10 @@ export class FiltersView extends TileGridView {
   private layer = '';
   private readonly stopFollowing: () => void;
 
+  private model: ReturnType<typeof filtersModel> | null = null;
+
   constructor(host: HTMLElement, private readonly options: { cell?: number } = {}) {
-    super(host, 'filters');
+    super(host, 'filters', 'filters');
     this.stopFollowing = onSelectParameter(this.root, (s) => {
       this.picked = s;
       this.mark();
@@ -113,6 +137,20 @@ export class FiltersView extends TileGridView {
     if (data) data['selected'] = n > 0 ? { name: p!.name, tiles: n } : null;
   }
 
+  /** One row per kernel (filter, input channel): its weights row by row, as the engine has them. */
+  protected tableContent(): TableContent {
+    const m = this.model;
+    const t0 = m?.tiles[0];
+    const head = ['filter.channel', 'bias'];
+    if (t0) for (let r = 0; r < t0.height; r++) for (let c = 0; c < t0.width; c++) head.push(`w[${r},${c}]`);
+    return {
+      caption: `${m?.description ?? 'Filters'}: each kernel's bias and weights, row by row`,
+      head,
+      rows: (m?.tiles ?? []).map((t) => [`${t.filter}.${t.channel}`, t.bias, ...t.weights]),
+      note: m && m.tiles.length > 0 ? `${m.tiles.length} kernels of ${t0!.height}x${t0!.width}.` : undefined,
+    };
+  }
+
   override dispose(): void {
     this.stopFollowing();
     super.dispose();
@@ -133,6 +171,8 @@ export class FiltersView extends TileGridView {
       }),
     );
     this.layer = snapshot.layer;
+    this.model = m;
+    this.table.refresh();
     setGradlabData(this.root, { ...m, selected: null });
     this.mark();
   }

@@ -79,14 +79,21 @@ export function emptyNormHistory(): NormHistory {
 /**
  * Appends one params snapshot at x (new parameters start empty; a snapshot identical to the
  * last one, or at the same x, replaces it instead of adding a point; an x before the last
- * one, as after a reset, starts the record over). Keeps at most `cap`
+ * one drops the points from x on: a reset to 0 starts the record over, an engine restored to
+ * an earlier step after a trap keeps the history up to it). Keeps at most `cap`
  * points by dropping every second old point, so a long run stays cheap and still spans it.
  */
 export function pushNorms(h: NormHistory, x: number, params: ParameterStatsJson[], cap = 400): NormHistory {
   const names = params.map((p) => p.name);
-  const back = h.x.length > 0 && x < h.x[h.x.length - 1]!;
-  const same = !back && names.length === h.names.length && names.every((n, i) => n === h.names[i]);
-  const out: NormHistory = same ? h : { x: [], names, value: names.map(() => []), grad: names.map(() => []) };
+  const same = names.length === h.names.length && names.every((n, i) => n === h.names[i]);
+  let out: NormHistory = same ? h : { x: [], names, value: names.map(() => []), grad: names.map(() => []) };
+  if (same && out.x.length > 0 && x < out.x[out.x.length - 1]!) {
+    // the run went back (Reset, or the engine restored an earlier step after a trap): the
+    // history up to that step stays, what came after it is gone
+    const keep = out.x.findIndex((s) => s >= x);
+    const cut = <T>(a: T[]): T[] => a.slice(0, keep);
+    out = { x: cut(out.x), names, value: out.value.map(cut), grad: out.grad.map(cut) };
+  }
   const last = out.x.length - 1;
   const replace =
     last >= 0 &&
