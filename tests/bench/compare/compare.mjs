@@ -7,7 +7,10 @@
 // The newer families (lib/families.mjs): a Transformer encoder layer step and a diffusion step
 // against the same models written with tfjs ops; `--only families` measures them alone
 // (about two minutes) into build/bench-results-families.json.
-//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--only variants|families] [--out FILE]
+// And onnxruntime-web (wasm, SIMD, one thread) against gradlab wasm: GEMM and the LSTM forward
+// (lib/ort.mjs, models/ from make_onnx.mjs); `--only ort` measures that alone (a few minutes)
+// into build/bench-results-ort.json.
+//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--no-ort] [--only variants|families|ort] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,13 +27,15 @@ import { serve } from './lib/server.mjs';
 import { STEP_PLAN, benchSteps } from './lib/steps.mjs';
 import { nodeTfWasm, tfGemm, tfStep } from './lib/tfjs.mjs';
 import { benchVariantsNode } from './lib/variants-node.mjs';
+import { ortFailures, ortTables, ortTargets } from './lib/ort.mjs';
+import { ortNode } from './lib/ort-node.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
-if (only !== null && only !== 'variants' && only !== 'families') throw new Error(`--only: the figures that run alone are "variants" and "families", found "${only}"`);
+if (only !== null && !['variants', 'families', 'ort'].includes(only)) throw new Error(`--only: the figures that run alone are "variants", "families" and "ort", found "${only}"`);
 const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out') + 1])
   : path.join(root, only ? `build/bench-results-${only}.json` : 'build/bench-results.json');
 const builtDir = path.join(root, 'build/wasm/bindings/wasm');
@@ -148,11 +153,12 @@ function variantTable(v, f, table) {
 }
 
 // A figure run alone (--only): print its table and results.targets, write the JSON, exit (1 on a failed cross-check).
+const metCell = (m) => (m == null ? 'not run' : m ? 'yes' : 'NO');
 function finishAlone(title, body) {
   const out = [`${title}, ${results.date}`,
     `machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`,
     '', body, '\nTargets',
-    table(['target', 'medians', 'met', 'fastest batches', 'met'], results.targets.map((t) => [t.target, f(t.value, 2), t.met ? 'yes' : 'NO', f(t.best, 2), t.met_best ? 'yes' : 'NO']))];
+    table(['target', 'medians', 'met', 'fastest batches', 'met'], results.targets.map((t) => [t.target, f(t.value, 2), metCell(t.met), f(t.best, 2), metCell(t.met_best)]))];
   console.log(out.join('\n'));
   results.table = out.join('\n');
   results.failures = failures;
@@ -209,6 +215,34 @@ if (only === 'families') {
   finishAlone('gradlab newer families vs TensorFlow.js ops', familyTable(results.families, results.families.derived, f, table));
 }
 
+// fn(browser, base URL) with the static server and Chromium up, both closed after.
+async function withChromium(fn) {
+  const { server, port } = await serve(root);
+  const browser = await launchChromium();
+  results.machine.chromium = browser.version();
+  try {
+    return await fn(browser, `http://127.0.0.1:${port}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---- onnxruntime-web alone (--only ort): node, then Chromium (bench.html?only=ort)
+if (only === 'ort') {
+  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+  results.node = { ort: await ortNode(await loadGemmModule(fs.readFileSync(gemmWasm)), gradlab, gradlabSpecs().lstm, log) };
+  if (!flag('--no-browser')) {
+    log('Chromium: onnxruntime-web (bench.html?only=ort)');
+    results.chromium = { ort: (await withChromium((browser, base) => benchPage(browser, base, '?only=ort'))).ort };
+  }
+  results.machine.loadavg_end = os.loadavg();
+  const places = [['node', results.node.ort], ['Chromium', results.chromium?.ort]];
+  failures.push(...places.flatMap(([w, r]) => ortFailures(w, r, TOL)));
+  results.targets = ortTargets(places);
+  finishAlone('gradlab vs onnxruntime-web', ortTables(places, f, table));
+}
+
 // ---- specs (the same objects for wasm; files for native)
 const specs = gradlabSpecs();
 const specDir = path.join(root, 'build/bench-compare/specs');
@@ -239,6 +273,7 @@ results.node = {
 };
 const tfRuns = { wasm: g1.tfjs_wasm };
 results.families = { node: await familiesNode(gradlab, tf), native: results.native.steps };
+if (!flag('--no-ort')) results.node.ort = await ortNode(gemmModule, gradlab, specs.lstm, log);
 results.variants = { plan: VARIANT_PLAN, node: await variantsNode(), chromium: null };
 if (!flag('--no-tfjs-cpu')) {
   await tf.setBackend('cpu');
@@ -275,7 +310,7 @@ if (!flag('--no-browser')) {
   results.machine.chromium = browser.version();
   try {
     log('Chromium: gradlab wasm and tfjs-wasm (bench.html)');
-    const r = await benchPage(browser, base, '');
+    const r = await benchPage(browser, base, flag('--no-ort') ? '?ort=0' : '');
     results.chromium = r;
     results.families.chromium = r.families;
     failures.push(...familyFailures(r.families?.check, 'Chromium'));
@@ -377,6 +412,9 @@ for (const m of ['lstm', 'gru']) {
     met: value == null ? null : value <= 300, met_best: best == null ? null : best <= 300 });
 }
 variantTargets(results.variants, targets, failures);
+const ortPlaces = [['node', results.node.ort], ['Chromium', C?.ort]];
+targets.push(...ortTargets(ortPlaces));
+failures.push(...ortPlaces.flatMap(([w, r]) => ortFailures(w, r, TOL)));
 results.recurrent = steps;
 if (results.families) results.families.derived = familyDerived(results.families);
 results.targets = targets;
@@ -413,6 +451,7 @@ out.push(table(['model', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-
     return [label, us(results.node.gradlab.steps[m].ms), us(C?.gradlab?.steps?.[m]?.ms), us(results.native.steps[m].ms),
       us(results.node.tfjs_wasm.steps[m].ms), us(results.node.tfjs_cpu?.steps?.[m]?.ms), us(C?.tfjs_wasm?.steps?.[m]?.ms), f(tfBest / results.node.gradlab.steps[m].ms, 1) + 'x'];
   })));
+if (results.node.ort) out.push('\n' + ortTables(ortPlaces, f, table));
 out.push('\nCold start (browser module as built now)');
 out.push(table(['file', 'raw bytes', 'gzip -9 bytes'], Object.entries(results.sizes).map(([k, v]) => [k, v.raw.toLocaleString('en'), v.gzip9.toLocaleString('en')])
   .concat([['total', Object.values(results.sizes).reduce((a, v) => a + v.raw, 0).toLocaleString('en'), Object.values(results.sizes).reduce((a, v) => a + v.gzip9, 0).toLocaleString('en')]])));
@@ -425,8 +464,7 @@ out.push('\n' + variantTable(results.variants, f, table));
 out.push('\n' + familyTable(results.families, results.families.derived, f, table));
 out.push('\nTargets');
 const tv = (t, x) => (t.unit === 'ms' && x != null ? `${f(x, 0)} ms` : f(x, 2));
-const met = (m) => (m == null ? 'not run' : m ? 'yes' : 'NO');
-out.push(table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, tv(t, t.value), met(t.met), tv(t, t.best), met(t.met_best)])));
+out.push(table(['target', 'medians', 'met', 'fastest batches', 'met'], targets.map((t) => [t.target, tv(t, t.value), metCell(t.met), tv(t, t.best), metCell(t.met_best)])));
 console.log(out.join('\n'));
 results.table = out.join('\n');
 fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');

@@ -1,9 +1,11 @@
 #!/bin/sh
 # gradlab vs TensorFlow.js in one run (see README.md here). From anywhere:
-#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu] [--only variants|families]
+#   bash tests/bench/compare/run.sh [--no-browser] [--no-tfjs-cpu] [--no-ort] [--only variants|families|ort]
 # (--only variants: only K variants in parallel against one after another, about a minute;
 # --only families: only the Transformer and diffusion steps, about two minutes; either skips
-# the GEMM module and the native program, and writes build/bench-results-<figure>.json)
+# the GEMM module and the native program, and writes build/bench-results-<figure>.json;
+# --only ort: only gradlab against onnxruntime-web, a few minutes, builds the GEMM module but
+# not the native program, writes build/bench-results-ort.json)
 # Builds what it needs (npm ci; the bench-only GEMM wasm module into build/bench-wasm; the
 # native program with the native-bench preset into build/native-bench), reads the gradlab
 # Session modules from build/wasm/bindings/wasm (cmake --preset wasm && cmake --build
@@ -21,7 +23,7 @@ done
 
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 
-case " $* " in *" --only "*) cd "$root" && exec node "$here/compare.mjs" "$@" ;; esac
+case " $* " in *" --only variants "*|*" --only families "*) cd "$root" && exec node "$here/compare.mjs" "$@" ;; esac
 
 echo "[run.sh] bench GEMM module (em++ -O3 -msimd128) -> build/bench-wasm/gemm_bench.wasm" >&2
 mkdir -p "$root/build/bench-wasm"
@@ -31,6 +33,8 @@ em++ -O3 -msimd128 -std=c++20 -I"$root/core" \
   "$root/core/kernels/simd128/kernels_simd128.cpp" "$root/core/kernels/simd128/gemm_simd128.cpp" \
   --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 \
   -o "$root/build/bench-wasm/gemm_bench.wasm"
+
+case " $* " in *" --only ort "*) cd "$root" && exec node "$here/compare.mjs" "$@" ;; esac
 
 echo "[run.sh] native program (preset native-bench, release) -> build/native-bench/tests/bench/compare_native" >&2
 (cd "$root" && { [ -f build/native-bench/build.ninja ] || cmake --preset native-bench >/dev/null; } \
