@@ -46,11 +46,14 @@ std::string shape(const Matrix& m) { return "[" + std::to_string(m.rows) + ", " 
 Matrix operator*(const Matrix& a, const Matrix& b) {
   check(a.cols == b.rows, "product of mismatched shapes", a, shape(b));
   Matrix c(a.rows, b.cols);
-  for (std::int64_t i = 0; i < a.rows; ++i)
+  const std::int64_t n = b.cols;
+  for (std::int64_t i = 0; i < a.rows; ++i) {
+    double* ci = c.data.data() + i * n;
     for (std::int64_t k = 0; k < a.cols; ++k) {
-      const double aik = a(i, k);
-      for (std::int64_t j = 0; j < b.cols; ++j) c(i, j) += aik * b(k, j);
+      const double aik = a(i, k), *bk = b.data.data() + k * n;
+      for (std::int64_t j = 0; j < n; ++j) ci[j] += aik * bk[j];
     }
+  }
   return c;
 }
 
@@ -102,17 +105,18 @@ struct Householder {
 void apply_reflector(const Householder& h, std::int64_t k, Matrix& b) {
   const double tau = h.tau[static_cast<std::size_t>(k)];
   if (tau == 0) return;
-  // w = tau * v^T b, then b -= v w.
-  std::vector<double> w(b.data.begin() + k * b.cols, b.data.begin() + (k + 1) * b.cols);
+  // w = tau * v^T b, then b -= v w (by rows: b is row-major).
+  const std::int64_t p = b.cols;
+  std::vector<double> w(b.data.begin() + k * p, b.data.begin() + (k + 1) * p);
   for (std::int64_t i = k + 1; i < b.rows; ++i) {
-    const double v = h.qr(i, k);
-    for (std::int64_t j = 0; j < b.cols; ++j) w[static_cast<std::size_t>(j)] += v * b(i, j);
+    const double v = h.qr(i, k), *bi = b.data.data() + i * p;
+    for (std::int64_t j = 0; j < p; ++j) w[static_cast<std::size_t>(j)] += v * bi[j];
   }
   for (double& x : w) x *= tau;
-  for (std::int64_t j = 0; j < b.cols; ++j) b(k, j) -= w[static_cast<std::size_t>(j)];
-  for (std::int64_t i = k + 1; i < b.rows; ++i) {
-    const double v = h.qr(i, k);
-    for (std::int64_t j = 0; j < b.cols; ++j) b(i, j) -= v * w[static_cast<std::size_t>(j)];
+  for (std::int64_t i = k; i < b.rows; ++i) {
+    const double v = i == k ? 1.0 : h.qr(i, k);
+    double* bi = b.data.data() + i * p;
+    for (std::int64_t j = 0; j < p; ++j) bi[j] -= v * w[static_cast<std::size_t>(j)];
   }
 }
 
@@ -157,16 +161,21 @@ Householder factor(Matrix a, bool pivot) {
     a(k, k) = beta;
     h.tau[static_cast<std::size_t>(k)] = tau;
     if (tau != 0) {
-      // The remaining columns: w = tau * v^T a(k.., k+1..), a(k.., k+1..) -= v w.
-      for (std::int64_t j = k + 1; j < n; ++j) w[static_cast<std::size_t>(j)] = a(k, j);
-      for (std::int64_t i = k + 1; i < m; ++i)
-        for (std::int64_t j = k + 1; j < n; ++j) w[static_cast<std::size_t>(j)] += a(i, k) * a(i, j);
+      // The remaining columns: w = tau * v^T a(k.., k+1..), a(k.., k+1..) -= v w (by rows).
+      double* ak = a.data.data() + k * n;
+      for (std::int64_t j = k + 1; j < n; ++j) w[static_cast<std::size_t>(j)] = ak[j];
+      for (std::int64_t i = k + 1; i < m; ++i) {
+        const double* ai = a.data.data() + i * n;
+        for (std::int64_t j = k + 1; j < n; ++j) w[static_cast<std::size_t>(j)] += ai[k] * ai[j];
+      }
       for (std::int64_t j = k + 1; j < n; ++j) {
         w[static_cast<std::size_t>(j)] *= tau;
-        a(k, j) -= w[static_cast<std::size_t>(j)];
+        ak[j] -= w[static_cast<std::size_t>(j)];
       }
-      for (std::int64_t i = k + 1; i < m; ++i)
-        for (std::int64_t j = k + 1; j < n; ++j) a(i, j) -= a(i, k) * w[static_cast<std::size_t>(j)];
+      for (std::int64_t i = k + 1; i < m; ++i) {
+        double* ai = a.data.data() + i * n;
+        for (std::int64_t j = k + 1; j < n; ++j) ai[j] -= ai[k] * w[static_cast<std::size_t>(j)];
+      }
     }
     for (std::int64_t j = k + 1; pivot && j < n; ++j) {
       const auto u = static_cast<std::size_t>(j);
@@ -263,8 +272,10 @@ LeastSquares least_squares(const Matrix& a, const Matrix& b) {
 }
 
 std::vector<double> singular_values(Matrix a) {
-  if (a.cols > a.rows) a = transpose(a);  // min(m, n) columns
-  const std::int64_t m = a.rows, n = a.cols;
+  // The columns of the tall one of a and a^T, as the rows of t (contiguous): n of length m.
+  Matrix t = a.cols > a.rows ? std::move(a) : transpose(a);
+  const std::int64_t n = t.rows, m = t.cols;
+  std::vector<double>& c = t.data;
   const double eps = std::numeric_limits<double>::epsilon();
   // One-sided Jacobi (Hestenes): rotate pairs of columns until every pair is orthogonal to
   // working precision; the column norms are then the singular values, to about machine
@@ -273,31 +284,35 @@ std::vector<double> singular_values(Matrix a) {
     bool rotated = false;
     for (std::int64_t p = 0; p + 1 < n; ++p) {
       for (std::int64_t q = p + 1; q < n; ++q) {
+        double* cp = c.data() + p * m;
+        double* cq = c.data() + q * m;
         double alpha = 0, beta = 0, gamma = 0;
         for (std::int64_t i = 0; i < m; ++i) {
-          alpha += a(i, p) * a(i, p);
-          beta += a(i, q) * a(i, q);
-          gamma += a(i, p) * a(i, q);
+          alpha += cp[i] * cp[i];
+          beta += cq[i] * cq[i];
+          gamma += cp[i] * cq[i];
         }
         if (std::fabs(gamma) <= eps * std::sqrt(alpha * beta)) continue;
         rotated = true;
         // The rotation [c s; -s c] that makes columns p and q orthogonal (the smaller angle).
         const double zeta = (beta - alpha) / (2 * gamma);
-        const double t = std::copysign(1.0, zeta) / (std::fabs(zeta) + std::hypot(1.0, zeta));
-        const double c = 1 / std::hypot(1.0, t), s = c * t;
+        const double tan = std::copysign(1.0, zeta) / (std::fabs(zeta) + std::hypot(1.0, zeta));
+        const double cos = 1 / std::hypot(1.0, tan), sin = cos * tan;
         for (std::int64_t i = 0; i < m; ++i) {
-          const double x = a(i, p), y = a(i, q);
-          a(i, p) = c * x - s * y;
-          a(i, q) = s * x + c * y;
+          const double x = cp[i], y = cq[i];
+          cp[i] = cos * x - sin * y;
+          cq[i] = sin * x + cos * y;
         }
       }
     }
     if (!rotated) break;
   }
   std::vector<double> values(static_cast<std::size_t>(n), 0.0);
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < n; ++j) values[static_cast<std::size_t>(j)] += a(i, j) * a(i, j);
-  for (double& v : values) v = std::sqrt(v);
+  for (std::int64_t j = 0; j < n; ++j) {
+    double sq = 0;
+    for (std::int64_t i = 0; i < m; ++i) sq += c[static_cast<std::size_t>(j * m + i)] * c[static_cast<std::size_t>(j * m + i)];
+    values[static_cast<std::size_t>(j)] = std::sqrt(sq);
+  }
   std::sort(values.begin(), values.end(), std::greater<>());
   return values;
 }
