@@ -377,65 +377,74 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   return out;
 }
 
+// The objects are built key by key: nlohmann's initializer lists cost ~3x the wasm code
+// (docs/wasm.md "Sizes"); the keys come out sorted either way.
 nlohmann::json to_json(const GateMap& g) {
-  return {{"name", g.name},
-          {"activation", g.activation},
-          {"mean", tensor_json(g.mean)},
-          {"element", tensor_json(g.element)},
-          {"saturated_fraction", g.saturated_fraction},
-          {"saturated_per_step", g.saturated_per_step}};
-}
-
-nlohmann::json to_json(const RecurrentStreamProbe& s) {
-  nlohmann::json gates = nlohmann::json::array();
-  for (const auto& g : s.gates) gates.push_back(to_json(g));
-  return {{"layer", s.layer},
-          {"direction", s.direction},
-          {"grad_norm", s.grad_norm},
-          {"has_grad", s.has_grad},
-          {"gates", std::move(gates)},
-          {"cell_grad_norm", s.cell_grad_norm.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cell_grad_norm)},
-          {"forget_gate_mean", s.forget_gate_mean.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.forget_gate_mean)}};
-}
-
-nlohmann::json to_json(const RecurrentProbe& p) {
-  nlohmann::json streams = nlohmann::json::array();
-  for (const auto& s : p.streams) streams.push_back(to_json(s));
-  return {{"kind", p.kind},
-          {"T", p.T},
-          {"B", p.B},
-          {"H", p.H},
-          {"batch_element", p.batch_element < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.batch_element)},
-          {"thresholds",
-           {{"sigmoid_low", p.thresholds.sigmoid_low},
-            {"sigmoid_high", p.thresholds.sigmoid_high},
-            {"tanh_abs", p.thresholds.tanh_abs}}},
-          {"streams", std::move(streams)},
-          {"clampable", p.clampable}};
+  nlohmann::json o;
+  o["name"] = g.name;
+  o["activation"] = g.activation;
+  o["mean"] = tensor_json(g.mean);
+  o["element"] = tensor_json(g.element);
+  o["saturated_fraction"] = g.saturated_fraction;
+  o["saturated_per_step"] = g.saturated_per_step;
+  return o;
 }
 
 namespace {
+nlohmann::json array_or_null(const std::vector<double>& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 }  // namespace
 
+nlohmann::json to_json(const RecurrentStreamProbe& s) {
+  nlohmann::json o;
+  o["layer"] = s.layer;
+  o["direction"] = s.direction;
+  o["grad_norm"] = s.grad_norm;
+  o["has_grad"] = s.has_grad;
+  nlohmann::json& gates = o["gates"] = nlohmann::json::array();
+  for (const auto& g : s.gates) gates.push_back(to_json(g));
+  o["cell_grad_norm"] = array_or_null(s.cell_grad_norm);
+  o["forget_gate_mean"] = array_or_null(s.forget_gate_mean);
+  return o;
+}
+
+nlohmann::json to_json(const RecurrentProbe& p) {
+  nlohmann::json o;
+  o["kind"] = p.kind;
+  o["T"] = p.T;
+  o["B"] = p.B;
+  o["H"] = p.H;
+  o["batch_element"] = p.batch_element < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.batch_element);
+  nlohmann::json& thresholds = o["thresholds"];
+  thresholds["sigmoid_low"] = p.thresholds.sigmoid_low;
+  thresholds["sigmoid_high"] = p.thresholds.sigmoid_high;
+  thresholds["tanh_abs"] = p.thresholds.tanh_abs;
+  nlohmann::json& streams = o["streams"] = nlohmann::json::array();
+  for (const auto& s : p.streams) streams.push_back(to_json(s));
+  o["clampable"] = p.clampable;
+  return o;
+}
+
 nlohmann::json to_json(const StepJacobian& j) {
-  return {{"layer", j.layer},
-          {"direction", j.direction},
-          {"batch_element", j.batch_element},
-          {"t", j.t},
-          {"hh", tensor_json(j.hh)},
-          {"hh_singular_values", j.hh_singular_values},
-          {"hh_rms_gain", finite_or_null(j.hh_rms_gain)},
-          {"full", tensor_json(j.full)},
-          {"full_singular_values", j.full_singular_values},
-          {"full_rms_gain", finite_or_null(j.full_rms_gain)},
-          {"product_steps", j.product_steps},
-          {"product_norm", finite_or_null(j.product_norm)},
-          {"product_rms_gain", finite_or_null(j.product_rms_gain)},
-          {"product_singular_values", j.product_singular_values},
-          {"full_product_norm", finite_or_null(j.full_product_norm)},
-          {"full_product_rms_gain", finite_or_null(j.full_product_rms_gain)},
-          {"full_product_singular_values", j.full_product_singular_values}};
+  nlohmann::json o;
+  o["layer"] = j.layer;
+  o["direction"] = j.direction;
+  o["batch_element"] = j.batch_element;
+  o["t"] = j.t;
+  o["hh"] = tensor_json(j.hh);
+  o["hh_singular_values"] = j.hh_singular_values;
+  o["hh_rms_gain"] = finite_or_null(j.hh_rms_gain);
+  o["full"] = tensor_json(j.full);
+  o["full_singular_values"] = j.full_singular_values;
+  o["full_rms_gain"] = finite_or_null(j.full_rms_gain);
+  o["product_steps"] = j.product_steps;
+  o["product_norm"] = finite_or_null(j.product_norm);
+  o["product_rms_gain"] = finite_or_null(j.product_rms_gain);
+  o["product_singular_values"] = j.product_singular_values;
+  o["full_product_norm"] = finite_or_null(j.full_product_norm);
+  o["full_product_rms_gain"] = finite_or_null(j.full_product_rms_gain);
+  o["full_product_singular_values"] = j.full_product_singular_values;
+  return o;
 }
 
 nlohmann::json to_json(const std::vector<StepJacobian>& js) {
