@@ -121,10 +121,12 @@ nlohmann::json SupervisedRunner::tbptt_json() const {
   const TruncatedBptt* t = exp_->trainer->tbptt();
   if (!t) return nullptr;
   const TruncatedBptt::State st = t->state();
-  return {{"rows", st.rows},
-          {"next_start", st.next_start},
-          {"h", st.h.defined() ? tensor_to_json(st.h) : nlohmann::json(nullptr)},
-          {"c", st.c.defined() ? tensor_to_json(st.c) : nlohmann::json(nullptr)}};
+  nlohmann::json o;
+  o["rows"] = st.rows;
+  o["next_start"] = st.next_start;
+  o["h"] = st.h.defined() ? tensor_to_json(st.h) : nlohmann::json(nullptr);
+  o["c"] = st.c.defined() ? tensor_to_json(st.c) : nlohmann::json(nullptr);
+  return o;
 }
 
 nlohmann::json SupervisedRunner::save_state() const {
@@ -479,9 +481,11 @@ nlohmann::json SupervisedRunner::layers_json(const SupervisedTrainer::Pass& pass
         {"output_grad_norm", a.has_grad() ? number_or_null(joint_norm({a.grad()})) : nlohmann::json(nullptr)}};
     layers.push_back(std::move(entry));
   }
-  return {{"loss", pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value())},
-          {"batch_size", pass.output.rank() > 0 ? pass.output.shape()[0] : 1},
-          {"layers", std::move(layers)}};
+  nlohmann::json o;
+  o["loss"] = pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value());
+  o["batch_size"] = pass.output.rank() > 0 ? pass.output.shape()[0] : 1;
+  o["layers"] = std::move(layers);
+  return o;
 }
 
 // A single Linear layer under MSE: least squares, which has a closed form to compare
@@ -702,13 +706,15 @@ nlohmann::json SupervisedRunner::predictions() {
     }
     examples.push_back(std::move(e));
   }
-  return {{"split", test ? "test" : "train"},
-          {"kind", kind},
-          {"task", d.task},
-          {"input_shape", xs.shape()},
-          {"target_shape", ys.shape()},
-          {"prediction_shape", pred.shape()},
-          {"examples", std::move(examples)}};
+  nlohmann::json o;
+  o["split"] = test ? "test" : "train";
+  o["kind"] = kind;
+  o["task"] = d.task;
+  o["input_shape"] = xs.shape();
+  o["target_shape"] = ys.shape();
+  o["prediction_shape"] = pred.shape();
+  o["examples"] = std::move(examples);
+  return o;
 }
 
 nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
@@ -838,7 +844,11 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
       text += t;
     }
   }
-  return {{"text", text}, {"tokens", out_tokens}, {"prompt_tokens", prompt_tokens}};
+  nlohmann::json o;
+  o["text"] = text;
+  o["tokens"] = out_tokens;
+  o["prompt_tokens"] = prompt_tokens;
+  return o;
 }
 
 GRADLAB_END
