@@ -84,18 +84,20 @@ std::vector<std::string> token_strings(const Tensor& ids, int batch_element, con
 }
 
 nlohmann::json to_json(const AttentionMap& m) {
-  return {{"batch_element", m.batch_element},
-          {"Tq", m.Tq},
-          {"Tk", m.Tk},
-          {"weights", tensor_json(m.weights)},
-          {"source_tokens", m.source_tokens},
-          {"target_tokens", m.target_tokens},
-          {"row_sums", m.row_sums},
-          {"argmax", m.argmax},
-          {"row_max", m.row_max},
-          {"row_entropy", m.row_entropy},
-          {"row_spread", m.row_spread},
-          {"mean_spread", m.mean_spread}};
+  nlohmann::json o;
+  o["batch_element"] = m.batch_element;
+  o["Tq"] = m.Tq;
+  o["Tk"] = m.Tk;
+  o["weights"] = tensor_json(m.weights);
+  o["source_tokens"] = m.source_tokens;
+  o["target_tokens"] = m.target_tokens;
+  o["row_sums"] = m.row_sums;
+  o["argmax"] = m.argmax;
+  o["row_max"] = m.row_max;
+  o["row_entropy"] = m.row_entropy;
+  o["row_spread"] = m.row_spread;
+  o["mean_spread"] = m.mean_spread;
+  return o;
 }
 
 namespace {
@@ -141,7 +143,12 @@ std::vector<SelfAttentionMaps> self_attention_maps(const Module& model, int batc
 nlohmann::json to_json(const SelfAttentionMaps& m) {
   nlohmann::json heads = nlohmann::json::array();
   for (const auto& h : m.heads) heads.push_back(to_json(h));
-  return {{"name", m.name}, {"causal", m.causal}, {"num_heads", m.heads.size()}, {"heads", heads}};
+  nlohmann::json o;
+  o["name"] = m.name;
+  o["causal"] = m.causal;
+  o["num_heads"] = m.heads.size();
+  o["heads"] = heads;
+  return o;
 }
 
 GRADLAB_END

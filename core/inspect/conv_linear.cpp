@@ -130,24 +130,26 @@ ConvLinearReport compare_conv_linear(const Conv2d& layer, const std::string& nam
 }
 
 nlohmann::json to_json(const ConvLinearReport& r) {
-  return {{"layer", r.layer},
-          {"input_shape", r.input},
-          {"output_shape", r.output},
-          {"dense_shape", r.dense_shape},
-          {"dense_entries", r.dense_entries},
-          {"nonzero_entries", r.nonzero_entries},
-          {"nonzero_fraction", r.nonzero_fraction},
-          {"kernel_entries", r.kernel_entries},
-          {"conv_parameters", r.conv_parameters},
-          {"linear_parameters", r.linear_parameters},
-          {"min_uses", r.min_uses},
-          {"max_uses", r.max_uses},
-          {"max_output_difference", r.max_output_difference},
-          {"max_weight_gradient_difference", r.max_weight_gradient_difference},
-          {"weight_gradient_norm", r.weight_gradient_norm},
-          {"dense", tensor_json(r.dense)},
-          {"tie", tensor_json(r.tie)},
-          {"dense_gradient", tensor_json(r.dense_gradient)}};
+  nlohmann::json o;
+  o["layer"] = r.layer;
+  o["input_shape"] = r.input;
+  o["output_shape"] = r.output;
+  o["dense_shape"] = r.dense_shape;
+  o["dense_entries"] = r.dense_entries;
+  o["nonzero_entries"] = r.nonzero_entries;
+  o["nonzero_fraction"] = r.nonzero_fraction;
+  o["kernel_entries"] = r.kernel_entries;
+  o["conv_parameters"] = r.conv_parameters;
+  o["linear_parameters"] = r.linear_parameters;
+  o["min_uses"] = r.min_uses;
+  o["max_uses"] = r.max_uses;
+  o["max_output_difference"] = r.max_output_difference;
+  o["max_weight_gradient_difference"] = r.max_weight_gradient_difference;
+  o["weight_gradient_norm"] = r.weight_gradient_norm;
+  o["dense"] = tensor_json(r.dense);
+  o["tie"] = tensor_json(r.tie);
+  o["dense_gradient"] = tensor_json(r.dense_gradient);
+  return o;
 }
 
 GRADLAB_END

@@ -210,30 +210,43 @@ CriticField critic_field(Layer& critic, const GridSpec& grid, const std::string&
 }
 
 nlohmann::json to_json(const GridSpec& g) {
-  return {{"x_min", g.x_min}, {"x_max", g.x_max}, {"y_min", g.y_min}, {"y_max", g.y_max}, {"nx", g.nx}, {"ny", g.ny}};
+  nlohmann::json o;
+  o["x_min"] = g.x_min;
+  o["x_max"] = g.x_max;
+  o["y_min"] = g.y_min;
+  o["y_max"] = g.y_max;
+  o["nx"] = g.nx;
+  o["ny"] = g.ny;
+  return o;
 }
 
 nlohmann::json to_json(const DecisionField& f) {
-  return {{"grid", to_json(f.grid)},
-          {"output", f.output},
-          {"classification", f.classification},
-          {"channels", f.channels},
-          {"values", tensor_json(f.values)},
-          {"predicted", tensor_json(f.predicted)}};
+  nlohmann::json o;
+  o["grid"] = to_json(f.grid);
+  o["output"] = f.output;
+  o["classification"] = f.classification;
+  o["channels"] = f.channels;
+  o["values"] = tensor_json(f.values);
+  o["predicted"] = tensor_json(f.predicted);
+  return o;
 }
 
 nlohmann::json to_json(const CriticField& f) {
-  return {{"grid", to_json(f.grid)},
-          {"output", f.output},
-          {"values", tensor_json(f.values)},
-          {"gradient", tensor_json(f.gradient)}};
+  nlohmann::json o;
+  o["grid"] = to_json(f.grid);
+  o["output"] = f.output;
+  o["values"] = tensor_json(f.values);
+  o["gradient"] = tensor_json(f.gradient);
+  return o;
 }
 
 nlohmann::json to_json(const SampleGradients& s) {
-  return {{"output", s.output},
-          {"samples", tensor_json(s.samples)},
-          {"values", tensor_json(s.values)},
-          {"gradient", tensor_json(s.gradient)}};
+  nlohmann::json o;
+  o["output"] = s.output;
+  o["samples"] = tensor_json(s.samples);
+  o["values"] = tensor_json(s.values);
+  o["gradient"] = tensor_json(s.gradient);
+  return o;
 }
 
 GRADLAB_END

@@ -44,21 +44,28 @@ GradCheckReport gradcheck_report(const std::function<Var()>& loss, const Module&
 }
 
 nlohmann::json to_json(const GradCheckEntry& e) {
-  return {{"name", e.name},
-          {"shape", e.shape},
-          {"max_abs_error", number(e.max_abs_error)},
-          {"max_rel_error", number(e.max_rel_error)},
-          {"max_abs_grad", number(e.max_abs_grad)},
-          {"worst_index", e.worst_index},
-          {"ok", e.ok}};
+  nlohmann::json o;
+  o["name"] = e.name;
+  o["shape"] = e.shape;
+  o["max_abs_error"] = number(e.max_abs_error);
+  o["max_rel_error"] = number(e.max_rel_error);
+  o["max_abs_grad"] = number(e.max_abs_grad);
+  o["worst_index"] = e.worst_index;
+  o["ok"] = e.ok;
+  return o;
 }
 
 nlohmann::json to_json(const GradCheckReport& r) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& e : r.entries) entries.push_back(to_json(e));
-  return {{"eps", r.eps},     {"tolerance", r.tolerance},
-          {"ok", r.ok},       {"worst_rel_error", number(r.worst_rel_error)},
-          {"worst", r.worst}, {"entries", std::move(entries)}};
+  nlohmann::json o;
+  o["eps"] = r.eps;
+  o["tolerance"] = r.tolerance;
+  o["ok"] = r.ok;
+  o["worst_rel_error"] = number(r.worst_rel_error);
+  o["worst"] = r.worst;
+  o["entries"] = std::move(entries);
+  return o;
 }
 
 GRADLAB_END

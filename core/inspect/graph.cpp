@@ -179,23 +179,27 @@ ComputationGraph computation_graph(const Var& loss, const GraphOptions& options)
 }
 
 nlohmann::json to_json(const GraphNode& n) {
-  return {{"id", n.id},
-          {"op", n.op},
-          {"name", n.name},
-          {"shape", n.shape},
-          {"value", tensor_json(n.value)},
-          {"requires_grad", n.requires_grad},
-          {"grad", tensor_json(n.grad)},
-          {"inputs", n.inputs},
-          {"step", n.step < 0 ? nlohmann::json(nullptr) : nlohmann::json(n.step)}};
+  nlohmann::json o;
+  o["id"] = n.id;
+  o["op"] = n.op;
+  o["name"] = n.name;
+  o["shape"] = n.shape;
+  o["value"] = tensor_json(n.value);
+  o["requires_grad"] = n.requires_grad;
+  o["grad"] = tensor_json(n.grad);
+  o["inputs"] = n.inputs;
+  o["step"] = n.step < 0 ? nlohmann::json(nullptr) : nlohmann::json(n.step);
+  return o;
 }
 
 nlohmann::json to_json(const GraphEdge& e) {
-  return {{"from", e.from},
-          {"to", e.to},
-          {"slot", e.slot},
-          {"local", e.has_local ? nlohmann::json(e.local) : nlohmann::json(nullptr)},
-          {"grad", tensor_json(e.grad)}};
+  nlohmann::json o;
+  o["from"] = e.from;
+  o["to"] = e.to;
+  o["slot"] = e.slot;
+  o["local"] = e.has_local ? nlohmann::json(e.local) : nlohmann::json(nullptr);
+  o["grad"] = tensor_json(e.grad);
+  return o;
 }
 
 nlohmann::json to_json(const SharedLeaf& s, const ComputationGraph& g) {
@@ -204,17 +208,20 @@ nlohmann::json to_json(const SharedLeaf& s, const ComputationGraph& g) {
   for (int k : s.edges) {
     const GraphEdge& e = g.edges.at(static_cast<std::size_t>(k));
     const int step = g.nodes.at(static_cast<std::size_t>(e.to)).step;
-    contributions.push_back({{"edge", k},
-                             {"to", e.to},
-                             {"step", step < 0 ? nlohmann::json(nullptr) : nlohmann::json(step)},
-                             {"grad", tensor_json(e.grad)}});
+    nlohmann::json& c = contributions.emplace_back();
+    c["edge"] = k;
+    c["to"] = e.to;
+    c["step"] = step < 0 ? nlohmann::json(nullptr) : nlohmann::json(step);
+    c["grad"] = tensor_json(e.grad);
   }
-  return {{"node", s.node},
-          {"name", n.name},
-          {"grad", tensor_json(n.grad)},
-          {"contributions", std::move(contributions)},
-          {"sum", tensor_json(s.sum)},
-          {"max_abs_difference", s.max_abs_difference}};
+  nlohmann::json o;
+  o["node"] = s.node;
+  o["name"] = n.name;
+  o["grad"] = tensor_json(n.grad);
+  o["contributions"] = std::move(contributions);
+  o["sum"] = tensor_json(s.sum);
+  o["max_abs_difference"] = s.max_abs_difference;
+  return o;
 }
 
 nlohmann::json to_json(const ComputationGraph& g) {
@@ -224,11 +231,13 @@ nlohmann::json to_json(const ComputationGraph& g) {
   for (const auto& s : g.shared_leaves) shared.push_back(to_json(s, g));
   int max_step = -1;
   for (const auto& n : g.nodes) max_step = std::max(max_step, n.step);
-  return {{"root", g.root},
-          {"nodes", std::move(nodes)},
-          {"edges", std::move(edges)},
-          {"steps", max_step + 1},
-          {"shared_leaves", std::move(shared)}};
+  nlohmann::json o;
+  o["root"] = g.root;
+  o["nodes"] = std::move(nodes);
+  o["edges"] = std::move(edges);
+  o["steps"] = max_step + 1;
+  o["shared_leaves"] = std::move(shared);
+  return o;
 }
 
 GRADLAB_END

@@ -71,24 +71,36 @@ ClampSweep clamp_sweep(Recurrent& layer, const std::string& gate, const std::vec
 }
 
 nlohmann::json to_json(const GateClamp& c) {
-  return {{"gate", c.gate}, {"value", c.value}, {"layer", c.layer}, {"direction", c.direction}};
+  nlohmann::json o;
+  o["gate"] = c.gate;
+  o["value"] = c.value;
+  o["layer"] = c.layer;
+  o["direction"] = c.direction;
+  return o;
 }
 
 nlohmann::json to_json(const InterventionResult& r) {
   nlohmann::json clamps = nlohmann::json::array();
   for (const auto& c : r.clamps) clamps.push_back(to_json(c));
-  return {{"clamps", std::move(clamps)},
-          {"loss_before", number(r.loss_before)},
-          {"loss_after", number(r.loss_after)},
-          {"delta", number(r.delta())}};
+  nlohmann::json o;
+  o["clamps"] = std::move(clamps);
+  o["loss_before"] = number(r.loss_before);
+  o["loss_after"] = number(r.loss_after);
+  o["delta"] = number(r.delta());
+  return o;
 }
 
 nlohmann::json to_json(const ClampSweep& s) {
   nlohmann::json losses = nlohmann::json::array();
   for (double v : s.losses) losses.push_back(number(v));
-  return {{"gate", s.gate},           {"layer", s.layer},
-          {"direction", s.direction}, {"loss_before", number(s.loss_before)},
-          {"values", s.values},       {"losses", std::move(losses)}};
+  nlohmann::json o;
+  o["gate"] = s.gate;
+  o["layer"] = s.layer;
+  o["direction"] = s.direction;
+  o["loss_before"] = number(s.loss_before);
+  o["values"] = s.values;
+  o["losses"] = std::move(losses);
+  return o;
 }
 
 GRADLAB_END

@@ -166,26 +166,40 @@ std::vector<ParameterStats> parameter_stats(const Module& module,
 }
 
 nlohmann::json to_json(const Histogram& h) {
-  return {{"lo", h.lo},         {"hi", h.hi},       {"counts", h.counts},
-          {"edges", h.edges()}, {"below", h.below}, {"above", h.above}};
+  nlohmann::json o;
+  o["lo"] = h.lo;
+  o["hi"] = h.hi;
+  o["counts"] = h.counts;
+  o["edges"] = h.edges();
+  o["below"] = h.below;
+  o["above"] = h.above;
+  return o;
 }
 
 nlohmann::json to_json(const TensorStats& s) {
-  return {{"count", s.count},       {"non_finite", s.non_finite},
-          {"norm", number(s.norm)}, {"min", number(s.min)},
-          {"max", number(s.max)},   {"mean", number(s.mean)},
-          {"std", number(s.std)},   {"histogram", to_json(s.histogram)}};
+  nlohmann::json o;
+  o["count"] = s.count;
+  o["non_finite"] = s.non_finite;
+  o["norm"] = number(s.norm);
+  o["min"] = number(s.min);
+  o["max"] = number(s.max);
+  o["mean"] = number(s.mean);
+  o["std"] = number(s.std);
+  o["histogram"] = to_json(s.histogram);
+  return o;
 }
 
 nlohmann::json to_json(const ParameterStats& p) {
-  return {{"name", p.name},
-          {"shape", p.shape},
-          {"value", to_json(p.value)},
-          {"small_fraction", p.small_fraction},
-          {"small_eps", kSmallWeight},
-          {"zero_fraction", p.zero_fraction},
-          {"has_grad", p.has_grad},
-          {"grad", to_json(p.grad)}};
+  nlohmann::json o;
+  o["name"] = p.name;
+  o["shape"] = p.shape;
+  o["value"] = to_json(p.value);
+  o["small_fraction"] = p.small_fraction;
+  o["small_eps"] = kSmallWeight;
+  o["zero_fraction"] = p.zero_fraction;
+  o["has_grad"] = p.has_grad;
+  o["grad"] = to_json(p.grad);
+  return o;
 }
 
 nlohmann::json to_json(const std::vector<ParameterStats>& ps) {

@@ -1,7 +1,6 @@
 #include "inspect/recurrent_probe.h"
 #include "tensor/strings.h"
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -9,13 +8,16 @@
 #include <stdexcept>
 
 #include "inspect/json.h"
+#include "nn/linalg.h"
 
 GRADLAB_BEGIN
 
 namespace {
 
-using Mat = Eigen::MatrixXd;
-using Vec = Eigen::VectorXd;
+using linalg::diagonal;
+using linalg::scale_rows;
+using Mat = linalg::Matrix;
+using Vec = linalg::Vector;
 
 const RecurrentTrace& checked_trace(const Recurrent& layer, const char* who) {
   const RecurrentTrace& trace = layer.trace();
@@ -68,53 +70,44 @@ GateMap gate_map(const std::string& name, const std::string& activation, const T
   return g;
 }
 
-// Singular values of a [m, n], largest first: one-sided Jacobi (Hestenes). Rotates pairs of
-// columns until every pair is orthogonal to working precision; the column norms are then
-// the singular values, to about machine precision relative to the largest (as Eigen's
-// JacobiSVD, which this replaces: its code and QR preconditioners were ~8 KB of the gzipped
-// wasm module, docs/wasm.md "Sizes", and only the values are needed here).
-std::vector<double> jacobi_singular_values(Mat a) {
-  if (a.cols() > a.rows()) a.transposeInPlace();  // min(m, n) columns
-  const Eigen::Index n = a.cols();
-  const double eps = std::numeric_limits<double>::epsilon();
-  for (int sweep = 0; sweep < 64; ++sweep) {
-    bool rotated = false;
-    for (Eigen::Index p = 0; p + 1 < n; ++p) {
-      for (Eigen::Index q = p + 1; q < n; ++q) {
-        const double alpha = a.col(p).squaredNorm(), beta = a.col(q).squaredNorm(), gamma = a.col(p).dot(a.col(q));
-        if (std::fabs(gamma) <= eps * std::sqrt(alpha * beta)) continue;
-        rotated = true;
-        // The rotation [c s; -s c] that makes columns p and q orthogonal (the smaller angle).
-        const double zeta = (beta - alpha) / (2 * gamma);
-        const double t = std::copysign(1.0, zeta) / (std::fabs(zeta) + std::hypot(1.0, zeta));
-        const double c = 1 / std::hypot(1.0, t), s = c * t;
-        for (Eigen::Index i = 0; i < a.rows(); ++i) {
-          const double x = a(i, p), y = a(i, q);
-          a(i, p) = c * x - s * y;
-          a(i, q) = s * x + c * y;
-        }
-      }
-    }
-    if (!rotated) break;
-  }
-  std::vector<double> values(static_cast<std::size_t>(n));
-  for (Eigen::Index j = 0; j < n; ++j) values[static_cast<std::size_t>(j)] = a.col(j).norm();
-  std::sort(values.begin(), values.end(), std::greater<>());
-  return values;
-}
-
-
 Tensor as_tensor(const Mat& m) {
-  Tensor t({m.rows(), m.cols()});
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) t[i * m.cols() + j] = static_cast<Scalar>(m(i, j));
+  Tensor t({m.rows, m.cols});
+  for (std::int64_t k = 0; k < t.numel(); ++k) t[k] = static_cast<Scalar>(m.data[static_cast<std::size_t>(k)]);
   return t;
 }
 
 Mat as_matrix(const Tensor& t) {
   Mat m(t.dim(0), t.dim(1));
-  for (Eigen::Index i = 0; i < m.rows(); ++i)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) m(i, j) = t[i * m.cols() + j];
+  for (std::int64_t k = 0; k < t.numel(); ++k) m.data[static_cast<std::size_t>(k)] = t[k];
+  return m;
+}
+
+// Elementwise f(a, b) of two vectors of one length.
+template <class F>
+Vec zip(const Vec& a, const Vec& b, F f) {
+  Vec out(a.size());
+  for (std::size_t j = 0; j < a.size(); ++j) out[j] = f(a[j], b[j]);
+  return out;
+}
+Vec operator+(const Vec& a, const Vec& b) { return zip(a, b, std::plus<>()); }
+Vec operator-(const Vec& a, const Vec& b) { return zip(a, b, std::minus<>()); }
+Vec operator*(const Vec& a, const Vec& b) { return zip(a, b, std::multiplies<>()); }  // elementwise
+
+// The derivatives of the gate activations, from their outputs.
+Vec sigmoid_slope(const Vec& s) { return zip(s, s, [](double v, double) { return v * (1 - v); }); }
+Vec tanh_slope(const Vec& t) { return zip(t, t, [](double v, double) { return 1 - v * v; }); }
+
+// [[a, b], [c, d]] of four blocks (a and b, c and d of equal rows; a and c, b and d of equal cols).
+Mat blocks(const Mat& a, const Mat& b, const Mat& c, const Mat& d) {
+  Mat m(a.rows + c.rows, a.cols + b.cols);
+  auto put = [&m](const Mat& x, std::int64_t r0, std::int64_t c0) {
+    for (std::int64_t i = 0; i < x.rows; ++i)
+      for (std::int64_t j = 0; j < x.cols; ++j) m(r0 + i, c0 + j) = x(i, j);
+  };
+  put(a, 0, 0);
+  put(b, 0, a.cols);
+  put(c, a.rows, 0);
+  put(d, a.rows, a.cols);
   return m;
 }
 
@@ -135,23 +128,23 @@ Mat gate_block(const Tensor& w, int k, std::int64_t H, std::int64_t C) {
 // Element b of time position t of a [T, B, H] trace tensor.
 Vec at_step(const Tensor& tbh, std::int64_t t, std::int64_t b) {
   const std::int64_t B = tbh.dim(1), H = tbh.dim(2);
-  Vec v(H);
-  for (std::int64_t j = 0; j < H; ++j) v(j) = tbh[(t * B + b) * H + j];
+  Vec v(static_cast<std::size_t>(H));
+  for (std::int64_t j = 0; j < H; ++j) v[static_cast<std::size_t>(j)] = tbh[(t * B + b) * H + j];
   return v;
 }
 
 // Row `row`, element b of an initial state [L*D, B, H] (zeros when undefined).
 Vec initial(const Tensor& s, std::int64_t row, std::int64_t b, std::int64_t B, std::int64_t H) {
-  Vec v = Vec::Zero(H);
+  Vec v(static_cast<std::size_t>(H), 0.0);
   if (!s.defined()) return v;
-  for (std::int64_t j = 0; j < H; ++j) v(j) = s[(row * B + b) * H + j];
+  for (std::int64_t j = 0; j < H; ++j) v[static_cast<std::size_t>(j)] = s[(row * B + b) * H + j];
   return v;
 }
 
 Vec vector_param(const Recurrent& layer, const std::string& name, std::int64_t H) {
   const Tensor& t = layer.parameter(name).value();
-  Vec v(H);
-  for (std::int64_t j = 0; j < H; ++j) v(j) = t[j];
+  Vec v(static_cast<std::size_t>(H));
+  for (std::int64_t j = 0; j < H; ++j) v[static_cast<std::size_t>(j)] = t[j];
   return v;
 }
 
@@ -161,7 +154,7 @@ std::vector<double> singular_values(const Tensor& matrix) {
   if (matrix.rank() != 2 || matrix.numel() == 0)
     throw std::invalid_argument("singular_values: expected a non-empty matrix [m, n], got shape " +
                                 to_string(matrix.shape()));
-  return jacobi_singular_values(as_matrix(matrix));
+  return linalg::singular_values(as_matrix(matrix));
 }
 
 RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptions& options) {
@@ -271,7 +264,6 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   const Tensor& w_hh = layer.parameter("weight_hh" + suffix).value();  // [G*H, H]
   const std::int64_t row = static_cast<std::int64_t>(options.layer) * D + options.direction;
   const std::int64_t b = options.batch_element;
-  const Vec ones = Vec::Ones(H);
 
   // Every step's hh (and full) Jacobian, by time position: products need them all.
   std::vector<Mat> hh_at(static_cast<std::size_t>(T)), full_at(lstm ? static_cast<std::size_t>(T) : 0);
@@ -279,68 +271,65 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
     const bool first = options.direction == 0 ? t == 0 : t == T - 1;
     const std::int64_t prev = options.direction == 0 ? t - 1 : t + 1;
     const Vec h_prev = first ? initial(options.h0, row, b, B, P) : at_step(s.h, prev, b);
+    const Vec zero(static_cast<std::size_t>(H), 0.0), ones(static_cast<std::size_t>(H), 1.0);
     Mat hh;
     if (kind == CellKind::RnnTanh || kind == CellKind::RnnRelu) {
       const Vec h = at_step(s.h, t, b);
-      const Vec d = kind == CellKind::RnnTanh ? Vec((ones - h.cwiseProduct(h)).eval())
-                                              : Vec(h.unaryExpr([](double v) { return v > 0 ? 1.0 : 0.0; }));
-      hh = d.asDiagonal() * gate_block(w_hh, 0, H, P);
+      const Vec d = kind == CellKind::RnnTanh ? tanh_slope(h) : zip(h, h, [](double v, double) { return v > 0 ? 1.0 : 0.0; });
+      hh = scale_rows(d, gate_block(w_hh, 0, H, P));
     } else if (gru) {
       const Vec r = at_step(s.gate("r"), t, b), z = at_step(s.gate("z"), t, b), n = at_step(s.gate("n"), t, b);
-      const Vec sr = clamped("r") ? Vec::Zero(H) : Vec(r.cwiseProduct(ones - r));
-      const Vec sz = clamped("z") ? Vec::Zero(H) : Vec(z.cwiseProduct(ones - z));
-      const Vec sn = ones - n.cwiseProduct(n);
+      const Vec sr = clamped("r") ? zero : sigmoid_slope(r);
+      const Vec sz = clamped("z") ? zero : sigmoid_slope(z);
+      const Vec sn = tanh_slope(n);
       const Mat W_r = gate_block(w_hh, 0, H, P), W_z = gate_block(w_hh, 1, H, P), W_n = gate_block(w_hh, 2, H, P);
       Vec a_hn = W_n * h_prev;  // W_hn h_{t-1} + b_hn: what r scales
       if (ro.bias) {
         const Tensor& b_hh = layer.parameter("bias_hh" + suffix).value();
-        for (std::int64_t j = 0; j < H; ++j) a_hn(j) += b_hh[2 * H + j];
+        for (std::int64_t j = 0; j < H; ++j) a_hn[static_cast<std::size_t>(j)] += b_hh[2 * H + j];
       }
-      const Mat dr = sr.asDiagonal() * W_r;
-      const Mat dz = sz.asDiagonal() * W_z;
+      const Mat dr = scale_rows(sr, W_r);
+      const Mat dz = scale_rows(sz, W_z);
       // PyTorch: n reads r * (W_hn h + b_hn); reset before: W_hn (r * h), so
       // dn = diag(1 - n^2) W_hn (diag(r) + diag(h_{t-1}) dr).
-      const Mat dn = ro.reset_before ? Mat(sn.asDiagonal() * W_n * (Mat(r.asDiagonal()) + Mat(h_prev.asDiagonal() * dr)))
-                                     : Mat(sn.asDiagonal() * (Mat(a_hn.asDiagonal() * dr) + Mat(r.asDiagonal() * W_n)));
-      hh = Mat(z.asDiagonal()) + Mat((ones - z).asDiagonal() * dn) + Mat((h_prev - n).asDiagonal() * dz);
+      const Mat dn = ro.reset_before ? scale_rows(sn, W_n * (diagonal(r) + scale_rows(h_prev, dr)))
+                                     : scale_rows(sn, scale_rows(a_hn, dr) + scale_rows(r, W_n));
+      hh = diagonal(z) + scale_rows(ones - z, dn) + scale_rows(h_prev - n, dz);
     } else {  // LSTM
       const Vec i = at_step(s.gate("i"), t, b), f = at_step(s.gate("f"), t, b);
       const Vec g = at_step(s.gate("g"), t, b), o = at_step(s.gate("o"), t, b);
       const Vec c = at_step(s.c, t, b);
       const Vec c_prev = first ? initial(options.c0, row, b, B, H) : at_step(s.c, prev, b);
-      const Vec zero = Vec::Zero(H);
       const Vec p_i = ro.peephole ? vector_param(layer, "weight_peephole_i" + suffix, H) : zero;
       const Vec p_f = ro.peephole ? vector_param(layer, "weight_peephole_f" + suffix, H) : zero;
       const Vec p_o = ro.peephole ? vector_param(layer, "weight_peephole_o" + suffix, H) : zero;
-      const Vec si = clamped("i") ? zero : Vec(i.cwiseProduct(ones - i));
-      const Vec sf = clamped("f") ? zero : Vec(f.cwiseProduct(ones - f));
-      const Vec sg = clamped("g") ? zero : Vec(ones - g.cwiseProduct(g));
-      const Vec so = clamped("o") ? zero : Vec(o.cwiseProduct(ones - o));
+      const Vec si = clamped("i") ? zero : sigmoid_slope(i);
+      const Vec sf = clamped("f") ? zero : sigmoid_slope(f);
+      const Vec sg = clamped("g") ? zero : tanh_slope(g);
+      const Vec so = clamped("o") ? zero : sigmoid_slope(o);
       // Weight rows i, f, g, o; coupled: i, g, o with f = 1 - i (df = -di).
       const bool coupled = ro.coupled_input_forget;
       const int row_g = coupled ? 1 : 2, row_o = coupled ? 2 : 3;
-      const Mat di_dh = si.asDiagonal() * gate_block(w_hh, 0, H, P);
-      const Mat df_dh = coupled ? Mat(-di_dh) : Mat(sf.asDiagonal() * gate_block(w_hh, 1, H, P));
-      const Mat dg_dh = sg.asDiagonal() * gate_block(w_hh, row_g, H, P);
-      const Vec di_dc = si.cwiseProduct(p_i), df_dc = sf.cwiseProduct(p_f);  // diagonal
+      const Mat di_dh = scale_rows(si, gate_block(w_hh, 0, H, P));
+      const Mat df_dh = coupled ? Mat(H, P) - di_dh : scale_rows(sf, gate_block(w_hh, 1, H, P));
+      const Mat dg_dh = scale_rows(sg, gate_block(w_hh, row_g, H, P));
+      const Vec di_dc = si * p_i, df_dc = sf * p_f;  // diagonal
       // c_t = f c_{t-1} + i g
-      const Mat dc_dh = Mat(c_prev.asDiagonal() * df_dh) + Mat(g.asDiagonal() * di_dh) + Mat(i.asDiagonal() * dg_dh);
-      const Mat dc_dc = Mat((f + c_prev.cwiseProduct(df_dc) + g.cwiseProduct(di_dc)).asDiagonal());
+      const Mat dc_dh = scale_rows(c_prev, df_dh) + scale_rows(g, di_dh) + scale_rows(i, dg_dh);
+      const Mat dc_dc = diagonal(f + c_prev * df_dc + g * di_dc);
       // o = s(W_o h_{t-1} + p_o c_t + ...), h_t = o tanh(c_t)
-      const Mat do_dh = so.asDiagonal() * (gate_block(w_hh, row_o, H, P) + Mat(p_o.asDiagonal() * dc_dh));
-      const Mat do_dc = Mat(so.cwiseProduct(p_o).asDiagonal()) * dc_dc;
-      const Vec tc = c.unaryExpr([](double v) { return std::tanh(v); });
-      const Vec dtc = o.cwiseProduct(ones - tc.cwiseProduct(tc));
-      hh = Mat(tc.asDiagonal() * do_dh) + Mat(dtc.asDiagonal() * dc_dh);
-      Mat hc = Mat(tc.asDiagonal() * do_dc) + Mat(dtc.asDiagonal() * dc_dc);
+      const Mat do_dh = scale_rows(so, gate_block(w_hh, row_o, H, P) + scale_rows(p_o, dc_dh));
+      const Mat do_dc = scale_rows(so * p_o, dc_dc);
+      const Vec tc = zip(c, c, [](double v, double) { return std::tanh(v); });
+      const Vec dtc = o * tanh_slope(tc);
+      hh = scale_rows(tc, do_dh) + scale_rows(dtc, dc_dh);
+      Mat hc = scale_rows(tc, do_dc) + scale_rows(dtc, dc_dc);
       if (ro.proj_size > 0) {  // h_t = W_hr (o tanh c_t)
         const Mat W_hr = gate_block(layer.parameter("weight_hr" + suffix).value(), 0, P, H);
         hh = W_hr * hh;
         hc = W_hr * hc;
       }
-      Mat full(P + H, P + H);
-      full << hh, hc, dc_dh, dc_dc;
-      full_at[static_cast<std::size_t>(t)] = full;
+      full_at[static_cast<std::size_t>(t)] = blocks(hh, hc, dc_dh, dc_dc);
     }
     hh_at[static_cast<std::size_t>(t)] = hh;
   }
@@ -351,12 +340,12 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
     const std::int64_t t = options.direction == 0 ? T - 1 - step : step;  // from the last processed step back
     const std::int64_t later = options.direction == 0 ? t + 1 : t - 1;
     const auto u = static_cast<std::size_t>(t), v = static_cast<std::size_t>(later);
-    hh_product[u] = step == 0 ? hh_at[u] : Mat(hh_product[v] * hh_at[u]);
-    if (lstm) full_product[u] = step == 0 ? full_at[u] : Mat(full_product[v] * full_at[u]);
+    hh_product[u] = step == 0 ? hh_at[u] : hh_product[v] * hh_at[u];
+    if (lstm) full_product[u] = step == 0 ? full_at[u] : full_product[v] * full_at[u];
   }
 
   const double nan = std::nan("");
-  auto rms_gain = [](const Mat& m) { return m.norm() / std::sqrt(static_cast<double>(m.cols())); };  // Frobenius
+  auto rms_gain = [](const Mat& m) { return linalg::frobenius_norm(m) / std::sqrt(static_cast<double>(m.cols)); };
   std::vector<StepJacobian> out;
   for (std::int64_t t : steps) {
     const auto u = static_cast<std::size_t>(t);
@@ -366,19 +355,19 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
     J.batch_element = options.batch_element;
     J.t = t;
     J.hh = as_tensor(hh_at[u]);
-    J.hh_singular_values = top(jacobi_singular_values(hh_at[u]), options.top_k);
+    J.hh_singular_values = top(linalg::singular_values(hh_at[u]), options.top_k);
     J.hh_rms_gain = rms_gain(hh_at[u]);
     J.product_steps = options.direction == 0 ? T - t : t + 1;
-    const std::vector<double> p_sv = jacobi_singular_values(hh_product[u]);
+    const std::vector<double> p_sv = linalg::singular_values(hh_product[u]);
     J.product_norm = p_sv.front();
     J.product_rms_gain = rms_gain(hh_product[u]);
     J.product_singular_values = top(p_sv, options.top_k);
     J.full_rms_gain = J.full_product_norm = J.full_product_rms_gain = nan;
     if (lstm) {
       J.full = as_tensor(full_at[u]);
-      J.full_singular_values = top(jacobi_singular_values(full_at[u]), options.top_k);
+      J.full_singular_values = top(linalg::singular_values(full_at[u]), options.top_k);
       J.full_rms_gain = rms_gain(full_at[u]);
-      const std::vector<double> f_sv = jacobi_singular_values(full_product[u]);
+      const std::vector<double> f_sv = linalg::singular_values(full_product[u]);
       J.full_product_norm = f_sv.front();
       J.full_product_rms_gain = rms_gain(full_product[u]);
       J.full_product_singular_values = top(f_sv, options.top_k);
@@ -388,65 +377,74 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   return out;
 }
 
+// The objects are built key by key: nlohmann's initializer lists cost ~3x the wasm code
+// (docs/wasm.md "Sizes"); the keys come out sorted either way.
 nlohmann::json to_json(const GateMap& g) {
-  return {{"name", g.name},
-          {"activation", g.activation},
-          {"mean", tensor_json(g.mean)},
-          {"element", tensor_json(g.element)},
-          {"saturated_fraction", g.saturated_fraction},
-          {"saturated_per_step", g.saturated_per_step}};
-}
-
-nlohmann::json to_json(const RecurrentStreamProbe& s) {
-  nlohmann::json gates = nlohmann::json::array();
-  for (const auto& g : s.gates) gates.push_back(to_json(g));
-  return {{"layer", s.layer},
-          {"direction", s.direction},
-          {"grad_norm", s.grad_norm},
-          {"has_grad", s.has_grad},
-          {"gates", std::move(gates)},
-          {"cell_grad_norm", s.cell_grad_norm.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cell_grad_norm)},
-          {"forget_gate_mean", s.forget_gate_mean.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.forget_gate_mean)}};
-}
-
-nlohmann::json to_json(const RecurrentProbe& p) {
-  nlohmann::json streams = nlohmann::json::array();
-  for (const auto& s : p.streams) streams.push_back(to_json(s));
-  return {{"kind", p.kind},
-          {"T", p.T},
-          {"B", p.B},
-          {"H", p.H},
-          {"batch_element", p.batch_element < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.batch_element)},
-          {"thresholds",
-           {{"sigmoid_low", p.thresholds.sigmoid_low},
-            {"sigmoid_high", p.thresholds.sigmoid_high},
-            {"tanh_abs", p.thresholds.tanh_abs}}},
-          {"streams", std::move(streams)},
-          {"clampable", p.clampable}};
+  nlohmann::json o;
+  o["name"] = g.name;
+  o["activation"] = g.activation;
+  o["mean"] = tensor_json(g.mean);
+  o["element"] = tensor_json(g.element);
+  o["saturated_fraction"] = g.saturated_fraction;
+  o["saturated_per_step"] = g.saturated_per_step;
+  return o;
 }
 
 namespace {
+nlohmann::json array_or_null(const std::vector<double>& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); }
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 }  // namespace
 
+nlohmann::json to_json(const RecurrentStreamProbe& s) {
+  nlohmann::json o;
+  o["layer"] = s.layer;
+  o["direction"] = s.direction;
+  o["grad_norm"] = s.grad_norm;
+  o["has_grad"] = s.has_grad;
+  nlohmann::json& gates = o["gates"] = nlohmann::json::array();
+  for (const auto& g : s.gates) gates.push_back(to_json(g));
+  o["cell_grad_norm"] = array_or_null(s.cell_grad_norm);
+  o["forget_gate_mean"] = array_or_null(s.forget_gate_mean);
+  return o;
+}
+
+nlohmann::json to_json(const RecurrentProbe& p) {
+  nlohmann::json o;
+  o["kind"] = p.kind;
+  o["T"] = p.T;
+  o["B"] = p.B;
+  o["H"] = p.H;
+  o["batch_element"] = p.batch_element < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.batch_element);
+  nlohmann::json& thresholds = o["thresholds"];
+  thresholds["sigmoid_low"] = p.thresholds.sigmoid_low;
+  thresholds["sigmoid_high"] = p.thresholds.sigmoid_high;
+  thresholds["tanh_abs"] = p.thresholds.tanh_abs;
+  nlohmann::json& streams = o["streams"] = nlohmann::json::array();
+  for (const auto& s : p.streams) streams.push_back(to_json(s));
+  o["clampable"] = p.clampable;
+  return o;
+}
+
 nlohmann::json to_json(const StepJacobian& j) {
-  return {{"layer", j.layer},
-          {"direction", j.direction},
-          {"batch_element", j.batch_element},
-          {"t", j.t},
-          {"hh", tensor_json(j.hh)},
-          {"hh_singular_values", j.hh_singular_values},
-          {"hh_rms_gain", finite_or_null(j.hh_rms_gain)},
-          {"full", tensor_json(j.full)},
-          {"full_singular_values", j.full_singular_values},
-          {"full_rms_gain", finite_or_null(j.full_rms_gain)},
-          {"product_steps", j.product_steps},
-          {"product_norm", finite_or_null(j.product_norm)},
-          {"product_rms_gain", finite_or_null(j.product_rms_gain)},
-          {"product_singular_values", j.product_singular_values},
-          {"full_product_norm", finite_or_null(j.full_product_norm)},
-          {"full_product_rms_gain", finite_or_null(j.full_product_rms_gain)},
-          {"full_product_singular_values", j.full_product_singular_values}};
+  nlohmann::json o;
+  o["layer"] = j.layer;
+  o["direction"] = j.direction;
+  o["batch_element"] = j.batch_element;
+  o["t"] = j.t;
+  o["hh"] = tensor_json(j.hh);
+  o["hh_singular_values"] = j.hh_singular_values;
+  o["hh_rms_gain"] = finite_or_null(j.hh_rms_gain);
+  o["full"] = tensor_json(j.full);
+  o["full_singular_values"] = j.full_singular_values;
+  o["full_rms_gain"] = finite_or_null(j.full_rms_gain);
+  o["product_steps"] = j.product_steps;
+  o["product_norm"] = finite_or_null(j.product_norm);
+  o["product_rms_gain"] = finite_or_null(j.product_rms_gain);
+  o["product_singular_values"] = j.product_singular_values;
+  o["full_product_norm"] = finite_or_null(j.full_product_norm);
+  o["full_product_rms_gain"] = finite_or_null(j.full_product_rms_gain);
+  o["full_product_singular_values"] = j.full_product_singular_values;
+  return o;
 }
 
 nlohmann::json to_json(const std::vector<StepJacobian>& js) {

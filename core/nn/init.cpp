@@ -1,9 +1,9 @@
 #include "nn/init.h"
 
-#include <Eigen/QR>
 #include <cmath>
 #include <stdexcept>
 
+#include "nn/linalg.h"
 #include "tensor/strings.h"
 
 GRADLAB_BEGIN
@@ -68,21 +68,15 @@ double calculate_gain(const std::string& nonlinearity, double a) {
 
 void orthogonal(Tensor& t, Rng& rng, double gain) {
   if (t.rank() < 2) throw std::invalid_argument("orthogonal init needs at least 2 dimensions, got " + to_string(t.shape()));
-  const Eigen::Index rows = t.dim(0), cols = t.numel() / t.dim(0);
+  const std::int64_t rows = t.dim(0), cols = t.numel() / t.dim(0);
   const bool tall = rows >= cols;
-  // QR of a Gaussian matrix with more rows than columns; transpose back if needed.
-  Eigen::MatrixXd g(tall ? rows : cols, tall ? cols : rows);
-  for (Eigen::Index i = 0; i < g.rows(); ++i)
-    for (Eigen::Index j = 0; j < g.cols(); ++j) g(i, j) = rng.normal();
-  Eigen::HouseholderQR<Eigen::MatrixXd> qr(g);
-  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(g.rows(), g.cols());
-  // Sign fix (as PyTorch) so the distribution is uniform over orthogonal matrices.
-  const Eigen::MatrixXd r = qr.matrixQR();
-  for (Eigen::Index j = 0; j < q.cols(); ++j)
-    if (r(j, j) < 0) q.col(j) *= -1;
-  if (!tall) q.transposeInPlace();
-  for (Eigen::Index i = 0; i < rows; ++i)
-    for (Eigen::Index j = 0; j < cols; ++j) t[i * cols + j] = static_cast<Scalar>(gain * q(i, j));
+  // QR of a Gaussian matrix with more rows than columns; transpose back if needed. The QR's
+  // sign fix (as PyTorch) makes the distribution uniform over orthogonal matrices.
+  linalg::Matrix g(tall ? rows : cols, tall ? cols : rows);
+  for (double& v : g.data) v = rng.normal();
+  const linalg::Matrix q = linalg::householder_qr(g).q;
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j) t[i * cols + j] = static_cast<Scalar>(gain * (tall ? q(i, j) : q(j, i)));
 }
 
 const std::vector<std::string>& names() {

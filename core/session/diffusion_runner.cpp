@@ -181,10 +181,12 @@ class DiffusionRunner : public Runner {
 
   nlohmann::json save_state() const override {
     auto& t = *trainer_;
-    return {{"optimizer", named_tensors_json(t.optimizer().state())},
-            {"batcher", batcher_json(t.batcher())},
-            {"noise_rng", rng_json(t.noise_rng().state())},
-            {"dropout_rng", rng_json(dropout_rng_.state())}};
+    nlohmann::json o;
+    o["optimizer"] = named_tensors_json(t.optimizer().state());
+    o["batcher"] = batcher_json(t.batcher());
+    o["noise_rng"] = rng_json(t.noise_rng().state());
+    o["dropout_rng"] = rng_json(dropout_rng_.state());
+    return o;
   }
 
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
@@ -232,7 +234,10 @@ class DiffusionRunner : public Runner {
         std::copy(s.trajectory[k].data(), s.trajectory[k].data() + kTrajectories * 2, paths.data() + k * kTrajectories * 2);
       std::vector<std::int64_t> steps;
       for (std::int64_t t = T; t >= 0; --t) steps.push_back(t);
-      return {{"t", steps}, {"trajectories", tensor_json(paths)}};
+      nlohmann::json o;
+      o["t"] = steps;
+      o["trajectories"] = tensor_json(paths);
+      return o;
     }
     // diffusion_samples
     const Tensor generated = trainer_->sample(kSnapshotSamples, rng).points;
@@ -302,8 +307,15 @@ class DiffusionRunner : public Runner {
     Rng rng(spec_.seed, kPosteriorStream);
     const Tensor eps = rng.normal_tensor(x0.shape(), 0, 1);
     const Tensor x_t = t == 0 ? x0 : trainer_->q_sample(x0, std::vector<std::int64_t>(x0.dim(0), t), eps);
-    return {{"t", t}, {"T", trainer_->schedule().T}, {"alpha_bar", ab}, {"mean_scale", std::sqrt(ab)},
-            {"noise_std", std::sqrt(1 - ab)}, {"x0", tensor_json(x0)}, {"x_t", tensor_json(x_t)}};
+    nlohmann::json o;
+    o["t"] = t;
+    o["T"] = trainer_->schedule().T;
+    o["alpha_bar"] = ab;
+    o["mean_scale"] = std::sqrt(ab);
+    o["noise_std"] = std::sqrt(1 - ab);
+    o["x0"] = tensor_json(x0);
+    o["x_t"] = tensor_json(x_t);
+    return o;
   }
 
   // q(x_{t-1} | x_t, x_0) for one test point x_0 and one draw x_t, beside what the model

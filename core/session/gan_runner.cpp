@@ -72,10 +72,12 @@ class GanRunner : public Runner {
   // Mode coverage of fresh samples (the data split does not change what G can draw).
   nlohmann::json evaluate(const std::string&) override {
     const ModeCoverage c = trainer_->coverage(trainer_->sample(1000));
-    return {{"n", 1000},
-            {"modes_covered", c.modes_covered},
-            {"num_modes", c.num_modes},
-            {"high_quality_fraction", c.high_quality_fraction}};
+    nlohmann::json o;
+    o["n"] = 1000;
+    o["modes_covered"] = c.modes_covered;
+    o["num_modes"] = c.num_modes;
+    o["high_quality_fraction"] = c.high_quality_fraction;
+    return o;
   }
 
   std::int64_t steps_done() const override { return trainer_->steps_done(); }
@@ -137,11 +139,13 @@ class GanRunner : public Runner {
 
   nlohmann::json save_state() const override {
     auto& t = *trainer_;
-    return {{"generator_optimizer", named_tensors_json(t.generator_optimizer().state())},
-            {"discriminator_optimizer", named_tensors_json(t.discriminator_optimizer().state())},
-            {"batcher", batcher_json(t.batcher())},
-            {"noise_rng", rng_json(t.noise_rng().state())},
-            {"critic_updates", t.critic_updates()}};
+    nlohmann::json o;
+    o["generator_optimizer"] = named_tensors_json(t.generator_optimizer().state());
+    o["discriminator_optimizer"] = named_tensors_json(t.discriminator_optimizer().state());
+    o["batcher"] = batcher_json(t.batcher());
+    o["noise_rng"] = rng_json(t.noise_rng().state());
+    o["critic_updates"] = t.critic_updates();
+    return o;
   }
 
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
@@ -206,17 +210,21 @@ class GanRunner : public Runner {
     const Tensor fake = trainer_->sample(kSnapshotSamples);
     if (what == "coverage") {
       const ModeCoverage c = trainer_->coverage(fake);
-      return {{"modes_covered", c.modes_covered},
-              {"num_modes", c.num_modes},
-              {"high_quality_fraction", c.high_quality_fraction},
-              {"threshold", c.threshold},
-              {"counts", c.counts}};
+      nlohmann::json o;
+      o["modes_covered"] = c.modes_covered;
+      o["num_modes"] = c.num_modes;
+      o["high_quality_fraction"] = c.high_quality_fraction;
+      o["threshold"] = c.threshold;
+      o["counts"] = c.counts;
+      return o;
     }
     if (what == "samples") {
-      return {{"real", tensor_json(data_.x_train)},
-              {"generated", tensor_json(fake)},
-              {"generator_gradients", tensor_json(trainer_->generator_gradients(fake))},
-              {"modes", data_.modes.defined() ? tensor_json(data_.modes) : nlohmann::json(nullptr)}};
+      nlohmann::json o;
+      o["real"] = tensor_json(data_.x_train);
+      o["generated"] = tensor_json(fake);
+      o["generator_gradients"] = tensor_json(trainer_->generator_gradients(fake));
+      o["modes"] = data_.modes.defined() ? tensor_json(data_.modes) : nlohmann::json(nullptr);
+      return o;
     }
     // critic_field: D over a grid that covers the real data with a margin.
     double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};

@@ -59,13 +59,15 @@ nlohmann::json SupervisedRunner::filters_snapshot() {
     lo = std::min(lo, static_cast<double>(w[i]));
     hi = std::max(hi, static_cast<double>(w[i]));
   }
-  return {{"layer", "layers." + std::to_string(index)},
-          {"pointer", exp_->spec.layers.at(index).pointer},
-          {"description", conv->describe()},
-          {"weight", tensor_json(w)},
-          {"bias", conv->bias().defined() ? tensor_json(conv->bias().value()) : nlohmann::json(nullptr)},
-          {"min", lo},
-          {"max", hi}};
+  nlohmann::json o;
+  o["layer"] = "layers." + std::to_string(index);
+  o["pointer"] = exp_->spec.layers.at(index).pointer;
+  o["description"] = conv->describe();
+  o["weight"] = tensor_json(w);
+  o["bias"] = conv->bias().defined() ? tensor_json(conv->bias().value()) : nlohmann::json(nullptr);
+  o["min"] = lo;
+  o["max"] = hi;
+  return o;
 }
 
 nlohmann::json SupervisedRunner::feature_maps_snapshot() {

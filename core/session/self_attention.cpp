@@ -47,12 +47,14 @@ nlohmann::json SupervisedRunner::self_attention_snapshot() {
   const std::vector<std::string> tokens = step_tokens(d, x);
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& m : self_attention_maps(*exp_->model, 0, tokens)) layers.push_back(to_json(m));
-  return {{"split", test ? "test" : "train"},
-          {"index", 0},
-          {"tokens", tokens},
-          {"target", tensor_json(y)},
-          {"output", tensor_json(out)},
-          {"layers", layers}};
+  nlohmann::json o;
+  o["split"] = test ? "test" : "train";
+  o["index"] = 0;
+  o["tokens"] = tokens;
+  o["target"] = tensor_json(y);
+  o["output"] = tensor_json(out);
+  o["layers"] = layers;
+  return o;
 }
 
 GRADLAB_END

@@ -184,7 +184,12 @@ class Seq2SeqRunner : public Runner {
                           {"prediction_tokens", prediction},
                           {"correct", target == prediction}});
     }
-    return {{"split", test ? "test" : "train"}, {"kind", "tokens"}, {"task", d.task}, {"examples", std::move(examples)}};
+    nlohmann::json o;
+    o["split"] = test ? "test" : "train";
+    o["kind"] = "tokens";
+    o["task"] = d.task;
+    o["examples"] = std::move(examples);
+    return o;
   }
 
   nlohmann::json snapshot(const std::string& what) override {

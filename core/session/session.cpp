@@ -79,7 +79,12 @@ nlohmann::json params_snapshot(Runner& runner) {
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 nlohmann::json rng_json(const Rng::State& s) {
-  return {{"state", s.state}, {"inc", s.inc}, {"has_spare", s.has_spare}, {"spare", s.spare}};
+  nlohmann::json o;
+  o["state"] = s.state;
+  o["inc"] = s.inc;
+  o["has_spare"] = s.has_spare;
+  o["spare"] = s.spare;
+  return o;
 }
 
 Rng::State rng_from_json(const nlohmann::json& r, const std::string& ptr) {
@@ -122,7 +127,11 @@ std::int64_t count_from(const nlohmann::json& j, const std::string& key, const s
 
 nlohmann::json batcher_json(const Batcher& batcher) {
   const Batcher::State b = batcher.state();
-  return {{"epoch", b.epoch}, {"position", b.position}, {"rng", rng_json(b.rng)}};
+  nlohmann::json o;
+  o["epoch"] = b.epoch;
+  o["position"] = b.position;
+  o["rng"] = rng_json(b.rng);
+  return o;
 }
 
 Batcher batcher_from(const nlohmann::json& j, const std::string& key, Batcher current, const std::string& pointer) {

@@ -121,10 +121,12 @@ nlohmann::json SupervisedRunner::tbptt_json() const {
   const TruncatedBptt* t = exp_->trainer->tbptt();
   if (!t) return nullptr;
   const TruncatedBptt::State st = t->state();
-  return {{"rows", st.rows},
-          {"next_start", st.next_start},
-          {"h", st.h.defined() ? tensor_to_json(st.h) : nlohmann::json(nullptr)},
-          {"c", st.c.defined() ? tensor_to_json(st.c) : nlohmann::json(nullptr)}};
+  nlohmann::json o;
+  o["rows"] = st.rows;
+  o["next_start"] = st.next_start;
+  o["h"] = st.h.defined() ? tensor_to_json(st.h) : nlohmann::json(nullptr);
+  o["c"] = st.c.defined() ? tensor_to_json(st.c) : nlohmann::json(nullptr);
+  return o;
 }
 
 nlohmann::json SupervisedRunner::save_state() const {
@@ -479,9 +481,11 @@ nlohmann::json SupervisedRunner::layers_json(const SupervisedTrainer::Pass& pass
         {"output_grad_norm", a.has_grad() ? number_or_null(joint_norm({a.grad()})) : nlohmann::json(nullptr)}};
     layers.push_back(std::move(entry));
   }
-  return {{"loss", pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value())},
-          {"batch_size", pass.output.rank() > 0 ? pass.output.shape()[0] : 1},
-          {"layers", std::move(layers)}};
+  nlohmann::json o;
+  o["loss"] = pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value());
+  o["batch_size"] = pass.output.rank() > 0 ? pass.output.shape()[0] : 1;
+  o["layers"] = std::move(layers);
+  return o;
 }
 
 // A single Linear layer under MSE: least squares, which has a closed form to compare
@@ -543,45 +547,55 @@ nlohmann::json SupervisedRunner::normal_equation() {
   std::string solves = "mean squared error";
   if (options.ridge > 0) solves += " + " + format_g(options.ridge) + " * (sum W^2 + sum b^2) (ridge: the spec's l2 and weight decay, "
                                    "divided by the loss scale" + std::string(per_element > 1 ? " and by N*O for reduction sum" : "") + ")";
-  return {{"applies", reasons.empty()},
-          {"reason", reasons.empty() ? nlohmann::json(nullptr) : nlohmann::json(join(reasons, "; ") +
-                                                                              "; the closed form below is for " + solves + " only")},
-          {"solves", solves},
-          {"penalties", {{"l1", l1}, {"l1_mode", spec.training.l1_mode}, {"l2", l2}, {"weight_decay", wd}, {"ridge", options.ridge}}},
-          {"closed_form",
-           {{"weight", tensor_json(fit.weight)},
-            {"bias", tensor_json(fit.bias)},
-            {"mse", fit.mse},
-            {"rank", fit.rank},
-            {"columns", fit.columns},
-            {"rank_deficient", fit.rank_deficient}}},
-          {"gradient_descent",
-           {{"weight", tensor_json(m.parameter("layers.0.weight").value())},
-            {"bias", options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr)},
-            {"mse", number_or_null(mse)},
-            {"steps", exp_->trainer->steps_done()}}},
-          {"cost",
-           {{"samples", N},
-            {"features", F},
-            {"outputs", O},
-            {"flops",
-             {{"normal_equations", cost.normal_equations},
-              {"qr", cost.qr},
-              {"gradient_step", cost.gradient_step},
-              {"normal_equations_per_step", cost.normal_equations / cost.gradient_step}}},
-            {"formulas",
-             {{"normal_equations", "2 N C^2 (A^T A) + 2 N C O (A^T y) + C^3/3 (Cholesky) + 2 C^2 O (two triangular solves)"},
-              {"qr", "2 M C^2 - 2 C^3/3 (Householder QR, M = N + ridge rows) + 4 M C O (Q^T y) + C^2 O (one triangular solve)"},
-              {"gradient_step", "4 N F O (x W^T and dL/dW) + 2 N O (bias) + 2 C O (the update)"},
-              {"C", "F + 1 with a bias, else F"}}},
-            {"seconds",
-             {{"closed_form", solve_seconds},
-              {"gradient_step", step_seconds},
-              {"closed_form_per_step", step_seconds > 0 ? nlohmann::json(solve_seconds / step_seconds) : nlohmann::json(nullptr)},
-              {"note", "wall-clock time measured by this snapshot: the closed form (gradlab's QR, in double) and a "
-                       "full-batch forward and backward of the Linear layer (float), each once if it takes 2 ms or more, "
-                       "else per run of the fastest of three batches of runs; it moves with the machine's load, the counts "
-                       "do not"}}}}}};
+  // Built key by key: nlohmann's nested initializer lists cost ~3x the wasm code here
+  // (docs/wasm.md "Sizes"); the keys come out sorted either way.
+  nlohmann::json out;
+  out["applies"] = reasons.empty();
+  out["reason"] = reasons.empty() ? nlohmann::json(nullptr)
+                                  : nlohmann::json(join(reasons, "; ") + "; the closed form below is for " + solves + " only");
+  out["solves"] = solves;
+  nlohmann::json& penalties = out["penalties"];
+  penalties["l1"] = l1;
+  penalties["l1_mode"] = spec.training.l1_mode;
+  penalties["l2"] = l2;
+  penalties["weight_decay"] = wd;
+  penalties["ridge"] = options.ridge;
+  nlohmann::json& closed_form = out["closed_form"];
+  closed_form["weight"] = tensor_json(fit.weight);
+  closed_form["bias"] = tensor_json(fit.bias);
+  closed_form["mse"] = fit.mse;
+  closed_form["rank"] = fit.rank;
+  closed_form["columns"] = fit.columns;
+  closed_form["rank_deficient"] = fit.rank_deficient;
+  nlohmann::json& descent = out["gradient_descent"];
+  descent["weight"] = tensor_json(m.parameter("layers.0.weight").value());
+  descent["bias"] = options.fit_bias ? tensor_json(m.parameter("layers.0.bias").value()) : nlohmann::json(nullptr);
+  descent["mse"] = number_or_null(mse);
+  descent["steps"] = exp_->trainer->steps_done();
+  nlohmann::json& c = out["cost"];
+  c["samples"] = N;
+  c["features"] = F;
+  c["outputs"] = O;
+  nlohmann::json& flops = c["flops"];
+  flops["normal_equations"] = cost.normal_equations;
+  flops["qr"] = cost.qr;
+  flops["gradient_step"] = cost.gradient_step;
+  flops["normal_equations_per_step"] = cost.normal_equations / cost.gradient_step;
+  nlohmann::json& formulas = c["formulas"];
+  formulas["normal_equations"] = "2 N C^2 (A^T A) + 2 N C O (A^T y) + C^3/3 (Cholesky) + 2 C^2 O (two triangular solves)";
+  formulas["qr"] = "2 M C^2 - 2 C^3/3 (Householder QR, M = N + ridge rows) + 4 M C O (Q^T y) + C^2 O (one triangular solve)";
+  formulas["gradient_step"] = "4 N F O (x W^T and dL/dW) + 2 N O (bias) + 2 C O (the update)";
+  formulas["C"] = "F + 1 with a bias, else F";
+  nlohmann::json& seconds = c["seconds"];
+  seconds["closed_form"] = solve_seconds;
+  seconds["gradient_step"] = step_seconds;
+  seconds["closed_form_per_step"] = step_seconds > 0 ? nlohmann::json(solve_seconds / step_seconds) : nlohmann::json(nullptr);
+  seconds["note"] =
+      "wall-clock time measured by this snapshot: the closed form (gradlab's QR, in double) and a "
+      "full-batch forward and backward of the Linear layer (float), each once if it takes 2 ms or more, "
+      "else per run of the fastest of three batches of runs; it moves with the machine's load, the counts "
+      "do not";
+  return out;
 }
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
@@ -692,13 +706,15 @@ nlohmann::json SupervisedRunner::predictions() {
     }
     examples.push_back(std::move(e));
   }
-  return {{"split", test ? "test" : "train"},
-          {"kind", kind},
-          {"task", d.task},
-          {"input_shape", xs.shape()},
-          {"target_shape", ys.shape()},
-          {"prediction_shape", pred.shape()},
-          {"examples", std::move(examples)}};
+  nlohmann::json o;
+  o["split"] = test ? "test" : "train";
+  o["kind"] = kind;
+  o["task"] = d.task;
+  o["input_shape"] = xs.shape();
+  o["target_shape"] = ys.shape();
+  o["prediction_shape"] = pred.shape();
+  o["examples"] = std::move(examples);
+  return o;
 }
 
 nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
@@ -828,7 +844,11 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
       text += t;
     }
   }
-  return {{"text", text}, {"tokens", out_tokens}, {"prompt_tokens", prompt_tokens}};
+  nlohmann::json o;
+  o["text"] = text;
+  o["tokens"] = out_tokens;
+  o["prompt_tokens"] = prompt_tokens;
+  return o;
 }
 
 GRADLAB_END

@@ -1,10 +1,11 @@
-// Closed-form least squares (see linear_regression.h), in double precision through Eigen.
+// Closed-form least squares (see linear_regression.h), in double precision (nn/linalg.h).
 #include "train/linear_regression.h"
 
-#include <Eigen/Dense>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include "nn/linalg.h"
 
 GRADLAB_BEGIN
 
@@ -27,8 +28,7 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
   const std::int64_t C = F + (options.fit_bias ? 1 : 0);
   // Ridge rows: sqrt(N*O*ridge) on the diagonal of each penalised column.
   const std::int64_t penalised = options.ridge > 0 ? (options.fit_bias && !options.penalize_bias ? F : C) : 0;
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(N + penalised, C);
-  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(N + penalised, O);
+  linalg::Matrix A(N + penalised, C), Y(N + penalised, O);
   for (std::int64_t n = 0; n < N; ++n) {
     for (std::int64_t f = 0; f < F; ++f) A(n, f) = static_cast<double>(x[n * F + f]);
     if (options.fit_bias) A(n, F) = 1;
@@ -37,9 +37,9 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
   const double s = std::sqrt(static_cast<double>(N * O) * options.ridge);
   for (std::int64_t j = 0; j < penalised; ++j) A(N + j, j) = s;
 
-  Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod(A);
+  const linalg::LeastSquares solution = linalg::least_squares(A, Y);
   LeastSquaresFit fit;
-  fit.rank = cod.rank();
+  fit.rank = solution.rank;
   fit.columns = C;
   fit.rank_deficient = fit.rank < C;
   if (fit.rank_deficient && options.require_full_rank)
@@ -48,7 +48,7 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
                                 " columns (collinear or duplicated features, or fewer samples than columns), so the "
                                 "minimiser is not unique; drop the redundant features, add a ridge term, or allow the "
                                 "minimum-norm solution (require_full_rank = false)");
-  const Eigen::MatrixXd W = cod.solve(Y);  // [C, O], minimum norm when rank-deficient
+  const linalg::Matrix& W = solution.x;  // [C, O], minimum norm when rank-deficient
 
   fit.weight = Tensor({O, F});
   fit.bias = Tensor({O});
@@ -56,8 +56,14 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
     for (std::int64_t f = 0; f < F; ++f) fit.weight[o * F + f] = static_cast<Scalar>(W(f, o));
     if (options.fit_bias) fit.bias[o] = static_cast<Scalar>(W(F, o));
   }
-  const Eigen::MatrixXd residual = A.topRows(N) * W - Y.topRows(N);
-  fit.mse = residual.squaredNorm() / static_cast<double>(N * O);
+  double sq = 0;  // the residual on the data rows
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t o = 0; o < O; ++o) {
+      double r = -Y(n, o);
+      for (std::int64_t c = 0; c < C; ++c) r += A(n, c) * W(c, o);
+      sq += r * r;
+    }
+  fit.mse = sq / static_cast<double>(N * O);
   return fit;
 }
 

@@ -241,7 +241,7 @@ TEST(RecurrentProbe, Errors) {
 
 // ---- step Jacobians against finite differences ---------------------------------------------
 
-// The largest singular value by power iteration on J^T J (independent of Eigen's SVD).
+// The largest singular value by power iteration on J^T J (independent of linalg::singular_values' Jacobi sweeps).
 double spectral_norm(const Tensor& J) {
   const std::int64_t n = J.dim(0);
   std::vector<double> v(static_cast<std::size_t>(n), 1.0), w(static_cast<std::size_t>(n));
