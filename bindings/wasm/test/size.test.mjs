@@ -9,7 +9,8 @@
 // 505.1 KiB (517,268 bytes). Writing the three uses of Eigen (orthogonal init, least
 // squares, the recurrent Jacobians) as plain loops (core/nn/linalg) took it to 481.5 KiB
 // (493,084 bytes), and building the snapshots' JSON key by key instead of from nlohmann
-// initializer lists to 461.0 KiB (472,022 bytes). The budget below is that rounded up to
+// initializer lists to 461.0 KiB (472,022 bytes); the broadcasting and objective work merged
+// with it added 1.2 KB: 462.1 KiB (473,220 bytes). The budget below is that rounded up to
 // the next KiB, so that any further growth fails here and is seen;
 // bringing it back to 400 KiB is open work (docs/wasm.md, "Sizes": what is left is spread
 // over the session runners, nlohmann::json and the layers, not in flags; the initializer
@@ -23,7 +24,7 @@ import zlib from 'node:zlib';
 
 import { webModulePath } from '../load.mjs';
 
-const BUDGET = 461 * 1024;
+const BUDGET = 463 * 1024;
 const mjs = webModulePath();
 const wasm = mjs.replace(/\.mjs$/, '.wasm');
 const built = fs.existsSync(mjs) && fs.existsSync(wasm);
