@@ -19,8 +19,31 @@ LayerSpec layer(const std::string& type, const std::string& pointer, nlohmann::j
   return {type, pointer, std::move(config), {}};
 }
 
+// Configs and reports are built key by key: nlohmann's initializer lists cost much more
+// code per site (docs/wasm.md, "Sizes"); its objects are sorted maps, so the text is the same.
+nlohmann::json linear(std::int64_t in, std::int64_t out, bool bias) {
+  nlohmann::json c;
+  c["in"] = in;
+  c["out"] = out;
+  c["bias"] = bias;
+  return c;
+}
+
+nlohmann::json embedding(std::int64_t num_embeddings, std::int64_t embedding_dim) {
+  nlohmann::json c;
+  c["num_embeddings"] = num_embeddings;
+  c["embedding_dim"] = embedding_dim;
+  return c;
+}
+
 nlohmann::json layer_json(const LayerSummary& s) {
-  return {{"pointer", s.pointer}, {"type", s.type}, {"output", s.output}, {"parameters", s.parameters}, {"formula", s.formula}};
+  nlohmann::json j;
+  j["pointer"] = s.pointer;
+  j["type"] = s.type;
+  j["output"] = s.output;
+  j["parameters"] = s.parameters;
+  j["formula"] = s.formula;
+  return j;
 }
 
 // One piece summarised on its own input shape; false (and an issue recorded) if it fails.
@@ -44,12 +67,18 @@ std::vector<LayerSummary> seq2seq_layers(const ExperimentSpec& spec, const Datas
   input = {B, S};
   std::vector<LayerSummary> out;
   auto rnn = [&](const std::string& ptr, std::int64_t hidden, bool bidirectional) {
-    return layer(cell, ptr, {{"input_size", E}, {"hidden_size", hidden}, {"num_layers", L}, {"bidirectional", bidirectional},
-                             {"bias", true}, {"peephole", false}});
+    nlohmann::json config;
+    config["input_size"] = E;
+    config["hidden_size"] = hidden;
+    config["num_layers"] = L;
+    config["bidirectional"] = bidirectional;
+    config["bias"] = true;
+    config["peephole"] = false;
+    return layer(cell, ptr, std::move(config));
   };
-  if (!piece(layer("embedding", "/model/encoder/embedding", {{"num_embeddings", Vs}, {"embedding_dim", E}}), {B, S}, out, issues) ||
+  if (!piece(layer("embedding", "/model/encoder/embedding", embedding(Vs, E)), {B, S}, out, issues) ||
       !piece(rnn("/model/encoder/rnn", H, bidir), {B, S, E}, out, issues) ||
-      !piece(layer("embedding", "/model/decoder/embedding", {{"num_embeddings", Vt}, {"embedding_dim", E}}), {B, T}, out, issues) ||
+      !piece(layer("embedding", "/model/decoder/embedding", embedding(Vt, E)), {B, T}, out, issues) ||
       !piece(rnn("/model/decoder/rnn", Hd, false), {B, T, E}, out, issues))
     return out;
   // Attention scores each decoder state against the encoder's outputs (both Hd wide).
@@ -69,8 +98,8 @@ std::vector<LayerSummary> seq2seq_layers(const ExperimentSpec& spec, const Datas
   attn.largest = std::max(kind == "additive" ? scores * static_cast<double>(A) : scores, static_cast<double>(B * T * Hd));
   attn.kept = 2 * scores + static_cast<double>(B * T * Hd) + (kind == "additive" ? 2 * scores * static_cast<double>(A) : 0.0);
   out.push_back(attn);
-  if (!piece(layer("linear", "/model/decoder/combine", {{"in", 2 * Hd}, {"out", Hd}, {"bias", false}}), {B, T, 2 * Hd}, out, issues)) return out;
-  piece(layer("linear", "/model/decoder/out", {{"in", Hd}, {"out", Vt}, {"bias", true}}), {B, T, Hd}, out, issues);
+  if (!piece(layer("linear", "/model/decoder/combine", linear(2 * Hd, Hd, false)), {B, T, 2 * Hd}, out, issues)) return out;
+  piece(layer("linear", "/model/decoder/out", linear(Hd, Vt, true)), {B, T, Hd}, out, issues);
   return out;
 }
 
@@ -82,13 +111,13 @@ void gan_player(const std::string& name, std::int64_t in, std::int64_t out_dim, 
   std::int64_t width = in;
   const std::string base = "/model/" + name + "/layers/";
   for (std::int64_t h : hidden) {
-    layers.push_back(layer("linear", base + std::to_string(layers.size()), {{"in", width}, {"out", h}, {"bias", true}}));
+    layers.push_back(layer("linear", base + std::to_string(layers.size()), linear(width, h, true)));
     nlohmann::json act = nlohmann::json::object();
     if (activation == "leaky_relu") act["slope"] = slope;
     layers.push_back(layer(activation, base + std::to_string(layers.size()), act));
     width = h;
   }
-  layers.push_back(layer("linear", base + std::to_string(layers.size()), {{"in", width}, {"out", out_dim}, {"bias", true}}));
+  layers.push_back(layer("linear", base + std::to_string(layers.size()), linear(width, out_dim, true)));
   auto s = summarize_layers(layers, {B, in}, issues);
   out.insert(out.end(), s.begin(), s.end());
 }
@@ -172,11 +201,18 @@ nlohmann::json validate_spec(const std::string& text) {
   } catch (const std::exception& e) {
     issues.push_back({"/data", e.what()});  // making the data is the only other step that can fail
   }
-  nlohmann::json j = {{"ok", issues.empty()}, {"issues", nlohmann::json::array()}, {"layers", nlohmann::json::array()}};
-  for (const auto& i : issues) j["issues"].push_back({{"pointer", i.pointer}, {"message", i.message}});
+  nlohmann::json j;
+  j["ok"] = issues.empty();
+  nlohmann::json& issues_json = j["issues"] = nlohmann::json::array();
+  for (const auto& i : issues) {
+    nlohmann::json& issue = issues_json.emplace_back();
+    issue["pointer"] = i.pointer;
+    issue["message"] = i.message;
+  }
+  nlohmann::json& layers_json = j["layers"] = nlohmann::json::array();
   std::int64_t total = 0;
   for (const auto& s : layers) {
-    j["layers"].push_back(layer_json(s));
+    layers_json.push_back(layer_json(s));
     total += s.parameters;
   }
   j["input_shape"] = input_known ? nlohmann::json(input) : nlohmann::json(nullptr);
@@ -189,7 +225,9 @@ nlohmann::json datasets_json() {
   for (const auto& d : dataset_catalog()) {
     nlohmann::json options = nlohmann::json::array();
     for (const auto& o : d.options) {
-      nlohmann::json j = {{"name", o.name}, {"description", o.help}};
+      nlohmann::json& j = options.emplace_back();
+      j["name"] = o.name;
+      j["description"] = o.help;
       if (o.type == "integer") {
         j["type"] = "int";
         j["default"] = static_cast<std::int64_t>(o.default_value);
@@ -209,13 +247,13 @@ nlohmann::json datasets_json() {
         if (!o.choices.empty()) j["choices"] = o.choices;
       }
       if (o.required) j["required"] = true;
-      options.push_back(std::move(j));
     }
-    out.push_back({{"name", d.name},
-                   {"task", d.task.empty() ? std::string("auto") : d.task},
-                   {"family", d.family},
-                   {"description", d.description},
-                   {"options", std::move(options)}});
+    nlohmann::json& j = out.emplace_back();
+    j["name"] = d.name;
+    j["task"] = d.task.empty() ? std::string("auto") : d.task;
+    j["family"] = d.family;
+    j["description"] = d.description;
+    j["options"] = std::move(options);
   }
   return out;
 }
