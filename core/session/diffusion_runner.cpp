@@ -103,14 +103,21 @@ class DiffusionRunner : public Runner {
 
   nlohmann::json step() override {
     const DiffusionMetrics m = trainer_->step();
-    return {{"step", m.step}, {"loss", number_or_null(m.loss)}, {"grad_norm", number_or_null(m.grad_norm)}, {"clipped", m.clipped}};
+    nlohmann::json j;
+    j["step"] = m.step;
+    j["loss"] = number_or_null(m.loss);
+    j["grad_norm"] = number_or_null(m.grad_norm);
+    j["clipped"] = m.clipped;
+    return j;
   }
 
   // The simple loss with fixed t and noise, the bound and its parts, and (for targets with
   // modes) how many modes 1000 samples cover.
   nlohmann::json evaluate(const std::string& split) override {
     const Tensor& x = split == "test" ? data_.x_test : data_.x_train;
-    if (!x.defined() || x.rank() != 2 || x.dim(0) == 0) return {{"n", 0}};
+    nlohmann::json j;
+    j["n"] = 0;
+    if (!x.defined() || x.rank() != 2 || x.dim(0) == 0) return j;
     const std::int64_t N = x.dim(0), T = trainer_->schedule().T;
     Rng rng(spec_.seed, kEvalStream);
     std::vector<std::int64_t> t(N);
@@ -122,12 +129,12 @@ class DiffusionRunner : public Runner {
     const DiffusionElbo b = elbo(x);
     double middle = 0;
     for (std::int64_t k = 1; k < T; ++k) middle += b.terms[k];
-    nlohmann::json j = {{"n", N},
-                        {"loss", number_or_null(loss / static_cast<double>(N * 2))},
-                        {"nll_bound", number_or_null(b.bound)},
-                        {"L_0", number_or_null(b.terms[0])},
-                        {"L_middle", number_or_null(middle)},
-                        {"L_T", number_or_null(b.terms[T])}};
+    j["n"] = N;
+    j["loss"] = number_or_null(loss / static_cast<double>(N * 2));
+    j["nll_bound"] = number_or_null(b.bound);
+    j["L_0"] = number_or_null(b.terms[0]);
+    j["L_middle"] = number_or_null(middle);
+    j["L_T"] = number_or_null(b.terms[T]);
     if (data_.modes.defined()) {
       Rng sample_rng(spec_.seed, kSampleStream);
       const ModeCoverage c = coverage(trainer_->sample(kEvalSamples, sample_rng).points);
@@ -241,14 +248,18 @@ class DiffusionRunner : public Runner {
     }
     // diffusion_samples
     const Tensor generated = trainer_->sample(kSnapshotSamples, rng).points;
-    nlohmann::json j = {{"real", tensor_json(first_rows(data_.x_train, 1000))},
-                        {"generated", tensor_json(generated)},
-                        {"modes", data_.modes.defined() ? tensor_json(data_.modes) : nlohmann::json(nullptr)},
-                        {"coverage", nullptr}};
+    nlohmann::json j;
+    j["real"] = tensor_json(first_rows(data_.x_train, 1000));
+    j["generated"] = tensor_json(generated);
+    j["modes"] = data_.modes.defined() ? tensor_json(data_.modes) : nlohmann::json(nullptr);
+    nlohmann::json& cov = j["coverage"];
     if (data_.modes.defined()) {
       const ModeCoverage c = coverage(generated);
-      j["coverage"] = {{"modes_covered", c.modes_covered}, {"num_modes", c.num_modes}, {"threshold", c.threshold},
-                       {"counts", c.counts}, {"high_quality_fraction", c.high_quality_fraction}};
+      cov["modes_covered"] = c.modes_covered;
+      cov["num_modes"] = c.num_modes;
+      cov["threshold"] = c.threshold;
+      cov["counts"] = c.counts;
+      cov["high_quality_fraction"] = c.high_quality_fraction;
     }
     return j;
   }
@@ -283,21 +294,24 @@ class DiffusionRunner : public Runner {
     for (std::int64_t k = 0; k <= s.T; ++k) names.push_back("L_" + std::to_string(k));
     std::vector<double> sigma2;
     for (std::int64_t t = 0; t <= s.T; ++t) sigma2.push_back(t == 0 ? 0.0 : trainer_->reverse_variance(t));
-    return {{"split", &x == &data_.x_test ? "test" : "train"},
-            {"n", b.n},
-            {"T", s.T},
-            {"units", "nats per point (both coordinates)"},
-            {"names", names},
-            {"terms", b.terms},
-            {"bound", b.bound},
-            {"L_0", b.terms[0]},
-            {"L_T", b.terms[s.T]},
-            {"variance", trainer_->options().variance},
-            {"schedule", {{"kind", s.kind},
-                          {"beta", s.beta},
-                          {"alpha_bar", s.alpha_bar},
-                          {"posterior_variance", s.posterior_variance},
-                          {"reverse_variance", sigma2}}}};
+    nlohmann::json o;
+    o["split"] = &x == &data_.x_test ? "test" : "train";
+    o["n"] = b.n;
+    o["T"] = s.T;
+    o["units"] = "nats per point (both coordinates)";
+    o["names"] = names;
+    o["terms"] = b.terms;
+    o["bound"] = b.bound;
+    o["L_0"] = b.terms[0];
+    o["L_T"] = b.terms[s.T];
+    o["variance"] = trainer_->options().variance;
+    nlohmann::json& schedule = o["schedule"];
+    schedule["kind"] = s.kind;
+    schedule["beta"] = s.beta;
+    schedule["alpha_bar"] = s.alpha_bar;
+    schedule["posterior_variance"] = s.posterior_variance;
+    schedule["reverse_variance"] = sigma2;
+    return o;
   }
 
   nlohmann::json forward_snapshot() {
@@ -350,7 +364,9 @@ class DiffusionRunner : public Runner {
     std::vector<std::vector<double>> other_means;
     for (std::int64_t k = 0; k < std::min(kPosteriorPoints, points.dim(0)); ++k) {
       other_means.push_back(posterior_mean(row(points, k)));
-      others.push_back({{"x0", row(points, k)}, {"posterior_mean", other_means.back()}});
+      nlohmann::json& other = others.emplace_back();
+      other["x0"] = row(points, k);
+      other["posterior_mean"] = other_means.back();
     }
     for (const auto& a : other_means)
       for (const auto& b : other_means) spread = std::max(spread, distance(a, b));
@@ -376,28 +392,30 @@ class DiffusionRunner : public Runner {
     }
     data_x0 = {data_x0[0] / wsum, data_x0[1] / wsum};
     const std::vector<double> data_mean = posterior_mean(data_x0);
-    return {{"t", t},
-            {"beta_t", s.beta[t]},
-            {"alpha_t", s.alpha[t]},
-            {"alpha_bar_t", ab},
-            {"alpha_bar_prev", s.alpha_bar[t - 1]},
-            {"x0", x0},
-            {"x_t", x_t},
-            {"coef_x0", s.coef_x0[t]},
-            {"coef_xt", s.coef_xt[t]},
-            {"posterior_mean", mean},
-            {"posterior_variance", v},
-            {"posterior_std", std::sqrt(v)},
-            {"model_eps", {static_cast<double>(eps[0]), static_cast<double>(eps[1])}},
-            {"model_mean", model_mean},
-            {"model_variance", sigma2},
-            {"kl", kl},
-            {"gap_to_posterior", distance(model_mean, mean)},
-            {"other_x0", others},
-            {"posterior_mean_spread", spread},
-            {"data_posterior_mean", data_mean},
-            {"effective_points", wsum * wsum / w2sum},
-            {"model_error", distance(model_mean, data_mean)}};
+    nlohmann::json o;
+    o["t"] = t;
+    o["beta_t"] = s.beta[t];
+    o["alpha_t"] = s.alpha[t];
+    o["alpha_bar_t"] = ab;
+    o["alpha_bar_prev"] = s.alpha_bar[t - 1];
+    o["x0"] = x0;
+    o["x_t"] = x_t;
+    o["coef_x0"] = s.coef_x0[t];
+    o["coef_xt"] = s.coef_xt[t];
+    o["posterior_mean"] = mean;
+    o["posterior_variance"] = v;
+    o["posterior_std"] = std::sqrt(v);
+    o["model_eps"] = std::vector<double>{static_cast<double>(eps[0]), static_cast<double>(eps[1])};
+    o["model_mean"] = model_mean;
+    o["model_variance"] = sigma2;
+    o["kl"] = kl;
+    o["gap_to_posterior"] = distance(model_mean, mean);
+    o["other_x0"] = std::move(others);
+    o["posterior_mean_spread"] = spread;
+    o["data_posterior_mean"] = data_mean;
+    o["effective_points"] = wsum * wsum / w2sum;
+    o["model_error"] = distance(model_mean, data_mean);
+    return o;
   }
 
   ExperimentSpec spec_;

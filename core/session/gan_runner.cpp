@@ -55,18 +55,20 @@ class GanRunner : public Runner {
   nlohmann::json step() override { return metrics_json(trainer_->step()); }
 
   static nlohmann::json metrics_json(const GanMetrics& m) {
-    return {{"step", m.step},
-            {"critic_updates", m.critic_updates},
-            {"d_loss", number_or_null(m.d_loss)},
-            {"g_loss", number_or_null(m.g_loss)},
-            {"loss", number_or_null(m.d_loss)},
-            {"d_real", number_or_null(m.d_real)},
-            {"d_fake", number_or_null(m.d_fake)},
-            {"wasserstein", number_or_null(m.wasserstein)},
-            {"gradient_penalty", number_or_null(m.gradient_penalty)},
-            {"critic_grad_norm", number_or_null(m.critic_grad_norm)},
-            {"d_grad_norm", number_or_null(m.d_grad_norm)},
-            {"g_grad_norm", number_or_null(m.g_grad_norm)}};
+    nlohmann::json j;
+    j["step"] = m.step;
+    j["critic_updates"] = m.critic_updates;
+    j["d_loss"] = number_or_null(m.d_loss);
+    j["g_loss"] = number_or_null(m.g_loss);
+    j["loss"] = number_or_null(m.d_loss);
+    j["d_real"] = number_or_null(m.d_real);
+    j["d_fake"] = number_or_null(m.d_fake);
+    j["wasserstein"] = number_or_null(m.wasserstein);
+    j["gradient_penalty"] = number_or_null(m.gradient_penalty);
+    j["critic_grad_norm"] = number_or_null(m.critic_grad_norm);
+    j["d_grad_norm"] = number_or_null(m.d_grad_norm);
+    j["g_grad_norm"] = number_or_null(m.g_grad_norm);
+    return j;
   }
 
   // Mode coverage of fresh samples (the data split does not change what G can draw).
@@ -103,7 +105,7 @@ class GanRunner : public Runner {
     Var d = trainer_->discriminator_loss(real, z, alpha);
     d.backward();
     GradPass pass;
-    pass.loss = {{"discriminator", static_cast<double>(d.item())}};
+    pass.loss["discriminator"] = static_cast<double>(d.item());
     pass.outputs = trainer_->generate(z);
     std::map<std::string, Tensor> d_grads;
     for (const auto& [name, p] : trainer_->model().named_parameters())
@@ -247,12 +249,18 @@ class GanRunner : public Runner {
     std::vector<std::int64_t> first;
     for (std::int64_t i = 0; i < std::min<std::int64_t>(kArrows, fake.dim(0)); ++i) first.push_back(i);
     const Tensor arrows_at = take_rows(fake, first);
-    return {{"x_range", {lo[0] - margin, hi[0] + margin}},
-            {"y_range", {lo[1] - margin, hi[1] + margin}},
-            {"resolution", kGrid},
-            {"values", tensor_json(trainer_->critic_field(points).reshape({kGrid, kGrid}))},
-            {"generated", tensor_json(arrows_at)},
-            {"generator_gradients", tensor_json(trainer_->generator_gradients(arrows_at))}};
+    nlohmann::json o;
+    nlohmann::json& x_range = o["x_range"];
+    x_range.push_back(lo[0] - margin);
+    x_range.push_back(hi[0] + margin);
+    nlohmann::json& y_range = o["y_range"];
+    y_range.push_back(lo[1] - margin);
+    y_range.push_back(hi[1] + margin);
+    o["resolution"] = kGrid;
+    o["values"] = tensor_json(trainer_->critic_field(points).reshape({kGrid, kGrid}));
+    o["generated"] = tensor_json(arrows_at);
+    o["generator_gradients"] = tensor_json(trainer_->generator_gradients(arrows_at));
+    return o;
   }
 
  private:

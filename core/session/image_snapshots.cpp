@@ -87,18 +87,20 @@ nlohmann::json SupervisedRunner::feature_maps_snapshot() {
     if (outs[l].rank() != 4) continue;
     Shape maps = outs[l].shape();
     maps.erase(maps.begin());
-    layers.push_back({{"index", l},
-                      {"name", "layers." + std::to_string(l)},
-                      {"type", exp_->spec.layers.at(l).type},
-                      {"maps", tensor_json(outs[l].reshape(maps))}});
+    nlohmann::json& layer = layers.emplace_back();
+    layer["index"] = l;
+    layer["name"] = "layers." + std::to_string(l);
+    layer["type"] = exp_->spec.layers.at(l).type;
+    layer["maps"] = tensor_json(outs[l].reshape(maps));
   }
   Shape image = x.shape();
   image.erase(image.begin());
-  nlohmann::json j = {{"split", test ? "test" : "train"},
-                      {"example", k},
-                      {"input", tensor_json(x.reshape(image))},
-                      {"target", ys.rank() == 1 ? nlohmann::json(static_cast<double>(ys[k])) : nlohmann::json(nullptr)},
-                      {"layers", std::move(layers)}};
+  nlohmann::json j;
+  j["split"] = test ? "test" : "train";
+  j["example"] = k;
+  j["input"] = tensor_json(x.reshape(image));
+  j["target"] = ys.rank() == 1 ? nlohmann::json(static_cast<double>(ys[k])) : nlohmann::json(nullptr);
+  j["layers"] = std::move(layers);
   const Tensor& out = outs.back();
   if (exp_->trainer->objective().is_classification() && out.rank() == 2)
     j["predicted"] = static_cast<std::int64_t>(argmax(out, 1)[0]);
@@ -110,10 +112,11 @@ nlohmann::json SupervisedRunner::image_predictions_snapshot() {
   const ExampleRows rows = first_examples(d, kGridImages);
   const auto outs = eval_outputs(*exp_->model, rows.x);
   const Tensor& out = outs.back();
-  nlohmann::json j = {{"split", rows.test ? "test" : "train"},
-                      {"images", tensor_json(rows.x)},
-                      {"targets", labels_json(rows.y)},
-                      {"class_names", d.class_names}};
+  nlohmann::json j;
+  j["split"] = rows.test ? "test" : "train";
+  j["images"] = tensor_json(rows.x);
+  j["targets"] = labels_json(rows.y);
+  j["class_names"] = d.class_names;
   if (exp_->trainer->objective().is_classification() && out.rank() == 2 && rows.y.rank() == 1) {
     const Tensor pred = argmax(out, 1);
     std::int64_t right = 0;

@@ -112,18 +112,25 @@ nlohmann::json SupervisedRunner::loss_surface() {
     for (double a : xs) {
       const double l = loss_at(a, b);
       grid.push_back(l);
-      if (std::isfinite(l) && (best.is_null() || l < best["loss"].get<double>())) best = {{"x", a}, {"y", b}, {"loss", l}};
+      if (std::isfinite(l) && (best.is_null() || l < best["loss"].get<double>())) {
+        best["x"] = a;
+        best["y"] = b;
+        best["loss"] = l;
+      }
     }
   // The path's losses, at most 400 points evenly spaced (the last one always).
   const std::size_t stride = std::max<std::size_t>(1, (path.size() + 399) / 400);
-  nlohmann::json shown = {{"x", nlohmann::json::array()}, {"y", nlohmann::json::array()}, {"loss", nlohmann::json::array()},
-                          {"step", nlohmann::json::array()}};
+  nlohmann::json shown;
+  nlohmann::json& shown_x = shown["x"] = nlohmann::json::array();
+  nlohmann::json& shown_y = shown["y"] = nlohmann::json::array();
+  nlohmann::json& shown_loss = shown["loss"] = nlohmann::json::array();
+  nlohmann::json& shown_step = shown["step"] = nlohmann::json::array();
   for (std::size_t i = 0; i < path.size(); i += stride) {
     const std::size_t k = i + stride >= path.size() ? path.size() - 1 : i;
-    shown["x"].push_back(px[k]);
-    shown["y"].push_back(py[k]);
-    shown["loss"].push_back(number_or_null(loss_at(px[k], py[k])));
-    shown["step"].push_back(steps[k]);
+    shown_x.push_back(px[k]);
+    shown_y.push_back(py[k]);
+    shown_loss.push_back(number_or_null(loss_at(px[k], py[k])));
+    shown_step.push_back(steps[k]);
     if (k == path.size() - 1) break;
   }
   auto label = [](const Entry& e, const Module& m) {
@@ -131,14 +138,22 @@ nlohmann::json SupervisedRunner::loss_surface() {
       if (name == e.name) return var.value().numel() == 1 ? e.name : e.name + "[" + std::to_string(e.index) + "]";
     return e.name;
   };
-  return {{"parameters", {label(entries[0], *exp_->model), label(entries[1], *exp_->model)}},
-          {"x", xs},
-          {"y", ys},
-          {"loss", {{"shape", {n, n}}, {"data", grid}}},  // row j is y = ys[j], column i is x = xs[i]
-          {"grid_min", best},
-          {"path", shown},
-          {"path_points", path.size()},
-          {"direction_changes", {direction_changes(px), direction_changes(py)}}};
+  nlohmann::json o;
+  nlohmann::json& names = o["parameters"];
+  names.push_back(label(entries[0], *exp_->model));
+  names.push_back(label(entries[1], *exp_->model));
+  o["x"] = xs;
+  o["y"] = ys;
+  nlohmann::json& loss = o["loss"];  // row j is y = ys[j], column i is x = xs[i]
+  loss["shape"] = Shape{n, n};
+  loss["data"] = grid;
+  o["grid_min"] = best;
+  o["path"] = std::move(shown);
+  o["path_points"] = path.size();
+  nlohmann::json& changes = o["direction_changes"];
+  changes.push_back(direction_changes(px));
+  changes.push_back(direction_changes(py));
+  return o;
 }
 
 GRADLAB_END

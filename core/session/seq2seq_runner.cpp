@@ -65,22 +65,25 @@ class Seq2SeqRunner : public Runner {
   nlohmann::json step() override {
     const Seq2SeqStepMetrics m = trainer_->step();
     if (m.clipped) ++clipped_steps_;
-    return {{"step", m.step},
-            {"loss", number_or_null(m.loss)},
-            {"token_accuracy", number_or_null(m.token_accuracy)},
-            {"grad_norm", number_or_null(m.grad_norm)},
-            {"clipped", m.clipped},
-            {"clipped_fraction",
-             static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
-            {"lr", m.lr}};
+    nlohmann::json j;
+    j["step"] = m.step;
+    j["loss"] = number_or_null(m.loss);
+    j["token_accuracy"] = number_or_null(m.token_accuracy);
+    j["grad_norm"] = number_or_null(m.grad_norm);
+    j["clipped"] = m.clipped;
+    j["clipped_fraction"] = static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1));
+    j["lr"] = m.lr;
+    return j;
   }
 
   nlohmann::json evaluate(const std::string& split) override {
     const Seq2SeqEvalMetrics e = trainer_->evaluate(split);
-    return {{"loss", number_or_null(e.loss)},
-            {"token_accuracy", number_or_null(e.token_accuracy)},
-            {"sequence_accuracy", number_or_null(e.sequence_accuracy)},
-            {"n", e.n}};
+    nlohmann::json j;
+    j["loss"] = number_or_null(e.loss);
+    j["token_accuracy"] = number_or_null(e.token_accuracy);
+    j["sequence_accuracy"] = number_or_null(e.sequence_accuracy);
+    j["n"] = e.n;
+    return j;
   }
 
   std::int64_t steps_done() const override { return trainer_->steps_done(); }
@@ -121,10 +124,14 @@ class Seq2SeqRunner : public Runner {
 
   nlohmann::json save_state() const override {
     auto& t = *trainer_;
-    return {{"optimizer", {{"type", spec_.optimizer.type}, {"state", named_tensors_json(t.optimizer().state())}}},
-            {"batcher", batcher_json(t.batcher())},
-            {"forcing_rng", rng_json(t.forcing_rng().state())},
-            {"clipped_steps", clipped_steps_}};
+    nlohmann::json o;
+    nlohmann::json& opt = o["optimizer"];
+    opt["type"] = spec_.optimizer.type;
+    opt["state"] = named_tensors_json(t.optimizer().state());
+    o["batcher"] = batcher_json(t.batcher());
+    o["forcing_rng"] = rng_json(t.forcing_rng().state());
+    o["clipped_steps"] = clipped_steps_;
+    return o;
   }
 
   void load_state(const nlohmann::json& state, const std::string& ptr) override {
@@ -175,14 +182,15 @@ class Seq2SeqRunner : public Runner {
     for (std::int64_t i = 0; i < xs.dim(0); ++i) {
       const auto target = decode_row(d.target_vocab, ys, i);
       const auto prediction = decode_row(d.target_vocab, out.ids, i);
-      examples.push_back({{"index", i},
-                          {"input", ids(xs, i, xs.dim(1))},
-                          {"target", ids(ys, i, ys.dim(1))},
-                          {"prediction", ids(out.ids, i, out.lengths.at(static_cast<std::size_t>(i)))},
-                          {"input_tokens", decode_row(d.vocab, xs, i)},
-                          {"target_tokens", target},
-                          {"prediction_tokens", prediction},
-                          {"correct", target == prediction}});
+      nlohmann::json& e = examples.emplace_back();
+      e["index"] = i;
+      e["input"] = ids(xs, i, xs.dim(1));
+      e["target"] = ids(ys, i, ys.dim(1));
+      e["prediction"] = ids(out.ids, i, out.lengths.at(static_cast<std::size_t>(i)));
+      e["input_tokens"] = decode_row(d.vocab, xs, i);
+      e["target_tokens"] = target;
+      e["prediction_tokens"] = prediction;
+      e["correct"] = target == prediction;
     }
     nlohmann::json o;
     o["split"] = test ? "test" : "train";

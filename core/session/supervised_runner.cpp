@@ -48,18 +48,22 @@ nlohmann::json SupervisedRunner::step() {
     path_steps_.push_back(m.step);
   }
   if (m.clipped) ++clipped_steps_;
-  nlohmann::json j = {{"step", m.step},
-                      {"loss", number_or_null(m.loss)},
-                      {"objective", number_or_null(m.objective)},
-                      {"accuracy", number_or_null(m.accuracy)},
-                      {"grad_norm", number_or_null(m.grad_norm)},
-                      {"grad_norm_after_clip", number_or_null(m.grad_norm_after)},
-                      {"clipped", m.clipped},
-                      {"clipped_fraction",
-                       static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1))},
-                      {"lr", m.lr}};
+  nlohmann::json j;
+  j["step"] = m.step;
+  j["loss"] = number_or_null(m.loss);
+  j["objective"] = number_or_null(m.objective);
+  j["accuracy"] = number_or_null(m.accuracy);
+  j["grad_norm"] = number_or_null(m.grad_norm);
+  j["grad_norm_after_clip"] = number_or_null(m.grad_norm_after);
+  j["clipped"] = m.clipped;
+  j["clipped_fraction"] = static_cast<double>(clipped_steps_) / static_cast<double>(std::max<std::int64_t>(m.step, 1));
+  j["lr"] = m.lr;
   if (is_language_model()) j["perplexity"] = number_or_null(std::exp(m.loss));
-  if (m.chunk_steps > 0) j["chunk"] = {{"start", m.chunk_start}, {"steps", m.chunk_steps}};
+  if (m.chunk_steps > 0) {
+    nlohmann::json& chunk = j["chunk"];
+    chunk["start"] = m.chunk_start;
+    chunk["steps"] = m.chunk_steps;
+  }
   return j;
 }
 
@@ -68,7 +72,10 @@ nlohmann::json SupervisedRunner::evaluate(const std::string& split) {
   const Tensor& x = test ? exp_->data.x_test : exp_->data.x_train;
   const Tensor& y = test ? exp_->data.y_test : exp_->data.y_train;
   const EvalMetrics e = exp_->trainer->evaluate(x, y);
-  nlohmann::json j = {{"loss", number_or_null(e.loss)}, {"accuracy", number_or_null(e.accuracy)}, {"n", e.n}};
+  nlohmann::json j;
+  j["loss"] = number_or_null(e.loss);
+  j["accuracy"] = number_or_null(e.accuracy);
+  j["n"] = e.n;
   if (is_language_model() && e.n > 0) j["perplexity"] = number_or_null(std::exp(e.loss));
   return j;
 }
@@ -130,12 +137,15 @@ nlohmann::json SupervisedRunner::tbptt_json() const {
 }
 
 nlohmann::json SupervisedRunner::save_state() const {
-  return {{"optimizer",
-           {{"type", exp_->spec.optimizer.type}, {"state", named_tensors_json(exp_->trainer->optimizer().state())}}},
-          {"batcher", batcher_json(exp_->trainer->batcher())},
-          {"dropout_rng", rng_json(exp_->dropout_rng.state())},
-          {"clipped_steps", clipped_steps_},
-          {"tbptt", tbptt_json()}};
+  nlohmann::json o;
+  nlohmann::json& opt = o["optimizer"];
+  opt["type"] = exp_->spec.optimizer.type;
+  opt["state"] = named_tensors_json(exp_->trainer->optimizer().state());
+  o["batcher"] = batcher_json(exp_->trainer->batcher());
+  o["dropout_rng"] = rng_json(exp_->dropout_rng.state());
+  o["clipped_steps"] = clipped_steps_;
+  o["tbptt"] = tbptt_json();
+  return o;
 }
 
 void SupervisedRunner::load_state(const nlohmann::json& state, const std::string& ptr) {
@@ -282,7 +292,9 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
       model.train(false);
       Tensor out = model.forward(Var(xs)).value();
       model.train(true);
-      j = {{"kind", "curve"}, {"x", tensor_json(xs)}, {"y", tensor_json(out)}};
+      j["kind"] = "curve";
+      j["x"] = tensor_json(xs);
+      j["y"] = tensor_json(out);
     } else {
       j = to_json(decision_field(model, grid, field_output_for(exp_->trainer->objective())));
       j["kind"] = "field";
@@ -467,19 +479,18 @@ nlohmann::json SupervisedRunner::layers_json(const SupervisedTrainer::Pass& pass
       }
     }
     const Var& a = outputs.at(l);
-    nlohmann::json entry = {
-        {"index", l},
-        {"pointer", exp_->spec.layers.at(l).pointer},
-        {"type", exp_->spec.layers.at(l).type},
-        {"name", "layers." + std::to_string(l)},
-        {"output_shape", a.shape()},
-        {"parameters", names},
-        {"weight_grad_norm", dW.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(dW))},
-        {"bias_grad_norm", db.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(db))},
-        {"weight_norm", W.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(W))},
-        // null when no gradient reaches it (a parameter-free layer on inputs that need none)
-        {"output_grad_norm", a.has_grad() ? number_or_null(joint_norm({a.grad()})) : nlohmann::json(nullptr)}};
-    layers.push_back(std::move(entry));
+    nlohmann::json& entry = layers.emplace_back();
+    entry["index"] = l;
+    entry["pointer"] = exp_->spec.layers.at(l).pointer;
+    entry["type"] = exp_->spec.layers.at(l).type;
+    entry["name"] = "layers." + std::to_string(l);
+    entry["output_shape"] = a.shape();
+    entry["parameters"] = std::move(names);
+    entry["weight_grad_norm"] = dW.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(dW));
+    entry["bias_grad_norm"] = db.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(db));
+    entry["weight_norm"] = W.empty() ? nlohmann::json(nullptr) : number_or_null(joint_norm(W));
+    // null when no gradient reaches it (a parameter-free layer on inputs that need none)
+    entry["output_grad_norm"] = a.has_grad() ? number_or_null(joint_norm({a.grad()})) : nlohmann::json(nullptr);
   }
   nlohmann::json o;
   o["loss"] = pass.loss.numel() == 1 ? number_or_null(pass.loss.item()) : tensor_to_json(pass.loss.value());
@@ -690,7 +701,11 @@ nlohmann::json SupervisedRunner::predictions() {
   const bool tokens = !d.vocab.empty() && xs.rank() == 2 && !exp_->spec.layers.empty() && exp_->spec.layers.front().type == "embedding";
   nlohmann::json examples = nlohmann::json::array();
   for (std::int64_t i = 0; i < xs.dim(0); ++i) {
-    nlohmann::json e = {{"index", i}, {"input", nested_row(xs, i)}, {"target", nested_row(ys, i)}, {"prediction", nested_row(pred, i)}};
+    nlohmann::json& e = examples.emplace_back();
+    e["index"] = i;
+    e["input"] = nested_row(xs, i);
+    e["target"] = nested_row(ys, i);
+    e["prediction"] = nested_row(pred, i);
     if (kind != "values" && pred.numel() == ys.numel()) {
       const std::int64_t n = ys.numel() / ys.dim(0);
       std::int64_t right = 0;
@@ -704,7 +719,6 @@ nlohmann::json SupervisedRunner::predictions() {
         e["prediction_tokens"] = tokens_of(d.vocab, pred, i);
       }
     }
-    examples.push_back(std::move(e));
   }
   nlohmann::json o;
   o["split"] = test ? "test" : "train";
