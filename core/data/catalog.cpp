@@ -18,176 +18,194 @@ constexpr double kMaxSeed = 9007199254740991.0;
 // The most input values (N * T * F) a sequence or text dataset may allocate.
 constexpr double kMaxInputValues = 20'000'000;
 
-OptionSpec integer(const char* name, double def, double lo, double hi, const char* help) {
-  return {name, "integer", lo, hi, def, false, {}, help};
-}
-OptionSpec number(const char* name, double def, double lo, double hi, const char* help) {
-  return {name, "number", lo, hi, def, false, {}, help};
-}
-OptionSpec n_samples(double def, double hi = 100000) {
-  return integer("n_samples", def, 1, hi, "number of samples N, train and test together");
-}
+// The catalog is written as calls on this builder rather than as initializer lists of
+// OptionSpec, which copied every option (strings and all) at every site: the same
+// entries in a fraction of the code.
+class Catalog {
+ public:
+  // A dataset; every one reads seed and test_fraction first.
+  Catalog& dataset(const char* name, const char* task, const char* family, const char* description) {
+    c_.push_back({name, task, family, description, {}});
+    integer("seed", 0, 0, kMaxSeed, "seeds every random draw; same seed, same tensors");
+    return number("test_fraction", 0.2, 0, 0.9, "share of the samples held out as the test set");
+  }
+  Catalog& option(const char* name, const char* type, double lo, double hi, double def, bool required, const char* help,
+                  std::vector<std::string> choices = {}) {
+    c_.back().options.push_back({name, type, lo, hi, def, required, std::move(choices), help});
+    return *this;
+  }
+  Catalog& integer(const char* name, double def, double lo, double hi, const char* help) {
+    return option(name, "integer", lo, hi, def, false, help);
+  }
+  Catalog& number(const char* name, double def, double lo, double hi, const char* help) {
+    return option(name, "number", lo, hi, def, false, help);
+  }
+  Catalog& n_samples(double def, double hi = 100000) {
+    return integer("n_samples", def, 1, hi, "number of samples N, train and test together");
+  }
+  std::vector<DatasetInfo> take() { return std::move(c_); }
 
-DatasetInfo entry(const char* name, const char* task, const char* family, const char* description,
-                  std::vector<OptionSpec> options) {
-  options.insert(options.begin(),
-                 {integer("seed", 0, 0, kMaxSeed, "seeds every random draw; same seed, same tensors"),
-                  number("test_fraction", 0.2, 0, 0.9, "share of the samples held out as the test set")});
-  return {name, task, family, description, std::move(options)};
-}
+ private:
+  std::vector<DatasetInfo> c_;
+};
 
 std::vector<DatasetInfo> build_catalog() {
   const char* coord_noise = "std of Gaussian noise added to each coordinate (the points lie in about [-1, 1]^2)";
   const char* target_noise = "std of Gaussian noise added to the target";
-  std::vector<DatasetInfo> c;
+  Catalog c;
   // 2-D classification and regression.
-  c.push_back(entry("circle", task::classification, "two_d", "Two classes: a disc inside a ring.",
-                    {n_samples(500), number("noise", 0.05, 0, 1, coord_noise)}));
-  c.push_back(entry("xor", task::classification, "two_d",
-                    "Two classes by quadrant: x1 * x2 > 0 is class 0, otherwise class 1.",
-                    {n_samples(500), number("noise", 0.05, 0, 1, coord_noise)}));
-  c.push_back(entry("gaussians", task::classification, "two_d",
-                    "C Gaussian blobs with centres evenly spaced on a circle of radius 0.7.",
-                    {n_samples(500), number("noise", 0.15, 0, 1, "std of each blob"),
-                     integer("num_classes", 3, 2, 10, "number of blobs C")}));
-  c.push_back(entry("spiral", task::classification, "two_d", "C interleaved spiral arms, one class each.",
-                    {n_samples(500), number("noise", 0.02, 0, 1, coord_noise),
-                     integer("num_classes", 2, 2, 10, "number of arms C")}));
-  c.push_back(entry("moons", task::classification, "two_d", "Two interleaving half circles.",
-                    {n_samples(500), number("noise", 0.05, 0, 1, coord_noise)}));
-  c.push_back(entry("sine", task::regression, "two_d", "y = sin(pi x) for x in [-1, 1].",
-                    {n_samples(500), number("noise", 0.05, 0, 2, target_noise)}));
-  c.push_back(entry("polynomial", task::regression, "two_d",
-                    "y = c0 + c1 x + ... for x in [-1, 1]; without coefficients, a random polynomial per seed "
-                    "with its roots in [-0.9, 0.9], scaled to max |y| = 1.",
-                    {n_samples(500),
-                     number("noise", 0.05, 0, 2, target_noise),
-                     integer("degree", 3, 0, 10, "degree of the random polynomial (ignored with coefficients)"),
-                     {"coefficients", "numbers", 1, 11, 0, false, {}, "c0, c1, ... (each in [-100, 100])"}}));
-  c.push_back(
-      entry("plane", task::regression, "two_d", "y = c0 + c1 x1 + c2 x2 for x in [-1, 1]^2.",
-            {n_samples(500),
-             number("noise", 0.05, 0, 2, target_noise),
-             {"coefficients", "numbers", 3, 3, 0, false, {}, "c0, c1, c2 (each in [-100, 100]; default 0, 1, -0.5)"}}));
-  c.push_back(entry("hyperplane", task::regression, "two_d",
-                    "y = w . x + noise for x uniform in [-1, 1]^F, with weights w drawn from N(0, 1) per seed: "
-                    "linear regression with as many features as wanted (the cost of the closed form as F grows).",
-                    {n_samples(500), number("noise", 0.1, 0, 2, target_noise),
-                     integer("n_features", 8, 1, 2048, "number of input features F")}));
+  c.dataset("circle", task::classification, "two_d", "Two classes: a disc inside a ring.")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 1, coord_noise);
+  c.dataset("xor", task::classification, "two_d", "Two classes by quadrant: x1 * x2 > 0 is class 0, otherwise class 1.")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 1, coord_noise);
+  c.dataset("gaussians", task::classification, "two_d", "C Gaussian blobs with centres evenly spaced on a circle of radius 0.7.")
+      .n_samples(500)
+      .number("noise", 0.15, 0, 1, "std of each blob")
+      .integer("num_classes", 3, 2, 10, "number of blobs C");
+  c.dataset("spiral", task::classification, "two_d", "C interleaved spiral arms, one class each.")
+      .n_samples(500)
+      .number("noise", 0.02, 0, 1, coord_noise)
+      .integer("num_classes", 2, 2, 10, "number of arms C");
+  c.dataset("moons", task::classification, "two_d", "Two interleaving half circles.")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 1, coord_noise);
+  c.dataset("sine", task::regression, "two_d", "y = sin(pi x) for x in [-1, 1].")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 2, target_noise);
+  c.dataset("polynomial", task::regression, "two_d",
+            "y = c0 + c1 x + ... for x in [-1, 1]; without coefficients, a random polynomial per seed "
+            "with its roots in [-0.9, 0.9], scaled to max |y| = 1.")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 2, target_noise)
+      .integer("degree", 3, 0, 10, "degree of the random polynomial (ignored with coefficients)")
+      .option("coefficients", "numbers", 1, 11, 0, false, "c0, c1, ... (each in [-100, 100])");
+  c.dataset("plane", task::regression, "two_d", "y = c0 + c1 x1 + c2 x2 for x in [-1, 1]^2.")
+      .n_samples(500)
+      .number("noise", 0.05, 0, 2, target_noise)
+      .option("coefficients", "numbers", 3, 3, 0, false, "c0, c1, c2 (each in [-100, 100]; default 0, 1, -0.5)");
+  c.dataset("hyperplane", task::regression, "two_d",
+            "y = w . x + noise for x uniform in [-1, 1]^F, with weights w drawn from N(0, 1) per seed: "
+            "linear regression with as many features as wanted (the cost of the closed form as F grows).")
+      .n_samples(500)
+      .number("noise", 0.1, 0, 2, target_noise)
+      .integer("n_features", 8, 1, 2048, "number of input features F");
   // User data.
   // csv's task depends on csv_task and the target column: "" here, see dataset_task().
-  c.push_back(entry("csv", "", "user", "A table from CSV text: every column but the target is an input feature.",
-                    {{"csv_text", "text", 1, 50'000'000, 0, true, {}, "the CSV text, header row first"},
-                     {"target_column", "text", 1, 1000, 0, true, {}, "the header name of the target column"},
-                     {"csv_task",
-                      "choice",
-                      0,
-                      0,
-                      0,
-                      false,
-                      {"", "classification", "regression"},
-                      "\"\" (auto: classification if the target is non-numeric or integral), classification "
-                      "or regression"}}));
-  c.push_back(
-      entry("points", task::classification, "user", "Labelled points clicked on the plane.",
-            {{"points", "points", 1, 100000, 0, true, {}, "(x, y, label) with |x|, |y| <= 1e6 and label in [0, 31]"}}));
+  c.dataset("csv", "", "user", "A table from CSV text: every column but the target is an input feature.")
+      .option("csv_text", "text", 1, 50'000'000, 0, true, "the CSV text, header row first")
+      .option("target_column", "text", 1, 1000, 0, true, "the header name of the target column")
+      .option("csv_task", "choice", 0, 0, 0, false,
+              "\"\" (auto: classification if the target is non-numeric or integral), classification "
+              "or regression",
+              {"", "classification", "regression"});
+  c.dataset("points", task::classification, "user", "Labelled points clicked on the plane.")
+      .option("points", "points", 1, 100000, 0, true, "(x, y, label) with |x|, |y| <= 1e6 and label in [0, 31]");
   // Sequences: x [N, T, F].
   const char* symbols_help = "alphabet size; inputs are one-hot over the symbols";
-  c.push_back(entry("copy", task::sequence_labelling, "sequence",
-                    "Read L symbols, see a delimiter, then write the L symbols back (T = 2L + 1 steps; label 0 "
-                    "means blank, s + 1 means symbol s).",
-                    {n_samples(1000), integer("seq_len", 5, 1, 100, "pattern length L; T = 2L + 1"),
-                     integer("num_symbols", 8, 2, 64, symbols_help)}));
-  c.push_back(entry("reverse", task::sequence_labelling, "sequence",
-                    "Read L symbols, see a delimiter, then write them in reverse order (T = 2L + 1 steps).",
-                    {n_samples(1000), integer("seq_len", 5, 1, 100, "pattern length L; T = 2L + 1"),
-                     integer("num_symbols", 8, 2, 64, symbols_help)}));
-  c.push_back(entry(
-      "delayed_recall", task::sequence_labelling, "sequence",
-      "At step t output the symbol seen at step t - lag (label 0 before that, s + 1 for symbol s).",
-      {n_samples(1000), integer("seq_len", 20, 2, 1000, "steps T"),
-       integer("lag", 3, 1, 999, "the delay, less than seq_len"), integer("num_symbols", 4, 2, 64, symbols_help)}));
-  c.push_back(entry("adding", task::sequence_regression, "sequence",
-                    "The adding problem: channel 0 holds U(0, 1) values, channel 1 marks one step in each half; "
-                    "the target is the sum of the two marked values.",
-                    {n_samples(1000), integer("seq_len", 50, 2, 1000, "steps T")}));
-  c.push_back(entry("parity", task::sequence_labelling, "sequence",
-                    "Random bits; the label at step t is the XOR of bits 0..t.",
-                    {n_samples(1000), integer("seq_len", 20, 1, 1000, "steps T")}));
-  c.push_back(entry("timing", task::sequence_labelling, "sequence",
-                    "One cue per sequence; label 1 exactly lag steps after the cue, else 0 (the task peephole LSTMs were "
-                    "proposed for; a plain LSTM solves it as well here: lessons/peephole.json).",
-                    {n_samples(1000), integer("seq_len", 30, 2, 1000, "steps T"),
-                     integer("lag", 10, 1, 999, "steps from the cue to the spike, less than seq_len")}));
-  c.push_back(entry("lookahead", task::sequence_labelling, "sequence",
-                    "Random bits; the label at step t is the next bit x_{t+1} (0 at the last step): needs "
-                    "future context, so only a bidirectional layer can beat chance.",
-                    {n_samples(1000), integer("seq_len", 20, 2, 1000, "steps T")}));
-  c.push_back(entry("order", task::sequence_classification, "sequence",
-                    "Each sequence holds one A and one B among filler symbols; the label is 1 if A comes before B, "
-                    "else 0. Both labels have the same tokens, so a model blind to order (a bag of tokens) stays "
-                    "at chance.",
-                    {n_samples(1000), integer("seq_len", 8, 2, 1000, "steps T"),
-                     integer("num_symbols", 4, 3, 64, "alphabet size: A, B and num_symbols - 2 fillers, one-hot")}));
+  c.dataset("copy", task::sequence_labelling, "sequence",
+            "Read L symbols, see a delimiter, then write the L symbols back (T = 2L + 1 steps; label 0 "
+            "means blank, s + 1 means symbol s).")
+      .n_samples(1000)
+      .integer("seq_len", 5, 1, 100, "pattern length L; T = 2L + 1")
+      .integer("num_symbols", 8, 2, 64, symbols_help);
+  c.dataset("reverse", task::sequence_labelling, "sequence",
+            "Read L symbols, see a delimiter, then write them in reverse order (T = 2L + 1 steps).")
+      .n_samples(1000)
+      .integer("seq_len", 5, 1, 100, "pattern length L; T = 2L + 1")
+      .integer("num_symbols", 8, 2, 64, symbols_help);
+  c.dataset("delayed_recall", task::sequence_labelling, "sequence",
+            "At step t output the symbol seen at step t - lag (label 0 before that, s + 1 for symbol s).")
+      .n_samples(1000)
+      .integer("seq_len", 20, 2, 1000, "steps T")
+      .integer("lag", 3, 1, 999, "the delay, less than seq_len")
+      .integer("num_symbols", 4, 2, 64, symbols_help);
+  c.dataset("adding", task::sequence_regression, "sequence",
+            "The adding problem: channel 0 holds U(0, 1) values, channel 1 marks one step in each half; "
+            "the target is the sum of the two marked values.")
+      .n_samples(1000)
+      .integer("seq_len", 50, 2, 1000, "steps T");
+  c.dataset("parity", task::sequence_labelling, "sequence", "Random bits; the label at step t is the XOR of bits 0..t.")
+      .n_samples(1000)
+      .integer("seq_len", 20, 1, 1000, "steps T");
+  c.dataset("timing", task::sequence_labelling, "sequence",
+            "One cue per sequence; label 1 exactly lag steps after the cue, else 0 (the task peephole LSTMs were "
+            "proposed for; a plain LSTM solves it as well here: lessons/peephole.json).")
+      .n_samples(1000)
+      .integer("seq_len", 30, 2, 1000, "steps T")
+      .integer("lag", 10, 1, 999, "steps from the cue to the spike, less than seq_len");
+  c.dataset("lookahead", task::sequence_labelling, "sequence",
+            "Random bits; the label at step t is the next bit x_{t+1} (0 at the last step): needs "
+            "future context, so only a bidirectional layer can beat chance.")
+      .n_samples(1000)
+      .integer("seq_len", 20, 2, 1000, "steps T");
+  c.dataset("order", task::sequence_classification, "sequence",
+            "Each sequence holds one A and one B among filler symbols; the label is 1 if A comes before B, "
+            "else 0. Both labels have the same tokens, so a model blind to order (a bag of tokens) stays "
+            "at chance.")
+      .n_samples(1000)
+      .integer("seq_len", 8, 2, 1000, "steps T")
+      .integer("num_symbols", 4, 3, 64, "alphabet size: A, B and num_symbols - 2 fillers, one-hot");
   // Text.
-  c.push_back(entry("char_lm", task::language_model, "text",
-                    "Next-character prediction over bundled nursery rhymes and fables (lower case); train windows "
-                    "from the first part of the text, test windows from the held-out end.",
-                    {n_samples(2000), integer("seq_len", 32, 2, 256, "window length T")}));
-  c.push_back(entry("next_word", task::language_model, "text",
-                    "Predict the next word from the previous n_context words of the bundled text (<bos> pads "
-                    "the start of each piece, <eos> ends it); every position is one example.",
-                    {integer("n_context", 3, 1, 8, "number of previous words n"),
-                     {"context_order",
-                      "choice",
-                      0,
-                      0,
-                      0,
-                      false,
-                      {"natural", "reversed", "shuffled", "reversed_at_test"},
-                      "the order of the context words in each input: natural (oldest first), reversed (in training "
-                      "and test alike), shuffled (a fresh order per example) or reversed_at_test (the test split "
-                      "is the training split with each context reversed)"}}));
+  c.dataset("char_lm", task::language_model, "text",
+            "Next-character prediction over bundled nursery rhymes and fables (lower case); train windows "
+            "from the first part of the text, test windows from the held-out end.")
+      .n_samples(2000)
+      .integer("seq_len", 32, 2, 256, "window length T");
+  c.dataset("next_word", task::language_model, "text",
+            "Predict the next word from the previous n_context words of the bundled text (<bos> pads "
+            "the start of each piece, <eos> ends it); every position is one example.")
+      .integer("n_context", 3, 1, 8, "number of previous words n")
+      .option("context_order", "choice", 0, 0, 0, false,
+              "the order of the context words in each input: natural (oldest first), reversed (in training "
+              "and test alike), shuffled (a fresh order per example) or reversed_at_test (the test split "
+              "is the training split with each context reversed)",
+              {"natural", "reversed", "shuffled", "reversed_at_test"});
   // Toy translation.
-  c.push_back(entry("dates", task::seq2seq, "translation",
-                    "Dates written out (\"3 march 2021\", \"march 3 , 2021\", \"the 3rd of march 2021\") to ISO "
-                    "digits (\"2 0 2 1 - 0 3 - 0 3\"); distinct dates from 1950 to 2049.",
-                    {n_samples(2000, 36525)}));
-  c.push_back(entry(
-      "number_words", task::seq2seq, "translation",
-      "Numbers in words (\"three hundred and five\") to digits (\"3 0 5\"); distinct numbers.",
-      {n_samples(3000, 1000000), integer("max_value", 9999, 1, 999999, "largest number; n_samples <= max_value + 1")}));
+  c.dataset("dates", task::seq2seq, "translation",
+            "Dates written out (\"3 march 2021\", \"march 3 , 2021\", \"the 3rd of march 2021\") to ISO "
+            "digits (\"2 0 2 1 - 0 3 - 0 3\"); distinct dates from 1950 to 2049.")
+      .n_samples(2000, 36525);
+  c.dataset("number_words", task::seq2seq, "translation",
+            "Numbers in words (\"three hundred and five\") to digits (\"3 0 5\"); distinct numbers.")
+      .n_samples(3000, 1000000)
+      .integer("max_value", 9999, 1, 999999, "largest number; n_samples <= max_value + 1");
   // GAN targets.
-  c.push_back(entry("gan_ring", task::gan, "gan", "A ring of Gaussians on a circle of radius 2.",
-                    {n_samples(1000), number("noise", 0.02, 0.001, 1, "std of each Gaussian"),
-                     integer("num_modes", 8, 1, 64, "number of Gaussians M")}));
-  c.push_back(entry("gan_grid", task::gan, "gan", "A grid of Gaussians spaced 2 apart, centred on 0.",
-                    {n_samples(1000), number("noise", 0.05, 0.001, 1, "std of each Gaussian"),
-                     integer("grid_size", 5, 1, 10, "grid_size x grid_size Gaussians")}));
-  c.push_back(entry("gan_spiral", task::gan, "gan", "One spiral arm of radius up to 2 (no modes).",
-                    {n_samples(1000), number("noise", 0.05, 0, 1, coord_noise)}));
-  c.push_back(entry("gan_moons", task::gan, "gan", "Two interleaving half circles, about 4 wide (no modes).",
-                    {n_samples(1000), number("noise", 0.05, 0, 1, coord_noise)}));
-  c.push_back(entry("gan_points", task::gan, "gan", "Clicked points, each a mode, jittered by Gaussian noise.",
-                    {n_samples(1000),
-                     number("noise", 0.05, 0.001, 1, "std of the jitter around each point"),
-                     {"points", "points", 1, 100000, 0, true, {}, "the mode centres (labels are ignored)"}}));
+  c.dataset("gan_ring", task::gan, "gan", "A ring of Gaussians on a circle of radius 2.")
+      .n_samples(1000)
+      .number("noise", 0.02, 0.001, 1, "std of each Gaussian")
+      .integer("num_modes", 8, 1, 64, "number of Gaussians M");
+  c.dataset("gan_grid", task::gan, "gan", "A grid of Gaussians spaced 2 apart, centred on 0.")
+      .n_samples(1000)
+      .number("noise", 0.05, 0.001, 1, "std of each Gaussian")
+      .integer("grid_size", 5, 1, 10, "grid_size x grid_size Gaussians");
+  c.dataset("gan_spiral", task::gan, "gan", "One spiral arm of radius up to 2 (no modes).")
+      .n_samples(1000)
+      .number("noise", 0.05, 0, 1, coord_noise);
+  c.dataset("gan_moons", task::gan, "gan", "Two interleaving half circles, about 4 wide (no modes).")
+      .n_samples(1000)
+      .number("noise", 0.05, 0, 1, coord_noise);
+  c.dataset("gan_points", task::gan, "gan", "Clicked points, each a mode, jittered by Gaussian noise.")
+      .n_samples(1000)
+      .number("noise", 0.05, 0.001, 1, "std of the jitter around each point")
+      .option("points", "points", 1, 100000, 0, true, "the mode centres (labels are ignored)");
   // Images: x [N, 1, H, H].
   for (const char* name : {"shapes", "digits"}) {
     const bool digits = std::string(name) == "digits";
-    c.push_back(entry(
-        name, task::classification, "images",
-        digits ? "Digits 0-9 from a built-in 5x7 font, one per image at a random size, stroke and position, with pixel noise."
-               : "Ten shapes (square, circle, triangle, plus, x, horizontal bar, vertical bar, disc, diagonal, L corner), "
-                 "one per image at a random size, stroke and position, with pixel noise.",
-        {n_samples(1000, 20000), number("noise", 0.1, 0, 1, "std of Gaussian noise added to each pixel (objects are 0.7 to 1 on 0)"),
-         integer("image_size", 16, 12, 64, "H = W, the image side in pixels"),
-         integer("shift", 0, 0, 32,
+    c.dataset(name, task::classification, "images",
+              digits ? "Digits 0-9 from a built-in 5x7 font, one per image at a random size, stroke and position, with pixel noise."
+                     : "Ten shapes (square, circle, triangle, plus, x, horizontal bar, vertical bar, disc, diagonal, L corner), "
+                       "one per image at a random size, stroke and position, with pixel noise.")
+        .n_samples(1000, 20000)
+        .number("noise", 0.1, 0, 1, "std of Gaussian noise added to each pixel (objects are 0.7 to 1 on 0)")
+        .integer("image_size", 16, 12, 64, "H = W, the image side in pixels")
+        .integer("shift", 0, 0, 32,
                  "s pixels: training objects are centred at H/2 - s/2, test objects at H/2 + s/2 on both axes (plus a "
                  "jitter of up to max(1, H/16) pixels), so the test split sits s pixels right and down of training; "
-                 "at most image_size / 2")}));
+                 "at most image_size / 2");
   }
-  return c;
+  return c.take();
 }
 
 // The options DatasetOptions can carry, in declaration order.
