@@ -159,8 +159,15 @@ class SessionCore {
   // {"parameters": [{"name", "shape", "count"}], "total"} (the CLI's `params --json`).
   val params() const {
     return guarded([&] {
-      json j = {{"parameters", json::array()}, {"total", session_.total_params()}};
-      for (const auto& p : session_.params()) j["parameters"].push_back({{"name", p.name}, {"shape", p.shape}, {"count", p.count}});
+      json j;
+      json& list = j["parameters"] = json::array();
+      for (const auto& p : session_.params()) {
+        json& entry = list.emplace_back();
+        entry["name"] = p.name;
+        entry["shape"] = p.shape;
+        entry["count"] = p.count;
+      }
+      j["total"] = session_.total_params();
       return text(j.dump());
     });
   }
@@ -198,10 +205,20 @@ class SessionCore {
       options.tolerance = tolerance;
       options.eps = eps;
       const gradlab::GradCheckResult r = session_.check_gradients(options);
-      json j = {{"ok", r.ok}, {"tolerance", tolerance}, {"eps", eps}, {"parameters", json::array()}};
-      for (const auto& e : r.entries)
-        j["parameters"].push_back({{"name", e.name}, {"shape", e.shape}, {"max_rel_error", e.max_rel_error},
-                                   {"max_abs_error", e.max_abs_error}, {"max_abs_grad", e.max_abs_grad}, {"ok", e.ok}});
+      json j;
+      j["ok"] = r.ok;
+      j["tolerance"] = tolerance;
+      j["eps"] = eps;
+      json& list = j["parameters"] = json::array();
+      for (const auto& e : r.entries) {
+        json& entry = list.emplace_back();
+        entry["name"] = e.name;
+        entry["shape"] = e.shape;
+        entry["max_rel_error"] = e.max_rel_error;
+        entry["max_abs_error"] = e.max_abs_error;
+        entry["max_abs_grad"] = e.max_abs_grad;
+        entry["ok"] = e.ok;
+      }
       return text(j.dump());
     });
   }
@@ -344,8 +361,10 @@ class SessionCore {
                                                 static_cast<std::int64_t>(v["diverged_at"].isNumber() ? v["diverged_at"].as<double>() : 0)}};
       }
       const auto results = gradlab::measure_step(session_, lesson.steps[static_cast<std::size_t>(step_index)], recorded, facts, runs);
-      json out = {{"recorded", recorded}, {"expectations", json::array()}};
-      for (const auto& r : results) out["expectations"].push_back(gradlab::to_json(r));
+      json out;
+      out["recorded"] = recorded;
+      json& expectations = out["expectations"] = json::array();
+      for (const auto& r : results) expectations.push_back(gradlab::to_json(r));
       return text(out.dump());
     });
   }
@@ -392,7 +411,11 @@ EMSCRIPTEN_BINDINGS(gradlab) {
   });
   // A lesson file checked as `gradlab lesson` checks it: {"steps": N} or a SpecError.
   emscripten::function("checkLesson", +[](const std::string& lesson_text) {
-    return guarded([&] { return text(json({{"steps", gradlab::parse_lesson(lesson_text).steps.size()}}).dump()); });
+    return guarded([&] {
+      json j;
+      j["steps"] = gradlab::parse_lesson(lesson_text).steps.size();
+      return text(j.dump());
+    });
   });
   emscripten::function("datasetCatalog", +[] { return guarded([&] { return text(gradlab::datasets_json().dump()); }); });
   // "simd" or "scalar": which build this module is.

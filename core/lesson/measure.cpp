@@ -256,7 +256,11 @@ std::vector<ExpectationResult> measure_step(Session& session, const LessonStep& 
 }
 
 nlohmann::json to_json(const ExpectationResult& r) {
-  nlohmann::json j = {{"pointer", r.pointer}, {"what", r.what}, {"expected", r.expected}, {"pass", r.pass}};
+  nlohmann::json j;
+  j["pointer"] = r.pointer;
+  j["what"] = r.what;
+  j["expected"] = r.expected;
+  j["pass"] = r.pass;
   j["value"] = r.measured && std::isfinite(r.value) ? nlohmann::json(r.value) : nlohmann::json(nullptr);
   if (!r.error.empty()) j["error"] = r.error;
   return j;

@@ -37,17 +37,26 @@ bool LessonRun::passed() const {
 }
 
 nlohmann::json to_json(const StepResult& r) {
-  nlohmann::json j = {{"index", r.index}, {"pointer", r.pointer}, {"id", r.id},     {"title", r.title},
-                      {"steps_done", r.steps_done}, {"notes", r.notes}, {"passed", r.passed()}};
-  j["expectations"] = nlohmann::json::array();
-  for (const auto& e : r.results) j["expectations"].push_back(to_json(e));
+  nlohmann::json j;
+  j["index"] = r.index;
+  j["pointer"] = r.pointer;
+  j["id"] = r.id;
+  j["title"] = r.title;
+  j["steps_done"] = r.steps_done;
+  j["notes"] = r.notes;
+  j["passed"] = r.passed();
+  nlohmann::json& expectations = j["expectations"] = nlohmann::json::array();
+  for (const auto& e : r.results) expectations.push_back(to_json(e));
   if (!r.error.empty()) j["error"] = r.error;
   return j;
 }
 
 nlohmann::json to_json(const LessonRun& r) {
-  nlohmann::json j = {{"seed", r.seed}, {"passed", r.passed()}, {"steps", nlohmann::json::array()}};
-  for (const auto& s : r.steps) j["steps"].push_back(to_json(s));
+  nlohmann::json j;
+  j["seed"] = r.seed;
+  j["passed"] = r.passed();
+  nlohmann::json& steps = j["steps"] = nlohmann::json::array();
+  for (const auto& s : r.steps) steps.push_back(to_json(s));
   return j;
 }
 

@@ -132,7 +132,10 @@ Tensor tensor_from_json(const nlohmann::json& value, const std::string& pointer,
 nlohmann::json tensor_to_json(const Tensor& t) {
   nlohmann::json data = nlohmann::json::array();
   for (std::int64_t i = 0; i < t.numel(); ++i) data.push_back(static_cast<double>(t[i]));
-  return {{"shape", t.shape()}, {"data", std::move(data)}};
+  nlohmann::json o;
+  o["shape"] = t.shape();
+  o["data"] = std::move(data);
+  return o;
 }
 
 namespace {
