@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "lesson/measure.h"
 #include "spec/json_text.h"
@@ -176,6 +175,17 @@ LessonStep parse_step(const nlohmann::json& v, const std::string& pointer, std::
   return s;
 }
 
+// Every "$name" in q (at any depth) must be in `recorded`. A plain recursive function: a
+// recursive std::function costs its wrapper classes in the wasm module.
+void check_uses(const nlohmann::json& q, const std::string& at, const std::vector<std::string>& recorded,
+                std::vector<SpecIssue>& issues) {
+  if (q.is_string() && q.get<std::string>().rfind("$", 0) == 0 &&
+      std::find(recorded.begin(), recorded.end(), q.get<std::string>().substr(1)) == recorded.end())
+    issues.push_back({at, "\"" + q.get<std::string>() + "\" is not recorded by this or an earlier step (a step's \"record\" names values for later use)"});
+  if (q.is_structured())
+    for (auto it = q.begin(); it != q.end(); ++it) check_uses(it.value(), at, recorded, issues);
+}
+
 bool is_question_id(const std::string& q) {
   if (q.size() < 2 || q[0] != 'Q' || q[1] == '0' || q.size() > 3) return false;
   if (!std::all_of(q.begin() + 1, q.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
@@ -282,13 +292,7 @@ Lesson parse_lesson(const nlohmann::json& document) {
   // Step ids are unique; a recorded name is used only from the step that records it on
   // (a step's actions run first, then its records, then its expectations).
   std::vector<std::string> ids, recorded;
-  std::function<void(const nlohmann::json&, const std::string&)> uses = [&](const nlohmann::json& q, const std::string& at) {
-    if (q.is_string() && q.get<std::string>().rfind("$", 0) == 0 &&
-        std::find(recorded.begin(), recorded.end(), q.get<std::string>().substr(1)) == recorded.end())
-      issues.push_back({at, "\"" + q.get<std::string>() + "\" is not recorded by this or an earlier step (a step's \"record\" names values for later use)"});
-    if (q.is_structured())
-      for (auto it = q.begin(); it != q.end(); ++it) uses(it.value(), at);
-  };
+  auto uses = [&](const nlohmann::json& q, const std::string& at) { check_uses(q, at, recorded, issues); };
   for (const auto& s : lesson.steps) {
     if (!s.id.empty()) {
       if (std::find(ids.begin(), ids.end(), s.id) != ids.end()) issues.push_back({s.pointer + "/id", "another step has the id \"" + s.id + "\""});

@@ -641,21 +641,23 @@ void SupervisedRunner::take_state(Runner& previous) {
 
 namespace {
 
+// Dimensions dim... of shape s at p as nested JSON arrays (a number when none are left). A
+// plain recursive function: a recursive std::function costs its wrapper classes in wasm.
+nlohmann::json nested(const Shape& s, std::size_t dim, const Scalar* p) {
+  if (dim == s.size()) return number_or_null(static_cast<double>(*p));
+  std::int64_t stride = 1;
+  for (std::size_t d = dim + 1; d < s.size(); ++d) stride *= s[d];
+  nlohmann::json a = nlohmann::json::array();
+  for (std::int64_t i = 0; i < s[dim]; ++i) a.push_back(nested(s, dim + 1, p + i * stride));
+  return a;
+}
+
 // Element `row` of t [N, ...] as nested JSON arrays ([...] for [N, A], a number for [N]).
 nlohmann::json nested_row(const Tensor& t, std::int64_t row) {
   const Shape& s = t.shape();
   std::int64_t inner = 1;
   for (std::size_t d = 1; d < s.size(); ++d) inner *= s[d];
-  const Scalar* base = t.data() + row * inner;
-  std::function<nlohmann::json(std::size_t, const Scalar*)> build = [&](std::size_t dim, const Scalar* p) -> nlohmann::json {
-    if (dim == s.size()) return number_or_null(static_cast<double>(*p));
-    std::int64_t stride = 1;
-    for (std::size_t d = dim + 1; d < s.size(); ++d) stride *= s[d];
-    nlohmann::json a = nlohmann::json::array();
-    for (std::int64_t i = 0; i < s[dim]; ++i) a.push_back(build(dim + 1, p + i * stride));
-    return a;
-  };
-  return build(1, base);
+  return nested(s, 1, t.data() + row * inner);
 }
 
 std::vector<std::string> tokens_of(const std::vector<std::string>& vocab, const Tensor& ids, std::int64_t row) {
