@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lesson/measure.h"
+#include "spec/json_text.h"
 #include "session/session.h"
 #include "session/validate.h"
 #include "train/supervised.h"
@@ -339,7 +340,7 @@ class SessionCore {
       if (!(step_index >= 0) || step_index != std::floor(step_index) || step_index >= static_cast<double>(lesson.steps.size()))
         throw std::invalid_argument("measureStep: the lesson has " + std::to_string(lesson.steps.size()) + " steps; no step " +
                                     json(step_index).dump());
-      const json context = json::parse(context_json);
+      const json context = gradlab::parse_json(context_json);
       std::map<std::string, double> recorded;
       // a named copy: items() of the temporary that value() returns would dangle in the loop
       const json recorded_in = context.value("recorded", json::object());
@@ -355,7 +356,7 @@ class SessionCore {
         const val v = variants[i];
         SessionCore* core = v["core"].as<SessionCore*>(emscripten::allow_raw_pointers());
         if (!core) throw std::invalid_argument("measureStep: variant " + std::to_string(i) + " has no session");
-        variant_last.push_back(v["last_step"].isString() ? json::parse(v["last_step"].as<std::string>()) : json());
+        variant_last.push_back(v["last_step"].isString() ? gradlab::parse_json(v["last_step"].as<std::string>()) : json());
         runs[v["label"].as<std::string>()] = {&core->session_,
                                                {variant_last.back().is_object() ? &variant_last.back() : nullptr,
                                                 static_cast<std::int64_t>(v["diverged_at"].isNumber() ? v["diverged_at"].as<double>() : 0)}};

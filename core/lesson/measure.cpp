@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "spec/json_text.h"
+
 GRADLAB_BEGIN
 
 namespace {
@@ -154,7 +156,7 @@ nlohmann::json Measurer::named(const std::string& s) {
   if (starts_with(s, "grad:")) {
     // One forward/backward on the spec's batch without an update: what `gradlab grad` prints.
     auto [it, fresh] = cache_.try_emplace("grad");
-    if (fresh) it->second = nlohmann::json::parse(session_.grad_json());
+    if (fresh) it->second = parse_json(session_.grad_json());
     try {
       return follow_pointer(it->second, s.substr(5));
     } catch (const std::invalid_argument& e) {

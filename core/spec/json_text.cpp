@@ -103,10 +103,20 @@ void scan(const std::string& text, const std::string& what) {
 
 }  // namespace
 
+nlohmann::json parse_json(const std::string& text) {
+  // What json::parse does without a callback (nlohmann 3.11's detail::parser, the same
+  // lexer, DOM builder and end-of-input check).
+  nlohmann::json result;
+  nlohmann::detail::json_sax_dom_parser<nlohmann::json> dom(result, true);
+  auto input = nlohmann::detail::input_adapter(text);
+  nlohmann::detail::parser<nlohmann::json, decltype(input)>(std::move(input)).sax_parse(&dom, true);
+  return result;
+}
+
 nlohmann::json parse_json_text(const std::string& text, const std::string& what) {
   scan(text, what);
   try {
-    return nlohmann::json::parse(text);
+    return parse_json(text);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann reports a byte offset (1-based, the byte after the error); people read lines.
     std::string message = e.what();

@@ -25,6 +25,12 @@ inline constexpr int kMaxJsonDepth = 64;
 // and syntax errors, each with its line and column.
 nlohmann::json parse_json_text(const std::string& text, const std::string& what);
 
+// nlohmann::json::parse(text), strict and throwing the same parse_error, without its
+// callback parser: parse() takes its callback at run time, so both of its DOM builders are
+// compiled in (about 1 KB gzipped of the wasm module, docs/wasm.md "Sizes"). Every parse
+// in core/ and the bindings goes through here (the limits above are not checked).
+nlohmann::json parse_json(const std::string& text);
+
 // The same depth limit for a document that is already parsed (checked iteratively);
 // throws SpecError naming the pointer of the first container that goes too deep.
 void check_json_depth(const nlohmann::json& document);
