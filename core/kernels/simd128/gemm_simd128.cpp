@@ -83,7 +83,9 @@ void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p
 
 // Rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column micro-panels: panel s
 // holds op(B)(p0 + k, j0 + s + c) at pb[s * kc + k * NR + c]; columns past the block are zero.
-void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
+// Not inlined: called once per KC x NC block, from the GEMM and from pack_b_panels (PackedB),
+// and one copy of it is 3.4 KB of the module.
+[[gnu::noinline]] void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
   for (Index s = 0; s < nc; s += NR) {
     const Index cols = std::min(NR, nc - s);
     float* dst = pb + s * kc;
