@@ -1,6 +1,7 @@
 // Anomaly mode (see anomaly.h): the thread-local switch, the forward and gradient scans,
 // and the messages that tell a created NaN/Inf (log of 0) from a propagated one.
 #include "autograd/anomaly.h"
+#include "tensor/finite.h"
 
 #include <cmath>
 #include <cstdio>
@@ -20,14 +21,6 @@ std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-// The first element that is NaN or +-inf, or -1.
-std::int64_t first_non_finite(const Tensor& t) {
-  const Scalar* p = t.data();
-  for (std::int64_t i = 0; i < t.numel(); ++i)
-    if (!std::isfinite(p[i])) return i;
-  return -1;
 }
 
 // Flat index -> "[i, j, k]" in `shape`.

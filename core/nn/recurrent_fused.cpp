@@ -9,11 +9,13 @@
 // (below), because there W_hn multiplies r * h_{t-1}, which needs r first.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "kernels/cells.h"
 #include "kernels/kernels.h"
+#include "kernels/packed_gemm.h"
 #include "nn/recurrent.h"
 
 GRADLAB_BEGIN
@@ -293,6 +295,11 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   Tensor* trace_dh = s.trace ? &s.trace->streams[static_cast<std::size_t>(s.state_row)].dh : nullptr;
   Tensor* trace_dc = s.trace && lstm ? &s.trace->streams[static_cast<std::size_t>(s.state_row)].dc : nullptr;
 
+  // dG_t W_hh at every step, W_hh [GH, width of h] packed once (not for the reset-before GRU).
+  const std::int64_t W_cols = lstm ? P : H;
+  std::optional<kernels::PackedB> W_hh_b;
+  if (!(gru && s.reset_before)) W_hh_b.emplace(false, GH, W_cols, W_hh, W_cols);
+
   for (std::int64_t step = T - 1; step >= 0; --step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out + s.prev(t) * BP;
@@ -314,7 +321,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
       kernels::lstm_cell_backward(B, H, a_t, c_prev, cs.data() + t * BH, peep.defined() ? peep.data() : nullptr, clamps,
                                   dh_cell, dc.data(), dg4, dc.data(), dpeep.defined() ? dpeep.data() : nullptr);
       if (s.coupled) fold_coupled(B, H, dg4, dg_t);
-      kernels::gemm(false, false, B, P, GH, Scalar(1), dg_t, GH, W_hh, P, Scalar(0), dh_next.data(), P);
+      W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), P);
     } else if (gru && s.reset_before) {
       gru_reset_before_backward(B, H, W_hh, clamps, gates.data() + t * BGH, h_prev, dh.data(), dg_t, dGh + t * BGH,
                                 drh.data(), dh_next.data());
@@ -322,10 +329,10 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
       Scalar* dgh_t = dGh + t * BGH;
       kernels::gru_cell_backward(B, H, gates.data() + t * BGH, hn.data() + t * BH, h_prev, clamps, dh.data(), dg_t,
                                  dgh_t, dh_next.data());
-      kernels::gemm(false, false, B, H, GH, Scalar(1), dgh_t, GH, W_hh, H, Scalar(1), dh_next.data(), H);
+      W_hh_b->gemm(B, Scalar(1), dgh_t, GH, Scalar(1), dh_next.data(), H);
     } else {
       kernels::rnn_cell_backward(B, H, relu, out + t * BH, dh.data(), dg_t);
-      kernels::gemm(false, false, B, H, GH, Scalar(1), dg_t, GH, W_hh, H, Scalar(0), dh_next.data(), H);
+      W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), H);
     }
   }
 
@@ -358,16 +365,25 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
                     H);
     g.accumulate(slot.w_hh, std::move(dW));
   }
-  if (slot.b_ih >= 0 && g.needs(slot.b_ih)) {
-    Tensor db({GH});
-    kernels::add_column_sums(TB, GH, dG, db.data());
-    g.accumulate(slot.b_ih, std::move(db));
+  // Both biases add to the same pre-activations except in a GRU (b_hn sits inside r * (...)),
+  // so outside a GRU their gradients are one column sum of dG, computed once (and copied
+  // before either is handed over: accumulate may add into the tensor it is given).
+  const bool need_b_ih = slot.b_ih >= 0 && g.needs(slot.b_ih), need_b_hh = slot.b_hh >= 0 && g.needs(slot.b_hh);
+  Tensor db_ih, db_hh;
+  if (need_b_ih) {
+    db_ih = Tensor({GH});
+    kernels::add_column_sums(TB, GH, dG, db_ih.data());
   }
-  if (slot.b_hh >= 0 && g.needs(slot.b_hh)) {
-    Tensor db({GH});
-    kernels::add_column_sums(TB, GH, dG_hh, db.data());
-    g.accumulate(slot.b_hh, std::move(db));
+  if (need_b_hh) {
+    if (dG_hh == dG && need_b_ih) {
+      db_hh = db_ih.clone();
+    } else {
+      db_hh = Tensor({GH});
+      kernels::add_column_sums(TB, GH, dG_hh, db_hh.data());
+    }
   }
+  if (need_b_ih) g.accumulate(slot.b_ih, std::move(db_ih));
+  if (need_b_hh) g.accumulate(slot.b_hh, std::move(db_hh));
   if (proj && g.needs(slot.w_hr)) g.accumulate(slot.w_hr, std::move(dW_hr));
   const int peep_slots[3] = {slot.p_i, slot.p_f, slot.p_o};
   for (int k = 0; k < 3; ++k) {
@@ -435,6 +451,10 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   const Scalar* h0 = slot.h0 >= 0 ? in(slot.h0) + s.state_row * BP : zeros.data();
   const Scalar* c0 = slot.c0 >= 0 ? in(slot.c0) + s.state_row * BH : zeros.data();
 
+  // h_prev W_hh^T at every step: W_hh packed once (the reset-before GRU multiplies by parts of it).
+  std::optional<kernels::PackedB> W_hh_t;
+  if (!(gru && s.reset_before)) W_hh_t.emplace(true, gru ? H : P, GH, W_hh, gru ? H : P);
+
   for (std::int64_t step = 0; step < T; ++step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out.data() + s.prev(t) * BP;
@@ -445,10 +465,10 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
       gru_reset_before_forward(B, H, W_hh, b_hh, clamps, h_prev, a_t, gh.data(), hn.data() + t * BH, h_t);
     } else if (gru) {
       fill_rows(B, GH, b_hh, gh.data());
-      kernels::gemm(false, true, B, GH, H, Scalar(1), h_prev, H, W_hh, H, Scalar(1), gh.data(), GH);
+      W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(1), gh.data(), GH);
       kernels::gru_cell_forward(B, H, a_t, gh.data(), h_prev, clamps, a_t, hn.data() + t * BH, h_t);
     } else {
-      kernels::gemm(false, true, B, GH, P, Scalar(1), h_prev, P, W_hh, P, Scalar(1), p_t, GH);
+      W_hh_t->gemm(B, Scalar(1), h_prev, P, Scalar(1), p_t, GH);
       if (lstm) {
         if (s.coupled) expand_coupled(B, H, p_t, a_t);
         const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;

@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
+#include "tensor/finite.h"
 #include "train/supervised.h"  // NonFiniteError
 
 GRADLAB_BEGIN
@@ -133,11 +134,10 @@ void check_finite(std::int64_t step, const char* player, double loss, const Modu
   for (const auto& [name, p] : net.named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
-    for (std::int64_t i = 0; i < g.numel(); ++i)
-      if (!std::isfinite(g[i]))
-        throw NonFiniteError(step, prefix + name,
-                             "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
-                                 "' is not finite (element " + std::to_string(i) + ")" + hint);
+    if (const std::int64_t i = first_non_finite(g); i >= 0)
+      throw NonFiniteError(step, prefix + name,
+                           "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
+                               "' is not finite (element " + std::to_string(i) + ")" + hint);
   }
 }
 

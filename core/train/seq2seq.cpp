@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
+#include "tensor/finite.h"
 #include "train/supervised.h"
 
 GRADLAB_BEGIN
@@ -149,11 +150,10 @@ Seq2SeqStepMetrics Seq2SeqTrainer::step() {
   for (auto& [name, p] : model_->named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
-    for (std::int64_t i = 0; i < g.numel(); ++i)
-      if (!std::isfinite(g[i]))
-        throw NonFiniteError(m.step, name,
-                             "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
-                                 "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
+    if (first_non_finite(g) >= 0)
+      throw NonFiniteError(m.step, name,
+                           "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
+                               "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
   }
   const auto params = model_->parameters();
   m.grad_norm = grad_norm(params);

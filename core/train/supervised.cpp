@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/proximal.h"
+#include "tensor/finite.h"
 #include "train/tbptt.h"
 
 GRADLAB_BEGIN
@@ -129,8 +130,7 @@ void SupervisedTrainer::update(std::int64_t step) {
     const std::string& name = params[k].first;
     const Var& p = params[k].second;
     const Tensor& v = p.value();
-    for (std::int64_t i = 0; i < v.numel(); ++i) {
-      if (std::isfinite(v[i])) continue;
+    if (const std::int64_t i = first_non_finite(v); i >= 0) {
       const std::string detail = "element " + std::to_string(i) + " went from " + number(before[k][i]) + " to " +
                                  number(v[i]) + " with gradient " + number(p.has_grad() ? p.grad()[i] : 0) +
                                  " and learning rate " + number(optimizer_->lr());
@@ -187,8 +187,7 @@ StepMetrics SupervisedTrainer::step() {
     for (auto& [name, p] : model_->named_parameters()) {
       if (!p.has_grad()) continue;
       const Tensor& g = p.grad();
-      for (std::int64_t i = 0; i < g.numel(); ++i) {
-        if (std::isfinite(g[i])) continue;
+      if (const std::int64_t i = first_non_finite(g); i >= 0) {
         restore_buffers();
         diagnose(x, y, NonFiniteError(m.step, name, "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
                                                         "' is not finite (element " + std::to_string(i) + " = " + number(g[i]) +

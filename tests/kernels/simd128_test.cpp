@@ -19,6 +19,7 @@
 
 #include "kernels/cells.h"
 #include "kernels/kernels.h"
+#include "kernels/packed_gemm.h"
 #include "tensor/rng.h"
 
 namespace gradlab {
@@ -113,6 +114,50 @@ TEST(Simd128Kernels, GemmAllTransposesMatchReference) {
   for (const auto& s : sizes)
     for (bool ta : {false, true})
       for (bool tb : {false, true}) check_gemm({ta, tb, s.M, s.N, s.K, Scalar(0.5), Scalar(2), 0}, rng);
+}
+
+// PackedB (kernels/packed_gemm.h): op(B) packed once must give the same bits as kernels::gemm
+// packing it on every call, in every build (under wasm SIMD it runs the simd128 panels; the
+// f32 native build checks simd128's own prepacked path directly below), including the shapes
+// a recurrence uses (M = batch rows, K and N from H and 4H), K across the KC = 256 block, N
+// across NR = 8 and NC = 1024, M = 1 (the matrix-vector path), strides and beta = 0 over NaN.
+TEST(Simd128Kernels, PackedBIsBitForBitTheGemm) {
+  Rng rng(21);
+  struct Size {
+    std::int64_t M, N, K;
+  };
+  const Size sizes[] = {{32, 512, 128}, {32, 128, 512}, {5, 9, 3}, {1, 37, 35}, {4, 8, 257},
+                        {13, 1030, 20}, {7, 2, 600}, {2, 3, 1}, {9, 12, 0}};
+  for (const auto& z : sizes)
+    for (bool tb : {false, true})
+      for (const auto& [alpha, beta] : {std::pair<Scalar, Scalar>{1, 0}, {1, 1}, {0.5f, -2}}) {
+        const std::int64_t pad = 3, lda = z.K + pad, ldb = (tb ? z.K : z.N) + pad, ldc = z.N + pad;
+        const Vec A = random_vec(rng, std::size_t(z.M * lda));
+        const Vec B = random_vec(rng, std::size_t((tb ? z.N : z.K) * ldb));
+        Vec C0 = random_vec(rng, std::size_t(z.M * ldc));
+        if (beta == 0) std::fill(C0.begin(), C0.end(), Scalar(NAN));
+        Vec want = C0, got = C0;
+        kernels::gemm(false, tb, z.M, z.N, z.K, alpha, A.data(), lda, B.data(), ldb, beta, want.data(), ldc);
+        const kernels::PackedB packed(tb, z.K, z.N, B.data(), ldb);
+        packed.gemm(z.M, alpha, A.data(), lda, beta, got.data(), ldc);
+        packed.gemm(z.M, alpha, A.data(), lda, beta, got.data(), ldc);  // reusable: the same panels again
+        if (beta != 0) {  // applied twice: compare against gemm applied twice
+          kernels::gemm(false, tb, z.M, z.N, z.K, alpha, A.data(), lda, B.data(), ldb, beta, want.data(), ldc);
+        }
+        for (std::size_t i = 0; i < want.size(); ++i)
+          ASSERT_TRUE(same(got[i], want[i])) << "PackedB tb=" << tb << " M=" << z.M << " N=" << z.N << " K=" << z.K
+                                             << " beta=" << beta << " at " << i << ": " << got[i] << " vs " << want[i];
+#if !(defined(GRADLAB_DOUBLE) && GRADLAB_DOUBLE)  // f64: simd128 is ref, without panels
+        if (z.K > 0 && z.M > 1 && z.N > 1) {
+          Vec direct = C0, panels = C0;
+          kernels::simd128::gemm(false, tb, z.M, z.N, z.K, alpha, A.data(), lda, B.data(), ldb, beta, direct.data(), ldc);
+          const Vec pb = kernels::simd128::pack_b_panels(tb, z.K, z.N, B.data(), ldb);
+          kernels::simd128::gemm_prepacked_b(false, z.M, z.N, z.K, alpha, A.data(), lda, pb.data(), beta, panels.data(), ldc);
+          for (std::size_t i = 0; i < direct.size(); ++i)
+            ASSERT_TRUE(same(panels[i], direct[i])) << "prepacked tb=" << tb << " M=" << z.M << " N=" << z.N << " at " << i;
+        }
+#endif
+      }
 }
 
 TEST(Simd128Kernels, GemmAlphaBetaAndStrides) {

@@ -1,6 +1,10 @@
 #include "tensor/tensor.h"
+#include "tensor/finite.h"
 
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <vector>
 
 namespace gradlab {
 namespace {
@@ -65,6 +69,31 @@ TEST(Shape, BroadcastStridesAreZeroWhereStretched) {
 TEST(Shape, NormalizeAxis) {
   EXPECT_EQ(normalize_axis(-1, 3), 2);
   EXPECT_THROW(normalize_axis(3, 3), std::out_of_range);
+}
+
+TEST(Tensor, FirstNonFiniteFindsTheFirstNanOrInfinity) {
+  const Scalar inf = std::numeric_limits<Scalar>::infinity(), nan = std::numeric_limits<Scalar>::quiet_NaN();
+  // Lengths around the 256-element block, the bad value at every kind of place.
+  for (std::int64_t n : {0, 1, 7, 255, 256, 257, 600}) {
+    std::vector<Scalar> x(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = Scalar(i % 7) - Scalar(3.5);
+    EXPECT_EQ(first_non_finite(x.data(), n), -1) << n;
+    for (std::int64_t at : {std::int64_t{0}, n / 2, n - 1}) {
+      if (at < 0 || at >= n) continue;
+      for (Scalar bad : {inf, -inf, nan}) {
+        std::vector<Scalar> y = x;
+        y[static_cast<std::size_t>(at)] = bad;
+        if (at + 3 < n) y[static_cast<std::size_t>(at + 3)] = nan;  // a later one is not the answer
+        EXPECT_EQ(first_non_finite(y.data(), n), at) << "n=" << n << " at=" << at << " bad=" << bad;
+      }
+    }
+  }
+  // The largest finite values and denormals are finite.
+  const Scalar edge[] = {std::numeric_limits<Scalar>::max(), -std::numeric_limits<Scalar>::max(),
+                         std::numeric_limits<Scalar>::denorm_min(), Scalar(0), -Scalar(0)};
+  EXPECT_EQ(first_non_finite(edge, 5), -1);
+  EXPECT_EQ(first_non_finite(Tensor()), -1);
+  EXPECT_EQ(first_non_finite(Tensor::from({2, 2}, {1, 2, 3, 1.0 / 0.0})), 3);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "kernels/packed_gemm.h"
 #include "kernels/simd128/simd128.h"
 
 #if !(defined(GRADLAB_DOUBLE) && GRADLAB_DOUBLE)  // f64 builds: kernels_simd128.cpp forwards to ref
@@ -82,7 +83,9 @@ void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p
 
 // Rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column micro-panels: panel s
 // holds op(B)(p0 + k, j0 + s + c) at pb[s * kc + k * NR + c]; columns past the block are zero.
-void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
+// Not inlined: called once per KC x NC block, from the GEMM and from pack_b_panels (PackedB),
+// and one copy of it is 3.4 KB of the module.
+[[gnu::noinline]] void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
   for (Index s = 0; s < nc; s += NR) {
     const Index cols = std::min(NR, nc - s);
     float* dst = pb + s * kc;
@@ -278,33 +281,32 @@ void gemv(bool trans_a, bool trans_b, Index M, Index N, Index K, float alpha, co
   for (Index i = 0; i < M; ++i) store_row(acc + i, 1, alpha, beta, C + i * ldc);
 }
 
-}  // namespace
-
-void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, Scalar alpha, const Scalar* A,
-          std::int64_t lda, const Scalar* B, std::int64_t ldb, Scalar beta, Scalar* C, std::int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // op(A) op(B) is zero: C = beta C, and C is not read when beta is 0
-    for (Index i = 0; i < M; ++i)
-      for (Index j = 0; j < N; ++j) C[i * ldc + j] = beta == 0 ? 0.0f : beta * C[i * ldc + j];
-    return;
-  }
-  if (M == 1 || N == 1) return gemv(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+// The blocked product. packed_b: all of op(B) as pack_b_panels leaves it, or null to pack
+// each KC x NC block here (B and ldb are then read).
+void gemm_blocked(bool trans_a, bool trans_b, Index M, Index N, Index K, float alpha, const float* A, Index lda,
+                  const float* B, Index ldb, const float* packed_b, float beta, float* C, Index ldc) {
   const Index kc_max = std::min(K, KC);
   const Index mc_max = (std::min(M, MC) + MR - 1) / MR * MR;
   const Index nc_max = (std::min(N, NC) + NR - 1) / NR * NR;
   std::vector<float>& abuf = buffer(0);
   std::vector<float>& bbuf = buffer(1);
   if (abuf.size() < std::size_t(mc_max * kc_max)) abuf.resize(std::size_t(mc_max * kc_max));
-  if (bbuf.size() < std::size_t(nc_max * kc_max)) bbuf.resize(std::size_t(nc_max * kc_max));
+  if (!packed_b && bbuf.size() < std::size_t(nc_max * kc_max)) bbuf.resize(std::size_t(nc_max * kc_max));
   float* pa = abuf.data();
-  float* pb = bbuf.data();
 
   for (Index j0 = 0; j0 < N; j0 += NC) {
     const Index nc = std::min(NC, N - j0);
     for (Index p0 = 0; p0 < K; p0 += KC) {
       const Index kc = std::min(KC, K - p0);
       const float beta_block = p0 == 0 ? beta : 1.0f;  // later K blocks accumulate
-      pack_b(trans_b, B, ldb, p0, kc, j0, nc, pb);
+      const float* pb;
+      if (packed_b) {
+        pb = packed_b;
+        packed_b += (nc + NR - 1) / NR * NR * kc;
+      } else {
+        pack_b(trans_b, B, ldb, p0, kc, j0, nc, bbuf.data());
+        pb = bbuf.data();
+      }
       for (Index i0 = 0; i0 < M; i0 += MC) {
         const Index mc = std::min(MC, M - i0);
         pack_a(trans_a, A, lda, i0, mc, p0, kc, pa);
@@ -317,6 +319,45 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
       }
     }
   }
+}
+
+// C = beta C for an empty K (C is not read when beta is 0).
+void scale_only(Index M, Index N, float beta, float* C, Index ldc) {
+  for (Index i = 0; i < M; ++i)
+    for (Index j = 0; j < N; ++j) C[i * ldc + j] = beta == 0 ? 0.0f : beta * C[i * ldc + j];
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, Scalar alpha, const Scalar* A,
+          std::int64_t lda, const Scalar* B, std::int64_t ldb, Scalar beta, Scalar* C, std::int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return scale_only(M, N, beta, C, ldc);  // op(A) op(B) is zero
+  if (M == 1 || N == 1) return gemv(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_blocked(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, nullptr, beta, C, ldc);
+}
+
+std::vector<Scalar> pack_b_panels(bool trans_b, std::int64_t K, std::int64_t N, const Scalar* B, std::int64_t ldb) {
+  std::vector<Scalar> out;
+  if (K <= 0 || N <= 0) return out;
+  out.resize(std::size_t((N + NR - 1) / NR * NR * K));  // an upper bound: every NC block rounds up to NR
+  float* dst = out.data();
+  for (Index j0 = 0; j0 < N; j0 += NC) {
+    const Index nc = std::min(NC, N - j0);
+    for (Index p0 = 0; p0 < K; p0 += KC) {
+      const Index kc = std::min(KC, K - p0);
+      pack_b(trans_b, B, ldb, p0, kc, j0, nc, dst);
+      dst += (nc + NR - 1) / NR * NR * kc;
+    }
+  }
+  return out;
+}
+
+void gemm_prepacked_b(bool trans_a, std::int64_t M, std::int64_t N, std::int64_t K, Scalar alpha, const Scalar* A,
+                      std::int64_t lda, const Scalar* packed_b, Scalar beta, Scalar* C, std::int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) return scale_only(M, N, beta, C, ldc);
+  gemm_blocked(trans_a, false, M, N, K, alpha, A, lda, nullptr, 0, packed_b, beta, C, ldc);
 }
 
 }  // namespace kernels::simd128

@@ -52,21 +52,30 @@ export async function timeAsync(f, { reps = 7, calls = 1, warmup = 1 } = {}) {
 // fair. impls: {name: fn}; fn may return a promise (then it is awaited). Calls per batch are
 // calibrated per implementation to ~targetMs. Returns {name: {ms (median per call), best
 // (fastest batch), reps, calls}}.
-export async function interleaved(impls, { reps = 9, targetMs = 50, warmup = 1, maxCalls = 1e6 } = {}) {
+// warmup: calls before timing; warmupMs: then more calls until that much time went into
+// warming this implementation up (a JIT's steady state: V8 runs a wasm function as baseline
+// Liftoff code until it has been hot for a while and its optimised code is ready, which for
+// a 30 ms training step takes several steps; see README "Warm-up"). The first calls' times
+// are kept in `warmup_ms` so the tier-up stays visible.
+export async function interleaved(impls, { reps = 9, targetMs = 50, warmup = 1, warmupMs = 0, maxCalls = 1e6 } = {}) {
   const names = Object.keys(impls);
   const plan = {};
   for (const name of names) {
     const f = impls[name];
     let isAsync = false;
-    for (let i = 0; i < warmup; ++i) {
+    const warm = [];
+    const w0 = now();
+    for (let i = 0; i < warmup || now() - w0 < warmupMs; ++i) {
+      const t = now();
       const r = f();
       if (r && typeof r.then === 'function') { isAsync = true; await r; }
+      warm.push(now() - t);
     }
     const t0 = now();
     const r = f();
     if (r && typeof r.then === 'function') { isAsync = true; await r; }
     const one = Math.max(now() - t0, 1e-3);
-    plan[name] = { isAsync, calls: Math.min(maxCalls, Math.max(1, Math.round(targetMs / one))), per: [] };
+    plan[name] = { isAsync, calls: Math.min(maxCalls, Math.max(1, Math.round(targetMs / one))), per: [], warm };
   }
   for (let rep = 0; rep < reps; ++rep) {
     for (const name of rep % 2 ? [...names].reverse() : names) {
@@ -77,7 +86,8 @@ export async function interleaved(impls, { reps = 9, targetMs = 50, warmup = 1, 
       p.per.push((now() - t0) / p.calls);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, { ms: median(plan[n].per), best: Math.min(...plan[n].per), reps, calls: plan[n].calls }]));
+  return Object.fromEntries(names.map((n) => [n, { ms: median(plan[n].per), best: Math.min(...plan[n].per), reps, calls: plan[n].calls,
+    warmup_calls: plan[n].warm.length, warmup_ms: plan[n].warm.slice(0, 12).map((t) => Math.round(t * 10) / 10) }]));
 }
 
 // GEMM over several implementations, interleaved per (n, variant). impls: {name: maker}
