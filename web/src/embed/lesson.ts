@@ -259,6 +259,7 @@ export class GradlabLessonElement extends HTMLElement {
     // Stop training when removed; a re-attached element starts its lesson again.
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.loadToken++; // a load under way ends quietly: its commands reject once the worker stops
     this.client?.terminate();
     this.client = null;
     this.clientStart = null;
@@ -430,7 +431,7 @@ export class GradlabLessonElement extends HTMLElement {
     }
     this.els.viewPanel.hidden = this.main === null || parseHide(this.getAttribute('hide')).has('view');
     const names = this.main ? VIEW_SNAPSHOTS[this.main.name]!.filter((n) => info.snapshotNames.includes(n)) : [];
-    void client.call('subscribe', { names });
+    void client.call('subscribe', { names }).catch(() => {}); // rejects only when the element was removed meanwhile (its worker stopped)
   }
 
   private fresh(info: SessionInfo): void {

@@ -14,6 +14,9 @@ export class EngineCallError extends Error {
 
 type Listener = (e: WorkerEvent) => void;
 
+/** What a command of a terminated engine client rejects with. */
+const TERMINATED: EngineError = { name: 'Terminated', message: 'the engine worker was stopped before it answered' };
+
 /** The minimal Worker surface the client uses (a test can pass a fake). */
 export interface WorkerLike {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -26,6 +29,7 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private readonly listeners = new Set<Listener>();
+  private terminated = false;
   flavour = '';
   /** where start() loaded the engine from ('' for a client made around a given worker) */
   engineBase = '';
@@ -64,6 +68,7 @@ export class EngineClient {
   }
 
   call<K extends CommandName>(cmd: K, params: Commands[K]['params']): Promise<Commands[K]['result']> {
+    if (this.terminated) return Promise.reject(new EngineCallError(TERMINATED));
     const id = this.nextId++;
     const req = { kind: 'request', id, cmd, params } as Request;
     return new Promise((resolve, reject) => {
@@ -77,9 +82,17 @@ export class EngineClient {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Stops the worker. Commands still waiting for their reply reject with a `Terminated`
+   * error (a terminated worker never answers), and so does any command sent after.
+   */
   terminate(): void {
+    this.terminated = true;
     this.worker.terminate();
     this.listeners.clear();
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(new EngineCallError(TERMINATED));
   }
 
   private receive(m: unknown): void {

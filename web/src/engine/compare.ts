@@ -121,12 +121,18 @@ function splitValues(text: string): string[] {
   return out.map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** What a variant's waits reject with once its run is stopped. */
+const STOPPED = new Error('stopped');
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export class CompareRun {
   readonly state: CompareState;
   private readonly clients: VariantClient[] = [];
   private stopped = false;
+  /** rejects when stop() is called: every wait of a variant races it, so a stop ends start() even if a worker never answers */
+  private readonly halted: Promise<never>;
+  private halt: () => void = () => {};
 
   constructor(
     private readonly factory: ClientFactory,
@@ -135,6 +141,10 @@ export class CompareRun {
     private readonly onUpdate: (s: CompareState) => void,
     options: { parallel?: boolean; chunk?: number; snapshotEvery?: number } = {},
   ) {
+    this.halted = new Promise<never>((_, reject) => {
+      this.halt = () => reject(STOPPED);
+    });
+    this.halted.catch(() => {}); // a run that is never stopped leaves it pending; one that is, handles it in runOne
     this.chunk = Math.max(1, options.chunk ?? 25);
     // by default the overlaid views refresh about four times a run (0: only at the end)
     this.snapshotEvery = options.snapshotEvery ?? Math.max(this.chunk, Math.ceil(steps / 4));
@@ -177,7 +187,9 @@ export class CompareRun {
 
   /** Stops every variant where it is (their rows so far stay) and frees the workers. */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
+    this.halt();
     for (const c of this.clients) c.terminate();
     this.clients.length = 0;
     for (const v of this.state.variants)
@@ -189,10 +201,15 @@ export class CompareRun {
   }
 
   /** The views that overlay variants: the snapshots the model offers (one forward/backward on a batch each). */
+  /** `p`, or a rejection with STOPPED as soon as the run is stopped. */
+  private until<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.halted]);
+  }
+
   private async snapshots(client: VariantClient, offered: string[], s: VariantState): Promise<void> {
     for (const name of OVERLAY_SNAPSHOTS) {
       if (!offered.includes(name) || this.stopped) continue;
-      const snap = await client.call('snapshot', { name });
+      const snap = await this.until(client.call('snapshot', { name }));
       if (name === 'layers') s.layers = snap as unknown as LayersSnapshot;
       else if (name === 'recurrent') s.recurrent = snap as unknown as RecurrentSnapshot;
       else s.lossSurface = snap as unknown as LossSurfaceSnapshot;
@@ -208,19 +225,18 @@ export class CompareRun {
     this.onUpdate(this.state);
     let client: VariantClient | null = null;
     try {
-      client = await this.factory();
-      if (this.stopped) {
-        client.terminate();
-        return;
-      }
+      const starting = this.factory();
+      // a worker that starts after the stop is freed as soon as it is there
+      starting.then((c) => this.stopped && c.terminate(), () => {});
+      client = await this.until(starting);
       this.clients.push(client);
-      const info = await client.call('create', { spec: JSON.stringify(variant.spec) });
+      const info = await this.until(client.call('create', { spec: JSON.stringify(variant.spec) }));
       s.status = 'running';
       while (!this.stopped && s.steps < this.state.steps) {
         const n = Math.min(this.chunk, this.state.steps - s.steps);
         let rows: Metrics[];
         try {
-          rows = await client.call('step', { n });
+          rows = await this.until(client.call('step', { n }));
         } catch (e) {
           const err = engineErrorOf(e);
           if (this.stopped) return;
@@ -239,7 +255,7 @@ export class CompareRun {
         if (rows.length === 0) break;
       }
       if (this.stopped) return;
-      if (info.hasTestSplit) s.test = await client.call('evaluate', { split: 'test' });
+      if (info.hasTestSplit) s.test = await this.until(client.call('evaluate', { split: 'test' }));
       if (s.status === 'running') {
         await this.snapshots(client, info.snapshotNames, s);
         if (this.stopped) return;

@@ -5,8 +5,9 @@
 // figures and how long it took. About four times a run and when a variant ends, its worker
 // is asked for the `layers` and `recurrent` snapshots its model offers, and the per-layer
 // gradient norms and ‖dL/dh_t‖ are overlaid too, in the same colours. gradlabData on the
-// root: {state, pointer, layers: {labels, series}, gradTime: series} (series as
-// engine/compare.ts OverlaySeries).
+// root: {run, state, pointer, layers: {labels, series}, gradTime: series} (series as
+// engine/compare.ts OverlaySeries); `run` counts the runs started (0: none), and is set as
+// the Run button is clicked, so a reader can tell this run's state from the last one's.
 import {
   CompareRun,
   compareFields,
@@ -49,6 +50,8 @@ export class ComparePanel {
   private layerLabels: string[] = [];
   private readonly overlayHost: HTMLDivElement;
   private run: CompareRun | null = null;
+  /** runs started so far */
+  private runs = 0;
   private frame = 0;
 
   constructor(host: HTMLElement, private readonly spec: () => Record<string, unknown>, private readonly factory: ClientFactory) {
@@ -98,7 +101,7 @@ export class ComparePanel {
     this.pointer.addEventListener('change', () => this.fieldChanged());
     this.runButton.addEventListener('click', () => (this.run?.state.running ? this.stop() : void this.start()));
     this.fieldChanged();
-    this.root.gradlabData = { state: null, pointer: this.currentPointer() };
+    this.root.gradlabData = { run: 0, state: null, pointer: this.currentPointer() };
   }
 
   private currentPointer(): string {
@@ -125,9 +128,14 @@ export class ComparePanel {
       this.error.show(parsed.error);
       return;
     }
-    this.run = new CompareRun(this.factory, parsed.variants, steps, (s) => this.schedule(s), { parallel: this.parallel.checked });
+    const run = new CompareRun(this.factory, parsed.variants, steps, (s) => this.schedule(s), { parallel: this.parallel.checked });
+    this.run = run;
+    this.runs++;
     this.runButton.textContent = 'Stop';
-    const state = await this.run.start();
+    const done = run.start(); // marks the state running, synchronously
+    this.draw(run.state);
+    const state = await done;
+    if (this.run !== run) return;
     this.draw(state);
     this.runButton.textContent = 'Run side by side';
   }
@@ -222,7 +230,7 @@ export class ComparePanel {
     this.status.textContent = state.running
       ? `Training ${state.variants.length} variants ${state.parallel ? 'in parallel, one worker each' : 'one after another'}: ${done} of ${state.variants.length} finished.`
       : `${state.variants.length} variants, ${state.steps} steps each, took ${formatSeconds(state.seconds)} ${state.parallel ? `in parallel (the variants' own times add up to ${formatSeconds(summed)})` : 'one after another'}.`;
-    this.root.gradlabData = { state, pointer: this.currentPointer(), layers, gradTime: time, surface };
+    this.root.gradlabData = { run: this.runs, state, pointer: this.currentPointer(), layers, gradTime: time, surface };
   }
 
   dispose(): void {

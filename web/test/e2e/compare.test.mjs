@@ -16,8 +16,17 @@ async function runCompare(page, values, { steps = 150, parallel = true } = {}) {
   await page.locator('#compare-values').fill(values);
   await page.locator('#compare-steps').fill(String(steps));
   await page.locator('#compare-parallel').setChecked(parallel);
+  return clickRun(page, values.split(',').length);
+}
+
+/**
+ * Clicks Run and waits for that run to end: the panel counts its runs, so the last run's
+ * finished state (still shown until the next frame draws) is not taken for this one's.
+ */
+async function clickRun(page, n) {
+  const before = (await viewData(page, 'compare')).run;
   await page.locator('#compare-run').click();
-  return viewData(page, 'compare', (d) => d.state && !d.state.running && d.state.variants.length === values.split(',').length, { timeout: 90_000 });
+  return viewData(page, 'compare', (d) => d.run === before + 1 && d.state && !d.state.running && d.state.variants.length === n, { timeout: 90_000 });
 }
 
 test('compare: three learning rates in three workers, overlaid, with their final figures', { timeout: 240_000 }, async (t) => {
@@ -72,6 +81,21 @@ test('compare: three learning rates in three workers, overlaid, with their final
     'one after another gives the same numbers as in parallel',
   );
   const again = await runCompare(page, '0.03, 0.3, 60');
+  assert.equal(again.run, sequential.run + 1);
+
+  // Stop in the middle of a long run: every variant stops where it is, the card is not left
+  // running, and the next Run starts a fresh run.
+  const before = (await viewData(page, 'compare')).run;
+  await page.locator('#compare-steps').fill('100000');
+  await page.locator('#compare-run').click();
+  await viewData(page, 'compare', (c) => c.run === before + 1 && c.state.variants.some((v) => v.steps > 0));
+  await page.locator('#compare-run').click(); // now "Stop"
+  const stopped = await viewData(page, 'compare', (c) => c.run === before + 1 && !c.state.running);
+  assert.ok(stopped.state.variants.every((v) => v.status === 'stopped' || v.status === 'diverged'), JSON.stringify(stopped.state.variants.map((v) => v.status)));
+  assert.ok(stopped.state.variants.every((v) => v.steps < 100000));
+  assert.equal(await page.locator('#compare-run').textContent(), 'Run side by side');
+  const rerun = await runCompare(page, '0.03, 0.3', { steps: 20 });
+  assert.deepEqual(rerun.state.variants.map((v) => [v.status, v.steps]), [['done', 20], ['done', 20]], 'a run after a stop starts and finishes');
   t.diagnostic(`3 variants x 150 steps: ${again.state.seconds.toFixed(2)} s in parallel, ${sequential.state.seconds.toFixed(2)} s one after another (speed-up ${(sequential.state.seconds / again.state.seconds).toFixed(2)}x on this machine)`);
 });
 
@@ -83,9 +107,7 @@ async function runComparePointer(page, pointer, values, steps) {
   await page.locator('#compare-pointer').dispatchEvent('change');
   await page.locator('#compare-values').fill(values);
   await page.locator('#compare-steps').fill(String(steps));
-  await page.locator('#compare-run').click();
-  const n = values.split(',').length;
-  return viewData(page, 'compare', (d) => d.state && !d.state.running && d.state.variants.length === n, { timeout: 90_000 });
+  return clickRun(page, values.split(',').length);
 }
 
 test('compare: two inits of the deep sigmoid MLP overlay their per-layer gradients, and two RNN learning rates their ‖dL/dh_t‖', { timeout: 240_000 }, async (t) => {

@@ -217,6 +217,36 @@ describe('CompareRun', () => {
     expect(state.variants.every((v) => v.steps < 100000)).toBe(true);
     expect(log.terminated).toBe(log.made);
   });
+
+  it('stop ends the run even when a worker never answers, and frees a worker that starts after it', async () => {
+    // A terminated Worker never replies: a run must not wait for it (it did, and the card
+    // stayed "running" for good, so its button could only ever stop it again).
+    const terminated = new Set<VariantClient>();
+    let releaseLate: (c: VariantClient) => void = () => {};
+    const silent = (): VariantClient => {
+      const c: VariantClient = {
+        call: ((cmd: string) => (cmd === 'create' ? Promise.resolve({ step: 0, snapshotNames: [], params: { total: 3 }, hasTestSplit: false }) : new Promise(() => {}))) as VariantClient['call'],
+        terminate: () => void terminated.add(c),
+      };
+      return c;
+    };
+    let made = 0;
+    const factory = (): Promise<VariantClient> => (made++ === 0 ? Promise.resolve(silent()) : new Promise((res) => (releaseLate = res)));
+    const r = parseVariants(base, '/optimizer/lr', '0.01, 0.1');
+    if ('error' in r) throw new Error(r.error);
+    const run = new CompareRun(factory, r.variants, 100, () => {});
+    const done = run.start();
+    await new Promise((res) => setTimeout(res, 10));
+    expect(run.state.variants.map((v) => v.status)).toEqual(['running', 'starting']);
+    run.stop();
+    const state = await done;
+    expect(state.running).toBe(false);
+    expect(state.variants.map((v) => v.status)).toEqual(['stopped', 'stopped']);
+    expect(terminated.size).toBe(1);
+    releaseLate(silent()); // the second worker comes up after the stop
+    await new Promise((res) => setTimeout(res, 0));
+    expect(terminated.size).toBe(2);
+  });
 });
 
 describe('overlaid views (per-layer gradients, gradient through time)', () => {

@@ -52,8 +52,11 @@ describe('protocol messages', () => {
 class FakeWorker implements WorkerLike {
   private listeners: Array<(e: MessageEvent) => void> = [];
   posted: unknown[] = [];
+  /** answers nothing (a worker that is busy, or gone) */
+  silent = false;
   postMessage(message: unknown): void {
     this.posted.push(structuredClone(message));
+    if (this.silent) return;
     const req = message as Request;
     queueMicrotask(() => {
       const reply: Reply =
@@ -86,5 +89,19 @@ describe('EngineClient', () => {
     w.emit({ kind: 'reply', id: 999, ok: true, result: null }); // unknown id: ignored
     expect(events).toEqual([{ kind: 'status', playing: false, step: 1, stepsPerSecond: 0 }]);
     expect((w.posted[0] as Request).id).not.toBe((w.posted[1] as Request).id);
+  });
+
+  it('terminate rejects the commands still waiting, and any sent after, as Terminated', async () => {
+    const w = new FakeWorker();
+    w.silent = true;
+    const client = new EngineClient(w);
+    const waiting = client.call('step', { n: 1 }).catch((e: unknown) => e);
+    client.terminate();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(EngineCallError);
+    expect((err as EngineCallError).engine.name).toBe('Terminated');
+    const after = await client.call('step', { n: 1 }).catch((e: unknown) => e);
+    expect((after as EngineCallError).engine.name).toBe('Terminated');
+    expect(w.posted.length).toBe(1);
   });
 });
