@@ -1,7 +1,11 @@
 // Which views a session gets and how snapshots reach them. Views are classes in src/viz
 // and src/ui/inside (constructor(host, options), update(data), dispose()), each loaded
 // lazily in its own chunk when an experiment first shows it; a view without a class gets a
-// simple stand-in (FallbackView) in its place.
+// simple stand-in (FallbackView) in its place. Each card (`[data-card=name]`) says in
+// `data-drawn-step` which training step its view was last updated to (the oldest step among
+// the snapshots it got; the view's gradlabData holds them): views update on animation frames,
+// within a time budget, and a card out of view at most every OFFSCREEN_MS, so they can lag
+// the step counter, and a reader (an end-to-end test) waits for this step, not the counter.
 import type { Snapshot } from '../engine/types';
 import { LineChart } from '../viz/line-chart';
 import { Heatmap } from '../viz/heatmap';
@@ -70,12 +74,21 @@ export function viewsFor(snapshotNames: string[], lessonViews: string[]): { show
   return { shown, available: offered.filter((d) => !shown.includes(d)) };
 }
 
+/**
+ * The training step a drawing from `names` shows: the oldest of the snapshots' steps (each
+ * snapshot arrives on its own), 0 when a snapshot has none recorded.
+ */
+export function drawnStep(names: readonly string[], steps: ReadonlyMap<string, number>): number {
+  return names.length === 0 ? 0 : Math.min(...names.map((n) => steps.get(n) ?? 0));
+}
+
 /** One mounted view: a card with a title, the view, and its latest snapshot inputs. */
 class ViewCard {
   readonly root: HTMLElement;
   private view: View | null = null;
   private disposed = false;
   private pending: unknown = null;
+  private pendingStep = 0;
   readonly body: HTMLDivElement;
   /** new snapshots arrived since the last update */
   dirty = false;
@@ -108,13 +121,26 @@ class ViewCard {
       .then((cls) => {
         if (this.disposed) return;
         this.view = cls ? new cls(this.body, options) : new FallbackView(this.body, def.name);
-        if (this.pending !== null) this.view.update(this.pending);
+        if (this.pending !== null) {
+          this.view.update(this.pending);
+          this.drew(this.pendingStep);
+        }
       });
   }
 
-  update(data: unknown): void {
-    if (this.view) this.view.update(data);
-    else this.pending = data;
+  /** Draws `data`, the snapshots of training step `step` (or keeps them until the view's class is loaded). */
+  update(data: unknown, step: number): void {
+    if (this.view) {
+      this.view.update(data);
+      this.drew(step);
+    } else {
+      this.pending = data;
+      this.pendingStep = step;
+    }
+  }
+
+  private drew(step: number): void {
+    this.root.dataset.drawnStep = String(step);
   }
 
   /** Views that plot per-step metrics themselves (the GAN's two losses) get them here. */
@@ -227,12 +253,13 @@ export class ViewManager {
       card.dirty = false;
       card.lastUpdate = now;
       try {
+        const drawn = drawnStep(snaps, this.latestStep);
         if (card.def.stepped) {
           const step = Math.max(...snaps.map((s) => this.latestStep.get(s) ?? 0));
           const extra = (card.def.optional ?? []).filter((s) => this.latest.has(s));
-          card.update({ ...Object.fromEntries([...snaps, ...extra].map((s) => [s, this.latest.get(s)])), step });
-        } else if (snaps.length === 1) card.update(this.latest.get(snaps[0]!));
-        else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])));
+          card.update({ ...Object.fromEntries([...snaps, ...extra].map((s) => [s, this.latest.get(s)])), step }, drawn);
+        } else if (snaps.length === 1) card.update(this.latest.get(snaps[0]!), drawn);
+        else card.update(Object.fromEntries(snaps.map((s) => [s, this.latest.get(s)])), drawn);
       } catch (e) {
         console.warn(`view ${card.def.name} could not draw`, e);
       }

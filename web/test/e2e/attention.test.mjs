@@ -1,19 +1,15 @@
 // The attention lesson's heatmap: every row of the attention map is a distribution.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, trainSteps, screenshot, poll } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, trainSteps, screenshot, chooseLesson } from './helpers.mjs';
 
 const env = useBrowser();
 
 test('attention: every heatmap row sums to 1 within 1e-4', { timeout: 60_000 }, async (t) => {
   const page = await openPage(t, env);
   await openApp(page, env);
-  await page.locator('select#lesson').selectOption('attention');
-  await poll(async () => (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
-    timeout: 20_000,
-    message: 'attention lesson loaded',
-  });
-  await trainSteps(page, 20);
-  const data = await viewData(page, 'attention', (d) => Array.isArray(d.weights) && d.weights.length > 0, { timeout: 20_000 });
+  await chooseLesson(page, 'attention');
+  const step = await trainSteps(page, 20);
+  const data = await viewData(page, 'attention', (d) => Array.isArray(d.weights) && d.weights.length > 0, { timeout: 20_000, step });
   const { weights, source_tokens: src, target_tokens: tgt, row_sums: sums } = data;
   console.log(`# attention map ${weights.length} x ${weights[0].length}; source ${JSON.stringify(src)}; target ${JSON.stringify(tgt)}`);
   assert.ok(weights[0].length > 1, 'more than one source position');
@@ -37,13 +33,9 @@ test('attention: every heatmap row sums to 1 within 1e-4', { timeout: 60_000 }, 
 test('gan-ring: the GAN view draws finite points while training', { timeout: 60_000 }, async (t) => {
   const page = await openPage(t, env);
   await openApp(page, env);
-  await page.locator('select#lesson').selectOption('gan-ring');
-  await poll(async () => (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
-    timeout: 20_000,
-    message: 'gan-ring lesson loaded',
-  });
-  await trainSteps(page, 50);
-  const data = await viewData(page, 'gan', (d) => d && typeof d === 'object' && Object.keys(d).length > 0, { timeout: 20_000 });
+  await chooseLesson(page, 'gan-ring');
+  const step = await trainSteps(page, 50);
+  const data = await viewData(page, 'gan', (d) => d && typeof d === 'object' && Object.keys(d).length > 0, { timeout: 20_000, step });
   const numbers = [];
   const walk = (v) => {
     if (typeof v === 'number') numbers.push(v);

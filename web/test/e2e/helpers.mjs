@@ -296,6 +296,18 @@ export async function trainSteps(page, n, { timeout = 45_000 } = {}) {
   return end;
 }
 
+/**
+ * Choose lesson `id` in select#lesson and wait until the playground has loaded it: the
+ * switch sets `html[data-busy]` as the menu changes, so `settled` cannot pass before it. (A
+ * step count of 0 alone does not say so: a fresh page shows step 0 of its first lesson.)
+ */
+export async function chooseLesson(page, id, { timeout = 30_000 } = {}) {
+  await page.locator('select#lesson').selectOption(id);
+  await settled(page, { timeout });
+  assert.equal(await page.locator('select#lesson').inputValue(), id, `lesson ${id} chosen`);
+  assert.equal(await stepCount(page), 0, `lesson ${id} loaded at step 0`);
+}
+
 /** Press #reset and wait for the counter to return to 0. */
 export async function resetTraining(page, root = page) {
   await root.locator('#reset').first().click();
@@ -324,6 +336,15 @@ export async function poll(fn, { timeout = 30_000, interval = 100, message = 'co
  * a strict CSP.
  */
 export async function readView(page, name, { frame } = {}) {
+  return (await readViewAt(page, name, { frame })).data;
+}
+
+/**
+ * The gradlabData of the first view named `name` and the training step its card says the view
+ * was last updated to (`data-drawn-step` of the enclosing `[data-card]`, src/ui/views.ts; null
+ * for a view outside a card), read together.
+ */
+async function readViewAt(page, name, { frame } = {}) {
   const target = frame ?? page;
   return target.evaluate((name) => {
     const find = (root) => {
@@ -338,26 +359,51 @@ export async function readView(page, name, { frame } = {}) {
       return null;
     };
     const el = find(document);
-    if (!el || el.gradlabData === undefined || el.gradlabData === null) return undefined;
-    return JSON.parse(JSON.stringify(el.gradlabData));
+    if (!el || el.gradlabData === undefined || el.gradlabData === null) return { data: undefined, step: null };
+    const card = el.closest('[data-card]');
+    const step = card?.getAttribute('data-drawn-step');
+    return { data: JSON.parse(JSON.stringify(el.gradlabData)), step: step === null || step === undefined ? null : Number(step) };
   }, name);
 }
 
-/** Wait until the view `name` has gradlabData for which `ready(data)` holds; return it. */
-export async function viewData(page, name, ready = () => true, { timeout = 30_000, frame } = {}) {
+/**
+ * Wait until the view `name` has gradlabData for which `ready(data)` holds; return it.
+ * `step`: also wait until the view's card was updated to that training step or later (its
+ * `data-drawn-step`). Views update on animation frames, a card out of view at most every
+ * 500 ms, so after the step counter shows a step a view can still hold the previous step's
+ * data: pass `step` whenever the data must be the new step's and `ready` cannot tell.
+ */
+export async function viewData(page, name, ready = () => true, { timeout = 30_000, frame, step } = {}) {
   let seen;
+  let seenStep = null;
   try {
     return await poll(
       async () => {
-        seen = await readView(page, name, { frame });
+        ({ data: seen, step: seenStep } = await readViewAt(page, name, { frame }));
+        if (step !== undefined && !(seenStep !== null && seenStep >= step)) return null;
         return seen !== undefined && ready(seen) ? seen : null;
       },
-      { timeout, message: `[data-view="${name}"] gradlabData` },
+      { timeout, message: `[data-view="${name}"] gradlabData${step !== undefined ? ` drawn at step >= ${step}` : ''}` },
     );
   } catch (err) {
     const shown = seen === undefined ? 'no such view or no gradlabData' : JSON.stringify(seen).slice(0, 400);
-    throw new Error(`${err.message}; last seen: ${shown}`);
+    throw new Error(`${err.message}; last seen${step !== undefined ? ` (drawn at step ${seenStep})` : ''}: ${shown}`);
   }
+}
+
+/**
+ * Wait until every view card on the page (`[data-card]`, at least one) has drawn once: its
+ * view was updated from the session's snapshots (`data-drawn-step`, src/ui/views.ts).
+ */
+export async function cardsDrawn(page, { timeout = 30_000 } = {}) {
+  await poll(
+    () =>
+      page.evaluate(() => {
+        const cards = [...document.querySelectorAll('[data-card]')];
+        return cards.length > 0 && cards.every((c) => c.hasAttribute('data-drawn-step'));
+      }),
+    { timeout, message: 'every view card drawn once' },
+  );
 }
 
 /** The last train metrics entry of the curves view that has a finite loss. */

@@ -11,6 +11,18 @@ const env = useBrowser();
 const commands = (page) => page.evaluate(() => window.__gradlabCommands.slice());
 const playCommands = async (page) => (await commands(page)).filter((c) => c === 'play' || c === 'pause');
 
+/** Records the commands the page sends to its engine workers (window.__gradlabCommands), from the first script on. */
+async function recordCommands(page) {
+  await page.context().addInitScript(() => {
+    window.__gradlabCommands = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if (message && typeof message.cmd === 'string') window.__gradlabCommands.push(message.cmd);
+      return post.call(this, message, ...rest);
+    };
+  });
+}
+
 async function pressed(page, value) {
   await poll(async () => (await page.locator('#play').getAttribute('aria-pressed')) === String(value), {
     timeout: 15_000,
@@ -20,14 +32,7 @@ async function pressed(page, value) {
 
 test('Space toggles play outside text fields, editors, selects and buttons', { timeout: 90_000 }, async (t) => {
   const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
-  await page.context().addInitScript(() => {
-    window.__gradlabCommands = [];
-    const post = Worker.prototype.postMessage;
-    Worker.prototype.postMessage = function (message, ...rest) {
-      if (message && typeof message.cmd === 'string') window.__gradlabCommands.push(message.cmd);
-      return post.call(this, message, ...rest);
-    };
-  });
+  await recordCommands(page);
   await openApp(page, env, 'lesson=xor');
   assert.match((await page.locator('#play').getAttribute('title')) ?? '', /space/i, 'the tooltip promises Space');
 
@@ -85,6 +90,7 @@ async function spacePlaysAndPauses(page, play) {
 
 test("<gradlab-lesson> on a course page: Space plays the lesson in use, elsewhere it stays the page's", { timeout: 90_000 }, async (t) => {
   const page = await openPage(t, env, { viewport: { width: 1366, height: 768 } });
+  await recordCommands(page);
   await page.goto(`${env.url}course-page.html`);
   const lesson = page.locator('gradlab-lesson');
   const play = lesson.locator('#play');
@@ -102,12 +108,17 @@ test("<gradlab-lesson> on a course page: Space plays the lesson in use, elsewher
   // on its chart too
   await lesson.locator('canvas').first().click();
   await spacePlaysAndPauses(page, play);
+  // the element's play/pause reach its worker as they are pressed (so the check below can read them)
+  assert.deepEqual(await playCommands(page), ['play', 'pause', 'play', 'pause']);
 
-  // after a click on the course's own text, Space is the page's again (no play)
+  // after a click on the course's own text, Space is the page's again (no play): read from
+  // the commands sent, which a Space that played would have sent before press() returned
+  // (a pause of 500 ms and aria-pressed still false could have read the state before a
+  // late frame)
   await page.locator('h1').click();
   const steps = await stepCount(lesson);
   await page.keyboard.press('Space');
-  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(await playCommands(page), ['play', 'pause', 'play', 'pause'], 'Space outside the lesson sends it no play');
   assert.equal(await play.getAttribute('aria-pressed'), 'false', 'Space outside the lesson does not play it');
   assert.equal(await stepCount(lesson), steps, 'no steps ran');
   await page.assertClean();

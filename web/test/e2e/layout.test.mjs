@@ -3,7 +3,7 @@
 // and on a lesson's first step its text and the view it points to are both on screen without
 // scrolling. Screenshots of each lesson's first step: layout-<lesson>-<width>.png.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, poll, screenshot } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, poll, screenshot, cardsDrawn } from './helpers.mjs';
 
 const env = useBrowser();
 const LESSONS = ['xor', 'rnn-gradients', 'gan-ring', 'attention'];
@@ -52,7 +52,11 @@ for (const viewport of SIZES) {
       await page.locator('#lesson-next').click();
       const focus = page.locator('[data-lesson-focus]');
       await poll(async () => (await focus.count()) > 0, { timeout: 15_000, message: `${lesson}: the first step's view` });
-      await page.waitForTimeout(300); // cards settle (a view's first draw)
+      // cards settle: every view card (the step's view may just have been opened, its class
+      // loaded lazily) was updated once, then two frames for the canvases' layout to follow
+      // (a fixed 300 ms was too short on a busy machine)
+      await cardsDrawn(page);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       const scrollY = await page.evaluate(() => window.scrollY);
       const view = await focus.first().boundingBox();
       const text = await page.locator('.lesson-page h3').boundingBox();

@@ -3,7 +3,7 @@
 // growing by one point per step and zig-zagging across the valley after 30 steps; values by
 // keyboard and the path as a table; screenshots in the light and dark themes.
 import { test } from 'node:test';
-import { assert, useBrowser, openPage, openApp, viewData, stepCount, trainSteps, screenshot } from './helpers.mjs';
+import { assert, useBrowser, openPage, openApp, viewData, stepCount, trainSteps, screenshot, poll } from './helpers.mjs';
 
 const env = useBrowser();
 
@@ -58,10 +58,16 @@ test('loss-surface: contours and the start at step 0, a zig-zag path after 30 st
   await readout.filter({ hasText: 'Step 1:' }).waitFor({ timeout: 5_000 });
   await page.keyboard.press('ArrowRight');
   await readout.filter({ hasText: /^w1 = .*, w2 = .*: loss \d/ }).waitFor({ timeout: 5_000 });
-  // hover in the middle of the plot reads the loss there
+  // hover in the middle of the plot reads the loss there (the arrow key's read-out already
+  // names a loss: wait for the hover's own)
   const box = await canvas.boundingBox();
+  const keyed = await readout.textContent();
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-  await readout.filter({ hasText: /loss/ }).waitFor({ timeout: 5_000 });
+  const hovered = await poll(async () => {
+    const text = (await readout.textContent()) ?? '';
+    return text !== keyed && /loss/.test(text) ? text : null;
+  }, { timeout: 5_000, message: 'the hover read-out' });
+  t.diagnostic(`arrow key: ${keyed} | hover: ${hovered}`);
 
   // the text alternative: the path as a table, a row per point
   await card.locator('summary', { hasText: 'Show the path as a table' }).click();

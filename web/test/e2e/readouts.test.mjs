@@ -32,7 +32,9 @@ test('curves, the field and histograms read out by keyboard; the Loss table equa
   const page = await openPage(t, env, { viewport: VIEWPORT });
   await openApp(page, env, 'lesson=xor');
   await trainSteps(page, 20);
-  const curves = await viewData(page, 'curves', (d) => (d.train?.length ?? 0) >= 20);
+  // the chart drew the 20 steps (its `train` rows are there as the metrics arrive; the chart
+  // redraws on a later frame, and the read-out and table below read the chart)
+  const curves = await viewData(page, 'curves', (d) => (d.train?.length ?? 0) >= 20 && (d.drawn?.loss ?? []).some((s) => s.name === 'train loss (smoothed)' && s.points >= 20));
   const lossAt = new Map(curves.train.map((r) => [r.step, r.loss]));
 
   // the Loss chart: focus starts at the last step; Home goes to the first, → to the next
@@ -92,8 +94,9 @@ test('curves, the field and histograms read out by keyboard; the Loss table equa
 test('attention cells and graph nodes read out by keyboard', { timeout: 120_000 }, async (t) => {
   const page = await openPage(t, env, { viewport: VIEWPORT });
   await openApp(page, env, 'lesson=attention');
-  await trainSteps(page, 3);
-  const data = await viewData(page, 'attention', (d) => Array.isArray(d.weights) && d.weights.length > 1);
+  const step = await trainSteps(page, 3);
+  // the map of step 3 (the read-outs below are compared with the view's data read after them)
+  const data = await viewData(page, 'attention', (d) => Array.isArray(d.weights) && d.weights.length > 1, { step });
   const map = page.locator('[data-view="attention"] canvas').first();
   await map.scrollIntoViewIfNeeded();
   await map.focus();
@@ -178,7 +181,7 @@ test("the image grid's and the filters' tables list what the tiles show", { time
     if ((await page.locator(`[data-card="${name}"]`).count()) === 0) await page.locator('select#add-view').selectOption(name);
     await page.locator(`[data-card="${name}"]`).waitFor({ state: 'visible', timeout: 15_000 });
   }
-  await trainSteps(page, 3);
+  const step = await trainSteps(page, 3);
   const rowsOf = async (name) => {
     const view = page.locator(`[data-view="${name}"]`);
     await view.locator('.gl-table-toggle').click();
@@ -186,7 +189,7 @@ test("the image grid's and the filters' tables list what the tiles show", { time
     return view.locator('.gl-data-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.dataset.value ?? c.textContent)));
   };
 
-  const grid = await viewData(page, 'image-grid', (v) => v.tiles?.length > 0 && v.tiles.some((x) => x.predicted !== null));
+  const grid = await viewData(page, 'image-grid', (v) => v.tiles?.length > 0 && v.tiles.some((x) => x.predicted !== null), { step });
   const gridRows = await rowsOf('image-grid');
   assert.equal(gridRows.length, grid.tiles.length, 'one row per image shown');
   grid.tiles.forEach((x, i) => {
@@ -195,7 +198,7 @@ test("the image grid's and the filters' tables list what the tiles show", { time
   });
   t.diagnostic(`image grid table: ${gridRows.length} rows, ${gridRows.filter((r) => r[3] !== 'yes').length} wrong`);
 
-  const f = await viewData(page, 'filters', (v) => v.tiles?.length > 0);
+  const f = await viewData(page, 'filters', (v) => v.tiles?.length > 0, { step });
   const fRows = await rowsOf('filters');
   assert.equal(fRows.length, f.tiles.length, 'one row per kernel');
   f.tiles.forEach((x, i) => {

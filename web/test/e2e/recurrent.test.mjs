@@ -13,29 +13,22 @@ import {
   resetTraining,
   screenshot,
   poll,
+  chooseLesson,
 } from './helpers.mjs';
 
 const env = useBrowser();
-
-async function chooseLesson(page, name) {
-  await page.locator('select#lesson').selectOption(name);
-  await poll(async () => (await page.locator('#step-counter').getAttribute('data-step')) === '0', {
-    timeout: 20_000,
-    message: `lesson ${name} loaded (step 0)`,
-  });
-}
 
 test('rnn-gradients: dL/dh_t is finite and decays back through time', { timeout: 60_000 }, async (t) => {
   const page = await openPage(t, env);
   await openApp(page, env);
   await chooseLesson(page, 'rnn-gradients');
   // A few steps so the plot is drawn from a real backward pass.
-  await trainSteps(page, 5);
+  const step = await trainSteps(page, 5);
   const data = await viewData(
     page,
     'grad-through-time',
     (d) => Array.isArray(d.norms) && d.norms.length > 0 && d.norms[0].length >= 2,
-    { timeout: 20_000 },
+    { timeout: 20_000, step },
   );
   const row = data.norms[0];
   const T = row.length;
