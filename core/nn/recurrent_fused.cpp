@@ -427,10 +427,14 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   // whose b_hn sits inside r * (...)).
   Tensor pre({T, B, GH});
   kernels::gemm(false, true, TB, GH, I, Scalar(1), in(slot.x), I, W_ih, I, Scalar(0), pre.data(), GH);
+  const Scalar* b_2 = gru ? nullptr : b_hh;
   for (std::int64_t r = 0; r < TB; ++r) {
     Scalar* row = pre.data() + r * GH;
-    if (b_ih) kernels::add(row, row, b_ih, static_cast<std::size_t>(GH));
-    if (b_hh && !gru) kernels::add(row, row, b_hh, static_cast<std::size_t>(GH));
+    if (b_ih && b_2) {  // (row + b_ih) + b_hh in one pass, rounded as two adds
+      for (std::int64_t j = 0; j < GH; ++j) row[j] = (row[j] + b_ih[j]) + b_2[j];
+    } else if (b_ih || b_2) {
+      kernels::add(row, row, b_ih ? b_ih : b_2, static_cast<std::size_t>(GH));
+    }
   }
   // The gate activations, written in place over the pre-activations, except for a coupled
   // LSTM whose kernel block (i, f = 1 - i, g, o) is wider than its rows (i, g, o).
