@@ -34,7 +34,7 @@ struct Probe {
   double disagreement = 0;  // |(up - L0) / h - (L0 - down) / h|: the one-sided differences apart
   double floor = 0;         // rounding error of `central`
 
-  Probe(const std::function<Var()>& loss, Tensor& value, std::int64_t k, double h, double l0) {
+  Probe(FunctionRef<Var()> loss, Tensor& value, std::int64_t k, double h, double l0) {
     const Scalar saved = value[k];
     // Grad mode stays on: a loss may itself call grad() (a gradient penalty).
     value[k] = static_cast<Scalar>(saved + h);
@@ -84,7 +84,7 @@ std::vector<std::int64_t> gradcheck_sample(const std::string& name, std::int64_t
   return chosen;
 }
 
-GradCheckResult gradcheck(const std::function<Var()>& loss, std::vector<Var> inputs, GradCheckOptions options) {
+GradCheckResult gradcheck(FunctionRef<Var()> loss, std::vector<Var> inputs, GradCheckOptions options) {
   if (!(options.eps > 0) || !std::isfinite(options.eps))
     throw std::invalid_argument("gradcheck: eps must be a positive finite number");
   if (!(options.tolerance >= 0) || !std::isfinite(options.tolerance))

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/function_ref.h"
 #include "autograd/var.h"
 
 GRADLAB_BEGIN
@@ -75,6 +76,6 @@ std::vector<std::int64_t> gradcheck_sample(const std::string& name, std::int64_t
 
 // `loss` must return a one-element Var and be deterministic; every Var in `inputs` must
 // be a leaf with requires_grad. Their .grad is overwritten.
-GradCheckResult gradcheck(const std::function<Var()>& loss, std::vector<Var> inputs, GradCheckOptions options = {});
+GradCheckResult gradcheck(FunctionRef<Var()> loss, std::vector<Var> inputs, GradCheckOptions options = {});
 
 GRADLAB_END

@@ -12,9 +12,14 @@
 // recurrent cells) refuse create_graph with an error naming the op.
 #pragma once
 
+#include <cstddef>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -26,7 +31,95 @@ class Grads;
 struct Node;
 
 // Backward of one op: given dL/d(output), accumulate dL/d(input i) for each input.
-using BackwardFn = std::function<void(Grads& grads, const Var& dy)>;
+// A move-only std::function<void(Grads&, const Var&)>: each op's closure type costs one
+// call and one destroy function (a std::function also instantiates copy, target and
+// target_type for every one of the ops' few hundred lambdas: ~10 KB of the wasm module).
+// Closures of up to three pointers that move without throwing live inside, as in
+// libc++'s std::function; larger ones on the heap, so moving those is a pointer copy.
+class BackwardFn {
+ public:
+  BackwardFn() = default;
+  BackwardFn(std::nullptr_t) {}
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BackwardFn> &&
+                                              std::is_invocable_v<std::decay_t<F>&, Grads&, const Var&>>>
+  BackwardFn(F&& f) {
+    using T = std::decay_t<F>;
+    if constexpr (fits<T>) {
+      ::new (static_cast<void*>(storage_)) T(std::forward<F>(f));
+    } else {
+      T* heap = new T(std::forward<F>(f));
+      ::new (static_cast<void*>(storage_)) T*(heap);
+    }
+    ops_ = &kOps<T>;
+  }
+  BackwardFn(BackwardFn&& other) noexcept { take(other); }
+  BackwardFn& operator=(BackwardFn&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  BackwardFn(const BackwardFn&) = delete;
+  BackwardFn& operator=(const BackwardFn&) = delete;
+  ~BackwardFn() { reset(); }
+
+  explicit operator bool() const { return ops_ != nullptr; }
+  // const as std::function's: the closure itself is never const.
+  void operator()(Grads& grads, const Var& dy) const { ops_->call(const_cast<unsigned char*>(storage_), grads, dy); }
+
+ private:
+  struct Ops {
+    void (*call)(void* storage, Grads& grads, const Var& dy);
+    void (*move)(void* to, void* from);  // nullptr: the bytes move (heap pointer, trivial closure)
+    void (*destroy)(void* storage);      // nullptr: nothing to do
+  };
+  static constexpr std::size_t kSize = 3 * sizeof(void*);
+  template <class T>
+  static constexpr bool fits =
+      sizeof(T) <= kSize && alignof(T) <= alignof(void*) && std::is_nothrow_move_constructible_v<T>;
+  template <class T>
+  static T& target(void* storage) {
+    if constexpr (fits<T>) return *std::launder(static_cast<T*>(storage));
+    else return **std::launder(static_cast<T**>(storage));
+  }
+  template <class T>
+  static void call(void* storage, Grads& grads, const Var& dy) {
+    target<T>(storage)(grads, dy);
+  }
+  template <class T>
+  static void move(void* to, void* from) {
+    T& source = target<T>(from);
+    ::new (to) T(std::move(source));
+    source.~T();
+  }
+  template <class T>
+  static void destroy(void* storage) {
+    if constexpr (fits<T>) target<T>(storage).~T();
+    else delete &target<T>(storage);
+  }
+  template <class T>
+  static constexpr bool kBytewise = !fits<T> || std::is_trivially_copyable_v<T>;
+  template <class T>
+  static constexpr bool kTrivialEnd = fits<T> && std::is_trivially_destructible_v<T>;
+  template <class T>
+  static constexpr Ops kOps{&call<T>, kBytewise<T> ? nullptr : &move<T>, kTrivialEnd<T> ? nullptr : &destroy<T>};
+
+  void take(BackwardFn& other) noexcept {
+    ops_ = other.ops_;
+    if (!ops_) return;
+    if (ops_->move) ops_->move(storage_, other.storage_);
+    else std::memcpy(storage_, other.storage_, kSize);
+    other.ops_ = nullptr;
+  }
+  void reset() noexcept {
+    if (ops_ && ops_->destroy) ops_->destroy(storage_);
+    ops_ = nullptr;
+  }
+
+  alignas(void*) unsigned char storage_[kSize];
+  const Ops* ops_ = nullptr;
+};
 // A hook sees the finished gradient of a Var during backward (for probes).
 using GradHook = std::function<void(const Tensor& grad)>;
 

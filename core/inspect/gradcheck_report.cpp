@@ -9,7 +9,7 @@ namespace {
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 }  // namespace
 
-GradCheckReport gradcheck_report(const std::function<Var()>& loss,
+GradCheckReport gradcheck_report(FunctionRef<Var()> loss,
                                  const std::vector<std::pair<std::string, Var>>& params, GradCheckOptions options) {
   if (!loss) throw std::invalid_argument("gradcheck_report: the loss callable is empty");
   if (params.empty()) throw std::invalid_argument("gradcheck_report: no parameters to check");
@@ -39,7 +39,7 @@ GradCheckReport gradcheck_report(const std::function<Var()>& loss,
   return r;
 }
 
-GradCheckReport gradcheck_report(const std::function<Var()>& loss, const Module& module, GradCheckOptions options) {
+GradCheckReport gradcheck_report(FunctionRef<Var()> loss, const Module& module, GradCheckOptions options) {
   return gradcheck_report(loss, module.named_parameters(), options);
 }
 

@@ -7,12 +7,12 @@
 //   r.ok;  r.entries[0].name;  r.entries[0].max_rel_error;
 #pragma once
 
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "autograd/function_ref.h"
 #include "autograd/gradcheck.h"
 #include "nn/module.h"
 
@@ -30,9 +30,9 @@ struct GradCheckReport {
 // draw). Every parameter must be a leaf with requires_grad; its .grad is overwritten
 // (with the analytic gradient). Throws std::invalid_argument for an empty list, eps <= 0
 // or tolerance < 0.
-GradCheckReport gradcheck_report(const std::function<Var()>& loss,
+GradCheckReport gradcheck_report(FunctionRef<Var()> loss,
                                  const std::vector<std::pair<std::string, Var>>& params, GradCheckOptions options = {});
-GradCheckReport gradcheck_report(const std::function<Var()>& loss, const Module& module, GradCheckOptions options = {});
+GradCheckReport gradcheck_report(FunctionRef<Var()> loss, const Module& module, GradCheckOptions options = {});
 
 nlohmann::json to_json(const GradCheckEntry& e);
 nlohmann::json to_json(const GradCheckReport& r);

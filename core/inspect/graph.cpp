@@ -40,7 +40,9 @@ std::vector<Tensor> slot_gradients(const Var& node, const Tensor& dnode) {
   std::vector<Var> copies;
   for (const Var& in : n->inputs) copies.emplace_back(in.value(), in.requires_grad());
   GradModeGuard grad_on(true);
-  const Var replay = record(n->op, copies, n->value, n->backward);
+  // The node's own closure, called in place (a BackwardFn is not copyable); `node` outlives the replay.
+  const BackwardFn* backward = &n->backward;
+  const Var replay = record(n->op, copies, n->value, [backward](Grads& g, const Var& dy) { (*backward)(g, dy); });
   std::vector<Var> wanted;
   for (const Var& c : copies)
     if (c.requires_grad()) wanted.push_back(c);

@@ -35,7 +35,7 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 }  // namespace
 
 InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateClamp>& clamps,
-                                      const std::function<double()>& loss, const std::vector<GateClamp>& restore) {
+                                      FunctionRef<double()> loss, const std::vector<GateClamp>& restore) {
   if (!loss) throw std::invalid_argument("clamp_intervention: the loss callable is empty");
   InterventionResult r;
   r.clamps = clamps;
@@ -49,7 +49,7 @@ InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateCl
 }
 
 ClampSweep clamp_sweep(Recurrent& layer, const std::string& gate, const std::vector<double>& values,
-                       const std::function<double()>& loss, int layer_index, int direction,
+                       FunctionRef<double()> loss, int layer_index, int direction,
                        const std::vector<GateClamp>& restore) {
   if (!loss) throw std::invalid_argument("clamp_sweep: the loss callable is empty");
   ClampSweep s;

@@ -7,11 +7,11 @@
 //   r.loss_before; r.loss_after;    // the layer has no clamps afterwards
 #pragma once
 
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "autograd/function_ref.h"
 #include "nn/recurrent.h"
 
 GRADLAB_BEGIN
@@ -38,7 +38,7 @@ struct InterventionResult {
 // The layer is restored also when `loss` or a clamp throws (a bad gate or value throws
 // std::invalid_argument from clamp_gate, naming what is allowed).
 InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateClamp>& clamps,
-                                      const std::function<double()>& loss, const std::vector<GateClamp>& restore = {});
+                                      FunctionRef<double()> loss, const std::vector<GateClamp>& restore = {});
 
 // The loss for each clamp value of one gate (a slider's curve): one clamp_intervention per
 // value, all sharing loss_before. Restores the layer the same way.
@@ -49,7 +49,7 @@ struct ClampSweep {
   std::vector<double> values, losses;
 };
 ClampSweep clamp_sweep(Recurrent& layer, const std::string& gate, const std::vector<double>& values,
-                       const std::function<double()>& loss, int layer_index = -1, int direction = -1,
+                       FunctionRef<double()> loss, int layer_index = -1, int direction = -1,
                        const std::vector<GateClamp>& restore = {});
 
 nlohmann::json to_json(const GateClamp& c);

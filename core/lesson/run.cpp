@@ -67,7 +67,7 @@ LessonRunner::LessonRunner(const Lesson& lesson, std::uint64_t seed) : lesson_(l
 
 LessonRunner::~LessonRunner() = default;
 
-std::string LessonRunner::train(Run& run, std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+std::string LessonRunner::train(Run& run, std::int64_t n, FunctionRef<void(std::int64_t, std::int64_t)> progress) {
   if (run.diverged_at > 0) return "";
   const std::int64_t start = run.session->steps_done();
   try {
@@ -83,7 +83,7 @@ std::string LessonRunner::train(Run& run, std::int64_t n, const std::function<vo
   return "";
 }
 
-void LessonRunner::act(const Action& a, StepResult& out, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::int64_t, std::int64_t)> progress) {
   if (a.kind == "train") {
     const std::string stopped = train(main_, a.steps, progress);
     out.notes.push_back(stopped.empty() ? "trained " + std::to_string(a.steps) + " steps" : "training stopped: " + stopped);
@@ -131,7 +131,7 @@ void LessonRunner::act(const Action& a, StepResult& out, const std::function<voi
   }
 }
 
-StepResult LessonRunner::run_next(const std::function<void(std::int64_t, std::int64_t)>& progress) {
+StepResult LessonRunner::run_next(FunctionRef<void(std::int64_t, std::int64_t)> progress) {
   const LessonStep& step = lesson_.steps.at(next_);
   StepResult out;
   out.index = next_++;
@@ -162,7 +162,7 @@ StepResult LessonRunner::run_next(const std::function<void(std::int64_t, std::in
   return out;
 }
 
-LessonRun run_lesson(const Lesson& lesson, std::uint64_t seed, const std::function<void(const StepResult&)>& on_step) {
+LessonRun run_lesson(const Lesson& lesson, std::uint64_t seed, FunctionRef<void(const StepResult&)> on_step) {
   LessonRun run;
   run.seed = seed;
   LessonRunner runner(lesson, seed);

@@ -6,9 +6,9 @@
 //   while (!runner.done()) report(runner.run_next());
 #pragma once
 
-#include <functional>
 #include <memory>
 
+#include "autograd/function_ref.h"
 #include "lesson/measure.h"
 
 GRADLAB_BEGIN
@@ -41,7 +41,7 @@ class LessonRunner {
   bool done() const { return next_ >= lesson_.steps.size(); }
   // Runs the next step's actions and measures its expectations. `progress` sees the main
   // session's step count while training (for a progress line on long steps).
-  StepResult run_next(const std::function<void(std::int64_t done, std::int64_t total)>& progress = {});
+  StepResult run_next(FunctionRef<void(std::int64_t done, std::int64_t total)> progress = {});
 
  private:
   // A session with what it has been through: its last step and where it diverged.
@@ -54,8 +54,8 @@ class LessonRunner {
     RunFacts facts() const { return {&last_step, diverged_at}; }
   };
   // Trains `run` n steps; a step that is not finite stops that run (kept in its facts).
-  static std::string train(Run& run, std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& progress);
-  void act(const Action& a, StepResult& out, const std::function<void(std::int64_t, std::int64_t)>& progress);
+  static std::string train(Run& run, std::int64_t n, FunctionRef<void(std::int64_t, std::int64_t)> progress);
+  void act(const Action& a, StepResult& out, FunctionRef<void(std::int64_t, std::int64_t)> progress);
   const Lesson& lesson_;
   nlohmann::json spec_;  // the spec as the actions have changed it
   Run main_;
@@ -65,6 +65,6 @@ class LessonRunner {
 };
 
 LessonRun run_lesson(const Lesson& lesson, std::uint64_t seed,
-                     const std::function<void(const StepResult&)>& on_step = {});
+                     FunctionRef<void(const StepResult&)> on_step = {});
 
 GRADLAB_END

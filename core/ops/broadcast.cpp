@@ -44,7 +44,7 @@ bool is_row_broadcast(const Shape& small, const Shape& big) {
 }  // namespace
 
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
-                        const std::function<Scalar(Scalar, Scalar)>& scalar_op) {
+                        FunctionRef<Scalar(Scalar, Scalar)> scalar_op) {
   if (a.shape() == b.shape()) {
     Tensor out(a.shape());
     kernel(out.data(), a.data(), b.data(), static_cast<std::size_t>(out.numel()));

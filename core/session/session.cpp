@@ -178,7 +178,7 @@ std::int64_t Session::steps_done() const { return runner_->steps_done(); }
 
 Metrics Session::step() { return runner_->step(); }
 
-std::vector<Metrics> Session::train(std::int64_t n, const std::function<bool(const Metrics&)>& progress) {
+std::vector<Metrics> Session::train(std::int64_t n, FunctionRef<bool(const Metrics&)> progress) {
   std::vector<Metrics> out;
   out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
   for (std::int64_t i = 0; i < n; ++i) {

@@ -8,13 +8,13 @@
 //   std::string ckpt = s.checkpoint_json();
 #pragma once
 
-#include <functional>
 #include <stdexcept>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "autograd/function_ref.h"
 #include "autograd/gradcheck.h"
 #include "spec/spec.h"
 
@@ -84,7 +84,7 @@ class Session {
   // false to stop early. A step that stops being finite throws NonFiniteError
   // (train/supervised.h) and leaves the state as it was before that step.
   Metrics step();
-  std::vector<Metrics> train(std::int64_t n, const std::function<bool(const Metrics&)>& progress = {});
+  std::vector<Metrics> train(std::int64_t n, FunctionRef<bool(const Metrics&)> progress = {});
   // "train" or "test" ({"n": 0} when there is no test split).
   Metrics evaluate(const std::string& split);
 

@@ -388,7 +388,7 @@ namespace {
 // doubling in size until a batch takes 2 ms, the fastest of three such batches per run.
 // Batches because browsers coarsen the clock (to 0.1 ms or more): a single short run there
 // reads as 0.
-double seconds_per_run(const std::function<void()>& f) {
+double seconds_per_run(FunctionRef<void()> f) {
   using Clock = std::chrono::steady_clock;
   const auto time = [&](int runs) {
     const auto start = Clock::now();
@@ -442,7 +442,7 @@ bool is_bias(const std::string& name) {
 
 // Per top-level layer, input to output, on the grad batch: ||dL/dW_l|| over the layer's
 // weights (and its biases apart) and ||dL/da_l||, the gradient reaching its output.
-nlohmann::json SupervisedRunner::traced_grad_pass(const std::function<nlohmann::json(const SupervisedTrainer::Pass&)>& read) {
+nlohmann::json SupervisedRunner::traced_grad_pass(FunctionRef<nlohmann::json(const SupervisedTrainer::Pass&)> read) {
   const TrainingStateGuard keep(*exp_->model, {&exp_->dropout_rng});
   struct Untrace {  // leave no outputs (or the graph they hold) and no gradients behind
     SpecModel& model;

@@ -1,9 +1,9 @@
 // The supervised experiment (a Sequential model, a loss, one optimizer) as a Runner.
 #pragma once
 
-#include <functional>
 #include <memory>
 
+#include "autograd/function_ref.h"
 #include "session/runner.h"
 #include "spec/build.h"
 
@@ -44,7 +44,7 @@ class SupervisedRunner : public Runner {
   nlohmann::json layers_json(const SupervisedTrainer::Pass& pass);
   // One forward/backward on the grad batch with every layer's output kept (Sequential's
   // trace), read by `read`; training state, traces and gradients are left as they were.
-  nlohmann::json traced_grad_pass(const std::function<nlohmann::json(const SupervisedTrainer::Pass&)>& read);
+  nlohmann::json traced_grad_pass(FunctionRef<nlohmann::json(const SupervisedTrainer::Pass&)> read);
   nlohmann::json graph_snapshot(const Tensor& x, const Tensor& y);
   bool is_linear_regression() const;
   nlohmann::json tbptt_json() const;
