@@ -200,12 +200,12 @@ export class CompareRun {
     this.onUpdate(this.state);
   }
 
-  /** The views that overlay variants: the snapshots the model offers (one forward/backward on a batch each). */
   /** `p`, or a rejection with STOPPED as soon as the run is stopped. */
   private until<T>(p: Promise<T>): Promise<T> {
     return Promise.race([p, this.halted]);
   }
 
+  /** The views that overlay variants: the snapshots the model offers (one forward/backward on a batch each). */
   private async snapshots(client: VariantClient, offered: string[], s: VariantState): Promise<void> {
     for (const name of OVERLAY_SNAPSHOTS) {
       if (!offered.includes(name) || this.stopped) continue;
