@@ -57,7 +57,10 @@ async function openLessonFromCourse(page, base, id) {
   await page.locator('#course[aria-busy="false"]').waitFor({ state: 'attached', timeout: 30_000 });
   const count = await page.locator('li.course-lesson').count();
   await page.locator(`li.course-lesson[data-lesson="${id}"] a`).click();
-  await page.waitForURL(new RegExp(`${PREFIX}index\\.html#lesson=${id}$`), { timeout: 15_000 });
+  // 'commit': the address the link led to, before the playground's own start-up may write
+  // its settings into the hash (it persists the workspace as soon as the session exists,
+  // which on a busy machine can come before the page's load event).
+  await page.waitForURL(new RegExp(`${PREFIX}index\\.html#lesson=${id}$`), { waitUntil: 'commit', timeout: 15_000 });
   await waitReady(page);
   assert.equal(await page.locator('select#lesson').inputValue(), id, `the playground opened ${id} from the course page`);
   await page.locator(`#lesson-panel[data-lesson="${id}"]`).waitFor({ state: 'visible', timeout: 15_000 });
