@@ -135,7 +135,6 @@ export class ComparePanel {
     const done = run.start(); // marks the state running, synchronously
     this.draw(run.state);
     const state = await done;
-    if (this.run !== run) return;
     this.draw(state);
     this.runButton.textContent = 'Run side by side';
   }
