@@ -50,12 +50,13 @@ struct GateClamps {
   void gru_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gx, const Scalar* gh, const Scalar* h_prev,     \
                         const GateClamps* clamps, Scalar* gates_act, Scalar* hn, Scalar* h);                          \
   /* GRU backward of one step. dh: total dL/dh_t. Writes dgx [B, 3H] (= dL/d(gx)), dgh [B, 3H]                        \
-     (= dL/d(gh)) and dh_prev = dh z [B, H]; the caller adds dgh W_hh into dh_prev. */                                \
+     (= dL/d(gh)) and dh_prev = dh z [B, H]; the caller adds dgh W_hh into dh_prev. dgh's r and z                     \
+     columns are dgx's values exactly (the GRU's bias gradients rely on it). */                                       \
   void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* hn,                   \
                          const Scalar* h_prev, const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh,  \
                          Scalar* dh_prev);                                                                            \
-  /* out[c] += sum over R rows of in[r, c]   (bias gradients; in is [R, C]) */                                        \
-  void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, Scalar* out);
+  /* out[c] += sum over R rows of in[r * ld + c], c < C   (bias gradients; in is [R, ld], ld >= C) */                \
+  void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out);
 
 namespace ref {
 GRADLAB_CELL_KERNEL_LIST
@@ -105,8 +106,8 @@ inline void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gate
                               Scalar* dgh, Scalar* dh_prev) {
   cells_backend::gru_cell_backward(B, H, gates_act, hn, h_prev, clamps, dh, dgx, dgh, dh_prev);
 }
-inline void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, Scalar* out) {
-  cells_backend::add_column_sums(R, C, in, out);
+inline void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
+  cells_backend::add_column_sums(R, C, in, ld, out);
 }
 
 }  // namespace kernels

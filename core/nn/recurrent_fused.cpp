@@ -367,20 +367,21 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   }
   // Both biases add to the same pre-activations except in a GRU (b_hn sits inside r * (...)),
   // so outside a GRU their gradients are one column sum of dG, computed once (and copied
-  // before either is handed over: accumulate may add into the tensor it is given).
+  // before either is handed over: accumulate may add into the tensor it is given). A GRU's
+  // dG_hh equals dG in the r and z columns (every GRU backward kernel writes the same values
+  // there, cells.h), and in the n columns too in the reset-before form: those sums are
+  // copied as well, bit for bit what summing dG_hh again gave.
   const bool need_b_ih = slot.b_ih >= 0 && g.needs(slot.b_ih), need_b_hh = slot.b_hh >= 0 && g.needs(slot.b_hh);
   Tensor db_ih, db_hh;
   if (need_b_ih) {
     db_ih = Tensor({GH});
-    kernels::add_column_sums(TB, GH, dG, db_ih.data());
+    kernels::add_column_sums(TB, GH, dG, GH, db_ih.data());
   }
   if (need_b_hh) {
-    if (dG_hh == dG && need_b_ih) {
-      db_hh = db_ih.clone();
-    } else {
-      db_hh = Tensor({GH});
-      kernels::add_column_sums(TB, GH, dG_hh, db_hh.data());
-    }
+    const std::int64_t same = need_b_ih ? (gru && !s.reset_before ? 2 * H : GH) : 0;  // columns copied
+    db_hh = Tensor({GH});
+    if (same > 0) copy(db_hh.data(), db_ih.data(), same);
+    if (same < GH) kernels::add_column_sums(TB, GH - same, dG_hh + same, GH, db_hh.data() + same);
   }
   if (need_b_ih) g.accumulate(slot.b_ih, std::move(db_ih));
   if (need_b_hh) g.accumulate(slot.b_hh, std::move(db_hh));

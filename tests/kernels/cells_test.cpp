@@ -184,8 +184,11 @@ TEST(CellKernels, GruBackwardMatchesFiniteDifferences) {
 TEST(CellKernels, ColumnSumsAccumulate) {
   const Vec in{1, 2, 3, 4, 5, 6};  // [3, 2]
   Vec out{10, 20};
-  kernels::ref::add_column_sums(3, 2, in.data(), out.data());
+  kernels::ref::add_column_sums(3, 2, in.data(), 2, out.data());
   EXPECT_EQ(out, (Vec{19, 32}));
+  Vec part{10};  // column 1 only: rows read with the leading dimension 2
+  kernels::ref::add_column_sums(3, 1, in.data() + 1, 2, part.data());
+  EXPECT_EQ(part, (Vec{22}));
 }
 
 TEST(CellKernels, NativeMatchesReference) {
@@ -235,6 +238,13 @@ TEST(CellKernels, NativeMatchesReference) {
     expect_close(x2, x1, "gru dgx");
     expect_close(y2, y1, "gru dgh");
     expect_close(p2, p1, "gru dh_prev");
+    // cells.h: dgh's r and z columns are dgx's values exactly (the bias gradients copy them).
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t j = 0; j < 2 * H; ++j) {
+        const std::size_t k = std::size_t(b * 3 * H + j);
+        ASSERT_EQ(y1[k], x1[k]) << "ref, row " << b << " column " << j;
+        ASSERT_EQ(y2[k], x2[k]) << "native, row " << b << " column " << j;
+      }
   }
   for (bool relu : {false, true}) {
     Vec pre = random_vec(rng, B * H), dh = random_vec(rng, B * H), h1(pre.size()), h2(pre.size()), d1(pre.size()),
@@ -248,9 +258,14 @@ TEST(CellKernels, NativeMatchesReference) {
   }
   const std::int64_t R = 37, C = 13;
   Vec in = random_vec(rng, R * C), s1(C, 1), s2(C, 1);
-  kernels::ref::add_column_sums(R, C, in.data(), s1.data());
-  kernels::native::add_column_sums(R, C, in.data(), s2.data());
+  kernels::ref::add_column_sums(R, C, in.data(), C, s1.data());
+  kernels::native::add_column_sums(R, C, in.data(), C, s2.data());
   expect_close(s2, s1, "column sums");
+  Vec t1(5, 1), t2(5, 1);  // columns 4..8 of the same rows
+  kernels::ref::add_column_sums(R, 5, in.data() + 4, C, t1.data());
+  kernels::native::add_column_sums(R, 5, in.data() + 4, C, t2.data());
+  expect_close(t2, t1, "column sums, strided");
+  for (std::int64_t c = 0; c < 5; ++c) EXPECT_EQ(t1[std::size_t(c)], s1[std::size_t(c + 4)]) << "column " << c + 4;
 }
 
 }  // namespace

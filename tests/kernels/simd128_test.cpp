@@ -582,6 +582,12 @@ TEST(Simd128Kernels, GruCellMatchesReference) {
       expect_close(x2, x1, "gru dgx", H);
       expect_close(y2, y1, "gru dgh", H);
       expect_close(p2, p1, "gru dh_prev", H);
+      // cells.h: dgh's r and z columns are dgx's values exactly (the bias gradients copy them).
+      for (std::int64_t b = 0; b < B; ++b)
+        for (std::int64_t j = 0; j < 2 * H; ++j) {
+          const std::size_t k = std::size_t(b * 3 * H + j);
+          ASSERT_EQ(y2[k], x2[k]) << "simd128, H=" << H << " row " << b << " column " << j;
+        }
     }
   }
 }
@@ -602,15 +608,19 @@ TEST(Simd128Kernels, RnnCellAndColumnSumsMatchReference) {
       expect_close(d2, d1, "rnn dpre", H);
     }
   }
-  // 16-column blocks, 4-column blocks and single columns, alone and together; each column is
-  // summed down the rows in double as ref does, so the two agree bit for bit.
+  // 16-column blocks, 4-column blocks and single columns, alone and together, over whole rows
+  // and over a column range of wider rows (leading dimension ld > C, offset start); each
+  // column is summed down the rows in double as ref does, so the two agree bit for bit.
   for (auto [R, C] : {std::pair<std::int64_t, std::int64_t>{37, 13}, {5, 300}, {1, 3}, {3, 23}, {1600, 512}, {2, 16}}) {
-    const Vec in = random_vec(rng, std::size_t(R * C));
-    Vec s1(std::size_t(C), 1), s2(std::size_t(C), 1);
-    kernels::ref::add_column_sums(R, C, in.data(), s1.data());
-    kernels::simd128::add_column_sums(R, C, in.data(), s2.data());
-    for (std::int64_t c = 0; c < C; ++c)
-      ASSERT_EQ(s2[std::size_t(c)], s1[std::size_t(c)]) << "R=" << R << " C=" << C << " at " << c;
+    for (std::int64_t pad : {0, 7}) {
+      const std::int64_t ld = C + pad, start = pad ? 3 : 0;
+      const Vec in = random_vec(rng, std::size_t(R * ld));
+      Vec s1(std::size_t(C), 1), s2(std::size_t(C), 1);
+      kernels::ref::add_column_sums(R, C, in.data() + start, ld, s1.data());
+      kernels::simd128::add_column_sums(R, C, in.data() + start, ld, s2.data());
+      for (std::int64_t c = 0; c < C; ++c)
+        ASSERT_EQ(s2[std::size_t(c)], s1[std::size_t(c)]) << "R=" << R << " C=" << C << " ld=" << ld << " at " << c;
+    }
   }
 }
 

@@ -157,9 +157,9 @@ void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, 
 }
 
 // Row by row (contiguous, vectorised) rather than column by column (strided).
-void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, Scalar* out) {
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
   Out sum(out, C);
-  for (std::int64_t r = 0; r < R; ++r) sum += In(in + r * C, C);
+  for (std::int64_t r = 0; r < R; ++r) sum += In(in + r * ld, C);
 }
 
 }  // namespace kernels::native

@@ -40,8 +40,8 @@ void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, 
                        const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh, Scalar* dh_prev) {
   ref::gru_cell_backward(B, H, gates_act, hn, h_prev, clamps, dh, dgx, dgh, dh_prev);
 }
-void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, Scalar* out) {
-  ref::add_column_sums(R, C, in, out);
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
+  ref::add_column_sums(R, C, in, ld, out);
 }
 
 #else  // float
@@ -198,7 +198,7 @@ void gru_cell_backward(Index B, Index H, const float* gates_act, const float* hn
 // out[c] += sum over rows of in[r, c], summed in double as ref: each column's sum runs down
 // the rows in order, so the result is ref's bit for bit. 16 columns (one cache line) at a
 // time, their eight f64x2 partial sums in registers, then 4 at a time, then one by one.
-void add_column_sums(Index R, Index C, const float* in, float* out) {
+void add_column_sums(Index R, Index C, const float* in, Index ld, float* out) {
   Index c = 0;
   auto finish = [&](Index c0, const double* acc, Index n) {
     for (Index k = 0; k < n; ++k) out[c0 + k] = static_cast<float>(out[c0 + k] + acc[k]);
@@ -208,7 +208,7 @@ void add_column_sums(Index R, Index C, const float* in, float* out) {
     const v128_t zero = wasm_f64x2_splat(0.0);
     v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
     const float* x = in + c;
-    for (Index r = 0; r < R; ++r, x += C) {
+    for (Index r = 0; r < R; ++r, x += ld) {
       const f32x4 v0 = vld(x), v1 = vld(x + 4), v2 = vld(x + 8), v3 = vld(x + 12);
       a0 = wasm_f64x2_add(a0, promote_lo(v0)), a1 = wasm_f64x2_add(a1, promote_hi(v0));
       a2 = wasm_f64x2_add(a2, promote_lo(v1)), a3 = wasm_f64x2_add(a3, promote_hi(v1));
@@ -224,7 +224,7 @@ void add_column_sums(Index R, Index C, const float* in, float* out) {
   for (; c + 4 <= C; c += 4) {
     v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0;
     const float* x = in + c;
-    for (Index r = 0; r < R; ++r, x += C) {
+    for (Index r = 0; r < R; ++r, x += ld) {
       const f32x4 v = vld(x);
       a0 = wasm_f64x2_add(a0, promote_lo(v)), a1 = wasm_f64x2_add(a1, promote_hi(v));
     }
@@ -236,7 +236,7 @@ void add_column_sums(Index R, Index C, const float* in, float* out) {
   // leftovers (and the portable fallback)
   for (; c < C; ++c) {
     double acc = 0;
-    for (Index r = 0; r < R; ++r) acc += in[r * C + c];
+    for (Index r = 0; r < R; ++r) acc += in[r * ld + c];
     finish(c, &acc, 1);
   }
 }
