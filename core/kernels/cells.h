@@ -35,15 +35,19 @@ struct GateClamps {
   void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* h, const Scalar* dh, Scalar* dpre); \
   /* LSTM: i = s(pre_i + p_i c_prev), f = s(pre_f + p_f c_prev), g = tanh(pre_g),                                     \
      c = f c_prev + i g, o = s(pre_o + p_o c), h = o tanh(c)   (s = sigmoid; p = peephole or 0).                      \
-     gates_pre, gates_act: [B, 4H] (may alias); peephole: [3, H] or nullptr; clamps or nullptr. */                    \
+     gates_pre, gates_act: [B, 4H] (may alias); peephole: [3, H] or nullptr; clamps or nullptr.                        \
+     tanh_c: [B, H] receives tanh(c), the values h used (nullptr: not kept). */                                        \
   void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,               \
-                         const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h);  \
+                         const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,   \
+                         Scalar* tanh_c = nullptr);                                                                   \
   /* LSTM backward of one step. dh: total dL/dh_t [B, H]; dc: dL/dc_t from step t+1 [B, H].                           \
      Writes dgates_pre [B, 4H] and dc_prev [B, H] (may alias dc); adds into dpeephole [3, H]                          \
-     (nullptr without peepholes). The caller adds dgates_pre W_hh into dh_prev. */                                    \
+     (nullptr without peepholes). The caller adds dgates_pre W_hh into dh_prev. tanh_c: the forward's                 \
+     tanh(c) [B, H], read instead of computed again (nullptr: computed; the same values either way). */              \
   void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev,              \
                           const Scalar* c, const Scalar* peephole, const GateClamps* clamps, const Scalar* dh,        \
-                          const Scalar* dc, Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole);                  \
+                          const Scalar* dc, Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole,                   \
+                          const Scalar* tanh_c = nullptr);                                                            \
   /* GRU: r = s(gx_r + gh_r), z = s(gx_z + gh_z), n = tanh(gx_n + r gh_n), h = (1 - z) n + z h_prev.                  \
      gx = x W_ih^T + b_ih, gh = h_prev W_hh^T + b_hh: [B, 3H]. Writes gates_act [B, 3H] (r, z, n;                     \
      may alias gx), hn = gh_n [B, H] (kept for backward) and h [B, H]. */                                             \
@@ -87,15 +91,16 @@ inline void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const S
   cells_backend::rnn_cell_backward(B, H, relu, h, dh, dpre);
 }
 inline void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,
-                              const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c,
-                              Scalar* h) {
-  cells_backend::lstm_cell_forward(B, H, gates_pre, c_prev, peephole, clamps, gates_act, c, h);
+                              const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,
+                              Scalar* tanh_c = nullptr) {
+  cells_backend::lstm_cell_forward(B, H, gates_pre, c_prev, peephole, clamps, gates_act, c, h, tanh_c);
 }
 inline void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev,
                                const Scalar* c, const Scalar* peephole, const GateClamps* clamps, const Scalar* dh,
-                               const Scalar* dc, Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole) {
+                               const Scalar* dc, Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole,
+                               const Scalar* tanh_c = nullptr) {
   cells_backend::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev,
-                                    dpeephole);
+                                    dpeephole, tanh_c);
 }
 inline void gru_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gx, const Scalar* gh, const Scalar* h_prev,
                              const GateClamps* clamps, Scalar* gates_act, Scalar* hn, Scalar* h) {

@@ -144,6 +144,7 @@ const char* stream_op_name(CellKind kind) {
 struct StreamSaved {
   Tensor gates;  // LSTM: activations i, f, g, o [T, B, 4H] (coupled too); GRU: r, z, n [T, B, 3H]
   Tensor cs;     // LSTM: c_t [T, B, H]
+  Tensor tcs;    // LSTM: tanh(c_t) [T, B, H], as the forward computed it (the backward reads it)
   Tensor hn;     // GRU: W_hn h_{t-1} + b_hn; reset before: r * h_{t-1}   [T, B, H]
   Tensor hc;     // LSTM with a projection: o * tanh(c_t) [T, B, H], before W_hr
   Tensor peep;   // peephole LSTM: [3, H] (i, f, o)
@@ -262,7 +263,8 @@ void trace_total_dc(std::int64_t B, std::int64_t H, const Scalar* gates_act, con
 // BPTT for run_stream: dy is dL/d(packed output); accumulates the gradient of every input
 // that needs one. Steps run in reverse step order, carrying dL/dh and dL/dc.
 void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& saved, Grads& g, const Var& dy_var) {
-  const Tensor &gates = saved.gates, &cs = saved.cs, &hn = saved.hn, &hc = saved.hc, &peep = saved.peep;
+  const Tensor &gates = saved.gates, &cs = saved.cs, &tcs = saved.tcs, &hn = saved.hn, &hc = saved.hc,
+               &peep = saved.peep;
   g.require_first_order();
   const std::int64_t T = s.T, B = s.B, I = s.I, H = s.H, P = s.P;
   const bool lstm = s.kind == CellKind::Lstm, gru = s.kind == CellKind::Gru, relu = s.kind == CellKind::RnnRelu;
@@ -319,7 +321,8 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
                                    dh_cell, dc.data(), trace_dc->data() + t * BH);
       Scalar* dg4 = s.coupled ? dpre4.data() : dg_t;
       kernels::lstm_cell_backward(B, H, a_t, c_prev, cs.data() + t * BH, peep.defined() ? peep.data() : nullptr, clamps,
-                                  dh_cell, dc.data(), dg4, dc.data(), dpeep.defined() ? dpeep.data() : nullptr);
+                                  dh_cell, dc.data(), dg4, dc.data(), dpeep.defined() ? dpeep.data() : nullptr,
+                                  tcs.data() + t * BH);
       if (s.coupled) fold_coupled(B, H, dg4, dg_t);
       W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), P);
     } else if (gru && s.reset_before) {
@@ -443,6 +446,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   Scalar* pre_data = s.coupled ? pre.data() : gates.data();
   Tensor out({T * BP + (lstm ? BH : 0)});
   Tensor cs = lstm ? Tensor({T, B, H}) : Tensor();
+  Tensor tcs = lstm ? Tensor({T, B, H}) : Tensor();
   Tensor hn = gru ? Tensor({T, B, H}) : Tensor();
   Tensor hc = proj ? Tensor({T, B, H}) : Tensor();
   Tensor gh = gru ? Tensor({B, GH}) : Tensor();
@@ -479,7 +483,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
         const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;
         Scalar* hc_t = proj ? hc.data() + t * BH : h_t;  // o * tanh(c_t)
         kernels::lstm_cell_forward(B, H, a_t, c_prev, peep.defined() ? peep.data() : nullptr, clamps, a_t,
-                                   cs.data() + t * BH, hc_t);
+                                   cs.data() + t * BH, hc_t, tcs.data() + t * BH);
         if (proj) kernels::gemm(false, true, B, P, H, Scalar(1), hc_t, H, W_hr, H, Scalar(0), h_t, P);  // h = W_hr hc
       } else {
         kernels::rnn_cell_forward(B, H, relu, p_t, h_t);
@@ -501,7 +505,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
 
   // RNN backward needs only h (the output itself), so it keeps no gate buffer.
   if (!lstm && !gru) gates = Tensor();
-  StreamSaved saved{std::move(gates), std::move(cs), std::move(hn), std::move(hc), std::move(peep)};
+  StreamSaved saved{std::move(gates), std::move(cs), std::move(tcs), std::move(hn), std::move(hc), std::move(peep)};
   return record(stream_op_name(s.kind), std::move(inputs), std::move(out),
                 [s, slot, saved](Grads& g, const Var& dy) { stream_backward(s, slot, saved, g, dy); });
 }

@@ -191,6 +191,46 @@ TEST(CellKernels, ColumnSumsAccumulate) {
   EXPECT_EQ(part, (Vec{22}));
 }
 
+// lstm_cell_forward's tanh_c keeps the tanh(c) that h used; lstm_cell_backward given it reads
+// those values instead of computing tanh(c) again. Both ways give the same bits, in each backend.
+template <class Forward, class Backward>
+void expect_kept_tanh_changes_nothing(Forward forward, Backward backward, const char* backend) {
+  Rng rng(7);
+  kernels::GateClamps clamps;
+  clamps.on[3] = true;  // o clamped: dpre_o is 0 but tanh(c) still scales dc_t
+  clamps.value[3] = Scalar(0.5);
+  for (bool peephole : {false, true}) {
+    for (const kernels::GateClamps* cl : {static_cast<const kernels::GateClamps*>(nullptr),
+                                          static_cast<const kernels::GateClamps*>(&clamps)}) {
+      LstmCase k(rng, peephole);
+      const Scalar* p = peephole ? k.peep.data() : nullptr;
+      Vec act2(k.act.size()), c2(k.c.size()), h2(k.h.size()), tc(k.c.size(), Scalar(7));
+      forward(B, H, k.pre.data(), k.c_prev.data(), p, cl, k.act.data(), k.c.data(), k.h.data(), nullptr);
+      forward(B, H, k.pre.data(), k.c_prev.data(), p, cl, act2.data(), c2.data(), h2.data(), tc.data());
+      ASSERT_EQ(act2, k.act) << backend;
+      ASSERT_EQ(c2, k.c) << backend;
+      ASSERT_EQ(h2, k.h) << backend;
+      for (std::size_t i = 0; i < tc.size(); ++i) {
+        ASSERT_NEAR(tc[i], std::tanh(k.c[i]), kDouble ? 1e-15 : 1e-6) << backend << " at " << i;
+        if (!cl) ASSERT_EQ(k.h[i], k.act[(i / H) * 4 * H + 3 * H + i % H] * tc[i]) << backend << ": h = o tanh(c)";
+      }
+      Vec d1(k.pre.size()), d2(k.pre.size()), dc1(k.c.size()), dc2(k.c.size()), dp1(3 * H, 1), dp2(3 * H, 1);
+      backward(B, H, k.act.data(), k.c_prev.data(), k.c.data(), p, cl, k.wh.data(), k.wc.data(), d1.data(), dc1.data(),
+               peephole ? dp1.data() : nullptr, nullptr);
+      backward(B, H, k.act.data(), k.c_prev.data(), k.c.data(), p, cl, k.wh.data(), k.wc.data(), d2.data(), dc2.data(),
+               peephole ? dp2.data() : nullptr, tc.data());
+      ASSERT_EQ(d2, d1) << backend;
+      ASSERT_EQ(dc2, dc1) << backend;
+      ASSERT_EQ(dp2, dp1) << backend;
+    }
+  }
+}
+
+TEST(CellKernels, KeptTanhOfCellChangesNothing) {
+  expect_kept_tanh_changes_nothing(kernels::ref::lstm_cell_forward, kernels::ref::lstm_cell_backward, "ref");
+  expect_kept_tanh_changes_nothing(kernels::native::lstm_cell_forward, kernels::native::lstm_cell_backward, "native");
+}
+
 TEST(CellKernels, NativeMatchesReference) {
   const double tol = kDouble ? 1e-12 : 1e-5;
   auto expect_close = [&](const Vec& a, const Vec& b, const char* what) {

@@ -552,6 +552,25 @@ TEST(Simd128Kernels, LstmCellMatchesReference) {
         expect_close(d2, d1, "lstm dgates_pre", H);
         expect_close(dcp2, dcp1, "lstm dc_prev", H);
         expect_close(dp2, dp1, "lstm dpeephole", H);
+        // tanh(c) kept by the forward and read by the backward: the same bits as without it.
+        Vec act3 = pre, c3(cp.size()), h3(cp.size()), tc(cp.size(), Scalar(7));
+        kernels::simd128::lstm_cell_forward(B, H, act3.data(), cp.data(), p, cl, act3.data(), c3.data(), h3.data(),
+                                            tc.data());
+        ASSERT_EQ(act3, act2);
+        ASSERT_EQ(c3, c2);
+        ASSERT_EQ(h3, h2);
+        for (std::size_t i = 0; i < tc.size(); ++i) ASSERT_NEAR(tc[i], std::tanh(c3[i]), 2e-7) << "tanh(c) at " << i;
+        Vec d3(pre.size()), dcp3 = dc, dp3(pw.size(), 1);
+        kernels::simd128::lstm_cell_backward(B, H, act1.data(), cp.data(), c1.data(), p, cl, dh.data(), dcp3.data(),
+                                             d3.data(), dcp3.data(), peep ? dp3.data() : nullptr);
+        Vec tc1(cp.size());  // tanh(c1) by the same approximation the simd128 forward keeps
+        kernels::simd128::tanh(tc1.data(), c1.data(), tc1.size());
+        Vec d4(pre.size()), dcp4 = dc, dp4(pw.size(), 1);
+        kernels::simd128::lstm_cell_backward(B, H, act1.data(), cp.data(), c1.data(), p, cl, dh.data(), dcp4.data(),
+                                             d4.data(), dcp4.data(), peep ? dp4.data() : nullptr, tc1.data());
+        ASSERT_EQ(d4, d3);
+        ASSERT_EQ(dcp4, dcp3);
+        ASSERT_EQ(dp4, dp3);
       }
     }
   }

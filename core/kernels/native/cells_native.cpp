@@ -36,7 +36,8 @@ void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* 
 }
 
 void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,
-                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h) {
+                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,
+                       Scalar* tanh_c) {
   for (std::int64_t b = 0; b < B; ++b) {
     const Scalar* pre = gates_pre + b * 4 * H;
     Scalar* act = gates_act + b * 4 * H;
@@ -65,13 +66,19 @@ void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, 
       o = (In(pre + 3 * H, H) + In(peephole + 2 * H, H) * cn).logistic();
     else
       o = In(pre + 3 * H, H).logistic();
-    hn = o * cn.tanh();
+    if (tanh_c) {
+      Out tc(tanh_c + b * H, H);
+      tc = cn.tanh();
+      hn = o * tc;
+    } else {
+      hn = o * cn.tanh();
+    }
   }
 }
 
 void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev, const Scalar* c,
                         const Scalar* peephole, const GateClamps* clamps, const Scalar* dh, const Scalar* dc,
-                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole) {
+                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole, const Scalar* tanh_c) {
   const Scalar one(1);
   for (std::int64_t b = 0; b < B; ++b) {
     const Scalar* act = gates_act + b * 4 * H;
@@ -79,7 +86,10 @@ void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act,
     In i(act, H), f(act + H, H), g(act + 2 * H, H), o(act + 3 * H, H);
     In cp(c_prev + b * H, H), cn(c + b * H, H), dy(dh + b * H, H), dcn(dc + b * H, H);
     Out dpi(dpre, H), dpf(dpre + H, H), dpg(dpre + 2 * H, H), dpo(dpre + 3 * H, H), dct(dc_prev + b * H, H);
-    dpg = cn.tanh();  // scratch: tanh(c), overwritten below
+    if (tanh_c)  // scratch: tanh(c), overwritten below
+      dpg = In(tanh_c + b * H, H);
+    else
+      dpg = cn.tanh();
     if (clamped(clamps, 3))
       dpo.setZero();
     else

@@ -38,7 +38,8 @@ void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* 
 }
 
 void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,
-                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h) {
+                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,
+                       Scalar* tanh_c) {
   for (std::int64_t b = 0; b < B; ++b) {
     const Scalar* pre = gates_pre + b * 4 * H;
     Scalar* act = gates_act + b * 4 * H;
@@ -61,7 +62,9 @@ void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, 
       act[2 * H + j] = g;
       act[3 * H + j] = o;
       c[k] = cn;
-      h[k] = o * std::tanh(cn);
+      const Scalar tc = std::tanh(cn);
+      if (tanh_c) tanh_c[k] = tc;
+      h[k] = o * tc;
     }
   }
 }
@@ -74,7 +77,7 @@ void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, 
 //   dp_i += dpre_i c_prev,  dp_f += dpre_f c_prev,  dp_o += dpre_o c
 void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev, const Scalar* c,
                         const Scalar* peephole, const GateClamps* clamps, const Scalar* dh, const Scalar* dc,
-                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole) {
+                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole, const Scalar* tanh_c) {
   const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
   for (std::int64_t b = 0; b < B; ++b) {
     const Scalar* act = gates_act + b * 4 * H;
@@ -82,7 +85,7 @@ void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act,
     for (std::int64_t j = 0; j < H; ++j) {
       const std::int64_t k = b * H + j;
       const Scalar i = act[j], f = act[H + j], g = act[2 * H + j], o = act[3 * H + j];
-      const Scalar cp = c_prev[k], cn = c[k], tc = std::tanh(cn), dhk = dh[k];
+      const Scalar cp = c_prev[k], cn = c[k], tc = tanh_c ? tanh_c[k] : std::tanh(cn), dhk = dh[k];
       const Scalar dpo = co ? Scalar(0) : dhk * tc * o * (Scalar(1) - o);
       Scalar dct = dc[k] + dhk * o * (Scalar(1) - tc * tc);
       if (peephole) dct += dpo * peephole[2 * H + j];

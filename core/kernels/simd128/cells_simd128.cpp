@@ -24,13 +24,15 @@ void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* 
   ref::rnn_cell_backward(B, H, relu, h, dh, dpre);
 }
 void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,
-                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h) {
-  ref::lstm_cell_forward(B, H, gates_pre, c_prev, peephole, clamps, gates_act, c, h);
+                       const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,
+                       Scalar* tanh_c) {
+  ref::lstm_cell_forward(B, H, gates_pre, c_prev, peephole, clamps, gates_act, c, h, tanh_c);
 }
 void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev, const Scalar* c,
                         const Scalar* peephole, const GateClamps* clamps, const Scalar* dh, const Scalar* dc,
-                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole) {
-  ref::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev, dpeephole);
+                        Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole, const Scalar* tanh_c) {
+  ref::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev, dpeephole,
+                          tanh_c);
 }
 void gru_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gx, const Scalar* gh, const Scalar* h_prev,
                       const GateClamps* clamps, Scalar* gates_act, Scalar* hn, Scalar* h) {
@@ -68,7 +70,7 @@ void rnn_cell_backward(Index B, Index H, bool relu, const float* h, const float*
 }
 
 void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_prev, const float* peephole,
-                       const GateClamps* clamps, float* gates_act, float* c, float* h) {
+                       const GateClamps* clamps, float* gates_act, float* c, float* h, float* tanh_c) {
   const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
   const float vi = clamp_value(clamps, 0), vf = clamp_value(clamps, 1), vg = clamp_value(clamps, 2),
               vo = clamp_value(clamps, 3);
@@ -78,6 +80,7 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
     const float* cpb = c_prev + b * H;
     float* cb = c + b * H;
     float* hb = h + b * H;
+    float* tcb = tanh_c ? tanh_c + b * H : nullptr;
     for_lanes(H, [&](auto L, Index j) {
       const auto cp = L.load(cpb + j);
       auto pi = L.load(pre + j), pf = L.load(pre + H + j), pg = L.load(pre + 2 * H + j), po = L.load(pre + 3 * H + j);
@@ -96,7 +99,9 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
       L.store(act + 2 * H + j, g);
       L.store(act + 3 * H + j, o);
       L.store(cb + j, cn);
-      L.store(hb + j, vmul(o, vtanh(cn)));
+      const auto tc = vtanh(cn);
+      if (tcb) L.store(tcb + j, tc);
+      L.store(hb + j, vmul(o, tc));
     });
   }
 }
@@ -109,7 +114,7 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
 //   dp_i += dpre_i c_prev,  dp_f += dpre_f c_prev,  dp_o += dpre_o c
 void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c_prev, const float* c,
                         const float* peephole, const GateClamps* clamps, const float* dh, const float* dc,
-                        float* dgates_pre, float* dc_prev, float* dpeephole) {
+                        float* dgates_pre, float* dc_prev, float* dpeephole, const float* tanh_c) {
   const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
   for (Index b = 0; b < B; ++b) {
     const float* act = gates_act + b * 4 * H;
@@ -119,7 +124,7 @@ void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c
       const auto zero = L.splat(0.0f), one = L.splat(1.0f);
       const auto i = L.load(act + j), f = L.load(act + H + j), g = L.load(act + 2 * H + j), o = L.load(act + 3 * H + j);
       const auto cp = L.load(c_prev + row + j), cn = L.load(c + row + j), dhk = L.load(dh + row + j);
-      const auto tc = vtanh(cn);
+      const auto tc = tanh_c ? L.load(tanh_c + row + j) : vtanh(cn);
       const auto dpo = co ? zero : vmul(vmul(vmul(dhk, tc), o), vsub(one, o));
       auto dct = vadd(L.load(dc + row + j), vmul(vmul(dhk, o), vsub(one, vmul(tc, tc))));
       if (peephole) dct = vadd(dct, vmul(dpo, L.load(peephole + 2 * H + j)));
