@@ -65,15 +65,30 @@ inline float exp_poly(float r) {
   return p * (r * r) + r + 1.0f;
 }
 
+// exp(x) = 2^n p: returns p = exp(r) and sets n (NaN gives n = 0, as trunc_sat).
+inline float exp1_split(float x, std::int32_t& n_out) {
+  const float n = std::nearbyint(x * kLog2e);
+  const float r = (x - n * kLn2Hi) - n * kLn2Lo;
+  n_out = n == n ? static_cast<std::int32_t>(n) : 0;
+  return exp_poly(r);
+}
+
 inline float exp1(float x) {
   x = x < kExpMinArg ? kExpMinArg : x;  // NaN passes through both clamps
   x = kExpMaxArg < x ? kExpMaxArg : x;
-  const float n = std::nearbyint(x * kLog2e);
-  const float r = (x - n * kLn2Hi) - n * kLn2Lo;
-  const float p = exp_poly(r);
-  const std::int32_t ni = n == n ? static_cast<std::int32_t>(n) : 0;  // NaN: as trunc_sat
+  std::int32_t ni;
+  const float p = exp1_split(x, ni);
   const std::int32_t n1 = ni >> 1, n2 = ni - n1;
   return (p * pow2i(n1)) * pow2i(n2);
+}
+
+// exp1 for x in [0, 20] (or NaN), as tanh's large branch asks: no clamps, and 2^n (n <= 29)
+// applied in one step. A product by a power of two that neither overflows nor leaves the
+// normal range is exact, so the result is exp1's bit for bit, with fewer operations.
+inline float exp1_0_20(float x) {
+  std::int32_t ni;
+  const float p = exp1_split(x, ni);
+  return p * pow2i(ni);
 }
 
 // |x| -> tanh(|x|); the caller restores the sign.
@@ -85,7 +100,7 @@ inline float tanh_abs1(float a) {
   p = p * z + kTanhP4;
   const float small = p * z * a + a;
   const float b = kTanhBig < a ? kTanhBig : a;  // NaN passes through
-  const float e = exp1(b + b);
+  const float e = exp1_0_20(b + b);
   const float large = (e - 1.0f) / (e + 1.0f);
   return a < kTanhSmall ? small : large;
 }
@@ -133,10 +148,8 @@ inline double hsum(f32x4 v) {
          (double(wasm_f32x4_extract_lane(v, 2)) + double(wasm_f32x4_extract_lane(v, 3)));
 }
 
-inline f32x4 exp4(f32x4 x) {
-  // pmax/pmin keep the first operand when the comparison is false, so NaN passes through.
-  x = wasm_f32x4_pmax(x, vsplat(kExpMinArg));
-  x = wasm_f32x4_pmin(x, vsplat(kExpMaxArg));
+// exp1_split, four lanes at a time.
+inline f32x4 exp4_split(f32x4 x, v128_t& n_out) {
   const f32x4 n = wasm_f32x4_nearest(vmul(x, vsplat(kLog2e)));
   const f32x4 r = vsub(vsub(x, vmul(n, vsplat(kLn2Hi))), vmul(n, vsplat(kLn2Lo)));
   f32x4 p = vmadd(vsplat(kExpP0), r, vsplat(kExpP1));
@@ -144,13 +157,28 @@ inline f32x4 exp4(f32x4 x) {
   p = vmadd(p, r, vsplat(kExpP3));
   p = vmadd(p, r, vsplat(kExpP4));
   p = vmadd(p, r, vsplat(kExpP5));
-  p = vadd(vadd(vmul(p, vmul(r, r)), r), vsplat(1.0f));
-  const v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);
+  n_out = wasm_i32x4_trunc_sat_f32x4(n);
+  return vadd(vadd(vmul(p, vmul(r, r)), r), vsplat(1.0f));
+}
+
+inline f32x4 exp4(f32x4 x) {
+  // pmax/pmin keep the first operand when the comparison is false, so NaN passes through.
+  x = wasm_f32x4_pmax(x, vsplat(kExpMinArg));
+  x = wasm_f32x4_pmin(x, vsplat(kExpMaxArg));
+  v128_t ni;
+  const f32x4 p = exp4_split(x, ni);
   const v128_t n1 = wasm_i32x4_shr(ni, 1), n2 = wasm_i32x4_sub(ni, n1);
   const v128_t bias = wasm_i32x4_splat(127);
   const f32x4 s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, bias), 23);
   const f32x4 s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, bias), 23);
   return vmul(vmul(p, s1), s2);
+}
+
+// exp4 for x in [0, 20] (or NaN): exp1_0_20's operations, four lanes at a time.
+inline f32x4 exp4_0_20(f32x4 x) {
+  v128_t ni;
+  const f32x4 p = exp4_split(x, ni);
+  return vmul(p, wasm_i32x4_shl(wasm_i32x4_add(ni, wasm_i32x4_splat(127)), 23));
 }
 
 inline f32x4 tanh4(f32x4 x) {
@@ -163,7 +191,7 @@ inline f32x4 tanh4(f32x4 x) {
   p = vmadd(p, z, vsplat(kTanhP4));
   const f32x4 small = vadd(vmul(vmul(p, z), a), a);
   const f32x4 b = wasm_f32x4_pmin(a, vsplat(kTanhBig));  // NaN passes through
-  const f32x4 e = exp4(vadd(b, b));
+  const f32x4 e = exp4_0_20(vadd(b, b));
   const f32x4 large = vdiv(vsub(e, vsplat(1.0f)), vadd(e, vsplat(1.0f)));
   const f32x4 t = wasm_v128_bitselect(small, large, wasm_f32x4_lt(a, vsplat(kTanhSmall)));
   return wasm_v128_or(t, sign);
