@@ -106,7 +106,7 @@ template <class F>
 void each_self_attention(const Module& m, const std::string& prefix, F&& visit) {
   for (const auto& [name, child] : m.named_children()) {
     const std::string path = prefix.empty() ? name : prefix + "." + name;
-    if (const auto* mha = dynamic_cast<const MultiheadAttention*>(child.get())) visit(path, *mha);
+    if (const MultiheadAttention* mha = child->as_multihead_attention()) visit(path, *mha);
     else each_self_attention(*child, path, visit);
   }
 }

@@ -21,7 +21,7 @@ void check_window(const std::string& who, Size2 kernel, Size2 stride, Size2 padd
 
 // Runs an op-level shape check, putting the layer's description in front of its message.
 template <class F>
-Shape as_layer(const std::string& who, F f) {
+Shape with_layer_name(const std::string& who, F f) {
   try {
     return f();
   } catch (const std::invalid_argument& e) {
@@ -56,7 +56,7 @@ Shape Conv2d::output_shape(const Shape& in) const {
   if (in.size() != 4 || in[1] != in_)
     throw std::invalid_argument(describe() + " expects input [N, " + std::to_string(in_) + ", H, W], got " +
                                 to_string(in));
-  return as_layer(describe(), [&] { return conv2d_output_shape(in, weight_.shape(), stride_, padding_); });
+  return with_layer_name(describe(), [&] { return conv2d_output_shape(in, weight_.shape(), stride_, padding_); });
 }
 
 Var Conv2d::forward(const Var& x) {
@@ -70,7 +70,7 @@ MaxPool2d::MaxPool2d(Size2 kernel, std::optional<Size2> stride, Size2 padding)
 }
 
 Shape MaxPool2d::output_shape(const Shape& in) const {
-  return as_layer(pool_description("MaxPool2d", kernel_, stride_, padding_),
+  return with_layer_name(pool_description("MaxPool2d", kernel_, stride_, padding_),
                   [&] { return pool2d_output_shape("max_pool2d", in, kernel_, stride_, padding_); });
 }
 
@@ -85,7 +85,7 @@ AvgPool2d::AvgPool2d(Size2 kernel, std::optional<Size2> stride, Size2 padding)
 }
 
 Shape AvgPool2d::output_shape(const Shape& in) const {
-  return as_layer(pool_description("AvgPool2d", kernel_, stride_, padding_),
+  return with_layer_name(pool_description("AvgPool2d", kernel_, stride_, padding_),
                   [&] { return pool2d_output_shape("avg_pool2d", in, kernel_, stride_, padding_); });
 }
 

@@ -215,7 +215,7 @@ class DiffusionRunner : public Runner {
   const Dataset& dataset() const override { return data_; }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<DiffusionRunner&>(previous);
+    auto& p = static_cast<DiffusionRunner&>(previous);
     if (spec_.optimizer.type == p.spec_.optimizer.type)
       trainer_->optimizer().load_state(adapt_optimizer_state(p.trainer_->optimizer().state(), trainer_->optimizer()));
     trainer_->batcher().set_state(p.trainer_->batcher().state());

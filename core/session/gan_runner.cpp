@@ -180,7 +180,7 @@ class GanRunner : public Runner {
   const Dataset& dataset() const override { return data_; }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<GanRunner&>(previous);
+    auto& p = static_cast<GanRunner&>(previous);
     GanTrainer& t = *trainer_;
     GanTrainer& pt = *p.trainer_;
     // A player whose optimizer type changed starts that optimizer afresh.

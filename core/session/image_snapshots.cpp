@@ -17,7 +17,7 @@ constexpr std::int64_t kGridImages = 64;  // images the image_predictions grid s
 // The first top-level conv2d layer and its index, or {nullptr, 0}.
 std::pair<const Conv2d*, std::size_t> first_conv(SpecModel& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (const auto* c = dynamic_cast<const Conv2d*>(model.layers().at(i).get())) return {c, i};
+    if (const Conv2d* c = model.layers().at(i)->as_conv2d()) return {c, i};
   return {nullptr, 0};
 }
 

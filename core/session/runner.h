@@ -67,7 +67,8 @@ class Runner {
   // The data it trains on (for an explicit batch: task "batch", x_train/y_train only).
   virtual const Dataset& dataset() const = 0;
 
-  // Takes over the training state of `previous`, a runner of the same kind built from a
+  // Takes over the training state of `previous`, a runner of the same kind (so of the same
+  // class: the spec's kind picks the class and is not a field update may change) built from a
   // spec that differs only in fields Session::update allows: batch order, RNG streams,
   // step counts and the optimizer state (adapted when the optimizer's slots changed;
   // dropped when its type did). Parameters and buffers are the Session's.

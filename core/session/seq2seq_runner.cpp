@@ -155,7 +155,7 @@ class Seq2SeqRunner : public Runner {
   const Dataset& dataset() const override { return trainer_->data(); }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<Seq2SeqRunner&>(previous);
+    auto& p = static_cast<Seq2SeqRunner&>(previous);
     Seq2SeqTrainer& t = *trainer_;
     Seq2SeqTrainer& pt = *p.trainer_;
     if (spec_.optimizer.type == p.spec_.optimizer.type)

@@ -204,7 +204,7 @@ namespace {
 // The first recurrent layer of the model's top level (the one the probes look at).
 Recurrent* first_recurrent(SpecModel& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) return r;
+    if (Recurrent* r = model.layers().at(i)->as_recurrent()) return r;
   return nullptr;
 }
 }  // namespace
@@ -346,7 +346,7 @@ nlohmann::json SupervisedRunner::graph_snapshot(const Tensor& x, const Tensor& y
   const Objective& objective = exp_->trainer->objective();
   std::vector<Recurrent*> recurrent;
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) recurrent.push_back(r);
+    if (Recurrent* r = model.layers().at(i)->as_recurrent()) recurrent.push_back(r);
   auto graph = [&](bool unrolled, int max_nodes) {
     struct Restore {  // the fused path and no labels again, however this ends
       std::vector<Recurrent*>& layers;
@@ -622,7 +622,7 @@ void SupervisedRunner::clear_clamps() {
 // ---- update, sampling, predictions ----------------------------------------------------
 
 void SupervisedRunner::take_state(Runner& previous) {
-  auto& p = dynamic_cast<SupervisedRunner&>(previous);
+  auto& p = static_cast<SupervisedRunner&>(previous);
   SupervisedTrainer& t = *exp_->trainer;
   SupervisedTrainer& pt = *p.exp_->trainer;
   // A new optimizer type starts from a fresh state (the trainer's step count, which the

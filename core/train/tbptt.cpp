@@ -32,23 +32,23 @@ RecurrentStack find_recurrent_stack(Layer& model) {
   Layer* m = &model;
   // A wrapper whose only child is a Sequential is taken to run that Sequential (the spec's
   // model does exactly that).
-  while (!dynamic_cast<Sequential*>(m) && !dynamic_cast<Recurrent*>(m)) {
+  while (!m->as_sequential() && !m->as_recurrent()) {
     const auto children = m->named_children();
-    Layer* inner = children.size() == 1 ? dynamic_cast<Layer*>(children[0].second.get()) : nullptr;
+    Layer* inner = children.size() == 1 ? children[0].second->as_layer() : nullptr;
     if (!inner) throw std::invalid_argument(std::string(kForm) + "; got a " + m->type_name());
     m = inner;
   }
   RecurrentStack stack;
-  if (auto* r = dynamic_cast<Recurrent*>(m)) {
+  if (Recurrent* r = m->as_recurrent()) {
     stack.recurrent = r;
     return stack;
   }
   auto& seq = static_cast<Sequential&>(*m);
-  if (seq.size() == 0 || !(stack.recurrent = dynamic_cast<Recurrent*>(seq.at(0).get())))
+  if (seq.size() == 0 || !(stack.recurrent = seq.at(0)->as_recurrent()))
     throw std::invalid_argument(std::string(kForm) + "; the first layer is " +
                                 (seq.size() ? seq.at(0)->type_name() : std::string("missing")));
   for (std::size_t i = 1; i < seq.size(); ++i) {
-    if (dynamic_cast<Recurrent*>(seq.at(i).get()))
+    if (seq.at(i)->as_recurrent())
       throw std::invalid_argument(std::string(kForm) + "; layer " + std::to_string(i) + " is a second recurrent layer " +
                                   "(stack them with num_layers instead, so their states are carried together)");
     stack.head.push_back(seq.at(i).get());
