@@ -9,6 +9,7 @@
 #include "autograd/anomaly.h"
 #include "autograd/node.h"
 #include "kernels/kernels.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -72,7 +73,7 @@ GradModeGuard::GradModeGuard(bool enabled) : previous_(g_grad_enabled) { g_grad_
 GradModeGuard::~GradModeGuard() { g_grad_enabled = previous_; }
 
 Var::Var(Tensor value, bool requires_grad) : node_(std::make_shared<Node>()) {
-  if (!value.defined()) throw std::invalid_argument("Var from an undefined Tensor");
+  if (!value.defined()) throw_invalid_argument("Var from an undefined Tensor");
   node_->value = std::move(value);
   node_->requires_grad = requires_grad;
 }
@@ -99,8 +100,8 @@ Var Var::grad_var() const { return checked(node_).grad; }
 void Var::zero_grad() { checked(node_).grad = Var(); }
 void Var::set_grad(Tensor grad) {
   if (grad.shape() != shape())
-    throw std::invalid_argument("set_grad: gradient of shape " + to_string(grad.shape()) + " for a Var of shape " +
-                                to_string(shape()));
+    throw_invalid_argument("set_grad: gradient of shape " + to_string(grad.shape()) + " for a Var of shape " +
+                           to_string(shape()));
   checked(node_).grad = Var(std::move(grad));
 }
 void Var::retain_grad() { checked(node_).retain_grad = true; }
@@ -228,7 +229,7 @@ Tensor checked_seed(const Var& root, const Tensor* seed) {
                            "requires_grad contributes to it");
   if (!seed) {
     if (root.numel() != 1)
-      throw std::invalid_argument(
+      throw_invalid_argument(
           "backward() needs a scalar (one-element) output, but this output has shape " + to_string(root.shape()) +
           ". The gradient of a non-scalar output is a Jacobian, not a vector: pass a seed gradient of shape " +
           to_string(root.shape()) + " to get the vector-Jacobian product (ones gives the gradient of the sum), "
@@ -236,8 +237,8 @@ Tensor checked_seed(const Var& root, const Tensor* seed) {
     return Tensor::ones(root.shape());
   }
   if (seed->shape() != root.shape())
-    throw std::invalid_argument("backward(): seed gradient of shape " + to_string(seed->shape()) +
-                                " for an output of shape " + to_string(root.shape()) + "; they must match");
+    throw_invalid_argument("backward(): seed gradient of shape " + to_string(seed->shape()) +
+                           " for an output of shape " + to_string(root.shape()) + "; they must match");
   return *seed;
 }
 }  // namespace
@@ -255,8 +256,8 @@ void Var::backward(const Tensor& seed, bool create_graph) const {
 std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
                       const std::vector<Tensor>& seeds, bool create_graph) {
   if (!seeds.empty() && seeds.size() != outputs.size())
-    throw std::invalid_argument("grad(): " + std::to_string(seeds.size()) + " seeds for " +
-                                std::to_string(outputs.size()) + " outputs");
+    throw_invalid_argument("grad(): " + std::to_string(seeds.size()) + " seeds for " +
+                           std::to_string(outputs.size()) + " outputs");
   std::vector<Var> seed_vars;
   for (std::size_t i = 0; i < outputs.size(); ++i)
     seed_vars.emplace_back(checked_seed(outputs[i], seeds.empty() || !seeds[i].defined() ? nullptr : &seeds[i]));

@@ -6,6 +6,7 @@
 
 #include "lesson/measure.h"
 #include "spec/json_text.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -219,15 +220,15 @@ nlohmann::json with_fields(const nlohmann::json& spec, const std::vector<std::pa
   for (const auto& [pointer, value] : fields) {
     try {
       const nlohmann::json::json_pointer p(pointer);
-      if (p.empty()) throw std::invalid_argument("the pointer names the whole spec");
+      if (p.empty()) throw_invalid_argument("the pointer names the whole spec");
       if (!out.contains(p.parent_pointer()))
-        throw std::invalid_argument("the spec has no " + (p.parent_pointer().to_string().empty() ? std::string("root") : p.parent_pointer().to_string()));
+        throw_invalid_argument("the spec has no " + (p.parent_pointer().to_string().empty() ? std::string("root") : p.parent_pointer().to_string()));
       nlohmann::json& parent = out.at(p.parent_pointer());
       if (!parent.is_object() && !(parent.is_array() && out.contains(p)))
-        throw std::invalid_argument(p.parent_pointer().to_string() + " is not an object" +
-                                    (parent.is_array() ? " and the index is out of range" : ""));
+        throw_invalid_argument(p.parent_pointer().to_string() + " is not an object" +
+                               (parent.is_array() ? " and the index is out of range" : ""));
       if (value.is_null()) {  // null removes the field, as in a JSON merge patch (RFC 7386)
-        if (!parent.is_object() || !parent.contains(p.back())) throw std::invalid_argument("there is no field to remove there");
+        if (!parent.is_object() || !parent.contains(p.back())) throw_invalid_argument("there is no field to remove there");
         parent.erase(p.back());
       } else {
         out[p] = value;

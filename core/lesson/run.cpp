@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "support/throw.h"
 #include "train/supervised.h"
 
 GRADLAB_BEGIN
@@ -108,7 +109,7 @@ void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::i
       try {
         main_.session->update(next.dump());
       } catch (const NeedsReset& e) {
-        throw std::invalid_argument("changing " + join(e.pointers()) + " needs a fresh start: use \"restart_with\" instead of \"set\"");
+        throw_invalid_argument("changing " + join(e.pointers()) + " needs a fresh start: use \"restart_with\" instead of \"set\"");
       }
       out.notes.push_back("set " + describe_fields(a.fields));
     } else {

@@ -5,6 +5,7 @@
 #include "inspect/inspect.h"
 #include "session/kind_runners.h"
 #include "spec/build.h"
+#include "support/throw.h"
 #include "train/gan.h"
 
 GRADLAB_BEGIN
@@ -196,7 +197,7 @@ class GanRunner : public Runner {
 
   nlohmann::json step_player(const std::string& player) override {
     if (player != "discriminator" && player != "generator")
-      throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+      throw_invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
     GanMetrics m = player == "discriminator" ? trainer_->step_discriminator() : trainer_->step_generator();
     m.step = trainer_->steps_done();
     m.critic_updates = trainer_->critic_updates();

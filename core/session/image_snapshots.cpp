@@ -8,6 +8,7 @@
 #include "nn/conv.h"
 #include "ops/ops.h"
 #include "session/supervised_runner.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -52,7 +53,7 @@ bool SupervisedRunner::has_images() const { return exp_->data.x_train.rank() == 
 
 nlohmann::json SupervisedRunner::filters_snapshot() {
   const auto [conv, index] = first_conv(*exp_->model);
-  if (!conv) throw std::invalid_argument("filters: the model has no conv2d layer");
+  if (!conv) throw_invalid_argument("filters: the model has no conv2d layer");
   const Tensor& w = conv->weight().value();
   double lo = w[0], hi = w[0];  // a conv weight has at least one entry
   for (std::int64_t i = 1; i < w.numel(); ++i) {
@@ -136,7 +137,7 @@ nlohmann::json SupervisedRunner::conv_as_linear_snapshot() {
   const auto found = first_conv(*exp_->model);
   const Conv2d* conv = found.first;
   const std::size_t index = found.second;
-  if (!conv) throw std::invalid_argument("conv_as_linear: the model has no conv2d layer");
+  if (!conv) throw_invalid_argument("conv_as_linear: the model has no conv2d layer");
   return traced_grad_pass([&](const SupervisedTrainer::Pass& pass) {
     const auto& outputs = exp_->model->layers().outputs();
     const Tensor& input = index == 0 ? pass.inputs.value() : outputs.at(index - 1).value();

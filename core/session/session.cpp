@@ -12,6 +12,7 @@
 #include "session/supervised_runner.h"
 #include "spec/build.h"
 #include "spec/json_text.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -190,7 +191,7 @@ std::vector<Metrics> Session::train(std::int64_t n, FunctionRef<bool(const Metri
 
 Metrics Session::evaluate(const std::string& split) {
   if (split != "train" && split != "test")
-    throw std::invalid_argument("evaluate: unknown split '" + split + "' (allowed: train, test)");
+    throw_invalid_argument("evaluate: unknown split '" + split + "' (allowed: train, test)");
   return runner_->evaluate(split);
 }
 
@@ -229,8 +230,8 @@ std::vector<std::string> Session::snapshot_names() const { return runner_->snaps
 nlohmann::json Session::snapshot(const std::string& what) {
   const auto names = snapshot_names();
   if (std::find(names.begin(), names.end(), what) == names.end())
-    throw std::invalid_argument("no snapshot named '" + what + "' for this experiment (available: " +
-                                (names.empty() ? std::string("none") : join(names)) + ")");
+    throw_invalid_argument("no snapshot named '" + what + "' for this experiment (available: " +
+                           (names.empty() ? std::string("none") : join(names)) + ")");
   return runner_->snapshot(what);
 }
 
@@ -242,9 +243,9 @@ void Session::clear_clamps() { runner_->clear_clamps(); }
 
 DataView Session::data(const std::string& split, std::int64_t max_rows) const {
   if (split != "train" && split != "test")
-    throw std::invalid_argument("data: unknown split '" + split + "' (allowed: train, test)");
+    throw_invalid_argument("data: unknown split '" + split + "' (allowed: train, test)");
   if (max_rows < 0 || max_rows > 1'000'000)
-    throw std::invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + std::to_string(max_rows));
+    throw_invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + std::to_string(max_rows));
   const Dataset& d = runner_->dataset();
   const bool test = split == "test";
   const Tensor& x = test ? d.x_test : d.x_train;
@@ -271,15 +272,15 @@ DataView Session::data(const std::string& split, std::int64_t max_rows) const {
 
 nlohmann::json Session::sample(const SampleOptions& options) {
   if (options.length < 1 || options.length > 10'000)
-    throw std::invalid_argument("sample: length must be a whole number from 1 to 10000, got " + std::to_string(options.length));
+    throw_invalid_argument("sample: length must be a whole number from 1 to 10000, got " + std::to_string(options.length));
   if (!std::isfinite(options.temperature) || options.temperature < 0 || options.temperature > 100)
-    throw std::invalid_argument("sample: temperature must be from 0 (greedy) to 100, got " + nlohmann::json(options.temperature).dump());
+    throw_invalid_argument("sample: temperature must be from 0 (greedy) to 100, got " + nlohmann::json(options.temperature).dump());
   return runner_->sample(options);
 }
 
 Metrics Session::step_player(const std::string& player) {
   if (player != "discriminator" && player != "generator" && spec_.kind == "gan")
-    throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+    throw_invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
   return runner_->step_player(player);
 }
 

@@ -10,6 +10,7 @@
 #include "inspect/inspect.h"
 #include "nn/recurrent.h"
 #include "ops/ops.h"
+#include "support/throw.h"
 #include "train/linear_regression.h"
 #include "train/tbptt.h"
 
@@ -307,7 +308,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   }
   if (what == "recurrent" || what == "jacobian") {
     Recurrent* layer = first_recurrent(model);
-    if (!layer) throw std::invalid_argument("the model has no recurrent layer");
+    if (!layer) throw_invalid_argument("the model has no recurrent layer");
     layer->set_trace(true);
     exp_->trainer->forward_backward(x, y, false);
     nlohmann::json j;
@@ -331,7 +332,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "conv_as_linear") return conv_as_linear_snapshot();
   if (what == "feature_maps") return feature_maps_snapshot();
   if (what == "image_predictions") return image_predictions_snapshot();
-  throw std::invalid_argument("no snapshot named '" + what + "'");
+  throw_invalid_argument("no snapshot named '" + what + "'");
 }
 
 // The computation graph of one example, so that it stays small enough to read. Recurrent
@@ -611,7 +612,7 @@ nlohmann::json SupervisedRunner::normal_equation() {
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
   Recurrent* r = first_recurrent(*exp_->model);
-  if (!r) throw std::invalid_argument("clamp_gate: the model has no recurrent layer");
+  if (!r) throw_invalid_argument("clamp_gate: the model has no recurrent layer");
   r->clamp_gate(gate, value, layer, direction);
 }
 
@@ -782,7 +783,7 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
     std::string known;
     if (!words)
       for (const auto& v : vocab) known += v;
-    throw std::invalid_argument(
+    throw_invalid_argument(
         "sample: the prompt has " + std::string(words ? "words" : "characters") + " outside the model's vocabulary: " + names +
         (words ? " (the vocabulary has " + std::to_string(V) + " lower-case words of the bundled text)"
                : " (allowed: " + nlohmann::json(known).dump() + ")"));
@@ -817,8 +818,8 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
     }
     if (logits.shape().back() != V || logits.numel() % V != 0) {
       exp_->model->train(true);
-      throw std::invalid_argument("sample: the model's output has shape " + to_string(logits.shape()) +
-                                  "; sampling needs scores over the " + std::to_string(V) + " tokens of the vocabulary in the last dimension");
+      throw_invalid_argument("sample: the model's output has shape " + to_string(logits.shape()) +
+                             "; sampling needs scores over the " + std::to_string(V) + " tokens of the vocabulary in the last dimension");
     }
     const Scalar* row = logits.data() + (logits.numel() - V);  // the last position
     std::int64_t next = 0;
