@@ -17,7 +17,7 @@ namespace {
 thread_local bool g_grad_enabled = true;
 
 Node& checked(const std::shared_ptr<Node>& node) {
-  if (!node) throw std::logic_error("use of an undefined Var");
+  if (!node) throw_logic_error("use of an undefined Var");
   return *node;
 }
 
@@ -82,7 +82,7 @@ const Tensor& Var::value() const { return checked(node_).value; }
 Tensor& Var::mutable_value() { return checked(node_).value; }
 bool Var::requires_grad() const { return node_ && node_->requires_grad; }
 void Var::set_requires_grad(bool on) {
-  if (!is_leaf()) throw std::logic_error("set_requires_grad on the output of op '" + std::string(op()) + "': only leaves");
+  if (!is_leaf()) throw_logic_error("set_requires_grad on the output of op '" + std::string(op()) + "': only leaves");
   node_->requires_grad = on;
 }
 bool Var::is_leaf() const { return !checked(node_).backward; }
@@ -161,8 +161,8 @@ class Engine {
 
   void add_pending(Node* node, const Var& g) {
     if (g.shape() != node->value.shape())
-      throw std::logic_error(std::string("backward of op '") + node->op + "' produced a gradient of shape " +
-                             to_string(g.shape()) + " for a value of shape " + to_string(node->value.shape()));
+      throw_logic_error(std::string("backward of op '") + node->op + "' produced a gradient of shape " +
+                        to_string(g.shape()) + " for a value of shape " + to_string(node->value.shape()));
     auto [it, inserted] = pending_.try_emplace(node, g);
     if (!inserted) it->second = add_same_shape(it->second, g);
   }
@@ -210,23 +210,23 @@ void Grads::accumulate(int i, const Var& g) {
   const Var& in = input(i);
   if (!in.requires_grad()) return;
   if (g.shape() != in.shape())
-    throw std::logic_error(std::string("backward of op '") + node_->op + "' gave input " + std::to_string(i) +
-                           " a gradient of shape " + to_string(g.shape()) + ", expected " + to_string(in.shape()));
+    throw_logic_error(std::string("backward of op '") + node_->op + "' gave input " + std::to_string(i) +
+                      " a gradient of shape " + to_string(g.shape()) + ", expected " + to_string(in.shape()));
   if (anomaly_enabled()) anomaly_detail::check_gradient(node_->op, i, in, g.value());
   engine_->add_pending(in.node(), g);
 }
 void Grads::require_first_order() const {
   if (create_graph_)
-    throw std::logic_error(std::string("op '") + node_->op +
-                           "' has a first-order backward only; create_graph (higher-order gradients) is not "
-                           "supported through it");
+    throw_logic_error(std::string("op '") + node_->op +
+                      "' has a first-order backward only; create_graph (higher-order gradients) is not "
+                      "supported through it");
 }
 
 namespace {
 Tensor checked_seed(const Var& root, const Tensor* seed) {
   if (!root.requires_grad())
-    throw std::logic_error("backward() on a value that does not require grad: no parameter or input with "
-                           "requires_grad contributes to it");
+    throw_logic_error("backward() on a value that does not require grad: no parameter or input with "
+                      "requires_grad contributes to it");
   if (!seed) {
     if (root.numel() != 1)
       throw_invalid_argument(

@@ -104,7 +104,7 @@ void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::i
   } else if (a.kind == "set" || a.kind == "restart_with") {
     std::vector<SpecIssue> issues;
     nlohmann::json next = with_fields(spec_, a.fields, a.pointer, issues);
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
     if (a.kind == "set") {
       try {
         main_.session->update(next.dump());
@@ -125,7 +125,7 @@ void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::i
     for (const auto& [label, fields] : a.variants) {
       std::vector<SpecIssue> issues;
       nlohmann::json v = with_fields(spec_, fields, a.pointer + "/variants/" + pointer_escape(label), issues);
-      if (!issues.empty()) throw SpecError(issues);
+      if (!issues.empty()) throw_spec_error(issues);
       variants_.emplace_back(label, Run{session_for(v)});
     }
     out.notes.push_back("started " + std::to_string(a.variants.size()) + " variants from step 0");

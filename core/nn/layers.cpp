@@ -49,7 +49,7 @@ Var Activation::forward(const Var& x) {
   if (kind_ == "gelu") return gelu(x);
   if (kind_ == "softmax") return softmax(x, -1);  // over the last axis (features)
   if (kind_ == "log_softmax") return log_softmax(x, -1);
-  throw std::logic_error("activation '" + kind_ + "' has no forward");
+  throw_logic_error("activation '" + kind_ + "' has no forward");
 }
 
 void Sequential::add(std::shared_ptr<Layer> layer) {

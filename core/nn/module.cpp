@@ -28,7 +28,7 @@ void Module::set_parameter_value(const std::string& name, const Tensor& value) {
     for (std::int64_t i = 0; i < dst.numel(); ++i) dst[i] = value[i];
     return;
   }
-  throw std::out_of_range("no parameter '" + name + "' in " + type_name());
+  throw_out_of_range("no parameter '" + name + "' in " + type_name());
 }
 
 void Module::collect_parameters(const std::string& prefix, std::vector<std::pair<std::string, Var>>& out) const {
@@ -65,7 +65,7 @@ Var Module::parameter(const std::string& dotted_name) const {
     if (n == dotted_name) return v;
     names += (names.empty() ? "" : ", ") + n;
   }
-  throw std::out_of_range("no parameter named '" + dotted_name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
+  throw_out_of_range("no parameter named '" + dotted_name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
 }
 
 std::int64_t Module::num_parameters() const {

@@ -29,15 +29,15 @@ const Tensor& RecurrentTrace::Stream::gate(const std::string& name) const {
     if (n == name) return t;
     names.push_back(n);
   }
-  throw std::out_of_range("trace has no gate '" + name + "' (gates: " + (names.empty() ? "none" : join(names)) + ")");
+  throw_out_of_range("trace has no gate '" + name + "' (gates: " + (names.empty() ? "none" : join(names)) + ")");
 }
 
 const RecurrentTrace::Stream& RecurrentTrace::at(int layer, int direction) const {
   for (const auto& s : streams)
     if (s.layer == layer && s.direction == direction) return s;
-  throw std::out_of_range("trace has no stream for layer " + std::to_string(layer) + ", direction " +
-                          std::to_string(direction) + " (" + std::to_string(streams.size()) +
-                          " streams; is tracing on and has a forward run?)");
+  throw_out_of_range("trace has no stream for layer " + std::to_string(layer) + ", direction " +
+                     std::to_string(direction) + " (" + std::to_string(streams.size()) +
+                     " streams; is tracing on and has a forward run?)");
 }
 
 Recurrent::Recurrent(const RecurrentOptions& options, Rng& rng) : options_(options) {

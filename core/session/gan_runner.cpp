@@ -48,7 +48,7 @@ class GanRunner : public Runner {
     try {
       trainer_ = std::make_unique<GanTrainer>(o, data_);
     } catch (const std::invalid_argument& e) {
-      throw SpecError("/model", e.what());
+      throw_spec_error("/model", e.what());
     }
     trainer_->model().assign_names();
   }
@@ -163,13 +163,13 @@ class GanRunner : public Runner {
     try {
       g_opt.load_state(g_state);
     } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/generator_optimizer", e.what());
+      throw_spec_error(ptr + "/generator_optimizer", e.what());
     }
     try {
       trainer_->discriminator_optimizer().load_state(d_state);
     } catch (const std::invalid_argument& e) {
       g_opt.load_state(g_previous);
-      throw SpecError(ptr + "/discriminator_optimizer", e.what());
+      throw_spec_error(ptr + "/discriminator_optimizer", e.what());
     }
     trainer_->batcher() = batcher;
     trainer_->noise_rng().set_state(noise);

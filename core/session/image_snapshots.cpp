@@ -78,9 +78,9 @@ nlohmann::json SupervisedRunner::feature_maps_snapshot() {
   const Tensor& ys = test ? d.y_test : d.y_train;
   const std::int64_t k = exp_->spec.inspection.example;
   if (k >= xs.dim(0))
-    throw SpecError("/inspection/example", "example " + std::to_string(k) + " of the " + (test ? "test" : "training") +
-                                               " split, which has " + std::to_string(xs.dim(0)) + " examples (allowed: 0 to " +
-                                               std::to_string(xs.dim(0) - 1) + ")");
+    throw_spec_error("/inspection/example", "example " + std::to_string(k) + " of the " + (test ? "test" : "training") +
+                                                " split, which has " + std::to_string(xs.dim(0)) + " examples (allowed: 0 to " +
+                                                std::to_string(xs.dim(0) - 1) + ")");
   const Tensor x = take_rows(xs, {k});
   const auto outs = eval_outputs(*exp_->model, x);
   nlohmann::json layers = nlohmann::json::array();

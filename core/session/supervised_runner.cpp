@@ -25,8 +25,8 @@ bool SupervisedRunner::is_language_model() const {
 
 nlohmann::json SupervisedRunner::step() {
   if (exp_->model->num_parameters() == 0)
-    throw SpecError("/model/layers", "the model has no parameters, so a training step has nothing to change (gradlab grad "
-                                     "still shows the gradient with respect to the inputs); add a layer with weights, such as linear");
+    throw_spec_error("/model/layers", "the model has no parameters, so a training step has nothing to change (gradlab grad "
+                                      "still shows the gradient with respect to the inputs); add a layer with weights, such as linear");
   const bool track = has_two_parameters();
   if (track && path_.empty()) {
     path_.push_back(two_parameter_values());
@@ -155,9 +155,9 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
   const std::string opt_type =
       required(opt, "type", ptr + "/optimizer").is_string() ? opt["type"].get<std::string>() : "";
   if (opt_type != exp_->spec.optimizer.type)
-    throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " +
-                                                 (opt_type.empty() ? "(missing)" : opt_type) +
-                                                 ", this experiment's is " + exp_->spec.optimizer.type);
+    throw_spec_error(ptr + "/optimizer/type", "the checkpoint's optimizer is " +
+                                                  (opt_type.empty() ? "(missing)" : opt_type) +
+                                                  ", this experiment's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
   const Batcher batcher = batcher_from(state, "batcher", exp_->trainer->batcher(), ptr);
   const Rng::State dropout = rng_from_json(required(state, "dropout_rng", ptr), ptr + "/dropout_rng");
@@ -168,9 +168,9 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
     const std::string tp = ptr + "/tbptt";
     const auto& t = required(state, "tbptt", ptr);
     const auto& rows = required(t, "rows", tp);
-    if (!rows.is_array()) throw SpecError(tp + "/rows", "expected an array of row indices, found " + describe(rows));
+    if (!rows.is_array()) throw_spec_error(tp + "/rows", "expected an array of row indices, found " + describe(rows));
     for (const auto& r : rows) {
-      if (!r.is_number_integer()) throw SpecError(tp + "/rows", "expected integer row indices, found " + describe(r));
+      if (!r.is_number_integer()) throw_spec_error(tp + "/rows", "expected integer row indices, found " + describe(r));
       tbptt_state.rows.push_back(r.get<std::int64_t>());
     }
     tbptt_state.next_start = count_from(t, "next_start", tp);
@@ -179,21 +179,21 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
       const auto& v = required(t, key, tp);
       if (!v.is_null()) (key[0] == 'h' ? tbptt_state.h : tbptt_state.c) = tensor_from_json(v, tp + "/" + key, issues);
     }
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
   }
   Optimizer& optimizer = exp_->trainer->optimizer();
   const auto previous_optimizer = optimizer.state();
   try {
     optimizer.load_state(opt_state);  // validates before it changes anything
   } catch (const std::invalid_argument& e) {
-    throw SpecError(ptr + "/optimizer/state", e.what());
+    throw_spec_error(ptr + "/optimizer/state", e.what());
   }
   if (tbptt) {
     try {
       tbptt->set_state(tbptt_state, exp_->trainer->x_train(), exp_->trainer->y_train());  // all or nothing
     } catch (const std::invalid_argument& e) {
       optimizer.load_state(previous_optimizer);
-      throw SpecError(ptr + "/tbptt", e.what());
+      throw_spec_error(ptr + "/tbptt", e.what());
     }
   }
   exp_->trainer->batcher() = batcher;
