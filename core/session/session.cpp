@@ -17,6 +17,14 @@
 GRADLAB_BEGIN
 
 namespace {
+
+// throw CheckpointError(...) as one out-of-line call (support/throw.h says why).
+[[noreturn]] [[gnu::noinline]] void throw_checkpoint_error(std::vector<SpecIssue> issues) {
+  throw CheckpointError(std::move(issues));
+}
+[[noreturn]] [[gnu::noinline]] void throw_checkpoint_error(std::string pointer, std::string message) {
+  throw CheckpointError(std::move(pointer), std::move(message));
+}
 constexpr int kCheckpointVersion = 1;
 constexpr const char* kCheckpointFormat = "gradlab-checkpoint";
 
@@ -440,7 +448,7 @@ void Session::load_checkpoint(const std::string& text) {
   } catch (const CheckpointError&) {
     throw;
   } catch (const SpecError& e) {
-    throw CheckpointError(e.issues());
+    throw_checkpoint_error(e.issues());
   }
 }
 
@@ -494,16 +502,17 @@ Session Session::from_checkpoint(const std::string& text) {
   try {
     j = parse_checkpoint(text);
   } catch (const SpecError& e) {
-    throw CheckpointError(e.issues());
+    throw_checkpoint_error(e.issues());
   }
-  if (!j.is_object() || !j.contains("spec")) throw CheckpointError("/spec", "a checkpoint carries the spec it was trained from");
+  if (!j.is_object() || !j.contains("spec"))
+    throw_checkpoint_error("/spec", "a checkpoint carries the spec it was trained from");
   std::optional<Session> s;
   try {
     s.emplace(j["spec"].dump());
   } catch (const SpecError& e) {  // the embedded spec's pointers, inside the checkpoint
     std::vector<SpecIssue> issues = e.issues();
     for (auto& i : issues) i.pointer = "/spec" + i.pointer;
-    throw CheckpointError(issues);
+    throw_checkpoint_error(issues);
   }
   s->load_checkpoint(text);
   return std::move(*s);

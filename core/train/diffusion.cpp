@@ -162,12 +162,14 @@ DiffusionMetrics DiffusionTrainer::step() {
   m.loss = l.item();
   const std::string hint = "; nothing was updated. Try a smaller learning rate.";
   if (!std::isfinite(m.loss))
-    throw NonFiniteError(m.step, "loss", "step " + std::to_string(m.step) + ": the diffusion loss became " + num(m.loss) + hint);
+    throw_non_finite(m.step, "loss",
+                     "step " + std::to_string(m.step) + ": the diffusion loss became " + num(m.loss) + hint);
   l.backward();
   m.grad_norm = grad_norm(model_->parameters());
   if (!std::isfinite(m.grad_norm)) {
     optimizer_->zero_grad();
-    throw NonFiniteError(m.step, "gradients", "step " + std::to_string(m.step) + ": a parameter gradient is not finite" + hint);
+    throw_non_finite(m.step, "gradients",
+                     "step " + std::to_string(m.step) + ": a parameter gradient is not finite" + hint);
   }
   if (options_.clip_grad_norm > 0 && m.grad_norm > options_.clip_grad_norm) {
     clip_grad_norm(model_->parameters(), options_.clip_grad_norm);

@@ -130,15 +130,15 @@ double mean_sigmoid(const Tensor& t) {
 void check_finite(std::int64_t step, const char* player, double loss, const Module& net, const std::string& prefix) {
   const std::string hint = "; nothing was updated. Try a smaller learning rate.";
   if (!std::isfinite(loss))
-    throw NonFiniteError(step, std::string(player) + " loss",
-                         "step " + std::to_string(step) + ": the " + player + " loss became " + num(loss) + hint);
+    throw_non_finite(step, std::string(player) + " loss",
+                     "step " + std::to_string(step) + ": the " + player + " loss became " + num(loss) + hint);
   for (const auto& [name, p] : net.named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
     if (const std::int64_t i = first_non_finite(g); i >= 0)
-      throw NonFiniteError(step, prefix + name,
-                           "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
-                               "' is not finite (element " + std::to_string(i) + ")" + hint);
+      throw_non_finite(step, prefix + name,
+                       "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
+                           "' is not finite (element " + std::to_string(i) + ")" + hint);
   }
 }
 
@@ -155,12 +155,12 @@ template <class Replay>
     const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
     std::string what = e.what();
     if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
-    throw NonFiniteError(seen.step(), where,
-                         "step " + std::to_string(seen.step()) + ": the " + player + "'s " +
-                             (seen.where().find(" loss") != std::string::npos ? "loss" : "gradient") +
-                             " became non-finite; replayed in anomaly mode, the first to go bad: " + what +
-                             ". Nothing was updated. Try a smaller learning rate.",
-                         e.op());
+    throw_non_finite(seen.step(), where,
+                     "step " + std::to_string(seen.step()) + ": the " + player + "'s " +
+                         (seen.where().find(" loss") != std::string::npos ? "loss" : "gradient") +
+                         " became non-finite; replayed in anomaly mode, the first to go bad: " + what +
+                         ". Nothing was updated. Try a smaller learning rate.",
+                     e.op());
   }
   throw seen;
 }

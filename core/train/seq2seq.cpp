@@ -144,17 +144,17 @@ Seq2SeqStepMetrics Seq2SeqTrainer::step() {
   Var loss = masked_cross_entropy(logits, targets, kPadId);
   m.loss = loss.item();
   if (!std::isfinite(m.loss))
-    throw NonFiniteError(m.step, "loss",
-                         "step " + std::to_string(m.step) + ": the loss became " + detail::format_number(m.loss) +
-                             " (not finite); nothing was updated. Try a smaller lr or clip_norm.");
+    throw_non_finite(m.step, "loss",
+                     "step " + std::to_string(m.step) + ": the loss became " + detail::format_number(m.loss) +
+                         " (not finite); nothing was updated. Try a smaller lr or clip_norm.");
   loss.backward();
   for (auto& [name, p] : model_->named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
     if (first_non_finite(g) >= 0)
-      throw NonFiniteError(m.step, name,
-                           "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
-                               "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
+      throw_non_finite(m.step, name,
+                       "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
+                           "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
   }
   const auto params = model_->parameters();
   m.grad_norm = grad_norm(params);
