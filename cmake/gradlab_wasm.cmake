@@ -53,6 +53,12 @@ set(GRADLAB_WASM_LINK_OPT "-O2" CACHE STRING "wasm: emcc optimisation level when
 # Growable memory up to this ceiling (bytes). 1 GiB holds the playground's models many
 # times over; a runaway allocation fails with a C++ std::bad_alloc (a JS Error at the
 # binding boundary) instead of taking the tab's address space. wasm32 allows up to 4 GiB.
+# Without RTTI (-fno-rtti): no typeinfo objects and names for every polymorphic class, no
+# RTTI slot in their vtables, no __dynamic_cast (core/ asks Module::as_recurrent() and the
+# like instead). Exceptions still match by type: clang emits typeinfo for every type thrown or
+# caught. Linking with -fno-rtti picks embind's no-RTTI library, whose type ids are not
+# typeinfo: EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0 makes the bindings use the same ids.
+option(GRADLAB_WASM_RTTI "wasm: compile with RTTI (OFF: -fno-rtti, a smaller module)" OFF)
 # A wasm-opt -Oz pass over the linked modules (bindings/wasm/CMakeLists.txt).
 option(GRADLAB_WASM_POST_OPT "Run wasm-opt -Oz over the linked modules (smaller download, same speed)" ON)
 set(GRADLAB_WASM_MAXIMUM_MEMORY "1073741824" CACHE STRING "wasm -sMAXIMUM_MEMORY in bytes (default 1 GiB)")
@@ -94,6 +100,11 @@ add_compile_options("SHELL:-include ${PROJECT_SOURCE_DIR}/cmake/wasm/libcxx_comp
 if(GRADLAB_WASM_SIMD)
   add_compile_options(-msimd128)
   add_link_options(-msimd128)
+endif()
+if(NOT GRADLAB_WASM_RTTI)
+  add_compile_options(-fno-rtti)
+  add_compile_definitions(EMSCRIPTEN_HAS_UNBOUND_TYPE_NAMES=0)
+  add_link_options(-fno-rtti)
 endif()
 add_link_options(
   ${_gradlab_wasm_eh}

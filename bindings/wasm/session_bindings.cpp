@@ -23,12 +23,14 @@
 #include "spec/json_text.h"
 #include "session/session.h"
 #include "session/validate.h"
+#include "support/throw.h"
 #include "train/supervised.h"
 
 namespace {
 
 using emscripten::val;
 using gradlab::Session;
+using gradlab::throw_invalid_argument;
 using nlohmann::json;
 
 // std::string crosses as UTF-8 (val(const char*) would read Latin-1 in this emscripten).
@@ -139,7 +141,7 @@ class SessionCore {
     json done = json::array();
     val result = guarded([&] {
       if (!(n >= 0) || n != std::floor(n) || n > 1e9)
-        throw std::invalid_argument("train: n must be a whole number of steps from 0 to 1e9, got " + json(n).dump());
+        throw_invalid_argument("train: n must be a whole number of steps from 0 to 1e9, got " + json(n).dump());
       session_.train(static_cast<std::int64_t>(n), [&](const gradlab::Metrics& m) {
         done.push_back(m);
         return true;
@@ -199,9 +201,9 @@ class SessionCore {
     return guarded([&] {
       // !(x >= lo) also catches NaN; the message shows NaN and infinities as null (JSON).
       if (!(eps >= 1e-12) || !(eps <= 0.1))
-        throw std::invalid_argument("checkGradients: eps must be a number from 1e-12 to 0.1, got " + json(eps).dump());
+        throw_invalid_argument("checkGradients: eps must be a number from 1e-12 to 0.1, got " + json(eps).dump());
       if (!(tolerance >= 1e-12) || !(tolerance <= 1))
-        throw std::invalid_argument("checkGradients: tolerance must be a number from 1e-12 to 1, got " + json(tolerance).dump());
+        throw_invalid_argument("checkGradients: tolerance must be a number from 1e-12 to 1, got " + json(tolerance).dump());
       gradlab::GradCheckOptions options;
       options.tolerance = tolerance;
       options.eps = eps;
@@ -236,11 +238,11 @@ class SessionCore {
   val clamp_gate(const std::string& gate, double value, double layer, double direction) {
     return guarded([&] {
       if (!std::isfinite(value))
-        throw std::invalid_argument("clampGate: value must be a finite number, got " + json(value).dump());
+        throw_invalid_argument("clampGate: value must be a finite number, got " + json(value).dump());
       if (!(layer >= -1) || !(layer <= 1e6) || layer != std::floor(layer))
-        throw std::invalid_argument("clampGate: layer must be a whole number from -1 (all) to 1000000, got " + json(layer).dump());
+        throw_invalid_argument("clampGate: layer must be a whole number from -1 (all) to 1000000, got " + json(layer).dump());
       if (!(direction >= -1) || !(direction <= 1) || direction != std::floor(direction))
-        throw std::invalid_argument("clampGate: direction must be a whole number from -1 (all) to 1, got " + json(direction).dump());
+        throw_invalid_argument("clampGate: direction must be a whole number from -1 (all) to 1, got " + json(direction).dump());
       session_.clamp_gate(gate, value, static_cast<int>(layer), static_cast<int>(direction));
       return val::undefined();
     });
@@ -266,7 +268,7 @@ class SessionCore {
   val data(const std::string& split, double max_rows) const {
     return guarded([&] {
       if (!(max_rows >= 0) || max_rows != std::floor(max_rows) || max_rows > 1e6)
-        throw std::invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + json(max_rows).dump());
+        throw_invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + json(max_rows).dump());
       const gradlab::DataView v = session_.data(split, static_cast<std::int64_t>(max_rows));
       val out = val::object();
       out.set("task", text(v.task));
@@ -287,9 +289,9 @@ class SessionCore {
   val sample(const std::string& prompt, double length, double temperature, double seed) {
     return guarded([&] {
       if (!(length >= 1) || length != std::floor(length) || length > 10000)
-        throw std::invalid_argument("sample: length must be a whole number from 1 to 10000, got " + json(length).dump());
+        throw_invalid_argument("sample: length must be a whole number from 1 to 10000, got " + json(length).dump());
       if (!(seed >= 0) || seed != std::floor(seed) || seed > 9007199254740991.0)
-        throw std::invalid_argument("sample: seed must be a whole number from 0 to 2^53 - 1, got " + json(seed).dump());
+        throw_invalid_argument("sample: seed must be a whole number from 0 to 2^53 - 1, got " + json(seed).dump());
       gradlab::SampleOptions o;
       o.prompt = prompt;
       o.length = static_cast<std::int64_t>(length);
@@ -338,8 +340,8 @@ class SessionCore {
     return guarded([&] {
       const gradlab::Lesson lesson = gradlab::parse_lesson(lesson_text);
       if (!(step_index >= 0) || step_index != std::floor(step_index) || step_index >= static_cast<double>(lesson.steps.size()))
-        throw std::invalid_argument("measureStep: the lesson has " + std::to_string(lesson.steps.size()) + " steps; no step " +
-                                    json(step_index).dump());
+        throw_invalid_argument("measureStep: the lesson has " + std::to_string(lesson.steps.size()) + " steps; no step " +
+                               json(step_index).dump());
       const json context = gradlab::parse_json(context_json);
       std::map<std::string, double> recorded;
       // a named copy: items() of the temporary that value() returns would dangle in the loop
@@ -355,7 +357,7 @@ class SessionCore {
       for (std::size_t i = 0; i < n; ++i) {
         const val v = variants[i];
         SessionCore* core = v["core"].as<SessionCore*>(emscripten::allow_raw_pointers());
-        if (!core) throw std::invalid_argument("measureStep: variant " + std::to_string(i) + " has no session");
+        if (!core) throw_invalid_argument("measureStep: variant " + std::to_string(i) + " has no session");
         variant_last.push_back(v["last_step"].isString() ? gradlab::parse_json(v["last_step"].as<std::string>()) : json());
         runs[v["label"].as<std::string>()] = {&core->session_,
                                                {variant_last.back().is_object() ? &variant_last.back() : nullptr,

@@ -107,6 +107,16 @@ AnomalyModeGuard::~AnomalyModeGuard() { g_anomaly = previous_; }
 
 namespace anomaly_detail {
 
+namespace {
+// throw NonFiniteOpError(...) as one out-of-line call (support/throw.h says why).
+[[noreturn]] [[gnu::noinline]] void throw_non_finite_op(const std::string& message, NonFiniteOpError::Phase phase,
+                                                        std::string op, Shape shape, std::int64_t index, double value,
+                                                        int input, bool propagated, std::string source) {
+  throw NonFiniteOpError(message, phase, std::move(op), std::move(shape), index, value, input, propagated,
+                         std::move(source));
+}
+}  // namespace
+
 void check_forward(const char* op, const std::vector<Var>& inputs, const Tensor& value) {
   if (g_backward_op) return;  // gradient arithmetic: its results are checked in check_gradient
   const std::int64_t i = first_non_finite(value);
@@ -133,11 +143,10 @@ void check_forward(const char* op, const std::vector<Var>& inputs, const Tensor&
     }
     const double v = static_cast<double>(in[at]);
     const std::string where = j >= 0 ? "there" : "at index " + position(at, in.shape()) + " of its " + to_string(in.shape());
-    throw NonFiniteOpError(head + ", but did not create it: its " + describe_input(static_cast<int>(k), inputs[k]) +
-                               " already held " + number(v) + " " + where +
-                               " (a non-finite value propagated from earlier)",
-                           NonFiniteOpError::Phase::Forward, op, shape, i, bad, static_cast<int>(k), true,
-                           inputs[k].name());
+    throw_non_finite_op(
+        head + ", but did not create it: its " + describe_input(static_cast<int>(k), inputs[k]) + " already held " +
+            number(v) + " " + where + " (a non-finite value propagated from earlier)",
+        NonFiniteOpError::Phase::Forward, op, shape, i, bad, static_cast<int>(k), true, inputs[k].name());
   }
   std::string from = " from finite inputs";
   std::string values;
@@ -146,8 +155,8 @@ void check_forward(const char* op, const std::vector<Var>& inputs, const Tensor&
   if (!values.empty()) from += " (" + values + " there)";
   const double* first = !inputs.empty() && known[0] ? &fed[0] : nullptr;
   const double* second = inputs.size() > 1 && known[1] ? &fed[1] : nullptr;
-  throw NonFiniteOpError(head + from + ": " + forward_hint(op, bad, first, second), NonFiniteOpError::Phase::Forward,
-                         op, shape, i, bad, -1, false, "");
+  throw_non_finite_op(head + from + ": " + forward_hint(op, bad, first, second), NonFiniteOpError::Phase::Forward, op,
+                      shape, i, bad, -1, false, "");
 }
 
 BackwardScope::BackwardScope(const char* op, const Tensor& dy) : previous_op_(g_backward_op), previous_dy_(g_backward_dy) {
@@ -171,10 +180,10 @@ void check_gradient(const char* op, int i, const Var& input, const Tensor& grad)
     msg += ", from an incoming gradient that already held " + number(static_cast<double>((*g_backward_dy)[dy_bad])) +
            " at index " + position(dy_bad, g_backward_dy->shape()) +
            " (several finite gradients reaching one value can overflow when summed)";
-    throw NonFiniteOpError(msg, NonFiniteOpError::Phase::Backward, op, grad.shape(), at, bad, i, true, "");
+    throw_non_finite_op(msg, NonFiniteOpError::Phase::Backward, op, grad.shape(), at, bad, i, true, "");
   }
   msg += " from a finite incoming gradient: " + backward_hint(op);
-  throw NonFiniteOpError(msg, NonFiniteOpError::Phase::Backward, op, grad.shape(), at, bad, i, false, "");
+  throw_non_finite_op(msg, NonFiniteOpError::Phase::Backward, op, grad.shape(), at, bad, i, false, "");
 }
 
 }  // namespace anomaly_detail

@@ -2,6 +2,7 @@
 // deterministic sample for large tensors, and a verdict that leaves out what finite
 // differences cannot resolve (kinks within eps, rounding of the loss).
 #include "autograd/gradcheck.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <cmath>
@@ -86,12 +87,12 @@ std::vector<std::int64_t> gradcheck_sample(const std::string& name, std::int64_t
 
 GradCheckResult gradcheck(FunctionRef<Var()> loss, std::vector<Var> inputs, GradCheckOptions options) {
   if (!(options.eps > 0) || !std::isfinite(options.eps))
-    throw std::invalid_argument("gradcheck: eps must be a positive finite number");
+    throw_invalid_argument("gradcheck: eps must be a positive finite number");
   if (!(options.tolerance >= 0) || !std::isfinite(options.tolerance))
-    throw std::invalid_argument("gradcheck: tolerance must be a finite number >= 0");
+    throw_invalid_argument("gradcheck: tolerance must be a finite number >= 0");
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].is_leaf() || !inputs[i].requires_grad())
-      throw std::invalid_argument("gradcheck: input " + std::to_string(i) + " must be a leaf with requires_grad");
+      throw_invalid_argument("gradcheck: input " + std::to_string(i) + " must be a leaf with requires_grad");
     inputs[i].zero_grad();
   }
   Var at_x = loss();

@@ -9,6 +9,7 @@
 #include "autograd/anomaly.h"
 #include "autograd/node.h"
 #include "kernels/kernels.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -16,7 +17,7 @@ namespace {
 thread_local bool g_grad_enabled = true;
 
 Node& checked(const std::shared_ptr<Node>& node) {
-  if (!node) throw std::logic_error("use of an undefined Var");
+  if (!node) throw_logic_error("use of an undefined Var");
   return *node;
 }
 
@@ -72,7 +73,7 @@ GradModeGuard::GradModeGuard(bool enabled) : previous_(g_grad_enabled) { g_grad_
 GradModeGuard::~GradModeGuard() { g_grad_enabled = previous_; }
 
 Var::Var(Tensor value, bool requires_grad) : node_(std::make_shared<Node>()) {
-  if (!value.defined()) throw std::invalid_argument("Var from an undefined Tensor");
+  if (!value.defined()) throw_invalid_argument("Var from an undefined Tensor");
   node_->value = std::move(value);
   node_->requires_grad = requires_grad;
 }
@@ -81,7 +82,7 @@ const Tensor& Var::value() const { return checked(node_).value; }
 Tensor& Var::mutable_value() { return checked(node_).value; }
 bool Var::requires_grad() const { return node_ && node_->requires_grad; }
 void Var::set_requires_grad(bool on) {
-  if (!is_leaf()) throw std::logic_error("set_requires_grad on the output of op '" + std::string(op()) + "': only leaves");
+  if (!is_leaf()) throw_logic_error("set_requires_grad on the output of op '" + std::string(op()) + "': only leaves");
   node_->requires_grad = on;
 }
 bool Var::is_leaf() const { return !checked(node_).backward; }
@@ -99,8 +100,8 @@ Var Var::grad_var() const { return checked(node_).grad; }
 void Var::zero_grad() { checked(node_).grad = Var(); }
 void Var::set_grad(Tensor grad) {
   if (grad.shape() != shape())
-    throw std::invalid_argument("set_grad: gradient of shape " + to_string(grad.shape()) + " for a Var of shape " +
-                                to_string(shape()));
+    throw_invalid_argument("set_grad: gradient of shape " + to_string(grad.shape()) + " for a Var of shape " +
+                           to_string(shape()));
   checked(node_).grad = Var(std::move(grad));
 }
 void Var::retain_grad() { checked(node_).retain_grad = true; }
@@ -160,8 +161,8 @@ class Engine {
 
   void add_pending(Node* node, const Var& g) {
     if (g.shape() != node->value.shape())
-      throw std::logic_error(std::string("backward of op '") + node->op + "' produced a gradient of shape " +
-                             to_string(g.shape()) + " for a value of shape " + to_string(node->value.shape()));
+      throw_logic_error(std::string("backward of op '") + node->op + "' produced a gradient of shape " +
+                        to_string(g.shape()) + " for a value of shape " + to_string(node->value.shape()));
     auto [it, inserted] = pending_.try_emplace(node, g);
     if (!inserted) it->second = add_same_shape(it->second, g);
   }
@@ -209,26 +210,26 @@ void Grads::accumulate(int i, const Var& g) {
   const Var& in = input(i);
   if (!in.requires_grad()) return;
   if (g.shape() != in.shape())
-    throw std::logic_error(std::string("backward of op '") + node_->op + "' gave input " + std::to_string(i) +
-                           " a gradient of shape " + to_string(g.shape()) + ", expected " + to_string(in.shape()));
+    throw_logic_error(std::string("backward of op '") + node_->op + "' gave input " + std::to_string(i) +
+                      " a gradient of shape " + to_string(g.shape()) + ", expected " + to_string(in.shape()));
   if (anomaly_enabled()) anomaly_detail::check_gradient(node_->op, i, in, g.value());
   engine_->add_pending(in.node(), g);
 }
 void Grads::require_first_order() const {
   if (create_graph_)
-    throw std::logic_error(std::string("op '") + node_->op +
-                           "' has a first-order backward only; create_graph (higher-order gradients) is not "
-                           "supported through it");
+    throw_logic_error(std::string("op '") + node_->op +
+                      "' has a first-order backward only; create_graph (higher-order gradients) is not "
+                      "supported through it");
 }
 
 namespace {
 Tensor checked_seed(const Var& root, const Tensor* seed) {
   if (!root.requires_grad())
-    throw std::logic_error("backward() on a value that does not require grad: no parameter or input with "
-                           "requires_grad contributes to it");
+    throw_logic_error("backward() on a value that does not require grad: no parameter or input with "
+                      "requires_grad contributes to it");
   if (!seed) {
     if (root.numel() != 1)
-      throw std::invalid_argument(
+      throw_invalid_argument(
           "backward() needs a scalar (one-element) output, but this output has shape " + to_string(root.shape()) +
           ". The gradient of a non-scalar output is a Jacobian, not a vector: pass a seed gradient of shape " +
           to_string(root.shape()) + " to get the vector-Jacobian product (ones gives the gradient of the sum), "
@@ -236,8 +237,8 @@ Tensor checked_seed(const Var& root, const Tensor* seed) {
     return Tensor::ones(root.shape());
   }
   if (seed->shape() != root.shape())
-    throw std::invalid_argument("backward(): seed gradient of shape " + to_string(seed->shape()) +
-                                " for an output of shape " + to_string(root.shape()) + "; they must match");
+    throw_invalid_argument("backward(): seed gradient of shape " + to_string(seed->shape()) +
+                           " for an output of shape " + to_string(root.shape()) + "; they must match");
   return *seed;
 }
 }  // namespace
@@ -255,8 +256,8 @@ void Var::backward(const Tensor& seed, bool create_graph) const {
 std::vector<Var> grad(const std::vector<Var>& outputs, const std::vector<Var>& inputs,
                       const std::vector<Tensor>& seeds, bool create_graph) {
   if (!seeds.empty() && seeds.size() != outputs.size())
-    throw std::invalid_argument("grad(): " + std::to_string(seeds.size()) + " seeds for " +
-                                std::to_string(outputs.size()) + " outputs");
+    throw_invalid_argument("grad(): " + std::to_string(seeds.size()) + " seeds for " +
+                           std::to_string(outputs.size()) + " outputs");
   std::vector<Var> seed_vars;
   for (std::size_t i = 0; i < outputs.size(); ++i)
     seed_vars.emplace_back(checked_seed(outputs[i], seeds.empty() || !seeds[i].defined() ? nullptr : &seeds[i]));

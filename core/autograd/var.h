@@ -30,19 +30,22 @@ class Var;
 class Grads;
 struct Node;
 
-// Backward of one op: given dL/d(output), accumulate dL/d(input i) for each input.
-// A move-only std::function<void(Grads&, const Var&)>: each op's closure type costs one
-// call and one destroy function (a std::function also instantiates copy, target and
-// target_type for every one of the ops' few hundred lambdas: ~10 KB of the wasm module).
-// Closures of up to three pointers that move without throwing live inside, as in
-// libc++'s std::function; larger ones on the heap, so moving those is a pointer copy.
-class BackwardFn {
+// A move-only std::function<void(Args...)>: each closure type costs one call and one
+// destroy function (a std::function also instantiates copy, target and target_type for
+// every one of the ops' few hundred lambdas: ~10 KB of the wasm module). Closures of up to
+// three pointers that move without throwing live inside, as in libc++'s std::function;
+// larger ones on the heap, so moving those is a pointer copy.
+template <class Signature>
+class MoveOnlyFunction;
+
+template <class... Args>
+class MoveOnlyFunction<void(Args...)> {
  public:
-  BackwardFn() = default;
-  BackwardFn(std::nullptr_t) {}
-  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BackwardFn> &&
-                                              std::is_invocable_v<std::decay_t<F>&, Grads&, const Var&>>>
-  BackwardFn(F&& f) {
+  MoveOnlyFunction() = default;
+  MoveOnlyFunction(std::nullptr_t) {}
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, MoveOnlyFunction> &&
+                                              std::is_invocable_v<std::decay_t<F>&, Args...>>>
+  MoveOnlyFunction(F&& f) {
     using T = std::decay_t<F>;
     if constexpr (fits<T>) {
       ::new (static_cast<void*>(storage_)) T(std::forward<F>(f));
@@ -52,25 +55,25 @@ class BackwardFn {
     }
     ops_ = &kOps<T>;
   }
-  BackwardFn(BackwardFn&& other) noexcept { take(other); }
-  BackwardFn& operator=(BackwardFn&& other) noexcept {
+  MoveOnlyFunction(MoveOnlyFunction&& other) noexcept { take(other); }
+  MoveOnlyFunction& operator=(MoveOnlyFunction&& other) noexcept {
     if (this != &other) {
       reset();
       take(other);
     }
     return *this;
   }
-  BackwardFn(const BackwardFn&) = delete;
-  BackwardFn& operator=(const BackwardFn&) = delete;
-  ~BackwardFn() { reset(); }
+  MoveOnlyFunction(const MoveOnlyFunction&) = delete;
+  MoveOnlyFunction& operator=(const MoveOnlyFunction&) = delete;
+  ~MoveOnlyFunction() { reset(); }
 
   explicit operator bool() const { return ops_ != nullptr; }
   // const as std::function's: the closure itself is never const.
-  void operator()(Grads& grads, const Var& dy) const { ops_->call(const_cast<unsigned char*>(storage_), grads, dy); }
+  void operator()(Args... args) const { ops_->call(const_cast<unsigned char*>(storage_), std::forward<Args>(args)...); }
 
  private:
   struct Ops {
-    void (*call)(void* storage, Grads& grads, const Var& dy);
+    void (*call)(void* storage, Args... args);
     void (*move)(void* to, void* from);  // nullptr: the bytes move (heap pointer, trivial closure)
     void (*destroy)(void* storage);      // nullptr: nothing to do
   };
@@ -84,8 +87,8 @@ class BackwardFn {
     else return **std::launder(static_cast<T**>(storage));
   }
   template <class T>
-  static void call(void* storage, Grads& grads, const Var& dy) {
-    target<T>(storage)(grads, dy);
+  static void call(void* storage, Args... args) {
+    target<T>(storage)(std::forward<Args>(args)...);
   }
   template <class T>
   static void move(void* to, void* from) {
@@ -105,7 +108,7 @@ class BackwardFn {
   template <class T>
   static constexpr Ops kOps{&call<T>, kBytewise<T> ? nullptr : &move<T>, kTrivialEnd<T> ? nullptr : &destroy<T>};
 
-  void take(BackwardFn& other) noexcept {
+  void take(MoveOnlyFunction& other) noexcept {
     ops_ = other.ops_;
     if (!ops_) return;
     if (ops_->move) ops_->move(storage_, other.storage_);
@@ -120,8 +123,10 @@ class BackwardFn {
   alignas(void*) unsigned char storage_[kSize];
   const Ops* ops_ = nullptr;
 };
+// Backward of one op: given dL/d(output), accumulate dL/d(input i) for each input.
+using BackwardFn = MoveOnlyFunction<void(Grads&, const Var&)>;
 // A hook sees the finished gradient of a Var during backward (for probes).
-using GradHook = std::function<void(const Tensor& grad)>;
+using GradHook = MoveOnlyFunction<void(const Tensor& grad)>;
 
 class Var {
  public:

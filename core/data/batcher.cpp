@@ -1,6 +1,7 @@
 // Batcher: per-epoch Fisher-Yates shuffles from its own Rng; state = (epoch, position, Rng
 // before the epoch's shuffle), so a restored Batcher rebuilds the same order and continues.
 #include "data/batcher.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -10,13 +11,13 @@ GRADLAB_BEGIN
 Batcher::Batcher(std::int64_t num_samples, std::int64_t batch_size, std::uint64_t seed, bool shuffle, bool drop_last)
     : n_(num_samples), batch_size_(batch_size), shuffle_(shuffle), drop_last_(drop_last), rng_(seed) {
   if (num_samples < 1)
-    throw std::invalid_argument("Batcher: num_samples = " + std::to_string(num_samples) +
-                                " (allowed: at least 1; the dataset split is empty)");
+    throw_invalid_argument("Batcher: num_samples = " + std::to_string(num_samples) +
+                           " (allowed: at least 1; the dataset split is empty)");
   if (batch_size < 1)
-    throw std::invalid_argument("Batcher: batch_size = " + std::to_string(batch_size) + " (allowed: at least 1)");
+    throw_invalid_argument("Batcher: batch_size = " + std::to_string(batch_size) + " (allowed: at least 1)");
   if (n_ > 0xFFFFFFFFLL)
-    throw std::invalid_argument("Batcher: num_samples = " + std::to_string(num_samples) +
-                                " (allowed: at most 2^32 - 1)");
+    throw_invalid_argument("Batcher: num_samples = " + std::to_string(num_samples) +
+                           " (allowed: at most 2^32 - 1)");
   start_epoch();
 }
 
@@ -51,9 +52,9 @@ std::vector<std::int64_t> Batcher::next_indices() {
 Batch Batcher::next(const Tensor& x, const Tensor& y) {
   for (const Tensor* t : {&x, &y})
     if (!t->defined() || t->rank() < 1 || t->dim(0) != n_)
-      throw std::invalid_argument("Batcher::next: " + std::string(t == &x ? "x" : "y") + " has shape " +
-                                  to_string(t->shape()) + " but the Batcher draws from " + std::to_string(n_) +
-                                  " rows (allowed: shape [" + std::to_string(n_) + ", ...])");
+      throw_invalid_argument("Batcher::next: " + std::string(t == &x ? "x" : "y") + " has shape " +
+                             to_string(t->shape()) + " but the Batcher draws from " + std::to_string(n_) +
+                             " rows (allowed: shape [" + std::to_string(n_) + ", ...])");
   Batch b;
   b.rows = next_indices();
   b.x = take_rows(x, b.rows);
@@ -63,10 +64,10 @@ Batch Batcher::next(const Tensor& x, const Tensor& y) {
 
 void Batcher::set_state(const State& s) {
   if (s.epoch < 0)
-    throw std::invalid_argument("Batcher state: epoch = " + std::to_string(s.epoch) + " (allowed: at least 0)");
+    throw_invalid_argument("Batcher state: epoch = " + std::to_string(s.epoch) + " (allowed: at least 0)");
   if (s.position < 0 || s.position >= n_)
-    throw std::invalid_argument("Batcher state: position = " + std::to_string(s.position) + " (allowed: 0 to " +
-                                std::to_string(n_ - 1) + ")");
+    throw_invalid_argument("Batcher state: position = " + std::to_string(s.position) + " (allowed: 0 to " +
+                           std::to_string(n_ - 1) + ")");
   rng_.set_state(s.rng);
   start_epoch();
   epoch_ = s.epoch;
@@ -75,7 +76,7 @@ void Batcher::set_state(const State& s) {
 
 Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   if (!t.defined() || t.rank() < 1)
-    throw std::invalid_argument("take_rows needs a tensor of rank >= 1, got shape " + to_string(t.shape()));
+    throw_invalid_argument("take_rows needs a tensor of rank >= 1, got shape " + to_string(t.shape()));
   const std::int64_t n = t.dim(0), row = n == 0 ? 0 : t.numel() / n;
   Shape shape = t.shape();
   shape[0] = static_cast<std::int64_t>(rows.size());
@@ -83,8 +84,8 @@ Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::int64_t r = rows[i];
     if (r < 0 || r >= n)
-      throw std::invalid_argument("take_rows: row " + std::to_string(r) + " is out of range (allowed: 0 to " +
-                                  std::to_string(n - 1) + ")");
+      throw_invalid_argument("take_rows: row " + std::to_string(r) + " is out of range (allowed: 0 to " +
+                             std::to_string(n - 1) + ")");
     std::copy(t.data() + r * row, t.data() + (r + 1) * row, out.data() + static_cast<std::int64_t>(i) * row);
   }
   return out;

@@ -5,6 +5,7 @@
 
 #include "data/common.h"
 #include "data/csv.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -272,7 +273,7 @@ const DatasetInfo& find_info(const std::string& name) {
     if (info.name == name) return info;
   std::string known;
   for (const auto& info : dataset_catalog()) known += (known.empty() ? "" : ", ") + info.name;
-  throw std::invalid_argument("unknown dataset '" + name + "' (known: " + known + ")");
+  throw_invalid_argument("unknown dataset '" + name + "' (known: " + known + ")");
 }
 
 std::string range_text(const OptionSpec& s) {
@@ -401,7 +402,7 @@ const std::vector<DatasetInfo>& dataset_catalog() {
 
 void validate_options(const std::string& name, const DatasetOptions& o) {
   const DatasetInfo& info = find_info(name);
-  auto fail = [&](const std::string& what) { throw std::invalid_argument("dataset '" + name + "': " + what); };
+  auto fail = [&](const std::string& what) { throw_invalid_argument("dataset '" + name + "': " + what); };
   for (const auto& option_name : all_option_names()) {
     if (!is_set(o, option_name) || info.option(option_name)) continue;
     std::string reads;

@@ -1,5 +1,6 @@
 // Helpers shared by the dataset families: balanced labels, distinct draws, splits.
 #include "data/common.h"
+#include "support/throw.h"
 
 #include <cmath>
 #include <cstdio>
@@ -18,8 +19,8 @@ std::vector<int> balanced_labels(std::int64_t n, int classes, Rng& rng) {
 
 std::vector<std::int64_t> sample_distinct(std::int64_t universe, std::int64_t k, Rng& rng) {
   if (k > universe)
-    throw std::invalid_argument("cannot draw " + std::to_string(k) + " distinct items from " +
-                                std::to_string(universe));
+    throw_invalid_argument("cannot draw " + std::to_string(k) + " distinct items from " +
+                           std::to_string(universe));
   std::vector<std::int64_t> out;
   out.reserve(static_cast<std::size_t>(k));
   auto draw = [&rng](std::int64_t n) {

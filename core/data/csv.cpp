@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "data/common.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 
 GRADLAB_BEGIN
@@ -30,7 +31,7 @@ struct Row {
   std::vector<std::string> cells;
 };
 
-[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument(what); }
+[[noreturn]] void fail(const std::string& what) { throw_invalid_argument(what); }
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
 

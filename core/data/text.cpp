@@ -12,6 +12,7 @@
 
 #include "data/common.h"
 #include "data/vocab.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -179,14 +180,14 @@ void check_text_options(const Resolved& r) {
   const std::string prefix = "dataset 'char_lm': option seq_len = " + std::to_string(r.seq_len) + " needs windows of " +
                              std::to_string(need) + " characters, but ";
   if (regions.train_end < need)
-    throw std::invalid_argument(prefix + "the training part of the text has only " + std::to_string(regions.train_end) +
-                                " (allowed: seq_len <= " + std::to_string(regions.train_end - 1) +
-                                ", or a smaller test_fraction)");
+    throw_invalid_argument(prefix + "the training part of the text has only " + std::to_string(regions.train_end) +
+                           " (allowed: seq_len <= " + std::to_string(regions.train_end - 1) +
+                           ", or a smaller test_fraction)");
   if (test_count(r.n_samples, r.test_fraction) > 0 && regions.length - regions.train_end < need)
-    throw std::invalid_argument(prefix + "the held-out part (test_fraction " + format_number(r.test_fraction) +
-                                ") has only " + std::to_string(regions.length - regions.train_end) +
-                                " (allowed: seq_len <= " + std::to_string(regions.length - regions.train_end - 1) +
-                                ", or a larger test_fraction)");
+    throw_invalid_argument(prefix + "the held-out part (test_fraction " + format_number(r.test_fraction) +
+                           ") has only " + std::to_string(regions.length - regions.train_end) +
+                           " (allowed: seq_len <= " + std::to_string(regions.length - regions.train_end - 1) +
+                           ", or a larger test_fraction)");
 }
 
 std::int64_t next_word_pair_count() {

@@ -6,6 +6,7 @@
 
 #include "inspect/json.h"
 #include "nn/transformer.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -16,10 +17,10 @@ std::vector<std::string> labels(std::vector<std::string> tokens, std::int64_t n,
     return tokens;
   }
   if (static_cast<std::int64_t>(tokens.size()) != n)
-    throw std::invalid_argument(std::string("attention_map: ") + std::to_string(tokens.size()) + " " + which +
-                                " tokens for " + std::to_string(n) + " " +
-                                (std::string(which) == "source" ? "keys (Tk)" : "queries (Tq)") +
-                                "; give exactly that many, or none for position labels");
+    throw_invalid_argument(std::string("attention_map: ") + std::to_string(tokens.size()) + " " + which +
+                           " tokens for " + std::to_string(n) + " " +
+                           (std::string(which) == "source" ? "keys (Tk)" : "queries (Tq)") +
+                           "; give exactly that many, or none for position labels");
   return tokens;
 }
 }  // namespace
@@ -27,12 +28,12 @@ std::vector<std::string> labels(std::vector<std::string> tokens, std::int64_t n,
 AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector<std::string> source_tokens,
                            std::vector<std::string> target_tokens) {
   if (!weights.defined() || weights.rank() != 3)
-    throw std::invalid_argument("attention_map: weights must be [B, Tq, Tk] (Attention's output weights), got " +
-                                (weights.defined() ? "shape " + to_string(weights.shape()) : std::string("nothing")));
+    throw_invalid_argument("attention_map: weights must be [B, Tq, Tk] (Attention's output weights), got " +
+                           (weights.defined() ? "shape " + to_string(weights.shape()) : std::string("nothing")));
   const std::int64_t B = weights.dim(0), Tq = weights.dim(1), Tk = weights.dim(2);
   if (batch_element < 0 || batch_element >= B)
-    throw std::invalid_argument("attention_map: batch_element " + std::to_string(batch_element) +
-                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+    throw_invalid_argument("attention_map: batch_element " + std::to_string(batch_element) +
+                           " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
   AttentionMap m;
   m.batch_element = batch_element;
   m.Tq = Tq;
@@ -65,17 +66,17 @@ AttentionMap attention_map(const Tensor& weights, int batch_element, std::vector
 
 std::vector<std::string> token_strings(const Tensor& ids, int batch_element, const std::vector<std::string>& vocab) {
   if (!ids.defined() || ids.rank() != 2)
-    throw std::invalid_argument("token_strings: ids must be [B, T], got " +
-                                (ids.defined() ? "shape " + to_string(ids.shape()) : std::string("nothing")));
+    throw_invalid_argument("token_strings: ids must be [B, T], got " +
+                           (ids.defined() ? "shape " + to_string(ids.shape()) : std::string("nothing")));
   const std::int64_t B = ids.dim(0), T = ids.dim(1);
   if (batch_element < 0 || batch_element >= B)
-    throw std::invalid_argument("token_strings: batch_element " + std::to_string(batch_element) +
-                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+    throw_invalid_argument("token_strings: batch_element " + std::to_string(batch_element) +
+                           " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
   std::vector<std::string> out;
   for (std::int64_t t = 0; t < T; ++t) {
     const double id = ids[batch_element * T + t];
     if (id != std::floor(id) || id < 0 || id >= static_cast<double>(vocab.size()))
-      throw std::invalid_argument(
+      throw_invalid_argument(
           "token_strings: id " + std::to_string(id) + " at position " + std::to_string(t) +
           " is not a token id (allowed: integers in [0, V), V = " + std::to_string(vocab.size()) + ")");
     out.push_back(vocab[static_cast<std::size_t>(id)]);
@@ -106,7 +107,7 @@ template <class F>
 void each_self_attention(const Module& m, const std::string& prefix, F&& visit) {
   for (const auto& [name, child] : m.named_children()) {
     const std::string path = prefix.empty() ? name : prefix + "." + name;
-    if (const auto* mha = dynamic_cast<const MultiheadAttention*>(child.get())) visit(path, *mha);
+    if (const MultiheadAttention* mha = child->as_multihead_attention()) visit(path, *mha);
     else each_self_attention(*child, path, visit);
   }
 }
@@ -122,11 +123,11 @@ std::vector<SelfAttentionMaps> self_attention_maps(const Module& model, int batc
   std::vector<SelfAttentionMaps> out;
   each_self_attention(model, "", [&](const std::string& path, const MultiheadAttention& mha) {
     const Tensor& w = mha.last_weights();  // [B, H, T, T]
-    if (!w.defined()) throw std::invalid_argument("self_attention_maps: " + path + " has not run a forward yet");
+    if (!w.defined()) throw_invalid_argument("self_attention_maps: " + path + " has not run a forward yet");
     const std::int64_t B = w.dim(0), H = w.dim(1), T = w.dim(2);
     if (batch_element < 0 || batch_element >= B)
-      throw std::invalid_argument("self_attention_maps: batch_element " + std::to_string(batch_element) +
-                                  " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+      throw_invalid_argument("self_attention_maps: batch_element " + std::to_string(batch_element) +
+                             " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
     SelfAttentionMaps m{path, mha.causal(), {}};
     for (std::int64_t h = 0; h < H; ++h) {
       Tensor head({1, T, T});

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "inspect/json.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -23,8 +24,8 @@ std::vector<double> sum_tied(const std::vector<std::int64_t>& tie, std::int64_t 
 
 ConvAsLinear conv_as_linear(const Tensor& weight, const Shape& input, Size2 stride, Size2 padding) {
   if (weight.rank() != 4 || input.size() != 3 || input[0] != weight.dim(1))
-    throw std::invalid_argument("conv_as_linear: weight " + to_string(weight.shape()) + " and input " + to_string(input) +
-                                " (allowed: weight [O, C, kh, kw] and input [C, H, W] with the same C)");
+    throw_invalid_argument("conv_as_linear: weight " + to_string(weight.shape()) + " and input " + to_string(input) +
+                           " (allowed: weight [O, C, kh, kw] and input [C, H, W] with the same C)");
   const Shape out = conv2d_output_shape({1, input[0], input[1], input[2]}, weight.shape(), stride, padding);
   const std::int64_t O = weight.dim(0), C = input[0], H = input[1], W = input[2];
   const std::int64_t kh = weight.dim(2), kw = weight.dim(3), Ho = out[2], Wo = out[3];
@@ -55,8 +56,8 @@ ConvAsLinear conv_as_linear(const Tensor& weight, const Shape& input, Size2 stri
 
 Tensor tied_sum(const ConvAsLinear& m, const Tensor& dM) {
   if (dM.shape() != m.dense.shape())
-    throw std::invalid_argument("tied_sum: dM of shape " + to_string(dM.shape()) + " for a dense matrix of shape " +
-                                to_string(m.dense.shape()));
+    throw_invalid_argument("tied_sum: dM of shape " + to_string(dM.shape()) + " for a dense matrix of shape " +
+                           to_string(m.dense.shape()));
   const auto sums = sum_tied(m.tie, numel(m.weight), [&](std::size_t e) { return static_cast<double>(dM[static_cast<std::int64_t>(e)]); });
   Tensor out(m.weight);
   for (std::int64_t k = 0; k < out.numel(); ++k) out[k] = static_cast<Scalar>(sums[static_cast<std::size_t>(k)]);
@@ -66,15 +67,15 @@ Tensor tied_sum(const ConvAsLinear& m, const Tensor& dM) {
 ConvLinearReport compare_conv_linear(const Conv2d& layer, const std::string& name, const Tensor& x, const Tensor& y,
                                      const Tensor& dy, const Tensor& dW, std::int64_t max_dense) {
   const Tensor& weight = layer.weight().value();
-  if (x.rank() != 4) throw std::invalid_argument("compare_conv_linear: inputs " + to_string(x.shape()) + " (allowed: [N, C, H, W])");
+  if (x.rank() != 4) throw_invalid_argument("compare_conv_linear: inputs " + to_string(x.shape()) + " (allowed: [N, C, H, W])");
   const std::int64_t N = x.dim(0);
   ConvAsLinear m = conv_as_linear(weight, {x.dim(1), x.dim(2), x.dim(3)}, layer.stride(), layer.padding());
   const std::int64_t R = m.dense.dim(0), K = m.dense.dim(1);
   const Shape out_shape = {N, m.output[0], m.output[1], m.output[2]};
   if (y.shape() != out_shape || dy.shape() != out_shape || dW.shape() != weight.shape())
-    throw std::invalid_argument("compare_conv_linear: outputs " + to_string(y.shape()) + ", output gradients " +
-                                to_string(dy.shape()) + " and kernel gradient " + to_string(dW.shape()) + " (expected " +
-                                to_string(out_shape) + ", " + to_string(out_shape) + " and " + to_string(weight.shape()) + ")");
+    throw_invalid_argument("compare_conv_linear: outputs " + to_string(y.shape()) + ", output gradients " +
+                           to_string(dy.shape()) + " and kernel gradient " + to_string(dW.shape()) + " (expected " +
+                           to_string(out_shape) + ", " + to_string(out_shape) + " and " + to_string(weight.shape()) + ")");
   const Tensor& bias = layer.bias().defined() ? layer.bias().value() : Tensor();
   const std::int64_t HoWo = m.output[1] * m.output[2];
   ConvLinearReport r;

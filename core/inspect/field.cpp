@@ -7,6 +7,7 @@
 
 #include "inspect/json.h"
 #include "ops/ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -17,18 +18,18 @@ constexpr std::int64_t kChunk = 4096;
 void check_grid(const GridSpec& g, const char* who) {
   auto bad_range = [](double lo, double hi) { return !std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi); };
   if (bad_range(g.x_min, g.x_max) || bad_range(g.y_min, g.y_max))
-    throw std::invalid_argument(std::string(who) + ": the rectangle x [" + std::to_string(g.x_min) + ", " +
-                                std::to_string(g.x_max) + "], y [" + std::to_string(g.y_min) + ", " +
-                                std::to_string(g.y_max) + "] is not allowed; each needs finite min < max");
+    throw_invalid_argument(std::string(who) + ": the rectangle x [" + std::to_string(g.x_min) + ", " +
+                           std::to_string(g.x_max) + "], y [" + std::to_string(g.y_min) + ", " +
+                           std::to_string(g.y_max) + "] is not allowed; each needs finite min < max");
   if (g.nx < 2 || g.nx > 2048 || g.ny < 2 || g.ny > 2048)
-    throw std::invalid_argument(std::string(who) + ": resolution nx = " + std::to_string(g.nx) +
-                                ", ny = " + std::to_string(g.ny) + " is not allowed (each 2..2048)");
+    throw_invalid_argument(std::string(who) + ": resolution nx = " + std::to_string(g.nx) +
+                           ", ny = " + std::to_string(g.ny) + " is not allowed (each 2..2048)");
 }
 
 void check_output(const std::string& output, const char* who) {
   const auto& all = field_outputs();
   if (std::find(all.begin(), all.end(), output) == all.end())
-    throw std::invalid_argument(std::string(who) + ": unknown output '" + output + "' (allowed: " + join(all) + ")");
+    throw_invalid_argument(std::string(who) + ": unknown output '" + output + "' (allowed: " + join(all) + ")");
 }
 
 // The model's output width for [N, 2] inputs; throws naming the shapes otherwise.
@@ -37,12 +38,12 @@ std::int64_t output_width(const Layer& model, const char* who, bool critic) {
   try {
     out = model.output_shape({1, 2});
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string(who) + ": the model must take 2-D points [N, 2]: " + e.what());
+    throw_invalid_argument(std::string(who) + ": the model must take 2-D points [N, 2]: " + e.what());
   }
   const bool ok = critic ? (out == Shape{1, 1} || out == Shape{1}) : (out.size() == 2 && out[0] == 1 && out[1] >= 1);
   if (!ok)
-    throw std::invalid_argument(std::string(who) + ": the model maps [N, 2] to " + to_string(out) +
-                                " (for N = 1); expected " + (critic ? "[N, 1] or [N]" : "[N, C]"));
+    throw_invalid_argument(std::string(who) + ": the model maps [N, 2] to " + to_string(out) +
+                           " (for N = 1); expected " + (critic ? "[N, 1] or [N]" : "[N, C]"));
   return critic ? 1 : out[1];
 }
 
@@ -158,11 +159,11 @@ DecisionField decision_field(Layer& model, const GridSpec& grid, const std::stri
 SampleGradients critic_gradients(Layer& critic, const Tensor& samples, const std::string& output) {
   check_output(output, "critic_gradients");
   if (output != "identity" && output != "sigmoid")
-    throw std::invalid_argument("critic_gradients: output '" + output +
-                                "' is not for a critic (allowed: identity, sigmoid)");
+    throw_invalid_argument("critic_gradients: output '" + output +
+                           "' is not for a critic (allowed: identity, sigmoid)");
   if (!samples.defined() || samples.rank() != 2 || samples.dim(1) != 2)
-    throw std::invalid_argument("critic_gradients: samples must be [N, 2], got " +
-                                (samples.defined() ? "shape " + to_string(samples.shape()) : std::string("nothing")));
+    throw_invalid_argument("critic_gradients: samples must be [N, 2], got " +
+                           (samples.defined() ? "shape " + to_string(samples.shape()) : std::string("nothing")));
   output_width(critic, "critic_gradients", true);
   EvalMode eval(critic);
   const std::int64_t N = samples.dim(0);
@@ -189,8 +190,8 @@ CriticField critic_field(Layer& critic, const GridSpec& grid, const std::string&
   check_grid(grid, "critic_field");
   check_output(output, "critic_field");
   if (output != "identity" && output != "sigmoid")
-    throw std::invalid_argument("critic_field: output '" + output +
-                                "' is not for a critic (allowed: identity, sigmoid)");
+    throw_invalid_argument("critic_field: output '" + output +
+                           "' is not for a critic (allowed: identity, sigmoid)");
   output_width(critic, "critic_field", true);
   CriticField f;
   f.grid = grid;

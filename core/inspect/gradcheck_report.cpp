@@ -1,4 +1,5 @@
 #include "inspect/gradcheck_report.h"
+#include "support/throw.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -11,16 +12,16 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 
 GradCheckReport gradcheck_report(FunctionRef<Var()> loss,
                                  const std::vector<std::pair<std::string, Var>>& params, GradCheckOptions options) {
-  if (!loss) throw std::invalid_argument("gradcheck_report: the loss callable is empty");
-  if (params.empty()) throw std::invalid_argument("gradcheck_report: no parameters to check");
+  if (!loss) throw_invalid_argument("gradcheck_report: the loss callable is empty");
+  if (params.empty()) throw_invalid_argument("gradcheck_report: no parameters to check");
   if (!(options.eps > 0) || !(options.tolerance >= 0))
-    throw std::invalid_argument("gradcheck_report: eps = " + std::to_string(options.eps) + ", tolerance = " +
-                                std::to_string(options.tolerance) + " not allowed (eps > 0, tolerance >= 0)");
+    throw_invalid_argument("gradcheck_report: eps = " + std::to_string(options.eps) + ", tolerance = " +
+                           std::to_string(options.tolerance) + " not allowed (eps > 0, tolerance >= 0)");
   std::vector<Var> vars;
   for (const auto& [name, v] : params) {
     if (!v.defined() || !v.is_leaf() || !v.requires_grad())
-      throw std::invalid_argument("gradcheck_report: parameter '" + name +
-                                  "' must be a leaf Var with requires_grad (a model parameter)");
+      throw_invalid_argument("gradcheck_report: parameter '" + name +
+                             "' must be a leaf Var with requires_grad (a model parameter)");
     vars.push_back(v);
   }
   GradCheckResult result = gradcheck(loss, vars, options);

@@ -7,6 +7,7 @@
 
 #include "autograd/node.h"
 #include "inspect/json.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -80,21 +81,21 @@ int step_of_name(const std::string& name) {
 
 ComputationGraph computation_graph(const Var& loss, const GraphOptions& options) {
   if (options.max_nodes < 1 || options.max_nodes > 200)
-    throw std::invalid_argument("computation_graph: max_nodes = " + std::to_string(options.max_nodes) +
-                                " is outside the allowed 1..200");
+    throw_invalid_argument("computation_graph: max_nodes = " + std::to_string(options.max_nodes) +
+                           " is outside the allowed 1..200");
   if (!loss.defined() || loss.numel() != 1)
-    throw std::invalid_argument(
+    throw_invalid_argument(
         "computation_graph: the loss must be a one-element Var, got " +
         (loss.defined() ? "shape " + to_string(loss.shape()) : std::string("an undefined Var")));
   if (!loss.requires_grad())
-    throw std::invalid_argument(
+    throw_invalid_argument(
         "computation_graph: the loss does not require grad (no input with requires_grad "
         "reaches it, or it was computed with grad mode off), so it has no graph");
   const std::vector<Var> order = topological(loss);
   if (static_cast<int>(order.size()) > options.max_nodes)
-    throw std::invalid_argument("computation_graph: the graph has " + std::to_string(order.size()) +
-                                " nodes, more than the limit of " + std::to_string(options.max_nodes) +
-                                " (this view is for tiny networks of scalars)");
+    throw_invalid_argument("computation_graph: the graph has " + std::to_string(order.size()) +
+                           " nodes, more than the limit of " + std::to_string(options.max_nodes) +
+                           " (this view is for tiny networks of scalars)");
 
   std::unordered_map<Node*, int> id;
   for (std::size_t k = 0; k < order.size(); ++k) id[order[k].node()] = static_cast<int>(k);

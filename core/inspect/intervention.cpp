@@ -1,4 +1,5 @@
 #include "inspect/intervention.h"
+#include "support/throw.h"
 
 #include <cmath>
 
@@ -36,7 +37,7 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 
 InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateClamp>& clamps,
                                       FunctionRef<double()> loss, const std::vector<GateClamp>& restore) {
-  if (!loss) throw std::invalid_argument("clamp_intervention: the loss callable is empty");
+  if (!loss) throw_invalid_argument("clamp_intervention: the loss callable is empty");
   InterventionResult r;
   r.clamps = clamps;
   ClampRestorer restorer(layer, restore);
@@ -51,7 +52,7 @@ InterventionResult clamp_intervention(Recurrent& layer, const std::vector<GateCl
 ClampSweep clamp_sweep(Recurrent& layer, const std::string& gate, const std::vector<double>& values,
                        FunctionRef<double()> loss, int layer_index, int direction,
                        const std::vector<GateClamp>& restore) {
-  if (!loss) throw std::invalid_argument("clamp_sweep: the loss callable is empty");
+  if (!loss) throw_invalid_argument("clamp_sweep: the loss callable is empty");
   ClampSweep s;
   s.gate = gate;
   s.layer = layer_index;

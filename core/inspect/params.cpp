@@ -1,4 +1,5 @@
 #include "inspect/params.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,12 +13,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void check_options(const HistogramOptions& o) {
   if (o.bins < 1 || o.bins > 10000)
-    throw std::invalid_argument("histogram: bins = " + std::to_string(o.bins) + " is outside the allowed 1..10000");
+    throw_invalid_argument("histogram: bins = " + std::to_string(o.bins) + " is outside the allowed 1..10000");
   if (o.range) {
     const auto [lo, hi] = *o.range;
     if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi))
-      throw std::invalid_argument("histogram: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                                  "] is not allowed; it needs finite lo < hi");
+      throw_invalid_argument("histogram: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                             "] is not allowed; it needs finite lo < hi");
   }
 }
 
@@ -157,8 +158,8 @@ std::vector<ParameterStats> parameter_stats(const Module& module,
     if (it != gradients.end()) {
       grad = it->second;
       if (grad.shape() != var.shape())
-        throw std::invalid_argument("parameter_stats: the gradient given for '" + name + "' has shape " +
-                                    to_string(grad.shape()) + ", the parameter " + to_string(var.shape()));
+        throw_invalid_argument("parameter_stats: the gradient given for '" + name + "' has shape " +
+                               to_string(grad.shape()) + ", the parameter " + to_string(var.shape()));
     }
     out.push_back(stats_of(name, var, grad, options));
   }

@@ -9,6 +9,7 @@
 
 #include "inspect/json.h"
 #include "nn/linalg.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -22,9 +23,9 @@ using Vec = linalg::Vector;
 const RecurrentTrace& checked_trace(const Recurrent& layer, const char* who) {
   const RecurrentTrace& trace = layer.trace();
   if (trace.streams.empty())
-    throw std::invalid_argument(std::string(who) + ": the " + layer.type_name() +
-                                " layer has no trace; call set_trace(true) and run a forward (and a backward for "
-                                "gradients) first");
+    throw_invalid_argument(std::string(who) + ": the " + layer.type_name() +
+                           " layer has no trace; call set_trace(true) and run a forward (and a backward for "
+                           "gradients) first");
   return trace;
 }
 
@@ -152,8 +153,8 @@ Vec vector_param(const Recurrent& layer, const std::string& name, std::int64_t H
 
 std::vector<double> singular_values(const Tensor& matrix) {
   if (matrix.rank() != 2 || matrix.numel() == 0)
-    throw std::invalid_argument("singular_values: expected a non-empty matrix [m, n], got shape " +
-                                to_string(matrix.shape()));
+    throw_invalid_argument("singular_values: expected a non-empty matrix [m, n], got shape " +
+                           to_string(matrix.shape()));
   return linalg::singular_values(as_matrix(matrix));
 }
 
@@ -166,8 +167,8 @@ RecurrentProbe probe_recurrent(const Recurrent& layer, const RecurrentProbeOptio
   p.B = trace.streams[0].h.dim(1);
   p.H = trace.streams[0].h.dim(2);
   if (options.batch_element < -1 || options.batch_element >= p.B)
-    throw std::invalid_argument("probe_recurrent: batch_element " + std::to_string(options.batch_element) +
-                                " is out of range (allowed: 0.." + std::to_string(p.B - 1) + ", or -1 for none)");
+    throw_invalid_argument("probe_recurrent: batch_element " + std::to_string(options.batch_element) +
+                           " is out of range (allowed: 0.." + std::to_string(p.B - 1) + ", or -1 for none)");
   p.batch_element = options.batch_element;
   p.thresholds = options.thresholds;
   if (kind == CellKind::Lstm)
@@ -214,33 +215,33 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   const CellKind kind = ro.kind;
   const int D = layer.num_directions();
   if (options.layer < 0 || options.layer >= ro.num_layers)
-    throw std::invalid_argument("step_jacobians: layer " + std::to_string(options.layer) +
-                                " is out of range (allowed: 0.." + std::to_string(ro.num_layers - 1) + ")");
+    throw_invalid_argument("step_jacobians: layer " + std::to_string(options.layer) +
+                           " is out of range (allowed: 0.." + std::to_string(ro.num_layers - 1) + ")");
   if (options.direction < 0 || options.direction >= D)
-    throw std::invalid_argument("step_jacobians: direction " + std::to_string(options.direction) +
-                                " is out of range (allowed: 0.." + std::to_string(D - 1) + ")");
+    throw_invalid_argument("step_jacobians: direction " + std::to_string(options.direction) +
+                           " is out of range (allowed: 0.." + std::to_string(D - 1) + ")");
   const RecurrentTrace::Stream& s = trace.at(options.layer, options.direction);
   // P: the width of h (proj_size with a projection, else H).
   const std::int64_t T = s.h.dim(0), B = s.h.dim(1), P = s.h.dim(2), H = ro.hidden_size;
   if (options.batch_element < 0 || options.batch_element >= B)
-    throw std::invalid_argument("step_jacobians: batch_element " + std::to_string(options.batch_element) +
-                                " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
+    throw_invalid_argument("step_jacobians: batch_element " + std::to_string(options.batch_element) +
+                           " is out of range (allowed: 0.." + std::to_string(B - 1) + ")");
   const bool lstm = kind == CellKind::Lstm, gru = kind == CellKind::Gru;
   const std::int64_t max_k = lstm ? P + H : H;
   if (options.top_k < 0 || options.top_k > max_k)
-    throw std::invalid_argument("step_jacobians: top_k " + std::to_string(options.top_k) +
-                                " is out of range (allowed: 0.." + std::to_string(max_k) + ", 0 meaning all)");
+    throw_invalid_argument("step_jacobians: top_k " + std::to_string(options.top_k) +
+                           " is out of range (allowed: 0.." + std::to_string(max_k) + ", 0 meaning all)");
   auto check_state = [&](const Tensor& st, const char* name, std::int64_t width) {
     const Shape state_shape{static_cast<std::int64_t>(ro.num_layers) * D, B, width};
     if (st.defined() && st.shape() != state_shape)
-      throw std::invalid_argument(std::string("step_jacobians: ") + name + " has shape " + to_string(st.shape()) +
-                                  "; expected [L*D, B, " + (width == P && P != H ? "P" : "H") +
-                                  "] = " + to_string(state_shape));
+      throw_invalid_argument(std::string("step_jacobians: ") + name + " has shape " + to_string(st.shape()) +
+                             "; expected [L*D, B, " + (width == P && P != H ? "P" : "H") +
+                             "] = " + to_string(state_shape));
   };
   check_state(options.h0, "h0", P);
   check_state(options.c0, "c0", H);
   if (options.c0.defined() && !lstm)
-    throw std::invalid_argument("step_jacobians: c0 is for LSTM only (kind is " + std::string(to_string(kind)) + ")");
+    throw_invalid_argument("step_jacobians: c0 is for LSTM only (kind is " + std::string(to_string(kind)) + ")");
   const std::vector<std::string> clampable = lstm && ro.coupled_input_forget ? std::vector<std::string>{"i", "g", "o"}
                                              : lstm  ? std::vector<std::string>{"i", "f", "g", "o"}
                                              : gru ? std::vector<std::string>{"r", "z"}
@@ -250,15 +251,15 @@ std::vector<StepJacobian> step_jacobians(const Recurrent& layer, const JacobianO
   };
   for (const auto& g : options.clamped_gates)
     if (std::find(clampable.begin(), clampable.end(), g) == clampable.end())
-      throw std::invalid_argument("step_jacobians: clamped gate '" + g + "' is not a gate of " + layer.type_name() +
-                                  " (allowed: " + (clampable.empty() ? "none" : join(clampable)) + ")");
+      throw_invalid_argument("step_jacobians: clamped gate '" + g + "' is not a gate of " + layer.type_name() +
+                             " (allowed: " + (clampable.empty() ? "none" : join(clampable)) + ")");
   std::vector<std::int64_t> steps = options.steps;
   if (steps.empty())
     for (std::int64_t t = 0; t < T; ++t) steps.push_back(t);
   for (std::int64_t t : steps)
     if (t < 0 || t >= T)
-      throw std::invalid_argument("step_jacobians: step " + std::to_string(t) + " is out of range (allowed: 0.." +
-                                  std::to_string(T - 1) + ")");
+      throw_invalid_argument("step_jacobians: step " + std::to_string(t) + " is out of range (allowed: 0.." +
+                             std::to_string(T - 1) + ")");
 
   const std::string suffix = "_l" + std::to_string(options.layer) + (options.direction == 1 ? "_reverse" : "");
   const Tensor& w_hh = layer.parameter("weight_hh" + suffix).value();  // [G*H, H]

@@ -6,6 +6,7 @@
 
 #include "lesson/measure.h"
 #include "spec/json_text.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -219,15 +220,15 @@ nlohmann::json with_fields(const nlohmann::json& spec, const std::vector<std::pa
   for (const auto& [pointer, value] : fields) {
     try {
       const nlohmann::json::json_pointer p(pointer);
-      if (p.empty()) throw std::invalid_argument("the pointer names the whole spec");
+      if (p.empty()) throw_invalid_argument("the pointer names the whole spec");
       if (!out.contains(p.parent_pointer()))
-        throw std::invalid_argument("the spec has no " + (p.parent_pointer().to_string().empty() ? std::string("root") : p.parent_pointer().to_string()));
+        throw_invalid_argument("the spec has no " + (p.parent_pointer().to_string().empty() ? std::string("root") : p.parent_pointer().to_string()));
       nlohmann::json& parent = out.at(p.parent_pointer());
       if (!parent.is_object() && !(parent.is_array() && out.contains(p)))
-        throw std::invalid_argument(p.parent_pointer().to_string() + " is not an object" +
-                                    (parent.is_array() ? " and the index is out of range" : ""));
+        throw_invalid_argument(p.parent_pointer().to_string() + " is not an object" +
+                               (parent.is_array() ? " and the index is out of range" : ""));
       if (value.is_null()) {  // null removes the field, as in a JSON merge patch (RFC 7386)
-        if (!parent.is_object() || !parent.contains(p.back())) throw std::invalid_argument("there is no field to remove there");
+        if (!parent.is_object() || !parent.contains(p.back())) throw_invalid_argument("there is no field to remove there");
         parent.erase(p.back());
       } else {
         out[p] = value;
@@ -242,8 +243,8 @@ nlohmann::json with_fields(const nlohmann::json& spec, const std::vector<std::pa
 Lesson parse_lesson(const nlohmann::json& document) {
   std::vector<SpecIssue> issues;
   Lesson lesson;
-  if (!document.is_object()) throw SpecError("", "expected a lesson: a spec object with a \"lesson\" block, found " + describe(document));
-  if (!document.contains("lesson")) throw SpecError("/lesson", "is required: a lesson file is a spec with a \"lesson\" block (docs/lessons.md)");
+  if (!document.is_object()) throw_spec_error("", "expected a lesson: a spec object with a \"lesson\" block, found " + describe(document));
+  if (!document.contains("lesson")) throw_spec_error("/lesson", "is required: a lesson file is a spec with a \"lesson\" block (docs/lessons.md)");
   // The spec first (limits included): a lesson whose experiment is not valid cannot run
   // any step, and nothing below copies or walks a document that parse_spec refused.
   ExperimentSpec spec = parse_spec(document);
@@ -252,7 +253,7 @@ Lesson parse_lesson(const nlohmann::json& document) {
   lesson.spec.erase("lesson");
 
   Reader r(document.at("lesson"), "/lesson", issues);
-  if (!r.ok()) throw SpecError(issues);
+  if (!r.ok()) throw_spec_error(issues);
   lesson.format = static_cast<int>(r.integer("format", 1, kLessonFormat, 1));
   lesson.title = r.text("title");
   lesson.intro = paragraphs(r, lesson.format == 1 && r.has("text") ? "text" : "intro", lesson.format >= 2);
@@ -302,7 +303,7 @@ Lesson parse_lesson(const nlohmann::json& document) {
     for (const auto& [name, q] : s.record) recorded.push_back(name);
     for (const auto& e : s.expect) uses(e.value, e.pointer + "/value");
   }
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
 
   // Every field a step changes must lead somewhere in the spec as the earlier steps left it.
   nlohmann::json changed = lesson.spec;
@@ -311,7 +312,7 @@ Lesson parse_lesson(const nlohmann::json& document) {
       for (const auto& [label, fields] : a.variants) with_fields(changed, fields, a.pointer + "/variants/" + pointer_escape(label), issues);
       if (!a.fields.empty()) changed = with_fields(changed, a.fields, a.pointer + "/" + a.kind, issues);
     }
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   return lesson;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "spec/json_text.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -23,7 +24,7 @@ void numbers_in(const nlohmann::json& v, std::vector<double>& out) {
   else if (v.is_object() && v.contains("data")) numbers_in(v.at("data"), out);
   else if (v.is_array())
     for (const auto& x : v) numbers_in(x, out);
-  else throw std::invalid_argument("expected numbers, found " + describe(v));
+  else throw_invalid_argument("expected numbers, found " + describe(v));
 }
 
 std::string allowed_forms() {
@@ -76,7 +77,7 @@ void check_quantity(const Quantity& q, const std::string& pointer, std::vector<S
 
 const nlohmann::json& follow_pointer(const nlohmann::json& doc, const std::string& pointer) {
   if (pointer.empty()) return doc;
-  if (pointer[0] != '/') throw std::invalid_argument("a JSON pointer starts with '/', found \"" + pointer + "\"");
+  if (pointer[0] != '/') throw_invalid_argument("a JSON pointer starts with '/', found \"" + pointer + "\"");
   const nlohmann::json* at = &doc;
   std::string walked;
   std::size_t pos = 1;
@@ -90,7 +91,7 @@ const nlohmann::json& follow_pointer(const nlohmann::json& doc, const std::strin
       if (!at->contains(key)) {
         std::vector<std::string> keys;
         for (auto it = at->begin(); it != at->end(); ++it) keys.push_back(it.key());
-        throw std::invalid_argument(here + " has no \"" + key + "\" (it has: " + join(keys) + ")");
+        throw_invalid_argument(here + " has no \"" + key + "\" (it has: " + join(keys) + ")");
       }
       at = &at->at(key);
     } else if (at->is_array()) {
@@ -102,7 +103,7 @@ const nlohmann::json& follow_pointer(const nlohmann::json& doc, const std::strin
           const auto& v = e.at(field);
           return v.is_string() ? v.get<std::string>() == want : v.dump() == want;
         });
-        if (it == at->end()) throw std::invalid_argument(here + " has no element with " + field + " = " + want);
+        if (it == at->end()) throw_invalid_argument(here + " has no element with " + field + " = " + want);
         at = &*it;
       } else {
         std::size_t used = 0;
@@ -113,12 +114,12 @@ const nlohmann::json& follow_pointer(const nlohmann::json& doc, const std::strin
           used = 0;
         }
         const long long n = static_cast<long long>(at->size());
-        if (used != key.size() || key.empty()) throw std::invalid_argument(here + " is an array: expected an index or key=value, found \"" + key + "\"");
-        if (i < -n || i >= n) throw std::invalid_argument(here + " has " + std::to_string(n) + " elements; index " + key + " is out of range");
+        if (used != key.size() || key.empty()) throw_invalid_argument(here + " is an array: expected an index or key=value, found \"" + key + "\"");
+        if (i < -n || i >= n) throw_invalid_argument(here + " has " + std::to_string(n) + " elements; index " + key + " is out of range");
         at = &(*at)[static_cast<std::size_t>(i < 0 ? i + n : i)];
       }
     } else {
-      throw std::invalid_argument(here + " is " + describe(*at) + ", not an object or array, so it has no \"" + key + "\"");
+      throw_invalid_argument(here + " is " + describe(*at) + ", not an object or array, so it has no \"" + key + "\"");
     }
     walked += "/" + key;
     if (end == std::string::npos) return *at;
@@ -135,22 +136,22 @@ nlohmann::json Measurer::named(const std::string& s) {
   if (s == "params.total") return session_.total_params();
   if (starts_with(s, "$")) {
     auto it = recorded_.find(s.substr(1));
-    if (it == recorded_.end()) throw std::invalid_argument("nothing was recorded as \"" + s.substr(1) + "\"");
+    if (it == recorded_.end()) throw_invalid_argument("nothing was recorded as \"" + s.substr(1) + "\"");
     return it->second;
   }
   if (starts_with(s, "step.")) {
     const Metrics* last = facts_.last_step;
-    if (!last || last->is_null()) throw std::invalid_argument(s + ": no training step has run yet");
+    if (!last || last->is_null()) throw_invalid_argument(s + ": no training step has run yet");
     const std::string key = s.substr(5);
-    if (!last->contains(key)) throw std::invalid_argument(s + ": a training step reports no \"" + key + "\"");
+    if (!last->contains(key)) throw_invalid_argument(s + ": a training step reports no \"" + key + "\"");
     return last->at(key);
   }
   if (starts_with(s, "train.") || starts_with(s, "test.")) {
     const std::string split = s.substr(0, s.find('.')), key = s.substr(s.find('.') + 1);
     auto [it, fresh] = cache_.try_emplace("evaluate:" + split);
     if (fresh) it->second = session_.evaluate(split);
-    if (split == "test" && it->second.value("n", 0) == 0) throw std::invalid_argument(s + ": this experiment has no test split");
-    if (!it->second.contains(key)) throw std::invalid_argument(s + ": an evaluation reports no \"" + key + "\"");
+    if (split == "test" && it->second.value("n", 0) == 0) throw_invalid_argument(s + ": this experiment has no test split");
+    if (!it->second.contains(key)) throw_invalid_argument(s + ": an evaluation reports no \"" + key + "\"");
     return it->second.at(key);
   }
   if (starts_with(s, "grad:")) {
@@ -160,7 +161,7 @@ nlohmann::json Measurer::named(const std::string& s) {
     try {
       return follow_pointer(it->second, s.substr(5));
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(s + ": " + e.what());
+      throw_invalid_argument(s + ": " + e.what());
     }
   }
   if (starts_with(s, "snapshot:")) {
@@ -179,10 +180,10 @@ nlohmann::json Measurer::named(const std::string& s) {
     try {
       return follow_pointer(it->second, pointer);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("snapshot \"" + name + "\" at " + pointer + ": " + e.what());
+      throw_invalid_argument("snapshot \"" + name + "\" at " + pointer + ": " + e.what());
     }
   }
-  throw std::invalid_argument("unknown quantity \"" + s + "\"");
+  throw_invalid_argument("unknown quantity \"" + s + "\"");
 }
 
 nlohmann::json Measurer::resolve(const Quantity& q) {
@@ -191,7 +192,7 @@ nlohmann::json Measurer::resolve(const Quantity& q) {
   if (q.is_object() && q.contains("variant")) {
     const std::string label = q.at("variant").get<std::string>();
     auto it = variants_.find(label);
-    if (it == variants_.end()) throw std::invalid_argument("no variant \"" + label + "\" is running (a step's \"variants\" action starts them)");
+    if (it == variants_.end()) throw_invalid_argument("no variant \"" + label + "\" is running (a step's \"variants\" action starts them)");
     Measurer inner(*it->second.session, it->second.facts, recorded_);
     return inner.number(q.at("of"));
   }
@@ -206,7 +207,7 @@ nlohmann::json Measurer::resolve(const Quantity& q) {
   std::vector<double> xs;
   numbers_in(resolve(arg), xs);
   if (op == "count") return xs.size();
-  if (xs.empty()) throw std::invalid_argument(op + " of an empty array");
+  if (xs.empty()) throw_invalid_argument(op + " of an empty array");
   if (op == "max") return *std::max_element(xs.begin(), xs.end());
   if (op == "min") return *std::min_element(xs.begin(), xs.end());
   double sum = 0, sq = 0;
@@ -222,7 +223,7 @@ nlohmann::json Measurer::resolve(const Quantity& q) {
 double Measurer::number(const Quantity& q) {
   const nlohmann::json v = resolve(q);
   if (v.is_null()) return std::nan("");  // the engine reports non-finite numbers as null
-  if (!v.is_number()) throw std::invalid_argument("expected a number, found " + describe(v) + " (reduce an array with max, min, mean, sum or norm)");
+  if (!v.is_number()) throw_invalid_argument("expected a number, found " + describe(v) + " (reduce an array with max, min, mean, sum or norm)");
   return v.get<double>();
 }
 
@@ -248,7 +249,7 @@ std::vector<ExpectationResult> measure_step(Session& session, const LessonStep& 
     try {
       recorded[name] = m.number(q);
     } catch (const std::exception& e) {
-      throw std::invalid_argument(step.pointer + "/record/" + pointer_escape(name) + ": " + e.what());
+      throw_invalid_argument(step.pointer + "/record/" + pointer_escape(name) + ": " + e.what());
     }
     m.remember(name, recorded[name]);
   }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "support/throw.h"
 #include "train/supervised.h"
 
 GRADLAB_BEGIN
@@ -103,12 +104,12 @@ void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::i
   } else if (a.kind == "set" || a.kind == "restart_with") {
     std::vector<SpecIssue> issues;
     nlohmann::json next = with_fields(spec_, a.fields, a.pointer, issues);
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
     if (a.kind == "set") {
       try {
         main_.session->update(next.dump());
       } catch (const NeedsReset& e) {
-        throw std::invalid_argument("changing " + join(e.pointers()) + " needs a fresh start: use \"restart_with\" instead of \"set\"");
+        throw_invalid_argument("changing " + join(e.pointers()) + " needs a fresh start: use \"restart_with\" instead of \"set\"");
       }
       out.notes.push_back("set " + describe_fields(a.fields));
     } else {
@@ -124,7 +125,7 @@ void LessonRunner::act(const Action& a, StepResult& out, FunctionRef<void(std::i
     for (const auto& [label, fields] : a.variants) {
       std::vector<SpecIssue> issues;
       nlohmann::json v = with_fields(spec_, fields, a.pointer + "/variants/" + pointer_escape(label), issues);
-      if (!issues.empty()) throw SpecError(issues);
+      if (!issues.empty()) throw_spec_error(issues);
       variants_.emplace_back(label, Run{session_for(v)});
     }
     out.notes.push_back("started " + std::to_string(a.variants.size()) + " variants from step 0");

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "ops/ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -25,20 +26,20 @@ Attention::Attention(std::string kind, std::int64_t query_dim, std::int64_t key_
     : kind_(std::move(kind)), query_dim_(query_dim), key_dim_(key_dim), attn_dim_(attn_dim), scaled_(scaled) {
   bool known = false;
   for (const auto& k : kinds()) known = known || k == kind_;
-  if (!known) throw std::invalid_argument("unknown attention kind '" + kind_ + "' (allowed: " + join(kinds()) + ")");
-  if (query_dim_ <= 0 || key_dim_ <= 0) throw std::invalid_argument(label() + ": query_dim and key_dim must be positive");
+  if (!known) throw_invalid_argument("unknown attention kind '" + kind_ + "' (allowed: " + join(kinds()) + ")");
+  if (query_dim_ <= 0 || key_dim_ <= 0) throw_invalid_argument(label() + ": query_dim and key_dim must be positive");
   if (scaled_ && kind_ != "dot")
-    throw std::invalid_argument(label() + ": scaled (divide by sqrt(key_dim)) applies to 'dot' only");
+    throw_invalid_argument(label() + ": scaled (divide by sqrt(key_dim)) applies to 'dot' only");
   if (kind_ == "additive") {
     if (attn_dim_ <= 0)
-      throw std::invalid_argument(label() + ": 'additive' needs a positive attn_dim (the width of tanh(W_q q + W_k k))");
+      throw_invalid_argument(label() + ": 'additive' needs a positive attn_dim (the width of tanh(W_q q + W_k k))");
   } else if (attn_dim_ != 0) {
-    throw std::invalid_argument(label() + ": attn_dim (" + std::to_string(attn_dim_) +
-                                ") is used by 'additive' only; pass 0 for '" + kind_ + "'");
+    throw_invalid_argument(label() + ": attn_dim (" + std::to_string(attn_dim_) +
+                           ") is used by 'additive' only; pass 0 for '" + kind_ + "'");
   }
   if (kind_ == "dot" && query_dim_ != key_dim_)
-    throw std::invalid_argument(label() + ": 'dot' scores q . k need query_dim == key_dim; use 'general' or "
-                                "'additive' for different sizes");
+    throw_invalid_argument(label() + ": 'dot' scores q . k need query_dim == key_dim; use 'general' or "
+                           "'additive' for different sizes");
   if (kind_ == "general") {
     proj_ = register_module("proj", std::make_shared<Linear>(key_dim_, query_dim_, rng, /*bias=*/false));
   } else if (kind_ == "additive") {
@@ -50,8 +51,8 @@ Attention::Attention(std::string kind, std::int64_t query_dim, std::int64_t key_
 
 void Attention::check_inputs(const Var& query, const Var& keys, const Var& values) const {
   auto fail = [&](const std::string& what) {
-    throw std::invalid_argument(label() + ": " + what + " (query " + to_string(query.shape()) + ", keys " +
-                                to_string(keys.shape()) + ", values " + to_string(values.shape()) + ")");
+    throw_invalid_argument(label() + ": " + what + " (query " + to_string(query.shape()) + ", keys " +
+                           to_string(keys.shape()) + ", values " + to_string(values.shape()) + ")");
   };
   if (query.rank() != 3 || query.shape()[2] != query_dim_)
     fail("query must be [batch, query_len, " + std::to_string(query_dim_) + "]");
@@ -66,12 +67,12 @@ void Attention::check_inputs(const Var& query, const Var& keys, const Var& value
 Tensor Attention::mask_bias(const Tensor& mask, std::int64_t B, std::int64_t Tq, std::int64_t Tk) const {
   const bool per_query = mask.rank() == 3;
   if (!(mask.shape() == Shape{B, Tk} || mask.shape() == Shape{B, Tq, Tk}))
-    throw std::invalid_argument(label() + ": mask of shape " + to_string(mask.shape()) + " must be [batch, key_len] = " +
-                                to_string(Shape{B, Tk}) + " or [batch, query_len, key_len] = " + to_string(Shape{B, Tq, Tk}));
+    throw_invalid_argument(label() + ": mask of shape " + to_string(mask.shape()) + " must be [batch, key_len] = " +
+                           to_string(Shape{B, Tk}) + " or [batch, query_len, key_len] = " + to_string(Shape{B, Tq, Tk}));
   for (std::int64_t k = 0; k < mask.numel(); ++k)
     if (mask[k] != Scalar(0) && mask[k] != Scalar(1)) {
-      throw std::invalid_argument(label() + ": mask value at flat position " + std::to_string(k) + " is " + format_g(mask[k]) +
-                                  "; allowed are 1 (keep) and 0 (masked)");
+      throw_invalid_argument(label() + ": mask value at flat position " + std::to_string(k) + " is " + format_g(mask[k]) +
+                             "; allowed are 1 (keep) and 0 (masked)");
     }
   const Scalar minus_inf = -std::numeric_limits<Scalar>::infinity();
   Tensor bias({B, Tq, Tk});
@@ -84,9 +85,9 @@ Tensor Attention::mask_bias(const Tensor& mask, std::int64_t B, std::int64_t Tq,
         bias[(b * Tq + i) * Tk + j] = row[j] == Scalar(1) ? Scalar(0) : minus_inf;
       }
       if (!any_kept)
-        throw std::invalid_argument(label() + ": the mask keeps no key for batch " + std::to_string(b) +
-                                    (per_query ? ", query row " + std::to_string(i) : std::string(" (every query row)")) +
-                                    "; the softmax needs at least one kept key per row");
+        throw_invalid_argument(label() + ": the mask keeps no key for batch " + std::to_string(b) +
+                               (per_query ? ", query row " + std::to_string(i) : std::string(" (every query row)")) +
+                               "; the softmax needs at least one kept key per row");
     }
   return bias;
 }

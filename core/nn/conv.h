@@ -25,6 +25,7 @@ class Conv2d : public Layer {
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel, Size2 stride, Size2 padding, Rng& rng,
          bool bias = true);
   std::string type_name() const override { return "Conv2d"; }
+  const Conv2d* as_conv2d() const override { return this; }
   Var forward(const Var& x) override;
   Shape output_shape(const Shape& in) const override;
   const Var& weight() const { return weight_; }

@@ -4,14 +4,15 @@
 #include <stdexcept>
 
 #include "ops/embedding.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Rng& rng)
     : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {
   if (num_embeddings_ <= 0 || embedding_dim_ <= 0)
-    throw std::invalid_argument("Embedding(" + std::to_string(num_embeddings_) + ", " + std::to_string(embedding_dim_) +
-                                "): num_embeddings and embedding_dim must be positive");
+    throw_invalid_argument("Embedding(" + std::to_string(num_embeddings_) + ", " + std::to_string(embedding_dim_) +
+                           "): num_embeddings and embedding_dim must be positive");
   weight_ = register_parameter("weight", rng.normal_tensor({num_embeddings_, embedding_dim_}, 0, 1));
 }
 
@@ -19,8 +20,8 @@ Var Embedding::forward(const Var& ids) {
   try {
     return embedding(weight_, ids.value());
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("Embedding(" + std::to_string(num_embeddings_) + ", " +
-                                std::to_string(embedding_dim_) + "): " + e.what());
+    throw_invalid_argument("Embedding(" + std::to_string(num_embeddings_) + ", " +
+                           std::to_string(embedding_dim_) + "): " + e.what());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nn/linalg.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 
 GRADLAB_BEGIN
@@ -37,7 +38,7 @@ namespace {
 // The fan kaiming_* divide by: fan_in or fan_out (PyTorch's `mode`).
 double kaiming_fan(const Tensor& t, const std::string& mode) {
   if (mode != "fan_in" && mode != "fan_out")
-    throw std::invalid_argument("kaiming init: mode '" + mode + "' (allowed: fan_in, fan_out)");
+    throw_invalid_argument("kaiming init: mode '" + mode + "' (allowed: fan_in, fan_out)");
   return static_cast<double>(std::max<std::int64_t>(mode == "fan_in" ? fan_in(t) : fan_out(t), 1));
 }
 }  // namespace
@@ -63,11 +64,11 @@ double calculate_gain(const std::string& nonlinearity, double a) {
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") return std::sqrt(2.0 / (1 + a * a));
   if (nonlinearity == "selu") return 3.0 / 4.0;
-  throw std::invalid_argument("calculate_gain: unknown nonlinearity '" + nonlinearity + "' (allowed: " + join(gain_nonlinearities()) + ")");
+  throw_invalid_argument("calculate_gain: unknown nonlinearity '" + nonlinearity + "' (allowed: " + join(gain_nonlinearities()) + ")");
 }
 
 void orthogonal(Tensor& t, Rng& rng, double gain) {
-  if (t.rank() < 2) throw std::invalid_argument("orthogonal init needs at least 2 dimensions, got " + to_string(t.shape()));
+  if (t.rank() < 2) throw_invalid_argument("orthogonal init needs at least 2 dimensions, got " + to_string(t.shape()));
   const std::int64_t rows = t.dim(0), cols = t.numel() / t.dim(0);
   const bool tall = rows >= cols;
   // QR of a Gaussian matrix with more rows than columns; transpose back if needed. The QR's
@@ -96,7 +97,7 @@ void by_name(const std::string& name, Tensor& t, Rng& rng, const InitOptions& o)
   else if (name == "zeros") constant(t, 0);
   else if (name == "ones") constant(t, 1);
   else {
-    throw std::invalid_argument("unknown initialiser '" + name + "' (allowed: " + join(names()) + ")");
+    throw_invalid_argument("unknown initialiser '" + name + "' (allowed: " + join(names()) + ")");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "nn/init.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 #include "ops/ops.h"
 
@@ -12,7 +13,7 @@ GRADLAB_BEGIN
 Linear::Linear(std::int64_t in_features, std::int64_t out_features, Rng& rng, bool bias)
     : in_(in_features), out_(out_features) {
   if (in_ <= 0 || out_ <= 0)
-    throw std::invalid_argument("Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + "): sizes must be positive");
+    throw_invalid_argument("Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + "): sizes must be positive");
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_));
   weight_ = register_parameter("weight", rng.uniform_tensor({out_, in_}, -bound, bound));
   if (bias) bias_ = register_parameter("bias", rng.uniform_tensor({out_}, -bound, bound));
@@ -22,8 +23,8 @@ Var Linear::forward(const Var& x) { return linear(x, weight_, bias_); }
 
 Shape Linear::output_shape(const Shape& in) const {
   if (in.empty() || in.back() != in_)
-    throw std::invalid_argument("Linear expects inputs whose last dimension is " + std::to_string(in_) + ", got " +
-                                to_string(in));
+    throw_invalid_argument("Linear expects inputs whose last dimension is " + std::to_string(in_) + ", got " +
+                           to_string(in));
   Shape out = in;
   out.back() = out_;
   return out;
@@ -37,7 +38,7 @@ const std::vector<std::string>& Activation::kinds() {
 Activation::Activation(std::string kind, double slope) : kind_(std::move(kind)), slope_(slope) {
   for (const auto& k : kinds())
     if (k == kind_) return;
-  throw std::invalid_argument("unknown activation '" + kind_ + "' (allowed: " + join(kinds()) + ")");
+  throw_invalid_argument("unknown activation '" + kind_ + "' (allowed: " + join(kinds()) + ")");
 }
 
 Var Activation::forward(const Var& x) {
@@ -48,7 +49,7 @@ Var Activation::forward(const Var& x) {
   if (kind_ == "gelu") return gelu(x);
   if (kind_ == "softmax") return softmax(x, -1);  // over the last axis (features)
   if (kind_ == "log_softmax") return log_softmax(x, -1);
-  throw std::logic_error("activation '" + kind_ + "' has no forward");
+  throw_logic_error("activation '" + kind_ + "' has no forward");
 }
 
 void Sequential::add(std::shared_ptr<Layer> layer) {
@@ -80,7 +81,7 @@ Shape Sequential::output_shape(const Shape& in) const {
     try {
       s = layers_[i]->output_shape(s);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("layer " + std::to_string(i) + " (" + layers_[i]->type_name() + "): " + e.what());
+      throw_invalid_argument("layer " + std::to_string(i) + " (" + layers_[i]->type_name() + "): " + e.what());
     }
   }
   return s;
@@ -88,7 +89,7 @@ Shape Sequential::output_shape(const Shape& in) const {
 
 Shape LastStep::output_shape(const Shape& in) const {
   if (in.size() != 3 || in[1] == 0)
-    throw std::invalid_argument("LastStep expects [batch, time, features] with at least one step, got " + to_string(in));
+    throw_invalid_argument("LastStep expects [batch, time, features] with at least one step, got " + to_string(in));
   return {in[0], in[2]};
 }
 
@@ -98,14 +99,14 @@ Var LastStep::forward(const Var& x) {
 }
 
 FinalState::FinalState(std::int64_t hidden_size, bool bidirectional) : H_(hidden_size), bidirectional_(bidirectional) {
-  if (H_ < 1) throw std::invalid_argument("FinalState: hidden_size must be at least 1, got " + std::to_string(H_));
+  if (H_ < 1) throw_invalid_argument("FinalState: hidden_size must be at least 1, got " + std::to_string(H_));
 }
 
 Shape FinalState::output_shape(const Shape& in) const {
   const std::int64_t D = bidirectional_ ? 2 : 1;
   if (in.size() != 3 || in[1] == 0 || in[2] != D * H_)
-    throw std::invalid_argument("FinalState expects a recurrent layer's output [batch, time, " + std::to_string(D) + "*" +
-                                std::to_string(H_) + "] with at least one step, got " + to_string(in));
+    throw_invalid_argument("FinalState expects a recurrent layer's output [batch, time, " + std::to_string(D) + "*" +
+                           std::to_string(H_) + "] with at least one step, got " + to_string(in));
   return {in[0], in[2]};
 }
 

@@ -45,6 +45,7 @@ class Sequential : public Layer {
  public:
   Sequential() = default;
   std::string type_name() const override { return "Sequential"; }
+  Sequential* as_sequential() override { return this; }
   void add(std::shared_ptr<Layer> layer);
   Var forward(const Var& x) override;
   Shape output_shape(const Shape& in) const override;

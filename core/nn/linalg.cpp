@@ -2,6 +2,7 @@
 // LAPACK's and Eigen's conventions (H = I - tau v v^T, v(0) = 1, beta = -sign(x0) ||x||), so
 // results agree with the Eigen code this replaced to rounding.
 #include "nn/linalg.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,8 +38,8 @@ Matrix transpose(const Matrix& a) {
 namespace {
 void check(bool ok, const char* what, const Matrix& a, const std::string& b) {
   if (!ok)
-    throw std::invalid_argument(std::string("linalg: ") + what + ": [" + std::to_string(a.rows) + ", " +
-                                std::to_string(a.cols) + "] and " + b);
+    throw_invalid_argument(std::string("linalg: ") + what + ": [" + std::to_string(a.rows) + ", " +
+                           std::to_string(a.cols) + "] and " + b);
 }
 std::string shape(const Matrix& m) { return "[" + std::to_string(m.rows) + ", " + std::to_string(m.cols) + "]"; }
 }  // namespace
@@ -206,7 +207,7 @@ Matrix apply_q(const Householder& h, std::int64_t r, const Matrix& top) {
 
 QR householder_qr(const Matrix& a) {
   if (a.rows < a.cols)
-    throw std::invalid_argument("householder_qr: expected at least as many rows as columns, got " + shape(a));
+    throw_invalid_argument("householder_qr: expected at least as many rows as columns, got " + shape(a));
   const std::int64_t n = a.cols;
   const Householder h = factor(a, false);
   QR out;
@@ -225,8 +226,8 @@ QR householder_qr(const Matrix& a) {
 
 LeastSquares least_squares(const Matrix& a, const Matrix& b) {
   if (a.rows < 1 || a.cols < 1 || b.rows != a.rows || b.cols < 1)
-    throw std::invalid_argument("least_squares: expected a [m, n] and b [m, p] with m, n, p >= 1, got a " + shape(a) +
-                                " and b " + shape(b));
+    throw_invalid_argument("least_squares: expected a [m, n] and b [m, p] with m, n, p >= 1, got a " + shape(a) +
+                           " and b " + shape(b));
   const std::int64_t m = a.rows, n = a.cols, p = b.cols, s = std::min(m, n);
   const Householder h = factor(a, true);
   double max_pivot = 0;

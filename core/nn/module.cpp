@@ -1,4 +1,5 @@
 #include "nn/module.h"
+#include "support/throw.h"
 
 #include <map>
 #include <stdexcept>
@@ -21,13 +22,13 @@ void Module::set_parameter_value(const std::string& name, const Tensor& value) {
   for (auto& [n, v] : params_) {
     if (n != name) continue;
     if (value.shape() != v.shape())
-      throw std::invalid_argument("parameter '" + name + "' has shape " + to_string(v.shape()) + ", got " +
-                                  to_string(value.shape()));
+      throw_invalid_argument("parameter '" + name + "' has shape " + to_string(v.shape()) + ", got " +
+                             to_string(value.shape()));
     Tensor& dst = v.mutable_value();
     for (std::int64_t i = 0; i < dst.numel(); ++i) dst[i] = value[i];
     return;
   }
-  throw std::out_of_range("no parameter '" + name + "' in " + type_name());
+  throw_out_of_range("no parameter '" + name + "' in " + type_name());
 }
 
 void Module::collect_parameters(const std::string& prefix, std::vector<std::pair<std::string, Var>>& out) const {
@@ -64,7 +65,7 @@ Var Module::parameter(const std::string& dotted_name) const {
     if (n == dotted_name) return v;
     names += (names.empty() ? "" : ", ") + n;
   }
-  throw std::out_of_range("no parameter named '" + dotted_name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
+  throw_out_of_range("no parameter named '" + dotted_name + "' (parameters: " + (names.empty() ? "none" : names) + ")");
 }
 
 std::int64_t Module::num_parameters() const {
@@ -82,17 +83,17 @@ void Module::load_state(const std::vector<std::pair<std::string, Tensor>>& state
   for (const auto& [name, value] : state) {
     auto it = targets.find(name);
     if (it == targets.end()) {
-      if (strict) throw std::invalid_argument("unexpected parameter '" + name + "' for this " + type_name());
+      if (strict) throw_invalid_argument("unexpected parameter '" + name + "' for this " + type_name());
       continue;
     }
     if (it->second.shape() != value.shape())
-      throw std::invalid_argument("parameter '" + name + "' has shape " + to_string(it->second.shape()) +
-                                  ", but the values given have shape " + to_string(value.shape()));
+      throw_invalid_argument("parameter '" + name + "' has shape " + to_string(it->second.shape()) +
+                             ", but the values given have shape " + to_string(value.shape()));
     seen[name] = true;
   }
   if (strict)
     for (const auto& [name, t] : targets)
-      if (!seen.count(name)) throw std::invalid_argument("missing parameter '" + name + "'");
+      if (!seen.count(name)) throw_invalid_argument("missing parameter '" + name + "'");
   for (const auto& [name, value] : state) {
     auto it = targets.find(name);
     if (it == targets.end()) continue;

@@ -18,10 +18,25 @@
 
 GRADLAB_BEGIN
 
+class Layer;
+class Sequential;
+class Recurrent;
+class Conv2d;
+class MultiheadAttention;
+
 class Module {
  public:
   virtual ~Module() = default;
   virtual std::string type_name() const = 0;
+
+  // The concrete classes that callers look for, asked without dynamic_cast (the wasm build
+  // compiles with -fno-rtti, docs/wasm.md "Sizes"): each of them answers for itself, every
+  // other module with nullptr.
+  virtual Layer* as_layer() { return nullptr; }
+  virtual Sequential* as_sequential() { return nullptr; }
+  virtual Recurrent* as_recurrent() { return nullptr; }
+  virtual const Conv2d* as_conv2d() const { return nullptr; }
+  virtual const MultiheadAttention* as_multihead_attention() const { return nullptr; }
 
   // Parameters in registration order, depth first, with dotted names.
   std::vector<std::pair<std::string, Var>> named_parameters() const;
@@ -68,6 +83,7 @@ class Module {
 
 class Layer : public Module {
  public:
+  Layer* as_layer() override { return this; }
   virtual Var forward(const Var& x) = 0;
   // The shape this layer outputs for an input of `in` (batch dims included); throws
   // std::invalid_argument naming what does not fit. Lets a spec be checked before any

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "ops/norm.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -17,10 +18,10 @@ BatchNorm::BatchNorm(std::string name, std::int64_t num_features, double eps, do
       min_rank_(min_rank),
       max_rank_(max_rank) {
   const std::string who = name_ + "(" + std::to_string(features_) + ")";
-  if (features_ <= 0) throw std::invalid_argument(who + ": num_features must be positive");
-  if (!(eps_ >= 0)) throw std::invalid_argument(who + ": eps must be non-negative, got " + std::to_string(eps_));
+  if (features_ <= 0) throw_invalid_argument(who + ": num_features must be positive");
+  if (!(eps_ >= 0)) throw_invalid_argument(who + ": eps must be non-negative, got " + std::to_string(eps_));
   if (!(momentum_ >= 0 && momentum_ <= 1))
-    throw std::invalid_argument(who + ": momentum must be in [0, 1], got " + std::to_string(momentum_));
+    throw_invalid_argument(who + ": momentum must be in [0, 1], got " + std::to_string(momentum_));
   weight_ = register_parameter("weight", Tensor::ones({features_}));
   bias_ = register_parameter("bias", Tensor::zeros({features_}));
   running_mean_ = register_buffer("running_mean", Tensor::zeros({features_}));
@@ -31,8 +32,8 @@ BatchNorm::BatchNorm(std::string name, std::int64_t num_features, double eps, do
 Shape BatchNorm::output_shape(const Shape& in) const {
   const int rank = static_cast<int>(in.size());
   if (rank < min_rank_ || rank > max_rank_ || in[1] != features_)
-    throw std::invalid_argument(name_ + "(" + std::to_string(features_) + ") expects " + layouts_ + " with C = " +
-                                std::to_string(features_) + ", got " + to_string(in));
+    throw_invalid_argument(name_ + "(" + std::to_string(features_) + ") expects " + layouts_ + " with C = " +
+                           std::to_string(features_) + ", got " + to_string(in));
   return in;
 }
 
@@ -43,7 +44,7 @@ Var BatchNorm::forward(const Var& x) {
     if (training()) num_batches_tracked_[0] += 1;
     return y;
   } catch (const std::invalid_argument& e) {  // e.g. one value per channel in training
-    throw std::invalid_argument(name_ + "(" + std::to_string(features_) + "): " + e.what());
+    throw_invalid_argument(name_ + "(" + std::to_string(features_) + "): " + e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "ops/ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -17,21 +18,21 @@ std::string layer_label(const char* type, std::int64_t max_len, std::int64_t dim
 
 void check_sizes(const char* type, std::int64_t max_len, std::int64_t dim) {
   if (max_len <= 0 || dim <= 0)
-    throw std::invalid_argument(layer_label(type, max_len, dim) + ": max_len and dim must be positive");
+    throw_invalid_argument(layer_label(type, max_len, dim) + ": max_len and dim must be positive");
 }
 
 // x must be [B, T, D] with D = dim and T <= max_len; returns T.
 std::int64_t checked_length(const char* type, std::int64_t max_len, std::int64_t dim, const Shape& x) {
   const std::string label = layer_label(type, max_len, dim);
   if (x.size() != 3)
-    throw std::invalid_argument(label + ": expects input [batch, time, " + std::to_string(dim) + "], got " +
-                                to_string(x));
+    throw_invalid_argument(label + ": expects input [batch, time, " + std::to_string(dim) + "], got " +
+                           to_string(x));
   if (x[2] != dim)
-    throw std::invalid_argument(label + ": input " + to_string(x) + " has feature size " + std::to_string(x[2]) +
-                                ", expected " + std::to_string(dim));
+    throw_invalid_argument(label + ": input " + to_string(x) + " has feature size " + std::to_string(x[2]) +
+                           ", expected " + std::to_string(dim));
   if (x[1] > max_len)
-    throw std::invalid_argument(label + ": sequence length " + std::to_string(x[1]) + " of input " + to_string(x) +
-                                " exceeds max_len " + std::to_string(max_len));
+    throw_invalid_argument(label + ": sequence length " + std::to_string(x[1]) + " of input " + to_string(x) +
+                           " exceeds max_len " + std::to_string(max_len));
   return x[1];
 }
 

@@ -95,6 +95,7 @@ class Recurrent : public Layer {
   Recurrent(const RecurrentOptions& options, Rng& rng);
 
   std::string type_name() const override;  // "RNN", "LSTM" or "GRU", as PyTorch's classes
+  Recurrent* as_recurrent() override { return this; }
   Var forward(const Var& x) override;      // x [B, T, I] -> [B, T, D*P]
   // h0: initial state [L*D, B, P], c0: [L*D, B, H] (undefined = zeros); c0 for LSTM only.
   RecurrentOutput forward_full(const Var& x, const Var& h0 = Var(), const Var& c0 = Var());

@@ -5,12 +5,13 @@
 #include <stdexcept>
 
 #include "ops/ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 namespace {
 
-void fail(const std::string& what) { throw std::invalid_argument("Seq2Seq: " + what); }
+void fail(const std::string& what) { throw_invalid_argument("Seq2Seq: " + what); }
 
 void check_options(const Seq2SeqModelOptions& o) {
   auto positive = [](const char* name, std::int64_t v) {

@@ -7,6 +7,7 @@
 
 #include "nn/init.h"
 #include "ops/ops.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 
 GRADLAB_BEGIN
@@ -16,8 +17,8 @@ namespace {
 // x must be [B, T, E]; `who` names the layer in the message.
 void check_sequence(const std::string& who, const Shape& in, std::int64_t E) {
   if (in.size() != 3 || in[2] != E || in[1] < 1)
-    throw std::invalid_argument(who + " expects inputs [batch, time, " + std::to_string(E) +
-                                "] with at least one step, got " + to_string(in));
+    throw_invalid_argument(who + " expects inputs [batch, time, " + std::to_string(E) +
+                           "] with at least one step, got " + to_string(in));
 }
 
 }  // namespace
@@ -25,8 +26,8 @@ void check_sequence(const std::string& who, const Shape& in, std::int64_t E) {
 // ---- LayerNorm ----------------------------------------------------------------------
 
 LayerNorm::LayerNorm(std::int64_t normalized_shape, double eps, bool elementwise_affine) : D_(normalized_shape), eps_(eps) {
-  if (D_ <= 0) throw std::invalid_argument("LayerNorm(" + std::to_string(D_) + "): normalized_shape must be positive");
-  if (!(eps_ > 0)) throw std::invalid_argument("LayerNorm(" + std::to_string(D_) + "): eps must be positive, got " + format_g(eps_));
+  if (D_ <= 0) throw_invalid_argument("LayerNorm(" + std::to_string(D_) + "): normalized_shape must be positive");
+  if (!(eps_ > 0)) throw_invalid_argument("LayerNorm(" + std::to_string(D_) + "): eps must be positive, got " + format_g(eps_));
   if (elementwise_affine) {
     weight_ = register_parameter("weight", Tensor::ones({D_}));
     bias_ = register_parameter("bias", Tensor::zeros({D_}));
@@ -35,8 +36,8 @@ LayerNorm::LayerNorm(std::int64_t normalized_shape, double eps, bool elementwise
 
 Shape LayerNorm::output_shape(const Shape& in) const {
   if (in.empty() || in.back() != D_)
-    throw std::invalid_argument("LayerNorm(" + std::to_string(D_) + ") expects inputs whose last dimension is " +
-                                std::to_string(D_) + ", got " + to_string(in));
+    throw_invalid_argument("LayerNorm(" + std::to_string(D_) + ") expects inputs whose last dimension is " +
+                           std::to_string(D_) + ", got " + to_string(in));
   return in;
 }
 
@@ -54,11 +55,11 @@ std::string MultiheadAttention::label() const {
 MultiheadAttention::MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads, Rng& rng, bool causal, double dropout,
                                        Rng* dropout_rng)
     : E_(embed_dim), H_(num_heads), causal_(causal), dropout_(dropout), dropout_rng_(dropout_rng) {
-  if (E_ <= 0 || H_ <= 0) throw std::invalid_argument(label() + ": embed_dim and num_heads must be positive");
+  if (E_ <= 0 || H_ <= 0) throw_invalid_argument(label() + ": embed_dim and num_heads must be positive");
   if (E_ % H_ != 0)
-    throw std::invalid_argument(label() + ": embed_dim must be divisible by num_heads (each head gets embed_dim / num_heads columns)");
-  if (!(dropout_ >= 0 && dropout_ < 1)) throw std::invalid_argument(label() + ": dropout must be in [0, 1), got " + format_g(dropout_));
-  if (dropout_ > 0 && !dropout_rng_) throw std::invalid_argument(label() + ": dropout > 0 needs a random generator");
+    throw_invalid_argument(label() + ": embed_dim must be divisible by num_heads (each head gets embed_dim / num_heads columns)");
+  if (!(dropout_ >= 0 && dropout_ < 1)) throw_invalid_argument(label() + ": dropout must be in [0, 1), got " + format_g(dropout_));
+  if (dropout_ > 0 && !dropout_rng_) throw_invalid_argument(label() + ": dropout > 0 needs a random generator");
   // PyTorch's _reset_parameters: xavier_uniform_ on in_proj_weight, zero biases; out_proj
   // keeps Linear's default weight init.
   Tensor w({3 * E_, E_});
@@ -105,11 +106,11 @@ Var MultiheadAttention::forward(const Var& x) {
 TransformerEncoderLayer::TransformerEncoderLayer(const TransformerEncoderLayerOptions& options, Rng& rng, Rng* dropout_rng)
     : o_(options), dropout_rng_(dropout_rng) {
   const std::string who = "TransformerEncoderLayer(d_model=" + std::to_string(o_.d_model) + ", nhead=" + std::to_string(o_.nhead) + ")";
-  if (o_.dim_feedforward <= 0) throw std::invalid_argument(who + ": dim_feedforward must be positive");
+  if (o_.dim_feedforward <= 0) throw_invalid_argument(who + ": dim_feedforward must be positive");
   if (o_.activation != "relu" && o_.activation != "gelu")
-    throw std::invalid_argument(who + ": unknown activation '" + o_.activation + "' (allowed: relu, gelu)");
-  if (!(o_.dropout >= 0 && o_.dropout < 1)) throw std::invalid_argument(who + ": dropout must be in [0, 1), got " + format_g(o_.dropout));
-  if (o_.dropout > 0 && !dropout_rng_) throw std::invalid_argument(who + ": dropout > 0 needs a random generator");
+    throw_invalid_argument(who + ": unknown activation '" + o_.activation + "' (allowed: relu, gelu)");
+  if (!(o_.dropout >= 0 && o_.dropout < 1)) throw_invalid_argument(who + ": dropout must be in [0, 1), got " + format_g(o_.dropout));
+  if (o_.dropout > 0 && !dropout_rng_) throw_invalid_argument(who + ": dropout > 0 needs a random generator");
   // Registration order is PyTorch's state_dict order.
   self_attn_ = register_module("self_attn", std::make_shared<MultiheadAttention>(o_.d_model, o_.nhead, rng, o_.causal, o_.dropout,
                                                                                  dropout_rng_));
@@ -148,7 +149,7 @@ Var TransformerEncoderLayer::forward(const Var& x) {
 
 Shape MeanPool::output_shape(const Shape& in) const {
   if (in.size() != 3 || in[1] < 1)
-    throw std::invalid_argument("MeanPool expects [batch, time, features] with at least one step, got " + to_string(in));
+    throw_invalid_argument("MeanPool expects [batch, time, features] with at least one step, got " + to_string(in));
   return {in[0], in[2]};
 }
 

@@ -56,6 +56,7 @@ class MultiheadAttention : public Layer {
   MultiheadAttention(std::int64_t embed_dim, std::int64_t num_heads, Rng& rng, bool causal = false, double dropout = 0,
                      Rng* dropout_rng = nullptr);
   std::string type_name() const override { return "MultiheadAttention"; }
+  const MultiheadAttention* as_multihead_attention() const override { return this; }
   Var forward(const Var& x) override;  // x [B, T, E] -> [B, T, E]
   Shape output_shape(const Shape& in) const override;
 

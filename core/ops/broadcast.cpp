@@ -1,4 +1,5 @@
 #include "ops/broadcast.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -84,7 +85,7 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
 
 Tensor reduce_to_shape(const Tensor& t, const Shape& shape) {
   if (broadcast_shapes(shape, t.shape()) != t.shape())
-    throw std::invalid_argument("sum_to_shape: " + to_string(shape) + " does not broadcast to " + to_string(t.shape()));
+    throw_invalid_argument("sum_to_shape: " + to_string(shape) + " does not broadcast to " + to_string(t.shape()));
   Tensor out(shape);
   const auto so = broadcast_strides(shape, t.shape());
   const std::vector<std::int64_t> st(t.shape().size(), 0);

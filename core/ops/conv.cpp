@@ -14,6 +14,7 @@
 #include "ops/linalg.h"
 #include "ops/reduction.h"
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -37,7 +38,7 @@ struct Geometry {
 };
 
 [[noreturn]] void fail(const std::string& op, const std::string& what) {
-  throw std::invalid_argument(op + ": " + what);
+  throw_invalid_argument(op + ": " + what);
 }
 
 // Checks x [N, C, H, W] against a window (kernel, stride, padding) and sizes the output.

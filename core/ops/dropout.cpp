@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ops/elementwise.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -14,8 +15,8 @@ Var dropout(const Var& x, double p, bool training, Rng& rng) {
   if (!(p >= 0 && p < 1)) {
     char value[32];
     std::snprintf(value, sizeof value, "%g", p);
-    throw std::invalid_argument(std::string("dropout: probability p = ") + value +
-                                " (allowed: 0 <= p < 1; p is the chance of zeroing an element)");
+    throw_invalid_argument(std::string("dropout: probability p = ") + value +
+                           " (allowed: 0 <= p < 1; p is the chance of zeroing an element)");
   }
   if (!training || p == 0) return x;
   const Scalar keep_scale = static_cast<Scalar>(1.0 / (1.0 - p));

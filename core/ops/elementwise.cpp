@@ -4,6 +4,7 @@
 
 #include "kernels/kernels.h"
 #include "ops/broadcast.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -71,7 +72,7 @@ Var sum_to_shape(const Var& g, const Shape& shape) {
 Var broadcast_to(const Var& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   if (broadcast_shapes(x.shape(), shape) != shape)
-    throw std::invalid_argument("broadcast_to: cannot stretch " + to_string(x.shape()) + " to " + to_string(shape));
+    throw_invalid_argument("broadcast_to: cannot stretch " + to_string(x.shape()) + " to " + to_string(shape));
   Tensor y = expand_to_shape(x.value(), shape);
   return record("broadcast_to", {x}, std::move(y), [](Grads& g, const Var& dy) {
     g.accumulate(0, sum_to_shape(dy, g.input(0).shape()));

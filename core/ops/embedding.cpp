@@ -1,5 +1,6 @@
 // Embedding gather and scatter-add: each records the other as its backward.
 #include "ops/embedding.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 
 #include <algorithm>
@@ -23,20 +24,20 @@ using IdsPtr = std::shared_ptr<const Ids>;
 std::string number(Scalar v) { return format_g(v); }
 
 IdsPtr checked_ids(const char* op, const Tensor& indices, std::int64_t V) {
-  if (!indices.defined()) throw std::invalid_argument(std::string(op) + ": indices are an undefined Tensor");
+  if (!indices.defined()) throw_invalid_argument(std::string(op) + ": indices are an undefined Tensor");
   auto ids = std::make_shared<Ids>();
   ids->shape = indices.shape();
   ids->flat.resize(static_cast<std::size_t>(indices.numel()));
   for (std::int64_t k = 0; k < indices.numel(); ++k) {
     const Scalar v = indices[k];
     if (!std::isfinite(v) || v != std::floor(v))
-      throw std::invalid_argument(std::string(op) + ": index at flat position " + std::to_string(k) + " is " +
-                                  number(v) + ", not an integer; ids must be whole numbers in [0, " +
-                                  std::to_string(V) + ")");
+      throw_invalid_argument(std::string(op) + ": index at flat position " + std::to_string(k) + " is " +
+                             number(v) + ", not an integer; ids must be whole numbers in [0, " +
+                             std::to_string(V) + ")");
     if (v < 0 || v >= static_cast<Scalar>(V))
-      throw std::invalid_argument(std::string(op) + ": index at flat position " + std::to_string(k) + " is " +
-                                  number(v) + ", out of range [0, " + std::to_string(V) + ") for a table of " +
-                                  std::to_string(V) + " embeddings");
+      throw_invalid_argument(std::string(op) + ": index at flat position " + std::to_string(k) + " is " +
+                             number(v) + ", out of range [0, " + std::to_string(V) + ") for a table of " +
+                             std::to_string(V) + " embeddings");
     ids->flat[static_cast<std::size_t>(k)] = static_cast<std::int64_t>(v);
   }
   return ids;
@@ -81,21 +82,21 @@ Var scatter(const Var& dy, const IdsPtr& ids, std::int64_t V) {
 
 Var embedding(const Var& weight, const Tensor& indices) {
   if (weight.rank() != 2)
-    throw std::invalid_argument("embedding: weight must be [num_embeddings, embedding_dim], got " +
-                                to_string(weight.shape()));
+    throw_invalid_argument("embedding: weight must be [num_embeddings, embedding_dim], got " +
+                           to_string(weight.shape()));
   return gather(weight, checked_ids("embedding", indices, weight.shape()[0]));
 }
 
 Var embedding_backward(const Var& dy, const Tensor& indices, std::int64_t num_embeddings) {
   if (num_embeddings < 0)
-    throw std::invalid_argument("embedding_backward: num_embeddings must be >= 0, got " + std::to_string(num_embeddings));
+    throw_invalid_argument("embedding_backward: num_embeddings must be >= 0, got " + std::to_string(num_embeddings));
   IdsPtr ids = checked_ids("embedding_backward", indices, num_embeddings);
   Shape expected = ids->shape;
   expected.push_back(dy.rank() > 0 ? dy.shape().back() : 0);
   if (dy.rank() != static_cast<int>(expected.size()) || dy.shape() != expected)
-    throw std::invalid_argument("embedding_backward: dy of shape " + to_string(dy.shape()) +
-                                " does not match indices of shape " + to_string(ids->shape) +
-                                "; dy must be the indices' shape + [embedding_dim]");
+    throw_invalid_argument("embedding_backward: dy of shape " + to_string(dy.shape()) +
+                           " does not match indices of shape " + to_string(ids->shape) +
+                           "; dy must be the indices' shape + [embedding_dim]");
   return scatter(dy, ids, num_embeddings);
 }
 

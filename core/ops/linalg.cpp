@@ -5,12 +5,13 @@
 #include "kernels/kernels.h"
 #include "ops/elementwise.h"
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 namespace {
 void fail(const std::string& what, const Var& a, const Var& b) {
-  throw std::invalid_argument(what + " (shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) + ")");
+  throw_invalid_argument(what + " (shapes " + to_string(a.shape()) + " and " + to_string(b.shape()) + ")");
 }
 }  // namespace
 
@@ -64,14 +65,14 @@ Var matmul(const Var& a, const Var& b) {
 }
 
 Var linear(const Var& x, const Var& weight, const Var& bias) {
-  if (weight.rank() != 2) throw std::invalid_argument("linear: weight must be [out, in], got " + to_string(weight.shape()));
+  if (weight.rank() != 2) throw_invalid_argument("linear: weight must be [out, in], got " + to_string(weight.shape()));
   const std::int64_t in = weight.shape()[1], out = weight.shape()[0];
   if (x.rank() < 1 || x.shape().back() != in)
-    throw std::invalid_argument("linear: input of shape " + to_string(x.shape()) + " has last dimension " +
-                                (x.rank() ? std::to_string(x.shape().back()) : std::string("none")) +
-                                ", but weight " + to_string(weight.shape()) + " expects " + std::to_string(in));
+    throw_invalid_argument("linear: input of shape " + to_string(x.shape()) + " has last dimension " +
+                           (x.rank() ? std::to_string(x.shape().back()) : std::string("none")) +
+                           ", but weight " + to_string(weight.shape()) + " expects " + std::to_string(in));
   if (bias.defined() && bias.shape() != Shape{out})
-    throw std::invalid_argument("linear: bias must be [" + std::to_string(out) + "], got " + to_string(bias.shape()));
+    throw_invalid_argument("linear: bias must be [" + std::to_string(out) + "], got " + to_string(bias.shape()));
   const std::int64_t rows = x.numel() / std::max<std::int64_t>(in, 1);
   Var y = bmm(reshape(x, {1, rows, in}), reshape(weight, {1, out, in}), false, true);
   if (bias.defined()) y = add(y, bias);

@@ -12,6 +12,7 @@
 #include "ops/math.h"
 #include "ops/reduction.h"
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -19,7 +20,7 @@ Reduction parse_reduction(const std::string& name) {
   if (name == "none") return Reduction::None;
   if (name == "mean") return Reduction::Mean;
   if (name == "sum") return Reduction::Sum;
-  throw std::invalid_argument("unknown reduction '" + name + "' (allowed: \"none\", \"mean\", \"sum\")");
+  throw_invalid_argument("unknown reduction '" + name + "' (allowed: \"none\", \"mean\", \"sum\")");
 }
 
 const char* to_string(Reduction r) {
@@ -38,13 +39,13 @@ Var reduce(const Var& per_element, Reduction r) {
     case Reduction::Mean: return mean(per_element);
     case Reduction::Sum: return sum(per_element);
   }
-  throw std::invalid_argument("unknown Reduction value " + std::to_string(static_cast<int>(r)));
+  throw_invalid_argument("unknown Reduction value " + std::to_string(static_cast<int>(r)));
 }
 
 void require_same_shape(const char* op, const char* a_name, const Var& a, const char* b_name, const Var& b) {
   if (a.shape() != b.shape())
-    throw std::invalid_argument(std::string(op) + ": " + a_name + " of shape " + to_string(a.shape()) + " and " +
-                                b_name + " of shape " + to_string(b.shape()) + " differ (allowed: the same shape)");
+    throw_invalid_argument(std::string(op) + ": " + a_name + " of shape " + to_string(a.shape()) + " and " +
+                           b_name + " of shape " + to_string(b.shape()) + " differ (allowed: the same shape)");
 }
 
 // Checks logits/log_probs [N, C] or [N, T, C] against targets [N] or [N, T] and returns
@@ -52,13 +53,13 @@ void require_same_shape(const char* op, const char* a_name, const Var& a, const 
 std::vector<std::int64_t> class_indices(const char* op, const char* input_name, const Shape& input,
                                         const Tensor& targets) {
   if (input.size() != 2 && input.size() != 3)
-    throw std::invalid_argument(std::string(op) + ": " + input_name + " of shape " + to_string(input) +
-                                " (allowed: [N, C] or [N, T, C], classes on the last axis)");
+    throw_invalid_argument(std::string(op) + ": " + input_name + " of shape " + to_string(input) +
+                           " (allowed: [N, C] or [N, T, C], classes on the last axis)");
   const Shape leading(input.begin(), input.end() - 1);
   if (targets.shape() != leading)
-    throw std::invalid_argument(std::string(op) + ": targets of shape " + to_string(targets.shape()) + " for " +
-                                input_name + " of shape " + to_string(input) + " (allowed: targets of shape " +
-                                to_string(leading) + ", one class index per item)");
+    throw_invalid_argument(std::string(op) + ": targets of shape " + to_string(targets.shape()) + " for " +
+                           input_name + " of shape " + to_string(input) + " (allowed: targets of shape " +
+                           to_string(leading) + ", one class index per item)");
   const std::int64_t C = input.back();
   std::vector<std::int64_t> idx(static_cast<std::size_t>(targets.numel()));
   for (std::int64_t k = 0; k < targets.numel(); ++k) {
@@ -66,8 +67,8 @@ std::vector<std::int64_t> class_indices(const char* op, const char* input_name, 
     if (!(t >= 0 && t < static_cast<double>(C) && t == std::floor(t))) {
       char value[64];
       std::snprintf(value, sizeof value, "%.17g", t);
-      throw std::invalid_argument(std::string(op) + ": target at flat position " + std::to_string(k) + " is " +
-                                  value + " (allowed: an integer class index in [0, " + std::to_string(C) + "))");
+      throw_invalid_argument(std::string(op) + ": target at flat position " + std::to_string(k) + " is " +
+                             value + " (allowed: an integer class index in [0, " + std::to_string(C) + "))");
     }
     idx[static_cast<std::size_t>(k)] = static_cast<std::int64_t>(t);
   }
@@ -111,8 +112,8 @@ Var mse_loss_broadcast(const Var& pred, const Var& target, Reduction reduction) 
   bool ok = p.size() == t.size();
   for (std::size_t d = 0; ok && d < p.size(); ++d) ok = p[d] == t[d] || p[d] == 1;
   if (!ok)
-    throw std::invalid_argument("mse_loss (broadcast): pred of shape " + to_string(p) + " does not broadcast to target of shape " +
-                                to_string(t) + " (allowed: the same rank, each dimension of pred either 1 or target's)");
+    throw_invalid_argument("mse_loss (broadcast): pred of shape " + to_string(p) + " does not broadcast to target of shape " +
+                           to_string(t) + " (allowed: the same rank, each dimension of pred either 1 or target's)");
   return reduce(square(pred - target), reduction);
 }
 

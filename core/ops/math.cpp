@@ -8,6 +8,7 @@
 
 #include "kernels/kernels.h"
 #include "ops/elementwise.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -85,8 +86,8 @@ Var square(const Var& x) {
 // y = min(max(x, lo), hi);  dx += dy * [lo <= x <= hi]
 Var clamp(const Var& x, double lo, double hi) {
   if (!(lo <= hi))
-    throw std::invalid_argument("clamp: bounds lo = " + number(lo) + ", hi = " + number(hi) +
-                                " are out of order (allowed: lo <= hi, neither NaN)");
+    throw_invalid_argument("clamp: bounds lo = " + number(lo) + ", hi = " + number(hi) +
+                           " are out of order (allowed: lo <= hi, neither NaN)");
   const Scalar l = static_cast<Scalar>(lo), h = static_cast<Scalar>(hi);
   Tensor y = map(x.value(), [l, h](Scalar v) { return v < l ? l : v > h ? h : v; });
   return record("clamp", {x}, std::move(y), [l, h](Grads& g, const Var& dy) {

@@ -9,6 +9,7 @@
 #include "ops/math.h"
 #include "ops/reduction.h"
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -20,7 +21,7 @@ struct Layout {
   Shape stat_shape;                          // [1, C, 1, ...]: broadcasts against x
 };
 
-[[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("batch_norm: " + what); }
+[[noreturn]] void fail(const std::string& what) { throw_invalid_argument("batch_norm: " + what); }
 
 void check_per_channel(const char* what, const Shape& shape, std::int64_t C, const Shape& x) {
   if (shape != Shape{C})
@@ -169,13 +170,13 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, Tensor running_m
 Var layer_norm(const Var& x, const Var& weight, const Var& bias, double eps) {
   const Shape& s = x.shape();
   if (s.empty() || s.back() < 1)
-    throw std::invalid_argument("layer_norm: input must be [..., D] with D >= 1, got " + to_string(s));
+    throw_invalid_argument("layer_norm: input must be [..., D] with D >= 1, got " + to_string(s));
   const std::int64_t D = s.back();
   for (const auto& [name, v] : {std::pair<const char*, const Var*>{"weight", &weight}, {"bias", &bias}})
     if (v->defined() && v->shape() != Shape{D})
-      throw std::invalid_argument(std::string("layer_norm: ") + name + " must be [D] = [" + std::to_string(D) +
-                                  "] for input " + to_string(s) + ", got " + to_string(v->shape()));
-  if (!(eps >= 0)) throw std::invalid_argument("layer_norm: eps must be non-negative, got " + std::to_string(eps));
+      throw_invalid_argument(std::string("layer_norm: ") + name + " must be [D] = [" + std::to_string(D) +
+                             "] for input " + to_string(s) + ", got " + to_string(v->shape()));
+  if (!(eps >= 0)) throw_invalid_argument("layer_norm: eps must be non-negative, got " + std::to_string(eps));
   Var xc = x - mean(x, -1, /*keepdim=*/true);
   Var y = xc * rsqrt(mean(xc * xc, -1, true) + eps);
   if (weight.defined()) y = y * weight;

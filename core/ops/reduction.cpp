@@ -11,6 +11,7 @@
 #include "ops/elementwise.h"
 #include "ops/math.h"
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -86,8 +87,8 @@ Var extreme(const char* name, const Var& x, int axis, bool keepdim, bool largest
   const int a = op_axis(name, axis, x.shape());
   const Around r = around(x.shape(), a);
   if (r.D == 0)
-    throw std::invalid_argument(std::string(name) + ": axis " + std::to_string(axis) + " of shape " +
-                                to_string(x.shape()) + " is empty (allowed: a non-empty axis)");
+    throw_invalid_argument(std::string(name) + ": axis " + std::to_string(axis) + " of shape " +
+                           to_string(x.shape()) + " is empty (allowed: a non-empty axis)");
   const std::vector<std::int64_t> pos = extreme_positions(x.value(), r, largest);
   Tensor y(drop_axis(x.shape(), a, true));
   Tensor onehot(x.shape());  // 1 at the chosen element of each range: the gradient's route
@@ -106,8 +107,8 @@ Var extreme(const char* name, const Var& x, int axis, bool keepdim, bool largest
 
 Var extreme_all(const char* name, const Var& x, bool largest) {
   if (x.numel() == 0)
-    throw std::invalid_argument(std::string(name) + ": the input of shape " + to_string(x.shape()) +
-                                " is empty (allowed: at least one element)");
+    throw_invalid_argument(std::string(name) + ": the input of shape " + to_string(x.shape()) +
+                           " is empty (allowed: at least one element)");
   return reshape(extreme(name, reshape(x, {x.numel()}), 0, false, largest), {});
 }
 }  // namespace
@@ -121,8 +122,8 @@ Tensor argmax(const Tensor& x, int axis) {
   const int a = op_axis("argmax", axis, x.shape());
   const Around r = around(x.shape(), a);
   if (r.D == 0)
-    throw std::invalid_argument("argmax: axis " + std::to_string(axis) + " of shape " + to_string(x.shape()) +
-                                " is empty (allowed: a non-empty axis)");
+    throw_invalid_argument("argmax: axis " + std::to_string(axis) + " of shape " + to_string(x.shape()) +
+                           " is empty (allowed: a non-empty axis)");
   const std::vector<std::int64_t> pos = extreme_positions(x, r, true);
   Tensor y(drop_axis(x.shape(), a, false));
   for (std::int64_t k = 0; k < y.numel(); ++k) y[k] = static_cast<Scalar>(pos[static_cast<std::size_t>(k)]);

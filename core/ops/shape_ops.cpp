@@ -1,5 +1,6 @@
 // Shape ops: reshape, slicing, joining, axis moves and index selection (see shape_ops.h).
 #include "ops/shape_ops.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -21,8 +22,8 @@ int op_axis(const char* op, int axis, const Shape& shape) {
   if (a < 0 || a >= rank) {
     const std::string allowed = rank == 0 ? "none: a scalar has no axes"
                                           : std::to_string(-rank) + " to " + std::to_string(rank - 1);
-    throw std::invalid_argument(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for shape " +
-                                to_string(shape) + " (allowed: " + allowed + ")");
+    throw_invalid_argument(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for shape " +
+                           to_string(shape) + " (allowed: " + allowed + ")");
   }
   return a;
 }
@@ -45,9 +46,9 @@ int insert_axis(const char* op, int axis, const Shape& shape) {
   const int rank = static_cast<int>(shape.size());
   const int a = axis < 0 ? axis + rank + 1 : axis;
   if (a < 0 || a > rank)
-    throw std::invalid_argument(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for shape " +
-                                to_string(shape) + " (allowed: " + std::to_string(-rank - 1) + " to " +
-                                std::to_string(rank) + ")");
+    throw_invalid_argument(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for shape " +
+                           to_string(shape) + " (allowed: " + std::to_string(-rank - 1) + " to " +
+                           std::to_string(rank) + ")");
   return a;
 }
 
@@ -100,10 +101,10 @@ Var slice(const Var& x, int axis, std::int64_t start, std::int64_t end) {
   const std::int64_t b = start < 0 ? start + s.dim : start;
   const std::int64_t e = end < 0 ? end + s.dim : end;
   if (b < 0 || e > s.dim || b > e)
-    throw std::invalid_argument("slice: range [" + std::to_string(start) + ", " + std::to_string(end) +
-                                ") along axis " + std::to_string(axis) + " of shape " + to_string(x.shape()) +
-                                " is out of bounds (allowed: 0 <= start <= end <= " + std::to_string(s.dim) +
-                                ", negative values counting from the end)");
+    throw_invalid_argument("slice: range [" + std::to_string(start) + ", " + std::to_string(end) +
+                           ") along axis " + std::to_string(axis) + " of shape " + to_string(x.shape()) +
+                           " is out of bounds (allowed: 0 <= start <= end <= " + std::to_string(s.dim) +
+                           ", negative values counting from the end)");
   const std::int64_t len = e - b;
   Tensor y(with_dim(x.shape(), a, len));
   const Scalar* src = x.value().data();
@@ -121,11 +122,11 @@ Var select(const Var& x, int axis, std::int64_t index) {
   const std::int64_t d = x.shape()[static_cast<std::size_t>(a)];
   const std::int64_t i = index < 0 ? index + d : index;
   if (i < 0 || i >= d)
-    throw std::invalid_argument("select: index " + std::to_string(index) + " along axis " + std::to_string(axis) +
-                                " of shape " + to_string(x.shape()) + " is out of range (allowed: " +
-                                (d == 0 ? std::string("none, the axis is empty")
-                                        : std::to_string(-d) + " to " + std::to_string(d - 1)) +
-                                ")");
+    throw_invalid_argument("select: index " + std::to_string(index) + " along axis " + std::to_string(axis) +
+                           " of shape " + to_string(x.shape()) + " is out of range (allowed: " +
+                           (d == 0 ? std::string("none, the axis is empty")
+                                   : std::to_string(-d) + " to " + std::to_string(d - 1)) +
+                           ")");
   Shape dropped = x.shape();
   dropped.erase(dropped.begin() + a);
   return reshape(slice(x, a, i, i + 1), dropped);
@@ -133,16 +134,16 @@ Var select(const Var& x, int axis, std::int64_t index) {
 
 // y = [x0 | x1 | ...] along axis;  dx_k += the slice of dy where x_k sits
 Var concat(const std::vector<Var>& xs, int axis) {
-  if (xs.empty()) throw std::invalid_argument("concat: needs at least one tensor, got none");
+  if (xs.empty()) throw_invalid_argument("concat: needs at least one tensor, got none");
   const Shape& first = xs[0].shape();
   const int a = op_axis("concat", axis, first);
   std::int64_t total = 0;
   for (std::size_t k = 0; k < xs.size(); ++k) {
     const Shape& s = xs[k].shape();
     if (s.size() != first.size() || with_dim(s, a, 0) != with_dim(first, a, 0))
-      throw std::invalid_argument("concat: tensor " + std::to_string(k) + " has shape " + to_string(s) +
-                                  ", tensor 0 has " + to_string(first) + "; all must match except along axis " +
-                                  std::to_string(axis));
+      throw_invalid_argument("concat: tensor " + std::to_string(k) + " has shape " + to_string(s) +
+                             ", tensor 0 has " + to_string(first) + "; all must match except along axis " +
+                             std::to_string(axis));
     total += s[static_cast<std::size_t>(a)];
   }
   Tensor y(with_dim(first, a, total));
@@ -167,14 +168,14 @@ Var concat(const std::vector<Var>& xs, int axis) {
 
 // y = concat of the xs, each with a new size-1 axis at `axis`
 Var stack(const std::vector<Var>& xs, int axis) {
-  if (xs.empty()) throw std::invalid_argument("stack: needs at least one tensor, got none");
+  if (xs.empty()) throw_invalid_argument("stack: needs at least one tensor, got none");
   const int a = insert_axis("stack", axis, xs[0].shape());
   std::vector<Var> parts;
   parts.reserve(xs.size());
   for (std::size_t k = 0; k < xs.size(); ++k) {
     if (xs[k].shape() != xs[0].shape())
-      throw std::invalid_argument("stack: tensor " + std::to_string(k) + " has shape " + to_string(xs[k].shape()) +
-                                  ", tensor 0 has " + to_string(xs[0].shape()) + "; all must have the same shape");
+      throw_invalid_argument("stack: tensor " + std::to_string(k) + " has shape " + to_string(xs[k].shape()) +
+                             ", tensor 0 has " + to_string(xs[0].shape()) + "; all must have the same shape");
     parts.push_back(unsqueeze(xs[k], a));
   }
   return concat(parts, a);
@@ -194,9 +195,9 @@ Var permute(const Var& x, const std::vector<int>& dims) {
     if (ok) used[static_cast<std::size_t>(d)] = true, p[i] = d;
   }
   if (!ok)
-    throw std::invalid_argument("permute: dims {" + listed + "} for shape " + to_string(x.shape()) +
-                                " are not a permutation of the " + std::to_string(rank) + " axes (each of 0.." +
-                                std::to_string(rank - 1) + " exactly once, negatives counting from the end)");
+    throw_invalid_argument("permute: dims {" + listed + "} for shape " + to_string(x.shape()) +
+                           " are not a permutation of the " + std::to_string(rank) + " axes (each of 0.." +
+                           std::to_string(rank - 1) + " exactly once, negatives counting from the end)");
   const Shape& xs = x.shape();
   Shape ys(static_cast<std::size_t>(rank));
   std::vector<std::int64_t> xstride(static_cast<std::size_t>(rank), 1), step(static_cast<std::size_t>(rank));
@@ -246,8 +247,8 @@ Var squeeze(const Var& x, int axis) {
   const int a = op_axis("squeeze", axis, x.shape());
   Shape s = x.shape();
   if (s[static_cast<std::size_t>(a)] != 1)
-    throw std::invalid_argument("squeeze: axis " + std::to_string(axis) + " of shape " + to_string(s) + " has size " +
-                                std::to_string(s[static_cast<std::size_t>(a)]) + " (allowed: only a size-1 axis)");
+    throw_invalid_argument("squeeze: axis " + std::to_string(axis) + " of shape " + to_string(s) + " has size " +
+                           std::to_string(s[static_cast<std::size_t>(a)]) + " (allowed: only a size-1 axis)");
   s.erase(s.begin() + a);
   return reshape(x, s);
 }
@@ -258,10 +259,10 @@ Var index_select(const Var& x, int axis, const std::vector<std::int64_t>& indice
   const AxisSplit s = split_at(x.shape(), a);
   for (std::size_t j = 0; j < indices.size(); ++j)
     if (indices[j] < 0 || indices[j] >= s.dim)
-      throw std::invalid_argument("index_select: index " + std::to_string(indices[j]) + " at position " +
-                                  std::to_string(j) + " is out of range for axis " + std::to_string(axis) +
-                                  " of shape " + to_string(x.shape()) + " (allowed: 0 to " +
-                                  std::to_string(s.dim - 1) + ")");
+      throw_invalid_argument("index_select: index " + std::to_string(indices[j]) + " at position " +
+                             std::to_string(j) + " is out of range for axis " + std::to_string(axis) +
+                             " of shape " + to_string(x.shape()) + " (allowed: 0 to " +
+                             std::to_string(s.dim - 1) + ")");
   const std::int64_t n = static_cast<std::int64_t>(indices.size());
   Tensor y(with_dim(x.shape(), a, n));
   const Scalar* src = x.value().data();

@@ -1,5 +1,6 @@
 // Gradient clipping: global norms in double, scaling and clamping through Var::set_grad.
 #include "optim/clip.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,8 +21,8 @@ std::vector<Var> vars_of(const NamedParams& params) {
 
 void check(const char* fn, const char* what, double v, double lo, bool lo_open) {
   if (!detail::in_interval(v, lo, kInf, lo_open, false))
-    throw std::invalid_argument(std::string(fn) + ": " + what + " = " + detail::format_number(v) + " is outside " +
-                                detail::format_interval(lo, kInf, lo_open, false));
+    throw_invalid_argument(std::string(fn) + ": " + what + " = " + detail::format_number(v) + " is outside " +
+                           detail::format_interval(lo, kInf, lo_open, false));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "optim/optimizers.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -44,8 +45,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const Optimiz
                                                     .weight_decay = c.weight_decay.value_or(0),
                                                     .initial_accumulator_value = c.initial_accumulator_value,
                                                     .eps = c.eps.value_or(1e-10)});
-  throw std::invalid_argument("make_optimizer: unknown optimizer '" + name + "' (known: " + join(optimizer_names()) +
-                              ")");
+  throw_invalid_argument("make_optimizer: unknown optimizer '" + name + "' (known: " + join(optimizer_names()) +
+                         ")");
 }
 
 const std::vector<std::string>& schedule_names() {
@@ -58,7 +59,7 @@ std::unique_ptr<Schedule> make_schedule(const std::string& name, const ScheduleC
   if (name == "step") return std::make_unique<StepLR>(base_lr, c.step_size, c.gamma);
   if (name == "exponential") return std::make_unique<ExponentialLR>(base_lr, c.gamma);
   if (name == "cosine") return std::make_unique<CosineAnnealingLR>(base_lr, c.T_max, c.eta_min);
-  throw std::invalid_argument("make_schedule: unknown schedule '" + name + "' (known: " + join(schedule_names()) + ")");
+  throw_invalid_argument("make_schedule: unknown schedule '" + name + "' (known: " + join(schedule_names()) + ")");
 }
 
 GRADLAB_END

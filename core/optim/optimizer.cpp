@@ -1,5 +1,6 @@
 // The Optimizer base: parameter bookkeeping, the step loop, and state export/import.
 #include "optim/optimizer.h"
+#include "support/throw.h"
 
 #include <algorithm>
 #include <charconv>
@@ -42,12 +43,12 @@ Optimizer::Optimizer(std::string kind, NamedParams params, double lr, std::vecto
   std::map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const auto& [name, var] = params_[i];
-    if (!var.defined()) throw std::invalid_argument(kind_ + ": parameter '" + name + "' is undefined");
-    if (!seen.emplace(name, i).second) throw std::invalid_argument(kind_ + ": duplicate parameter name '" + name + "'");
+    if (!var.defined()) throw_invalid_argument(kind_ + ": parameter '" + name + "' is undefined");
+    if (!seen.emplace(name, i).second) throw_invalid_argument(kind_ + ": duplicate parameter name '" + name + "'");
     for (std::size_t j = 0; j < i; ++j)
       if (params_[j].second.same_node(var))
-        throw std::invalid_argument(kind_ + ": parameters '" + params_[j].first + "' and '" + name +
-                                    "' are the same Var");
+        throw_invalid_argument(kind_ + ": parameters '" + params_[j].first + "' and '" + name +
+                               "' are the same Var");
   }
   states_.resize(params_.size());
   set_lr(lr);
@@ -56,8 +57,8 @@ Optimizer::Optimizer(std::string kind, NamedParams params, double lr, std::vecto
 void Optimizer::check_range(const std::string& what, double value, double lo, double hi, bool lo_open,
                             bool hi_open) const {
   if (!detail::in_interval(value, lo, hi, lo_open, hi_open))
-    throw std::invalid_argument(kind_ + ": " + what + " = " + detail::format_number(value) + " is outside " +
-                                detail::format_interval(lo, hi, lo_open, hi_open));
+    throw_invalid_argument(kind_ + ": " + what + " = " + detail::format_number(value) + " is outside " +
+                           detail::format_interval(lo, hi, lo_open, hi_open));
 }
 
 void Optimizer::set_lr(double lr) {
@@ -110,14 +111,14 @@ namespace {
 // refused too rather than silently rounded.
 std::int64_t read_count(const std::string& kind, const std::string& entry, const Tensor& t) {
   if (!t.defined() || !t.shape().empty())
-    throw std::invalid_argument(kind + ": state entry '" + entry + "' has shape " +
-                                (t.defined() ? to_string(t.shape()) : std::string("(undefined)")) +
-                                ", expected [] (a count)");
+    throw_invalid_argument(kind + ": state entry '" + entry + "' has shape " +
+                           (t.defined() ? to_string(t.shape()) : std::string("(undefined)")) +
+                           ", expected [] (a count)");
   const double v = static_cast<double>(t[0]);
   constexpr double limit = static_cast<double>(std::int64_t{1} << std::numeric_limits<Scalar>::digits);
   if (!(v >= 0) || v > limit || std::floor(v) != v)
-    throw std::invalid_argument(kind + ": state entry '" + entry + "' = " + detail::format_number(v) +
-                                " is not a whole number in [0, " + detail::format_number(limit) + "]");
+    throw_invalid_argument(kind + ": state entry '" + entry + "' = " + detail::format_number(v) +
+                           " is not a whole number in [0, " + detail::format_number(limit) + "]");
   return static_cast<std::int64_t>(v);
 }
 
@@ -144,7 +145,7 @@ void Optimizer::load_state(const NamedTensors& state) {
   std::int64_t steps = 0;
 
   for (const auto& [entry, tensor] : state) {
-    if (!seen.insert(entry).second) throw std::invalid_argument(kind_ + ": duplicate state entry '" + entry + "'");
+    if (!seen.insert(entry).second) throw_invalid_argument(kind_ + ": duplicate state entry '" + entry + "'");
     if (entry == "step") {
       steps = read_count(kind_, entry, tensor);
       have_global_step = true;
@@ -160,16 +161,16 @@ void Optimizer::load_state(const NamedTensors& state) {
     } else {
       auto it = std::find(slot_names_.begin(), slot_names_.end(), slot);
       if (dot == std::string::npos || it == slot_names_.end())
-        throw std::invalid_argument(kind_ + ": unexpected state entry '" + entry + "' (this " + kind_ + " keeps " +
-                                    expected() + ")");
+        throw_invalid_argument(kind_ + ": unexpected state entry '" + entry + "' (this " + kind_ + " keeps " +
+                               expected() + ")");
       k = it - slot_names_.begin();
     }
     auto p = param_index.find(pname);
     if (p == param_index.end()) {
       std::string names;
       for (const auto& [n, v] : params_) names += (names.empty() ? "" : ", ") + n;
-      throw std::invalid_argument(kind_ + ": state entry '" + entry + "' names no parameter (parameters: " + names +
-                                  ")");
+      throw_invalid_argument(kind_ + ": state entry '" + entry + "' names no parameter (parameters: " + names +
+                             ")");
     }
     const std::size_t i = p->second;
     if (k < 0) {
@@ -179,14 +180,14 @@ void Optimizer::load_state(const NamedTensors& state) {
     }
     const Shape& want = params_[i].second.shape();
     if (!tensor.defined() || tensor.shape() != want)
-      throw std::invalid_argument(kind_ + ": state entry '" + entry + "' has shape " +
-                                  (tensor.defined() ? to_string(tensor.shape()) : std::string("(undefined)")) +
-                                  " but parameter '" + pname + "' has shape " + to_string(want));
+      throw_invalid_argument(kind_ + ": state entry '" + entry + "' has shape " +
+                             (tensor.defined() ? to_string(tensor.shape()) : std::string("(undefined)")) +
+                             " but parameter '" + pname + "' has shape " + to_string(want));
     fresh[i].slots[static_cast<std::size_t>(k)] = tensor.clone();
     have[i][static_cast<std::size_t>(k)] = true;
   }
 
-  if (!have_global_step) throw std::invalid_argument(kind_ + ": state has no 'step' entry");
+  if (!have_global_step) throw_invalid_argument(kind_ + ": state has no 'step' entry");
 
   // Each parameter's state is all or nothing.
   for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -196,8 +197,8 @@ void Optimizer::load_state(const NamedTensors& state) {
     if (has_param_step_) note(have_step[i], "step." + name);
     for (std::size_t k = 0; k < slot_names_.size(); ++k) note(have[i][k], slot_names_[k] + "." + name);
     if (!present.empty() && !missing.empty())
-      throw std::invalid_argument(kind_ + ": state for parameter '" + name + "' is incomplete: has '" +
-                                  present.front() + "' but not '" + missing.front() + "'");
+      throw_invalid_argument(kind_ + ": state for parameter '" + name + "' is incomplete: has '" +
+                             present.front() + "' but not '" + missing.front() + "'");
     fresh[i].initialized = !present.empty();
     if (!fresh[i].initialized) fresh[i] = ParamState{};
   }

@@ -3,6 +3,7 @@
 // rounded to Scalar where PyTorch rounds them to the tensor's dtype), so the float build
 // stays close to PyTorch's float32 numbers and the double build to its float64 ones.
 #include "optim/optimizers.h"
+#include "support/throw.h"
 
 #include <cmath>
 #include <limits>
@@ -32,9 +33,9 @@ SGD::SGD(NamedParams params, SGDOptions options)
   check_range("dampening", options.dampening, 0, 1);
   check_range("weight_decay", options.weight_decay, 0, kInf, false, true);
   if (options.nesterov && (options.momentum <= 0 || options.dampening != 0))
-    throw std::invalid_argument("SGD: nesterov needs momentum > 0 and dampening = 0 (got momentum = " +
-                                detail::format_number(options.momentum) +
-                                ", dampening = " + detail::format_number(options.dampening) + ")");
+    throw_invalid_argument("SGD: nesterov needs momentum > 0 and dampening = 0 (got momentum = " +
+                           detail::format_number(options.momentum) +
+                           ", dampening = " + detail::format_number(options.dampening) + ")");
 }
 
 // The momentum buffer starts undefined: PyTorch's first update copies the gradient into it

@@ -1,4 +1,5 @@
 #include "optim/proximal.h"
+#include "support/throw.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -8,7 +9,7 @@ GRADLAB_BEGIN
 
 void soft_threshold(const std::vector<Var>& params, double threshold) {
   if (!(threshold >= 0) || !std::isfinite(threshold))
-    throw std::invalid_argument("soft_threshold: the threshold must be a finite number >= 0, got " + std::to_string(threshold));
+    throw_invalid_argument("soft_threshold: the threshold must be a finite number >= 0, got " + std::to_string(threshold));
   if (threshold == 0) return;
   for (Var p : params) {
     Tensor& w = p.mutable_value();

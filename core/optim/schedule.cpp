@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "optim/optimizer.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -21,12 +22,12 @@ Schedule::Schedule(std::string kind, double base_lr) : kind_(std::move(kind)), b
 void Schedule::check_range(const std::string& what, double value, double lo, double hi, bool lo_open,
                            bool hi_open) const {
   if (!detail::in_interval(value, lo, hi, lo_open, hi_open))
-    throw std::invalid_argument(kind_ + ": " + what + " = " + detail::format_number(value) + " is outside " +
-                                detail::format_interval(lo, hi, lo_open, hi_open));
+    throw_invalid_argument(kind_ + ": " + what + " = " + detail::format_number(value) + " is outside " +
+                           detail::format_interval(lo, hi, lo_open, hi_open));
 }
 
 void Schedule::check_step(std::int64_t step) const {
-  if (step < 0) throw std::invalid_argument(kind_ + ": step = " + std::to_string(step) + " is negative");
+  if (step < 0) throw_invalid_argument(kind_ + ": step = " + std::to_string(step) + " is negative");
 }
 
 ConstantLR::ConstantLR(double base_lr) : Schedule("ConstantLR", base_lr) {}
@@ -39,7 +40,7 @@ double ConstantLR::lr_at(std::int64_t step) const {
 StepLR::StepLR(double base_lr, std::int64_t step_size, double gamma)
     : Schedule("StepLR", base_lr), step_size_(step_size), gamma_(gamma) {
   if (step_size < 1)
-    throw std::invalid_argument("StepLR: step_size = " + std::to_string(step_size) + " is outside [1, inf)");
+    throw_invalid_argument("StepLR: step_size = " + std::to_string(step_size) + " is outside [1, inf)");
   check_range("gamma", gamma, 0, kInf, false, true);
 }
 
@@ -60,7 +61,7 @@ double ExponentialLR::lr_at(std::int64_t step) const {
 CosineAnnealingLR::CosineAnnealingLR(double base_lr, std::int64_t T_max, double eta_min)
     : Schedule("CosineAnnealingLR", base_lr), T_max_(T_max), eta_min_(eta_min) {
   if (T_max < 1)
-    throw std::invalid_argument("CosineAnnealingLR: T_max = " + std::to_string(T_max) + " is outside [1, inf)");
+    throw_invalid_argument("CosineAnnealingLR: T_max = " + std::to_string(T_max) + " is outside [1, inf)");
   check_range("eta_min", eta_min, 0, kInf, false, true);
 }
 

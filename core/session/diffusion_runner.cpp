@@ -15,9 +15,9 @@ GRADLAB_BEGIN
 Dataset diffusion_dataset(const ExperimentSpec& spec, int max_samples) {
   Dataset d = spec_dataset(spec, nullptr, max_samples);
   if ((d.task != task::gan && d.task != task::classification) || d.x_train.rank() != 2 || d.x_train.dim(1) != 2)
-    throw SpecError("/data/dataset", "a diffusion model learns 2-D points: a gan target (gan_ring, gan_grid, ...) or a 2-D "
-                                     "classification set (its inputs); '" + spec.data.dataset + "' is " + d.task +
-                                     " with inputs " + to_string(d.x_train.shape()));
+    throw_spec_error("/data/dataset", "a diffusion model learns 2-D points: a gan target (gan_ring, gan_grid, ...) or a 2-D "
+                                      "classification set (its inputs); '" + spec.data.dataset + "' is " + d.task +
+                                      " with inputs " + to_string(d.x_train.shape()));
   return d;
 }
 
@@ -79,7 +79,7 @@ class DiffusionRunner : public Runner {
     std::vector<SpecIssue> issues;
     std::int64_t H = 0;
     diffusion_layers(spec, data_, issues, &H);
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
 
     Rng rng(spec.seed);
     model_ = std::make_shared<DiffusionModel>(build_layer_stack(spec, rng, dropout_rng_), H, E, rng);
@@ -97,7 +97,7 @@ class DiffusionRunner : public Runner {
     try {
       trainer_ = std::make_unique<DiffusionTrainer>(o, model_, build_optimizer(spec.optimizer, model_->named_parameters()), data_);
     } catch (const std::invalid_argument& e) {
-      throw SpecError("/model", e.what());
+      throw_spec_error("/model", e.what());
     }
   }
 
@@ -204,7 +204,7 @@ class DiffusionRunner : public Runner {
     try {
       trainer_->optimizer().load_state(opt_state);
     } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/optimizer", e.what());
+      throw_spec_error(ptr + "/optimizer", e.what());
     }
     trainer_->batcher() = batcher;
     trainer_->noise_rng().set_state(noise);
@@ -215,7 +215,7 @@ class DiffusionRunner : public Runner {
   const Dataset& dataset() const override { return data_; }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<DiffusionRunner&>(previous);
+    auto& p = static_cast<DiffusionRunner&>(previous);
     if (spec_.optimizer.type == p.spec_.optimizer.type)
       trainer_->optimizer().load_state(adapt_optimizer_state(p.trainer_->optimizer().state(), trainer_->optimizer()));
     trainer_->batcher().set_state(p.trainer_->batcher().state());

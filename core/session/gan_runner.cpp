@@ -5,6 +5,7 @@
 #include "inspect/inspect.h"
 #include "session/kind_runners.h"
 #include "spec/build.h"
+#include "support/throw.h"
 #include "train/gan.h"
 
 GRADLAB_BEGIN
@@ -47,7 +48,7 @@ class GanRunner : public Runner {
     try {
       trainer_ = std::make_unique<GanTrainer>(o, data_);
     } catch (const std::invalid_argument& e) {
-      throw SpecError("/model", e.what());
+      throw_spec_error("/model", e.what());
     }
     trainer_->model().assign_names();
   }
@@ -162,13 +163,13 @@ class GanRunner : public Runner {
     try {
       g_opt.load_state(g_state);
     } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/generator_optimizer", e.what());
+      throw_spec_error(ptr + "/generator_optimizer", e.what());
     }
     try {
       trainer_->discriminator_optimizer().load_state(d_state);
     } catch (const std::invalid_argument& e) {
       g_opt.load_state(g_previous);
-      throw SpecError(ptr + "/discriminator_optimizer", e.what());
+      throw_spec_error(ptr + "/discriminator_optimizer", e.what());
     }
     trainer_->batcher() = batcher;
     trainer_->noise_rng().set_state(noise);
@@ -180,7 +181,7 @@ class GanRunner : public Runner {
   const Dataset& dataset() const override { return data_; }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<GanRunner&>(previous);
+    auto& p = static_cast<GanRunner&>(previous);
     GanTrainer& t = *trainer_;
     GanTrainer& pt = *p.trainer_;
     // A player whose optimizer type changed starts that optimizer afresh.
@@ -196,7 +197,7 @@ class GanRunner : public Runner {
 
   nlohmann::json step_player(const std::string& player) override {
     if (player != "discriminator" && player != "generator")
-      throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+      throw_invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
     GanMetrics m = player == "discriminator" ? trainer_->step_discriminator() : trainer_->step_generator();
     m.step = trainer_->steps_done();
     m.critic_updates = trainer_->critic_updates();

@@ -8,6 +8,7 @@
 #include "nn/conv.h"
 #include "ops/ops.h"
 #include "session/supervised_runner.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -17,7 +18,7 @@ constexpr std::int64_t kGridImages = 64;  // images the image_predictions grid s
 // The first top-level conv2d layer and its index, or {nullptr, 0}.
 std::pair<const Conv2d*, std::size_t> first_conv(SpecModel& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (const auto* c = dynamic_cast<const Conv2d*>(model.layers().at(i).get())) return {c, i};
+    if (const Conv2d* c = model.layers().at(i)->as_conv2d()) return {c, i};
   return {nullptr, 0};
 }
 
@@ -52,7 +53,7 @@ bool SupervisedRunner::has_images() const { return exp_->data.x_train.rank() == 
 
 nlohmann::json SupervisedRunner::filters_snapshot() {
   const auto [conv, index] = first_conv(*exp_->model);
-  if (!conv) throw std::invalid_argument("filters: the model has no conv2d layer");
+  if (!conv) throw_invalid_argument("filters: the model has no conv2d layer");
   const Tensor& w = conv->weight().value();
   double lo = w[0], hi = w[0];  // a conv weight has at least one entry
   for (std::int64_t i = 1; i < w.numel(); ++i) {
@@ -77,9 +78,9 @@ nlohmann::json SupervisedRunner::feature_maps_snapshot() {
   const Tensor& ys = test ? d.y_test : d.y_train;
   const std::int64_t k = exp_->spec.inspection.example;
   if (k >= xs.dim(0))
-    throw SpecError("/inspection/example", "example " + std::to_string(k) + " of the " + (test ? "test" : "training") +
-                                               " split, which has " + std::to_string(xs.dim(0)) + " examples (allowed: 0 to " +
-                                               std::to_string(xs.dim(0) - 1) + ")");
+    throw_spec_error("/inspection/example", "example " + std::to_string(k) + " of the " + (test ? "test" : "training") +
+                                                " split, which has " + std::to_string(xs.dim(0)) + " examples (allowed: 0 to " +
+                                                std::to_string(xs.dim(0) - 1) + ")");
   const Tensor x = take_rows(xs, {k});
   const auto outs = eval_outputs(*exp_->model, x);
   nlohmann::json layers = nlohmann::json::array();
@@ -136,7 +137,7 @@ nlohmann::json SupervisedRunner::conv_as_linear_snapshot() {
   const auto found = first_conv(*exp_->model);
   const Conv2d* conv = found.first;
   const std::size_t index = found.second;
-  if (!conv) throw std::invalid_argument("conv_as_linear: the model has no conv2d layer");
+  if (!conv) throw_invalid_argument("conv_as_linear: the model has no conv2d layer");
   return traced_grad_pass([&](const SupervisedTrainer::Pass& pass) {
     const auto& outputs = exp_->model->layers().outputs();
     const Tensor& input = index == 0 ? pass.inputs.value() : outputs.at(index - 1).value();

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "session/supervised_runner.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
@@ -61,9 +62,9 @@ std::pair<double, double> SupervisedRunner::two_parameter_values() const {
 
 nlohmann::json SupervisedRunner::loss_surface() {
   if (!has_two_parameters())
-    throw std::invalid_argument("loss_surface: the model has " + std::to_string(exp_->model->num_parameters()) +
-                                " parameters; the surface is drawn for models with exactly two (e.g. Linear(1, 1) or "
-                                "Linear(2, 1, bias false))");
+    throw_invalid_argument("loss_surface: the model has " + std::to_string(exp_->model->num_parameters()) +
+                           " parameters; the surface is drawn for models with exactly two (e.g. Linear(1, 1) or "
+                           "Linear(2, 1, bias false))");
   const auto entries = scalar_entries(*exp_->model);
   const auto now = two_parameter_values();
   std::vector<std::pair<double, double>> path = path_;

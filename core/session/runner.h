@@ -14,6 +14,7 @@
 #include "optim/optimizer.h"
 #include "session/session.h"
 #include "spec/spec.h"
+#include "support/throw.h"
 #include "tensor/rng.h"
 
 GRADLAB_BEGIN
@@ -60,14 +61,15 @@ class Runner {
   // Interventions on the first recurrent layer (forcing a gate to a constant, e.g. the
   // forget gate to 0); experiments without one refuse them.
   virtual void clamp_gate(const std::string& gate, double, int, int) {
-    throw std::invalid_argument("clamp_gate('" + gate + "'): this experiment has no recurrent layer to clamp");
+    throw_invalid_argument("clamp_gate('" + gate + "'): this experiment has no recurrent layer to clamp");
   }
   virtual void clear_clamps() {}
 
   // The data it trains on (for an explicit batch: task "batch", x_train/y_train only).
   virtual const Dataset& dataset() const = 0;
 
-  // Takes over the training state of `previous`, a runner of the same kind built from a
+  // Takes over the training state of `previous`, a runner of the same kind (so of the same
+  // class: the spec's kind picks the class and is not a field update may change) built from a
   // spec that differs only in fields Session::update allows: batch order, RNG streams,
   // step counts and the optimizer state (adapted when the optimizer's slots changed;
   // dropped when its type did). Parameters and buffers are the Session's.
@@ -75,13 +77,13 @@ class Runner {
 
   // Language models only (see Session::sample).
   virtual nlohmann::json sample(const SampleOptions&) {
-    throw std::invalid_argument("sample: only a language model (data char_lm or next_word) can generate text; this experiment's "
-                                "data is '" + dataset().name + "' (" + dataset().task + ")");
+    throw_invalid_argument("sample: only a language model (data char_lm or next_word) can generate text; this experiment's "
+                           "data is '" + dataset().name + "' (" + dataset().task + ")");
   }
 
   // GAN only: one update of one player ("discriminator" or "generator").
   virtual nlohmann::json step_player(const std::string& player) {
-    throw std::invalid_argument("stepPlayer('" + player + "'): only a gan model has players; this experiment is not a gan");
+    throw_invalid_argument("stepPlayer('" + player + "'): only a gan model has players; this experiment is not a gan");
   }
 };
 

@@ -10,19 +10,19 @@ GRADLAB_BEGIN
 
 Dataset spec_dataset(const ExperimentSpec& spec, const char* required_task, int max_samples) {
   if (spec.data.has_batch() && required_task)
-    throw SpecError("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " +
-                                       required_task + " kind, not an explicit batch");
+    throw_spec_error("/data/batch", std::string("a ") + spec.kind + " model trains on a built-in dataset of the " +
+                                        required_task + " kind, not an explicit batch");
   std::vector<SpecIssue> issues;
   DatasetOptions options = dataset_options(spec.data, issues);
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   if (!spec.data.options.contains("seed")) options.seed = spec.seed;
   const std::string task = dataset_task(spec.data.dataset, options);
   if (required_task && task != required_task) {
     std::vector<std::string> names;
     for (const auto& d : dataset_catalog())
       if (d.task == required_task) names.push_back(d.name);
-    throw SpecError("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) +
-                                         "); '" + spec.data.dataset + "' is " + task);
+    throw_spec_error("/data/dataset", "a " + spec.kind + " model needs a " + required_task + " dataset (" + join(names) +
+                                          "); '" + spec.data.dataset + "' is " + task);
   }
   if (max_samples > 0) {
     for (const auto& info : dataset_catalog())
@@ -57,7 +57,7 @@ class Seq2SeqRunner : public Runner {
     try {
       trainer_ = std::make_unique<Seq2SeqTrainer>(std::move(data), o);
     } catch (const std::invalid_argument& e) {
-      throw SpecError("/model", e.what());
+      throw_spec_error("/model", e.what());
     }
     trainer_->model().assign_names();
   }
@@ -143,7 +143,7 @@ class Seq2SeqRunner : public Runner {
     try {
       trainer_->optimizer().load_state(opt_state);
     } catch (const std::invalid_argument& e) {
-      throw SpecError(ptr + "/optimizer/state", e.what());
+      throw_spec_error(ptr + "/optimizer/state", e.what());
     }
     trainer_->batcher() = batcher;
     trainer_->forcing_rng().set_state(forcing);
@@ -155,7 +155,7 @@ class Seq2SeqRunner : public Runner {
   const Dataset& dataset() const override { return trainer_->data(); }
 
   void take_state(Runner& previous) override {
-    auto& p = dynamic_cast<Seq2SeqRunner&>(previous);
+    auto& p = static_cast<Seq2SeqRunner&>(previous);
     Seq2SeqTrainer& t = *trainer_;
     Seq2SeqTrainer& pt = *p.trainer_;
     if (spec_.optimizer.type == p.spec_.optimizer.type)

@@ -12,10 +12,19 @@
 #include "session/supervised_runner.h"
 #include "spec/build.h"
 #include "spec/json_text.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 namespace {
+
+// throw CheckpointError(...) as one out-of-line call (support/throw.h says why).
+[[noreturn]] [[gnu::noinline]] void throw_checkpoint_error(std::vector<SpecIssue> issues) {
+  throw CheckpointError(std::move(issues));
+}
+[[noreturn]] [[gnu::noinline]] void throw_checkpoint_error(std::string pointer, std::string message) {
+  throw CheckpointError(std::move(pointer), std::move(message));
+}
 constexpr int kCheckpointVersion = 1;
 constexpr const char* kCheckpointFormat = "gradlab-checkpoint";
 
@@ -24,7 +33,7 @@ std::unique_ptr<Runner> make_runner(const ExperimentSpec& spec) {
   std::vector<SpecIssue> issues;
   Shape input;
   check_model(spec, input, issues);
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   if (spec.kind == "seq2seq") return make_seq2seq_runner(spec);
   if (spec.kind == "gan") return make_gan_runner(spec);
   if (spec.kind == "diffusion") return make_diffusion_runner(spec);
@@ -91,7 +100,7 @@ Rng::State rng_from_json(const nlohmann::json& r, const std::string& ptr) {
   if (!r.is_object() || !r.contains("state") || !r["state"].is_number_unsigned() || !r.contains("inc") ||
       !r["inc"].is_number_unsigned() || !r.contains("has_spare") || !r["has_spare"].is_boolean() || !r.contains("spare") ||
       !r["spare"].is_number())
-    throw SpecError(ptr, "expected {\"state\", \"inc\" (unsigned integers), \"has_spare\" (boolean), \"spare\" (number)}");
+    throw_spec_error(ptr, "expected {\"state\", \"inc\" (unsigned integers), \"has_spare\" (boolean), \"spare\" (number)}");
   return {r["state"].get<std::uint64_t>(), r["inc"].get<std::uint64_t>(), r["has_spare"].get<bool>(), r["spare"].get<double>()};
 }
 
@@ -102,26 +111,26 @@ nlohmann::json named_tensors_json(const std::vector<std::pair<std::string, Tenso
 }
 
 std::vector<std::pair<std::string, Tensor>> named_tensors_from(const nlohmann::json& j, const std::string& pointer) {
-  if (!j.is_object()) throw SpecError(pointer, "expected an object of name -> {\"shape\", \"data\"}, found " + describe(j));
+  if (!j.is_object()) throw_spec_error(pointer, "expected an object of name -> {\"shape\", \"data\"}, found " + describe(j));
   std::vector<SpecIssue> issues;
   std::vector<std::pair<std::string, Tensor>> out;
   for (auto it = j.begin(); it != j.end(); ++it) {
     Tensor t = tensor_from_json(it.value(), pointer + "/" + pointer_escape(it.key()), issues);
     if (t.defined()) out.emplace_back(it.key(), std::move(t));
   }
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   return out;
 }
 
 const nlohmann::json& required(const nlohmann::json& j, const std::string& key, const std::string& pointer) {
-  if (!j.is_object() || !j.contains(key)) throw SpecError(pointer + "/" + pointer_escape(key), "is required in a checkpoint");
+  if (!j.is_object() || !j.contains(key)) throw_spec_error(pointer + "/" + pointer_escape(key), "is required in a checkpoint");
   return j.at(key);
 }
 
 std::int64_t count_from(const nlohmann::json& j, const std::string& key, const std::string& pointer) {
   const auto& v = required(j, key, pointer);
   if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
-    throw SpecError(pointer + "/" + pointer_escape(key), "expected a non-negative integer, found " + describe(v));
+    throw_spec_error(pointer + "/" + pointer_escape(key), "expected a non-negative integer, found " + describe(v));
   return v.get<std::int64_t>();
 }
 
@@ -141,7 +150,7 @@ Batcher batcher_from(const nlohmann::json& j, const std::string& key, Batcher cu
   try {
     current.set_state(state);
   } catch (const std::invalid_argument& e) {
-    throw SpecError(ptr, e.what());
+    throw_spec_error(ptr, e.what());
   }
   return current;
 }
@@ -157,16 +166,16 @@ Session::Session(const std::string& spec_json) : spec_(parse_spec(spec_json)), r
     if (std::find(names.begin(), names.end(), spec_.inspection.snapshots[i]) == names.end())
       issues.push_back({"/inspection/snapshots/" + std::to_string(i), "unknown snapshot '" + spec_.inspection.snapshots[i] +
                                                                           "' for this experiment (available: " + join(names) + ")"});
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   // /training/clamp (checked against the model when parsed): trained and evaluated under it.
   const auto& clamps = spec_.training.clamps;
   for (std::size_t i = 0; i < clamps.size(); ++i) {
     try {
       runner_->clamp_gate(clamps[i].gate, clamps[i].value, clamps[i].layer, clamps[i].direction);
     } catch (const std::invalid_argument& e) {
-      throw SpecError(spec_.json["training"]["clamp"].is_array() ? "/training/clamp/" + std::to_string(i)
-                                                                 : std::string("/training/clamp"),
-                      e.what());
+      throw_spec_error(spec_.json["training"]["clamp"].is_array() ? "/training/clamp/" + std::to_string(i)
+                                                                  : std::string("/training/clamp"),
+                       e.what());
     }
   }
 }
@@ -190,7 +199,7 @@ std::vector<Metrics> Session::train(std::int64_t n, FunctionRef<bool(const Metri
 
 Metrics Session::evaluate(const std::string& split) {
   if (split != "train" && split != "test")
-    throw std::invalid_argument("evaluate: unknown split '" + split + "' (allowed: train, test)");
+    throw_invalid_argument("evaluate: unknown split '" + split + "' (allowed: train, test)");
   return runner_->evaluate(split);
 }
 
@@ -229,8 +238,8 @@ std::vector<std::string> Session::snapshot_names() const { return runner_->snaps
 nlohmann::json Session::snapshot(const std::string& what) {
   const auto names = snapshot_names();
   if (std::find(names.begin(), names.end(), what) == names.end())
-    throw std::invalid_argument("no snapshot named '" + what + "' for this experiment (available: " +
-                                (names.empty() ? std::string("none") : join(names)) + ")");
+    throw_invalid_argument("no snapshot named '" + what + "' for this experiment (available: " +
+                           (names.empty() ? std::string("none") : join(names)) + ")");
   return runner_->snapshot(what);
 }
 
@@ -242,9 +251,9 @@ void Session::clear_clamps() { runner_->clear_clamps(); }
 
 DataView Session::data(const std::string& split, std::int64_t max_rows) const {
   if (split != "train" && split != "test")
-    throw std::invalid_argument("data: unknown split '" + split + "' (allowed: train, test)");
+    throw_invalid_argument("data: unknown split '" + split + "' (allowed: train, test)");
   if (max_rows < 0 || max_rows > 1'000'000)
-    throw std::invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + std::to_string(max_rows));
+    throw_invalid_argument("data: maxRows must be a whole number from 0 to 1000000, got " + std::to_string(max_rows));
   const Dataset& d = runner_->dataset();
   const bool test = split == "test";
   const Tensor& x = test ? d.x_test : d.x_train;
@@ -271,15 +280,15 @@ DataView Session::data(const std::string& split, std::int64_t max_rows) const {
 
 nlohmann::json Session::sample(const SampleOptions& options) {
   if (options.length < 1 || options.length > 10'000)
-    throw std::invalid_argument("sample: length must be a whole number from 1 to 10000, got " + std::to_string(options.length));
+    throw_invalid_argument("sample: length must be a whole number from 1 to 10000, got " + std::to_string(options.length));
   if (!std::isfinite(options.temperature) || options.temperature < 0 || options.temperature > 100)
-    throw std::invalid_argument("sample: temperature must be from 0 (greedy) to 100, got " + nlohmann::json(options.temperature).dump());
+    throw_invalid_argument("sample: temperature must be from 0 (greedy) to 100, got " + nlohmann::json(options.temperature).dump());
   return runner_->sample(options);
 }
 
 Metrics Session::step_player(const std::string& player) {
   if (player != "discriminator" && player != "generator" && spec_.kind == "gan")
-    throw std::invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
+    throw_invalid_argument("stepPlayer: unknown player '" + player + "' (allowed: discriminator, generator)");
   return runner_->step_player(player);
 }
 
@@ -376,11 +385,11 @@ void check_buffer_values(const NamedTensors& buffers) {
     for (std::int64_t i = 0; i < t.numel() && (variance || counter); ++i) {
       const double v = static_cast<double>(t[i]);
       if (variance && v < 0)
-        throw SpecError("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
-                        "a running variance cannot be negative, found " + format_g(v) + " (allowed: numbers >= 0)");
+        throw_spec_error("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
+                         "a running variance cannot be negative, found " + format_g(v) + " (allowed: numbers >= 0)");
       if (counter && (v < 0 || v != std::floor(v) || v > 9007199254740992.0))
-        throw SpecError("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
-                        "a batch counter must be a whole number, found " + format_g(v) + " (allowed: 0 to 2^53)");
+        throw_spec_error("/buffers/" + pointer_escape(name) + "/data/" + std::to_string(i),
+                         "a batch counter must be a whole number, found " + format_g(v) + " (allowed: 0 to 2^53)");
     }
   }
 }
@@ -439,22 +448,22 @@ void Session::load_checkpoint(const std::string& text) {
   } catch (const CheckpointError&) {
     throw;
   } catch (const SpecError& e) {
-    throw CheckpointError(e.issues());
+    throw_checkpoint_error(e.issues());
   }
 }
 
 void Session::load_checkpoint_document(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("format") || j["format"] != kCheckpointFormat)
-    throw SpecError("/format", "not a gradlab checkpoint (expected \"format\": \"gradlab-checkpoint\")");
+    throw_spec_error("/format", "not a gradlab checkpoint (expected \"format\": \"gradlab-checkpoint\")");
   if (!j.contains("version") || j["version"] != kCheckpointVersion)
-    throw SpecError("/version", "checkpoint format version " + (j.contains("version") ? j["version"].dump() : std::string("(missing)")) +
-                                    " is not readable by this gradlab, which reads version " + std::to_string(kCheckpointVersion));
+    throw_spec_error("/version", "checkpoint format version " + (j.contains("version") ? j["version"].dump() : std::string("(missing)")) +
+                                     " is not readable by this gradlab, which reads version " + std::to_string(kCheckpointVersion));
   const auto& step = required(j, "step", "");
   if (!step.is_number_integer() || step.get<std::int64_t>() < 0)
-    throw SpecError("/step", "expected a non-negative integer, found " + describe(step));
+    throw_spec_error("/step", "expected a non-negative integer, found " + describe(step));
   const auto& saved_spec = required(j, "spec", "");
   if (!saved_spec.is_object())
-    throw SpecError("/spec", "expected the spec the checkpoint was trained from (an object), found " + describe(saved_spec));
+    throw_spec_error("/spec", "expected the spec the checkpoint was trained from (an object), found " + describe(saved_spec));
   auto state = named_tensors_from(required(j, "parameters", ""), "/parameters");
   auto buffers = named_tensors_from(required(j, "buffers", ""), "/buffers");
   check_buffer_values(buffers);
@@ -471,13 +480,13 @@ void Session::load_checkpoint_document(const nlohmann::json& j) {
   try {
     model.load_state(state, /*strict=*/true);
   } catch (const std::invalid_argument& e) {
-    throw SpecError("/parameters", std::string("the checkpoint is for a different model: ") + e.what());
+    throw_spec_error("/parameters", std::string("the checkpoint is for a different model: ") + e.what());
   }
   // The same parameter names and shapes can still come from another run (other data, loss
   // or seed): the spec it carries says.
   if (auto issues = checkpoint_spec_issues(saved_spec, spec_.json); !issues.empty()) {
     model.load_state(previous, /*strict=*/true);
-    throw SpecError(issues);
+    throw_spec_error(issues);
   }
   try {
     runner_->load_state(runner_state, "/state");
@@ -493,16 +502,17 @@ Session Session::from_checkpoint(const std::string& text) {
   try {
     j = parse_checkpoint(text);
   } catch (const SpecError& e) {
-    throw CheckpointError(e.issues());
+    throw_checkpoint_error(e.issues());
   }
-  if (!j.is_object() || !j.contains("spec")) throw CheckpointError("/spec", "a checkpoint carries the spec it was trained from");
+  if (!j.is_object() || !j.contains("spec"))
+    throw_checkpoint_error("/spec", "a checkpoint carries the spec it was trained from");
   std::optional<Session> s;
   try {
     s.emplace(j["spec"].dump());
   } catch (const SpecError& e) {  // the embedded spec's pointers, inside the checkpoint
     std::vector<SpecIssue> issues = e.issues();
     for (auto& i : issues) i.pointer = "/spec" + i.pointer;
-    throw CheckpointError(issues);
+    throw_checkpoint_error(issues);
   }
   s->load_checkpoint(text);
   return std::move(*s);

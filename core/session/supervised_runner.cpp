@@ -10,6 +10,7 @@
 #include "inspect/inspect.h"
 #include "nn/recurrent.h"
 #include "ops/ops.h"
+#include "support/throw.h"
 #include "train/linear_regression.h"
 #include "train/tbptt.h"
 
@@ -24,8 +25,8 @@ bool SupervisedRunner::is_language_model() const {
 
 nlohmann::json SupervisedRunner::step() {
   if (exp_->model->num_parameters() == 0)
-    throw SpecError("/model/layers", "the model has no parameters, so a training step has nothing to change (gradlab grad "
-                                     "still shows the gradient with respect to the inputs); add a layer with weights, such as linear");
+    throw_spec_error("/model/layers", "the model has no parameters, so a training step has nothing to change (gradlab grad "
+                                      "still shows the gradient with respect to the inputs); add a layer with weights, such as linear");
   const bool track = has_two_parameters();
   if (track && path_.empty()) {
     path_.push_back(two_parameter_values());
@@ -154,9 +155,9 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
   const std::string opt_type =
       required(opt, "type", ptr + "/optimizer").is_string() ? opt["type"].get<std::string>() : "";
   if (opt_type != exp_->spec.optimizer.type)
-    throw SpecError(ptr + "/optimizer/type", "the checkpoint's optimizer is " +
-                                                 (opt_type.empty() ? "(missing)" : opt_type) +
-                                                 ", this experiment's is " + exp_->spec.optimizer.type);
+    throw_spec_error(ptr + "/optimizer/type", "the checkpoint's optimizer is " +
+                                                  (opt_type.empty() ? "(missing)" : opt_type) +
+                                                  ", this experiment's is " + exp_->spec.optimizer.type);
   auto opt_state = named_tensors_from(required(opt, "state", ptr + "/optimizer"), ptr + "/optimizer/state");
   const Batcher batcher = batcher_from(state, "batcher", exp_->trainer->batcher(), ptr);
   const Rng::State dropout = rng_from_json(required(state, "dropout_rng", ptr), ptr + "/dropout_rng");
@@ -167,9 +168,9 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
     const std::string tp = ptr + "/tbptt";
     const auto& t = required(state, "tbptt", ptr);
     const auto& rows = required(t, "rows", tp);
-    if (!rows.is_array()) throw SpecError(tp + "/rows", "expected an array of row indices, found " + describe(rows));
+    if (!rows.is_array()) throw_spec_error(tp + "/rows", "expected an array of row indices, found " + describe(rows));
     for (const auto& r : rows) {
-      if (!r.is_number_integer()) throw SpecError(tp + "/rows", "expected integer row indices, found " + describe(r));
+      if (!r.is_number_integer()) throw_spec_error(tp + "/rows", "expected integer row indices, found " + describe(r));
       tbptt_state.rows.push_back(r.get<std::int64_t>());
     }
     tbptt_state.next_start = count_from(t, "next_start", tp);
@@ -178,21 +179,21 @@ void SupervisedRunner::load_state(const nlohmann::json& state, const std::string
       const auto& v = required(t, key, tp);
       if (!v.is_null()) (key[0] == 'h' ? tbptt_state.h : tbptt_state.c) = tensor_from_json(v, tp + "/" + key, issues);
     }
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
   }
   Optimizer& optimizer = exp_->trainer->optimizer();
   const auto previous_optimizer = optimizer.state();
   try {
     optimizer.load_state(opt_state);  // validates before it changes anything
   } catch (const std::invalid_argument& e) {
-    throw SpecError(ptr + "/optimizer/state", e.what());
+    throw_spec_error(ptr + "/optimizer/state", e.what());
   }
   if (tbptt) {
     try {
       tbptt->set_state(tbptt_state, exp_->trainer->x_train(), exp_->trainer->y_train());  // all or nothing
     } catch (const std::invalid_argument& e) {
       optimizer.load_state(previous_optimizer);
-      throw SpecError(ptr + "/tbptt", e.what());
+      throw_spec_error(ptr + "/tbptt", e.what());
     }
   }
   exp_->trainer->batcher() = batcher;
@@ -204,7 +205,7 @@ namespace {
 // The first recurrent layer of the model's top level (the one the probes look at).
 Recurrent* first_recurrent(SpecModel& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) return r;
+    if (Recurrent* r = model.layers().at(i)->as_recurrent()) return r;
   return nullptr;
 }
 }  // namespace
@@ -307,7 +308,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   }
   if (what == "recurrent" || what == "jacobian") {
     Recurrent* layer = first_recurrent(model);
-    if (!layer) throw std::invalid_argument("the model has no recurrent layer");
+    if (!layer) throw_invalid_argument("the model has no recurrent layer");
     layer->set_trace(true);
     exp_->trainer->forward_backward(x, y, false);
     nlohmann::json j;
@@ -331,7 +332,7 @@ nlohmann::json SupervisedRunner::snapshot(const std::string& what) {
   if (what == "conv_as_linear") return conv_as_linear_snapshot();
   if (what == "feature_maps") return feature_maps_snapshot();
   if (what == "image_predictions") return image_predictions_snapshot();
-  throw std::invalid_argument("no snapshot named '" + what + "'");
+  throw_invalid_argument("no snapshot named '" + what + "'");
 }
 
 // The computation graph of one example, so that it stays small enough to read. Recurrent
@@ -346,7 +347,7 @@ nlohmann::json SupervisedRunner::graph_snapshot(const Tensor& x, const Tensor& y
   const Objective& objective = exp_->trainer->objective();
   std::vector<Recurrent*> recurrent;
   for (std::size_t i = 0; i < model.layers().size(); ++i)
-    if (auto* r = dynamic_cast<Recurrent*>(model.layers().at(i).get())) recurrent.push_back(r);
+    if (Recurrent* r = model.layers().at(i)->as_recurrent()) recurrent.push_back(r);
   auto graph = [&](bool unrolled, int max_nodes) {
     struct Restore {  // the fused path and no labels again, however this ends
       std::vector<Recurrent*>& layers;
@@ -611,7 +612,7 @@ nlohmann::json SupervisedRunner::normal_equation() {
 
 void SupervisedRunner::clamp_gate(const std::string& gate, double value, int layer, int direction) {
   Recurrent* r = first_recurrent(*exp_->model);
-  if (!r) throw std::invalid_argument("clamp_gate: the model has no recurrent layer");
+  if (!r) throw_invalid_argument("clamp_gate: the model has no recurrent layer");
   r->clamp_gate(gate, value, layer, direction);
 }
 
@@ -622,7 +623,7 @@ void SupervisedRunner::clear_clamps() {
 // ---- update, sampling, predictions ----------------------------------------------------
 
 void SupervisedRunner::take_state(Runner& previous) {
-  auto& p = dynamic_cast<SupervisedRunner&>(previous);
+  auto& p = static_cast<SupervisedRunner&>(previous);
   SupervisedTrainer& t = *exp_->trainer;
   SupervisedTrainer& pt = *p.exp_->trainer;
   // A new optimizer type starts from a fresh state (the trainer's step count, which the
@@ -782,7 +783,7 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
     std::string known;
     if (!words)
       for (const auto& v : vocab) known += v;
-    throw std::invalid_argument(
+    throw_invalid_argument(
         "sample: the prompt has " + std::string(words ? "words" : "characters") + " outside the model's vocabulary: " + names +
         (words ? " (the vocabulary has " + std::to_string(V) + " lower-case words of the bundled text)"
                : " (allowed: " + nlohmann::json(known).dump() + ")"));
@@ -817,8 +818,8 @@ nlohmann::json SupervisedRunner::sample(const SampleOptions& options) {
     }
     if (logits.shape().back() != V || logits.numel() % V != 0) {
       exp_->model->train(true);
-      throw std::invalid_argument("sample: the model's output has shape " + to_string(logits.shape()) +
-                                  "; sampling needs scores over the " + std::to_string(V) + " tokens of the vocabulary in the last dimension");
+      throw_invalid_argument("sample: the model's output has shape " + to_string(logits.shape()) +
+                             "; sampling needs scores over the " + std::to_string(V) + " tokens of the vocabulary in the last dimension");
     }
     const Scalar* row = logits.data() + (logits.numel() - V);  // the last position
     std::int64_t next = 0;

@@ -213,7 +213,7 @@ std::shared_ptr<Layer> build_layer(const LayerSpec& l, const InitChoice& model_i
     for (const auto& inner : l.body) body->add(build_layer(inner, model_init, rng, dropout_rng));
     return std::make_shared<Residual>(body);  // inner layers were initialised already
   } else {
-    throw SpecError(l.pointer + "/type", "layer type '" + t + "' is not available in this build");
+    throw_spec_error(l.pointer + "/type", "layer type '" + t + "' is not available in this build");
   }
   apply_init(*layer, init, rng);
   return layer;
@@ -244,7 +244,7 @@ void load_spec_parameters(const ExperimentSpec& spec, Module& model) {
       issues.push_back({ptr, "the model has no parameter '" + name + "' (its parameters: " + join(names) + ")"});
     }
   }
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   model.load_state(spec.parameters, /*strict=*/false);
 }
 
@@ -308,7 +308,7 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
     exp->data.y_train = spec.data.targets;
   } else {
     DatasetOptions options = dataset_options(spec.data, issues);
-    if (!issues.empty()) throw SpecError(issues);
+    if (!issues.empty()) throw_spec_error(issues);
     if (!spec.data.options.contains("seed")) options.seed = spec.seed;
     exp->data = make_dataset(spec.data.dataset, options);
   }
@@ -318,7 +318,7 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
   if (issues.empty()) check_model_size(summary, issues);
   // (an explicit batch's seed was checked against its exact shape when parsed)
   if (issues.empty() && !summary.empty() && !spec.data.has_batch()) check_loss_seed(spec.loss, summary.back().output, false, issues);
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
 
   // The model, then explicit parameter values (names and shapes checked first).
   Rng rng(spec.seed);
@@ -357,7 +357,7 @@ std::unique_ptr<Experiment> build_experiment(ExperimentSpec spec) {
                                                        exp->data.x_train, exp->data.y_train);
   } catch (const std::invalid_argument& e) {
     // The data and loss were checked above; what is left is truncated BPTT's fit.
-    throw SpecError(spec.training.tbptt > 0 ? "/training/tbptt" : "/data", e.what());
+    throw_spec_error(spec.training.tbptt > 0 ? "/training/tbptt" : "/data", e.what());
   }
   exp->spec = std::move(spec);
   return exp;

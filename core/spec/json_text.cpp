@@ -78,18 +78,18 @@ void scan(const std::string& text, const std::string& what) {
       if (exponent || j - i > 300) {
         const std::string token = text.substr(i, j - i);
         if (std::isinf(std::strtod(token.c_str(), nullptr)))
-          throw SpecError(pointer_of(stack), "the number " + (token.size() > 40 ? token.substr(0, 37) + "..." : token) + " at " +
-                                                 line_column(text, i) + " of the " + what +
-                                                 " is beyond the range of a double (allowed: magnitudes up to 1.7976931348623157e308)");
+          throw_spec_error(pointer_of(stack), "the number " + (token.size() > 40 ? token.substr(0, 37) + "..." : token) + " at " +
+                                                  line_column(text, i) + " of the " + what +
+                                                  " is beyond the range of a double (allowed: magnitudes up to 1.7976931348623157e308)");
       }
       i = j;
       continue;
     }
     if (c == '[' || c == '{') {
       if (stack.size() >= static_cast<std::size_t>(kMaxJsonDepth))
-        throw SpecError(pointer_of(stack), "arrays and objects nest more than " + std::to_string(kMaxJsonDepth) + " deep at " +
-                                               line_column(text, i) + " of the " + what + " (allowed: at most " +
-                                               std::to_string(kMaxJsonDepth) + " levels)");
+        throw_spec_error(pointer_of(stack), "arrays and objects nest more than " + std::to_string(kMaxJsonDepth) + " deep at " +
+                                                line_column(text, i) + " of the " + what + " (allowed: at most " +
+                                                std::to_string(kMaxJsonDepth) + " levels)");
       stack.push_back({c == '[', 0, "", true});
     } else if (c == ']' || c == '}') {
       if (!stack.empty()) stack.pop_back();
@@ -121,11 +121,11 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& what)
     // nlohmann reports a byte offset (1-based, the byte after the error); people read lines.
     std::string message = e.what();
     const auto pos = message.find("syntax error");
-    throw SpecError("", std::string(what == "spec" ? "" : "the " + what + " is ") + "not valid JSON at " +
-                            line_column(text, e.byte ? e.byte - 1 : 0) + ": " +
-                            (pos == std::string::npos ? message : message.substr(pos)));
+    throw_spec_error("", std::string(what == "spec" ? "" : "the " + what + " is ") + "not valid JSON at " +
+                             line_column(text, e.byte ? e.byte - 1 : 0) + ": " +
+                             (pos == std::string::npos ? message : message.substr(pos)));
   } catch (const nlohmann::json::exception& e) {
-    throw SpecError("", std::string(what == "spec" ? "" : "the " + what + " is ") + "not valid JSON: " + e.what());
+    throw_spec_error("", std::string(what == "spec" ? "" : "the " + what + " is ") + "not valid JSON: " + e.what());
   }
 }
 
@@ -137,8 +137,8 @@ void check_json_depth(const nlohmann::json& document) {
     todo.pop_back();
     if (!v->is_structured()) continue;
     if (where.second > kMaxJsonDepth)
-      throw SpecError(where.first, "arrays and objects nest more than " + std::to_string(kMaxJsonDepth) +
-                                       " deep here (allowed: at most " + std::to_string(kMaxJsonDepth) + " levels)");
+      throw_spec_error(where.first, "arrays and objects nest more than " + std::to_string(kMaxJsonDepth) +
+                                        " deep here (allowed: at most " + std::to_string(kMaxJsonDepth) + " levels)");
     if (v->is_array()) {
       for (std::size_t i = 0; i < v->size(); ++i)
         if ((*v)[i].is_structured()) todo.push_back({&(*v)[i], {where.first + "/" + std::to_string(i), where.second + 1}});

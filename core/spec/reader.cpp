@@ -138,24 +138,28 @@ bool Reader::boolean(const std::string& key, std::optional<bool> fallback) {
   return v->get<bool>();
 }
 
-std::string Reader::text(const std::string& key, std::optional<std::string> fallback) {
+std::string Reader::text(const std::string& key, std::optional<std::string_view> fallback) {
   const auto* v = field(key, !fallback, "a string");
-  if (!v) return fallback.value_or("");
+  if (!v) return std::string(fallback.value_or(""));
   if (!v->is_string()) {
     issue(key, "expected a string, found " + describe(*v));
-    return fallback.value_or("");
+    return std::string(fallback.value_or(""));
   }
   return v->get<std::string>();
 }
 
-std::string Reader::one_of(const std::string& key, const std::vector<std::string>& allowed, std::optional<std::string> fallback) {
+std::string Reader::one_of(const std::string& key, const std::vector<std::string>& allowed, std::optional<std::string_view> fallback) {
   const auto* v = field(key, !fallback, ("one of: " + join(allowed)).c_str());
-  if (!v) return fallback.value_or("");
+  if (!v) return std::string(fallback.value_or(""));
   if (!v->is_string() || std::find(allowed.begin(), allowed.end(), v->get<std::string>()) == allowed.end()) {
     issue(key, "must be one of: " + join(allowed) + "; found " + describe(*v));
-    return fallback.value_or("");
+    return std::string(fallback.value_or(""));
   }
   return v->get<std::string>();
+}
+
+std::string Reader::one_of(const std::string& key, std::initializer_list<const char*> allowed, std::optional<std::string_view> fallback) {
+  return one_of(key, std::vector<std::string>(allowed.begin(), allowed.end()), fallback);
 }
 
 const nlohmann::json* Reader::array(const std::string& key, bool required) {
@@ -176,7 +180,7 @@ const nlohmann::json* Reader::object(const std::string& key, bool required) {
   return v;
 }
 
-void Reader::finish(const std::vector<std::string>& also_allowed) {
+void Reader::finish(std::initializer_list<const char*> also_allowed) {
   if (!is_object_) return;
   std::vector<std::string> allowed = known_;
   allowed.insert(allowed.end(), also_allowed.begin(), also_allowed.end());

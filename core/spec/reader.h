@@ -3,9 +3,11 @@
 // Unknown fields are reported too (with the allowed names), so typos never pass silently.
 #pragma once
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tensor/strings.h"
@@ -20,6 +22,9 @@ struct SpecIssue {
 // Escapes a key for a JSON pointer (~ -> ~0, / -> ~1).
 std::string pointer_escape(const std::string& key);
 
+// Fallbacks and lists of allowed values are taken as string views and literals, not
+// std::strings: each call site would otherwise build and destroy its strings inline
+// (docs/wasm.md, "Sizes").
 class Reader {
  public:
   Reader(const nlohmann::json& object, std::string pointer, std::vector<SpecIssue>& issues);
@@ -35,14 +40,15 @@ class Reader {
   std::int64_t integer(const std::string& key, std::int64_t lo, std::int64_t hi, std::optional<std::int64_t> fallback = {});
   double number(const std::string& key, double lo, double hi, std::optional<double> fallback = {}, bool open_lo = false);
   bool boolean(const std::string& key, std::optional<bool> fallback = {});
-  std::string text(const std::string& key, std::optional<std::string> fallback = {});
-  std::string one_of(const std::string& key, const std::vector<std::string>& allowed, std::optional<std::string> fallback = {});
+  std::string text(const std::string& key, std::optional<std::string_view> fallback = {});
+  std::string one_of(const std::string& key, const std::vector<std::string>& allowed, std::optional<std::string_view> fallback = {});
+  std::string one_of(const std::string& key, std::initializer_list<const char*> allowed, std::optional<std::string_view> fallback = {});
   // A required/optional array; returns nullptr (and records an issue) when it is not an array.
   const nlohmann::json* array(const std::string& key, bool required);
   const nlohmann::json* object(const std::string& key, bool required);
 
   // Reports every field that no call above asked for, naming the allowed ones.
-  void finish(const std::vector<std::string>& also_allowed = {});
+  void finish(std::initializer_list<const char*> also_allowed = {});
   void issue(const std::string& key, const std::string& message);
 
  private:

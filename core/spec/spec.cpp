@@ -14,6 +14,9 @@ GRADLAB_BEGIN
 
 SpecError::SpecError(std::vector<SpecIssue> issues) : std::invalid_argument(summary(issues)), issues_(std::move(issues)) {}
 
+void throw_spec_error(std::vector<SpecIssue> issues) { throw SpecError(std::move(issues)); }
+void throw_spec_error(std::string pointer, std::string message) { throw SpecError(std::move(pointer), std::move(message)); }
+
 std::string SpecError::summary(const std::vector<SpecIssue>& issues) {
   std::string s = "invalid spec: ";
   for (std::size_t i = 0; i < issues.size(); ++i)
@@ -434,7 +437,7 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
   ExperimentSpec spec;
   spec.json = document;
   Reader top(document, "", issues);
-  if (!top.ok()) throw SpecError(issues);
+  if (!top.ok()) throw_spec_error(issues);
   const std::int64_t version = top.integer("version", 0, 1 << 20);
   if (top.has("version") && version != kSpecVersion && issues.empty())
     top.issue("version", "this gradlab reads spec version " + std::to_string(kSpecVersion) + ", found " + std::to_string(version));
@@ -496,10 +499,10 @@ ExperimentSpec parse_spec(const nlohmann::json& document) {
   // trains the spec around them, and core/lesson reads the block itself.
   top.object("lesson", false);
   top.finish();
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   check_loss_is_scalar(spec, issues);
   check_batch_shapes(spec, issues);
-  if (!issues.empty()) throw SpecError(issues);
+  if (!issues.empty()) throw_spec_error(issues);
   return spec;
 }
 

@@ -28,6 +28,10 @@ class SpecError : public std::invalid_argument {
   std::vector<SpecIssue> issues_;
 };
 
+// throw_spec_error(...) as one out-of-line call (support/throw.h says why).
+[[noreturn]] void throw_spec_error(std::vector<SpecIssue> issues);
+[[noreturn]] void throw_spec_error(std::string pointer, std::string message);
+
 // One layer of the model's Sequential. `config` holds the validated fields with every
 // default filled in; `body` the inner layers of a residual block.
 struct LayerSpec {

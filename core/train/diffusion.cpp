@@ -7,6 +7,7 @@
 
 #include "ops/loss.h"
 #include "optim/clip.h"
+#include "support/throw.h"
 #include "tensor/strings.h"
 #include "train/supervised.h"  // NonFiniteError
 
@@ -18,7 +19,7 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr std::int64_t D = 2;
 
 [[noreturn]] void fail(const std::string& field, const std::string& message) {
-  throw std::invalid_argument("DiffusionOptions." + field + ": " + message);
+  throw_invalid_argument("DiffusionOptions." + field + ": " + message);
 }
 
 std::string num(double v) { return detail::format_number(v); }
@@ -32,15 +33,15 @@ double gaussian_kl(double m, double v, double mu, double s2) {
 }  // namespace
 
 DiffusionSchedule make_diffusion_schedule(const std::string& kind, std::int64_t T, double beta_start, double beta_end) {
-  if (T < 2 || T > 10000) throw std::invalid_argument("diffusion schedule: T must be from 2 to 10000, got " + std::to_string(T));
+  if (T < 2 || T > 10000) throw_invalid_argument("diffusion schedule: T must be from 2 to 10000, got " + std::to_string(T));
   DiffusionSchedule s;
   s.kind = kind;
   s.T = T;
   s.beta.assign(T + 1, 0.0);
   if (kind == "linear") {
     if (!(beta_start > 0 && beta_start <= beta_end && beta_end < 1))
-      throw std::invalid_argument("diffusion schedule: linear needs 0 < beta_start <= beta_end < 1, got beta_start " +
-                                  num(beta_start) + ", beta_end " + num(beta_end));
+      throw_invalid_argument("diffusion schedule: linear needs 0 < beta_start <= beta_end < 1, got beta_start " +
+                             num(beta_start) + ", beta_end " + num(beta_end));
     for (std::int64_t t = 1; t <= T; ++t)
       s.beta[t] = beta_start + (beta_end - beta_start) * static_cast<double>(t - 1) / static_cast<double>(T - 1);
   } else if (kind == "cosine") {
@@ -52,7 +53,7 @@ DiffusionSchedule make_diffusion_schedule(const std::string& kind, std::int64_t 
     for (std::int64_t t = 1; t <= T; ++t)
       s.beta[t] = std::min(1 - f(static_cast<double>(t)) / f(static_cast<double>(t - 1)), 0.999);
   } else {
-    throw std::invalid_argument("diffusion schedule: unknown kind '" + kind + "' (allowed: linear, cosine)");
+    throw_invalid_argument("diffusion schedule: unknown kind '" + kind + "' (allowed: linear, cosine)");
   }
   s.alpha.assign(T + 1, 1.0);
   s.alpha_bar.assign(T + 1, 1.0);
@@ -71,7 +72,7 @@ DiffusionSchedule make_diffusion_schedule(const std::string& kind, std::int64_t 
 }
 
 Tensor time_embedding(const std::vector<std::int64_t>& t, std::int64_t E) {
-  if (E < 2 || E % 2 != 0) throw std::invalid_argument("time_embedding: E must be even and >= 2, got " + std::to_string(E));
+  if (E < 2 || E % 2 != 0) throw_invalid_argument("time_embedding: E must be even and >= 2, got " + std::to_string(E));
   const std::int64_t B = static_cast<std::int64_t>(t.size()), half = E / 2;
   Tensor out({B, E});
   for (std::int64_t b = 0; b < B; ++b)
@@ -134,7 +135,7 @@ Tensor DiffusionTrainer::q_sample(const Tensor& x0, const std::vector<std::int64
 Var DiffusionTrainer::loss(const Tensor& x0, const std::vector<std::int64_t>& t, const Tensor& eps) {
   for (std::int64_t s : t)
     if (s < 1 || s > schedule_.T)
-      throw std::invalid_argument("diffusion loss: t must be from 1 to " + std::to_string(schedule_.T) + ", got " + std::to_string(s));
+      throw_invalid_argument("diffusion loss: t must be from 1 to " + std::to_string(schedule_.T) + ", got " + std::to_string(s));
   return mse_loss(model_->forward(q_sample(x0, t, eps), t), Var(eps));
 }
 
@@ -161,12 +162,14 @@ DiffusionMetrics DiffusionTrainer::step() {
   m.loss = l.item();
   const std::string hint = "; nothing was updated. Try a smaller learning rate.";
   if (!std::isfinite(m.loss))
-    throw NonFiniteError(m.step, "loss", "step " + std::to_string(m.step) + ": the diffusion loss became " + num(m.loss) + hint);
+    throw_non_finite(m.step, "loss",
+                     "step " + std::to_string(m.step) + ": the diffusion loss became " + num(m.loss) + hint);
   l.backward();
   m.grad_norm = grad_norm(model_->parameters());
   if (!std::isfinite(m.grad_norm)) {
     optimizer_->zero_grad();
-    throw NonFiniteError(m.step, "gradients", "step " + std::to_string(m.step) + ": a parameter gradient is not finite" + hint);
+    throw_non_finite(m.step, "gradients",
+                     "step " + std::to_string(m.step) + ": a parameter gradient is not finite" + hint);
   }
   if (options_.clip_grad_norm > 0 && m.grad_norm > options_.clip_grad_norm) {
     clip_grad_norm(model_->parameters(), options_.clip_grad_norm);
@@ -215,7 +218,7 @@ DiffusionSamples DiffusionTrainer::sample(std::int64_t n, Rng& rng, std::int64_t
 
 DiffusionElbo DiffusionTrainer::elbo(const Tensor& x0, Rng& rng) {
   if (x0.rank() != 2 || x0.dim(1) != D || x0.dim(0) < 1)
-    throw std::invalid_argument("diffusion elbo: expected points [N, 2] with N >= 1, got " + to_string(x0.shape()));
+    throw_invalid_argument("diffusion elbo: expected points [N, 2] with N >= 1, got " + to_string(x0.shape()));
   const std::int64_t N = x0.dim(0), T = schedule_.T;
   DiffusionElbo r;
   r.n = N;

@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
+#include "support/throw.h"
 #include "tensor/finite.h"
 #include "train/supervised.h"  // NonFiniteError
 
@@ -32,7 +33,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 }
 
 [[noreturn]] void fail(const std::string& field, const std::string& message) {
-  throw std::invalid_argument("GanOptions." + field + ": " + message);
+  throw_invalid_argument("GanOptions." + field + ": " + message);
 }
 
 std::string num(double v) { return detail::format_number(v); }
@@ -70,8 +71,8 @@ bool is_logit(const std::string& loss) { return loss == "minimax" || loss == "no
 // x [N, D], rows of `what`; returns N.
 std::int64_t check_points(const Tensor& x, std::int64_t dim, const std::string& what) {
   if (!x.defined() || x.rank() != 2 || x.dim(1) != dim)
-    throw std::invalid_argument(what + " must be [N, " + std::to_string(dim) + "], got " +
-                                (x.defined() ? to_string(x.shape()) : std::string("an undefined tensor")));
+    throw_invalid_argument(what + " must be [N, " + std::to_string(dim) + "], got " +
+                           (x.defined() ? to_string(x.shape()) : std::string("an undefined tensor")));
   return x.dim(0);
 }
 
@@ -129,15 +130,15 @@ double mean_sigmoid(const Tensor& t) {
 void check_finite(std::int64_t step, const char* player, double loss, const Module& net, const std::string& prefix) {
   const std::string hint = "; nothing was updated. Try a smaller learning rate.";
   if (!std::isfinite(loss))
-    throw NonFiniteError(step, std::string(player) + " loss",
-                         "step " + std::to_string(step) + ": the " + player + " loss became " + num(loss) + hint);
+    throw_non_finite(step, std::string(player) + " loss",
+                     "step " + std::to_string(step) + ": the " + player + " loss became " + num(loss) + hint);
   for (const auto& [name, p] : net.named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
     if (const std::int64_t i = first_non_finite(g); i >= 0)
-      throw NonFiniteError(step, prefix + name,
-                           "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
-                               "' is not finite (element " + std::to_string(i) + ")" + hint);
+      throw_non_finite(step, prefix + name,
+                       "step " + std::to_string(step) + ": the gradient of parameter '" + prefix + name +
+                           "' is not finite (element " + std::to_string(i) + ")" + hint);
   }
 }
 
@@ -154,12 +155,12 @@ template <class Replay>
     const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
     std::string what = e.what();
     if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
-    throw NonFiniteError(seen.step(), where,
-                         "step " + std::to_string(seen.step()) + ": the " + player + "'s " +
-                             (seen.where().find(" loss") != std::string::npos ? "loss" : "gradient") +
-                             " became non-finite; replayed in anomaly mode, the first to go bad: " + what +
-                             ". Nothing was updated. Try a smaller learning rate.",
-                         e.op());
+    throw_non_finite(seen.step(), where,
+                     "step " + std::to_string(seen.step()) + ": the " + player + "'s " +
+                         (seen.where().find(" loss") != std::string::npos ? "loss" : "gradient") +
+                         " became non-finite; replayed in anomaly mode, the first to go bad: " + what +
+                         ". Nothing was updated. Try a smaller learning rate.",
+                     e.op());
   }
   throw seen;
 }
@@ -221,16 +222,16 @@ GanOptions resolved(const GanOptions& options) {
 ModeCoverage mode_coverage(const Tensor& samples, const Tensor& modes, double mode_std, double sigmas,
                            std::int64_t min_count) {
   if (!modes.defined() || modes.rank() != 2 || modes.dim(0) < 1 || modes.dim(1) < 1)
-    throw std::invalid_argument("mode_coverage: modes must be [M, D] with M >= 1, got " +
-                                (modes.defined() ? to_string(modes.shape()) : std::string("an undefined tensor")));
+    throw_invalid_argument("mode_coverage: modes must be [M, D] with M >= 1, got " +
+                           (modes.defined() ? to_string(modes.shape()) : std::string("an undefined tensor")));
   const std::int64_t m = modes.dim(0), d = modes.dim(1);
   const std::int64_t n = check_points(samples, d, "mode_coverage: samples");
   if (!(std::isfinite(mode_std) && mode_std > 0))
-    throw std::invalid_argument("mode_coverage: mode_std = " + num(mode_std) + " must be a finite number > 0");
+    throw_invalid_argument("mode_coverage: mode_std = " + num(mode_std) + " must be a finite number > 0");
   if (!(std::isfinite(sigmas) && sigmas > 0))
-    throw std::invalid_argument("mode_coverage: sigmas = " + num(sigmas) + " must be a finite number > 0");
+    throw_invalid_argument("mode_coverage: sigmas = " + num(sigmas) + " must be a finite number > 0");
   if (min_count < 0)
-    throw std::invalid_argument("mode_coverage: min_count = " + std::to_string(min_count) + " must be >= 0");
+    throw_invalid_argument("mode_coverage: min_count = " + std::to_string(min_count) + " must be >= 0");
 
   ModeCoverage c;
   c.num_modes = m;
@@ -261,16 +262,16 @@ ModeCoverage mode_coverage(const Tensor& samples, const Tensor& modes, double mo
 
 Var gradient_penalty(Layer& critic, const Tensor& real, const Tensor& fake, const Tensor& alpha, double* grad_norm) {
   if (!real.defined() || real.rank() != 2 || real.dim(0) < 1)
-    throw std::invalid_argument("gradient_penalty: real must be [B, D] with B >= 1, got " +
-                                (real.defined() ? to_string(real.shape()) : std::string("an undefined tensor")));
+    throw_invalid_argument("gradient_penalty: real must be [B, D] with B >= 1, got " +
+                           (real.defined() ? to_string(real.shape()) : std::string("an undefined tensor")));
   const std::int64_t b = real.dim(0), d = real.dim(1);
   if (!fake.defined() || fake.shape() != real.shape())
-    throw std::invalid_argument("gradient_penalty: fake must have real's shape " + to_string(real.shape()) + ", got " +
-                                (fake.defined() ? to_string(fake.shape()) : std::string("an undefined tensor")));
+    throw_invalid_argument("gradient_penalty: fake must have real's shape " + to_string(real.shape()) + ", got " +
+                           (fake.defined() ? to_string(fake.shape()) : std::string("an undefined tensor")));
   if (!alpha.defined() || alpha.shape() != Shape{b})
-    throw std::invalid_argument("gradient_penalty: alpha must be [" + std::to_string(b) +
-                                "] (one weight per row), got " +
-                                (alpha.defined() ? to_string(alpha.shape()) : std::string("an undefined tensor")));
+    throw_invalid_argument("gradient_penalty: alpha must be [" + std::to_string(b) +
+                           "] (one weight per row), got " +
+                           (alpha.defined() ? to_string(alpha.shape()) : std::string("an undefined tensor")));
   // x_hat = alpha x_real + (1 - alpha) x_fake, a leaf: the penalty looks at D's slope there.
   Tensor x_hat({b, d});
   for (std::int64_t i = 0; i < b; ++i)
@@ -296,8 +297,8 @@ GanModel::GanModel(std::shared_ptr<Sequential> generator, std::shared_ptr<Sequen
 namespace {
 const Tensor& checked_real(const Dataset& data) {
   if (!data.x_train.defined() || data.x_train.rank() != 2 || data.x_train.dim(0) < 1 || data.x_train.dim(1) < 1)
-    throw std::invalid_argument("GanTrainer: the dataset's x_train must be [N, D] real samples with N, D >= 1, got " +
-                                (data.x_train.defined() ? to_string(data.x_train.shape()) : std::string("nothing")));
+    throw_invalid_argument("GanTrainer: the dataset's x_train must be [N, D] real samples with N, D >= 1, got " +
+                           (data.x_train.defined() ? to_string(data.x_train.shape()) : std::string("nothing")));
   return data.x_train;
 }
 }  // namespace
@@ -323,14 +324,14 @@ GanTrainer::GanTrainer(GanOptions options, const Dataset& data)
 }
 
 Tensor GanTrainer::noise(std::int64_t n, Rng& rng) const {
-  if (n < 1) throw std::invalid_argument("GanTrainer: asked for " + std::to_string(n) + " noise rows; need at least 1");
+  if (n < 1) throw_invalid_argument("GanTrainer: asked for " + std::to_string(n) + " noise rows; need at least 1");
   return options_.noise == "uniform" ? rng.uniform_tensor({n, options_.noise_dim}, -1, 1)
                                      : rng.normal_tensor({n, options_.noise_dim}, 0, 1);
 }
 
 void GanTrainer::check_noise(const Tensor& z, const char* what) const {
   if (check_points(z, options_.noise_dim, std::string("GanTrainer: ") + what) < 1)
-    throw std::invalid_argument(std::string("GanTrainer: ") + what + " has no rows");
+    throw_invalid_argument(std::string("GanTrainer: ") + what + " has no rows");
 }
 
 Var GanTrainer::g_loss_per_sample(const Var& f) const {
@@ -343,12 +344,12 @@ Var GanTrainer::g_loss_per_sample(const Var& f) const {
 
 GanTrainer::DTerms GanTrainer::d_terms(const Tensor& real, const Tensor& z, const Tensor& alpha) {
   const std::int64_t b = check_points(real, data_dim_, "GanTrainer: real");
-  if (b < 1) throw std::invalid_argument("GanTrainer: real has no rows");
+  if (b < 1) throw_invalid_argument("GanTrainer: real has no rows");
   check_noise(z, "z");
   const std::string& loss = options_.loss;
   if (loss == "wgan_gp" && z.dim(0) != b)
-    throw std::invalid_argument("GanTrainer: wgan_gp interpolates real and fake rows pairwise, so z needs " +
-                                std::to_string(b) + " rows (as real), got " + std::to_string(z.dim(0)));
+    throw_invalid_argument("GanTrainer: wgan_gp interpolates real and fake rows pairwise, so z needs " +
+                           std::to_string(b) + " rows (as real), got " + std::to_string(z.dim(0)));
   Tensor fake = generate(z);
   Sequential& d = discriminator();
   Var r = d.forward(Var(real)), f = d.forward(Var(fake));  // [B, 1]
@@ -476,7 +477,7 @@ Tensor GanTrainer::generate(const Tensor& z) {
 }
 
 Tensor GanTrainer::sample(std::int64_t n) {
-  if (n < 1) throw std::invalid_argument("GanTrainer::sample: n = " + std::to_string(n) + "; must be at least 1");
+  if (n < 1) throw_invalid_argument("GanTrainer::sample: n = " + std::to_string(n) + "; must be at least 1");
   return generate(noise(n, sample_rng_));
 }
 
@@ -506,7 +507,7 @@ Tensor GanTrainer::generator_gradients(const Tensor& x) {
 
 ModeCoverage GanTrainer::coverage(const Tensor& samples, double sigmas, std::int64_t min_count) const {
   if (!modes_.defined())
-    throw std::invalid_argument(
+    throw_invalid_argument(
         "GanTrainer::coverage: this dataset has no modes (only gan_ring, gan_grid and "
         "gan_points do)");
   return mode_coverage(samples, modes_, mode_std_, sigmas, min_count);

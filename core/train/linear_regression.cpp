@@ -6,23 +6,24 @@
 #include <string>
 
 #include "nn/linalg.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastSquaresOptions& options) {
   if (!x.defined() || x.rank() != 2 || x.dim(0) == 0 || x.dim(1) == 0)
-    throw std::invalid_argument("least squares: inputs must be [N, F] with N, F >= 1, got " +
-                                (x.defined() ? to_string(x.shape()) : std::string("undefined")));
+    throw_invalid_argument("least squares: inputs must be [N, F] with N, F >= 1, got " +
+                           (x.defined() ? to_string(x.shape()) : std::string("undefined")));
   if (!y.defined() || (y.rank() != 1 && y.rank() != 2) || y.dim(0) != x.dim(0) || (y.rank() == 2 && y.dim(1) == 0))
-    throw std::invalid_argument("least squares: targets must be [N] or [N, O] with N = " + std::to_string(x.dim(0)) +
-                                " (the inputs' rows), got " + (y.defined() ? to_string(y.shape()) : std::string("undefined")));
+    throw_invalid_argument("least squares: targets must be [N] or [N, O] with N = " + std::to_string(x.dim(0)) +
+                           " (the inputs' rows), got " + (y.defined() ? to_string(y.shape()) : std::string("undefined")));
   if (!(options.ridge >= 0) || !std::isfinite(options.ridge))
-    throw std::invalid_argument("least squares: ridge = " + std::to_string(options.ridge) + " (allowed: a finite number >= 0)");
+    throw_invalid_argument("least squares: ridge = " + std::to_string(options.ridge) + " (allowed: a finite number >= 0)");
   for (const Tensor* t : {&x, &y})
     for (std::int64_t i = 0; i < t->numel(); ++i)
       if (!std::isfinite((*t)[i]))
-        throw std::invalid_argument(std::string("least squares: the ") + (t == &x ? "inputs" : "targets") +
-                                    " hold a non-finite value at flat index " + std::to_string(i));
+        throw_invalid_argument(std::string("least squares: the ") + (t == &x ? "inputs" : "targets") +
+                               " hold a non-finite value at flat index " + std::to_string(i));
 
   const std::int64_t N = x.dim(0), F = x.dim(1), O = y.rank() == 2 ? y.dim(1) : 1;
   const std::int64_t C = F + (options.fit_bias ? 1 : 0);
@@ -43,11 +44,11 @@ LeastSquaresFit fit_least_squares(const Tensor& x, const Tensor& y, const LeastS
   fit.columns = C;
   fit.rank_deficient = fit.rank < C;
   if (fit.rank_deficient && options.require_full_rank)
-    throw std::invalid_argument("least squares: the design matrix [x" + std::string(options.fit_bias ? ", 1" : "") + "] has rank " +
-                                std::to_string(fit.rank) + " but " + std::to_string(C) +
-                                " columns (collinear or duplicated features, or fewer samples than columns), so the "
-                                "minimiser is not unique; drop the redundant features, add a ridge term, or allow the "
-                                "minimum-norm solution (require_full_rank = false)");
+    throw_invalid_argument("least squares: the design matrix [x" + std::string(options.fit_bias ? ", 1" : "") + "] has rank " +
+                           std::to_string(fit.rank) + " but " + std::to_string(C) +
+                           " columns (collinear or duplicated features, or fewer samples than columns), so the "
+                           "minimiser is not unique; drop the redundant features, add a ridge term, or allow the "
+                           "minimum-norm solution (require_full_rank = false)");
   const linalg::Matrix& W = solution.x;  // [C, O], minimum norm when rank-deficient
 
   fit.weight = Tensor({O, F});
@@ -79,9 +80,9 @@ LeastSquaresCost least_squares_cost(std::int64_t N, std::int64_t F, std::int64_t
 
 Tensor polynomial_features(const Tensor& x, int degree) {
   if (!x.defined() || x.rank() != 2 || x.dim(1) != 1)
-    throw std::invalid_argument("polynomial_features: x must be [N, 1], got " +
-                                (x.defined() ? to_string(x.shape()) : std::string("undefined")));
-  if (degree < 1) throw std::invalid_argument("polynomial_features: degree = " + std::to_string(degree) + " (allowed: >= 1)");
+    throw_invalid_argument("polynomial_features: x must be [N, 1], got " +
+                           (x.defined() ? to_string(x.shape()) : std::string("undefined")));
+  if (degree < 1) throw_invalid_argument("polynomial_features: degree = " + std::to_string(degree) + " (allowed: >= 1)");
   const std::int64_t N = x.dim(0);
   Tensor out({N, degree});
   for (std::int64_t n = 0; n < N; ++n) {

@@ -6,11 +6,12 @@
 
 #include "ops/loss.h"
 #include "ops/ops.h"
+#include "support/throw.h"
 
 GRADLAB_BEGIN
 
 Var Objective::loss(const Var& output, const Tensor& targets) const {
-  if (!(scale > 0)) throw std::invalid_argument("loss scale must be greater than 0, got " + std::to_string(scale));
+  if (!(scale > 0)) throw_invalid_argument("loss scale must be greater than 0, got " + std::to_string(scale));
   const Var l = unscaled_loss(output, targets);
   return scale == 1 ? l : l * scale;
 }
@@ -30,7 +31,7 @@ Var Objective::unscaled_loss(const Var& output, const Tensor& targets) const {
     return bce_with_logits(output, Var(t), r);
   }
   if (type == "output") return output;
-  throw std::invalid_argument("unknown loss type '" + type + "' (allowed: mse, cross_entropy, bce_with_logits, nll, output)");
+  throw_invalid_argument("unknown loss type '" + type + "' (allowed: mse, cross_entropy, bce_with_logits, nll, output)");
 }
 
 double Objective::accuracy(const Tensor& output, const Tensor& targets) const {
@@ -59,8 +60,8 @@ double Objective::accuracy(const Tensor& output, const Tensor& targets) const {
 Var Objective::scalar(const Var& loss) const {
   if (!seed.defined()) return loss;
   if (seed.shape() != loss.shape())
-    throw std::invalid_argument("the loss seed has shape " + to_string(seed.shape()) + " but the loss has shape " +
-                                to_string(loss.shape()) + "; they must match");
+    throw_invalid_argument("the loss seed has shape " + to_string(seed.shape()) + " but the loss has shape " +
+                           to_string(loss.shape()) + "; they must match");
   return sum(mul(loss, Var(seed)));
 }
 

@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
+#include "support/throw.h"
 #include "tensor/finite.h"
 #include "train/supervised.h"
 
@@ -22,8 +23,8 @@ namespace {
 constexpr std::int64_t kEvalChunk = 512;
 
 [[noreturn]] void bad_option(const std::string& name, const std::string& value, const std::string& allowed) {
-  throw std::invalid_argument("Seq2SeqOptions: option " + name + " = " + value +
-                              " is not allowed (allowed: " + allowed + ")");
+  throw_invalid_argument("Seq2SeqOptions: option " + name + " = " + value +
+                         " is not allowed (allowed: " + allowed + ")");
 }
 
 CellKind cell_kind(const std::string& name) { return name == "lstm" ? CellKind::Lstm : CellKind::Gru; }
@@ -33,7 +34,7 @@ CellKind cell_kind(const std::string& name) { return name == "lstm" ? CellKind::
 std::int64_t checked_rows(const Dataset& d, const Seq2SeqOptions& options) {
   validate(options);
   auto fail = [&](const std::string& what) {
-    throw std::invalid_argument("Seq2SeqTrainer: dataset '" + d.name + "' " + what);
+    throw_invalid_argument("Seq2SeqTrainer: dataset '" + d.name + "' " + what);
   };
   if (d.task != task::seq2seq) fail("has task '" + d.task + "' (allowed: seq2seq, e.g. dates or number_words)");
   if (!d.x_train.defined() || d.x_train.rank() != 2 || d.x_train.dim(0) < 1 || d.x_train.dim(1) < 1)
@@ -143,17 +144,17 @@ Seq2SeqStepMetrics Seq2SeqTrainer::step() {
   Var loss = masked_cross_entropy(logits, targets, kPadId);
   m.loss = loss.item();
   if (!std::isfinite(m.loss))
-    throw NonFiniteError(m.step, "loss",
-                         "step " + std::to_string(m.step) + ": the loss became " + detail::format_number(m.loss) +
-                             " (not finite); nothing was updated. Try a smaller lr or clip_norm.");
+    throw_non_finite(m.step, "loss",
+                     "step " + std::to_string(m.step) + ": the loss became " + detail::format_number(m.loss) +
+                         " (not finite); nothing was updated. Try a smaller lr or clip_norm.");
   loss.backward();
   for (auto& [name, p] : model_->named_parameters()) {
     if (!p.has_grad()) continue;
     const Tensor& g = p.grad();
     if (first_non_finite(g) >= 0)
-      throw NonFiniteError(m.step, name,
-                           "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
-                               "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
+      throw_non_finite(m.step, name,
+                       "step " + std::to_string(m.step) + ": the gradient of parameter '" + name +
+                           "' is not finite; nothing was updated. Try a smaller lr or clip_norm.");
   }
   const auto params = model_->parameters();
   m.grad_norm = grad_norm(params);
@@ -218,12 +219,12 @@ Translation Seq2SeqTrainer::translate(const std::vector<std::int64_t>& source_id
   const auto V = static_cast<std::int64_t>(data_.vocab.size());
   for (std::size_t i = 0; i < source_ids.size(); ++i)
     if (source_ids[i] < 0 || source_ids[i] >= V)
-      throw std::invalid_argument("translate: source id " + std::to_string(source_ids[i]) + " at position " +
-                                  std::to_string(i) + " is outside the source vocabulary (allowed: 0 to " +
-                                  std::to_string(V - 1) + ")");
+      throw_invalid_argument("translate: source id " + std::to_string(source_ids[i]) + " at position " +
+                             std::to_string(i) + " is outside the source vocabulary (allowed: 0 to " +
+                             std::to_string(V - 1) + ")");
   std::vector<std::int64_t> ids = source_ids;
   while (!ids.empty() && ids.back() == kPadId) ids.pop_back();
-  if (ids.empty()) throw std::invalid_argument("translate: the source has no tokens (only <pad> or nothing)");
+  if (ids.empty()) throw_invalid_argument("translate: the source has no tokens (only <pad> or nothing)");
   if (ids.back() != kEosId) ids.push_back(kEosId);
   // Pad to the training source length: the reverse encoder direction then starts as in training.
   const std::int64_t S = std::max<std::int64_t>(static_cast<std::int64_t>(ids.size()), data_.x_train.dim(1));
@@ -241,16 +242,16 @@ Translation Seq2SeqTrainer::translate(const std::vector<std::int64_t>& source_id
 Seq2SeqEvalMetrics Seq2SeqTrainer::evaluate(const std::string& split) {
   if (split == "train") return evaluate(data_.x_train, data_.y_train);
   if (split == "test") return evaluate(data_.x_test, data_.y_test);
-  throw std::invalid_argument("evaluate: split '" + split + "' is unknown (allowed: train, test)");
+  throw_invalid_argument("evaluate: split '" + split + "' is unknown (allowed: train, test)");
 }
 
 Seq2SeqEvalMetrics Seq2SeqTrainer::evaluate(const Tensor& x, const Tensor& y) {
   Seq2SeqEvalMetrics e;
   if (!x.defined() || x.rank() != 2 || x.dim(0) == 0) return e;
   if (!y.defined() || y.rank() != 2 || y.dim(0) != x.dim(0) || y.dim(1) < 2)
-    throw std::invalid_argument("evaluate: sources " + to_string(x.shape()) + " and targets " +
-                                (y.defined() ? to_string(y.shape()) : std::string("undefined")) +
-                                " need the same rows and targets [N, U >= 2]");
+    throw_invalid_argument("evaluate: sources " + to_string(x.shape()) + " and targets " +
+                           (y.defined() ? to_string(y.shape()) : std::string("undefined")) +
+                           " need the same rows and targets [N, U >= 2]");
   const std::int64_t N = x.dim(0), U = y.dim(1);
   double loss_sum = 0;
   std::int64_t positions = 0, correct_tokens = 0, exact = 0;

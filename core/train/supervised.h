@@ -83,6 +83,12 @@ class NonFiniteError : public std::runtime_error {
   std::string op_;
 };
 
+// throw NonFiniteError(...) as one out-of-line call (support/throw.h says why).
+[[noreturn]] [[gnu::noinline]] inline void throw_non_finite(std::int64_t step, std::string where,
+                                                            const std::string& message, std::string op = "") {
+  throw NonFiniteError(step, std::move(where), message, std::move(op));
+}
+
 class TruncatedBptt;
 struct TbpttChunk;
 

@@ -1,5 +1,6 @@
 // Truncated BPTT (see tbptt.h): splitting the model, cutting batches into chunks, and
 // carrying the recurrent state across chunk boundaries as a constant.
+#include "support/throw.h"
 #include "train/tbptt.h"
 
 #include <algorithm>
@@ -32,55 +33,55 @@ RecurrentStack find_recurrent_stack(Layer& model) {
   Layer* m = &model;
   // A wrapper whose only child is a Sequential is taken to run that Sequential (the spec's
   // model does exactly that).
-  while (!dynamic_cast<Sequential*>(m) && !dynamic_cast<Recurrent*>(m)) {
+  while (!m->as_sequential() && !m->as_recurrent()) {
     const auto children = m->named_children();
-    Layer* inner = children.size() == 1 ? dynamic_cast<Layer*>(children[0].second.get()) : nullptr;
-    if (!inner) throw std::invalid_argument(std::string(kForm) + "; got a " + m->type_name());
+    Layer* inner = children.size() == 1 ? children[0].second->as_layer() : nullptr;
+    if (!inner) throw_invalid_argument(std::string(kForm) + "; got a " + m->type_name());
     m = inner;
   }
   RecurrentStack stack;
-  if (auto* r = dynamic_cast<Recurrent*>(m)) {
+  if (Recurrent* r = m->as_recurrent()) {
     stack.recurrent = r;
     return stack;
   }
   auto& seq = static_cast<Sequential&>(*m);
-  if (seq.size() == 0 || !(stack.recurrent = dynamic_cast<Recurrent*>(seq.at(0).get())))
-    throw std::invalid_argument(std::string(kForm) + "; the first layer is " +
-                                (seq.size() ? seq.at(0)->type_name() : std::string("missing")));
+  if (seq.size() == 0 || !(stack.recurrent = seq.at(0)->as_recurrent()))
+    throw_invalid_argument(std::string(kForm) + "; the first layer is " +
+                           (seq.size() ? seq.at(0)->type_name() : std::string("missing")));
   for (std::size_t i = 1; i < seq.size(); ++i) {
-    if (dynamic_cast<Recurrent*>(seq.at(i).get()))
-      throw std::invalid_argument(std::string(kForm) + "; layer " + std::to_string(i) + " is a second recurrent layer " +
-                                  "(stack them with num_layers instead, so their states are carried together)");
+    if (seq.at(i)->as_recurrent())
+      throw_invalid_argument(std::string(kForm) + "; layer " + std::to_string(i) + " is a second recurrent layer " +
+                             "(stack them with num_layers instead, so their states are carried together)");
     stack.head.push_back(seq.at(i).get());
   }
   return stack;
 }
 
 TruncatedBptt::TruncatedBptt(Layer& model, std::int64_t k) : stack_(find_recurrent_stack(model)), k_(k) {
-  if (k < 1) throw std::invalid_argument("tbptt = " + std::to_string(k) + ": the chunk length must be at least 1 (0 turns truncated BPTT off)");
+  if (k < 1) throw_invalid_argument("tbptt = " + std::to_string(k) + ": the chunk length must be at least 1 (0 turns truncated BPTT off)");
   const RecurrentOptions& o = stack_.recurrent->options();
   if (o.bidirectional)
-    throw std::invalid_argument("truncated BPTT (tbptt) needs a recurrent layer that runs forward in time; a bidirectional " +
-                                stack_.recurrent->type_name() + " reads the future of each chunk, which is cut off");
+    throw_invalid_argument("truncated BPTT (tbptt) needs a recurrent layer that runs forward in time; a bidirectional " +
+                           stack_.recurrent->type_name() + " reads the future of each chunk, which is cut off");
   // The head must keep the time axis: [B, k, D*H] -> [B, k, ...].
   Shape shape{1, k, stack_.recurrent->output_size()};
   for (std::size_t i = 0; i < stack_.head.size(); ++i) {
     Shape next = stack_.head[i]->output_shape(shape);
     if (next.size() < 3 || next[1] != k)
-      throw std::invalid_argument(std::string(kForm) + "; layer " + std::to_string(i + 1) + " (" +
-                                  stack_.head[i]->type_name() + ") turns " + to_string(shape) + " into " + to_string(next) +
-                                  ", dropping the time axis");
+      throw_invalid_argument(std::string(kForm) + "; layer " + std::to_string(i + 1) + " (" +
+                             stack_.head[i]->type_name() + ") turns " + to_string(shape) + " into " + to_string(next) +
+                             ", dropping the time axis");
     shape = std::move(next);
   }
 }
 
 void TruncatedBptt::check_data(const Tensor& x, const Tensor& y) {
   if (x.rank() != 3)
-    throw std::invalid_argument("truncated BPTT (tbptt) needs sequence inputs [N, T, F]; inputs have shape " + to_string(x.shape()));
+    throw_invalid_argument("truncated BPTT (tbptt) needs sequence inputs [N, T, F]; inputs have shape " + to_string(x.shape()));
   if (y.rank() < 2 || y.dim(1) != x.dim(1))
-    throw std::invalid_argument("truncated BPTT (tbptt) needs one target per time step, [N, T] or [N, T, ...] with T = " +
-                                std::to_string(x.dim(1)) + " (sequence labelling); targets have shape " +
-                                to_string(y.shape()));
+    throw_invalid_argument("truncated BPTT (tbptt) needs one target per time step, [N, T] or [N, T, ...] with T = " +
+                           std::to_string(x.dim(1)) + " (sequence labelling); targets have shape " +
+                           to_string(y.shape()));
 }
 
 const TbpttChunk& TruncatedBptt::next_chunk(Batcher& batcher, const Tensor& x, const Tensor& y) {
@@ -135,17 +136,17 @@ TruncatedBptt::State TruncatedBptt::state() const {
 void TruncatedBptt::set_state(const State& state, const Tensor& x, const Tensor& y) {
   if (state.rows.empty()) {
     if (state.next_start != 0 || state.h.defined() || state.c.defined())
-      throw std::invalid_argument("truncated BPTT state: a position or carried state without sequences");
+      throw_invalid_argument("truncated BPTT state: a position or carried state without sequences");
     reset();
     return;
   }
   for (std::int64_t r : state.rows)
     if (r < 0 || r >= x.dim(0))
-      throw std::invalid_argument("truncated BPTT state: row " + std::to_string(r) + " is outside the " + std::to_string(x.dim(0)) +
-                                  " training sequences");
+      throw_invalid_argument("truncated BPTT state: row " + std::to_string(r) + " is outside the " + std::to_string(x.dim(0)) +
+                             " training sequences");
   if (state.next_start < 0 || state.next_start > x.dim(1))
-    throw std::invalid_argument("truncated BPTT state: next_start " + std::to_string(state.next_start) + " is outside 0.." +
-                                std::to_string(x.dim(1)));
+    throw_invalid_argument("truncated BPTT state: next_start " + std::to_string(state.next_start) + " is outside 0.." +
+                           std::to_string(x.dim(1)));
   const RecurrentOptions& o = stack_.recurrent->options();
   const std::int64_t LD = static_cast<std::int64_t>(o.num_layers) * (o.bidirectional ? 2 : 1),
                      rows = static_cast<std::int64_t>(state.rows.size());
@@ -153,8 +154,8 @@ void TruncatedBptt::set_state(const State& state, const Tensor& x, const Tensor&
   for (const Tensor* t : {&state.h, &state.c}) {
     const Shape& carried = t == &state.h ? carried_h : carried_c;  // h is P-dim with a projection
     if (t->defined() && t->shape() != carried)
-      throw std::invalid_argument("truncated BPTT state: carried state of shape " + to_string(t->shape()) + ", expected " +
-                                  to_string(carried));
+      throw_invalid_argument("truncated BPTT state: carried state of shape " + to_string(t->shape()) + ", expected " +
+                             to_string(carried));
   }
   batch_ = Batch{take_rows(x, state.rows), take_rows(y, state.rows), state.rows};
   next_start_ = state.next_start;

@@ -63,9 +63,10 @@ std::shared_ptr<Layer> build(const json& c, Rng& rng) {
   return std::make_shared<TransformerEncoderLayer>(e, rng);
 }
 
+// (No dynamic_cast: the wasm build has no RTTI.)
 const MultiheadAttention* attention_of(const Layer& layer) {
-  if (const auto* m = dynamic_cast<const MultiheadAttention*>(&layer)) return m;
-  if (const auto* e = dynamic_cast<const TransformerEncoderLayer*>(&layer)) return &e->self_attn();
+  if (const MultiheadAttention* m = layer.as_multihead_attention()) return m;
+  if (layer.type_name() == "TransformerEncoderLayer") return &static_cast<const TransformerEncoderLayer&>(layer).self_attn();
   return nullptr;
 }
 
