@@ -8,6 +8,8 @@
 #include <malloc.h>
 #endif
 
+#include "support/throw.h"
+
 GRADLAB_BEGIN
 
 namespace {
@@ -28,7 +30,7 @@ const bool kHeapKept = [] {
 
 void check_dims(const Shape& shape) {
   for (auto d : shape)
-    if (d < 0) throw std::invalid_argument("negative dimension in shape " + to_string(shape));
+    if (d < 0) throw_invalid_argument("negative dimension in shape " + to_string(shape));
 }
 }  // namespace
 
@@ -40,7 +42,7 @@ Tensor::Tensor(Shape shape) : shape_(std::move(shape)) {
 Tensor::Tensor(Shape shape, std::vector<Scalar> data) : shape_(std::move(shape)) {
   check_dims(shape_);
   if (static_cast<std::int64_t>(data.size()) != gradlab::numel(shape_))
-    throw std::invalid_argument("shape " + to_string(shape_) + " needs " +
+    throw_invalid_argument("shape " + to_string(shape_) + " needs " +
                                 std::to_string(gradlab::numel(shape_)) + " values, got " +
                                 std::to_string(data.size()));
   storage_ = std::make_shared<std::vector<Scalar>>(std::move(data));
@@ -63,13 +65,13 @@ std::int64_t Tensor::dim(int axis) const { return shape_[static_cast<std::size_t
 
 Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
   if (static_cast<int>(index.size()) != rank())
-    throw std::invalid_argument("index of rank " + std::to_string(index.size()) +
+    throw_invalid_argument("index of rank " + std::to_string(index.size()) +
                                 " into a tensor of shape " + to_string(shape_));
   std::int64_t flat = 0;
   std::size_t i = 0;
   for (auto idx : index) {
     if (idx < 0 || idx >= shape_[i])
-      throw std::out_of_range("index " + std::to_string(idx) + " out of range for dimension " +
+      throw_out_of_range("index " + std::to_string(idx) + " out of range for dimension " +
                               std::to_string(i) + " of shape " + to_string(shape_));
     flat = flat * shape_[i] + idx;
     ++i;
@@ -79,7 +81,7 @@ Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
 
 Scalar Tensor::item() const {
   if (numel() != 1)
-    throw std::invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
+    throw_invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
   return (*storage_)[0];
 }
 
@@ -93,17 +95,17 @@ Tensor Tensor::reshape(Shape shape) const {
   int infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (infer >= 0) throw std::invalid_argument("reshape to " + to_string(shape) + ": only one -1 allowed");
+      if (infer >= 0) throw_invalid_argument("reshape to " + to_string(shape) + ": only one -1 allowed");
       infer = static_cast<int>(i);
     } else if (shape[i] < 0) {
-      throw std::invalid_argument("reshape to " + to_string(shape) + ": negative dimension");
+      throw_invalid_argument("reshape to " + to_string(shape) + ": negative dimension");
     } else {
       known *= shape[i];
     }
   }
   if (infer >= 0 && known != 0 && numel() % known == 0) shape[static_cast<std::size_t>(infer)] = numel() / known;
   if (gradlab::numel(shape) != numel() || (infer >= 0 && known == 0))
-    throw std::invalid_argument("cannot reshape " + to_string(shape_) + " (" + std::to_string(numel()) +
+    throw_invalid_argument("cannot reshape " + to_string(shape_) + " (" + std::to_string(numel()) +
                                 " elements) to " + to_string(shape));
   Tensor t;
   t.shape_ = std::move(shape);
@@ -117,7 +119,7 @@ void Tensor::fill(Scalar value) {
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape())
-    throw std::invalid_argument("max_abs_diff: shapes " + to_string(a.shape()) + " and " + to_string(b.shape()));
+    throw_invalid_argument("max_abs_diff: shapes " + to_string(a.shape()) + " and " + to_string(b.shape()));
   double m = 0;
   for (std::int64_t i = 0; i < a.numel(); ++i) {
     const double d = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));

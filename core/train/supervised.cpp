@@ -11,6 +11,7 @@
 #include "ops/ops.h"
 #include "optim/clip.h"
 #include "optim/proximal.h"
+#include "support/throw.h"
 #include "tensor/finite.h"
 #include "train/tbptt.h"
 
@@ -27,16 +28,16 @@ SupervisedTrainer::SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_p
       x_(std::move(x_train)),
       y_(std::move(y_train)),
       batcher_(x_.defined() && x_.rank() > 0 ? std::max<std::int64_t>(x_.dim(0), 1) : 1, config.batch_size, config.seed) {
-  if (!x_.defined() || x_.rank() == 0 || x_.dim(0) == 0) throw std::invalid_argument("training data is empty");
+  if (!x_.defined() || x_.rank() == 0 || x_.dim(0) == 0) throw_invalid_argument("training data is empty");
   if (!y_.defined() || y_.rank() == 0 || y_.dim(0) != x_.dim(0))
-    throw std::invalid_argument("inputs " + to_string(x_.shape()) + " and targets " + to_string(y_.shape()) +
+    throw_invalid_argument("inputs " + to_string(x_.shape()) + " and targets " + to_string(y_.shape()) +
                                 " need the same number of examples");
   if (config_.tbptt < 0)
-    throw std::invalid_argument("tbptt = " + std::to_string(config_.tbptt) + " (allowed: 0 for off, or a chunk length >= 1)");
+    throw_invalid_argument("tbptt = " + std::to_string(config_.tbptt) + " (allowed: 0 for off, or a chunk length >= 1)");
   if (config_.tbptt > 0) {
     TruncatedBptt::check_data(x_, y_);
     if (objective_.type == "output" || objective_.reduction == "none" || objective_.seed.defined())
-      throw std::invalid_argument("truncated BPTT (tbptt) needs a loss that is one number per chunk (reduction mean or sum), "
+      throw_invalid_argument("truncated BPTT (tbptt) needs a loss that is one number per chunk (reduction mean or sum), "
                                   "got type '" + objective_.type + "' with reduction '" + objective_.reduction + "'");
     tbptt_ = std::make_unique<TruncatedBptt>(*model_, config_.tbptt);
   }
@@ -101,7 +102,7 @@ void SupervisedTrainer::diagnose(const Tensor& x, const Tensor& y, const NonFini
     const std::string where = e.propagated() && !e.source().empty() ? e.source() : e.op();
     std::string what = e.what();
     if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
-    throw NonFiniteError(step, where,
+    throw_non_finite(step, where,
                          "step " + std::to_string(step) + ": a value became non-finite; replayed in anomaly mode, the "
                          "first to go bad: " + what + ". Nothing was updated. Try a smaller learning rate or gradient clipping.",
                          e.op());
@@ -139,7 +140,7 @@ void SupervisedTrainer::update(std::int64_t step) {
         std::copy(before[j].data(), before[j].data() + before[j].numel(), dst.data());
       }
       optimizer_->load_state(optimizer_before);
-      throw NonFiniteError(step, name,
+      throw_non_finite(step, name,
                            "step " + std::to_string(step) + ": the update made parameter '" + name + "' non-finite (" +
                                detail + "); it was undone and nothing was updated. Try a smaller learning rate or "
                                "gradient clipping.");
