@@ -47,11 +47,19 @@ double Objective::accuracy(const Tensor& output, const Tensor& targets) const {
   }
   const std::int64_t C = output.shape().back();
   const std::int64_t rows = output.numel() / C;
+  // The row's maximum so far is kept beside its index: compared with row[best], the
+  // compilers turn the `if` into a select, and each element then waits for the load at the
+  // index the last one chose (~9 cycles per logit in node, ~1% of a GRU benchmark step).
   for (std::int64_t r = 0; r < rows; ++r) {
     const Scalar* row = out + r * C;
     std::int64_t best = 0;
-    for (std::int64_t c = 1; c < C; ++c)
-      if (row[c] > row[best]) best = c;
+    Scalar top = row[0];
+    for (std::int64_t c = 1; c < C; ++c) {
+      if (row[c] > top) {
+        top = row[c];
+        best = c;
+      }
+    }
     correct += best == static_cast<std::int64_t>(std::llround(tgt[r]));
   }
   return static_cast<double>(correct) / static_cast<double>(rows);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "kernels/cells.h"
 #include "kernels/kernels.h"
 #include "tensor/rng.h"
 
@@ -148,6 +149,49 @@ void bench_elementwise(double min_seconds) {
   (void)sink;
 }
 
+// The recurrent cells' forward kernels at the recurrent benchmark's shape (B = 32, H = 128,
+// tests/bench/compare), one time step per call: ns per hidden unit of one batch row, and
+// the cycles per four units at 3.67 GHz (the benchmark machine's clock).
+void bench_cells(double min_seconds) {
+  std::printf("\nRecurrent cells, forward, B = 32, H = 128, ns per unit\n");
+  std::printf("%-16s %9s %9s %7s %14s\n", "kernel", "simd128", "ref", "ratio", "cycles per 4");
+  const std::int64_t B = 32, H = 128;
+  Rng rng(4);
+  const auto g4 = random_vec(rng, B * 4 * H), g3 = random_vec(rng, B * 3 * H), gh = random_vec(rng, B * 3 * H),
+             hp = random_vec(rng, B * H);
+  std::vector<float> act(B * 4 * H), act_ref(B * 4 * H), c(B * H), h(B * H), tc(B * H), hn(B * H), c_ref(B * H),
+      h_ref(B * H), tc_ref(B * H), hn_ref(B * H);
+  auto row = [&](const char* name, double ts, double tr, double worst) {
+    const double units = double(B * H);
+    std::printf("%-16s %9.3f %9.3f %6.1fx %14.1f   (max |simd - ref| %.2g)\n", name, ts / units * 1e9,
+                tr / units * 1e9, tr / ts, ts / units * 4 * 3.67e9, worst);
+  };
+  auto diff = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::fabs(a[i] - b[i])));
+    return worst;
+  };
+  auto lstm = [&] {
+    kernels::simd128::lstm_cell_forward(B, H, g4.data(), hp.data(), nullptr, nullptr, act.data(), c.data(), h.data(),
+                                        tc.data());
+  };
+  auto lstm_ref = [&] {
+    kernels::ref::lstm_cell_forward(B, H, g4.data(), hp.data(), nullptr, nullptr, act_ref.data(), c_ref.data(),
+                                    h_ref.data(), tc_ref.data());
+  };
+  lstm(), lstm_ref();
+  row("lstm forward", time_per_call(lstm, min_seconds), time_per_call(lstm_ref, min_seconds), diff(h, h_ref));
+  auto gru = [&] {
+    kernels::simd128::gru_cell_forward(B, H, g3.data(), gh.data(), hp.data(), nullptr, act.data(), hn.data(), h.data());
+  };
+  auto gru_ref = [&] {
+    kernels::ref::gru_cell_forward(B, H, g3.data(), gh.data(), hp.data(), nullptr, act_ref.data(), hn_ref.data(),
+                                   h_ref.data());
+  };
+  gru(), gru_ref();
+  row("gru forward", time_per_call(gru, min_seconds), time_per_call(gru_ref, min_seconds), diff(h, h_ref));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,4 +205,5 @@ int main(int argc, char** argv) {
   bench_gemm(min_seconds);
   bench_gemm_shapes(min_seconds);
   bench_elementwise(min_seconds);
+  bench_cells(min_seconds);
 }
