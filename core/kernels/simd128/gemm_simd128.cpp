@@ -147,7 +147,10 @@ void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float
   using namespace simd128_detail;
   const f32x4 zero = vsplat(0.0f);
   f32x4 c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-  for (Index k = 0; k < kc; ++k, pa += MR, pb += NR) {
+  // An end pointer rather than a counter: the same in node 20, 1.5% faster LSTM and GRU steps
+  // in Chromium 156 (README.md, "Speed").
+  const float* const pa_end = pa + kc * MR;
+  for (; pa != pa_end; pa += MR, pb += NR) {
     const f32x4 b0 = vld(pb), b1 = vld(pb + 4);
     f32x4 a = wasm_v128_load32_splat(pa);
     c00 = vmadd(a, b0, c00);
