@@ -148,8 +148,8 @@ void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c
 }
 
 // r and z run first, each in its own short loop, then n and h. One loop over all of it
-// measured 125 cycles per four units in node (cell.cpp in the speed notes); the same
-// operations split so run at 106: n's tanh waits on r's sigmoid, and in one long body that
+// measured 125 cycles per four units in node (tests/bench/wasm/run.sh prints the cells); the
+// same operations split so run at 104: n's tanh waits on r's sigmoid, and in one long body that
 // chain cannot overlap the next units' (the LSTM's gates, independent of each other,
 // gained nothing from the same split).
 void gru_cell_forward(Index B, Index H, const float* gx, const float* gh, const float* h_prev, const GateClamps* clamps,

@@ -66,7 +66,7 @@ inline float exp_poly(float r) {
   return p * r2 + r + 1.0f;
 }
 
-// exp(x) = 2^n p: returns p = exp(r) and sets n (NaN gives n = 0, as trunc_sat).
+// exp(x) = 2^n p: returns p = exp(r) and sets n (NaN gives n = 0; the result is NaN anyway).
 inline float exp1_split(float x, std::int32_t& n_out) {
   const float n = std::nearbyint(x * kLog2e);
   const float r = (x - n * kLn2Hi) - n * kLn2Lo;
