@@ -35,15 +35,15 @@ struct GateClamps {
   void rnn_cell_backward(std::int64_t B, std::int64_t H, bool relu, const Scalar* h, const Scalar* dh, Scalar* dpre); \
   /* LSTM: i = s(pre_i + p_i c_prev), f = s(pre_f + p_f c_prev), g = tanh(pre_g),                                     \
      c = f c_prev + i g, o = s(pre_o + p_o c), h = o tanh(c)   (s = sigmoid; p = peephole or 0).                      \
-     gates_pre, gates_act: [B, 4H] (may alias); peephole: [3, H] or nullptr; clamps or nullptr.                        \
-     tanh_c: [B, H] receives tanh(c), the values h used (nullptr: not kept). */                                        \
+     gates_pre, gates_act: [B, 4H] (may alias); peephole: [3, H] or nullptr; clamps or nullptr.                       \
+     tanh_c: [B, H] receives tanh(c), the values h used (nullptr: not kept). */                                       \
   void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, const Scalar* c_prev,               \
                          const Scalar* peephole, const GateClamps* clamps, Scalar* gates_act, Scalar* c, Scalar* h,   \
                          Scalar* tanh_c = nullptr);                                                                   \
   /* LSTM backward of one step. dh: total dL/dh_t [B, H]; dc: dL/dc_t from step t+1 [B, H].                           \
      Writes dgates_pre [B, 4H] and dc_prev [B, H] (may alias dc); adds into dpeephole [3, H]                          \
      (nullptr without peepholes). The caller adds dgates_pre W_hh into dh_prev. tanh_c: the forward's                 \
-     tanh(c) [B, H], read instead of computed again (nullptr: computed; the same values either way). */              \
+     tanh(c) [B, H], read instead of computed again (nullptr: computed; the same values either way). */               \
   void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev,              \
                           const Scalar* c, const Scalar* peephole, const GateClamps* clamps, const Scalar* dh,        \
                           const Scalar* dc, Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole,                   \
@@ -59,7 +59,7 @@ struct GateClamps {
   void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* hn,                   \
                          const Scalar* h_prev, const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh,  \
                          Scalar* dh_prev);                                                                            \
-  /* out[c] += sum over R rows of in[r * ld + c], c < C   (bias gradients; in is [R, ld], ld >= C) */                \
+  /* out[c] += sum over R rows of in[r * ld + c], c < C   (bias gradients; in is [R, ld], ld >= C) */                 \
   void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out);
 
 namespace ref {

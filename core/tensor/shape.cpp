@@ -38,10 +38,9 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     const std::int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const std::int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1)
-      throw_invalid_argument("shapes " + to_string(a) + " and " + to_string(b) +
-                                  " do not broadcast (dimension " + std::to_string(i) +
-                                  ": " + std::to_string(da) + " vs " + std::to_string(db) +
-                                  "; sizes must match or one must be 1)");
+      throw_invalid_argument("shapes " + to_string(a) + " and " + to_string(b) + " do not broadcast (dimension " +
+                             std::to_string(i) + ": " + std::to_string(da) + " vs " + std::to_string(db) +
+                             "; sizes must match or one must be 1)");
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -61,9 +60,8 @@ std::vector<std::int64_t> broadcast_strides(const Shape& shape, const Shape& out
 int normalize_axis(int axis, int rank) {
   const int a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank)
-    throw_out_of_range("axis " + std::to_string(axis) + " is out of range for rank " +
-                            std::to_string(rank) + " (allowed: " + std::to_string(-rank) +
-                            " to " + std::to_string(rank - 1) + ")");
+    throw_out_of_range("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank) +
+                       " (allowed: " + std::to_string(-rank) + " to " + std::to_string(rank - 1) + ")");
   return a;
 }
 

@@ -42,9 +42,8 @@ Tensor::Tensor(Shape shape) : shape_(std::move(shape)) {
 Tensor::Tensor(Shape shape, std::vector<Scalar> data) : shape_(std::move(shape)) {
   check_dims(shape_);
   if (static_cast<std::int64_t>(data.size()) != gradlab::numel(shape_))
-    throw_invalid_argument("shape " + to_string(shape_) + " needs " +
-                                std::to_string(gradlab::numel(shape_)) + " values, got " +
-                                std::to_string(data.size()));
+    throw_invalid_argument("shape " + to_string(shape_) + " needs " + std::to_string(gradlab::numel(shape_)) +
+                           " values, got " + std::to_string(data.size()));
   storage_ = std::make_shared<std::vector<Scalar>>(std::move(data));
 }
 
@@ -65,14 +64,14 @@ std::int64_t Tensor::dim(int axis) const { return shape_[static_cast<std::size_t
 
 Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
   if (static_cast<int>(index.size()) != rank())
-    throw_invalid_argument("index of rank " + std::to_string(index.size()) +
-                                " into a tensor of shape " + to_string(shape_));
+    throw_invalid_argument("index of rank " + std::to_string(index.size()) + " into a tensor of shape " +
+                           to_string(shape_));
   std::int64_t flat = 0;
   std::size_t i = 0;
   for (auto idx : index) {
     if (idx < 0 || idx >= shape_[i])
-      throw_out_of_range("index " + std::to_string(idx) + " out of range for dimension " +
-                              std::to_string(i) + " of shape " + to_string(shape_));
+      throw_out_of_range("index " + std::to_string(idx) + " out of range for dimension " + std::to_string(i) +
+                         " of shape " + to_string(shape_));
     flat = flat * shape_[i] + idx;
     ++i;
   }
@@ -80,8 +79,7 @@ Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
 }
 
 Scalar Tensor::item() const {
-  if (numel() != 1)
-    throw_invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
+  if (numel() != 1) throw_invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
   return (*storage_)[0];
 }
 
@@ -105,8 +103,8 @@ Tensor Tensor::reshape(Shape shape) const {
   }
   if (infer >= 0 && known != 0 && numel() % known == 0) shape[static_cast<std::size_t>(infer)] = numel() / known;
   if (gradlab::numel(shape) != numel() || (infer >= 0 && known == 0))
-    throw_invalid_argument("cannot reshape " + to_string(shape_) + " (" + std::to_string(numel()) +
-                                " elements) to " + to_string(shape));
+    throw_invalid_argument("cannot reshape " + to_string(shape_) + " (" + std::to_string(numel()) + " elements) to " +
+                           to_string(shape));
   Tensor t;
   t.shape_ = std::move(shape);
   t.storage_ = storage_;

@@ -31,14 +31,17 @@ SupervisedTrainer::SupervisedTrainer(std::shared_ptr<Layer> model, std::unique_p
   if (!x_.defined() || x_.rank() == 0 || x_.dim(0) == 0) throw_invalid_argument("training data is empty");
   if (!y_.defined() || y_.rank() == 0 || y_.dim(0) != x_.dim(0))
     throw_invalid_argument("inputs " + to_string(x_.shape()) + " and targets " + to_string(y_.shape()) +
-                                " need the same number of examples");
+                           " need the same number of examples");
   if (config_.tbptt < 0)
-    throw_invalid_argument("tbptt = " + std::to_string(config_.tbptt) + " (allowed: 0 for off, or a chunk length >= 1)");
+    throw_invalid_argument("tbptt = " + std::to_string(config_.tbptt) +
+                           " (allowed: 0 for off, or a chunk length >= 1)");
   if (config_.tbptt > 0) {
     TruncatedBptt::check_data(x_, y_);
     if (objective_.type == "output" || objective_.reduction == "none" || objective_.seed.defined())
-      throw_invalid_argument("truncated BPTT (tbptt) needs a loss that is one number per chunk (reduction mean or sum), "
-                                  "got type '" + objective_.type + "' with reduction '" + objective_.reduction + "'");
+      throw_invalid_argument(
+          "truncated BPTT (tbptt) needs a loss that is one number per chunk (reduction mean or sum), "
+          "got type '" +
+          objective_.type + "' with reduction '" + objective_.reduction + "'");
     tbptt_ = std::make_unique<TruncatedBptt>(*model_, config_.tbptt);
   }
 }
@@ -103,9 +106,11 @@ void SupervisedTrainer::diagnose(const Tensor& x, const Tensor& y, const NonFini
     std::string what = e.what();
     if (what.rfind("anomaly: ", 0) == 0) what = what.substr(9);
     throw_non_finite(step, where,
-                         "step " + std::to_string(step) + ": a value became non-finite; replayed in anomaly mode, the "
-                         "first to go bad: " + what + ". Nothing was updated. Try a smaller learning rate or gradient clipping.",
-                         e.op());
+                     "step " + std::to_string(step) +
+                         ": a value became non-finite; replayed in anomaly mode, the "
+                         "first to go bad: " +
+                         what + ". Nothing was updated. Try a smaller learning rate or gradient clipping.",
+                     e.op());
   }
   model_->zero_grad();
   throw fallback;  // the replay stayed finite (e.g. other dropout masks): report what the step saw
@@ -141,9 +146,10 @@ void SupervisedTrainer::update(std::int64_t step) {
       }
       optimizer_->load_state(optimizer_before);
       throw_non_finite(step, name,
-                           "step " + std::to_string(step) + ": the update made parameter '" + name + "' non-finite (" +
-                               detail + "); it was undone and nothing was updated. Try a smaller learning rate or "
-                               "gradient clipping.");
+                       "step " + std::to_string(step) + ": the update made parameter '" + name + "' non-finite (" +
+                           detail +
+                           "); it was undone and nothing was updated. Try a smaller learning rate or "
+                           "gradient clipping.");
     }
   }
 }

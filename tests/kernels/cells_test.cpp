@@ -200,8 +200,8 @@ void expect_kept_tanh_changes_nothing(Forward forward, Backward backward, const 
   clamps.on[3] = true;  // o clamped: dpre_o is 0 but tanh(c) still scales dc_t
   clamps.value[3] = Scalar(0.5);
   for (bool peephole : {false, true}) {
-    for (const kernels::GateClamps* cl : {static_cast<const kernels::GateClamps*>(nullptr),
-                                          static_cast<const kernels::GateClamps*>(&clamps)}) {
+    for (const kernels::GateClamps* cl :
+         {static_cast<const kernels::GateClamps*>(nullptr), static_cast<const kernels::GateClamps*>(&clamps)}) {
       LstmCase k(rng, peephole);
       const Scalar* p = peephole ? k.peep.data() : nullptr;
       Vec act2(k.act.size()), c2(k.c.size()), h2(k.h.size()), tc(k.c.size(), Scalar(7));

@@ -31,8 +31,7 @@ void lstm_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gates_pre, 
 void lstm_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* c_prev, const Scalar* c,
                         const Scalar* peephole, const GateClamps* clamps, const Scalar* dh, const Scalar* dc,
                         Scalar* dgates_pre, Scalar* dc_prev, Scalar* dpeephole, const Scalar* tanh_c) {
-  ref::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev, dpeephole,
-                          tanh_c);
+  ref::lstm_cell_backward(B, H, gates_act, c_prev, c, peephole, clamps, dh, dc, dgates_pre, dc_prev, dpeephole, tanh_c);
 }
 void gru_cell_forward(std::int64_t B, std::int64_t H, const Scalar* gx, const Scalar* gh, const Scalar* h_prev,
                       const GateClamps* clamps, Scalar* gates_act, Scalar* hn, Scalar* h) {

@@ -163,8 +163,8 @@ void bench_cells(double min_seconds) {
       h_ref(B * H), tc_ref(B * H), hn_ref(B * H);
   auto row = [&](const char* name, double ts, double tr, double worst) {
     const double units = double(B * H);
-    std::printf("%-16s %9.3f %9.3f %6.1fx %14.1f   (max |simd - ref| %.2g)\n", name, ts / units * 1e9,
-                tr / units * 1e9, tr / ts, ts / units * 4 * 3.67e9, worst);
+    std::printf("%-16s %9.3f %9.3f %6.1fx %14.1f   (max |simd - ref| %.2g)\n", name, ts / units * 1e9, tr / units * 1e9,
+                tr / ts, ts / units * 4 * 3.67e9, worst);
   };
   auto diff = [](const std::vector<float>& a, const std::vector<float>& b) {
     double worst = 0;
