@@ -12,7 +12,7 @@ GRADLAB_BEGIN
 
 namespace {
 
-const std::vector<std::string> kBinary = {"ratio", "difference", "product"};
+const std::vector<std::string> kBinary = {"ratio", "difference", "product", "power"};
 const std::vector<std::string> kReductions = {"max", "min", "mean", "sum", "norm", "count", "abs", "log10"};
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
@@ -198,8 +198,9 @@ nlohmann::json Measurer::resolve(const Quantity& q) {
   }
   const std::string op = q.begin().key();
   const nlohmann::json& arg = q.begin().value();
-  if (op == "ratio" || op == "difference" || op == "product") {
+  if (op == "ratio" || op == "difference" || op == "product" || op == "power") {
     const double a = number(arg[0]), b = number(arg[1]);
+    if (op == "power") return std::pow(a, b);  // a mean factor per step: {"power": [ratio, 1 / steps]}
     return op == "ratio" ? a / b : op == "product" ? a * b : a - b;
   }
   if (op == "abs") return std::fabs(number(arg));

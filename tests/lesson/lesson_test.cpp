@@ -121,6 +121,8 @@ TEST(Measure, NamesSnapshotsAndReductions) {
   EXPECT_EQ(m.number("params.total"), 42);
   EXPECT_EQ(m.number("steps"), 0);
   EXPECT_EQ(m.number({{"ratio", {"$two", 8}}}), 0.25);
+  EXPECT_EQ(m.number({{"power", {"$two", 3}}}), 8);
+  EXPECT_DOUBLE_EQ(m.number({{"power", {{{"ratio", {1, 1024}}}, 0.1}}}), 0.5);  // the mean factor of 10 halvings
   EXPECT_EQ(m.number({{"count", "snapshot:params/0/value/histogram/counts"}}), 20);
   EXPECT_EQ(m.number({{"sum", "snapshot:params/0/value/histogram/counts"}}), 16);  // layers.0.weight: 8 x 2
   const double loss = m.number("train.loss");

@@ -144,7 +144,7 @@ test('compare: two inits of the deep sigmoid MLP overlay their per-layer gradien
   assert.deepEqual(r.state.variants.map((v) => v.status), ['done', 'done']);
   assert.equal(r.gradTime.length, 2, 'one ‖dL/dh_t‖ line per variant');
   r.state.variants.forEach((v, i) => {
-    assert.equal(v.recurrent.T, 30);
+    assert.equal(v.recurrent.T, 50);
     assert.deepEqual(r.gradTime[i].y, v.recurrent.streams[0].grad_norm.map((x) => (x > 0 ? x : null)), `${v.label}: the drawn ‖dL/dh_t‖ = its recurrent snapshot`);
   });
   const time = rnn.locator('#compare-card [data-overlay="grad-through-time"]');
