@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#if GRADLAB_NATIVE_KERNELS
+#include <Eigen/Core>
+#endif
+
 #include <cmath>
 #include <vector>
 
@@ -27,6 +31,16 @@ void expect_close(const std::vector<Scalar>& a, const std::vector<Scalar>& b, do
   for (std::size_t i = 0; i < a.size(); ++i)
     ASSERT_NEAR(a[i], b[i], tol * std::max(1.0, std::fabs(double(b[i])))) << what << " at " << i;
 }
+
+#if GRADLAB_NATIVE_KERNELS
+// Eigen's blocking (and so the bits of every native GEMM) follows fixed cache sizes, not the
+// CPU's: the same run gives the same numbers on every machine.
+TEST(Kernels, NativeGemmBlocksForFixedCacheSizesNotTheCpus) {
+  EXPECT_EQ(Eigen::l1CacheSize(), kernels::native::kEigenCacheSizes[0]);
+  EXPECT_EQ(Eigen::l2CacheSize(), kernels::native::kEigenCacheSizes[1]);
+  EXPECT_EQ(Eigen::l3CacheSize(), kernels::native::kEigenCacheSizes[2]);
+}
+#endif
 
 TEST(Kernels, GemmAllTransposesMatchReference) {
   Rng rng(3);
