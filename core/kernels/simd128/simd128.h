@@ -56,16 +56,14 @@ inline To bit_cast(From from) {
 // 2^n for an integer n in [-126, 127], built from its bits.
 inline float pow2i(std::int32_t n) { return bit_cast<float>(static_cast<std::uint32_t>(n + 127) << 23); }
 
-// Horner's scheme. Estrin's, (P0 r + P1) r^4 + ((P2 r + P3) r^2 + (P4 r + P5)), has a
-// shorter dependency chain and made the cells 7-11% faster, but its other last bits changed
-// a lesson's outcome (core/kernels/simd128/README.md, "Speed"): not used.
+// exp(r) = 1 + r + r^2 P(r), P of degree 5 evaluated by Estrin's scheme,
+// (P0 r + P1) r^4 + ((P2 r + P3) r^2 + (P4 r + P5)): the same operations as Horner's but a
+// dependency chain of 6 instead of 10, which is what sigmoid and tanh wait on (exp 15%,
+// the LSTM and GRU cells 7-11% faster in node than with Horner; as accurate, other bits).
 inline float exp_poly(float r) {
-  float p = kExpP0 * r + kExpP1;
-  p = p * r + kExpP2;
-  p = p * r + kExpP3;
-  p = p * r + kExpP4;
-  p = p * r + kExpP5;
-  return p * (r * r) + r + 1.0f;
+  const float r2 = r * r, r4 = r2 * r2;
+  const float p = (kExpP0 * r + kExpP1) * r4 + ((kExpP2 * r + kExpP3) * r2 + (kExpP4 * r + kExpP5));
+  return p * r2 + r + 1.0f;
 }
 
 // exp(x) = 2^n p: returns p = exp(r) and sets n (NaN gives n = 0; the result is NaN anyway).
@@ -155,15 +153,13 @@ inline double hsum(f32x4 v) {
 inline f32x4 exp4_split(f32x4 x, v128_t& n_out) {
   const f32x4 n = wasm_f32x4_nearest(vmul(x, vsplat(kLog2e)));
   const f32x4 r = vsub(vsub(x, vmul(n, vsplat(kLn2Hi))), vmul(n, vsplat(kLn2Lo)));
-  f32x4 p = vmadd(vsplat(kExpP0), r, vsplat(kExpP1));
-  p = vmadd(p, r, vsplat(kExpP2));
-  p = vmadd(p, r, vsplat(kExpP3));
-  p = vmadd(p, r, vsplat(kExpP4));
-  p = vmadd(p, r, vsplat(kExpP5));
+  const f32x4 r2 = vmul(r, r), r4 = vmul(r2, r2);
+  const f32x4 p = vadd(vmul(vmadd(vsplat(kExpP0), r, vsplat(kExpP1)), r4),
+                       vmadd(vmadd(vsplat(kExpP2), r, vsplat(kExpP3)), r2, vmadd(vsplat(kExpP4), r, vsplat(kExpP5))));
   // n as an integer: n is whole and |n| < 2^22, so n + 1.5 * 2^23 is exact and holds n in its
   // low mantissa bits (i32x4.trunc_sat costs V8 five instructions on x64, this two).
   n_out = wasm_i32x4_sub(vadd(n, vsplat(12582912.0f)), wasm_i32x4_splat(0x4B400000));
-  return vadd(vadd(vmul(p, vmul(r, r)), r), vsplat(1.0f));
+  return vadd(vadd(vmul(p, r2), r), vsplat(1.0f));
 }
 
 // exp of x already clamped to [kExpMinArg, kExpMaxArg]: 2^n applied in two factors, so
