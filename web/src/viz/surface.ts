@@ -401,7 +401,11 @@ export class DataTable {
     this.toggle.addEventListener('click', () => {
       this.box.hidden = !this.box.hidden;
       this.toggle.setAttribute('aria-expanded', String(!this.box.hidden));
-      this.built = 0;
+      // built now, not after the once-a-second limit: 0 would defer the first table by up
+      // to a second when the page is younger than that (performance.now() counts from load)
+      this.built = -Infinity;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
       this.refresh();
     });
   }
