@@ -19,8 +19,8 @@ auto n_(std::size_t n) { return static_cast<Eigen::Index>(n); }
 // Eigen sizes its GEMM blocks from the CPU's cache sizes, and the blocks decide the order in
 // which a dot product's terms are summed. Left to the CPU, the same run gave other bits on a
 // machine with a 48 KiB L1 than on one with 32 KiB, enough to turn a lesson's LSTM from 99.9%
-// to 60% test accuracy (clipping-and-truncation, seed 2). Fixed sizes make every native run
-// give the same numbers on every machine: a student's CLI run equals CI's.
+// to 60% test accuracy (clipping-and-truncation, seed 2). With fixed sizes the blocking, and
+// so the numbers, no longer depend on the CPU's caches.
 const bool kFixedCacheSizes = [] {
   Eigen::setCpuCacheSizes(kEigenCacheSizes[0], kEigenCacheSizes[1], kEigenCacheSizes[2]);
   return true;
