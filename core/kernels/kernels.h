@@ -53,7 +53,7 @@ GRADLAB_KERNEL_LIST
 namespace native {
 GRADLAB_KERNEL_LIST
 // The L1, L2 and L3 sizes (bytes) Eigen's GEMM blocking is given in place of the CPU's own,
-// so native results do not depend on the machine (kernels_native.cpp).
+// so the blocking, and the bits it decides, do not depend on the CPU (kernels_native.cpp).
 inline constexpr std::ptrdiff_t kEigenCacheSizes[3] = {32 * 1024, 1024 * 1024, 32 * 1024 * 1024};
 }  // namespace native
 
