@@ -65,18 +65,35 @@ class BackwardScratch {
 // [A, B, C] -> [B, A, C]. Its own inverse, so the backward is the same op (any order).
 Var swap_leading(const Var& x) {
   const std::int64_t A = x.shape()[0], B = x.shape()[1], C = x.shape()[2];
-  Tensor y({B, A, C});
+  Tensor y = Tensor::empty({B, A, C});  // every row copied below
   const Scalar* px = x.value().data();
   for (std::int64_t a = 0; a < A; ++a)
     for (std::int64_t b = 0; b < B; ++b) copy(y.data() + (b * A + a) * C, px + (a * B + b) * C, C);
   return record("swap_leading", {x}, std::move(y), [](Grads& g, const Var& dy) { g.accumulate(0, swap_leading(dy)); });
 }
 
+// A stream's packed output (h_t [T, B, P] first) -> [B, T, P]: the layer's output of one
+// direction, without first copying it out of the pack (join_directions) and then swapping.
+Var swap_leading_of_pack(const Var& pack, std::int64_t T, std::int64_t B, std::int64_t P) {
+  Tensor y = Tensor::empty({B, T, P});  // every row copied below
+  const Scalar* pp = pack.value().data();
+  for (std::int64_t t = 0; t < T; ++t)
+    for (std::int64_t b = 0; b < B; ++b) copy(y.data() + (b * T + t) * P, pp + (t * B + b) * P, P);
+  return record("recurrent_fused_output", {pack}, std::move(y), [T, B, P](Grads& g, const Var& dy) {
+    g.require_first_order();
+    Tensor dp(g.input(0).shape());  // zeros past h_t (an LSTM's c_n)
+    const Scalar* pd = dy.value().data();
+    for (std::int64_t t = 0; t < T; ++t)
+      for (std::int64_t b = 0; b < B; ++b) copy(dp.data() + (t * B + b) * P, pd + (b * T + t) * P, P);
+    g.accumulate(0, std::move(dp));
+  });
+}
+
 // packs[d]: a stream's packed output (its first T*B*H values are h_t [T, B, H]; here H is
 // the width of h, P with a projection) -> [T, B, D*H], directions side by side.
 Var join_directions(const std::vector<Var>& packs, std::int64_t T, std::int64_t B, std::int64_t H) {
   const std::int64_t D = static_cast<std::int64_t>(packs.size());
-  Tensor y({T, B, D * H});
+  Tensor y = Tensor::empty({T, B, D * H});  // every direction's columns copied below
   for (std::int64_t d = 0; d < D; ++d) {
     const Scalar* p = packs[static_cast<std::size_t>(d)].value().data();
     for (std::int64_t r = 0; r < T * B; ++r) copy(y.data() + r * D * H + d * H, p + r * H, H);
@@ -95,7 +112,7 @@ Var join_directions(const std::vector<Var>& packs, std::int64_t T, std::int64_t 
 // out[k] = the B*W values of packs[k] from offsets[k]:  N packs -> [N, B, W] (h_n and c_n).
 Var gather_rows(const std::vector<Var>& packs, const std::vector<std::int64_t>& offsets, std::int64_t B, std::int64_t W) {
   const std::int64_t N = static_cast<std::int64_t>(packs.size()), BH = B * W;
-  Tensor y({N, B, W});
+  Tensor y = Tensor::empty({N, B, W});
   for (std::int64_t k = 0; k < N; ++k)
     copy(y.data() + k * BH, packs[static_cast<std::size_t>(k)].value().data() + offsets[static_cast<std::size_t>(k)], BH);
   return record("recurrent_fused_gather", packs, std::move(y), [offsets, N, BH](Grads& g, const Var& dy) {
@@ -322,7 +339,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
       Scalar* dg4 = s.coupled ? dpre4.data() : dg_t;
       kernels::lstm_cell_backward(B, H, a_t, c_prev, cs.data() + t * BH, peep.defined() ? peep.data() : nullptr, clamps,
                                   dh_cell, dc.data(), dg4, dc.data(), dpeep.defined() ? dpeep.data() : nullptr,
-                                  tcs.data() + t * BH);
+                                  tcs.defined() ? tcs.data() + t * BH : nullptr);
       if (s.coupled) fold_coupled(B, H, dg4, dg_t);
       W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), P);
     } else if (gru && s.reset_before) {
@@ -341,12 +358,12 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
 
   const Scalar* dG_hh = gru ? dGh : dG;  // the gradient that reaches h W_hh^T + b_hh
   if (g.needs(slot.x)) {
-    Tensor dx({T, B, I});
+    Tensor dx = Tensor::empty({T, B, I});  // beta = 0: written, never read
     kernels::gemm(false, false, TB, I, GH, Scalar(1), dG, GH, in(slot.w_ih), I, Scalar(0), dx.data(), I);
     g.accumulate(slot.x, std::move(dx));
   }
   if (g.needs(slot.w_ih)) {
-    Tensor dW({GH, I});
+    Tensor dW = Tensor::empty({GH, I});
     kernels::gemm(true, false, GH, I, TB, Scalar(1), dG, GH, in(slot.x), I, Scalar(0), dW.data(), I);
     g.accumulate(slot.w_ih, std::move(dW));
   }
@@ -355,7 +372,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
     // which time-indexes them contiguously: one GEMM for those, one for h0. The reset-before
     // GRU's n rows read r * h_prev instead: one GEMM over the kept rh.
     const std::int64_t rows = gru && s.reset_before ? 2 * H : GH;
-    Tensor dW({GH, P});
+    Tensor dW = T > 1 ? Tensor::empty({GH, P}) : Tensor({GH, P});  // with T > 1 the first GEMMs write every row
     if (T > 1) {
       const std::int64_t g_off = s.reverse ? 0 : BGH, h_off = s.reverse ? BP : 0;
       kernels::gemm(true, false, rows, P, (T - 1) * B, Scalar(1), dG_hh + g_off, GH, out + h_off, P, Scalar(0),
@@ -429,7 +446,9 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
 
   // Input projection of all T steps at once: pre = x W_ih^T + b_ih (+ b_hh unless GRU,
   // whose b_hn sits inside r * (...)).
-  Tensor pre({T, B, GH});
+  // Every buffer below is written in full before it is read (so none is zero-filled): the
+  // GEMM with beta = 0, then per step the cell kernels' outputs, c_n, and fill_rows.
+  Tensor pre = Tensor::empty({T, B, GH});
   kernels::gemm(false, true, TB, GH, I, Scalar(1), in(slot.x), I, W_ih, I, Scalar(0), pre.data(), GH);
   const Scalar* b_2 = gru ? nullptr : b_hh;
   for (std::int64_t r = 0; r < TB; ++r) {
@@ -442,15 +461,18 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   }
   // The gate activations, written in place over the pre-activations, except for a coupled
   // LSTM whose kernel block (i, f = 1 - i, g, o) is wider than its rows (i, g, o).
-  Tensor gates = s.coupled ? Tensor({T, B, 4 * H}) : std::move(pre);
+  Tensor gates = s.coupled ? Tensor::empty({T, B, 4 * H}) : std::move(pre);
   Scalar* pre_data = s.coupled ? pre.data() : gates.data();
-  Tensor out({T * BP + (lstm ? BH : 0)});
-  Tensor cs = lstm ? Tensor({T, B, H}) : Tensor();
-  Tensor tcs = lstm ? Tensor({T, B, H}) : Tensor();
-  Tensor hn = gru ? Tensor({T, B, H}) : Tensor();
-  Tensor hc = proj ? Tensor({T, B, H}) : Tensor();
-  Tensor gh = gru ? Tensor({B, GH}) : Tensor();
-  Tensor peep = slot.p_i >= 0 ? Tensor({3, H}) : Tensor();
+  Tensor out = Tensor::empty({T * BP + (lstm ? BH : 0)});
+  Tensor cs = lstm ? Tensor::empty({T, B, H}) : Tensor();
+  // tanh(c_t) is kept for the backward only: not when the op records nothing (no-grad).
+  const bool recorded =
+      grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Var& v) { return v.requires_grad(); });
+  Tensor tcs = lstm && recorded ? Tensor::empty({T, B, H}) : Tensor();
+  Tensor hn = gru ? Tensor::empty({T, B, H}) : Tensor();
+  Tensor hc = proj ? Tensor::empty({T, B, H}) : Tensor();
+  Tensor gh = gru ? Tensor::empty({B, GH}) : Tensor();
+  Tensor peep = slot.p_i >= 0 ? Tensor::empty({3, H}) : Tensor();
   if (peep.defined()) {
     copy(peep.data(), in(slot.p_i), H);
     copy(peep.data() + H, in(slot.p_f), H);
@@ -483,7 +505,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
         const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;
         Scalar* hc_t = proj ? hc.data() + t * BH : h_t;  // o * tanh(c_t)
         kernels::lstm_cell_forward(B, H, a_t, c_prev, peep.defined() ? peep.data() : nullptr, clamps, a_t,
-                                   cs.data() + t * BH, hc_t, tcs.data() + t * BH);
+                                   cs.data() + t * BH, hc_t, tcs.defined() ? tcs.data() + t * BH : nullptr);
         if (proj) kernels::gemm(false, true, B, P, H, Scalar(1), hc_t, H, W_hr, H, Scalar(0), h_t, P);  // h = W_hr hc
       } else {
         kernels::rnn_cell_forward(B, H, relu, p_t, h_t);
@@ -569,10 +591,11 @@ RecurrentOutput Recurrent::forward_fused(const Var& x, const Var& h0, const Var&
       h_offsets.push_back((d == 0 ? dims.T - 1 : 0) * dims.B * P);
       c_offsets.push_back(dims.T * dims.B * P);
     }
-    layer_in = join_directions(directions, dims.T, dims.B, P);
+    // The last layer's single direction goes straight from its pack to [B, T, P].
+    if (l + 1 < L || D > 1) layer_in = join_directions(directions, dims.T, dims.B, P);
   }
   RecurrentOutput result;
-  result.output = swap_leading(layer_in);
+  result.output = D == 1 ? swap_leading_of_pack(packs.back(), dims.T, dims.B, P) : swap_leading(layer_in);
   result.h_n = gather_rows(packs, h_offsets, dims.B, P);
   if (lstm) result.c_n = gather_rows(packs, c_offsets, dims.B, H);
   return result;

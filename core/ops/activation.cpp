@@ -119,7 +119,7 @@ Tensor softmax_forward(const Tensor& x, int axis, bool log_form) {
   for (int i = 0; i < axis; ++i) outer *= s[static_cast<std::size_t>(i)];
   const std::int64_t D = s[static_cast<std::size_t>(axis)];
   for (std::size_t i = static_cast<std::size_t>(axis) + 1; i < s.size(); ++i) inner *= s[i];
-  Tensor y(s);
+  Tensor y = Tensor::empty(s);  // both paths write every element
   if (y.numel() == 0) return y;
   if (inner == 1) {
     (log_form ? kernels::log_softmax_rows : kernels::softmax_rows)(y.data(), x.data(), outer, D);

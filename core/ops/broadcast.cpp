@@ -46,13 +46,14 @@ bool is_row_broadcast(const Shape& small, const Shape& big) {
 
 Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
                         FunctionRef<Scalar(Scalar, Scalar)> scalar_op) {
+  // Every path below writes every element of out.
   if (a.shape() == b.shape()) {
-    Tensor out(a.shape());
+    Tensor out = Tensor::empty(a.shape());
     kernel(out.data(), a.data(), b.data(), static_cast<std::size_t>(out.numel()));
     return out;
   }
   const Shape shape = broadcast_shapes(a.shape(), b.shape());
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);
   if (shape == a.shape() && is_suffix(b.shape(), shape) && b.numel() > 0) {
     const std::int64_t row = b.numel();
     for (std::int64_t r = 0; r < out.numel(); r += row)

@@ -29,7 +29,7 @@ Var bmm(const Var& a, const Var& b, bool trans_a, bool trans_b) {
   const std::int64_t Kb = trans_b ? b.shape()[2] : b.shape()[1];
   const std::int64_t N = trans_b ? b.shape()[1] : b.shape()[2];
   if (K != Kb) fail("bmm: inner dimensions differ (" + std::to_string(K) + " vs " + std::to_string(Kb) + ")", a, b);
-  Tensor y({batch, M, N});
+  Tensor y = Tensor::empty({batch, M, N});  // beta = 0 writes every element (K = 0: zeros)
   const std::int64_t lda = a.shape()[2], ldb = b.shape()[2];
   for (std::int64_t i = 0; i < batch; ++i)
     kernels::gemm(trans_a, trans_b, M, N, K, Scalar(1), a.value().data() + i * a.shape()[1] * lda, lda,

@@ -1,7 +1,9 @@
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #if defined(__GLIBC__) && !defined(__EMSCRIPTEN__)
@@ -34,17 +36,29 @@ void check_dims(const Shape& shape) {
 }
 }  // namespace
 
-Tensor::Tensor(Shape shape) : shape_(std::move(shape)) {
+Tensor::Tensor(Shape shape, Fill fill) : shape_(std::move(shape)) {
   check_dims(shape_);
-  storage_ = std::make_shared<std::vector<Scalar>>(static_cast<std::size_t>(gradlab::numel(shape_)));
+  numel_ = gradlab::numel(shape_);
+  // new[] of a trivial type leaves the floats uninitialised; memset zeroes them in bulk
+  // (a value-initialising std::vector fills them one by one in a size-optimised build).
+  data_ = new Scalar[static_cast<std::size_t>(numel_)];
+  owner_ = std::shared_ptr<Scalar>(data_, std::default_delete<Scalar[]>());
+  if (fill == Fill::zeros && numel_ > 0) std::memset(data_, 0, static_cast<std::size_t>(numel_) * sizeof(Scalar));
 }
+
+Tensor::Tensor(Shape shape) : Tensor(std::move(shape), Fill::zeros) {}
+
+Tensor Tensor::empty(Shape shape) { return Tensor(std::move(shape), Fill::none); }
 
 Tensor::Tensor(Shape shape, std::vector<Scalar> data) : shape_(std::move(shape)) {
   check_dims(shape_);
   if (static_cast<std::int64_t>(data.size()) != gradlab::numel(shape_))
     throw_invalid_argument("shape " + to_string(shape_) + " needs " + std::to_string(gradlab::numel(shape_)) +
                            " values, got " + std::to_string(data.size()));
-  storage_ = std::make_shared<std::vector<Scalar>>(std::move(data));
+  auto owned = std::make_shared<std::vector<Scalar>>(std::move(data));
+  data_ = owned->data();
+  numel_ = static_cast<std::int64_t>(owned->size());
+  owner_ = std::move(owned);
 }
 
 Tensor Tensor::full(Shape shape, Scalar value) {
@@ -75,17 +89,19 @@ Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
     flat = flat * shape_[i] + idx;
     ++i;
   }
-  return (*storage_)[static_cast<std::size_t>(flat)];
+  return data_[flat];
 }
 
 Scalar Tensor::item() const {
   if (numel() != 1) throw_invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
-  return (*storage_)[0];
+  return data_[0];
 }
 
 Tensor Tensor::clone() const {
   if (!defined()) return {};
-  return Tensor(shape_, *storage_);
+  Tensor t = empty(shape_);
+  std::copy(data_, data_ + numel_, t.data_);
+  return t;
 }
 
 Tensor Tensor::reshape(Shape shape) const {
@@ -107,13 +123,13 @@ Tensor Tensor::reshape(Shape shape) const {
                            to_string(shape));
   Tensor t;
   t.shape_ = std::move(shape);
-  t.storage_ = storage_;
+  t.owner_ = owner_;
+  t.data_ = data_;
+  t.numel_ = numel_;
   return t;
 }
 
-void Tensor::fill(Scalar value) {
-  for (auto& v : *storage_) v = value;
-}
+void Tensor::fill(Scalar value) { std::fill(data_, data_ + numel_, value); }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape())

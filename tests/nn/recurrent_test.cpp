@@ -66,6 +66,31 @@ TEST_P(RecurrentAll, FusedAndUnfusedAgree) {
   test::expect_fused_matches_unfused(m, rng, B, T);
 }
 
+// Under no-grad the fused forward keeps nothing for a backward (an LSTM does not store
+// tanh(c_t)) and leaves its buffers unfilled until written: the same numbers, bit for bit.
+TEST_P(RecurrentAll, NoGradForwardEqualsRecordingForward) {
+  Rng rng(13);
+  Recurrent m(options(), rng);
+  const Var x(rng.normal_tensor({B, T, I}, 0, 1), true);
+  const RecurrentOutput recorded = m.forward_full(x);
+  ASSERT_TRUE(recorded.output.requires_grad());
+  RecurrentOutput plain;
+  {
+    NoGradGuard no_grad;
+    plain = m.forward_full(x);
+  }
+  EXPECT_FALSE(plain.output.requires_grad());
+  auto same = [](const Var& a, const Var& b, const char* what) {
+    ASSERT_EQ(a.defined(), b.defined()) << what;
+    if (!a.defined()) return;
+    ASSERT_EQ(a.shape(), b.shape()) << what;
+    for (std::int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.value()[i], b.value()[i]) << what << " element " << i;
+  };
+  same(recorded.output, plain.output, "output");
+  same(recorded.h_n, plain.h_n, "h_n");
+  same(recorded.c_n, plain.c_n, "c_n");
+}
+
 std::string config_name(const ::testing::TestParamInfo<Config>& info) {
   auto [kind, peephole, layers, bidirectional] = info.param;
   return std::string(to_string(kind)) + (peephole ? "_peephole" : "") + "_L" + std::to_string(layers) +

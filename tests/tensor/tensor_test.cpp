@@ -49,6 +49,61 @@ TEST(Tensor, CloneCopiesNumbers) {
   EXPECT_EQ(t[0], 1);
 }
 
+TEST(Tensor, EmptyIsDefinedAndWritable) {
+  Tensor t = Tensor::empty({2, 3});
+  EXPECT_TRUE(t.defined());
+  EXPECT_EQ(t.shape(), (Shape{2, 3}));
+  EXPECT_EQ(t.numel(), 6);
+  for (std::int64_t i = 0; i < 6; ++i) t[i] = Scalar(i);
+  EXPECT_EQ(t.at({1, 2}), 5);
+  EXPECT_EQ(t.to_vector(), (std::vector<Scalar>{0, 1, 2, 3, 4, 5}));
+  // No elements is still a tensor, unlike the default-constructed one.
+  EXPECT_TRUE(Tensor::empty({0, 3}).defined());
+  EXPECT_TRUE(Tensor({0}).defined());
+  EXPECT_EQ(Tensor({0}).numel(), 0);
+  EXPECT_FALSE(Tensor().defined());
+  EXPECT_THROW(Tensor::empty({2, -1}), std::invalid_argument);
+}
+
+TEST(Tensor, ZerosAreZeroEvenInReusedMemory) {
+  // Freed blocks come back from the allocator with their old contents; zeros() must clear them.
+  for (int round = 0; round < 4; ++round) {
+    { Tensor dirty = Tensor::full({1000}, Scalar(7)); }
+    {
+      Tensor junk = Tensor::empty({1000});
+      junk.fill(Scalar(-3));
+    }
+    Tensor z({1000});
+    for (std::int64_t i = 0; i < z.numel(); ++i) ASSERT_EQ(z[i], 0) << "round " << round << " element " << i;
+  }
+}
+
+TEST(Tensor, VectorDataIsTakenOverNotCopied) {
+  std::vector<Scalar> v{1, 2, 3, 4};
+  const Scalar* p = v.data();
+  Tensor t({2, 2}, std::move(v));
+  EXPECT_EQ(t.data(), p);
+  EXPECT_EQ(t.at({1, 1}), 4);
+  Tensor c = t.clone();
+  EXPECT_NE(c.data(), t.data());
+  EXPECT_FALSE(c.same_storage(t));
+  EXPECT_EQ(c.to_vector(), t.to_vector());
+}
+
+TEST(Tensor, MovedFromIsUndefined) {
+  Tensor a = Tensor::from({3}, {1, 2, 3});
+  const Scalar* p = a.data();
+  Tensor b(std::move(a));
+  EXPECT_FALSE(a.defined());  // NOLINT(bugprone-use-after-move): the state after a move is the contract
+  EXPECT_EQ(a.numel(), 0);    // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(b.data(), p);
+  Tensor c;
+  c = std::move(b);
+  EXPECT_FALSE(b.defined());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.numel(), 3);
+  EXPECT_EQ(c[2], 3);
+}
+
 TEST(Tensor, ItemNeedsOneElement) {
   EXPECT_EQ(Tensor::scalar(3).item(), 3);
   EXPECT_THROW(Tensor({2}).item(), std::invalid_argument);

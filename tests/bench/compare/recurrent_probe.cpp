@@ -60,6 +60,21 @@ int main(int argc, char** argv) {
     }
     std::printf("%s: step %.2f ms = rnn forward %.2f + head/loss %.2f + backward %.2f + sgd %.2f\n",
                 kind == CellKind::Lstm ? "lstm" : "gru", med(all), med(f), med(h), med(b), med(u));
+    // The forward alone under no-grad (what Session.evaluate runs, the ORT comparison's gradlab side).
+    std::vector<double> ef, eh, ea;
+    for (int s = 0; s < steps + 1; ++s) {
+      NoGradGuard no_grad;
+      const auto t0 = Clock::now();
+      Var out = rnn->forward(Var(x));
+      const double tf = ms_since(t0);
+      const auto t1 = Clock::now();
+      Var loss = cross_entropy(head->forward(out), y);
+      const double th = ms_since(t1), ta = ms_since(t0);
+      if (s == 0) continue;
+      ef.push_back(tf), eh.push_back(th), ea.push_back(ta);
+    }
+    std::printf("%s: no-grad forward %.2f ms = rnn forward %.2f + head/loss %.2f\n",
+                kind == CellKind::Lstm ? "lstm" : "gru", med(ea), med(ef), med(eh));
     std::fflush(stdout);
   }
 }
