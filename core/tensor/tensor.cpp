@@ -38,12 +38,14 @@ void check_dims(const Shape& shape) {
 
 Tensor::Tensor(Shape shape, Fill fill) : shape_(std::move(shape)) {
   check_dims(shape_);
-  numel_ = gradlab::numel(shape_);
+  storage_ = std::make_shared<Storage>();
+  const std::int64_t n = gradlab::numel(shape_);
   // new[] of a trivial type leaves the floats uninitialised; memset zeroes them in bulk
   // (a value-initialising std::vector fills them one by one in a size-optimised build).
-  data_ = new Scalar[static_cast<std::size_t>(numel_)];
-  owner_ = std::shared_ptr<Scalar>(data_, std::default_delete<Scalar[]>());
-  if (fill == Fill::zeros && numel_ > 0) std::memset(data_, 0, static_cast<std::size_t>(numel_) * sizeof(Scalar));
+  storage_->block.reset(new Scalar[static_cast<std::size_t>(n)]);
+  storage_->data = storage_->block.get();
+  storage_->size = n;
+  if (fill == Fill::zeros && n > 0) std::memset(storage_->data, 0, static_cast<std::size_t>(n) * sizeof(Scalar));
 }
 
 Tensor::Tensor(Shape shape) : Tensor(std::move(shape), Fill::zeros) {}
@@ -55,10 +57,10 @@ Tensor::Tensor(Shape shape, std::vector<Scalar> data) : shape_(std::move(shape))
   if (static_cast<std::int64_t>(data.size()) != gradlab::numel(shape_))
     throw_invalid_argument("shape " + to_string(shape_) + " needs " + std::to_string(gradlab::numel(shape_)) +
                            " values, got " + std::to_string(data.size()));
-  auto owned = std::make_shared<std::vector<Scalar>>(std::move(data));
-  data_ = owned->data();
-  numel_ = static_cast<std::int64_t>(owned->size());
-  owner_ = std::move(owned);
+  storage_ = std::make_shared<Storage>();
+  storage_->vector = std::move(data);
+  storage_->data = storage_->vector.data();
+  storage_->size = static_cast<std::int64_t>(storage_->vector.size());
 }
 
 Tensor Tensor::full(Shape shape, Scalar value) {
@@ -89,18 +91,18 @@ Scalar Tensor::at(std::initializer_list<std::int64_t> index) const {
     flat = flat * shape_[i] + idx;
     ++i;
   }
-  return data_[flat];
+  return data()[flat];
 }
 
 Scalar Tensor::item() const {
   if (numel() != 1) throw_invalid_argument("item() needs a one-element tensor, got shape " + to_string(shape_));
-  return data_[0];
+  return data()[0];
 }
 
 Tensor Tensor::clone() const {
   if (!defined()) return {};
   Tensor t = empty(shape_);
-  std::copy(data_, data_ + numel_, t.data_);
+  std::copy(data(), data() + numel(), t.data());
   return t;
 }
 
@@ -123,13 +125,11 @@ Tensor Tensor::reshape(Shape shape) const {
                            to_string(shape));
   Tensor t;
   t.shape_ = std::move(shape);
-  t.owner_ = owner_;
-  t.data_ = data_;
-  t.numel_ = numel_;
+  t.storage_ = storage_;
   return t;
 }
 
-void Tensor::fill(Scalar value) { std::fill(data_, data_ + numel_, value); }
+void Tensor::fill(Scalar value) { std::fill(data(), data() + numel(), value); }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape())

@@ -8,7 +8,6 @@
 
 #include <initializer_list>
 #include <memory>
-#include <utility>
 #include <vector>
 
 #include "tensor/shape.h"
@@ -17,23 +16,8 @@ GRADLAB_BEGIN
 
 class Tensor {
  public:
-  Tensor() = default;  // undefined: defined() is false
-  Tensor(const Tensor&) = default;  // shares storage
-  Tensor& operator=(const Tensor&) = default;
-  // A moved-from tensor is undefined (no storage, numel() 0), as with a moved shared_ptr.
-  Tensor(Tensor&& o) noexcept
-      : shape_(std::move(o.shape_)),
-        owner_(std::move(o.owner_)),
-        data_(std::exchange(o.data_, nullptr)),
-        numel_(std::exchange(o.numel_, 0)) {}
-  Tensor& operator=(Tensor&& o) noexcept {
-    shape_ = std::move(o.shape_);
-    owner_ = std::move(o.owner_);
-    data_ = std::exchange(o.data_, nullptr);
-    numel_ = std::exchange(o.numel_, 0);
-    return *this;
-  }
-  explicit Tensor(Shape shape);  // zeros
+  Tensor() = default;                             // undefined: defined() is false
+  explicit Tensor(Shape shape);                   // zeros
   Tensor(Shape shape, std::vector<Scalar> data);  // data.size() must equal numel(shape); no copy
 
   static Tensor zeros(Shape shape) { return Tensor(std::move(shape)); }
@@ -47,32 +31,40 @@ class Tensor {
   static Tensor from(Shape shape, std::initializer_list<double> values);
   static Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
 
-  bool defined() const { return owner_ != nullptr; }
+  bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }
   int rank() const { return static_cast<int>(shape_.size()); }
   std::int64_t dim(int axis) const;  // negative counts from the end
-  std::int64_t numel() const { return numel_; }
+  std::int64_t numel() const { return storage_ ? storage_->size : 0; }
 
-  Scalar* data() { return data_; }
-  const Scalar* data() const { return data_; }
-  Scalar& operator[](std::int64_t i) { return data_[i]; }
-  Scalar operator[](std::int64_t i) const { return data_[i]; }
+  Scalar* data() { return storage_->data; }
+  const Scalar* data() const { return storage_->data; }
+  Scalar& operator[](std::int64_t i) { return storage_->data[i]; }
+  Scalar operator[](std::int64_t i) const { return storage_->data[i]; }
   Scalar at(std::initializer_list<std::int64_t> index) const;
   Scalar item() const;  // the single number of a one-element tensor
-  std::vector<Scalar> to_vector() const { return std::vector<Scalar>(data_, data_ + numel_); }
+  std::vector<Scalar> to_vector() const {
+    return storage_ ? std::vector<Scalar>(data(), data() + numel()) : std::vector<Scalar>{};
+  }
 
   Tensor clone() const;
   Tensor reshape(Shape shape) const;  // shares storage; one dim may be -1
   void fill(Scalar value);
-  bool same_storage(const Tensor& other) const { return owner_ == other.owner_; }
+  bool same_storage(const Tensor& other) const { return storage_ == other.storage_; }
 
  private:
   enum class Fill { zeros, none };  // (an enum, so that Tensor(shape, {0.5}) still means the vector)
   Tensor(Shape shape, Fill fill);   // a new block, zero-filled or not
+  // The numbers: a block of their own (zero-filled or not), or a vector moved in (no copy).
+  // Copies of a Tensor share it; a moved-from Tensor has none (undefined, numel() 0).
+  struct Storage {
+    Scalar* data = nullptr;
+    std::int64_t size = 0;
+    std::unique_ptr<Scalar[]> block;
+    std::vector<Scalar> vector;
+  };
   Shape shape_;
-  std::shared_ptr<void> owner_;  // what keeps data_ alive: a new[] block or a moved-in vector
-  Scalar* data_ = nullptr;
-  std::int64_t numel_ = 0;
+  std::shared_ptr<Storage> storage_;
 };
 
 // Largest |a - b| over elements; throws if shapes differ.
