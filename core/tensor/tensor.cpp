@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #if defined(__GLIBC__) && !defined(__EMSCRIPTEN__)
@@ -38,8 +39,15 @@ void check_dims(const Shape& shape) {
 
 Tensor::Tensor(Shape shape, Fill fill) : shape_(std::move(shape)) {
   check_dims(shape_);
+  // The element count must fit the address space: a shape whose product overflows, or whose
+  // bytes do not fit a size_t (32 bits in wasm), would otherwise allocate a truncated block.
+  std::int64_t n = 0;
+  if (!checked_numel(shape_, n) ||
+      static_cast<std::uint64_t>(n) > std::numeric_limits<std::size_t>::max() / sizeof(Scalar))
+    throw_invalid_argument("a tensor of shape " + to_string(shape_) + " has more elements than memory can address (" +
+                           std::to_string(std::numeric_limits<std::size_t>::max() / sizeof(Scalar)) +
+                           " at most in this build)");
   storage_ = std::make_shared<Storage>();
-  const std::int64_t n = gradlab::numel(shape_);
   // new[] of a trivial type leaves the floats uninitialised; memset zeroes them in bulk
   // (a value-initialising std::vector fills them one by one in a size-optimised build).
   storage_->block.reset(new Scalar[static_cast<std::size_t>(n)]);

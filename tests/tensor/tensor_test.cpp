@@ -1,10 +1,11 @@
 #include "tensor/tensor.h"
-#include "tensor/finite.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <vector>
+
+#include "tensor/finite.h"
 
 namespace gradlab {
 namespace {
@@ -63,6 +64,20 @@ TEST(Tensor, EmptyIsDefinedAndWritable) {
   EXPECT_EQ(Tensor({0}).numel(), 0);
   EXPECT_FALSE(Tensor().defined());
   EXPECT_THROW(Tensor::empty({2, -1}), std::invalid_argument);
+}
+
+TEST(Tensor, ShapesBeyondTheAddressSpaceAreRejectedNotTruncated) {
+  // 2^62 floats are 2^64 bytes (more than any size_t holds); 2^80 elements overflow int64.
+  for (const Shape& shape :
+       {Shape{std::int64_t(1) << 31, std::int64_t(1) << 31}, Shape{std::int64_t(1) << 40, std::int64_t(1) << 40}}) {
+    try {
+      Tensor::empty(shape);
+      FAIL() << "expected an exception for " << to_string(shape);
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("more elements than memory can address"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(Tensor{shape}, std::invalid_argument);
+  }
 }
 
 TEST(Tensor, ZerosAreZeroEvenInReusedMemory) {
