@@ -107,10 +107,13 @@ void Var::set_grad(Tensor grad) {
 void Var::retain_grad() { checked(node_).retain_grad = true; }
 void Var::register_hook(GradHook hook) { checked(node_).hooks.push_back(std::move(hook)); }
 
+bool records(const std::vector<Var>& inputs) {
+  return g_grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Var& v) { return v.requires_grad(); });
+}
+
 Var record(const char* op, std::vector<Var> inputs, Tensor value, BackwardFn backward) {
   if (anomaly_enabled()) anomaly_detail::check_forward(op, inputs, value);
-  const bool needs = g_grad_enabled && std::any_of(inputs.begin(), inputs.end(),
-                                                   [](const Var& v) { return v.requires_grad(); });
+  const bool needs = records(inputs);
   Var out(std::move(value));
   out.node_->op = op;
   if (needs) {

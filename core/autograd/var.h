@@ -178,6 +178,9 @@ class Var {
 // Creates the output of an op. When grad mode is off or no input requires grad, the
 // result is a plain constant and `backward` is dropped.
 Var record(const char* op, std::vector<Var> inputs, Tensor value, BackwardFn backward);
+// Whether record() would keep a backward for these inputs: grad mode on and an input that
+// requires grad. An op can skip what only its backward reads when it would not.
+bool records(const std::vector<Var>& inputs);
 
 // Handed to a BackwardFn: which inputs need a gradient, and where to put it.
 class Grads {

@@ -62,13 +62,17 @@ class BackwardScratch {
   Scalar* data_ = nullptr;
 };
 
+// dst [B, A, C] = src [A, B, C] with the leading two axes swapped.
+void swap_leading_into(const Scalar* src, std::int64_t A, std::int64_t B, std::int64_t C, Scalar* dst) {
+  for (std::int64_t a = 0; a < A; ++a)
+    for (std::int64_t b = 0; b < B; ++b) copy(dst + (b * A + a) * C, src + (a * B + b) * C, C);
+}
+
 // [A, B, C] -> [B, A, C]. Its own inverse, so the backward is the same op (any order).
 Var swap_leading(const Var& x) {
   const std::int64_t A = x.shape()[0], B = x.shape()[1], C = x.shape()[2];
   Tensor y = Tensor::empty({B, A, C});  // every row copied below
-  const Scalar* px = x.value().data();
-  for (std::int64_t a = 0; a < A; ++a)
-    for (std::int64_t b = 0; b < B; ++b) copy(y.data() + (b * A + a) * C, px + (a * B + b) * C, C);
+  swap_leading_into(x.value().data(), A, B, C, y.data());
   return record("swap_leading", {x}, std::move(y), [](Grads& g, const Var& dy) { g.accumulate(0, swap_leading(dy)); });
 }
 
@@ -76,15 +80,11 @@ Var swap_leading(const Var& x) {
 // direction, without first copying it out of the pack (join_directions) and then swapping.
 Var swap_leading_of_pack(const Var& pack, std::int64_t T, std::int64_t B, std::int64_t P) {
   Tensor y = Tensor::empty({B, T, P});  // every row copied below
-  const Scalar* pp = pack.value().data();
-  for (std::int64_t t = 0; t < T; ++t)
-    for (std::int64_t b = 0; b < B; ++b) copy(y.data() + (b * T + t) * P, pp + (t * B + b) * P, P);
+  swap_leading_into(pack.value().data(), T, B, P, y.data());
   return record("recurrent_fused_output", {pack}, std::move(y), [T, B, P](Grads& g, const Var& dy) {
     g.require_first_order();
     Tensor dp(g.input(0).shape());  // zeros past h_t (an LSTM's c_n)
-    const Scalar* pd = dy.value().data();
-    for (std::int64_t t = 0; t < T; ++t)
-      for (std::int64_t b = 0; b < B; ++b) copy(dp.data() + (t * B + b) * P, pd + (b * T + t) * P, P);
+    swap_leading_into(dy.value().data(), B, T, P, dp.data());
     g.accumulate(0, std::move(dp));
   });
 }
@@ -466,9 +466,7 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   Tensor out = Tensor::empty({T * BP + (lstm ? BH : 0)});
   Tensor cs = lstm ? Tensor::empty({T, B, H}) : Tensor();
   // tanh(c_t) is kept for the backward only: not when the op records nothing (no-grad).
-  const bool recorded =
-      grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Var& v) { return v.requires_grad(); });
-  Tensor tcs = lstm && recorded ? Tensor::empty({T, B, H}) : Tensor();
+  Tensor tcs = lstm && records(inputs) ? Tensor::empty({T, B, H}) : Tensor();
   Tensor hn = gru ? Tensor::empty({T, B, H}) : Tensor();
   Tensor hc = proj ? Tensor::empty({T, B, H}) : Tensor();
   Tensor gh = gru ? Tensor::empty({B, GH}) : Tensor();
