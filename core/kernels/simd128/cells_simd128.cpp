@@ -80,23 +80,33 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
     float* cb = c + b * H;
     float* hb = h + b * H;
     float* tcb = tanh_c ? tanh_c + b * H : nullptr;
+    // Two passes over the row: first the gates that do not depend on c_t (i, f, g, and o
+    // without peepholes), then c_t, tanh(c_t) and h. The same operations on each element;
+    // one loop over all of it ran at 140 cycles per four units in Chromium 156 (120 in node
+    // 20), the two at 115 in both (B = 32, H = 128): its chain from the gates through c_t to
+    // tanh(c_t) is too long for the next units' work to overlap it.
     for_lanes(H, [&](auto L, Index j) {
-      const auto cp = L.load(cpb + j);
-      auto pi = L.load(pre + j), pf = L.load(pre + H + j), pg = L.load(pre + 2 * H + j), po = L.load(pre + 3 * H + j);
+      auto pi = L.load(pre + j), pf = L.load(pre + H + j);
       if (peephole) {
+        const auto cp = L.load(cpb + j);
         pi = vadd(pi, vmul(L.load(peephole + j), cp));
         pf = vadd(pf, vmul(L.load(peephole + H + j), cp));
       }
-      const auto i = ci ? L.splat(vi) : vsigmoid(pi);
-      const auto f = cf ? L.splat(vf) : vsigmoid(pf);
-      const auto g = cg ? L.splat(vg) : vtanh(pg);
+      const auto pg = L.load(pre + 2 * H + j), po = L.load(pre + 3 * H + j);
+      L.store(act + j, ci ? L.splat(vi) : vsigmoid(pi));
+      L.store(act + H + j, cf ? L.splat(vf) : vsigmoid(pf));
+      L.store(act + 2 * H + j, cg ? L.splat(vg) : vtanh(pg));
+      if (!peephole) L.store(act + 3 * H + j, co ? L.splat(vo) : vsigmoid(po));
+    });
+    for_lanes(H, [&](auto L, Index j) {
+      const auto cp = L.load(cpb + j);
+      const auto i = L.load(act + j), f = L.load(act + H + j), g = L.load(act + 2 * H + j);
       const auto cn = vadd(vmul(f, cp), vmul(i, g));
-      if (peephole) po = vadd(po, vmul(L.load(peephole + 2 * H + j), cn));
-      const auto o = co ? L.splat(vo) : vsigmoid(po);
-      L.store(act + j, i);
-      L.store(act + H + j, f);
-      L.store(act + 2 * H + j, g);
-      L.store(act + 3 * H + j, o);
+      // With peepholes o's slot is still pre_o (the first pass left it alone).
+      const auto o = !peephole ? L.load(act + 3 * H + j)
+                     : co      ? L.splat(vo)
+                               : vsigmoid(vadd(L.load(pre + 3 * H + j), vmul(L.load(peephole + 2 * H + j), cn)));
+      if (peephole) L.store(act + 3 * H + j, o);
       L.store(cb + j, cn);
       const auto tc = vtanh(cn);
       if (tcb) L.store(tcb + j, tc);

@@ -151,14 +151,17 @@ inline double hsum(f32x4 v) {
 
 // exp1_split, four lanes at a time.
 inline f32x4 exp4_split(f32x4 x, v128_t& n_out) {
-  const f32x4 n = wasm_f32x4_nearest(vmul(x, vsplat(kLog2e)));
+  // n = nearest(x log2e): |x log2e| < 2^22, so adding 1.5 * 2^23 rounds it to a whole number
+  // (ties to even, as nearest: 1.5 * 2^23 is even) and subtracting it again is exact.
+  const f32x4 shifted = vadd(vmul(x, vsplat(kLog2e)), vsplat(12582912.0f));
+  const f32x4 n = vsub(shifted, vsplat(12582912.0f));
   const f32x4 r = vsub(vsub(x, vmul(n, vsplat(kLn2Hi))), vmul(n, vsplat(kLn2Lo)));
   const f32x4 r2 = vmul(r, r), r4 = vmul(r2, r2);
   const f32x4 p = vadd(vmul(vmadd(vsplat(kExpP0), r, vsplat(kExpP1)), r4),
                        vmadd(vmadd(vsplat(kExpP2), r, vsplat(kExpP3)), r2, vmadd(vsplat(kExpP4), r, vsplat(kExpP5))));
-  // n as an integer: n is whole and |n| < 2^22, so n + 1.5 * 2^23 is exact and holds n in its
-  // low mantissa bits (i32x4.trunc_sat costs V8 five instructions on x64, this two).
-  n_out = wasm_i32x4_sub(vadd(n, vsplat(12582912.0f)), wasm_i32x4_splat(0x4B400000));
+  // n as an integer: the shifted sum holds n in its low mantissa bits (i32x4.trunc_sat costs
+  // V8 five instructions on x64, this one).
+  n_out = wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000));
   return vadd(vadd(vmul(p, r2), r), vsplat(1.0f));
 }
 
@@ -205,9 +208,13 @@ inline f32x4 tanh4(f32x4 x) {
   return wasm_v128_or(t, sign);
 }
 
+// -|x| is x with its sign bit set (one v128.or; f32x4.neg of vabs costs V8 four instructions
+// on x64). The numerator is 1 for x >= 0 and e otherwise: e is in [0, 1] (or NaN), so
+// pmax(e, x >= 0 ? 1 : 0) picks it with one and and one max instead of a three-instruction
+// bitselect (pmax keeps e when the comparison is false, so NaN passes through).
 inline f32x4 sigmoid4(f32x4 x) {
-  const f32x4 e = exp4_nonpositive(wasm_f32x4_neg(vabs(x)));
-  const f32x4 num = wasm_v128_bitselect(vsplat(1.0f), e, wasm_f32x4_ge(x, vsplat(0.0f)));
+  const f32x4 e = exp4_nonpositive(wasm_v128_or(x, wasm_i32x4_splat(static_cast<std::int32_t>(0x80000000u))));
+  const f32x4 num = wasm_f32x4_pmax(e, wasm_v128_and(wasm_f32x4_ge(x, vsplat(0.0f)), vsplat(1.0f)));
   return vdiv(num, vadd(vsplat(1.0f), e));
 }
 #endif  // __wasm_simd128__
