@@ -1,9 +1,10 @@
 // Activations: softmax, log_softmax (any axis), leaky_relu, gelu. Gradient checks (first
 // and second order), forward values worked out by hand, and errors.
-#include "ops/ops.h"
-
 #include <cmath>
+#include <cstring>
+#include <limits>
 
+#include "ops/ops.h"
 #include "support/check.h"
 
 namespace gradlab {
@@ -99,6 +100,27 @@ TEST(ActivationGrad, EveryActivationAndAxis) {
   EXPECT_GRADCHECK([&] { return weighted_sum(leaky_relu(x)); }, {x});
   EXPECT_GRADCHECK([&] { return weighted_sum(leaky_relu(x3, 0.3)); }, {x3});
   EXPECT_GRADCHECK([&] { return weighted_sum(gelu(x3)); }, {x3});
+}
+
+// relu's gradient is dy times a 0/1 mask, with and without create_graph: -0 where a
+// negative dy meets x <= 0, NaN where a NaN dy does, inf times 1 stays inf.
+TEST(ActivationBackward, ReluBackwardIsTheMaskProductBitForBit) {
+  const Scalar nan = std::numeric_limits<Scalar>::quiet_NaN(), inf = std::numeric_limits<Scalar>::infinity();
+  const Var x(Tensor::from({2, 4}, {-1, 0, 2, 3, -0.0f, 5, -2, 1}));
+  const Tensor seed = Tensor::from({2, 4}, {-1.5f, -2, 0.25f, nan, nan, inf, inf, -0.0f});
+  auto bits = [](const Tensor& t) {
+    std::vector<unsigned char> b(static_cast<std::size_t>(t.numel()) * sizeof(Scalar));
+    std::memcpy(b.data(), t.data(), b.size());
+    return b;
+  };
+  for (bool create_graph : {false, true}) {
+    const Var leaf(x.value().clone(), true);
+    const Var dx = grad({relu(leaf)}, {leaf}, {seed}, create_graph)[0];
+    std::vector<Scalar> want(8);
+    for (int i = 0; i < 8; ++i)
+      want[static_cast<std::size_t>(i)] = seed.data()[i] * (x.value().data()[i] > 0 ? Scalar(1) : Scalar(0));
+    EXPECT_EQ(bits(dx.value()), bits(Tensor({2, 4}, want))) << "create_graph " << create_graph;
+  }
 }
 
 TEST(ActivationSecondOrder, GradOfGradThroughEachActivation) {

@@ -101,5 +101,31 @@ TEST(Broadcast, ReduceToShapeEqualsOrderedDoubleSums) {
   EXPECT_THROW(reduce_to_shape(random_tensor(rng, {2, 3}), {4}), std::invalid_argument);
 }
 
+// broadcast_to's expansion for the shapes the backward passes give it (a sum's scalar, a
+// bias row, a per-row value) and the general walk.
+TEST(Broadcast, ExpandToShapeEqualsIndexArithmetic) {
+  Rng rng(9);
+  const std::vector<Pair> expansions = {
+      {{5}, {2, 3, 5}},        // a bias row repeated
+      {{3, 5}, {2, 3, 5}},     // suffix
+      {{2, 3, 1}, {2, 3, 5}},  // a value per row
+      {{4, 1}, {4, 6}},        // ... rank 2
+      {{}, {2, 3}},            // a scalar
+      {{1, 1}, {3, 4}},        // one value, as a matrix
+      {{2, 1, 5}, {2, 3, 5}},  // general strided walk
+      {{3, 1}, {2, 3, 5}},     // general
+      {{2, 3}, {2, 3}},        // nothing to expand
+      {{5}, {0, 5}},           // empty result
+  };
+  for (const auto& [st, shape] : expansions) {
+    const Tensor t = random_tensor(rng, st);
+    const Tensor out = expand_to_shape(t, shape);
+    ASSERT_EQ(out.shape(), shape);
+    for (std::int64_t k = 0; k < out.numel(); ++k)
+      ASSERT_EQ(out.data()[k], t.data()[offset(st, unravel(k, shape))])
+          << to_string(st) << " to " << to_string(shape) << " at " << k;
+  }
+}
+
 }  // namespace
 }  // namespace gradlab

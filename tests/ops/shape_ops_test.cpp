@@ -1,8 +1,9 @@
 // Shape ops: slice, select, concat, stack, transpose, permute, unsqueeze, squeeze,
 // index_select. Gradient checks (first and second order), forward values written out
 // by hand, and the errors each op gives.
-#include "ops/ops.h"
+#include <algorithm>
 
+#include "ops/ops.h"
 #include "support/check.h"
 
 namespace gradlab {
@@ -66,6 +67,35 @@ TEST(ShapeOpsForward, TransposePermuteSqueeze) {
   EXPECT_EQ(unsqueeze(x, -1).shape(), (Shape{3, 4, 1}));
   EXPECT_EQ(squeeze(unsqueeze(x, 1), 1).shape(), (Shape{3, 4}));
   EXPECT_EQ(values(squeeze(unsqueeze(x, 1), -2)), values(x));
+}
+
+// Every permutation of a rank-4 tensor, against index arithmetic, including those that keep
+// the last axis last (attention's head split and merge), a last axis of size 1, and a scalar.
+TEST(ShapeOpsForward, PermuteEqualsIndexArithmeticForEveryOrder) {
+  for (const Shape& xs : {Shape{2, 3, 4, 5}, Shape{3, 2, 4, 1}}) {
+    std::vector<Scalar> v(static_cast<std::size_t>(numel(xs)));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<Scalar>(i);
+    const Var x(Tensor(xs, v));
+    std::vector<int> p{0, 1, 2, 3};
+    do {
+      const Var y = permute(x, p);
+      std::int64_t k = 0;
+      std::vector<std::int64_t> at(4);
+      for (at[0] = 0; at[0] < xs[p[0]]; ++at[0])
+        for (at[1] = 0; at[1] < xs[p[1]]; ++at[1])
+          for (at[2] = 0; at[2] < xs[p[2]]; ++at[2])
+            for (at[3] = 0; at[3] < xs[p[3]]; ++at[3], ++k) {
+              std::vector<std::int64_t> xi(4);
+              for (int d = 0; d < 4; ++d)
+                xi[static_cast<std::size_t>(p[static_cast<std::size_t>(d)])] = at[static_cast<std::size_t>(d)];
+              const Scalar want = static_cast<Scalar>(((xi[0] * xs[1] + xi[1]) * xs[2] + xi[2]) * xs[3] + xi[3]);
+              ASSERT_EQ(y.value().data()[k], want)
+                  << to_string(xs) << " permuted {" << p[0] << p[1] << p[2] << p[3] << "} at " << k;
+            }
+    } while (std::next_permutation(p.begin(), p.end()));
+  }
+  const Var s(Tensor::scalar(3));
+  EXPECT_EQ(values(permute(s, {})), (std::vector<Scalar>{3}));
 }
 
 TEST(ShapeOpsForward, IndexSelectRepeatsAndReorders) {
