@@ -23,7 +23,7 @@ Node& checked(const std::shared_ptr<Node>& node) {
 
 // The one op autograd needs itself: summing gradients from several uses of a Var.
 Var add_same_shape(const Var& a, const Var& b) {
-  Tensor out(a.shape());
+  Tensor out = Tensor::empty(a.shape());  // the kernel writes every element
   kernels::add(out.data(), a.value().data(), b.value().data(), static_cast<std::size_t>(out.numel()));
   return record("accumulate", {a, b}, std::move(out), [](Grads& g, const Var& dy) {
     g.accumulate(0, dy);

@@ -15,15 +15,26 @@ GRADLAB_BEGIN
 
 namespace {
 using UnaryKernel = void (*)(Scalar*, const Scalar*, std::size_t);
+// The outputs below are written in full, so none is zero-filled first.
 Tensor map(const Tensor& x, UnaryKernel k) {
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   k(y.data(), x.data(), static_cast<std::size_t>(x.numel()));
   return y;
 }
 Tensor step_mask(const Tensor& x) {  // [x > 0] as 0/1
-  Tensor m(x.shape());
-  for (std::int64_t i = 0; i < x.numel(); ++i) m[i] = x[i] > 0 ? Scalar(1) : Scalar(0);
+  Tensor m = Tensor::empty(x.shape());
+  const Scalar* px = x.data();
+  Scalar* pm = m.data();
+  for (std::int64_t i = 0, n = m.numel(); i < n; ++i) pm[i] = px[i] > 0 ? Scalar(1) : Scalar(0);
   return m;
+}
+// dx += dy * factor for a piecewise-constant factor. Without create_graph the product is
+// written over the factor tensor with the elementwise kernel: the bits the Var product gives,
+// without recording it or allocating its output.
+void accumulate_times(Grads& g, const Var& dy, Tensor factor) {
+  if (g.create_graph()) return g.accumulate(0, dy * Var(std::move(factor)));
+  kernels::mul(factor.data(), dy.value().data(), factor.data(), static_cast<std::size_t>(factor.numel()));
+  g.accumulate(0, std::move(factor));
 }
 }  // namespace
 
@@ -32,7 +43,7 @@ Var tanh(const Var& x) {
   return record("tanh", {x}, map(x.value(), kernels::tanh), [](Grads& g, const Var& dy) {
     const Var& y = g.output();
     if (!g.create_graph()) {  // fused fast path, same formula
-      Tensor dx(y.shape());
+      Tensor dx = Tensor::empty(y.shape());
       kernels::tanh_backward(dx.data(), y.value().data(), dy.value().data(), static_cast<std::size_t>(dx.numel()));
       g.accumulate(0, std::move(dx));
       return;
@@ -46,7 +57,7 @@ Var sigmoid(const Var& x) {
   return record("sigmoid", {x}, map(x.value(), kernels::sigmoid), [](Grads& g, const Var& dy) {
     const Var& y = g.output();
     if (!g.create_graph()) {
-      Tensor dx(y.shape());
+      Tensor dx = Tensor::empty(y.shape());
       kernels::sigmoid_backward(dx.data(), y.value().data(), dy.value().data(), static_cast<std::size_t>(dx.numel()));
       g.accumulate(0, std::move(dx));
       return;
@@ -57,22 +68,24 @@ Var sigmoid(const Var& x) {
 
 // y = max(x, 0);  dx += dy * [x > 0]   (the mask is piecewise constant: no second-order term)
 Var relu(const Var& x) {
-  return record("relu", {x}, map(x.value(), kernels::relu), [](Grads& g, const Var& dy) {
-    g.accumulate(0, dy * Var(step_mask(g.input(0).value())));
-  });
+  return record("relu", {x}, map(x.value(), kernels::relu),
+                [](Grads& g, const Var& dy) { accumulate_times(g, dy, step_mask(g.input(0).value())); });
 }
 
 // y = x if x > 0 else slope * x;  dx += dy * (x > 0 ? 1 : slope)   (piecewise constant factor)
 Var leaky_relu(const Var& x, double slope) {
   const Scalar s = static_cast<Scalar>(slope);
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   const Scalar* px = x.value().data();
-  for (std::int64_t i = 0; i < y.numel(); ++i) y[i] = px[i] > 0 ? px[i] : s * px[i];
+  Scalar* py = y.data();
+  for (std::int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = px[i] > 0 ? px[i] : s * px[i];
   return record("leaky_relu", {x}, std::move(y), [s](Grads& g, const Var& dy) {
     const Tensor& xv = g.input(0).value();
-    Tensor factor(xv.shape());
-    for (std::int64_t i = 0; i < xv.numel(); ++i) factor[i] = xv[i] > 0 ? Scalar(1) : s;
-    g.accumulate(0, dy * Var(std::move(factor)));
+    Tensor factor = Tensor::empty(xv.shape());
+    const Scalar* px = xv.data();
+    Scalar* pf = factor.data();
+    for (std::int64_t i = 0, n = factor.numel(); i < n; ++i) pf[i] = px[i] > 0 ? Scalar(1) : s;
+    accumulate_times(g, dy, std::move(factor));
   });
 }
 

@@ -31,6 +31,9 @@ void for_each_broadcast(const Shape& out, const std::vector<std::int64_t>& sa, c
   }
 }
 
+// The file's one fill loop: each std::fill here would be its own vectorised copy of it.
+[[gnu::noinline]] void fill_values(Scalar* out, std::int64_t n, Scalar v) { std::fill(out, out + n, v); }
+
 bool is_suffix(const Shape& small, const Shape& big) {
   if (small.size() > big.size()) return false;
   return std::equal(small.begin(), small.end(), big.end() - static_cast<std::ptrdiff_t>(small.size()));
@@ -69,7 +72,7 @@ Tensor broadcast_binary(const Tensor& a, const Tensor& b, BinaryKernel kernel,
     const Scalar* per_row = (a_rows ? a : b).data();
     std::vector<Scalar> repeated(static_cast<std::size_t>(row));
     for (std::int64_t r = 0; r * row < out.numel(); ++r) {
-      std::fill(repeated.begin(), repeated.end(), per_row[r]);
+      fill_values(repeated.data(), row, per_row[r]);
       const Scalar* x = full.data() + r * row;
       kernel(out.data() + r * row, a_rows ? repeated.data() : x, a_rows ? x : repeated.data(), static_cast<std::size_t>(row));
     }
@@ -119,7 +122,23 @@ Tensor reduce_to_shape(const Tensor& t, const Shape& shape) {
 }
 
 Tensor expand_to_shape(const Tensor& t, const Shape& shape) {
-  Tensor out(shape);
+  Tensor out = Tensor::empty(shape);  // every path below writes every element
+  const std::int64_t n = out.numel();
+  if (n == 0) return out;
+  if (t.numel() == 1) {  // a scalar (a sum's or a mean's gradient)
+    fill_values(out.data(), n, t.data()[0]);
+    return out;
+  }
+  if (is_suffix(t.shape(), shape)) {  // t repeated as the last axes (a bias)
+    const std::int64_t row = t.numel();
+    for (std::int64_t r = 0; r < n; r += row) std::copy(t.data(), t.data() + row, out.data() + r);
+    return out;
+  }
+  if (is_row_broadcast(t.shape(), shape)) {  // one value per row (a per-row mean's gradient)
+    const std::int64_t row = shape.back();
+    for (std::int64_t r = 0; r * row < n; ++r) fill_values(out.data() + r * row, row, t.data()[r]);
+    return out;
+  }
   const auto st = broadcast_strides(t.shape(), shape);
   const std::vector<std::int64_t> so(shape.size(), 0);
   const Scalar* pt = t.data();

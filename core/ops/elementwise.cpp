@@ -54,7 +54,7 @@ Var add_scalar(const Var& x, double s) {
 }
 
 Var mul_scalar(const Var& x, double s) {
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());  // the kernel writes every element
   kernels::scale(y.data(), x.value().data(), static_cast<Scalar>(s), static_cast<std::size_t>(y.numel()));
   return record("mul_scalar", {x}, std::move(y), [s](Grads& g, const Var& dy) { g.accumulate(0, mul_scalar(dy, s)); });
 }

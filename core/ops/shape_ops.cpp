@@ -106,7 +106,7 @@ Var slice(const Var& x, int axis, std::int64_t start, std::int64_t end) {
                            " is out of bounds (allowed: 0 <= start <= end <= " + std::to_string(s.dim) +
                            ", negative values counting from the end)");
   const std::int64_t len = e - b;
-  Tensor y(with_dim(x.shape(), a, len));
+  Tensor y = Tensor::empty(with_dim(x.shape(), a, len));  // every element is copied below
   const Scalar* src = x.value().data();
   Scalar* dst = y.data();
   for (std::int64_t o = 0; o < s.outer; ++o)
@@ -207,14 +207,19 @@ Var permute(const Var& x, const std::vector<int>& dims) {
     ys[i] = xs[static_cast<std::size_t>(p[i])];
     step[i] = xstride[static_cast<std::size_t>(p[i])];  // moving along y axis i moves this far in x
   }
-  Tensor y(ys);
+  Tensor y = Tensor::empty(ys);  // every element is copied below
   const Scalar* src = x.value().data();
   Scalar* dst = y.data();
+  // When the last axis stays last (as splitting and merging attention heads), it is
+  // contiguous in both: copy whole runs of it and step only the axes before it.
+  const bool runs = rank > 0 && p.back() == rank - 1 && ys.back() > 1;
+  const std::int64_t run = runs ? ys.back() : 1;
+  const std::size_t stepped = static_cast<std::size_t>(runs ? rank - 1 : rank);
   std::vector<std::int64_t> index(static_cast<std::size_t>(rank), 0);
   std::int64_t at = 0;
-  for (std::int64_t k = 0; k < y.numel(); ++k) {
-    dst[k] = src[at];
-    for (std::size_t d = static_cast<std::size_t>(rank); d-- > 0;) {
+  for (std::int64_t k = 0; k < y.numel(); k += run) {
+    std::copy(src + at, src + at + run, dst + k);
+    for (std::size_t d = stepped; d-- > 0;) {
       at += step[d];
       if (++index[d] < ys[d]) break;
       at -= step[d] * ys[d];

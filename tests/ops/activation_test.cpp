@@ -102,9 +102,10 @@ TEST(ActivationGrad, EveryActivationAndAxis) {
   EXPECT_GRADCHECK([&] { return weighted_sum(gelu(x3)); }, {x3});
 }
 
-// relu's gradient is dy times a 0/1 mask, with and without create_graph: -0 where a
-// negative dy meets x <= 0, NaN where a NaN dy does, inf times 1 stays inf.
-TEST(ActivationBackward, ReluBackwardIsTheMaskProductBitForBit) {
+// relu's and leaky_relu's gradients are dy times a piecewise-constant factor, with and
+// without create_graph (the kernel over the factor tensor, or the Var product): -0 where a
+// negative dy meets a factor of 0, NaN where a NaN dy does, inf times 1 stays inf.
+TEST(ActivationBackward, ReluBackwardIsTheFactorProductBitForBit) {
   const Scalar nan = std::numeric_limits<Scalar>::quiet_NaN(), inf = std::numeric_limits<Scalar>::infinity();
   const Var x(Tensor::from({2, 4}, {-1, 0, 2, 3, -0.0f, 5, -2, 1}));
   const Tensor seed = Tensor::from({2, 4}, {-1.5f, -2, 0.25f, nan, nan, inf, inf, -0.0f});
@@ -113,14 +114,16 @@ TEST(ActivationBackward, ReluBackwardIsTheMaskProductBitForBit) {
     std::memcpy(b.data(), t.data(), b.size());
     return b;
   };
-  for (bool create_graph : {false, true}) {
-    const Var leaf(x.value().clone(), true);
-    const Var dx = grad({relu(leaf)}, {leaf}, {seed}, create_graph)[0];
-    std::vector<Scalar> want(8);
-    for (int i = 0; i < 8; ++i)
-      want[static_cast<std::size_t>(i)] = seed.data()[i] * (x.value().data()[i] > 0 ? Scalar(1) : Scalar(0));
-    EXPECT_EQ(bits(dx.value()), bits(Tensor({2, 4}, want))) << "create_graph " << create_graph;
-  }
+  for (const Scalar slope : {Scalar(0), Scalar(0.2)})
+    for (bool create_graph : {false, true}) {
+      const Var leaf(x.value().clone(), true);
+      const Var y = slope == 0 ? relu(leaf) : leaky_relu(leaf, slope);
+      const Var dx = grad({y}, {leaf}, {seed}, create_graph)[0];
+      std::vector<Scalar> want(8);
+      for (int i = 0; i < 8; ++i)
+        want[static_cast<std::size_t>(i)] = seed.data()[i] * (x.value().data()[i] > 0 ? Scalar(1) : slope);
+      EXPECT_EQ(bits(dx.value()), bits(Tensor({2, 4}, want))) << "slope " << slope << " create_graph " << create_graph;
+    }
 }
 
 TEST(ActivationSecondOrder, GradOfGradThroughEachActivation) {
