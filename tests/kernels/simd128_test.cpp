@@ -5,6 +5,8 @@
 // Lengths are chosen around multiples of 4 (f32x4), 16 (reduction unroll) and the GEMM
 // tiles (MR x NR = 4 x 8; KC = 256, MC = 128, NC = 1024), never only on them.
 // How to add a kernel: see kernels_test.cpp; then add its simd128 case here.
+#include "kernels/simd128/simd128.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -449,6 +451,47 @@ TEST(Simd128Kernels, BodyAndLeftoversAgreeBitForBit) {
     }
   }
 }
+
+#if !(defined(GRADLAB_DOUBLE) && GRADLAB_DOUBLE)  // f64: simd128 is the reference
+// The f32x4 exp, tanh and sigmoid (their constants read once per call from VConsts' table)
+// give the bits of the scalar twins that the leftovers use, over the float range (NaN in
+// gives some NaN out). Natively both sides are the scalar code.
+TEST(Simd128Kernels, VectorBodyIsTheScalarTwinBitForBit) {
+  using namespace kernels::simd128_detail;
+  struct Twin {
+    const char* name;
+    Unary simd;
+    float (*scalar)(float);
+  };
+  const Twin twins[] = {{"exp", kernels::simd128::exp, [](float x) { return exp1(x); }},
+                        {"tanh", kernels::simd128::tanh, [](float x) { return tanh1(x); }},
+                        {"sigmoid", kernels::simd128::sigmoid, [](float x) { return sigmoid1(x); }}};
+  const std::uint64_t stride = exhaustive() ? 1 : 4093;
+  constexpr std::size_t kBatch = 4096;  // a multiple of 4: all but the last batch's tail is f32x4
+  for (const auto& f : twins) {
+    long mismatches = 0;
+    Vec x, got(kBatch);
+    x.reserve(kBatch);
+    auto flush = [&] {
+      f.simd(got.data(), x.data(), x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const float want = f.scalar(float(x[i]));
+        const bool ok = std::isnan(want) ? std::isnan(got[i])
+                                         : bit_cast<std::uint32_t>(float(got[i])) == bit_cast<std::uint32_t>(want);
+        if (!ok && mismatches++ < 5)
+          ADD_FAILURE() << f.name << "(" << std::hexfloat << x[i] << ") = " << got[i] << ", scalar twin " << want;
+      }
+      x.clear();
+    };
+    for (std::uint64_t bits = 0; bits < (1ull << 32); bits += stride) {
+      x.push_back(Scalar(bit_cast<float>(static_cast<std::uint32_t>(bits))));
+      if (x.size() == kBatch) flush();
+    }
+    flush();
+    EXPECT_EQ(mismatches, 0) << f.name;
+  }
+}
+#endif
 
 // ---- reductions ----
 

@@ -73,6 +73,7 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
   const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
   const float vi = clamp_value(clamps, 0), vf = clamp_value(clamps, 1), vg = clamp_value(clamps, 2),
               vo = clamp_value(clamps, 3);
+  const VConsts k = VConsts::load();
   for (Index b = 0; b < B; ++b) {
     const float* pre = gates_pre + b * 4 * H;
     float* act = gates_act + b * 4 * H;
@@ -93,10 +94,10 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
         pf = vadd(pf, vmul(L.load(peephole + H + j), cp));
       }
       const auto pg = L.load(pre + 2 * H + j), po = L.load(pre + 3 * H + j);
-      L.store(act + j, ci ? L.splat(vi) : vsigmoid(pi));
-      L.store(act + H + j, cf ? L.splat(vf) : vsigmoid(pf));
-      L.store(act + 2 * H + j, cg ? L.splat(vg) : vtanh(pg));
-      if (!peephole) L.store(act + 3 * H + j, co ? L.splat(vo) : vsigmoid(po));
+      L.store(act + j, ci ? L.splat(vi) : vsigmoid(pi, k));
+      L.store(act + H + j, cf ? L.splat(vf) : vsigmoid(pf, k));
+      L.store(act + 2 * H + j, cg ? L.splat(vg) : vtanh(pg, k));
+      if (!peephole) L.store(act + 3 * H + j, co ? L.splat(vo) : vsigmoid(po, k));
     });
     for_lanes(H, [&](auto L, Index j) {
       const auto cp = L.load(cpb + j);
@@ -105,10 +106,10 @@ void lstm_cell_forward(Index B, Index H, const float* gates_pre, const float* c_
       // With peepholes o's slot is still pre_o (the first pass left it alone).
       const auto o = !peephole ? L.load(act + 3 * H + j)
                      : co      ? L.splat(vo)
-                               : vsigmoid(vadd(L.load(pre + 3 * H + j), vmul(L.load(peephole + 2 * H + j), cn)));
+                               : vsigmoid(vadd(L.load(pre + 3 * H + j), vmul(L.load(peephole + 2 * H + j), cn)), k);
       if (peephole) L.store(act + 3 * H + j, o);
       L.store(cb + j, cn);
-      const auto tc = vtanh(cn);
+      const auto tc = vtanh(cn, k);
       if (tcb) L.store(tcb + j, tc);
       L.store(hb + j, vmul(o, tc));
     });
@@ -125,6 +126,9 @@ void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c
                         const float* peephole, const GateClamps* clamps, const float* dh, const float* dc,
                         float* dgates_pre, float* dc_prev, float* dpeephole, const float* tanh_c) {
   const bool ci = clamped(clamps, 0), cf = clamped(clamps, 1), cg = clamped(clamps, 2), co = clamped(clamps, 3);
+  // tanh(c) only when the forward kept no tanh_c (training always keeps it): v128.const is
+  // smaller than loading VConsts.
+  const VConsts k = VConsts::immediate();
   for (Index b = 0; b < B; ++b) {
     const float* act = gates_act + b * 4 * H;
     float* dpre = dgates_pre + b * 4 * H;
@@ -133,7 +137,7 @@ void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c
       const auto zero = L.splat(0.0f), one = L.splat(1.0f);
       const auto i = L.load(act + j), f = L.load(act + H + j), g = L.load(act + 2 * H + j), o = L.load(act + 3 * H + j);
       const auto cp = L.load(c_prev + row + j), cn = L.load(c + row + j), dhk = L.load(dh + row + j);
-      const auto tc = tanh_c ? L.load(tanh_c + row + j) : vtanh(cn);
+      const auto tc = tanh_c ? L.load(tanh_c + row + j) : vtanh(cn, k);
       const auto dpo = co ? zero : vmul(vmul(vmul(dhk, tc), o), vsub(one, o));
       auto dct = vadd(L.load(dc + row + j), vmul(vmul(dhk, o), vsub(one, vmul(tc, tc))));
       if (peephole) dct = vadd(dct, vmul(dpo, L.load(peephole + 2 * H + j)));
@@ -163,27 +167,28 @@ void lstm_cell_backward(Index B, Index H, const float* gates_act, const float* c
 // gained nothing from the same split).
 void gru_cell_forward(Index B, Index H, const float* gx, const float* gh, const float* h_prev, const GateClamps* clamps,
                       float* gates_act, float* hn, float* h) {
+  const VConsts k = VConsts::load();
   for (Index b = 0; b < B; ++b) {
     const float* x = gx + b * 3 * H;
     const float* hh = gh + b * 3 * H;
     float* act = gates_act + b * 3 * H;
     const Index row = b * H;
-    for (int k = 0; k < 2; ++k) {  // r, z
-      const float* xk = x + k * H;
-      const float* hk = hh + k * H;
-      float* ak = act + k * H;
-      if (clamped(clamps, k)) {
-        const float v = clamps->value[k];
+    for (int gate = 0; gate < 2; ++gate) {  // r, z
+      const float* xk = x + gate * H;
+      const float* hk = hh + gate * H;
+      float* ak = act + gate * H;
+      if (clamped(clamps, gate)) {
+        const float v = clamps->value[gate];
         for_lanes(H, [&](auto L, Index j) { L.store(ak + j, L.splat(v)); });
       } else {
-        for_lanes(H, [&](auto L, Index j) { L.store(ak + j, vsigmoid(vadd(L.load(xk + j), L.load(hk + j)))); });
+        for_lanes(H, [&](auto L, Index j) { L.store(ak + j, vsigmoid(vadd(L.load(xk + j), L.load(hk + j)), k)); });
       }
     }
     for_lanes(H, [&](auto L, Index j) {
       const auto one = L.splat(1.0f);
       const auto r = L.load(act + j), z = L.load(act + H + j);
       const auto hnk = L.load(hh + 2 * H + j);
-      const auto n = vtanh(vadd(L.load(x + 2 * H + j), vmul(r, hnk)));
+      const auto n = vtanh(vadd(L.load(x + 2 * H + j), vmul(r, hnk)), k);
       const auto hp = L.load(h_prev + row + j);
       L.store(act + 2 * H + j, n);
       L.store(hn + row + j, hnk);

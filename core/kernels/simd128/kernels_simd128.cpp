@@ -107,17 +107,20 @@ struct Relu {  // NaN and -0 give +0, as in ref
   float operator()(float a) const { return 0.0f < a ? a : 0.0f; }
   GRADLAB_SIMD_OP1(wasm_f32x4_pmax(vsplat(0.0f), a))
 };
-struct Exp {
+struct Exp {  // k: VConsts::load()
+  VConsts k;
   float operator()(float a) const { return exp1(a); }
-  GRADLAB_SIMD_OP1(exp4(a))
+  GRADLAB_SIMD_OP1(exp4(a, k))
 };
-struct Tanh {
+struct Tanh {  // k: VConsts::load()
+  VConsts k;
   float operator()(float a) const { return tanh1(a); }
-  GRADLAB_SIMD_OP1(tanh4(a))
+  GRADLAB_SIMD_OP1(tanh4(a, k))
 };
-struct Sigmoid {
+struct Sigmoid {  // k: VConsts::load()
+  VConsts k;
   float operator()(float a) const { return sigmoid1(a); }
-  GRADLAB_SIMD_OP1(sigmoid4(a))
+  GRADLAB_SIMD_OP1(sigmoid4(a, k))
 };
 struct TanhBackward {  // a = y, b = dy
   float operator()(float a, float b) const { return b * (1.0f - a * a); }
@@ -143,11 +146,11 @@ void mul(float* out, const float* a, const float* b, std::size_t n) { map2(out, 
 void div(float* out, const float* a, const float* b, std::size_t n) { map2(out, a, b, n, Div{}); }
 void axpy(float* y, float alpha, const float* x, std::size_t n) { map2(y, y, x, n, Axpy{alpha}); }
 void scale(float* out, const float* a, float alpha, std::size_t n) { map1(out, a, n, Scale{alpha}); }
-void exp(float* out, const float* a, std::size_t n) { map1(out, a, n, Exp{}); }
+void exp(float* out, const float* a, std::size_t n) { map1(out, a, n, Exp{VConsts::load()}); }
 // No SIMD log yet: nothing hot calls it (losses take log of a few values per row).
 void log(float* out, const float* a, std::size_t n) { ref::log(out, a, n); }
-void tanh(float* out, const float* a, std::size_t n) { map1(out, a, n, Tanh{}); }
-void sigmoid(float* out, const float* a, std::size_t n) { map1(out, a, n, Sigmoid{}); }
+void tanh(float* out, const float* a, std::size_t n) { map1(out, a, n, Tanh{VConsts::load()}); }
+void sigmoid(float* out, const float* a, std::size_t n) { map1(out, a, n, Sigmoid{VConsts::load()}); }
 void relu(float* out, const float* a, std::size_t n) { map1(out, a, n, Relu{}); }
 void tanh_backward(float* dx, const float* y, const float* dy, std::size_t n) { map2(dx, y, dy, n, TanhBackward{}); }
 void sigmoid_backward(float* dx, const float* y, const float* dy, std::size_t n) {
@@ -218,14 +221,14 @@ float row_max(const float* x, std::int64_t C) {
 
 // z = sum_c exp(x[c] - m) in double (the order ref uses per lane pair, then the leftovers);
 // when y is given, also y[c] = exp(x[c] - m) in float. Shared by softmax and log-softmax.
-double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y) {
+double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y, const VConsts& k) {
   double z = 0;
   std::int64_t c = 0;
 #if defined(__wasm_simd128__)
   const f32x4 vm = vsplat(m);
   v128_t zlo = wasm_f64x2_splat(0.0), zhi = zlo;
   for (; c + 4 <= C; c += 4) {
-    const f32x4 e = exp4(vsub(vld(x + c), vm));
+    const f32x4 e = exp4(vsub(vld(x + c), vm), k);
     if (y) vst(y + c, e);
     zlo = wasm_f64x2_add(zlo, promote_lo(e));
     zhi = wasm_f64x2_add(zhi, promote_hi(e));
@@ -247,10 +250,11 @@ double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y) {
 // As ref: y = exp(x - m) in float, z = their sum in double, out = y / z rounded once.
 void softmax_rows(float* out, const float* in, std::int64_t R, std::int64_t C) {
   if (C <= 0) return;
+  const VConsts k = VConsts::load();
   for (std::int64_t r = 0; r < R; ++r) {
     const float* x = in + r * C;
     float* y = out + r * C;
-    const double z = exp_shifted_sum(x, row_max(x, C), C, y);
+    const double z = exp_shifted_sum(x, row_max(x, C), C, y, k);
     std::int64_t c = 0;
 #if defined(__wasm_simd128__)
     const v128_t vz = wasm_f64x2_splat(z);
@@ -267,11 +271,12 @@ void softmax_rows(float* out, const float* in, std::int64_t R, std::int64_t C) {
 // As ref: z = sum of exp(x - m) in double, out = (x - m) - log z rounded once.
 void log_softmax_rows(float* out, const float* in, std::int64_t R, std::int64_t C) {
   if (C <= 0) return;
+  const VConsts k = VConsts::load();
   for (std::int64_t r = 0; r < R; ++r) {
     const float* x = in + r * C;
     float* y = out + r * C;
     const float m = row_max(x, C);
-    const double lz = std::log(exp_shifted_sum(x, m, C, nullptr));
+    const double lz = std::log(exp_shifted_sum(x, m, C, nullptr, k));
     std::int64_t c = 0;
 #if defined(__wasm_simd128__)
     const f32x4 vm = vsplat(m);

@@ -134,7 +134,6 @@ inline f32x4 vmul(f32x4 a, f32x4 b) { return wasm_f32x4_mul(a, b); }
 inline f32x4 vdiv(f32x4 a, f32x4 b) { return wasm_f32x4_div(a, b); }
 // a * x + b, unfused (wasm SIMD has no FMA): the same roundings as the scalar twin.
 inline f32x4 vmadd(f32x4 a, f32x4 x, f32x4 b) { return wasm_f32x4_add(wasm_f32x4_mul(a, x), b); }
-inline f32x4 vabs(f32x4 a) { return wasm_v128_and(a, wasm_i32x4_splat(0x7fffffff)); }
 
 // The two halves of an f32x4 in double, and back (exact, then one rounding per lane).
 inline v128_t promote_lo(f32x4 v) { return wasm_f64x2_promote_low_f32x4(v); }
@@ -149,74 +148,115 @@ inline double hsum(f32x4 v) {
          (double(wasm_f32x4_extract_lane(v, 2)) + double(wasm_f32x4_extract_lane(v, 3)));
 }
 
+// ---- the constants of exp4, tanh4 and sigmoid4, loaded once per kernel call ----
+// A kernel that calls them starts with `const VConsts k = VConsts::load();` and passes k
+// down. Written as v128.const at each use, the constants cost Chromium 156's V8 three
+// instructions each (a 64-bit move and two vector ones) at every use, inside the loop;
+// node 20's V8 builds them once ahead of it. Read from memory through a pointer no
+// compiler can see through, they are plain values in both engines, held in registers
+// across the loop: Chromium's LSTM cell 125 -> 111 cycles per four units (B = 32, H = 128),
+// node's the same. The same values and operations: bit for bit the old results
+// (core/kernels/simd128/README.md, "Constants in Chromium").
+alignas(16) inline constexpr float kVConstValues[] = {
+    kLog2e, 12582912.0f, kLn2Hi,     kLn2Lo,  kExpP0,  kExpP1,  kExpP2,  kExpP3,  kExpP4,     kExpP5,  1.0f,
+    -0.0f,  kExpMinArg,  kExpMaxArg, kTanhP0, kTanhP1, kTanhP2, kTanhP3, kTanhP4, kTanhSmall, kTanhBig};
+// volatile: its value is read at run time, so neither LLVM (under LTO) nor V8 folds the
+// loads back into constants.
+inline const float* volatile vconst_values = kVConstValues;
+
+struct VConsts {
+  // 1.5 * 2^23 (`shift`) and 1.0f are also used for their bits; `sign` is -0.0f, the sign bit.
+  f32x4 log2e, shift, ln2_hi, ln2_lo, p0, p1, p2, p3, p4, p5, one, sign, exp_min, exp_max, t0, t1, t2, t3, t4,
+      tanh_small, tanh_big;
+  // The same values as v128.const (what a kernel not worth the code size of load() uses).
+  static VConsts immediate() {
+    return {vsplat(kLog2e),     vsplat(12582912.0f), vsplat(kLn2Hi),  vsplat(kLn2Lo),  vsplat(kExpP0),  vsplat(kExpP1),
+            vsplat(kExpP2),     vsplat(kExpP3),      vsplat(kExpP4),  vsplat(kExpP5),  vsplat(1.0f),    vsplat(-0.0f),
+            vsplat(kExpMinArg), vsplat(kExpMaxArg),  vsplat(kTanhP0), vsplat(kTanhP1), vsplat(kTanhP2), vsplat(kTanhP3),
+            vsplat(kTanhP4),    vsplat(kTanhSmall),  vsplat(kTanhBig)};
+  }
+  static VConsts load() {
+    const float* c = vconst_values;
+    const auto at = [c](int i) { return wasm_v128_load32_splat(c + i); };
+    return {at(0),  at(1),  at(2),  at(3),  at(4),  at(5),  at(6),  at(7),  at(8),  at(9), at(10),
+            at(11), at(12), at(13), at(14), at(15), at(16), at(17), at(18), at(19), at(20)};
+  }
+};
+
 // exp1_split, four lanes at a time.
-inline f32x4 exp4_split(f32x4 x, v128_t& n_out) {
+inline f32x4 exp4_split(f32x4 x, v128_t& n_out, const VConsts& k) {
   // n = nearest(x log2e): |x log2e| < 2^22, so adding 1.5 * 2^23 rounds it to a whole number
   // (ties to even, as nearest: 1.5 * 2^23 is even) and subtracting it again is exact.
-  const f32x4 shifted = vadd(vmul(x, vsplat(kLog2e)), vsplat(12582912.0f));
-  const f32x4 n = vsub(shifted, vsplat(12582912.0f));
-  const f32x4 r = vsub(vsub(x, vmul(n, vsplat(kLn2Hi))), vmul(n, vsplat(kLn2Lo)));
+  const f32x4 shifted = vadd(vmul(x, k.log2e), k.shift);
+  const f32x4 n = vsub(shifted, k.shift);
+  const f32x4 r = vsub(vsub(x, vmul(n, k.ln2_hi)), vmul(n, k.ln2_lo));
   const f32x4 r2 = vmul(r, r), r4 = vmul(r2, r2);
-  const f32x4 p = vadd(vmul(vmadd(vsplat(kExpP0), r, vsplat(kExpP1)), r4),
-                       vmadd(vmadd(vsplat(kExpP2), r, vsplat(kExpP3)), r2, vmadd(vsplat(kExpP4), r, vsplat(kExpP5))));
-  // n as an integer: the shifted sum holds n in its low mantissa bits (i32x4.trunc_sat costs
-  // V8 five instructions on x64, this one).
-  n_out = wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000));
-  return vadd(vadd(vmul(p, r2), r), vsplat(1.0f));
+  const f32x4 p = vadd(vmul(vmadd(k.p0, r, k.p1), r4), vmadd(vmadd(k.p2, r, k.p3), r2, vmadd(k.p4, r, k.p5)));
+  // n as an integer: the shifted sum holds n in its low mantissa bits, so subtracting the
+  // bits of 1.5 * 2^23 leaves it (i32x4.trunc_sat costs V8 five instructions on x64, this one).
+  n_out = wasm_i32x4_sub(shifted, k.shift);
+  return vadd(vadd(vmul(p, r2), r), k.one);
 }
+
+// 2^n as a float for whole n in [-126, 127]: (n + 127) << 23, written (n << 23) + (127 << 23)
+// (the same bits modulo 2^32), and 127 << 23 is the bits of 1.0f.
+inline f32x4 pow2i4(v128_t n, const VConsts& k) { return wasm_i32x4_add(wasm_i32x4_shl(n, 23), k.one); }
 
 // exp of x already clamped to [kExpMinArg, kExpMaxArg]: 2^n applied in two factors, so
 // results down to the subnormals come out right.
-inline f32x4 exp4_in_range(f32x4 x) {
+inline f32x4 exp4_in_range(f32x4 x, const VConsts& k) {
   v128_t ni;
-  const f32x4 p = exp4_split(x, ni);
+  const f32x4 p = exp4_split(x, ni, k);
   const v128_t n1 = wasm_i32x4_shr(ni, 1), n2 = wasm_i32x4_sub(ni, n1);
-  const v128_t bias = wasm_i32x4_splat(127);
-  const f32x4 s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, bias), 23);
-  const f32x4 s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, bias), 23);
-  return vmul(vmul(p, s1), s2);
+  return vmul(vmul(p, pow2i4(n1, k)), pow2i4(n2, k));
 }
 
 // pmax/pmin keep the first operand when the comparison is false, so NaN passes through.
-inline f32x4 exp4(f32x4 x) {
-  return exp4_in_range(wasm_f32x4_pmin(wasm_f32x4_pmax(x, vsplat(kExpMinArg)), vsplat(kExpMaxArg)));
+inline f32x4 exp4(f32x4 x, const VConsts& k) {
+  return exp4_in_range(wasm_f32x4_pmin(wasm_f32x4_pmax(x, k.exp_min), k.exp_max), k);
 }
 
 // exp4 for x <= 0 (or NaN), as sigmoid4 needs: the upper clamp would change nothing.
-inline f32x4 exp4_nonpositive(f32x4 x) { return exp4_in_range(wasm_f32x4_pmax(x, vsplat(kExpMinArg))); }
+inline f32x4 exp4_nonpositive(f32x4 x, const VConsts& k) { return exp4_in_range(wasm_f32x4_pmax(x, k.exp_min), k); }
 
 // exp4 for x in [0, 20] (or NaN): exp1_0_20's operations, four lanes at a time.
-inline f32x4 exp4_0_20(f32x4 x) {
+inline f32x4 exp4_0_20(f32x4 x, const VConsts& k) {
   v128_t ni;
-  const f32x4 p = exp4_split(x, ni);
-  return vmul(p, wasm_i32x4_shl(wasm_i32x4_add(ni, wasm_i32x4_splat(127)), 23));
+  const f32x4 p = exp4_split(x, ni, k);
+  return vmul(p, pow2i4(ni, k));
 }
 
-inline f32x4 tanh4(f32x4 x) {
-  const v128_t sign = wasm_v128_and(x, wasm_i32x4_splat(static_cast<std::int32_t>(0x80000000u)));
-  const f32x4 a = vabs(x);
+inline f32x4 tanh4(f32x4 x, const VConsts& k) {
+  const v128_t sign = wasm_v128_and(x, k.sign);
+  const f32x4 a = wasm_v128_andnot(x, k.sign);  // |x|
   const f32x4 z = vmul(a, a);
-  f32x4 p = vmadd(vsplat(kTanhP0), z, vsplat(kTanhP1));
-  p = vmadd(p, z, vsplat(kTanhP2));
-  p = vmadd(p, z, vsplat(kTanhP3));
-  p = vmadd(p, z, vsplat(kTanhP4));
+  f32x4 p = vmadd(k.t0, z, k.t1);
+  p = vmadd(p, z, k.t2);
+  p = vmadd(p, z, k.t3);
+  p = vmadd(p, z, k.t4);
   const f32x4 small = vadd(vmul(vmul(p, z), a), a);
-  const f32x4 b = wasm_f32x4_pmin(a, vsplat(kTanhBig));  // NaN passes through
-  const f32x4 e = exp4_0_20(vadd(b, b));
-  const f32x4 large = vdiv(vsub(e, vsplat(1.0f)), vadd(e, vsplat(1.0f)));
-  const f32x4 t = wasm_v128_bitselect(small, large, wasm_f32x4_lt(a, vsplat(kTanhSmall)));
+  const f32x4 b = wasm_f32x4_pmin(a, k.tanh_big);  // NaN passes through
+  const f32x4 e = exp4_0_20(vadd(b, b), k);
+  const f32x4 large = vdiv(vsub(e, k.one), vadd(e, k.one));
+  const f32x4 t = wasm_v128_bitselect(small, large, wasm_f32x4_lt(a, k.tanh_small));
   return wasm_v128_or(t, sign);
 }
 
-// -|x| is x with its sign bit set (one v128.or; f32x4.neg of vabs costs V8 four instructions
+// -|x| is x with its sign bit set (one v128.or; f32x4.neg of |x| costs V8 four instructions
 // on x64). The numerator is 1 for x >= 0 and e otherwise: e is in [0, 1] (or NaN), so
 // pmax(e, x >= 0 ? 1 : 0) picks it with one and and one max instead of a three-instruction
 // bitselect (pmax keeps e when the comparison is false, so NaN passes through).
-inline f32x4 sigmoid4(f32x4 x) {
-  const f32x4 e = exp4_nonpositive(wasm_v128_or(x, wasm_i32x4_splat(static_cast<std::int32_t>(0x80000000u))));
-  const f32x4 num = wasm_f32x4_pmax(e, wasm_v128_and(wasm_f32x4_ge(x, vsplat(0.0f)), vsplat(1.0f)));
-  return vdiv(num, vadd(vsplat(1.0f), e));
+inline f32x4 sigmoid4(f32x4 x, const VConsts& k) {
+  const f32x4 e = exp4_nonpositive(wasm_v128_or(x, k.sign), k);
+  const f32x4 num = wasm_f32x4_pmax(e, wasm_v128_and(wasm_f32x4_ge(x, vsplat(0.0f)), k.one));
+  return vdiv(num, vadd(k.one, e));
 }
+#else
+// Without SIMD the scalar twins use their constants as literals: VConsts carries nothing.
+struct VConsts {
+  static VConsts load() { return {}; }
+  static VConsts immediate() { return {}; }
+};
 #endif  // __wasm_simd128__
 
 // ---- lane-generic code: one body for the f32x4 loop and the scalar leftovers ----
@@ -226,8 +266,8 @@ inline f32x4 sigmoid4(f32x4 x) {
 inline float vadd(float a, float b) { return a + b; }
 inline float vsub(float a, float b) { return a - b; }
 inline float vmul(float a, float b) { return a * b; }
-inline float vsigmoid(float x) { return sigmoid1(x); }
-inline float vtanh(float x) { return tanh1(x); }
+inline float vsigmoid(float x, const VConsts&) { return sigmoid1(x); }
+inline float vtanh(float x, const VConsts&) { return tanh1(x); }
 inline float vpositive_or_zero(float h, float v) { return 0.0f < h ? v : 0.0f; }  // h > 0 ? v : 0
 
 struct Lanes1 {
@@ -238,8 +278,8 @@ struct Lanes1 {
 };
 
 #if defined(__wasm_simd128__)
-inline f32x4 vsigmoid(f32x4 x) { return sigmoid4(x); }
-inline f32x4 vtanh(f32x4 x) { return tanh4(x); }
+inline f32x4 vsigmoid(f32x4 x, const VConsts& k) { return sigmoid4(x, k); }
+inline f32x4 vtanh(f32x4 x, const VConsts& k) { return tanh4(x, k); }
 inline f32x4 vpositive_or_zero(f32x4 h, f32x4 v) { return wasm_v128_and(v, wasm_f32x4_lt(vsplat(0.0f), h)); }
 
 struct Lanes4 {
