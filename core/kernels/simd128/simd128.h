@@ -150,12 +150,12 @@ inline double hsum(f32x4 v) {
 
 // ---- the constants of exp4, tanh4 and sigmoid4, loaded once per kernel call ----
 // A kernel that calls them starts with `const VConsts k = VConsts::load();` and passes k
-// down. Written as v128.const at each use, the constants cost Chromium 156's V8 three
-// instructions each (a 64-bit move and two vector ones) at every use, inside the loop;
-// node 20's V8 builds them once ahead of it. Read from memory through a pointer no
-// compiler can see through, they are plain values in both engines, held in registers
-// across the loop: Chromium's LSTM cell 125 -> 111 cycles per four units (B = 32, H = 128),
-// node's the same. The same values and operations: bit for bit the old results
+// down. Node 20's V8 builds each v128.const once ahead of the loop (a 64-bit move and two
+// vector instructions, seen with --print-wasm-code); Chromium 156's ran the same kernels
+// as if it built them at every use inside the loop (its code cannot be printed here).
+// Read from memory through a pointer no compiler can see through, they are plain values
+// in both engines, held across the loop: Chromium's LSTM cell 125 -> 111 cycles per four
+// units (B = 32, H = 128), node's the same. The same values and operations: bit for bit the old results
 // (core/kernels/simd128/README.md, "Constants in Chromium").
 alignas(16) inline constexpr float kVConstValues[] = {
     kLog2e, 12582912.0f, kLn2Hi,     kLn2Lo,  kExpP0,  kExpP1,  kExpP2,  kExpP3,  kExpP4,     kExpP5,  1.0f,
