@@ -170,14 +170,17 @@ struct VConsts {
       tanh_small, tanh_big;
   // The same values as v128.const (what a kernel not worth the code size of load() uses).
   static VConsts immediate() {
-    return {vsplat(kLog2e),     vsplat(12582912.0f), vsplat(kLn2Hi),  vsplat(kLn2Lo),  vsplat(kExpP0),  vsplat(kExpP1),
-            vsplat(kExpP2),     vsplat(kExpP3),      vsplat(kExpP4),  vsplat(kExpP5),  vsplat(1.0f),    vsplat(-0.0f),
-            vsplat(kExpMinArg), vsplat(kExpMaxArg),  vsplat(kTanhP0), vsplat(kTanhP1), vsplat(kTanhP2), vsplat(kTanhP3),
-            vsplat(kTanhP4),    vsplat(kTanhSmall),  vsplat(kTanhBig)};
+    return from([](int i) { return vsplat(kVConstValues[i]); });
   }
   static VConsts load() {
     const float* c = vconst_values;
-    const auto at = [c](int i) { return wasm_v128_load32_splat(c + i); };
+    return from([c](int i) { return wasm_v128_load32_splat(c + i); });
+  }
+
+ private:
+  // The members in kVConstValues' order: at(i) gives the i-th.
+  template <class At>
+  static VConsts from(At at) {
     return {at(0),  at(1),  at(2),  at(3),  at(4),  at(5),  at(6),  at(7),  at(8),  at(9), at(10),
             at(11), at(12), at(13), at(14), at(15), at(16), at(17), at(18), at(19), at(20)};
   }
