@@ -3,7 +3,8 @@
 # it). Configure with the `wasm` / `wasm-scalar` presets (docs/wasm.md).
 #
 # What it does, in order:
-#   - options: GRADLAB_WASM_SIMD (-msimd128 or the scalar flavour), the memory ceiling;
+#   - options: GRADLAB_WASM_SIMD (-msimd128 or the scalar flavour), GRADLAB_WASM_RELAXED_SIMD
+#     (the relaxed flavour next to the simd one), the memory ceiling;
 #   - turns off what is native only (the CLI) and warns about Eigen kernels;
 #   - compile/link flags for every target: exceptions on (this emscripten defaults to
 #     -fignore-exceptions, where a throw aborts the instance), no eval, growable memory;
@@ -16,6 +17,9 @@
 #     CMAKE_CROSSCOMPILING_EMULATOR.
 
 option(GRADLAB_WASM_SIMD "Compile everything with -msimd128 (OFF: the scalar flavour, for browsers without wasm SIMD)" ON)
+# With SIMD, also link the relaxed flavour (gradlab-relaxed*: the GEMM's multiply-adds fused
+# through relaxed SIMD, bindings/wasm/CMakeLists.txt); the worker prefers it where supported.
+option(GRADLAB_WASM_RELAXED_SIMD "wasm: also build the relaxed-SIMD flavour of the modules (fused multiply-add in the GEMM)" ON)
 # How C++ exceptions work in wasm. "wasm" (-fwasm-exceptions, default): the wasm
 # exception-handling proposal: smaller (no JS invoke_* trampoline around every call that
 # may throw) and faster; needs Chrome 95, Firefox 100, Safari 15.2 or node 17. "js"
@@ -78,7 +82,10 @@ if(GRADLAB_WASM_SIMD)
 else()
   set(GRADLAB_WASM_FLAVOUR scalar)
 endif()
-message(STATUS "gradlab wasm: ${GRADLAB_WASM_FLAVOUR} flavour, ${GRADLAB_WASM_EXCEPTIONS} exceptions, LTO ${GRADLAB_WASM_LTO}, link ${GRADLAB_WASM_LINK_OPT}, memory ${GRADLAB_WASM_INITIAL_MEMORY} growing to ${GRADLAB_WASM_MAXIMUM_MEMORY} bytes, ${GRADLAB_WASM_MALLOC}")
+if(GRADLAB_WASM_SIMD AND GRADLAB_WASM_RELAXED_SIMD)
+  set(_gradlab_flavour_note " (and relaxed)")
+endif()
+message(STATUS "gradlab wasm: ${GRADLAB_WASM_FLAVOUR}${_gradlab_flavour_note} flavour, ${GRADLAB_WASM_EXCEPTIONS} exceptions, LTO ${GRADLAB_WASM_LTO}, link ${GRADLAB_WASM_LINK_OPT}, memory ${GRADLAB_WASM_INITIAL_MEMORY} growing to ${GRADLAB_WASM_MAXIMUM_MEMORY} bytes, ${GRADLAB_WASM_MALLOC}")
 
 # The CLI is a native tool (files, a terminal); the wasm build has the bindings instead.
 if(GRADLAB_BUILD_CLI)

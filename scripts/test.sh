@@ -5,7 +5,8 @@
 #            the float tests of spec, data, session and lesson, then each libFuzzer
 #            target for a bounded time on its committed seed corpus (docs/testing.md)
 #   wasm     the engine's WebAssembly modules, the kernel and recurrent tests compiled to
-#            wasm and run under node, and the JS API tests of the module (node --test)
+#            wasm and run under node, and the JS API tests of the module (node --test), on
+#            the simd flavour and again on the relaxed one
 #   web      the web app: type check + production build, unit tests (vitest), and browser
 #            end-to-end tests (node --test + playwright-core + Debian's Chromium)
 # Every suite runs even when an earlier one failed (a suite whose build fails counts as one
@@ -161,7 +162,8 @@ run_wasm() {
   : >"$log"
   step "wasm: setup" "$log" bash scripts/setup.sh wasm || return
   step "wasm: configure" "$log" cmake --preset wasm || return
-  step "wasm: build modules and tests" "$log" cmake --build --preset wasm -j "$jobs" --target gradlab_wasm_web gradlab_wasm_node "${wasm_tests[@]}" || return
+  step "wasm: build modules and tests" "$log" cmake --build --preset wasm -j "$jobs" --target gradlab_wasm_web gradlab_wasm_node \
+    gradlab_wasm_web_relaxed gradlab_wasm_node_relaxed "${wasm_tests[@]}" || return
   local t tlog
   for t in "${wasm_tests[@]}"; do
     tlog=$logs/wasm-$t.log
@@ -173,6 +175,11 @@ run_wasm() {
   node --test bindings/wasm/test/ >"$tlog" 2>&1
   tail -n 9 "$tlog"
   node_counts "wasm: JS API (node --test)" "$tlog"
+  # The same tests on the relaxed flavour (node 20 enables relaxed SIMD behind a flag).
+  tlog=$logs/wasm-api-relaxed.log
+  GRADLAB_WASM_FLAVOUR=relaxed node --experimental-wasm-relaxed-simd --test bindings/wasm/test/ >"$tlog" 2>&1
+  tail -n 9 "$tlog"
+  node_counts "wasm: JS API, relaxed flavour (node --test)" "$tlog"
 }
 
 run_web() {

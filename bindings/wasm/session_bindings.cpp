@@ -26,7 +26,11 @@
 #include "support/throw.h"
 #include "train/supervised.h"
 
+extern "C" const char* gradlab_wasm_flavour();  // flavour.cpp, one per module
+
 namespace {
+
+std::string flavour_name() { return gradlab_wasm_flavour(); }
 
 using emscripten::val;
 using gradlab::Session;
@@ -421,6 +425,6 @@ EMSCRIPTEN_BINDINGS(gradlab) {
     });
   });
   emscripten::function("datasetCatalog", +[] { return guarded([&] { return text(gradlab::datasets_json().dump()); }); });
-  // "simd" or "scalar": which build this module is.
-  emscripten::function("flavour", +[] { return std::string(GRADLAB_WASM_FLAVOUR); });
+  // "simd", "relaxed" or "scalar": which build this module is (flavour.cpp).
+  emscripten::function("flavour", &flavour_name);
 }

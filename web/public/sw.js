@@ -3,7 +3,7 @@
 // The production build (scripts/precache.mjs) replaces the object between the precache
 // comments with the list of every file of the built site (pages, scripts, styles, the
 // engine's .mjs and .wasm, lessons/index.json and every lesson) and a version hashed from
-// their bytes. Installing caches all of them in `gradlab:<scope path>:<version>`; activating deletes
+// their bytes (of the engine, only the flavour this browser runs). Installing caches all of them in `gradlab:<scope path>:<version>`; activating deletes
 // the caches of older versions, so a new deploy (a new sw.js) replaces the old files as a
 // whole, except that the cache of the version before is kept until the next deploy: a page
 // opened from it just before the update still finds the chunks it loads later (the server
@@ -29,14 +29,37 @@ function keyOf(url) {
   return u.href === SCOPE ? new URL('index.html', SCOPE).href : u.href;
 }
 
-const PRECACHED = new Set(PRECACHE.files.map((f) => keyOf(new URL(f, SCOPE).href)));
+// The engine comes in flavours (src/engine/engine-api.ts, bestFlavour): relaxed (relaxed
+// SIMD), simd, scalar. Only the one this browser loads is precached, not every flavour the
+// site has (~400 KB gzipped each); a flavour the site lacks falls back as the worker does.
+const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11];
+function validates(bytes) {
+  try {
+    return WebAssembly.validate(new Uint8Array(bytes));
+  } catch {
+    return false;
+  }
+}
+const ENGINE_FILE = /^engine\/gradlab-([a-z]+)\.(?:mjs|wasm)$/;
+function engineFlavour(files) {
+  const order = !validates(SIMD_PROBE) ? ['scalar'] : validates(RELAXED_PROBE) ? ['relaxed', 'simd', 'scalar'] : ['simd', 'scalar'];
+  const built = new Set(files.map((f) => ENGINE_FILE.exec(f)?.[1]).filter(Boolean));
+  return order.find((f) => built.has(f));
+}
+const FLAVOUR = engineFlavour(PRECACHE.files);
+const FILES = PRECACHE.files.filter((f) => {
+  const m = ENGINE_FILE.exec(f);
+  return !m || m[1] === FLAVOUR;
+});
+const PRECACHED = new Set(FILES.map((f) => keyOf(new URL(f, SCOPE).href)));
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
       // `reload`: skip the HTTP cache, so the files are this deploy's.
-      await cache.addAll(PRECACHE.files.filter((f) => f !== './').map((f) => new Request(new URL(f, SCOPE), { cache: 'reload' })));
+      await cache.addAll(FILES.filter((f) => f !== './').map((f) => new Request(new URL(f, SCOPE), { cache: 'reload' })));
       await self.skipWaiting();
     })(),
   );

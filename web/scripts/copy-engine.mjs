@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Copies the built wasm engine (simd flavour, and the scalar one if built) into
+// Copies the built wasm engine (simd and relaxed flavours, and the scalar one if built) into
 // public/engine/, where the worker loads it from. public/engine/ is gitignored.
 //
 //   node scripts/copy-engine.mjs
@@ -18,6 +18,15 @@ const flavours = [
     name: 'simd',
     dir: path.join(root, 'build/wasm/bindings/wasm'),
     files: ['gradlab-simd.mjs', 'gradlab-simd.wasm'],
+    build: 'cmake --preset wasm && cmake --build --preset wasm-modules -j2',
+    required: true,
+  },
+  {
+    // Built with the simd flavour (preset wasm-modules): fused multiply-adds in the GEMM, loaded
+    // where the browser has relaxed SIMD.
+    name: 'relaxed',
+    dir: path.join(root, 'build/wasm/bindings/wasm'),
+    files: ['gradlab-relaxed.mjs', 'gradlab-relaxed.wasm'],
     build: 'cmake --preset wasm && cmake --build --preset wasm-modules -j2',
     required: true,
   },

@@ -153,17 +153,17 @@ void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float
   for (; pa != pa_end; pa += MR, pb += NR) {
     const f32x4 b0 = vld(pb), b1 = vld(pb + 4);
     f32x4 a = wasm_v128_load32_splat(pa);
-    c00 = vmadd(a, b0, c00);
-    c01 = vmadd(a, b1, c01);
+    c00 = vfmadd(a, b0, c00);
+    c01 = vfmadd(a, b1, c01);
     a = wasm_v128_load32_splat(pa + 1);
-    c10 = vmadd(a, b0, c10);
-    c11 = vmadd(a, b1, c11);
+    c10 = vfmadd(a, b0, c10);
+    c11 = vfmadd(a, b1, c11);
     a = wasm_v128_load32_splat(pa + 2);
-    c20 = vmadd(a, b0, c20);
-    c21 = vmadd(a, b1, c21);
+    c20 = vfmadd(a, b0, c20);
+    c21 = vfmadd(a, b1, c21);
     a = wasm_v128_load32_splat(pa + 3);
-    c30 = vmadd(a, b0, c30);
-    c31 = vmadd(a, b1, c31);
+    c30 = vfmadd(a, b0, c30);
+    c31 = vfmadd(a, b1, c31);
   }
   if (rows == MR && cols == NR) {  // a full tile: straight into C
     const f32x4 va = vsplat(alpha);
@@ -218,12 +218,12 @@ float dot_f32(const float* x, const float* y, Index n) {
   using namespace simd128_detail;
   f32x4 s0 = vsplat(0.0f), s1 = s0, s2 = s0, s3 = s0;
   for (; k + 16 <= n; k += 16) {
-    s0 = vmadd(vld(x + k), vld(y + k), s0);
-    s1 = vmadd(vld(x + k + 4), vld(y + k + 4), s1);
-    s2 = vmadd(vld(x + k + 8), vld(y + k + 8), s2);
-    s3 = vmadd(vld(x + k + 12), vld(y + k + 12), s3);
+    s0 = vfmadd(vld(x + k), vld(y + k), s0);
+    s1 = vfmadd(vld(x + k + 4), vld(y + k + 4), s1);
+    s2 = vfmadd(vld(x + k + 8), vld(y + k + 8), s2);
+    s3 = vfmadd(vld(x + k + 12), vld(y + k + 12), s3);
   }
-  for (; k + 4 <= n; k += 4) s0 = vmadd(vld(x + k), vld(y + k), s0);
+  for (; k + 4 <= n; k += 4) s0 = vfmadd(vld(x + k), vld(y + k), s0);
   const f32x4 s = vadd(vadd(s0, s1), vadd(s2, s3));
   total = (wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1)) +
           (wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3));
@@ -239,7 +239,7 @@ void axpy_f32(float* acc, float s, const float* x, Index n) {
 #if defined(__wasm_simd128__)
   using namespace simd128_detail;
   const f32x4 vs = vsplat(s);
-  for (; j + 4 <= n; j += 4) vst(acc + j, vmadd(vs, vld(x + j), vld(acc + j)));
+  for (; j + 4 <= n; j += 4) vst(acc + j, vfmadd(vs, vld(x + j), vld(acc + j)));
 #endif
   // leftovers
   for (; j < n; ++j) acc[j] = s * x[j] + acc[j];

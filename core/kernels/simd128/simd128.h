@@ -134,6 +134,17 @@ inline f32x4 vmul(f32x4 a, f32x4 b) { return wasm_f32x4_mul(a, b); }
 inline f32x4 vdiv(f32x4 a, f32x4 b) { return wasm_f32x4_div(a, b); }
 // a * x + b, unfused (wasm SIMD has no FMA): the same roundings as the scalar twin.
 inline f32x4 vmadd(f32x4 a, f32x4 x, f32x4 b) { return wasm_f32x4_add(wasm_f32x4_mul(a, x), b); }
+// a * x + b for the GEMM's inner loops (micro-kernel, dot, axpy). Compiled with
+// -mrelaxed-simd (the "relaxed" flavour's copy of gemm_simd128.cpp, bindings/wasm), it is
+// relaxed SIMD's f32x4.relaxed_madd: one rounding where the CPU has FMA (x86 with FMA3, every
+// arm64), 1.2x the GEMM rate on this project's Intel VM (docs/wasm.md, "Relaxed SIMD"). LLVM 14
+// spells it __builtin_wasm_fma_f32x4 and emits the proposal's early opcode;
+// cmake/wasm/relaxed_simd.py gives the linked module the final one. Elsewhere vmadd.
+#if defined(__wasm_relaxed_simd__)
+inline f32x4 vfmadd(f32x4 a, f32x4 x, f32x4 b) { return __builtin_wasm_fma_f32x4(a, x, b); }
+#else
+inline f32x4 vfmadd(f32x4 a, f32x4 x, f32x4 b) { return vmadd(a, x, b); }
+#endif
 
 // The two halves of an f32x4 in double, and back (exact, then one rounding per lane).
 inline v128_t promote_lo(f32x4 v) { return wasm_f64x2_promote_low_f32x4(v); }

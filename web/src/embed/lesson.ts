@@ -20,7 +20,7 @@
 //   src     the lesson JSON, relative to the page or absolute (another origin answers by CORS)
 //   hide    comma list of parts to hide: title, explanation, controls, curves, view
 //   speed   1..5, the worker's pace (5: as fast as it goes; default 5)
-//   engine-base  where gradlab-simd.mjs/.wasm live (default: engine/ next to the script)
+//   engine-base  where gradlab-<flavour>.mjs/.wasm live (default: engine/ next to the script)
 //   theme   light | dark (default: the reader's preference)
 // Inside the shadow root the element keeps the app's test hooks (#play, #step, #reset,
 // #step-counter[data-step], #message, [data-view] with gradlabData).

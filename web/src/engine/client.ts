@@ -46,7 +46,7 @@ export class EngineClient {
   }
 
   /** Starts the worker (bundled by Vite) and loads the engine from engineBase. */
-  static async start(engineBase: string, flavour: 'auto' | 'simd' | 'scalar' = 'auto'): Promise<EngineClient> {
+  static async start(engineBase: string, flavour: 'auto' | 'relaxed' | 'simd' | 'scalar' = 'auto'): Promise<EngineClient> {
     // Worker is PortableWorker here: it also starts when this script came from another origin.
     const worker = startModuleWorker((Worker) => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'gradlab-engine' }));
     const client = new EngineClient(worker);
@@ -63,7 +63,7 @@ export class EngineClient {
    */
   spawn(): Promise<EngineClient> {
     if (!this.engineBase) return Promise.reject(new Error('this engine client was not started by EngineClient.start: it cannot spawn another'));
-    const flavour = this.flavour === 'simd' || this.flavour === 'scalar' ? this.flavour : 'auto';
+    const flavour = this.flavour === 'relaxed' || this.flavour === 'simd' || this.flavour === 'scalar' ? this.flavour : 'auto';
     return EngineClient.start(this.engineBase, flavour);
   }
 

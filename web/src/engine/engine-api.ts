@@ -47,7 +47,7 @@ export interface EngineModule {
 export type CreateGradlab = (overrides?: Record<string, unknown>) => Promise<EngineModule>;
 
 /** A tiny module using a v128 instruction: WebAssembly.validate says if SIMD runs here. */
-const SIMD_PROBE = new Uint8Array([
+export const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
@@ -59,7 +59,34 @@ export function simdSupported(): boolean {
   }
 }
 
+/**
+ * A tiny module using f32x4.relaxed_madd (relaxed SIMD's final encoding): WebAssembly.validate
+ * says if the relaxed flavour runs here (Chrome 114+; node 22+, node 20 with
+ * --experimental-wasm-relaxed-simd).
+ */
+export const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0,
+  253, 15, 253, 133, 2, 11,
+]);
+
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** The engine builds: relaxed (simd with fused multiply-adds in the GEMM), simd, scalar. */
+export type Flavour = 'relaxed' | 'simd' | 'scalar';
+
+/** The best flavour this engine can run: relaxed, else simd, else scalar. */
+export function bestFlavour(): Flavour {
+  if (!simdSupported()) return 'scalar';
+  return relaxedSimdSupported() ? 'relaxed' : 'simd';
+}
+
 /** The module file of a flavour under the engine's base URL (ends with '/'). */
-export function engineUrl(engineBase: string, flavour: 'simd' | 'scalar'): string {
+export function engineUrl(engineBase: string, flavour: Flavour): string {
   return new URL(`gradlab-${flavour}.mjs`, engineBase).href;
 }

@@ -84,7 +84,7 @@ export interface LessonStepResult {
 
 /** Each command: what it takes and what its reply carries. */
 export interface Commands {
-  init: { params: { engineBase: string; flavour?: 'auto' | 'simd' | 'scalar' }; result: { flavour: string; features: EngineFeatures } };
+  init: { params: { engineBase: string; flavour?: 'auto' | 'relaxed' | 'simd' | 'scalar' }; result: { flavour: string; features: EngineFeatures } };
   create: { params: { spec: string }; result: SessionInfo };
   validate: { params: { spec: string }; result: Validation };
   datasets: { params: Record<string, never>; result: DatasetInfo[] | null };

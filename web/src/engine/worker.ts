@@ -2,7 +2,7 @@
 // (protocol.ts); while playing, training runs in chunks of ~16 ms of work so that
 // messages are handled between chunks, with metrics posted per chunk, a test evaluation
 // every so often and the subscribed snapshots at most every ~100 ms.
-import { engineUrl, simdSupported, type CreateGradlab, type EngineModule, type EngineSession } from './engine-api';
+import { bestFlavour, engineUrl, type CreateGradlab, type EngineModule, type EngineSession } from './engine-api';
 import {
   MAX_CHECKPOINT_CHARS,
   isRequest,
@@ -250,19 +250,28 @@ class EngineWorker {
 
   private readonly handlers: { [K in CommandName]: Handler<K> } = {
     init: async ({ engineBase, flavour = 'auto' }) => {
-      const pick = flavour === 'auto' ? (simdSupported() ? 'simd' : 'scalar') : flavour;
-      const url = engineUrl(engineBase, pick);
+      let pick = flavour === 'auto' ? bestFlavour() : flavour;
+      let url = engineUrl(engineBase, pick);
       let mod: { default: CreateGradlab };
       try {
         mod = (await import(/* @vite-ignore */ url)) as { default: CreateGradlab };
       } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        throw new Error(
-          pick === 'scalar'
-            ? `This browser has no WebAssembly SIMD, and this site has no engine without SIMD (${url}: ${why}). ` +
-                'Use a current browser, or build the fallback engine: bash scripts/build-wasm.sh --scalar, then rebuild the site.'
-            : `The gradlab engine could not be loaded from ${url}: ${why}`,
-        );
+        // A site built before the relaxed flavour existed has only simd: the same engine unfused.
+        if (flavour === 'auto' && pick === 'relaxed') {
+          pick = 'simd';
+          url = engineUrl(engineBase, pick);
+          mod = await import(/* @vite-ignore */ url).catch((e2: unknown) => {
+            throw new Error(`The gradlab engine could not be loaded from ${url}: ${e2 instanceof Error ? e2.message : String(e2)}`);
+          });
+        } else {
+          const why = e instanceof Error ? e.message : String(e);
+          throw new Error(
+            pick === 'scalar'
+              ? `This browser has no WebAssembly SIMD, and this site has no engine without SIMD (${url}: ${why}). ` +
+                  'Use a current browser, or build the fallback engine: bash scripts/build-wasm.sh --scalar, then rebuild the site.'
+              : `The gradlab engine could not be loaded from ${url}: ${why}`,
+          );
+        }
       }
       this.module = await mod.default({ locateFile: (f: string) => new URL(f, url).href });
       this.factory = { create: mod.default, url };

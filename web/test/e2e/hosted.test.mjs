@@ -83,11 +83,17 @@ test('under a sub-path (/gradlab/, strict CSP): index, course, a lesson, embed.h
   await runXorSteps(page, 'sub-path');
   const outside = [...paths].filter((p) => !p.startsWith(PREFIX));
   assert.deepEqual(outside, [], 'every request of the page and its workers stays under /gradlab/');
-  for (const part of ['/gradlab/engine/gradlab-simd.wasm', '/gradlab/engine/gradlab-simd.mjs', '/gradlab/lessons/xor.json']) {
+  // The flavour the worker picked: relaxed in a Chromium with relaxed SIMD (114 and later).
+  const flavour = await page.locator('html').getAttribute('data-engine');
+  const major = Number(page.context().browser().version().split('.')[0]);
+  assert.equal(flavour, major >= 114 ? 'relaxed' : 'simd', `the engine flavour in Chromium ${major}`);
+  for (const part of [`/gradlab/engine/gradlab-${flavour}.wasm`, `/gradlab/engine/gradlab-${flavour}.mjs`, '/gradlab/lessons/xor.json']) {
     assert.ok(paths.has(part), `${part} was loaded`);
   }
   assert.ok([...paths].some((p) => /^\/gradlab\/assets\/worker-[\w-]+\.js$/.test(p)), 'the engine worker started from /gradlab/assets/');
-  console.log(`# sub-path: ${paths.size} paths requested, all under ${PREFIX}`);
+  const otherEngines = [...paths].filter((p) => /\/engine\/gradlab-/.test(p) && !p.includes(`gradlab-${flavour}.`));
+  assert.deepEqual(otherEngines, [], `only the ${flavour} engine is fetched`);
+  console.log(`# sub-path: ${paths.size} paths requested, all under ${PREFIX}; engine ${flavour}`);
   await screenshot(page, 'hosted-subpath-xor');
   const lessons = await openLessonFromCourse(page, server.url, 'rnn-gradients');
   console.log(`# sub-path: the course page listed ${lessons} lessons; rnn-gradients opened`);
@@ -121,9 +127,14 @@ test('offline: after the first load the service worker serves the site; with the
   assert.equal(status.scope, server.url, 'the worker\'s scope is the sub-path');
   assert.equal(status.controlled, true, 'the page is controlled after the first load');
   const lessonFiles = fs.readdirSync(path.join(env.root, 'lessons')).filter((f) => f.endsWith('.json'));
-  for (const f of ['index.html', 'course.html', 'embed.html', 'gradlab-lesson.js', 'engine/gradlab-simd.mjs', 'engine/gradlab-simd.wasm', ...lessonFiles.map((f) => `lessons/${f}`)]) {
+  const flavour = await page.locator('html').getAttribute('data-engine');
+  for (const f of ['index.html', 'course.html', 'embed.html', 'gradlab-lesson.js', `engine/gradlab-${flavour}.mjs`, `engine/gradlab-${flavour}.wasm`, ...lessonFiles.map((f) => `lessons/${f}`)]) {
     assert.ok(status.keys.includes(`${PREFIX}${f}`), `${f} is cached`);
   }
+  // Of the engine, only the flavour this browser runs (public/sw.js): the others stay on the server.
+  const engines = manifest.files.filter((f) => f.startsWith('engine/gradlab-'));
+  assert.ok(engines.length > 2, `the site has more than one engine flavour: ${engines.join(', ')}`);
+  assert.deepEqual(status.keys.filter((k) => k.includes('/engine/gradlab-')).sort(), [`${PREFIX}engine/gradlab-${flavour}.mjs`, `${PREFIX}engine/gradlab-${flavour}.wasm`], `only the ${flavour} engine is precached`);
   assert.ok(lessonFiles.length > 30 && lessonFiles.includes('index.json'), `every lesson file and index.json (${lessonFiles.length})`);
   assert.ok(status.keys.some((k) => /\/assets\/worker-[\w-]+\.js$/.test(k)), 'the engine worker script is cached');
 
