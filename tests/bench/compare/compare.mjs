@@ -10,7 +10,13 @@
 // And onnxruntime-web (wasm, SIMD, one thread) against gradlab wasm: GEMM and the LSTM forward
 // (lib/ort.mjs, models/ from make_onnx.mjs); `--only ort` measures that alone (a few minutes)
 // into build/bench-results-ort.json.
-//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--no-ort] [--only variants|families|ort] [--out FILE]
+// gradlab is measured in one flavour everywhere (--flavour; default relaxed where this node
+// validates relaxed SIMD, as run.sh's node does, else simd): relaxed is what the playground
+// loads in a browser with relaxed SIMD (Chrome 114+) and node 22+ runs by default; simd is
+// node 20's default and every other browser's. The snapshot in build/bench-compare/module/
+// holds that flavour's files and gradlab.mjs / gradlab-node.cjs / gemm_bench.wasm naming it,
+// which the pages and workers load.
+//   node compare.mjs [--no-browser] [--no-tfjs-cpu] [--no-ort] [--only variants|families|ort] [--flavour relaxed|simd] [--out FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +46,14 @@ const outFile = args.includes('--out') ? path.resolve(args[args.indexOf('--out')
   : path.join(root, only ? `build/bench-results-${only}.json` : 'build/bench-results.json');
 const builtDir = path.join(root, 'build/wasm/bindings/wasm');
 const moduleDir = path.join(root, 'build/bench-compare/module');  // a snapshot: others rebuild build/wasm meanwhile
-const gemmWasm = path.join(root, 'build/bench-wasm/gemm_bench.wasm');
+// A module with f32x4.relaxed_madd: does this node run the relaxed flavour (node 20: with
+// --experimental-wasm-relaxed-simd)? The bytes of bindings/wasm/load.mjs's probe.
+const { relaxedSimdSupported } = await import(path.join(root, 'bindings/wasm/load.mjs'));
+const flavour = args.includes('--flavour') ? args[args.indexOf('--flavour') + 1] : relaxedSimdSupported() ? 'relaxed' : 'simd';
+if (!['relaxed', 'simd'].includes(flavour)) throw new Error(`--flavour: relaxed or simd, found "${flavour}"`);
+if (flavour === 'relaxed' && !relaxedSimdSupported()) throw new Error(`--flavour relaxed: node ${process.version} has no relaxed SIMD (node 20: run it with --experimental-wasm-relaxed-simd, as run.sh does)`);
+const gemmWasm = path.join(moduleDir, 'gemm_bench.wasm');  // the snapshot's, of this flavour
+const gemmBuilt = path.join(root, `build/bench-wasm/gemm_bench${flavour === 'relaxed' ? '_relaxed' : ''}.wasm`);
 const nativeBin = path.join(root, 'build/native-bench/tests/bench/compare_native');
 const TOL = 1e-4;  // max |a - b| / max |b| allowed between implementations
 const log = (m) => process.stderr.write(`[compare] ${m}\n`);
@@ -59,13 +72,14 @@ const results = {
   date: new Date().toISOString(),
   machine: { nproc: Number(execFileSync('nproc').toString().trim()), cpu: cpuModel, loadavg_start: os.loadavg(),
     node: process.version, chromium: null },
+  flavour,
   flops_formula: 'LSTM/GRU: 2*T*B*(2*G*H*I + 3*G*H*H + 3*H*V), G = 4 (LSTM) / 3 (GRU); GEMM: 2*n^3',
 };
 const failures = [];
 
 // ---- snapshot the Session modules (wait until no file changed for 20 s, copy, check again)
 {
-  const files = ['gradlab-simd.mjs', 'gradlab-simd.wasm', 'gradlab-simd-node.cjs', 'gradlab-simd-node.wasm'];
+  const files = [`gradlab-${flavour}.mjs`, `gradlab-${flavour}.wasm`, `gradlab-${flavour}-node.cjs`, `gradlab-${flavour}-node.wasm`];
   const stamp = () => files.map((f) => fs.statSync(path.join(builtDir, f)).mtimeMs);
   for (let tries = 0; ; ++tries) {
     const before = stamp();
@@ -81,6 +95,10 @@ const failures = [];
     for (const f of files) fs.copyFileSync(path.join(builtDir, f), path.join(moduleDir, f));
     if (stamp().every((t, i) => t === before[i])) break;
   }
+  // The names the pages, workers and this script load: this flavour's files.
+  fs.writeFileSync(path.join(moduleDir, 'gradlab.mjs'), `export { default } from './gradlab-${flavour}.mjs';\n`);
+  fs.writeFileSync(path.join(moduleDir, 'gradlab-node.cjs'), `module.exports = require('./gradlab-${flavour}-node.cjs');\n`);
+  if (only !== 'variants' && only !== 'families') fs.copyFileSync(gemmBuilt, gemmWasm);
   results.module = { source: path.relative(root, builtDir), built: new Date(Math.max(...stamp())).toISOString() };
   log(`Session module snapshot (built ${results.module.built}) -> ${path.relative(root, moduleDir)}`);
 }
@@ -97,7 +115,7 @@ const launchChromium = () => chromiumOf().then((chromium) => chromium.launch({
 async function chromiumOf() { return (await import('playwright-core')).chromium; }
 const variantsNode = () => {
   log(`variants (node worker_threads): ${VARIANT_PLAN.spec}, K = ${VARIANT_PLAN.ks.join(', ')}, ${VARIANT_PLAN.steps} steps each`);
-  return benchVariantsNode(path.join(moduleDir, 'gradlab-simd-node.cjs'), variantSpecText, { ...VARIANT_PLAN, log: (m) => log(`  ${m}`) });
+  return benchVariantsNode(path.join(moduleDir, 'gradlab-node.cjs'), variantSpecText, { ...VARIANT_PLAN, log: (m) => log(`  ${m}`) });
 };
 async function variantsChromium(browser, base) {
   log(`variants (Chromium module workers, variants.html): ${VARIANT_PLAN.spec}`);
@@ -194,7 +212,7 @@ if (only === 'variants') {
 
 // ---- the newer families alone (--only families): node, then Chromium (bench.html?only=families)
 if (only === 'families') {
-  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-node.cjs'))();
   results.families = { node: await familiesNode(gradlab, (await loadTfWasm()).tf) };
   if (!flag('--no-browser')) {
     const { server, port } = await serve(root);
@@ -230,7 +248,7 @@ async function withChromium(fn) {
 
 // ---- onnxruntime-web alone (--only ort): node, then Chromium (bench.html?only=ort)
 if (only === 'ort') {
-  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+  const gradlab = await createRequire(import.meta.url)(path.join(moduleDir, 'gradlab-node.cjs'))();
   results.node = { ort: await ortNode(await loadGemmModule(fs.readFileSync(gemmWasm)), gradlab, gradlabSpecs().lstm, log) };
   if (!flag('--no-browser')) {
     log('Chromium: onnxruntime-web (bench.html?only=ort)');
@@ -259,7 +277,7 @@ log('gradlab native (release)');
 
 // ---- node: gradlab wasm against tfjs-wasm (interleaved), then tfjs-cpu alone
 const require = createRequire(import.meta.url);
-const gradlab = await require(path.join(moduleDir, 'gradlab-simd-node.cjs'))();
+const gradlab = await require(path.join(moduleDir, 'gradlab-node.cjs'))();
 const gemmModule = await loadGemmModule(fs.readFileSync(gemmWasm));
 const { tf, tfWasm } = await loadTfWasm();
 log('node: GEMM, gradlab wasm and tfjs-wasm interleaved');
@@ -321,7 +339,7 @@ if (!flag('--no-browser')) {
     for (let i = 0; i < 5; ++i) {
       const c = await browser.newContext();
       const p = await c.newPage();
-      await p.goto(`${base}/tests/bench/compare/web/coldstart.html`);
+      await p.goto(`${base}/tests/bench/compare/web/coldstart.html?flavour=${flavour}`);
       await p.waitForFunction(() => window.__coldstart, null, { timeout: 60000, polling: 10 });
       const cs = await p.evaluate(() => window.__coldstart);
       if (cs.error) throw new Error(`coldstart.html: ${cs.error}`);
@@ -338,7 +356,7 @@ if (!flag('--no-browser')) {
 }
 
 // ---- sizes of what the browser loads
-results.sizes = Object.fromEntries(['gradlab-simd.wasm', 'gradlab-simd.mjs'].map((f) => {
+results.sizes = Object.fromEntries([`gradlab-${flavour}.wasm`, `gradlab-${flavour}.mjs`].map((f) => {
   const b = fs.readFileSync(path.join(moduleDir, f));
   return [f, { raw: b.length, gzip9: zlib.gzipSync(b, { level: 9 }).length }];
 }));
@@ -426,7 +444,7 @@ fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
 const out = [];
 out.push(`gradlab vs TensorFlow.js ${results.node.tfjs_wasm.version}, ${results.date}`);
 out.push(`machine: ${results.machine.nproc} cores, ${results.machine.cpu}; node ${process.version}; Chromium ${results.machine.chromium ?? '-'}; load average ${results.machine.loadavg_start.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadavg_end.map((x) => x.toFixed(1)).join(' ')} at end`);
-out.push(`gradlab native kernels: ${results.native.kernel_backend}; tfjs-wasm: SIMD ${results.node.tfjs_wasm.simd}, ${results.node.tfjs_wasm.threads} thread(s)`);
+out.push(`gradlab wasm: the ${flavour} flavour (node and Chromium); gradlab native kernels: ${results.native.kernel_backend}; tfjs-wasm: SIMD ${results.node.tfjs_wasm.simd}, ${results.node.tfjs_wasm.threads} thread(s)`);
 out.push('\nGEMM f32, square n, GFLOP/s (median of 9 repetitions; gradlab and tfjs-wasm interleaved); ratios in the same run');
 out.push(table(['n op', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-wasm chromium', 'tfjs-cpu node', 'gl/tfjs-wasm node', 'gl/tfjs-wasm chromium', 'gl wasm/native', 'max rel diff'],
   glNode.map((g) => {

@@ -2,7 +2,9 @@
 const abs = () => performance.timeOrigin + performance.now();
 const marks = { started: abs() };
 try {
-  const { default: createGradlab } = await import('/build/bench-compare/module/gradlab-simd.mjs');
+  const flavour = new URL(import.meta.url).searchParams.get('flavour') ?? 'simd';
+  if (!/^[a-z]+$/.test(flavour)) throw new Error(`flavour: ${flavour}`);
+  const { default: createGradlab } = await import(`/build/bench-compare/module/gradlab-${flavour}.mjs`);
   marks.imported = abs();
   const gradlab = await createGradlab();
   marks.instantiated = abs();

@@ -3,7 +3,7 @@
 import { trainVariants } from '../lib/variants.mjs';
 
 try {
-  const { default: createGradlab } = await import('/build/bench-compare/module/gradlab-simd.mjs');
+  const { default: createGradlab } = await import('/build/bench-compare/module/gradlab.mjs');
   const gradlab = await createGradlab();
   onmessage = ({ data }) => {
     try {
