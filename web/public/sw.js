@@ -3,13 +3,14 @@
 // The production build (scripts/precache.mjs) replaces the object between the precache
 // comments with the list of every file of the built site (pages, scripts, styles, the
 // engine's .mjs and .wasm, lessons/index.json and every lesson) and a version hashed from
-// their bytes (of the engine, only the flavour this browser runs). Installing caches all of them in `gradlab:<scope path>:<version>`; activating deletes
-// the caches of older versions, so a new deploy (a new sw.js) replaces the old files as a
-// whole, except that the cache of the version before is kept until the next deploy: a page
-// opened from it just before the update still finds the chunks it loads later (the server
-// has only the new ones). Requests for the precached files are answered from the cache:
-// fingerprinted assets (assets/*-<hash>.*) cache-first, everything else (HTML, lessons,
-// the engine) stale-while-revalidate, so an edit on the server shows up on the next visit.
+// their bytes. Installing caches all of them (of the engine, only the flavour this browser
+// runs) in `gradlab:<scope path>:<version>`; activating deletes the caches of older
+// versions, so a new deploy (a new sw.js) replaces the old files as a whole, except that the
+// cache of the version before is kept until the next deploy: a page opened from it just
+// before the update still finds the chunks it loads later (the server has only the new
+// ones). Requests for the precached files are answered from the cache: fingerprinted assets
+// (assets/*-<hash>.*) cache-first, everything else (HTML, lessons, the engine)
+// stale-while-revalidate, so an edit on the server shows up on the next visit.
 // Other requests under the scope are answered from the previous version's cache when it
 // has them, else by the network. Plain JS, no eval: it runs under the strict CSP of serve.mjs.
 'use strict';
