@@ -155,7 +155,9 @@ run_asan() {
 # The wasm programs of these tests run under node: the simd128 kernels against their scalar
 # reference, and the recurrent layers (fused cells) against golden values. The whole suite
 # under wasm is `ctest --preset wasm` (about 3 minutes after a 30-minute build; docs/wasm.md).
-wasm_tests=(kernels_kernels_test_f32 kernels_simd128_test_f32 kernels_cells_test_f32 nn_recurrent_test_f32 nn_recurrent_golden_test_f32)
+# kernels_simd128_relaxed_test_f32: the simd128 tests on the relaxed flavour's GEMM (node 20
+# runs relaxed SIMD behind --experimental-wasm-relaxed-simd, given to every program here).
+wasm_tests=(kernels_kernels_test_f32 kernels_simd128_test_f32 kernels_simd128_relaxed_test_f32 kernels_cells_test_f32 nn_recurrent_test_f32 nn_recurrent_golden_test_f32)
 
 run_wasm() {
   local log=$logs/wasm.log
@@ -167,7 +169,7 @@ run_wasm() {
   local t tlog
   for t in "${wasm_tests[@]}"; do
     tlog=$logs/wasm-$t.log
-    (cd "$root" && node --no-experimental-fetch "build/wasm/tests/$t.js" --gtest_brief=1) >"$tlog" 2>&1
+    (cd "$root" && node --no-experimental-fetch --experimental-wasm-relaxed-simd "build/wasm/tests/$t.js" --gtest_brief=1) >"$tlog" 2>&1
     tail -n 3 "$tlog"
     gtest_counts "wasm: $t" "$tlog"
   done
