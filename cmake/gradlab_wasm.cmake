@@ -162,6 +162,21 @@ if(GRADLAB_BUILD_TESTS)
   set(GTest_DIR ${CMAKE_BINARY_DIR}/wasm-deps/gtest-config CACHE PATH "GoogleTest for wasm (generated)" FORCE)
 endif()
 
+# Gives a linked relaxed-flavour program (a module, or a test program that links the relaxed
+# GEMM) relaxed SIMD's final opcodes: LLVM 14 emits the proposal's early ones, which no engine
+# accepts (cmake/wasm/relaxed_simd.py; docs/wasm.md, "Relaxed SIMD"). Call it after every
+# other POST_BUILD step of the target.
+function(gradlab_wasm_final_relaxed_opcodes target)
+  find_package(Python3 REQUIRED COMPONENTS Interpreter)  # emcc itself runs on it
+  set(script ${PROJECT_SOURCE_DIR}/cmake/wasm/relaxed_simd.py)
+  set(wasm $<TARGET_FILE_DIR:${target}>/$<TARGET_FILE_BASE_NAME:${target}>.wasm)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND Python3::Interpreter ${script} ${wasm} ${wasm}
+    COMMENT "relaxed_simd.py $<TARGET_FILE_BASE_NAME:${target}>.wasm: final relaxed-SIMD opcodes"
+    VERBATIM)
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${script})
+endfunction()
+
 # The embind modules. They link gradlab_session_f32, which core/ defines later; CMake
 # resolves target names when it generates, so the order does not matter.
 add_subdirectory(${PROJECT_SOURCE_DIR}/bindings/wasm ${CMAKE_BINARY_DIR}/bindings/wasm)
