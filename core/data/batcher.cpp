@@ -80,12 +80,13 @@ Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   const std::int64_t n = t.dim(0), row = n == 0 ? 0 : t.numel() / n;
   Shape shape = t.shape();
   shape[0] = static_cast<std::int64_t>(rows.size());
-  Tensor out(shape);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::int64_t r = rows[i];
+  for (const std::int64_t r : rows)
     if (r < 0 || r >= n)
       throw_invalid_argument("take_rows: row " + std::to_string(r) + " is out of range (allowed: 0 to " +
                              std::to_string(n - 1) + ")");
+  Tensor out = Tensor::empty(shape);  // every row is written below: no zero fill
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::int64_t r = rows[i];
     std::copy(t.data() + r * row, t.data() + (r + 1) * row, out.data() + static_cast<std::int64_t>(i) * row);
   }
   return out;

@@ -319,9 +319,13 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   std::optional<kernels::PackedB> W_hh_b;
   if (!(gru && s.reset_before)) W_hh_b.emplace(false, GH, W_cols, W_hh, W_cols);
 
+  // dL/dh0 is wanted only for a given h0 that needs a gradient: otherwise the first step's
+  // dG_0 W_hh (the last product of the loop, 1/T of its recurrent GEMMs) is skipped.
+  const bool want_dh0 = slot.h0 >= 0 && g.needs(slot.h0);
   for (std::int64_t step = T - 1; step >= 0; --step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out + s.prev(t) * BP;
+    const bool recur = step > 0 || want_dh0;  // dh_next is read after this step
     kernels::add(dh.data(), dy + t * BP, dh_next.data(), static_cast<std::size_t>(BP));
     if (trace_dh) copy(trace_dh->data() + t * BP, dh.data(), BP);
     Scalar* dg_t = dG + t * BGH;
@@ -341,7 +345,7 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
                                   dh_cell, dc.data(), dg4, dc.data(), dpeep.defined() ? dpeep.data() : nullptr,
                                   tcs.defined() ? tcs.data() + t * BH : nullptr);
       if (s.coupled) fold_coupled(B, H, dg4, dg_t);
-      W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), P);
+      if (recur) W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), P);
     } else if (gru && s.reset_before) {
       gru_reset_before_backward(B, H, W_hh, clamps, gates.data() + t * BGH, h_prev, dh.data(), dg_t, dGh + t * BGH,
                                 drh.data(), dh_next.data());
@@ -349,10 +353,10 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
       Scalar* dgh_t = dGh + t * BGH;
       kernels::gru_cell_backward(B, H, gates.data() + t * BGH, hn.data() + t * BH, h_prev, clamps, dh.data(), dg_t,
                                  dgh_t, dh_next.data());
-      W_hh_b->gemm(B, Scalar(1), dgh_t, GH, Scalar(1), dh_next.data(), H);
+      if (recur) W_hh_b->gemm(B, Scalar(1), dgh_t, GH, Scalar(1), dh_next.data(), H);
     } else {
       kernels::rnn_cell_backward(B, H, relu, out + t * BH, dh.data(), dg_t);
-      W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), H);
+      if (recur) W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), H);
     }
   }
 
@@ -484,9 +488,12 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   std::optional<kernels::PackedB> W_hh_t;
   if (!(gru && s.reset_before)) W_hh_t.emplace(true, gru ? H : P, GH, W_hh, gru ? H : P);
 
+  // Without a given h0 the first step's h_prev is zeros, and h_prev W_hh^T adds nothing:
+  // that product (1/T of the recurrent GEMMs) is skipped.
   for (std::int64_t step = 0; step < T; ++step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out.data() + s.prev(t) * BP;
+    const bool recur = step > 0 || slot.h0 >= 0;
     Scalar* p_t = pre_data + t * BGH;
     Scalar* a_t = gates.data() + t * BKH;
     Scalar* h_t = out.data() + t * BP;
@@ -494,10 +501,10 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
       gru_reset_before_forward(B, H, W_hh, b_hh, clamps, h_prev, a_t, gh.data(), hn.data() + t * BH, h_t);
     } else if (gru) {
       fill_rows(B, GH, b_hh, gh.data());
-      W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(1), gh.data(), GH);
+      if (recur) W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(1), gh.data(), GH);
       kernels::gru_cell_forward(B, H, a_t, gh.data(), h_prev, clamps, a_t, hn.data() + t * BH, h_t);
     } else {
-      W_hh_t->gemm(B, Scalar(1), h_prev, P, Scalar(1), p_t, GH);
+      if (recur) W_hh_t->gemm(B, Scalar(1), h_prev, P, Scalar(1), p_t, GH);
       if (lstm) {
         if (s.coupled) expand_coupled(B, H, p_t, a_t);
         const Scalar* c_prev = step == 0 ? c0 : cs.data() + s.prev(t) * BH;

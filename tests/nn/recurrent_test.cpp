@@ -66,6 +66,29 @@ TEST_P(RecurrentAll, FusedAndUnfusedAgree) {
   test::expect_fused_matches_unfused(m, rng, B, T);
 }
 
+// Without an h0 the fused path skips the first step's h0 W_hh^T (forward) and dG_0 W_hh
+// (backward, dL/dh0): the same numbers as a given all-zero h0 and c0 that need no gradient,
+// which run those products.
+TEST_P(RecurrentAll, FusedWithoutH0EqualsGivenZeroStates) {
+  Rng rng(14);
+  Recurrent m(options(), rng);
+  m.set_fused(true);
+  const std::int64_t LD = m.options().num_layers * m.num_directions();
+  Var x = test::random_var(rng, {B, T, I});
+  Var h0(Tensor({LD, B, m.output_size()}), false);
+  Var c0 = m.options().kind == CellKind::Lstm ? Var(Tensor({LD, B, H}), false) : Var();
+  const RunResult skipped = run(m, x), given = run(m, x, h0, c0);
+  auto same = [](const Tensor& a, const Tensor& b, const std::string& what) {
+    ASSERT_EQ(a.shape(), b.shape()) << what;
+    for (std::int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a[i], b[i]) << what << " element " << i;
+  };
+  same(skipped.output, given.output, "output");
+  same(skipped.h_n, given.h_n, "h_n");
+  if (skipped.c_n.defined()) same(skipped.c_n, given.c_n, "c_n");
+  ASSERT_GE(given.grads.size(), skipped.grads.size());
+  for (std::size_t k = 0; k < skipped.grads.size(); ++k) same(skipped.grads[k].second, given.grads[k].second, skipped.grads[k].first);
+}
+
 // Under no-grad the fused forward keeps nothing for a backward (an LSTM does not store
 // tanh(c_t)) and leaves its buffers unfilled until written: the same numbers, bit for bit.
 TEST_P(RecurrentAll, NoGradForwardEqualsRecordingForward) {

@@ -226,41 +226,36 @@ void gru_cell_backward(Index B, Index H, const float* gates_act, const float* hn
 }
 
 // out[c] += sum over rows of in[r, c], summed in double as ref: each column's sum runs down
-// the rows in order, so the result is ref's bit for bit. 16 columns (one cache line) at a
-// time, their eight f64x2 partial sums in registers, then 4 at a time, then one by one.
+// the rows in order, so the result is ref's bit for bit. Blocks of columns (a multiple of
+// 4) row by row, then the last few columns one by one.
 void add_column_sums(Index R, Index C, const float* in, Index ld, float* out) {
   Index c = 0;
   auto finish = [&](Index c0, const double* acc, Index n) {
     for (Index k = 0; k < n; ++k) out[c0 + k] = static_cast<float>(out[c0 + k] + acc[k]);
   };
 #if defined(__wasm_simd128__)
-  for (; c + 16 <= C; c += 16) {
-    const v128_t zero = wasm_f64x2_splat(0.0);
-    v128_t a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+  // Row by row over blocks of up to CB columns, the block's double sums in memory (L1), so
+  // the input streams in order. Summing each 16-column strip down all R rows with the sums
+  // in registers read it at a stride of ld and took twice as long (R = 1600, C = 512, the
+  // LSTM benchmark's bias gradient: 0.35 ms, now 0.18 ms in node).
+  constexpr Index CB = 256;
+  alignas(16) double acc[CB];
+  for (; c + 4 <= C; c += CB) {
+    const Index cb = std::min(CB, C - c) / 4 * 4;
+    for (Index k = 0; k < cb; k += 2) wasm_v128_store(acc + k, wasm_f64x2_splat(0.0));
     const float* x = in + c;
     for (Index r = 0; r < R; ++r, x += ld) {
-      const f32x4 v0 = vld(x), v1 = vld(x + 4), v2 = vld(x + 8), v3 = vld(x + 12);
-      a0 = wasm_f64x2_add(a0, promote_lo(v0)), a1 = wasm_f64x2_add(a1, promote_hi(v0));
-      a2 = wasm_f64x2_add(a2, promote_lo(v1)), a3 = wasm_f64x2_add(a3, promote_hi(v1));
-      a4 = wasm_f64x2_add(a4, promote_lo(v2)), a5 = wasm_f64x2_add(a5, promote_hi(v2));
-      a6 = wasm_f64x2_add(a6, promote_lo(v3)), a7 = wasm_f64x2_add(a7, promote_hi(v3));
+      for (Index k = 0; k < cb; k += 4) {
+        const f32x4 v = vld(x + k);
+        wasm_v128_store(acc + k, wasm_f64x2_add(wasm_v128_load(acc + k), promote_lo(v)));
+        wasm_v128_store(acc + k + 2, wasm_f64x2_add(wasm_v128_load(acc + k + 2), promote_hi(v)));
+      }
     }
-    alignas(16) double acc[16];
-    wasm_v128_store(acc, a0), wasm_v128_store(acc + 2, a1), wasm_v128_store(acc + 4, a2);
-    wasm_v128_store(acc + 6, a3), wasm_v128_store(acc + 8, a4), wasm_v128_store(acc + 10, a5);
-    wasm_v128_store(acc + 12, a6), wasm_v128_store(acc + 14, a7);
-    finish(c, acc, 16);
-  }
-  for (; c + 4 <= C; c += 4) {
-    v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0;
-    const float* x = in + c;
-    for (Index r = 0; r < R; ++r, x += ld) {
-      const f32x4 v = vld(x);
-      a0 = wasm_f64x2_add(a0, promote_lo(v)), a1 = wasm_f64x2_add(a1, promote_hi(v));
+    finish(c, acc, cb);
+    if (cb < CB) {
+      c += cb;
+      break;
     }
-    alignas(16) double acc[4];
-    wasm_v128_store(acc, a0), wasm_v128_store(acc + 2, a1);
-    finish(c, acc, 4);
   }
 #endif
   // leftovers (and the portable fallback)

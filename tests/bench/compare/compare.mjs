@@ -410,6 +410,10 @@ for (const m of ['lstm', 'gru']) {
     tfjs_wasm_chromium: entry(C?.tfjs_wasm?.steps?.[m]),
   };
   const s = steps[m];
+  // What the 20x rows can reach at most in this run: the step's GEMM FLOPs alone, at the GEMM
+  // n=128 rate timed between the steps (a step at 100% of its own GEMM rate), against tfjs-wasm.
+  const ceiling = (gl, tf) => (gl?.gemm128_gflops && tf ? tf.ms / (flops / (gl.gemm128_gflops * 1e6)) : null);
+  s.gemm_only_ceiling_vs_tfjs_wasm = { node: ceiling(s.gradlab_wasm_node, s.tfjs_wasm_node), chromium: ceiling(s.gradlab_wasm_chromium, s.tfjs_wasm_chromium) };
   const faster = (k) => Math.min(s.tfjs_wasm_node[k], s.tfjs_cpu_node?.[k] ?? Infinity);
   s.speedup_vs_faster_tfjs_node = faster('ms') / s.gradlab_wasm_node.ms;
   const M = m.toUpperCase();
@@ -461,6 +465,8 @@ out.push(table(['step', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-w
     cell(steps[m].tfjs_wasm_node), cell(steps[m].tfjs_cpu_node), cell(steps[m].tfjs_wasm_chromium), f(steps[m].speedup_vs_faster_tfjs_node, 1) + 'x'])));
 out.push('cells: ms (effective GFLOP/s, % of own GEMM n=128 NN); GEMM n=128 NN during the steps, GFLOP/s: ' +
   ['lstm', 'gru'].map((m) => `${m} wasm node ${f(steps[m].gradlab_wasm_node?.gemm128_gflops)}, wasm chromium ${f(steps[m].gradlab_wasm_chromium?.gemm128_gflops)}, native ${f(steps[m].gradlab_native?.gemm128_gflops)}`).join('; '));
+out.push('ceiling of the 20x rows: tfjs-wasm\'s step over the step\'s GEMM FLOPs alone at that GEMM n=128 rate (a step that is all GEMM), node / Chromium: ' +
+  ['lstm', 'gru'].map((m) => `${m} ${f(steps[m].gemm_only_ceiling_vs_tfjs_wasm.node, 1)}x / ${f(steps[m].gemm_only_ceiling_vs_tfjs_wasm.chromium, 1)}x`).join('; '));
 out.push('\nSmall models, per training step (per-call overhead), microseconds (median)');
 const us = (x) => (x == null ? '-' : f(x * 1000, 0));
 out.push(table(['model', 'gl wasm node', 'gl wasm chromium', 'gl native', 'tfjs-wasm node', 'tfjs-cpu node', 'tfjs-wasm chromium', 'faster tfjs / gl wasm (node)'],
