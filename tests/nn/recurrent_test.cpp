@@ -86,7 +86,8 @@ TEST_P(RecurrentAll, FusedWithoutH0EqualsGivenZeroStates) {
   same(skipped.h_n, given.h_n, "h_n");
   if (skipped.c_n.defined()) same(skipped.c_n, given.c_n, "c_n");
   ASSERT_GE(given.grads.size(), skipped.grads.size());
-  for (std::size_t k = 0; k < skipped.grads.size(); ++k) same(skipped.grads[k].second, given.grads[k].second, skipped.grads[k].first);
+  for (std::size_t k = 0; k < skipped.grads.size(); ++k)
+    same(skipped.grads[k].second, given.grads[k].second, skipped.grads[k].first);
 }
 
 // Under no-grad the fused forward keeps nothing for a backward (an LSTM does not store
