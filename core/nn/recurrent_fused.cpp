@@ -489,7 +489,8 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
   if (!(gru && s.reset_before)) W_hh_t.emplace(true, gru ? H : P, GH, W_hh, gru ? H : P);
 
   // Without a given h0 the first step's h_prev is zeros, and h_prev W_hh^T adds nothing:
-  // that product (1/T of the recurrent GEMMs) is skipped.
+  // that product (1/T of the recurrent GEMMs) is skipped. (Unlike PyTorch, a non-finite
+  // W_hh then reaches the output only from the second step on, as 0 * inf is not formed.)
   for (std::int64_t step = 0; step < T; ++step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out.data() + s.prev(t) * BP;
