@@ -1,7 +1,8 @@
 // GEMM for the wasm simd128 kernels: C = alpha op(A) op(B) + beta C, blocked as in GotoBLAS.
 // Blocks of op(A) and op(B) are copied ("packed") into contiguous panels in the order the
 // micro-kernel reads them, so the four transpose variants differ only in packing and share
-// one 4x8 register-tiled f32x4 micro-kernel (TOOLCHAIN.md: 4x8 was fastest in node).
+// one register-tiled f32x4 micro-kernel: 4x8 (TOOLCHAIN.md: fastest in node without FMA),
+// 5x8 in the relaxed flavour (compiled with -mrelaxed-simd, fused multiply-adds).
 //
 // Shape letters: M, N, K as in kernels.h (C is M x N, op(A) M x K, op(B) K x N);
 // MR x NR is the register tile, MC x KC the packed block of op(A), KC x NC that of op(B).
@@ -20,10 +21,20 @@ namespace kernels::simd128 {
 namespace {
 
 using Index = std::int64_t;
+#if defined(__wasm_relaxed_simd__)
+// The relaxed flavour: 5x8, ten accumulators. With fused multiply-adds a 4x8 tile's eight
+// FMA chains cannot keep both FMA ports busy (~1.75 FMAs per cycle measured; ten reach 2.0).
+// Rows 0-3 of a k step are splatted from one f32x4 load by shuffles, row 4 by a splat load:
+// node 20's V8 issues every load of a k step before its FMAs, and five splat loads would need
+// 17 vector registers of its 15 (README.md, "Where the relaxed 4x8 stops").
+constexpr Index MR = 5, NR = 8;
+constexpr Index KC = 256, MC = 120, NC = 1024;  // MC a multiple of MR
+#else
 constexpr Index MR = 4, NR = 8;
 // KC x NR floats of op(B) (8 KiB) stay in L1 while MC x KC of op(A) (128 KiB) streams from L2.
 // Measured flat within 2% in node for KC in 128..512, MC in 64..256 (n = 256, 512).
 constexpr Index KC = 256, MC = 128, NC = 1024;
+#endif
 
 #if defined(__wasm_simd128__)
 // 4x4 transpose of the rows x0..x3: lane r of output k is lane k of x_r.
@@ -51,7 +62,10 @@ void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p
       const float* src = A + p0 * lda + i0 + s;
 #if defined(__wasm_simd128__)
       if (rows == MR) {
-        for (Index k = 0; k < kc; ++k, src += lda, dst += MR) simd128_detail::vst(dst, simd128_detail::vld(src));
+        for (Index k = 0; k < kc; ++k, src += lda, dst += MR) {
+          simd128_detail::vst(dst, simd128_detail::vld(src));
+          for (Index r = 4; r < MR; ++r) dst[r] = src[r];  // MR = 5: the fifth row
+        }
         continue;
       }
 #endif
@@ -67,8 +81,11 @@ void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p
         using namespace simd128_detail;
         for (; k + 4 <= kc; k += 4) {
           v128_t x0 = vld(src + k), x1 = vld(src + lda + k), x2 = vld(src + 2 * lda + k), x3 = vld(src + 3 * lda + k);
-          transpose4(x0, x1, x2, x3);
-          vst(dst + k * MR, x0), vst(dst + k * MR + 4, x1), vst(dst + k * MR + 8, x2), vst(dst + k * MR + 12, x3);
+          transpose4(x0, x1, x2, x3);  // x_j: rows 0-3 at k + j
+          float* d = dst + k * MR;
+          vst(d, x0), vst(d + MR, x1), vst(d + 2 * MR, x2), vst(d + 3 * MR, x3);
+          for (Index j = 0; j < 4; ++j)  // MR = 5: the fifth row
+            for (Index r = 4; r < MR; ++r) d[j * MR + r] = src[r * lda + k + j];
         }
       }
 #endif
@@ -147,27 +164,56 @@ void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float
   using namespace simd128_detail;
   const f32x4 zero = vsplat(0.0f);
   f32x4 c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+#if defined(__wasm_relaxed_simd__)
+  f32x4 c40 = zero, c41 = zero;
+#endif
   // An end pointer rather than a counter: the same in node 20, 1.5% faster LSTM and GRU steps
   // in Chromium 156 (README.md, "Speed").
   const float* const pa_end = pa + kc * MR;
   for (; pa != pa_end; pa += MR, pb += NR) {
     const f32x4 b0 = vld(pb), b1 = vld(pb + 4);
+#if defined(__wasm_relaxed_simd__)
+    const f32x4 a03 = vld(pa);
+    f32x4 a = wasm_i32x4_shuffle(a03, a03, 0, 0, 0, 0);
+#else
     f32x4 a = wasm_v128_load32_splat(pa);
+#endif
     c00 = vfmadd(a, b0, c00);
     c01 = vfmadd(a, b1, c01);
+#if defined(__wasm_relaxed_simd__)
+    a = wasm_i32x4_shuffle(a03, a03, 1, 1, 1, 1);
+#else
     a = wasm_v128_load32_splat(pa + 1);
+#endif
     c10 = vfmadd(a, b0, c10);
     c11 = vfmadd(a, b1, c11);
+#if defined(__wasm_relaxed_simd__)
+    a = wasm_i32x4_shuffle(a03, a03, 2, 2, 2, 2);
+#else
     a = wasm_v128_load32_splat(pa + 2);
+#endif
     c20 = vfmadd(a, b0, c20);
     c21 = vfmadd(a, b1, c21);
+#if defined(__wasm_relaxed_simd__)
+    a = wasm_i32x4_shuffle(a03, a03, 3, 3, 3, 3);
+#else
     a = wasm_v128_load32_splat(pa + 3);
+#endif
     c30 = vfmadd(a, b0, c30);
     c31 = vfmadd(a, b1, c31);
+#if defined(__wasm_relaxed_simd__)
+    a = wasm_v128_load32_splat(pa + 4);
+    c40 = vfmadd(a, b0, c40);
+    c41 = vfmadd(a, b1, c41);
+#endif
   }
   if (rows == MR && cols == NR) {  // a full tile: straight into C
     const f32x4 va = vsplat(alpha);
+#if defined(__wasm_relaxed_simd__)
+    const f32x4 rows_acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}};
+#else
     const f32x4 rows_acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+#endif
     if (beta == 0) {
       for (Index r = 0; r < MR; ++r) {
         vst(C + r * ldc, vmul(va, rows_acc[r][0]));
@@ -185,6 +231,9 @@ void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float
   }
   vst(acc[0], c00), vst(acc[0] + 4, c01), vst(acc[1], c10), vst(acc[1] + 4, c11);
   vst(acc[2], c20), vst(acc[2] + 4, c21), vst(acc[3], c30), vst(acc[3] + 4, c31);
+#if defined(__wasm_relaxed_simd__)
+  vst(acc[4], c40), vst(acc[4] + 4, c41);
+#endif
 #else
   // Portable fallback: the same tile in plain loops (compilers vectorise the inner one).
   for (Index r = 0; r < MR; ++r)
