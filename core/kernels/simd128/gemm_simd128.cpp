@@ -26,7 +26,7 @@ using Index = std::int64_t;
 // FMA chains cannot keep both FMA ports busy (~1.75 FMAs per cycle measured; ten reach 2.0).
 // Rows 0-3 of a k step are splatted from one f32x4 load by shuffles, row 4 by a splat load:
 // node 20's V8 issues every load of a k step before its FMAs, and five splat loads would need
-// 17 vector registers of its 15 (README.md, "Where the relaxed 4x8 stops").
+// 17 vector registers of its 15 (README.md, "Where the relaxed 4x8 stopped").
 constexpr Index MR = 5, NR = 8;
 constexpr Index KC = 256, MC = 120, NC = 1024;  // MC a multiple of MR
 #else
