@@ -3,7 +3,8 @@
 // portable fallback, which shares the blocking, packing and approximations; in the f64 build
 // simd128 is the reference and every kernel must agree with ref bit for bit.
 // Lengths are chosen around multiples of 4 (f32x4), 16 (reduction unroll) and the GEMM
-// tiles (MR x NR = 4 x 8; KC = 256, MC = 128, NC = 1024), never only on them.
+// tiles (MR x NR = 4 x 8, 5 x 8 in the relaxed flavour; KC = 256, MC = 128 / 120, NC = 1024),
+// never only on them.
 // How to add a kernel: see kernels_test.cpp; then add its simd128 case here.
 #include "kernels/simd128/simd128.h"
 
@@ -160,6 +161,48 @@ TEST(Simd128Kernels, PackedBIsBitForBitTheGemm) {
         }
 #endif
       }
+}
+
+// Every C element is one multiply-add chain over k in order, whichever tile computes it: the
+// relaxed flavour's 5x8 tiles, their edges, or the 2 x 16 tiles under them when a block's
+// height leaves 1-2 rows (M = 32 per recurrent step: 6 x 5 + 2). So the first M rows of a
+// product are the same bits as in the product of those rows with 3 more below them (whose
+// tiles fall differently), for every transpose, alpha, beta, stride, K across KC = 256, N
+// across 2 x 8 columns and NC = 1024, and M across MC = 120 / 128.
+TEST(Simd128Kernels, GemmRowsAreTheSameBitsWhateverTileComputesThem) {
+  Rng rng(15);
+  const std::int64_t Ms[] = {2, 6, 7, 11, 12, 31, 32, 122, 123, 130};
+  struct Size {
+    std::int64_t N, K;
+  };
+  const Size sizes[] = {{8, 5}, {16, 9}, {20, 3}, {24, 300}, {33, 17}, {1030, 4}};
+  for (const std::int64_t M : Ms)
+    for (const auto& z : sizes)
+      for (bool ta : {false, true})
+        for (bool tb : {false, true})
+          for (const auto& [alpha, beta] : {std::pair<Scalar, Scalar>{1, 0}, {0.5f, -2}}) {
+            if (z.N > 64 && (M > 12 || ta)) continue;  // keep the run short: N past NC for small M
+            const std::int64_t big = M + 3, pad = 1;
+            const std::int64_t lda = (ta ? big : z.K) + pad, ldb = (tb ? z.K : z.N) + pad, ldc = z.N + pad;
+            const Vec A = random_vec(rng, std::size_t((ta ? z.K : big) * lda));  // op(A) has `big` rows
+            const Vec B = random_vec(rng, std::size_t((tb ? z.N : z.K) * ldb));
+            Vec C0 = random_vec(rng, std::size_t(big * ldc));
+            if (beta == 0) std::fill(C0.begin(), C0.end(), Scalar(NAN));
+            Vec small = C0, large = C0;
+            // op(A)'s first M rows: the same A with the same lda (ta: its first M columns)
+            kernels::simd128::gemm(ta, tb, M, z.N, z.K, alpha, A.data(), lda, B.data(), ldb, beta, small.data(), ldc);
+            kernels::simd128::gemm(ta, tb, big, z.N, z.K, alpha, A.data(), lda, B.data(), ldb, beta, large.data(), ldc);
+            for (std::int64_t i = 0; i < M; ++i)
+              for (std::int64_t j = 0; j < z.N; ++j) {
+                const std::size_t at = std::size_t(i * ldc + j);
+                ASSERT_TRUE(same(small[at], large[at]))
+                    << "ta=" << ta << " tb=" << tb << " M=" << M << " N=" << z.N << " K=" << z.K << " beta=" << beta
+                    << " at " << i << "," << j << ": " << small[at] << " vs " << large[at];
+              }
+            for (std::int64_t i = M; i < big; ++i)  // rows past M are not written
+              for (std::int64_t j = 0; j < ldc; ++j)
+                ASSERT_TRUE(same(small[std::size_t(i * ldc + j)], C0[std::size_t(i * ldc + j)]));
+          }
 }
 
 TEST(Simd128Kernels, GemmAlphaBetaAndStrides) {

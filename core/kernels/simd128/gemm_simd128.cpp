@@ -2,7 +2,8 @@
 // Blocks of op(A) and op(B) are copied ("packed") into contiguous panels in the order the
 // micro-kernel reads them, so the four transpose variants differ only in packing and share
 // one register-tiled f32x4 micro-kernel: 4x8 (TOOLCHAIN.md: fastest in node without FMA),
-// 5x8 in the relaxed flavour (compiled with -mrelaxed-simd, fused multiply-adds).
+// 5x8 in the relaxed flavour (compiled with -mrelaxed-simd, fused multiply-adds), with 2 x 16
+// tiles for the 1-2 rows a block's height leaves below its 5-row tiles.
 //
 // Shape letters: M, N, K as in kernels.h (C is M x N, op(A) M x K, op(B) K x N);
 // MR x NR is the register tile, MC x KC the packed block of op(A), KC x NC that of op(B).
@@ -102,7 +103,8 @@ void pack_a(bool trans_a, const float* A, Index lda, Index i0, Index mc, Index p
 // holds op(B)(p0 + k, j0 + s + c) at pb[s * kc + k * NR + c]; columns past the block are zero.
 // Not inlined: called once per KC x NC block, from the GEMM and from pack_b_panels (PackedB),
 // and one copy of it is 3.4 KB of the module.
-[[gnu::noinline]] void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc, float* pb) {
+[[gnu::noinline]] void pack_b(bool trans_b, const float* B, Index ldb, Index p0, Index kc, Index j0, Index nc,
+                              float* pb) {
   for (Index s = 0; s < nc; s += NR) {
     const Index cols = std::min(NR, nc - s);
     float* dst = pb + s * kc;
@@ -246,6 +248,48 @@ void micro_kernel(Index kc, const float* pa, const float* pb, float alpha, float
   for (Index r = 0; r < rows; ++r) store_row(acc[r], cols, alpha, beta, C + r * ldc);
 }
 
+#if defined(__wasm_relaxed_simd__)
+// The bottom 1-2 rows of a block whose height leaves them (M = 32: six 5-row tiles, then two
+// rows), two NR-column panels at a time: 2 x 16, eight accumulators (~1.75 FMAs per cycle,
+// against a 5x8 tile spending its full time on two rows: 1.14 against 2.56 time units). Rows
+// come from the 5-row panel's first two slots. Each C element is the same FMA chain over k in
+// order as in micro_kernel, and stored with the same operations, so the bits are the same.
+// pb1 is the second panel; with cols <= NR the caller passes pb0 again (its products are
+// dropped).
+void micro_kernel_2x16(Index kc, const float* pa, const float* pb0, const float* pb1, float alpha, float beta, float* C,
+                       Index ldc, Index rows, Index cols) {
+  using namespace simd128_detail;
+  const f32x4 zero = vsplat(0.0f);
+  f32x4 c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+  const float* const pa_end = pa + kc * MR;
+  for (; pa != pa_end; pa += MR, pb0 += NR, pb1 += NR) {
+    const f32x4 b0 = vld(pb0), b1 = vld(pb0 + 4), b2 = vld(pb1), b3 = vld(pb1 + 4);
+    const f32x4 a0 = wasm_v128_load32_splat(pa), a1 = wasm_v128_load32_splat(pa + 1);
+    c00 = vfmadd(a0, b0, c00);
+    c01 = vfmadd(a0, b1, c01);
+    c02 = vfmadd(a0, b2, c02);
+    c03 = vfmadd(a0, b3, c03);
+    c10 = vfmadd(a1, b0, c10);
+    c11 = vfmadd(a1, b1, c11);
+    c12 = vfmadd(a1, b2, c12);
+    c13 = vfmadd(a1, b3, c13);
+  }
+  const auto store = [&](float* c, f32x4 x0, f32x4 x1, f32x4 x2, f32x4 x3) {
+    if (cols == 2 * NR) {  // micro_kernel's full-tile stores
+      const f32x4 va = vsplat(alpha), vb = vsplat(beta), x[4] = {x0, x1, x2, x3};
+      for (Index q = 0; q < 4; ++q)
+        vst(c + 4 * q, beta == 0 ? vmul(va, x[q]) : vadd(vmul(va, x[q]), vmul(vb, vld(c + 4 * q))));
+    } else {  // and its leftovers
+      alignas(16) float out[2 * NR];
+      vst(out, x0), vst(out + 4, x1), vst(out + 8, x2), vst(out + 12, x3);
+      store_row(out, cols, alpha, beta, c);
+    }
+  };
+  store(C, c00, c01, c02, c03);
+  if (rows == 2) store(C + ldc, c10, c11, c12, c13);
+}
+#endif
+
 // Packing buffers, reused across calls (the wasm build is single-threaded; thread_local
 // keeps native tests safe too).
 std::vector<float>& buffer(int which) {
@@ -362,11 +406,26 @@ void gemm_blocked(bool trans_a, bool trans_b, Index M, Index N, Index K, float a
       for (Index i0 = 0; i0 < M; i0 += MC) {
         const Index mc = std::min(MC, M - i0);
         pack_a(trans_a, A, lda, i0, mc, p0, kc, pa);
-        for (Index jr = 0; jr < nc; jr += NR) {
-          for (Index ir = 0; ir < mc; ir += MR) {
-            micro_kernel(kc, pa + ir * kc, pb + jr * kc, alpha, beta_block, C + (i0 + ir) * ldc + j0 + jr, ldc,
-                         std::min(MR, mc - ir), std::min(NR, nc - jr));
+#if defined(__wasm_relaxed_simd__)
+        // 1-2 rows left below the 5-row tiles: those rows in 2 x 16 tiles (micro_kernel_2x16),
+        // under each pair of column panels once the tiles above them are done (still in L1).
+        const Index tail = mc % MR <= 2 ? mc % MR : 0, m_tiles = mc - tail;
+        const Index step = tail ? 2 * NR : NR;
+#else
+        const Index tail = 0, m_tiles = mc, step = NR;
+#endif
+        for (Index j1 = 0; j1 < nc; j1 += step) {
+          for (Index jr = j1; jr < std::min(j1 + step, nc); jr += NR) {
+            for (Index ir = 0; ir < m_tiles; ir += MR) {
+              micro_kernel(kc, pa + ir * kc, pb + jr * kc, alpha, beta_block, C + (i0 + ir) * ldc + j0 + jr, ldc,
+                           std::min(MR, m_tiles - ir), std::min(NR, nc - jr));
+            }
           }
+#if defined(__wasm_relaxed_simd__)
+          if (tail)
+            micro_kernel_2x16(kc, pa + m_tiles * kc, pb + j1 * kc, pb + (nc - j1 > NR ? j1 + NR : j1) * kc, alpha,
+                              beta_block, C + (i0 + m_tiles) * ldc + j0 + j1, ldc, tail, std::min(2 * NR, nc - j1));
+#endif
         }
       }
     }
