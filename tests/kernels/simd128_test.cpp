@@ -168,14 +168,15 @@ TEST(Simd128Kernels, PackedBIsBitForBitTheGemm) {
 // height leaves 1-2 rows (M = 32 per recurrent step: 6 x 5 + 2). So the first M rows of a
 // product are the same bits as in the product of those rows with 3 more below them (whose
 // tiles fall differently), for every transpose, alpha, beta, stride, K across KC = 256, N
-// across 2 x 8 columns and NC = 1024, and M across MC = 120 / 128.
+// across 2 x 8 columns (a pair of panels, the second partial, or one panel alone) and
+// NC = 1024, and M across MC = 120 / 128.
 TEST(Simd128Kernels, GemmRowsAreTheSameBitsWhateverTileComputesThem) {
   Rng rng(15);
   const std::int64_t Ms[] = {2, 6, 7, 11, 12, 31, 32, 122, 123, 130};
   struct Size {
     std::int64_t N, K;
   };
-  const Size sizes[] = {{8, 5}, {16, 9}, {20, 3}, {24, 300}, {33, 17}, {1030, 4}};
+  const Size sizes[] = {{8, 5}, {13, 7}, {16, 9}, {20, 3}, {24, 300}, {33, 17}, {1030, 4}};
   for (const std::int64_t M : Ms)
     for (const auto& z : sizes)
       for (bool ta : {false, true})
