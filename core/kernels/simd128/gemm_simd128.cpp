@@ -412,7 +412,7 @@ void gemm_blocked(bool trans_a, bool trans_b, Index M, Index N, Index K, float a
         const Index tail = mc % MR <= 2 ? mc % MR : 0, m_tiles = mc - tail;
         const Index step = tail ? 2 * NR : NR;
 #else
-        const Index tail = 0, m_tiles = mc, step = NR;
+        const Index m_tiles = mc, step = NR;
 #endif
         for (Index j1 = 0; j1 < nc; j1 += step) {
           for (Index jr = j1; jr < std::min(j1 + step, nc); jr += NR) {
