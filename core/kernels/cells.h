@@ -59,8 +59,9 @@ struct GateClamps {
   void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, const Scalar* hn,                   \
                          const Scalar* h_prev, const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh,  \
                          Scalar* dh_prev);                                                                            \
-  /* out[c] += sum over R rows of in[r * ld + c], c < C   (bias gradients; in is [R, ld], ld >= C) */                 \
-  void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out);
+  /* acc[c] += in[r * ld + c] for r = 0 .. R-1 in order, in double, c < C (bias gradients; in is [R, ld],             \
+     ld >= C): every backend adds each column's rows in the same order, so their sums agree bit for bit */            \
+  void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, double* acc);
 
 namespace ref {
 GRADLAB_CELL_KERNEL_LIST
@@ -111,8 +112,8 @@ inline void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gate
                               Scalar* dgh, Scalar* dh_prev) {
   cells_backend::gru_cell_backward(B, H, gates_act, hn, h_prev, clamps, dh, dgx, dgh, dh_prev);
 }
-inline void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
-  cells_backend::add_column_sums(R, C, in, ld, out);
+inline void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, double* acc) {
+  cells_backend::add_column_sums(R, C, in, ld, acc);
 }
 
 }  // namespace kernels

@@ -322,6 +322,19 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   // dL/dh0 is wanted only for a given h0 that needs a gradient: otherwise the first step's
   // dG_0 W_hh (the last product of the loop, 1/T of its recurrent GEMMs) is skipped.
   const bool want_dh0 = slot.h0 >= 0 && g.needs(slot.h0);
+
+  // Both biases add to the same pre-activations except in a GRU (b_hn sits inside r * (...)),
+  // so outside a GRU their gradients are one column sum of dG, computed once (and copied
+  // before either is handed over: accumulate may add into the tensor it is given). A GRU's
+  // dG_hh equals dG in the r and z columns (every GRU backward kernel writes the same values
+  // there, cells.h), and in the n columns too in the reset-before form: those sums are
+  // copied as well. The sums (in double) are taken step by step, while the step's rows are
+  // still in cache: once over all T B rows after the loop they read dG back from memory
+  // (3-4% of the GRU benchmark's step in node).
+  const bool need_b_ih = slot.b_ih >= 0 && g.needs(slot.b_ih), need_b_hh = slot.b_hh >= 0 && g.needs(slot.b_hh);
+  const std::int64_t same = need_b_ih ? (gru && !s.reset_before ? 2 * H : GH) : 0;  // b_hh columns copied from b_ih's
+  std::vector<double> sum_ih(need_b_ih ? static_cast<std::size_t>(GH) : 0),
+      sum_hh(need_b_hh ? static_cast<std::size_t>(GH - same) : 0);
   for (std::int64_t step = T - 1; step >= 0; --step) {
     const std::int64_t t = s.time(step);
     const Scalar* h_prev = step == 0 ? h0 : out + s.prev(t) * BP;
@@ -358,6 +371,8 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
       kernels::rnn_cell_backward(B, H, relu, out + t * BH, dh.data(), dg_t);
       if (recur) W_hh_b->gemm(B, Scalar(1), dg_t, GH, Scalar(0), dh_next.data(), H);
     }
+    if (need_b_ih) kernels::add_column_sums(B, GH, dg_t, GH, sum_ih.data());
+    if (!sum_hh.empty()) kernels::add_column_sums(B, GH - same, (gru ? dGh : dG) + t * BGH + same, GH, sum_hh.data());
   }
 
   const Scalar* dG_hh = gru ? dGh : dG;  // the gradient that reaches h W_hh^T + b_hh
@@ -389,23 +404,16 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
                     H);
     g.accumulate(slot.w_hh, std::move(dW));
   }
-  // Both biases add to the same pre-activations except in a GRU (b_hn sits inside r * (...)),
-  // so outside a GRU their gradients are one column sum of dG, computed once (and copied
-  // before either is handed over: accumulate may add into the tensor it is given). A GRU's
-  // dG_hh equals dG in the r and z columns (every GRU backward kernel writes the same values
-  // there, cells.h), and in the n columns too in the reset-before form: those sums are
-  // copied as well, bit for bit what summing dG_hh again gave.
-  const bool need_b_ih = slot.b_ih >= 0 && g.needs(slot.b_ih), need_b_hh = slot.b_hh >= 0 && g.needs(slot.b_hh);
   Tensor db_ih, db_hh;
   if (need_b_ih) {
-    db_ih = Tensor({GH});
-    kernels::add_column_sums(TB, GH, dG, GH, db_ih.data());
+    db_ih = Tensor::empty({GH});
+    for (std::int64_t j = 0; j < GH; ++j) db_ih.data()[j] = static_cast<Scalar>(sum_ih[static_cast<std::size_t>(j)]);
   }
   if (need_b_hh) {
-    const std::int64_t same = need_b_ih ? (gru && !s.reset_before ? 2 * H : GH) : 0;  // columns copied
-    db_hh = Tensor({GH});
+    db_hh = Tensor::empty({GH});
     if (same > 0) copy(db_hh.data(), db_ih.data(), same);
-    if (same < GH) kernels::add_column_sums(TB, GH - same, dG_hh + same, GH, db_hh.data() + same);
+    for (std::int64_t j = same; j < GH; ++j)
+      db_hh.data()[j] = static_cast<Scalar>(sum_hh[static_cast<std::size_t>(j - same)]);
   }
   if (need_b_ih) g.accumulate(slot.b_ih, std::move(db_ih));
   if (need_b_hh) g.accumulate(slot.b_hh, std::move(db_hh));
@@ -501,8 +509,17 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
     if (gru && s.reset_before) {
       gru_reset_before_forward(B, H, W_hh, b_hh, clamps, h_prev, a_t, gh.data(), hn.data() + t * BH, h_t);
     } else if (gru) {
-      fill_rows(B, GH, b_hh, gh.data());
-      if (recur) W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(1), gh.data(), GH);
+      // gh = h_prev W_hh^T + b_hh: the product, then the bias added row by row (the same
+      // sums as the product added to rows filled with b_hh, without 32 row copies a step,
+      // each a call out to JS in the wasm build's memcpy).
+      if (recur) {
+        W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(0), gh.data(), GH);
+        if (b_hh)
+          for (std::int64_t b = 0; b < B; ++b)
+            kernels::add(gh.data() + b * GH, gh.data() + b * GH, b_hh, static_cast<std::size_t>(GH));
+      } else {
+        fill_rows(B, GH, b_hh, gh.data());
+      }
       kernels::gru_cell_forward(B, H, a_t, gh.data(), h_prev, clamps, a_t, hn.data() + t * BH, h_t);
     } else {
       if (recur) W_hh_t->gemm(B, Scalar(1), h_prev, P, Scalar(1), p_t, GH);

@@ -183,12 +183,19 @@ TEST(CellKernels, GruBackwardMatchesFiniteDifferences) {
 
 TEST(CellKernels, ColumnSumsAccumulate) {
   const Vec in{1, 2, 3, 4, 5, 6};  // [3, 2]
-  Vec out{10, 20};
+  std::vector<double> out{10, 20};
   kernels::ref::add_column_sums(3, 2, in.data(), 2, out.data());
-  EXPECT_EQ(out, (Vec{19, 32}));
-  Vec part{10};  // column 1 only: rows read with the leading dimension 2
+  EXPECT_EQ(out, (std::vector<double>{19, 32}));
+  kernels::ref::add_column_sums(1, 2, in.data() + 4, 2, out.data());  // a second call adds on
+  EXPECT_EQ(out, (std::vector<double>{24, 38}));
+  std::vector<double> part{10};  // column 1 only: rows read with the leading dimension 2
   kernels::ref::add_column_sums(3, 1, in.data() + 1, 2, part.data());
-  EXPECT_EQ(part, (Vec{22}));
+  EXPECT_EQ(part, (std::vector<double>{22}));
+  // In double: 2^24 + 1 is not a float, and the sum keeps it.
+  const Vec big{Scalar(16777216), Scalar(1)};
+  std::vector<double> one{0};
+  kernels::ref::add_column_sums(2, 1, big.data(), 1, one.data());
+  EXPECT_EQ(one[0], 16777217.0);
 }
 
 // lstm_cell_forward's tanh_c keeps the tanh(c) that h used; lstm_cell_backward given it reads
@@ -212,7 +219,9 @@ void expect_kept_tanh_changes_nothing(Forward forward, Backward backward, const 
       ASSERT_EQ(h2, k.h) << backend;
       for (std::size_t i = 0; i < tc.size(); ++i) {
         ASSERT_NEAR(tc[i], std::tanh(k.c[i]), kDouble ? 1e-15 : 1e-6) << backend << " at " << i;
-        if (!cl) ASSERT_EQ(k.h[i], k.act[(i / H) * 4 * H + 3 * H + i % H] * tc[i]) << backend << ": h = o tanh(c)";
+        if (!cl) {
+          ASSERT_EQ(k.h[i], k.act[(i / H) * 4 * H + 3 * H + i % H] * tc[i]) << backend << ": h = o tanh(c)";
+        }
       }
       Vec d1(k.pre.size()), d2(k.pre.size()), dc1(k.c.size()), dc2(k.c.size()), dp1(3 * H, 1), dp2(3 * H, 1);
       backward(B, H, k.act.data(), k.c_prev.data(), k.c.data(), p, cl, k.wh.data(), k.wc.data(), d1.data(), dc1.data(),
@@ -296,15 +305,17 @@ TEST(CellKernels, NativeMatchesReference) {
     kernels::native::rnn_cell_backward(B, H, relu, h1.data(), dh.data(), d2.data());
     expect_close(d2, d1, "rnn dpre");
   }
+  // Column sums: each column's rows added in order in double by both, so the same bits.
   const std::int64_t R = 37, C = 13;
-  Vec in = random_vec(rng, R * C), s1(C, 1), s2(C, 1);
+  Vec in = random_vec(rng, R * C);
+  std::vector<double> s1(C, 1), s2(C, 1);
   kernels::ref::add_column_sums(R, C, in.data(), C, s1.data());
   kernels::native::add_column_sums(R, C, in.data(), C, s2.data());
-  expect_close(s2, s1, "column sums");
-  Vec t1(5, 1), t2(5, 1);  // columns 4..8 of the same rows
+  EXPECT_EQ(s2, s1) << "column sums";
+  std::vector<double> t1(5, 1), t2(5, 1);  // columns 4..8 of the same rows
   kernels::ref::add_column_sums(R, 5, in.data() + 4, C, t1.data());
   kernels::native::add_column_sums(R, 5, in.data() + 4, C, t2.data());
-  expect_close(t2, t1, "column sums, strided");
+  EXPECT_EQ(t2, t1) << "column sums, strided";
   for (std::int64_t c = 0; c < 5; ++c) EXPECT_EQ(t1[std::size_t(c)], s1[std::size_t(c + 4)]) << "column " << c + 4;
 }
 

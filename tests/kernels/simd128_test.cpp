@@ -714,16 +714,19 @@ TEST(Simd128Kernels, RnnCellAndColumnSumsMatchReference) {
       expect_close(d2, d1, "rnn dpre", H);
     }
   }
-  // 16-column blocks, 4-column blocks and single columns, alone and together, over whole rows
+  // 256-column blocks, narrower blocks of a multiple of 4 and single columns, alone and together, over whole rows
   // and over a column range of wider rows (leading dimension ld > C, offset start); each
   // column is summed down the rows in double as ref does, so the two agree bit for bit.
   for (auto [R, C] : {std::pair<std::int64_t, std::int64_t>{37, 13}, {5, 300}, {1, 3}, {3, 23}, {1600, 512}, {2, 16}}) {
     for (std::int64_t pad : {0, 7}) {
       const std::int64_t ld = C + pad, start = pad ? 3 : 0;
       const Vec in = random_vec(rng, std::size_t(R * ld));
-      Vec s1(std::size_t(C), 1), s2(std::size_t(C), 1);
+      std::vector<double> s1(std::size_t(C), 1), s2(std::size_t(C), 1);
       kernels::ref::add_column_sums(R, C, in.data() + start, ld, s1.data());
       kernels::simd128::add_column_sums(R, C, in.data() + start, ld, s2.data());
+      // A second call adds on (as the recurrent backward's step-by-step sums do).
+      kernels::ref::add_column_sums(R / 2 + 1, C, in.data() + start, ld, s1.data());
+      kernels::simd128::add_column_sums(R / 2 + 1, C, in.data() + start, ld, s2.data());
       for (std::int64_t c = 0; c < C; ++c)
         ASSERT_EQ(s2[std::size_t(c)], s1[std::size_t(c)]) << "R=" << R << " C=" << C << " ld=" << ld << " at " << c;
     }

@@ -166,10 +166,11 @@ void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, 
   }
 }
 
-// Row by row (contiguous, vectorised) rather than column by column (strided).
-void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
-  Out sum(out, C);
-  for (std::int64_t r = 0; r < R; ++r) sum += In(in + r * ld, C);
+// Row by row (contiguous, vectorised) rather than column by column (strided); in double
+// with each column's rows in order, as ref, so the sums are ref's bit for bit.
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, double* acc) {
+  Eigen::Map<Eigen::ArrayXd> sum(acc, C);
+  for (std::int64_t r = 0; r < R; ++r) sum += In(in + r * ld, C).template cast<double>();
 }
 
 }  // namespace kernels::native

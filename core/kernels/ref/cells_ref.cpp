@@ -155,12 +155,9 @@ void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, 
   }
 }
 
-void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
-  for (std::int64_t c = 0; c < C; ++c) {
-    double acc = 0;
-    for (std::int64_t r = 0; r < R; ++r) acc += in[r * ld + c];
-    out[c] = static_cast<Scalar>(out[c] + acc);
-  }
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, double* acc) {
+  for (std::int64_t c = 0; c < C; ++c)
+    for (std::int64_t r = 0; r < R; ++r) acc[c] += in[r * ld + c];
 }
 
 }  // namespace kernels::ref

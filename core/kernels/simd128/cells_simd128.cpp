@@ -41,8 +41,8 @@ void gru_cell_backward(std::int64_t B, std::int64_t H, const Scalar* gates_act, 
                        const GateClamps* clamps, const Scalar* dh, Scalar* dgx, Scalar* dgh, Scalar* dh_prev) {
   ref::gru_cell_backward(B, H, gates_act, hn, h_prev, clamps, dh, dgx, dgh, dh_prev);
 }
-void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, Scalar* out) {
-  ref::add_column_sums(R, C, in, ld, out);
+void add_column_sums(std::int64_t R, std::int64_t C, const Scalar* in, std::int64_t ld, double* acc) {
+  ref::add_column_sums(R, C, in, ld, acc);
 }
 
 #else  // float
@@ -225,33 +225,26 @@ void gru_cell_backward(Index B, Index H, const float* gates_act, const float* hn
   }
 }
 
-// out[c] += sum over rows of in[r, c], summed in double as ref: each column's sum runs down
+// acc[c] += in[r, c] for the rows in order, in double as ref: each column's sum runs down
 // the rows in order, so the result is ref's bit for bit. Blocks of columns (a multiple of
-// 4) row by row, then the last few columns one by one.
-void add_column_sums(Index R, Index C, const float* in, Index ld, float* out) {
+// 4) row by row, so the input streams in order while the block's sums stay in L1 (summing
+// each 16-column strip down all rows with the sums in registers read the input at a stride
+// of ld and took twice as long), then the last few columns one by one.
+void add_column_sums(Index R, Index C, const float* in, Index ld, double* acc) {
   Index c = 0;
-  auto finish = [&](Index c0, const double* acc, Index n) {
-    for (Index k = 0; k < n; ++k) out[c0 + k] = static_cast<float>(out[c0 + k] + acc[k]);
-  };
 #if defined(__wasm_simd128__)
-  // Row by row over blocks of up to CB columns, the block's double sums in memory (L1), so
-  // the input streams in order. Summing each 16-column strip down all R rows with the sums
-  // in registers read it at a stride of ld and took twice as long (R = 1600, C = 512, the
-  // LSTM benchmark's bias gradient: 0.35 ms, now 0.18 ms in node).
   constexpr Index CB = 256;
-  alignas(16) double acc[CB];
   for (; c + 4 <= C; c += CB) {
     const Index cb = std::min(CB, C - c) / 4 * 4;
-    for (Index k = 0; k < cb; k += 2) wasm_v128_store(acc + k, wasm_f64x2_splat(0.0));
     const float* x = in + c;
+    double* a = acc + c;
     for (Index r = 0; r < R; ++r, x += ld) {
       for (Index k = 0; k < cb; k += 4) {
         const f32x4 v = vld(x + k);
-        wasm_v128_store(acc + k, wasm_f64x2_add(wasm_v128_load(acc + k), promote_lo(v)));
-        wasm_v128_store(acc + k + 2, wasm_f64x2_add(wasm_v128_load(acc + k + 2), promote_hi(v)));
+        wasm_v128_store(a + k, wasm_f64x2_add(wasm_v128_load(a + k), promote_lo(v)));
+        wasm_v128_store(a + k + 2, wasm_f64x2_add(wasm_v128_load(a + k + 2), promote_hi(v)));
       }
     }
-    finish(c, acc, cb);
     if (cb < CB) {
       c += cb;
       break;
@@ -259,11 +252,8 @@ void add_column_sums(Index R, Index C, const float* in, Index ld, float* out) {
   }
 #endif
   // leftovers (and the portable fallback)
-  for (; c < C; ++c) {
-    double acc = 0;
-    for (Index r = 0; r < R; ++r) acc += in[r * ld + c];
-    finish(c, &acc, 1);
-  }
+  for (; c < C; ++c)
+    for (Index r = 0; r < R; ++r) acc[c] += in[r * ld + c];
 }
 
 #endif  // float

@@ -221,7 +221,7 @@ float row_max(const float* x, std::int64_t C) {
 
 // z = sum_c exp(x[c] - m) in double (the order ref uses per lane pair, then the leftovers);
 // when y is given, also y[c] = exp(x[c] - m) in float. Shared by softmax and log-softmax.
-double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y, const VConsts& k) {
+double exp_shifted_sum(const float* x, float m, std::int64_t C, float* y, [[maybe_unused]] const VConsts& k) {
   double z = 0;
   std::int64_t c = 0;
 #if defined(__wasm_simd128__)
