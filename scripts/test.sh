@@ -157,7 +157,8 @@ run_asan() {
 # under wasm is `ctest --preset wasm` (about 3 minutes after a 30-minute build; docs/wasm.md).
 # kernels_simd128_relaxed_test_f32: the simd128 tests on the relaxed flavour's GEMM (node 20
 # runs relaxed SIMD behind --experimental-wasm-relaxed-simd, given to every program here).
-wasm_tests=(kernels_kernels_test_f32 kernels_simd128_test_f32 kernels_simd128_relaxed_test_f32 kernels_cells_test_f32 nn_recurrent_test_f32 nn_recurrent_golden_test_f32)
+# wasm_memcpy_big_test: the modules' own copy routine for 512 bytes and more (bindings/wasm/memcpy_big.cpp).
+wasm_tests=(kernels_kernels_test_f32 kernels_simd128_test_f32 kernels_simd128_relaxed_test_f32 kernels_cells_test_f32 nn_recurrent_test_f32 nn_recurrent_golden_test_f32 wasm_memcpy_big_test)
 
 run_wasm() {
   local log=$logs/wasm.log
