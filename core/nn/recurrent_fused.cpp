@@ -509,9 +509,9 @@ Var run_stream(const StreamSpec& s, std::vector<Var> inputs, const Slots& slot) 
     if (gru && s.reset_before) {
       gru_reset_before_forward(B, H, W_hh, b_hh, clamps, h_prev, a_t, gh.data(), hn.data() + t * BH, h_t);
     } else if (gru) {
-      // gh = h_prev W_hh^T + b_hh: the product, then the bias added row by row (the same
-      // sums as the product added to rows filled with b_hh, without 32 row copies a step,
-      // each a call out to JS in the wasm build's memcpy).
+      // gh = h_prev W_hh^T + b_hh: the product, then the bias added row by row (one rounding
+      // of product + bias, as when the product was added to rows filled with b_hh), without
+      // copying b_hh into B rows at every step.
       if (recur) {
         W_hh_t->gemm(B, Scalar(1), h_prev, H, Scalar(0), gh.data(), GH);
         if (b_hh)
