@@ -1,8 +1,8 @@
 // memcpy of 512 bytes and more, in the module itself. Emscripten 3.1.6's libc memcpy hands
 // every such copy to JS (`emscripten_memcpy_big`, an import: HEAPU8.copyWithin), and the
-// recurrent layers copy rows of that size thousands of times a step: the [B, T, H] <-> [T, B, H]
-// reorders of a sequence's input and output (one row of H = 128 floats each), forward and
-// backward. A wasm-to-JS call per row was 1-2% of the LSTM/GRU benchmark steps in node's
+// recurrent layers copy rows of that size thousands of times a step: the [T, B, H] -> [B, T, H]
+// reorder of a sequence's output and the reverse one of its gradient (rows of H floats,
+// 512 bytes for H = 128: 1600 rows each way in the benchmark's step). A wasm-to-JS call per row was 1-2% of the LSTM/GRU benchmark steps in node's
 // profile (tests/bench/compare). Defined here, the symbol is resolved inside the module and
 // the import goes away: 64 bytes per iteration with v128 loads and stores.
 //
