@@ -407,13 +407,12 @@ void stream_backward(const StreamSpec& s, const Slots& slot, const StreamSaved& 
   Tensor db_ih, db_hh;
   if (need_b_ih) {
     db_ih = Tensor::empty({GH});
-    for (std::int64_t j = 0; j < GH; ++j) db_ih.data()[j] = static_cast<Scalar>(sum_ih[static_cast<std::size_t>(j)]);
+    std::copy(sum_ih.begin(), sum_ih.end(), db_ih.data());  // each rounded once to Scalar
   }
   if (need_b_hh) {
     db_hh = Tensor::empty({GH});
     if (same > 0) copy(db_hh.data(), db_ih.data(), same);
-    for (std::int64_t j = same; j < GH; ++j)
-      db_hh.data()[j] = static_cast<Scalar>(sum_hh[static_cast<std::size_t>(j - same)]);
+    std::copy(sum_hh.begin(), sum_hh.end(), db_hh.data() + same);
   }
   if (need_b_ih) g.accumulate(slot.b_ih, std::move(db_ih));
   if (need_b_hh) g.accumulate(slot.b_hh, std::move(db_hh));
